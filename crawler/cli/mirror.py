@@ -1,0 +1,1 @@
+"""`arshif mirror`: placeholder module, filled in by the mirror work."""

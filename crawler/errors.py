@@ -1,0 +1,37 @@
+"""Errors the library raises on purpose, each with the exit code the CLI turns it into."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILURE = 1  # an unexpected error (a bug): traceback on stderr
+EXIT_USAGE = 2  # bad arguments (click's own code for usage errors)
+EXIT_NO_ARTICLE = 3  # `arshif extract`: the page holds no article
+EXIT_UNREACHABLE = 4  # a crawl reached nothing at all (site down, wrong --base-url)
+EXIT_ALARM = 5  # a crawl finished but the quality monitor raised an alarm
+EXIT_LOCKED = 6  # another run holds the lock on this database
+
+
+class ArshifError(Exception):
+    """An expected failure with a one-line message for the user."""
+
+    exit_code = EXIT_FAILURE
+
+
+class UsageError(ArshifError):
+    exit_code = EXIT_USAGE
+
+
+class NoArticleError(ArshifError):
+    exit_code = EXIT_NO_ARTICLE
+
+
+class UnreachableError(ArshifError):
+    exit_code = EXIT_UNREACHABLE
+
+
+class AlarmError(ArshifError):
+    exit_code = EXIT_ALARM
+
+
+class LockedError(ArshifError):
+    exit_code = EXIT_LOCKED

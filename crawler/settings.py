@@ -1,0 +1,37 @@
+"""Scrapy settings for Arshif: polite defaults for the real site.
+
+Crawls of our own loopback mirror switch politeness off per run (see the crawl command).
+"""
+
+from crawler import __version__
+
+BOT_NAME = "arshif"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+USER_AGENT = f"Arshif/{__version__} (+https://github.com/arshif/arshif; news archive crawler)"
+
+# Politeness for the real site: robots.txt, about one request a second per host, adaptive.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+FEED_EXPORT_ENCODING = "utf-8"
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# The SQLite archive: the source of truth for what is done.
+ARSHIF_DB = "arshif.db"
