@@ -6,6 +6,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1  # an unexpected error (a bug): traceback on stderr
 EXIT_USAGE = 2  # bad arguments (click's own code for usage errors)
 EXIT_NO_ARTICLE = 3  # `arshif extract`: the page holds no article
+EXIT_NO_DATE = 3  # `arshif date`: the text holds no readable date (same meaning: nothing to read)
 EXIT_UNREACHABLE = 4  # a crawl reached nothing at all (site down, wrong --base-url)
 EXIT_ALARM = 5  # a crawl finished but the quality monitor raised an alarm
 EXIT_LOCKED = 6  # another run holds the lock on this database
@@ -23,6 +24,10 @@ class UsageError(ArshifError):
 
 class NoArticleError(ArshifError):
     exit_code = EXIT_NO_ARTICLE
+
+
+class NoDateError(ArshifError):
+    exit_code = EXIT_NO_DATE
 
 
 class UnreachableError(ArshifError):

@@ -19,10 +19,15 @@ class Site:
     domains: tuple[str, ...]  # hosts that belong to the site, without "www."
     article_path: re.Pattern[str]  # group 1 = numeric article id
     listing_path: re.Pattern[str] | None = None  # group 1 = category id, group "page" = page number
+    tag_path: re.Pattern[str] | None = None  # links of an article's tags
     timezone: str = "UTC"
     own_names: tuple[str, ...] = ()  # the outlet's own name as it appears in bylines (a source, not an author)
     # Optional CSS selectors per record field, tried before the generic fallbacks; a miss falls through.
+    # Fields: title, subtitle, published, byline, caption, paragraphs, category, tags.
     selectors: dict[str, str] = field(default_factory=dict)
+    # The publication timestamp as the page prints it; the extractor anchors the article's text layout
+    # on its first occurrence in the main block (title before it, caption, byline and body after it).
+    timestamp_pattern: re.Pattern[str] | None = None
 
     def article_id(self, url: str) -> int | None:
         """The numeric id of an article URL, whatever its encoding (raw, %-encoded, double-encoded)."""

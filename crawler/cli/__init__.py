@@ -6,3 +6,5 @@ Each command family lives in its own module and registers itself on the ``cli`` 
 
 from crawler.cli.base import cli, main  # noqa: F401
 from crawler.cli import mirror  # noqa: F401,E402
+from crawler.cli import dates  # noqa: F401,E402
+from crawler.cli import crawl  # noqa: F401,E402

@@ -1,1 +1,81 @@
-"""`arshif mirror`: placeholder module, filled in by the mirror work."""
+"""`arshif mirror`: serve the offline alhadath.ps mirror, or print its truth."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from crawler.cli.base import cli
+from crawler.mirror.model import MARKUPS, MirrorConfig, truth
+
+
+def content_options(func):
+    """The options that decide what the mirror contains (shared by serving and truth)."""
+    for option in reversed((
+        click.option("--articles", default=3000, show_default=True, type=click.IntRange(min=1),
+                     help="How many ids to serve, from --start-id up (some are 404 or soft-404)."),
+        click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same site, byte for byte."),
+        click.option("--start-id", default=1, show_default=True, type=click.IntRange(min=0),
+                     help="First id served (ids follow the real site's growth: ~16768 in 2015-05, ~195000 in 2024-04)."),
+        click.option("--day", default=0, show_default=True, type=click.IntRange(min=0),
+                     help="Visit day: articles updated on or before this day read in their new version."),
+    )):
+        func = option(func)
+    return func
+
+
+@cli.group(invoke_without_command=True)
+@content_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
+@click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535), help="Port; 0 picks a free one.")
+@click.option("--faults", default="", metavar="SPEC",
+              help="Misbehave on demand, e.g. 'status5xx=0.05,429=0.02,slow=0.02,drop=0.01,truncate=0.01'.")
+@click.option("--markup", default="default", show_default=True, type=click.Choice(MARKUPS),
+              help="Page layout of the whole site: modern divs, an old table CMS, or a client-rendered page.")
+@click.pass_context
+def mirror(ctx, articles, seed, start_id, day, host, port, faults, markup) -> None:
+    """Serve a deterministic offline copy of alhadath.ps until Ctrl-C / SIGTERM.
+
+    The first line on stdout is the base URL (http://127.0.0.1:PORT). `arshif mirror truth` prints what
+    every page holds.
+
+    \b
+    Example:
+        arshif mirror --articles 3000 --port 8000
+        arshif mirror --articles 500 --faults 'status5xx=0.05,429=0.02,drop=0.01' --markup table
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from crawler.mirror.server import serve
+
+    config = MirrorConfig(articles=articles, seed=seed, start_id=start_id, day=day, faults=faults, markup=markup)
+
+    def announce(base_url: str) -> None:
+        click.echo(base_url)
+        sys.stdout.flush()
+        click.echo(f"serving {config.articles} ids from {config.start_id} (seed {config.seed}, day {config.day}, "
+                   f"markup {config.markup}, faults {config.faults or 'none'}); Ctrl-C stops", err=True)
+
+    serve(config, host=host, port=port, announce=announce)
+
+
+@mirror.command("truth")
+@content_options
+def truth_command(articles, seed, start_id, day) -> None:
+    """Print the truth of every served id as JSON lines (UTF-8, unescaped).
+
+    Keys: id, status (article|soft404|missing), url, title, published_at, published_hijri, byline_raw,
+    authors, agencies, dateline, paragraphs, caption, category, exact_duplicate_of, near_duplicate_of,
+    updated_on_day.
+
+    \b
+    Example:
+        arshif mirror truth --articles 300 --seed 1 > truth.jsonl
+    """
+    config = MirrorConfig(articles=articles, seed=seed, start_id=start_id, day=day)
+    out = click.get_text_stream("stdout", encoding="utf-8")
+    for record in truth(config):
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()

@@ -1,0 +1,70 @@
+"""`arshif crawl` and `arshif backfill`: thin click commands over crawler.runner."""
+
+from __future__ import annotations
+
+import click
+
+from crawler.cli.base import cli, db_option
+from crawler.errors import AlarmError
+from crawler.runner import CrawlOptions, format_summary, run_crawl
+
+
+def run_options(func):
+    """Options shared by crawl and backfill."""
+    for option in reversed((
+        db_option,
+        click.option("--base-url", metavar="URL",
+                     help="Fetch from another host with the site's paths (e.g. the mirror); records keep real URLs."),
+        click.option("--since", metavar="DATE", help="Store only articles published on/after DATE (any form: 2024-04-29, '29 نيسان 2024')."),
+        click.option("--until", metavar="DATE", help="Store only articles published on/before DATE (a bare day includes the whole day)."),
+        click.option("--refresh", is_flag=True, help="Refetch stored articles too; changes are kept as versions."),
+        click.option("--polite/--no-polite", default=None,
+                     help="robots.txt, AutoThrottle, ~1 request/s. Default: on, except for a loopback --base-url."),
+        click.option("--log-level", default="INFO", show_default=True,
+                     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)),
+    )):
+        func = option(func)
+    return func
+
+
+def finish(options: CrawlOptions) -> None:
+    result = run_crawl(options)
+    click.echo(format_summary(result))
+    if result.status == "alarm":
+        raise AlarmError(f"run {result.run_id}: quality alarm — {result.stats.get('arshif/quality/reason', 'see the log')}")
+
+
+@cli.command()
+@click.argument("site")
+@run_options
+@click.option("--max-pages", type=click.IntRange(min=1), help="Listing pages to walk per category at most.")
+def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, max_pages) -> None:
+    """Crawl SITE's listings for new articles into the archive (incremental: stops at known pages).
+
+    \b
+    Examples:
+        arshif crawl alhadath                                   # the real site, politely
+        arshif crawl alhadath --base-url http://127.0.0.1:8000 --db demo.db
+        arshif crawl alhadath --since 2024-04-01 --max-pages 5
+    """
+    finish(CrawlOptions(site=site, db_path=db_path, mode="crawl", base_url=base_url, since=since, until=until,
+                        max_pages=max_pages, refresh=refresh, polite=polite, log_level=log_level.upper()))
+
+
+@cli.command()
+@click.argument("site")
+@click.option("--ids", required=True, metavar="RANGES", help="Article ids: A-B, or a list like 1-5,9.")
+@click.option("--retry-misses", is_flag=True, help="Ask again for ids recorded as misses (404, soft-404).")
+@run_options
+def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, polite, log_level) -> None:
+    """Fetch SITE's articles by id, skipping ids already recorded. Rerun the same command to resume.
+
+    \b
+    Examples:
+        arshif backfill alhadath --ids 30000-35000
+        arshif backfill alhadath --ids 1-5,9 --base-url http://127.0.0.1:8000 --db demo.db
+        arshif backfill alhadath --ids 30000-35000 --retry-misses
+    """
+    finish(CrawlOptions(site=site, db_path=db_path, mode="backfill", ids=ids, base_url=base_url, since=since,
+                        until=until, refresh=refresh, retry_misses=retry_misses, polite=polite,
+                        log_level=log_level.upper()))

@@ -1,0 +1,128 @@
+"""Progress of a long run: a live status line on a terminal, plain periodic log lines elsewhere.
+
+    1,204 pages · 1,050 stored · 31 aliases · 98 misses · 2 failures · 9.8 pages/s · 4,210/5,001 ids · ETA 1m21s
+
+It only reads Scrapy stats. Counters come from the keys in ``COUNTERS`` (the first one present wins).
+An id-range backfill sets ``arshif/ids/total`` (ids it will ask for) and, per id settled,
+``arshif/ids/done``; without the latter, stored + aliases + misses + failures stand in for it.
+
+Settings: ``ARSHIF_PROGRESS`` = "auto" (live line if stderr is a terminal, else log lines) | "tty" |
+"log" | "off"; ``ARSHIF_PROGRESS_INTERVAL`` seconds between log lines (default 30; the live line
+refreshes every second).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import create_looping_call
+
+logger = logging.getLogger(__name__)
+
+IDS_TOTAL = "arshif/ids/total"
+IDS_DONE = "arshif/ids/done"
+
+# label → stat keys that may hold it (pipelines name their counters; the first present is used).
+COUNTERS: dict[str, tuple[str, ...]] = {
+    "pages": ("response_received_count",),
+    "stored": ("arshif/articles/stored", "arshif/stored", "item_scraped_count"),
+    "aliases": ("arshif/aliases", "arshif/articles/aliased"),
+    "misses": ("arshif/misses",),
+    "failures": ("arshif/failures",),
+}
+_SETTLED = ("stored", "aliases", "misses", "failures")
+
+
+def set_id_total(stats: Any, total: int) -> None:
+    """A backfill announces how many ids it will ask for (enables the ETA)."""
+    stats.set_value(IDS_TOTAL, total)
+
+
+def counters(stats: Mapping[str, Any]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for label, keys in COUNTERS.items():
+        found[label] = next((int(stats[key]) for key in keys if key in stats), 0)
+    return found
+
+
+def progress_line(stats: Mapping[str, Any], elapsed: float) -> str:
+    counts = counters(stats)
+    parts = [f"{counts['pages']:,} pages", f"{counts['stored']:,} stored"]
+    parts += [f"{counts[label]:,} {label}" for label in ("aliases", "misses", "failures")]
+    rate = counts["pages"] / elapsed if elapsed > 0 else 0.0
+    parts.append(f"{rate:.1f} pages/s")
+    total = int(stats.get(IDS_TOTAL, 0) or 0)
+    if total:
+        done = int(stats.get(IDS_DONE, 0) or 0) or sum(counts[label] for label in _SETTLED)
+        done = min(done, total)
+        parts.append(f"{done:,}/{total:,} ids")
+        id_rate = done / elapsed if elapsed > 0 else 0.0
+        parts.append(f"ETA {format_duration((total - done) / id_rate)}" if id_rate > 0 else "ETA ?")
+    return " · ".join(parts)
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+class ProgressDisplay:
+    """Scrapy extension: the live line (terminal) or a log line every interval (cron, files)."""
+
+    def __init__(self, stats: Any, live: bool, interval: float, stream: TextIO | None = None) -> None:
+        self.stats = stats
+        self.live = live
+        self.interval = interval
+        self.stream = stream or sys.stderr
+        self.started = time.monotonic()
+        self.task: Any = None
+        self._drawn = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "ProgressDisplay":
+        mode = crawler.settings.get("ARSHIF_PROGRESS", "auto")
+        if mode == "off":
+            raise NotConfigured
+        live = mode == "tty" or (mode == "auto" and sys.stderr.isatty())
+        interval = 1.0 if live else crawler.settings.getfloat("ARSHIF_PROGRESS_INTERVAL", 30.0)
+        display = cls(crawler.stats, live, interval)
+        crawler.signals.connect(display.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(display.spider_closed, signal=signals.spider_closed)
+        return display
+
+    def spider_opened(self, spider: Any) -> None:
+        self.started = time.monotonic()
+        self.task = create_looping_call(self.tick)
+        self.task.start(self.interval, now=False)
+
+    def tick(self) -> None:
+        line = progress_line(self.stats.get_stats(), time.monotonic() - self.started)
+        if self.live:
+            # \r + "erase line": the line redraws in place; log lines printed meanwhile push it down.
+            self.stream.write(f"\r\x1b[K{line}")
+            self.stream.flush()
+            self._drawn = True
+        else:
+            logger.info("progress: %s", line)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.task is not None and self.task.running:
+            self.task.stop()
+        line = progress_line(self.stats.get_stats(), time.monotonic() - self.started)
+        if self.live:
+            self.stream.write(f"\r\x1b[K{line}\n")
+            self.stream.flush()
+        else:
+            logger.info("finished: %s", line)

@@ -1,0 +1,141 @@
+"""Run a crawl or a backfill in this process and say how it went: the library under `arshif crawl`.
+
+    from crawler.runner import CrawlOptions, run_crawl
+    result = run_crawl(CrawlOptions(site="alhadath", db_path="arshif.db", base_url="http://127.0.0.1:8000"))
+    print(format_summary(result))
+
+Scrapy's reactor cannot be restarted, so ``run_crawl`` runs once per process (tests start
+``python -m crawler crawl ...`` as subprocesses). Extra Scrapy settings go in ``CrawlOptions.settings``
+(e.g. ``{"ARSHIF_WARC_DIR": "warc/", "EXTENSIONS": {...}}``); they override the project settings.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.errors import UnreachableError, UsageError
+from crawler.site import get_site
+from crawler.storage import Archive, ArchiveSummary, RunCounts
+
+
+@dataclass
+class CrawlOptions:
+    site: str = "alhadath"
+    db_path: str | Path = "arshif.db"
+    mode: str = "crawl"  # "crawl" | "backfill"
+    base_url: str | None = None
+    ids: str | None = None  # backfill: "30000-35000" or "1-5,9"
+    since: str | None = None
+    until: str | None = None
+    max_pages: int | None = None
+    refresh: bool = False
+    retry_misses: bool = False
+    polite: bool | None = None  # None: off for a loopback base URL, on otherwise
+    log_level: str = "INFO"
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def spider_arguments(self) -> dict[str, Any]:
+        arguments: dict[str, Any] = {"mode": self.mode, "refresh": self.refresh, "retry_misses": self.retry_misses,
+                                     "polite": "auto" if self.polite is None else self.polite}
+        for key in ("base_url", "ids", "since", "until", "max_pages"):
+            if getattr(self, key) is not None:
+                arguments[key] = getattr(self, key)
+        return arguments
+
+
+@dataclass
+class CrawlResult:
+    run_id: int
+    status: str  # ok | alarm | failed | interrupted (crawl_runs.status)
+    finish_reason: str
+    counts: RunCounts
+    elapsed: float  # seconds
+    summary: ArchiveSummary  # the whole archive after the run
+    stats: dict[str, Any]
+
+
+def check_options(options: CrawlOptions) -> None:
+    """Reject bad arguments before Scrapy starts (a UsageError with a one-line message)."""
+    from spiders.base import SpiderArgumentError, parse_bound, parse_id_ranges, politeness
+
+    try:
+        site = get_site(options.site)
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    try:
+        if options.mode == "backfill":
+            parse_id_ranges(options.ids or "")
+        parse_bound(options.since, tz=site.timezone)
+        parse_bound(options.until, tz=site.timezone)
+        politeness(options.base_url or site.base_url, options.polite)
+    except SpiderArgumentError as exc:
+        raise UsageError(str(exc)) from None
+    if options.max_pages is not None and options.max_pages < 1:
+        raise UsageError("--max-pages must be at least 1")
+
+
+def project_settings(options: CrawlOptions) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("ARSHIF_DB", str(options.db_path), priority="cmdline")
+    settings.set("LOG_LEVEL", options.log_level, priority="cmdline")
+    settings.setdict(options.settings, priority="cmdline")
+    return settings
+
+
+def run_crawl(options: CrawlOptions) -> CrawlResult:
+    """Crawl (or backfill) into the archive at ``options.db_path``; returns when the run is over."""
+    check_options(options)
+    started = time.monotonic()
+    process = CrawlerProcess(project_settings(options))
+    crawler = process.create_crawler(options.site)
+    process.crawl(crawler, **options.spider_arguments())
+    process.start()
+    elapsed = time.monotonic() - started
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    run_id = stats.get("arshif/run_id")
+    if run_id is None:
+        raise UnreachableError("the crawl did not start (see the log above)")
+    with Archive(options.db_path) as archive:
+        run = archive.get_run(run_id) or {}
+        if not stats.get("response_received_count"):
+            archive.set_run_status(run_id, "failed")
+            raise UnreachableError(
+                f"nothing reachable at {options.base_url or get_site(options.site).base_url} (run {run_id})"
+            )
+        summary = archive.summary(options.site)
+    counts = RunCounts(**{key: run.get(key) or 0 for key in RunCounts.__dataclass_fields__})
+    return CrawlResult(
+        run_id=run_id,
+        status=run.get("status") or "failed",
+        finish_reason=run.get("finish_reason") or str(stats.get("finish_reason")),
+        counts=counts,
+        elapsed=elapsed,
+        summary=summary,
+        stats=stats,
+    )
+
+
+def format_duration(seconds: float) -> str:
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
+
+
+def format_summary(result: CrawlResult) -> str:
+    """A few lines for the end of a run: this run's counts, then the archive's totals."""
+    c, s = result.counts, result.summary
+    dates = f"{(s.first_published or '?')[:10]} … {(s.last_published or '?')[:10]}"
+    return "\n".join([
+        f"run {result.run_id}: {result.status} ({result.finish_reason}) in {format_duration(result.elapsed)}"
+        f" — {c.pages:,} pages, {c.articles_new:,} new, {c.articles_updated:,} updated,"
+        f" {c.aliases:,} aliases, {c.misses:,} misses, {c.failures:,} failures",
+        f"archive: {s.articles:,} articles ({s.near_duplicates:,} near duplicates), {s.aliases:,} aliases,"
+        f" {s.misses:,} misses, {s.open_failures:,} open failures, {s.versions:,} older versions;"
+        f" published {dates}",
+    ])

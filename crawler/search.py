@@ -1,0 +1,66 @@
+"""Full-text search over the archive with the indexing's own Arabic folding.
+
+The FTS5 index holds ``fold_arabic`` text (no tashkeel, أ/إ/آ→ا, ى→ي, ة→ه), so the query is folded the
+same way: ``مُحَمَّد`` and ``إسرائيل`` find ``محمد`` and ``اسرائيل``. Snippets are cut from the stored
+(unfolded) paragraphs, with the matching words marked «like this».
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawler.storage import ArticleQuery, open_archive, search_articles
+from crawler.text import fold_arabic
+
+SNIPPET_WORDS = 24
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    site: str
+    article_id: int
+    url: str
+    title: str
+    published_at: str | None
+    published_hijri: str | None
+    snippet: str
+
+
+def search(db_path: str | Path, text: str, query: ArticleQuery = ArticleQuery(), *, limit: int = 20) -> list[SearchHit]:
+    folded = fold_arabic(text)
+    archive = open_archive(db_path)
+    try:
+        rows = search_articles(archive, folded, query, limit=limit)
+    finally:
+        archive.close()
+    words = set(folded.split())
+    return [
+        SearchHit(
+            site=row["site"],
+            article_id=row["article_id"],
+            url=row["url"],
+            title=row["title"],
+            published_at=row["published_at"],
+            published_hijri=row["published_hijri"],
+            snippet=snippet(row["paragraphs"], words),
+        )
+        for row in rows
+    ]
+
+
+def snippet(paragraphs: Sequence[str], folded_words: set[str], width: int = SNIPPET_WORDS) -> str:
+    """About ``width`` words around the first match in the body (its start when only the title matched)."""
+    for paragraph in paragraphs:
+        words = paragraph.split()
+        hits = [i for i, word in enumerate(words) if folded_words & set(fold_arabic(word).split())]
+        if hits:
+            start = max(0, hits[0] - width // 3)
+            window = words[start : start + width]
+            marked = [f"«{w}»" if start + i in hits else w for i, w in enumerate(window)]
+            prefix = "… " if start > 0 else ""
+            suffix = " …" if start + width < len(words) else ""
+            return prefix + " ".join(marked) + suffix
+    first = " ".join(paragraphs[0].split()[:width]) if paragraphs else ""
+    return first + (" …" if paragraphs and len(paragraphs[0].split()) > width else "")

@@ -1,0 +1,312 @@
+"""WARC capture: every fetched response kept as archives keep it, and read back for re-extraction.
+
+Writing (setting ``ARSHIF_WARC_DIR`` turns it on; ``arshif crawl --warc DIR``):
+
+- :class:`WarcCaptureMiddleware`, a downloader middleware placed next to the downloader, writes a
+  ``response`` record (the payload as received, before decompression, with ``WARC-Payload-Digest``) and
+  its ``request`` record (``WARC-Concurrent-To`` the response) for every response, redirects and errors
+  included, and puts the response record's pointer in ``request.meta["warc_record"]`` (= ``response.meta``),
+  which the spider puts on the item's ``FetchInfo`` and the archive stores in ``articles.warc_record``.
+- :class:`RotatingWarcWriter` writes gzipped files (one gzip member per record, so any record can be
+  read from its offset) named ``arshif-<UTC time>-<pid>-<serial>.warc.gz``; a file is written as
+  ``<name>.open`` under an flock and renamed when closed or over ``ARSHIF_WARC_MAX_BYTES``. A ``.open``
+  file that nobody holds (its writer was killed) is cut after its last whole record and renamed by the
+  next writer in that directory.
+
+A pointer is ``"<file name>:<offset>"`` (the byte offset of the response record in that file).
+Reading: :func:`read_response` (one pointer) and :func:`iter_responses` (whole files).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http.client import responses as HTTP_REASONS
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawler import __version__
+
+logger = logging.getLogger(__name__)
+
+META_KEY = "warc_record"
+SUFFIX = ".warc.gz"
+OPEN_SUFFIX = ".open"
+DEFAULT_MAX_BYTES = 1_000_000_000  # the customary 1 GB per WARC file
+# Hop-by-hop framing the HTTP client already undid: keeping it would make readers de-chunk a plain body.
+_DROPPED_HEADERS = {"transfer-encoding"}
+
+
+@dataclass(frozen=True)
+class WarcPointer:
+    file: str  # file name inside the WARC directory (final name, without ``.open``)
+    offset: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.offset}"
+
+    @classmethod
+    def parse(cls, text: str) -> "WarcPointer":
+        file, sep, offset = text.rpartition(":")
+        if not sep or not file or not offset.isdigit():
+            raise ValueError(f"not a WARC record pointer: {text!r}")
+        return cls(file, int(offset))
+
+
+@dataclass(frozen=True)
+class CapturedResponse:
+    url: str
+    date: str  # WARC-Date, UTC ISO 8601
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes  # content-decoded (gzip/deflate/br undone)
+    pointer: WarcPointer
+
+    def header(self, name: str, default: str = "") -> str:
+        name = name.lower()
+        return next((value for key, value in self.headers if key.lower() == name), default)
+
+
+class RotatingWarcWriter:
+    def __init__(self, directory: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES, prefix: str = "arshif"):
+        self.directory = Path(directory)
+        self.max_bytes = max_bytes
+        self.prefix = prefix
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._file: io.BufferedWriter | None = None
+        self._name = ""
+        self._writer: WARCWriter | None = None
+        self._serial = 0
+        self.records_written = 0
+        self.files_closed: list[Path] = []
+        recover_open_files(self.directory)
+
+    @property
+    def current_path(self) -> Path | None:
+        return self.directory / f"{self._name}{OPEN_SUFFIX}" if self._file else None
+
+    def write_exchange(
+        self,
+        *,
+        url: str,
+        method: str,
+        request_headers: list[tuple[str, str]],
+        request_body: bytes,
+        status: int,
+        response_headers: list[tuple[str, str]],
+        body: bytes,
+        protocol: str = "HTTP/1.1",
+        ip_address: str | None = None,
+    ) -> WarcPointer:
+        """Write one response record and its request record; return the response record's pointer."""
+        writer = self._ensure_open()
+        date = writer.curr_warc_date()
+        reason = HTTP_REASONS.get(status, "")
+        response_fields = {"WARC-Date": date}
+        if ip_address:
+            response_fields["WARC-IP-Address"] = ip_address
+        response = writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_headers_dict=response_fields,
+            http_headers=StatusAndHeaders(f"{status} {reason}".strip(), _kept(response_headers), protocol=protocol),
+        )
+        split = urlsplit(url)
+        target = (split.path or "/") + (f"?{split.query}" if split.query else "")
+        request = writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(request_body),
+            length=len(request_body),
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+            },
+            http_headers=StatusAndHeaders(
+                f"{method} {target} {protocol}", _kept(request_headers), is_http_request=True
+            ),
+        )
+        assert self._file is not None
+        pointer = WarcPointer(self._name, self._file.tell())
+        writer.write_record(response)
+        writer.write_record(request)
+        self.records_written += 2
+        if self._file.tell() >= self.max_bytes:
+            self._close_file()
+        return pointer
+
+    def close(self) -> None:
+        self._close_file()
+
+    def _ensure_open(self) -> WARCWriter:
+        if self._writer is not None:
+            return self._writer
+        self._serial += 1
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+        self._name = f"{self.prefix}-{stamp}-{os.getpid()}-{self._serial:05d}{SUFFIX}"
+        self._file = open(self.directory / f"{self._name}{OPEN_SUFFIX}", "xb")
+        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        info = {"software": f"arshif/{__version__} (warcio)", "format": "WARC File Format 1.1"}
+        self._writer.write_record(self._writer.create_warcinfo_record(self._name, info))
+        return self._writer
+
+    def _close_file(self) -> None:
+        if self._file is None:
+            return
+        file, self._file, self._writer = self._file, None, None
+        file.flush()
+        os.fsync(file.fileno())
+        final = self.directory / self._name
+        os.rename(self.directory / f"{self._name}{OPEN_SUFFIX}", final)
+        file.close()  # closing drops the flock, after the rename
+        self.files_closed.append(final)
+
+
+def _kept(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in headers if name.lower() not in _DROPPED_HEADERS]
+
+
+def recover_open_files(directory: Path) -> list[Path]:
+    """Rename ``.open`` files whose writer is gone, cut after their last complete record."""
+    recovered = []
+    for path in sorted(directory.glob(f"*{SUFFIX}{OPEN_SUFFIX}")):
+        with open(path, "r+b") as file:
+            try:
+                fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live writer
+            good_end = _end_of_complete_records(file)
+            file.truncate(good_end)
+            final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+            os.rename(path, final)
+        logger.warning("recovered WARC file %s (writer had stopped; kept %d bytes)", final.name, good_end)
+        recovered.append(final)
+    return recovered
+
+
+def _end_of_complete_records(file: Any) -> int:
+    file.seek(0)
+    end = 0
+    try:
+        iterator = ArchiveIterator(file)
+        for record in iterator:
+            record.content_stream().read()
+            iterator.read_to_end(record)
+            end = iterator.get_record_offset() + iterator.get_record_length()
+    except Exception:  # a record cut short by the kill: everything before it is whole
+        pass
+    return end
+
+
+# ---- Scrapy components -------------------------------------------------------------------------
+
+
+def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+    pairs = []
+    for name, values in headers.items():
+        for value in values:
+            pairs.append((name.decode("latin-1"), value.decode("latin-1")))
+    return pairs
+
+
+class WarcCaptureMiddleware:
+    """Downloader middleware (priority 950: sees responses as they come off the wire)."""
+
+    def __init__(self, writer: RotatingWarcWriter, stats: Any) -> None:
+        self.writer = writer
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "WarcCaptureMiddleware":
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+
+        directory = crawler.settings.get("ARSHIF_WARC_DIR")
+        if not directory:
+            raise NotConfigured
+        max_bytes = crawler.settings.getint("ARSHIF_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
+        middleware = cls(RotatingWarcWriter(directory, max_bytes=max_bytes), crawler.stats)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def process_response(self, request: Any, response: Any) -> Any:
+        pointer = self.writer.write_exchange(
+            url=response.url,
+            method=request.method,
+            request_headers=_header_pairs(request.headers),
+            request_body=request.body or b"",
+            status=response.status,
+            response_headers=_header_pairs(response.headers),
+            body=response.body,
+            protocol=response.protocol or "HTTP/1.1",
+            ip_address=str(response.ip_address) if response.ip_address else None,
+        )
+        request.meta[META_KEY] = str(pointer)
+        self.stats.inc_value("arshif/warc/responses")
+        return response
+
+    def spider_closed(self, spider: Any) -> None:
+        self.writer.close()
+        self.stats.set_value("arshif/warc/files", len(self.writer.files_closed))
+
+
+# ---- Reading -----------------------------------------------------------------------------------
+
+
+def resolve(directory: str | os.PathLike[str], pointer: WarcPointer) -> Path:
+    path = Path(directory) / pointer.file
+    if path.exists():
+        return path
+    still_open = path.with_name(path.name + OPEN_SUFFIX)
+    if still_open.exists():
+        return still_open
+    raise FileNotFoundError(f"WARC file {pointer.file} not found in {directory}")
+
+
+def read_response(directory: str | os.PathLike[str], pointer: WarcPointer | str) -> CapturedResponse:
+    """The response record at ``pointer`` (payload digest checked)."""
+    if isinstance(pointer, str):
+        pointer = WarcPointer.parse(pointer)
+    with open(resolve(directory, pointer), "rb") as file:
+        file.seek(pointer.offset)
+        for record in ArchiveIterator(file, check_digests="raise"):
+            if record.rec_type != "response":
+                raise ValueError(f"{pointer} is a {record.rec_type} record, not a response")
+            return _captured(record, record.content_stream().read(), pointer)
+    raise ValueError(f"no WARC record at {pointer}")
+
+
+def iter_responses(directory: str | os.PathLike[str]) -> Iterator[CapturedResponse]:
+    """Every response record of every WARC file in ``directory``, oldest file first."""
+    for path in sorted(Path(directory).glob(f"*{SUFFIX}")):
+        with open(path, "rb") as file:
+            iterator = ArchiveIterator(file, check_digests="raise")
+            for record in iterator:
+                if record.rec_type == "response":
+                    body = record.content_stream().read()  # before the offset: asking for it skips the record
+                    yield _captured(record, body, WarcPointer(path.name, iterator.get_record_offset()))
+
+
+def _captured(record: Any, body: bytes, pointer: WarcPointer) -> CapturedResponse:
+    http = record.http_headers
+    return CapturedResponse(
+        url=record.rec_headers.get_header("WARC-Target-URI"),
+        date=record.rec_headers.get_header("WARC-Date"),
+        status=int(http.get_statuscode()),
+        headers=list(http.headers),
+        body=body,
+        pointer=pointer,
+    )

@@ -1,0 +1,40 @@
+"""Clean: every record key present, text in its stored form (``clean_text``), empty list entries out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.items import ARTICLE_FIELDS, LIST_FIELDS
+from crawler.text import clean_text
+
+_NULLABLE = ("article_id", "published_at", "published_hijri", "modified_at")
+_DEFAULTS: dict[str, Any] = {"language": "ar"}
+
+
+class CleanPipeline:
+    @classmethod
+    def from_crawler(cls, crawler) -> CleanPipeline:
+        return cls()
+
+    def process_item(self, item):
+        for key in ARTICLE_FIELDS:
+            value = item.get(key)
+            if key in LIST_FIELDS:
+                item[key] = clean_list(key, value)
+            elif key in _NULLABLE:
+                item[key] = value if value not in ("", None) else None
+            else:
+                item[key] = clean_text(value) if isinstance(value, str) else _DEFAULTS.get(key, "")
+        for key in set(item) - set(ARTICLE_FIELDS):
+            del item[key]
+        return item
+
+
+def clean_list(key: str, values: Any) -> list:
+    if key == "images":
+        return [
+            {"url": (image.get("url") or "").strip(), "caption": clean_text(image.get("caption"))}
+            for image in values or []
+            if image and image.get("url")
+        ]
+    return [text for text in (clean_text(value) for value in values or []) if text]

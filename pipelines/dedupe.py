@@ -1,0 +1,60 @@
+"""Dedupe: decide how an article relates to what the archive holds (``item.verdict``); store acts on it.
+
+- same site + id already stored → "update" (the store pipeline versions it if it changed);
+- identical folded body under another id → "exact": the copy becomes an alias of the original
+  ("replaces" when the newcomer is the original and the stored copy must become its alias);
+- word-shingle Jaccard ≥ 0.9 with stored articles (MinHash LSH candidates, verified exactly) → its own
+  row naming the original it repeats (``near_duplicate_of``, ``similarity``).
+"The original" is the lowest id (``crawler.dedupe.is_original_of``), so the result does not depend on
+the order in which a crawl meets the copies.
+"""
+
+from __future__ import annotations
+
+from crawler.dedupe import NEAR_THRESHOLD, Fingerprint, is_original_of
+from pipelines.context import run_context
+from pipelines.items import Verdict
+
+
+class DedupePipeline:
+    def __init__(self, crawler) -> None:
+        self.context = run_context(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler) -> DedupePipeline:
+        return cls(crawler)
+
+    def process_item(self, item):
+        archive, site = self.context.archive, self.context.site.name
+        article_id = item["article_id"]
+        fingerprint = Fingerprint(item["paragraphs"])
+        item.fingerprint = fingerprint
+        stored = archive.article_ref(site, article_id)
+        if stored is None:
+            same = archive.find_by_content_hash(site, fingerprint.content_hash, exclude_id=article_id)
+            if same is not None:
+                kind = "exact" if is_original_of(same.article_id, article_id) else "replaces"
+                item.verdict = Verdict(kind, of=same.article_id, similarity=1.0)
+                return item
+        item.verdict = self._near(article_id, fingerprint, "update" if stored else "new")
+        return item
+
+    def _near(self, article_id: int, fingerprint: Fingerprint, kind: str) -> Verdict:
+        archive, site = self.context.archive, self.context.site.name
+        matches = []
+        for ref, body in archive.near_duplicate_candidates(site, fingerprint.band_hashes, exclude_id=article_id):
+            similarity = fingerprint.similarity(body)
+            if similarity >= NEAR_THRESHOLD:
+                matches.append((ref, round(similarity, 4)))
+        if not matches:
+            return Verdict(kind)
+        original, similarity = min(matches, key=lambda match: match[0].article_id)
+        if is_original_of(original.article_id, article_id):
+            return Verdict(kind, near_duplicate_of=original.article_id, similarity=similarity)
+        # This article is the earliest copy: later copies that named no earlier original now name it.
+        repoint = tuple(
+            (ref.article_id, similarity)
+            for ref, similarity in matches
+            if ref.near_duplicate_of is None or is_original_of(article_id, ref.near_duplicate_of)
+        )
+        return Verdict(kind, repoint=repoint)

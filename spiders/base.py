@@ -1,0 +1,480 @@
+"""The spider every site shares: discovery through listings, backfill by id, misses and failures.
+
+A site's spider is a few lines (``spiders/alhadath.py``): ``name`` and ``site`` (its ``Site`` data).
+Arguments (``scrapy crawl <site> -a key=value`` or ``arshif crawl/backfill``; see ``SpiderArgs``):
+
+- ``base_url``: fetch from another host with the same paths (the mirror); records keep the real URLs.
+- ``mode``: "crawl" (home → categories → listings → articles, incremental) or "backfill" (``ids``).
+- ``ids``: "30000-35000" or "1-5,9"; ``retry_misses``: ask known misses again.
+- ``since``/``until``: any date ``crawler.dates`` reads; bound what listings fetch and what is stored.
+- ``max_pages``: listing pages per category; ``refresh``: refetch stored articles (changes are versioned).
+- ``polite``: "auto" (default: off for a loopback base URL, on otherwise), "1"/"0" to force.
+
+Incremental rule: a category's walk stops at a listing page whose articles are all stored — but only once
+an earlier run walked that category to its end (``listing_walks``); until then (first run, a run that was
+interrupted or lost a listing page) the walk goes on past stored pages, so a rerun completes the rest.
+Open article failures of earlier runs are asked again at the start of every crawl.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.dates import parse_date
+from crawler.extract import extract_with_trace
+from crawler.monitor import record_extraction
+from crawler.progress import IDS_DONE, set_id_total
+from crawler.site import Site, _unquote_fully
+from pipelines.context import FAILURES, MISSES, RunContext
+from pipelines.items import ArticleItem, FetchInfo
+
+logger = logging.getLogger(__name__)
+
+MODES = ("crawl", "backfill")
+MISS_STATUSES = (404, 410)
+LISTING_RETRY_TIMES = 8  # a lost listing page hides a whole page of articles: try harder
+BACKFILL_CHUNK = 1000
+
+# Politeness off (our own loopback server): no delay, no AutoThrottle, no robots.txt, high concurrency.
+IMPOLITE_SETTINGS: dict[str, Any] = {
+    "ROBOTSTXT_OBEY": False,
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+}
+
+
+class SpiderArgumentError(ValueError):
+    pass
+
+
+def parse_id_ranges(spec: str) -> list[tuple[int, int]]:
+    """ "30000-35000" → [(30000, 35000)]; "1-5,9" → [(1, 5), (9, 9)] (inclusive, in the given order)."""
+    ranges = []
+    for part in filter(None, (p.strip() for p in str(spec).split(","))):
+        match = re.fullmatch(r"(\d+)\s*(?:-\s*(\d+))?", part)
+        if not match:
+            raise SpiderArgumentError(f"bad id range {part!r}: use A-B or A, separated by commas (e.g. 1-5,9)")
+        low, high = int(match.group(1)), int(match.group(2) or match.group(1))
+        if high < low:
+            raise SpiderArgumentError(f"bad id range {part!r}: {high} is below {low}")
+        ranges.append((low, high))
+    if not ranges:
+        raise SpiderArgumentError("no ids given: use e.g. --ids 30000-35000")
+    return ranges
+
+
+def parse_bound(text: str | None, *, tz: str, end_of_day: bool = False) -> datetime | None:
+    """A --since/--until value in any form crawler.dates reads; a bare day covers the whole day."""
+    if text in (None, ""):
+        return None
+    parsed = parse_date(str(text), tz=tz)
+    if parsed is None:
+        raise SpiderArgumentError(f"cannot read the date {text!r} (try 2024-04-29 or '29 نيسان 2024')")
+    if end_of_day and not parsed.has_time:
+        return parsed.value.replace(hour=23, minute=59, second=59)
+    return parsed.value
+
+
+def parse_flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def politeness(base_url: str, polite: Any) -> bool:
+    """On for real sites, off for a loopback base URL (our mirror) unless forced either way."""
+    if polite in (None, "", "auto"):
+        return not is_loopback(base_url)
+    return parse_flag(polite)
+
+
+@dataclass
+class Walk:
+    """One category's walk through its listing pages in this run."""
+
+    category: int
+    previously_complete: bool
+    ended: bool = False  # reached its natural end (last page, stop rule, --since, --max-pages)
+    lost_pages: int = 0  # listing pages that failed: the walk is not complete
+
+
+@dataclass
+class PendingPage:
+    """A listing page whose articles must be read before the walk goes on (only with --since)."""
+
+    walk: Walk
+    next_request: Request | None
+    ids: set[int] = field(default_factory=set)
+    in_window: bool = False
+
+
+class ArchiveSpider(scrapy.Spider):
+    site: Site  # set by each site's spider
+
+    def __init__(
+        self,
+        *args: Any,
+        base_url: str | None = None,
+        mode: str = "crawl",
+        ids: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        max_pages: Any = None,
+        refresh: Any = False,
+        retry_misses: Any = False,
+        polite: Any = "auto",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if mode not in MODES:
+            raise SpiderArgumentError(f"unknown mode {mode!r}: use crawl or backfill")
+        self.mode = mode
+        self.base_url = (base_url or self.site.base_url).rstrip("/")
+        if not urlsplit(self.base_url).scheme or not urlsplit(self.base_url).hostname:
+            raise SpiderArgumentError(f"bad base URL {base_url!r}: use e.g. http://127.0.0.1:8000")
+        self.allowed_domains = [urlsplit(self.base_url).hostname, *self.site.domains]
+        self.id_ranges = parse_id_ranges(ids) if mode == "backfill" else []
+        self.since = parse_bound(since, tz=self.site.timezone)
+        self.until = parse_bound(until, tz=self.site.timezone, end_of_day=True)
+        self.max_pages = int(max_pages) if max_pages not in (None, "", "0", 0) else None
+        self.refresh = parse_flag(refresh)
+        self.retry_misses = parse_flag(retry_misses)
+        self.polite = politeness(self.base_url, polite)
+        self.args = {
+            "base_url": self.base_url, "mode": mode, "ids": ids, "since": since, "until": until,
+            "max_pages": self.max_pages, "refresh": self.refresh, "retry_misses": self.retry_misses,
+            "polite": self.polite,
+        }
+        self.requested: set[int] = set()  # article ids asked for in this run
+        self.walks: dict[int, Walk] = {}
+        self.context: RunContext | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> ArchiveSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if not spider.polite:
+            crawler.settings.setdict(IMPOLITE_SETTINGS, priority="spider")
+        spider.context = RunContext.open(
+            crawler, site=spider.site, command=spider.mode, args=spider.args,
+            since=spider.since, until=spider.until, refresh=spider.refresh,
+        )
+        return spider
+
+    # -- URLs --------------------------------------------------------------------------------
+
+    def to_base(self, url: str) -> str:
+        """A link of the site (relative, or absolute on the real host) → the same path on ``base_url``."""
+        parts = urlsplit(urljoin(self.base_url + "/", url))
+        if self.site.owns(url) or parts.hostname == urlsplit(self.base_url).hostname:
+            tail = parts.path + (f"?{parts.query}" if parts.query else "")
+            return self.base_url + tail
+        return url
+
+    def to_real(self, url: str) -> str:
+        """A fetched URL → the same path on the real site (what records and failures name)."""
+        if url.startswith(self.base_url):
+            return self.site.base_url + url[len(self.base_url):]
+        return url
+
+    def article_links(self, response: Response) -> dict[int, str]:
+        """Article ids linked from the page's main block, in page order → a URL to fetch each."""
+        found: dict[int, str] = {}
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href.strip())
+            if not (self.site.owns(url) or url.startswith(self.base_url)):
+                continue
+            article_id = self.site.article_id(url)
+            if article_id is not None and article_id not in found:
+                found[article_id] = self.to_base(url)
+        return found
+
+    def listing_links(self, response: Response) -> dict[int, tuple[str, int]]:
+        """Category id → (URL, page number) of every category listing linked from the page."""
+        found: dict[int, tuple[str, int]] = {}
+        if self.site.listing_path is None:
+            return found
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href.strip())
+            if not (self.site.owns(url) or url.startswith(self.base_url)):
+                continue
+            match = self.site.listing_path.match(_unquote_fully(urlsplit(url).path))
+            if match:
+                page = int(match.group("page") or 1)
+                found.setdefault(int(match.group(1)), (self.to_base(url), page))
+        return found
+
+    # -- start -------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        if self.mode == "backfill":
+            for request in self.backfill_requests():
+                yield request
+            return
+        yield Request(self.base_url + "/", callback=self.parse_home, errback=self.failed,
+                      meta={"max_retry_times": LISTING_RETRY_TIMES})
+        for failure in self.context.archive.open_failures(self.site.name):
+            if failure["article_id"] is not None and failure["article_id"] not in self.requested:
+                yield self.article_request(failure["article_id"], self.to_base(failure["url"]))
+
+    def backfill_requests(self) -> Iterator[Request]:
+        archive, site = self.context.archive, self.site.name
+        todo: list[int] = []
+        for low, high in self.id_ranges:
+            for start in range(low, high + 1, BACKFILL_CHUNK):
+                chunk = range(start, min(high, start + BACKFILL_CHUNK - 1) + 1)
+                known = set() if self.refresh else archive.stored_ids(site, chunk)
+                if not self.retry_misses:
+                    known |= archive.known_misses(site, chunk)
+                todo += [article_id for article_id in chunk if article_id not in known]
+        todo = list(dict.fromkeys(todo))
+        set_id_total(self.crawler.stats, len(todo))
+        logger.info("backfill: %d ids to ask for (%d already recorded)", len(todo),
+                    sum(high - low + 1 for low, high in self.id_ranges) - len(todo))
+        for article_id in todo:
+            yield self.article_request(article_id, f"{self.base_url}/article/{article_id}")
+
+    def article_request(self, article_id: int, url: str, page: PendingPage | None = None) -> Request:
+        self.requested.add(article_id)
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.failed,
+            cb_kwargs={"article_id": article_id, "page": page},
+            meta={"article_id": article_id},
+        )
+
+    # -- discovery ---------------------------------------------------------------------------
+
+    def parse_home(self, response: Response) -> Iterator[Request]:
+        self.context.archive.resolve_failure(self.site.name, self.to_real(response.url))
+        archive, site = self.context.archive, self.site.name
+        listings = self.listing_links(response)
+        if not listings:
+            logger.warning("no category links on the home page %s", response.url)
+        for category, (url, _page) in sorted(listings.items()):
+            walk = Walk(category, previously_complete=archive.listing_walk_complete(site, category))
+            self.walks[category] = walk
+            yield self.listing_request(walk, url, 1)
+        # Articles on the home page that no listing may reach (e.g. a section missing from the menu).
+        links = self.article_links(response)
+        stored = set() if self.refresh else archive.stored_ids(site, links)
+        for article_id, url in links.items():
+            if article_id not in stored and article_id not in self.requested:
+                yield self.article_request(article_id, url)
+
+    def listing_request(self, walk: Walk, url: str, page: int) -> Request:
+        return Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            cb_kwargs={"walk": walk, "page": page},
+            meta={"max_retry_times": LISTING_RETRY_TIMES, "handle_httpstatus_list": [404], "walk": walk,
+                  "page": page},
+        )
+
+    def next_listing_url(self, response: Response, walk: Walk, page: int) -> str | None:
+        for url, (category, number) in self._listing_targets(response):
+            if category == walk.category and number == page + 1:
+                return url
+        return None
+
+    def _listing_targets(self, response: Response) -> Iterator[tuple[str, tuple[int, int]]]:
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href.strip())
+            match = self.site.listing_path.match(_unquote_fully(urlsplit(url).path))
+            if match:
+                yield self.to_base(url), (int(match.group(1)), int(match.group("page") or 1))
+
+    def parse_listing(self, response: Response, walk: Walk, page: int) -> Iterator[Request]:
+        archive, site = self.context.archive, self.site.name
+        if response.status in MISS_STATUSES:  # past the last page
+            walk.ended = True
+            return
+        archive.resolve_failure(site, self.to_real(response.url))
+        links = self.article_links(response)
+        listed = main_block_ids(response, self.site, links)
+        if not listed:
+            walk.ended = True
+            return
+        stored = archive.stored_ids(site, links)
+        if not self.refresh and walk.previously_complete and stored >= listed:
+            self.crawler.stats.inc_value("arshif/listings/stopped_on_stored")
+            walk.ended = True
+            return
+        next_url = self.next_listing_url(response, walk, page)
+        at_limit = self.max_pages is not None and page >= self.max_pages
+        next_request = None if (next_url is None or at_limit) else self.listing_request(walk, next_url, page + 1)
+        if next_request is None:
+            walk.ended = True
+        wanted = [
+            (article_id, url)
+            for article_id, url in links.items()
+            if (self.refresh or article_id not in stored) and article_id not in self.requested
+        ]
+        pending = PendingPage(walk, next_request) if self.since is not None else None
+        for article_id, url in wanted:
+            if pending is not None:
+                pending.ids.add(article_id)
+            yield self.article_request(article_id, url, pending)
+        if pending is None or not pending.ids:
+            if next_request is not None:
+                yield next_request
+
+    def settle(self, page: PendingPage | None, article_id: int, published: datetime | None) -> Iterator[Request]:
+        """An article of a --since-gated listing page is settled; the walk goes on once all are."""
+        self.crawler.stats.inc_value(IDS_DONE)
+        if page is None:
+            return
+        page.ids.discard(article_id)
+        if published is None or published >= self.since:
+            page.in_window = True
+        if page.ids:
+            return
+        if page.in_window and page.next_request is not None:
+            yield page.next_request
+        else:
+            page.walk.ended = True
+
+    # -- articles ----------------------------------------------------------------------------
+
+    def parse_article(self, response: Response, article_id: int, page: PendingPage | None = None):
+        extraction = extract_with_trace(response.body, self.to_real(response.url), site=self.site.name)
+        record_extraction(self.crawler.stats, extraction)
+        if extraction is None:
+            self.context.archive.record_miss(
+                self.site.name, article_id, url=self.site.canonical_url(article_id), reason="soft404",
+                http_status=response.status, run_id=self.context.run_id,
+            )
+            self.crawler.stats.inc_value(MISSES)
+            yield from self.settle(page, article_id, None)
+            return
+        record = dict(extraction.record)
+        found_id = record.get("article_id")
+        if found_id is None:
+            record["article_id"], record["url"] = article_id, self.site.canonical_url(article_id)
+        elif found_id != article_id:  # /article/<id> redirected to another id: the asked id is an alias
+            self.context.archive.add_alias(
+                {"site": self.site.name, "article_id": article_id, "url": self.site.canonical_url(article_id),
+                 "title": record.get("title"), "published_at": record.get("published_at")},
+                of=found_id, kind="redirect", similarity=None, run_id=self.context.run_id,
+            )
+        fetch = FetchInfo(
+            url=response.url,
+            status=response.status,
+            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            warc_record=response.meta.get("warc_record"),
+        )
+        yield ArticleItem(record, fetch=fetch)
+        published = None
+        if record.get("published_at"):
+            try:
+                published = datetime.fromisoformat(record["published_at"])
+            except ValueError:
+                published = None
+        yield from self.settle(page, article_id, published)
+
+    # -- errors ------------------------------------------------------------------------------
+
+    def failed(self, failure: Failure):
+        """A request that failed for good (after retries): a miss (404/410) or a failures row."""
+        request = failure.request
+        response = failure.value.response if failure.check(HttpError) else None
+        status = response.status if response is not None else None
+        article_id = request.meta.get("article_id")
+        archive, site, run_id = self.context.archive, self.site.name, self.context.run_id
+        if article_id is not None and status in MISS_STATUSES:
+            archive.record_miss(site, article_id, url=self.site.canonical_url(article_id),
+                                reason=f"http {status}", http_status=status, run_id=run_id)
+            self.crawler.stats.inc_value(MISSES)
+        else:
+            reason = f"http {status}" if status is not None else failure_reason(failure)
+            attempts = int(request.meta.get("retry_times", 0)) + 1
+            url = self.site.canonical_url(article_id) if article_id is not None else self.to_real(request.url)
+            archive.record_failure(site, url, reason=reason, attempts=attempts, http_status=status,
+                                   article_id=article_id, run_id=run_id)
+            self.crawler.stats.inc_value(FAILURES)
+            logger.warning("failed after %d attempts: %s (%s)", attempts, request.url, reason)
+        if article_id is not None:
+            yield from self.settle(request.cb_kwargs.get("page"), article_id, None)
+
+    def listing_failed(self, failure: Failure):
+        """A listing page lost for good: recorded, the walk marked incomplete, the next page still tried."""
+        walk, page = failure.request.meta["walk"], failure.request.meta["page"]
+        walk.lost_pages += 1
+        yield from self.failed(failure)
+        if self.max_pages is None or page < self.max_pages:
+            yield self.listing_request(walk, next_page_url(failure.request.url, page + 1), page + 1)
+
+    def closed(self, reason: str) -> None:
+        if self.context is None or self.mode != "crawl" or reason != "finished":
+            return
+        complete = [c for c, walk in self.walks.items() if walk.ended and not walk.lost_pages
+                    and self.max_pages is None and self.since is None]
+        self.context.archive.mark_listing_walks_complete(self.site.name, complete, run_id=self.context.run_id)
+
+
+def main_block_ids(response: Response, site: Site, links: dict[int, str]) -> set[int]:
+    """The article ids of the page's main list, without sidebars ("most read") or other chrome.
+
+    No class names are known for the real site, so this goes by DOM shape: the deepest element that holds
+    at least half of the page's distinct article links is the list; sidebars hold fewer.
+    """
+    held: dict[Any, set[int]] = {}
+    depth: dict[Any, int] = {}
+    for anchor in response.xpath("//a[@href]"):
+        article_id = site.article_id(response.urljoin(anchor.attrib["href"].strip()))
+        if article_id is None or article_id not in links:
+            continue
+        for level, ancestor in enumerate(reversed(list(anchor.root.iterancestors()))):
+            held.setdefault(ancestor, set()).add(article_id)
+            depth[ancestor] = level
+    if not held:
+        return set()
+    enough = max(2, (len(links) + 1) // 2)
+    blocks = [element for element, ids in held.items() if len(ids) >= enough]
+    if not blocks:
+        return set(links)
+    return held[max(blocks, key=depth.__getitem__)]
+
+
+def next_page_url(url: str, page: int) -> str:
+    """The listing URL of page ``page`` next to ``url`` (…/page/<n> replaced or appended)."""
+    parts = urlsplit(url)
+    path = re.sub(r"/page/\d+/?$", "", parts.path).rstrip("/")
+    return f"{parts.scheme}://{parts.netloc}{path}/page/{page}"
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short reason for a transport failure: the exception's name and message."""
+    exc = failure.value
+    name = type(exc).__name__
+    reasons = getattr(exc, "reasons", None)  # twisted ResponseFailed wraps the real cause
+    if reasons:
+        inner = reasons[0].value if hasattr(reasons[0], "value") else reasons[0]
+        return f"{name}: {type(inner).__name__}"
+    message = str(exc).strip()
+    return f"{name}: {message[:120]}" if message else name

@@ -1,0 +1,238 @@
+"""crawler.dates: every hand-worked case, the reference data files, the Hijri pairs, the trace and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from crawler.cli import main
+from crawler.dates import (
+    ParsedDate,
+    explain_date,
+    gregorian_to_hijri,
+    hijri_to_gregorian,
+    normalize,
+    parse_date,
+)
+from crawler.errors import EXIT_NO_DATE
+from tests.date_cases import ALL, DATEPARSER, SEEN, TZ, DateCase
+
+HEBRON = ZoneInfo(TZ)
+
+
+def _parse(case: DateCase) -> ParsedDate | None:
+    return parse_date(case.text, tz=TZ, now=case.now, numeric_calendar=case.numeric_calendar)
+
+
+@pytest.mark.parametrize("case", ALL, ids=[f"{c.source}:{c.text[:40]}" for c in ALL])
+def test_case(case: DateCase):
+    result = _parse(case)
+    if case.expected is None:
+        assert result is None
+        return
+    assert result is not None
+    assert result.value.isoformat() == case.expected
+    assert result.value.tzinfo == HEBRON
+    assert (result.has_time, result.calendar, result.conflict) == (case.has_time, case.calendar, case.conflict)
+    assert result.raw == case.text
+    assert result.hijri == gregorian_to_hijri(result.value.date())
+
+
+# ------------------------------------------------------------------------------------------------
+# The reference data files: every string has a hand-worked case, and the cases agree with dateparser's
+
+
+def _seen_strings(path) -> list[tuple[int, str]]:
+    found = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("#") or line.startswith("string\t"):
+            continue
+        for text in re.findall(r"`([^`]*)`", line.split("\t")[0]):
+            found.append((number, text.replace("\\|", "|")))  # `\|` is the markdown escape of `|`
+    return found
+
+
+def test_every_seen_string_has_a_case(shared_data):
+    strings = _seen_strings(shared_data / "arabic_dates_seen.tsv")
+    assert len(strings) == 39
+    cases = {(c.source, c.text) for c in SEEN}
+    missing = [(n, s) for n, s in strings if (f"seen:{n}", s) not in cases]
+    assert missing == []
+
+
+def _dateparser_rows(shared_data):
+    with open(shared_data / "dateparser_arabic_cases.tsv", encoding="utf-8", newline="") as handle:
+        lines = list(enumerate(handle, 1))
+    rows = csv.DictReader((line for _, line in lines[1:]), delimiter="\t", quoting=csv.QUOTE_NONE)
+    return [(number, row) for (number, _), row in zip(lines[2:], rows)]
+
+
+def test_every_dateparser_case_has_a_case_that_agrees_with_its_expected_value(shared_data):
+    rows = _dateparser_rows(shared_data)
+    assert len(rows) == 36
+    by_text = {c.text: c for c in DATEPARSER}
+    for number, row in rows:
+        case = by_text.get(row["input"])
+        assert case is not None, (number, row["input"])
+        kind = row["kind"]
+        if kind == "parse" or kind.startswith("relative"):
+            theirs = datetime.fromisoformat(row["expected"])
+            ours = datetime.fromisoformat(case.expected).replace(tzinfo=None)
+            if case.has_time:
+                assert ours == theirs, number
+            else:  # day precision: we give midnight where dateparser keeps now's clock time
+                assert ours.date() == theirs.date(), number
+        elif kind == "search_and_parse":
+            first_text, first_value = json.loads(row["expected"])[0]
+            assert case.expected.startswith(first_value[:10])
+        elif kind == "language_applicable":
+            assert (case.expected is not None) == (row["expected"] == "applicable=True")
+
+
+# ------------------------------------------------------------------------------------------------
+# Hijri ⇄ Gregorian: every pair, both ways, and through parse_date
+
+_HIJRI_MONTHS = ["محرم", "صفر", "ربيع الأول", "ربيع الآخر", "جمادى الأولى", "جمادى الآخرة", "رجب", "شعبان",
+                 "رمضان", "شوال", "ذو القعدة", "ذو الحجة"]
+
+
+def _pairs(shared_data):
+    folder = shared_data / "hijri_pairs"
+    with open(folder / "manifest.tsv", encoding="utf-8") as handle:
+        files = [row["file"] for row in csv.DictReader(handle, delimiter="\t")]
+    assert len(files) == 3
+    pairs = []
+    for name in files:
+        for entry in json.loads((folder / name).read_text(encoding="utf-8")):
+            if entry[-1] is False:  # the manifest: entries whose last element is false are skipped
+                continue
+            hijri, gregorian = entry[0]
+            pairs.append((tuple(hijri), date(*gregorian)))
+    return pairs
+
+
+def test_hijri_pairs_convert_both_ways(shared_data):
+    pairs = _pairs(shared_data)
+    assert len(pairs) >= 1800
+    wrong = []
+    for (hy, hm, hd), gregorian in pairs:
+        if hijri_to_gregorian(hy, hm, hd) != gregorian or gregorian_to_hijri(gregorian) != f"{hy:04d}-{hm:02d}-{hd:02d}":
+            wrong.append(((hy, hm, hd), gregorian))
+    assert wrong == []
+
+
+def test_hijri_pairs_parse_in_words_and_in_numbers(shared_data):
+    wrong = []
+    for (hy, hm, hd), gregorian in _pairs(shared_data):
+        for text in (f"{hd} {_HIJRI_MONTHS[hm - 1]} {hy} هـ", f"{hd}/{hm}/{hy}هـ"):
+            result = parse_date(text)
+            if result is None or result.value.date() != gregorian or result.calendar != "hijri":
+                wrong.append(text)
+    assert wrong == []
+
+
+def test_hijri_conversion_outside_umm_al_qura_range():
+    assert gregorian_to_hijri(date(1900, 1, 1)) is None
+    with pytest.raises(ValueError):
+        hijri_to_gregorian(1342, 1, 1)
+    with pytest.raises(ValueError):
+        hijri_to_gregorian(1445, 13, 1)
+
+
+def test_hijri_field_is_the_umm_al_qura_date_of_the_value():
+    assert parse_date("الخميس 5 مارس 2026 09:46 صـ 16 رمضان 1447 هـ").hijri == "1447-09-16"
+    assert parse_date("الخميس - 6 محرم 1441 هـ - 05 سبتمبر 2019 مـ").hijri == "1441-01-06"
+    assert parse_date("16 ذو القعدة 1429هـ/14-11-2008م 04:32 PM").hijri == "1429-11-16"
+    # 12 Sha'ban as printed in Beirut; Umm al-Qura says the 1st of February is the 13th
+    assert parse_date("الأحد 01 02 2026 12 شعبان 1447 بيروت 10:56").hijri == "1447-08-13"
+
+
+# ------------------------------------------------------------------------------------------------
+# Details of the API
+
+
+def test_notes_say_what_was_assumed():
+    assert parse_date("تشرين الثاني (نوفمبر) 2022").notes == ("no day in the text: first of the month",)
+    assert parse_date("11/28/2017").notes == ("month-first (day-first is impossible)",)
+    assert parse_date("الأربعاء 4/3/2024").notes == ("month-first (the weekday says so)",)
+    assert parse_date("الخميس 7/3/1429 هـ - الموافق 13/3/2008 م").notes == ("Hijri 1429-03-07 is 2008-03-15, 2 days off",)
+    assert "placeholder" in parse_date("09 ابريل 2025 الساعة 00:00 م").notes[0]
+
+
+def test_result_is_in_the_requested_zone():
+    result = parse_date("2024-04-29T10:15:00+03:00", tz="UTC")
+    assert result.value.isoformat() == "2024-04-29T07:15:00+00:00"
+    assert parse_date("5 تموز 2023 22:15", tz="Africa/Cairo").value.isoformat() == "2023-07-05T22:15:00+03:00"
+
+
+def test_relative_dates_use_now_in_the_zone_and_an_aware_now_is_converted():
+    now = datetime(2026, 11, 29, 7, 0, tzinfo=ZoneInfo("UTC"))  # 09:00 in Hebron
+    assert parse_date("منذ 3 ساعات", now=now).value.isoformat() == "2026-11-29T06:00:00+02:00"
+
+
+def test_unknown_zone_and_non_text_never_raise():
+    assert parse_date("2024-04-29", tz="No/Such_Zone").value.isoformat() == "2024-04-29T00:00:00+03:00"
+    assert parse_date(None) is None  # type: ignore[arg-type]
+    assert parse_date(12345) is None  # type: ignore[arg-type]
+
+
+def test_normalize_folds_letters_and_digits_but_keeps_punctuation():
+    assert normalize("الإثنين  ٢٩/٠٤/۲۰۲۴ صـ مساءً") == "الاثنين 29/04/2024 ص مساء"
+
+
+def test_dateparser_is_the_last_resort():
+    trace = explain_date("5 Februar 2018")  # German: only dateparser knows it
+    assert [stage for stage, _ in trace.stages] == ["site", "iso", "arabic", "relative", "dateparser"]
+    assert trace.stage == "dateparser"
+    assert trace.result.value.isoformat() == "2018-02-05T00:00:00+02:00"
+
+
+def test_impossible_dates_stop_the_chain_before_dateparser():
+    trace = explain_date("31 شباط 2024")
+    assert trace.stages[-1] == ("arabic", "impossible: no such gregorian date 2024-02-31")
+    assert trace.result is None
+
+
+def test_explain_names_the_stage_that_read_the_text():
+    trace = explain_date("2016-02-19 11:15:08 PM")
+    assert trace.stage == "site" and trace.stages == [("site", "read 2016-02-19T23:15:08+02:00")]
+    data = explain_date("منذ 20 دقيقة", now=datetime(2026, 11, 29, 9, 0)).to_dict()
+    assert data["read_by"] == "relative"
+    assert data["result"]["value"] == "2026-11-29T08:40:00+02:00"
+    assert [s["stage"] for s in data["stages"]] == ["site", "iso", "arabic", "relative"]
+
+
+# ------------------------------------------------------------------------------------------------
+# The CLI
+
+
+def _run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["date", *argv])
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+def test_cli_prints_unescaped_json(capsys):
+    code, out, _ = _run_cli(capsys, "--now", "2026-11-29T09:00", "الخميس 5 مارس 2026 09:46 صـ 16 رمضان 1447 هـ")
+    assert code == 0
+    data = json.loads(out)
+    assert data["value"] == "2026-03-05T09:46:00+02:00" and data["hijri"] == "1447-09-16"
+    assert "رمضان" in out  # not \u-escaped
+
+
+def test_cli_explain_and_no_date_exit_code(capsys):
+    code, out, err = _run_cli(capsys, "--explain", "31", "شباط", "2024")
+    assert code == EXIT_NO_DATE == 3
+    assert json.loads(out)["read_by"] is None
+    assert err.strip().count("\n") == 0 and "no date" in err
+
+
+def test_cli_rejects_a_bad_zone(capsys):
+    code, _, err = _run_cli(capsys, "--tz", "Mars/Olympus", "2024-04-29")
+    assert code == 2 and "Mars/Olympus" in err

@@ -1,0 +1,129 @@
+"""WARC capture: files warcio validates, pointers that read back the exact response, crash recovery."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+from scrapy.statscollectors import MemoryStatsCollector
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.warc import (
+    RotatingWarcWriter,
+    WarcCaptureMiddleware,
+    WarcPointer,
+    iter_responses,
+    read_response,
+)
+
+PAGE = "<html><body><h1>عنوان الخبر</h1><p>نص الخبر مع تشكيل: مُحَمَّد</p></body></html>".encode()
+
+
+def write_pages(writer, count, start=0):
+    pointers = []
+    for number in range(start, start + count):
+        body = PAGE + str(number).encode()
+        pointers.append(writer.write_exchange(
+            url=f"https://www.alhadath.ps/article/{number}", method="GET",
+            request_headers=[("User-Agent", "Arshif")], request_body=b"", status=200,
+            response_headers=[("Content-Type", "text/html; charset=utf-8")], body=body,
+        ))
+    return pointers
+
+
+def warcio_check(paths):
+    return subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", "-v", *map(str, paths)],
+                          capture_output=True, text=True)
+
+
+def test_files_rotate_are_renamed_when_closed_and_pass_warcio_check(tmp_path):
+    writer = RotatingWarcWriter(tmp_path, max_bytes=4000)
+    pointers = write_pages(writer, 12)
+    assert writer.current_path is not None and writer.current_path.name.endswith(".warc.gz.open")
+    writer.close()
+    files = sorted(tmp_path.iterdir())
+    assert len(files) >= 3 and all(f.name.endswith(".warc.gz") for f in files)  # rotated, none left .open
+    check = warcio_check(files)
+    assert check.returncode == 0, check.stdout + check.stderr
+    kinds = []
+    for path in files:
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream, check_digests="raise"):
+                kinds.append(record.rec_type)
+                if record.rec_type == "response":
+                    assert record.rec_headers.get_header("WARC-Payload-Digest").startswith("sha1:")
+                    assert record.rec_headers.get_header("WARC-Date")
+                if record.rec_type == "request":
+                    assert record.rec_headers.get_header("WARC-Concurrent-To")
+    assert kinds.count("response") == kinds.count("request") == 12
+    assert kinds.count("warcinfo") == len(files)
+    assert "digest pass" in check.stdout and "fail" not in check.stdout.lower()
+    for number, pointer in enumerate(pointers):
+        captured = read_response(tmp_path, str(pointer))
+        assert captured.url == f"https://www.alhadath.ps/article/{number}"
+        assert captured.body == PAGE + str(number).encode()
+        assert captured.status == 200 and captured.header("content-type").startswith("text/html")
+    assert [c.pointer for c in iter_responses(tmp_path)] == pointers
+
+
+def test_content_encoded_payload_is_kept_raw_and_read_back_decoded(tmp_path):
+    writer = RotatingWarcWriter(tmp_path)
+    pointer = writer.write_exchange(
+        url="https://www.alhadath.ps/article/7", method="GET", request_headers=[], request_body=b"",
+        status=200, body=gzip.compress(PAGE),
+        response_headers=[("Content-Encoding", "gzip"), ("Transfer-Encoding", "chunked")],
+    )
+    writer.close()
+    captured = read_response(tmp_path, pointer)
+    assert captured.body == PAGE
+    assert captured.header("transfer-encoding") == ""  # framing the client already undid is not replayed
+    assert warcio_check(tmp_path.iterdir()).returncode == 0
+
+
+KILLED_WRITER = """
+import os, signal, sys
+from crawler.warc import RotatingWarcWriter
+writer = RotatingWarcWriter(sys.argv[1])
+for n in range(3):
+    writer.write_exchange(url=f"https://x/article/{n}", method="GET", request_headers=[], request_body=b"",
+                          status=200, response_headers=[], body=b"page %d" % n)
+writer._file.write(b"\\x1f\\x8b\\x08 half a record")  # the kill lands mid-write
+writer._file.flush()
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_writers_open_file_is_cut_to_whole_records_and_renamed(tmp_path):
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(tmp_path)])
+    (left,) = tmp_path.iterdir()
+    assert left.name.endswith(".warc.gz.open")
+    RotatingWarcWriter(tmp_path).close()  # the next writer recovers it
+    (recovered,) = tmp_path.iterdir()
+    assert recovered.name == left.name.removesuffix(".open")
+    assert [c.body for c in iter_responses(tmp_path)] == [b"page 0", b"page 1", b"page 2"]
+    assert warcio_check([recovered]).returncode == 0
+
+
+def test_pointer_round_trip():
+    pointer = WarcPointer("arshif-20260101000000-1-00001.warc.gz", 1234)
+    assert WarcPointer.parse(str(pointer)) == pointer
+
+
+def test_middleware_captures_responses_and_points_to_them_in_meta(tmp_path):
+    crawler = SimpleNamespace(settings=Settings({"ARSHIF_WARC_DIR": str(tmp_path)}),
+                              signals=SimpleNamespace(connect=lambda *a, **k: None))
+    crawler.stats = MemoryStatsCollector(crawler)
+    capture = WarcCaptureMiddleware.from_crawler(crawler)
+    request = Request("https://www.alhadath.ps/article/5", headers={"User-Agent": "Arshif"})
+    response = HtmlResponse(request.url, body=PAGE, request=request, headers={"Content-Type": "text/html"})
+    assert capture.process_response(request, response) is response
+    pointer = response.meta["warc_record"]
+    capture.spider_closed(None)
+    assert read_response(tmp_path, pointer).body == PAGE
+    assert crawler.stats.get_value("arshif/warc/responses") == 1
