@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test bench clean
+.PHONY: install test bench clean demo
 
 install: $(STAMP)
 
@@ -16,6 +16,22 @@ $(STAMP): pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The demo: serve the bundled mirror in the background, crawl it into demo.db, print a summary, stop the
+# mirror (also on Ctrl-C or a failed crawl).
+DEMO_DB ?= demo.db
+DEMO_ARTICLES ?= 3000
+
+demo: $(STAMP)
+	@set -e; \
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm; \
+	out=$$(mktemp); \
+	$(BIN)/python -m crawler mirror --articles $(DEMO_ARTICLES) --port 0 >$$out 2>/dev/null & mirror=$$!; \
+	trap 'kill $$mirror 2>/dev/null || true; rm -f $$out' EXIT INT TERM; \
+	url=; for i in $$(seq 200); do url=$$(head -n 1 $$out); [ -n "$$url" ] && break; sleep 0.1; done; \
+	[ -n "$$url" ] || { echo "demo: the mirror did not start" >&2; exit 1; }; \
+	echo "mirror: $$url ($(DEMO_ARTICLES) ids) → crawling into $(DEMO_DB) ..."; \
+	$(BIN)/python -m crawler crawl alhadath --base-url $$url --db $(DEMO_DB) --log-level WARNING
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

@@ -30,6 +30,10 @@ FORMATS = ("jsonl", "csv", "parquet")
 # with 500 and 142 MB with 1,000 (pyarrow's own footprint is ~50 MB); bench/bench_export.py measures it.
 ROW_GROUP_SIZE = 500
 PART_SUFFIX = ".part"
+# Min/max statistics only where readers filter: those of long text columns would be kept for every
+# row group in the writer's memory until the footer is written (memory growing with the export's size).
+STATISTICS_COLUMNS = ["site", "article_id", "published_at", "published_hijri", "category", "first_run_id",
+                      "last_run_id", "version"]
 
 
 class MissingExtraError(ArshifError):
@@ -97,17 +101,24 @@ def _destination(output: str | Path) -> Iterator[BinaryIO]:
         raise
 
 
+@contextmanager
+def _text(stream: BinaryIO, newline: str) -> Iterator[io.TextIOWrapper]:
+    """UTF-8 text over the binary destination, flushed and detached (the caller owns the stream)."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline=newline)
+    try:
+        yield text
+        text.flush()
+    finally:
+        text.detach()
+
+
 def write_jsonl(rows: Iterable[dict[str, Any]], stream: BinaryIO, columns: tuple[str, ...]) -> int:
     count = 0
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="\n", write_through=False)
-    try:
+    with _text(stream, "\n") as text:
         for row in rows:
             text.write(json.dumps({key: row.get(key) for key in columns}, ensure_ascii=False))
             text.write("\n")
             count += 1
-        text.flush()
-    finally:
-        text.detach()
     return count
 
 
@@ -116,16 +127,12 @@ _JSON_CELLS = frozenset((*LIST_FIELDS, "aliases"))
 
 def write_csv(rows: Iterable[dict[str, Any]], stream: BinaryIO, columns: tuple[str, ...]) -> int:
     count = 0
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-    try:
+    with _text(stream, "") as text:
         writer = csv.writer(text)
         writer.writerow(columns)
         for row in rows:
             writer.writerow([_csv_cell(key, row.get(key)) for key in columns])
             count += 1
-        text.flush()
-    finally:
-        text.detach()
     return count
 
 
@@ -180,7 +187,7 @@ def write_parquet(rows: Iterable[dict[str, Any]], stream: BinaryIO, columns: tup
 
     schema = parquet_schema(columns)
     count = 0
-    with pq.ParquetWriter(stream, schema, compression="zstd") as writer:
+    with pq.ParquetWriter(stream, schema, compression="zstd", write_statistics=STATISTICS_COLUMNS) as writer:
         group: list[dict[str, Any]] = []
         for row in rows:
             group.append(row)

@@ -19,6 +19,7 @@ No Scrapy and no I/O here: the spider, the CLI and the tests all call ``extract_
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import json
 import re
 import unicodedata
@@ -145,8 +146,12 @@ class Page:
     links: list[tuple[etree._Element, int, bool]] = field(default_factory=list)  # (<a href>, line, in chrome)
 
 
-def walk(root: etree._Element) -> Page:
-    """The page's text lines in reading order: block elements and <br> end a line, <img> is a line."""
+def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None) -> Page:
+    """The page's text lines in reading order: block elements and <br> end a line, <img> is a line.
+
+    A ``timestamp`` sharing its line with other text (``<li><a>title</a> 2016-02-19 11:15:08 PM</li>``)
+    gets a line of its own, so that lines, links and <time>s keep one numbering.
+    """
     page = Page()
     lines = page.lines
     links = page.links
@@ -160,7 +165,14 @@ def walk(root: etree._Element) -> Page:
         if not raw.isspace():
             text = clean_line(raw)
             if text:
-                lines.append(Line(text, min(1.0, linked / len(text)), chrome > 0, heading > 0, figcaption > 0))
+                line = Line(text, min(1.0, linked / len(text)), chrome > 0, heading > 0, figcaption > 0)
+                match = timestamp.search(text) if timestamp is not None and len(text) <= 300 else None
+                if match is None or match.group(0) == text:
+                    lines.append(line)
+                else:
+                    for part in (text[: match.start()].strip(), match.group(0), text[match.end():].strip()):
+                        if part:
+                            lines.append(dataclasses.replace(line, text=part))
         linked = 0
 
     walker = etree.iterwalk(root, events=("start", "end"))
@@ -372,16 +384,7 @@ def _bylineish(text: str, own_names: tuple[str, ...]) -> bool:
     return bool(parse_byline(text, own_names=own_names)) or any(text.startswith(n) for n in own_names)
 
 
-def _split_timestamp_lines(lines: list[Line], pattern: re.Pattern[str]) -> list[int]:
-    """Indexes of timestamp lines; a timestamp sharing its line with other text gets a line of its own."""
-    found = [i for i, line in enumerate(lines) if line.text and pattern.search(line.text)]
-    for i in reversed(found):
-        line = lines[i]
-        match = pattern.search(line.text)
-        parts = [line.text[: match.start()].strip(), match.group(0), line.text[match.end():].strip()]
-        if parts[0] or parts[2]:
-            lines[i: i + 1] = [Line(part, line.linked, line.chrome, line.heading, line.figcaption)
-                               for part in parts if part]
+def _timestamp_lines(lines: list[Line], pattern: re.Pattern[str]) -> list[int]:
     return [i for i, line in enumerate(lines) if line.text and pattern.fullmatch(line.text)]
 
 
@@ -431,7 +434,7 @@ def read_layout(page: Page, site: Site | None, title_hints: list[str], anchor_ti
     layout = Layout()
     stamp = -1
     if site is not None and site.timestamp_pattern is not None:
-        candidates = _split_timestamp_lines(lines, site.timestamp_pattern)
+        candidates = _timestamp_lines(lines, site.timestamp_pattern)
         if candidates:
             stamp = _choose_timestamp(lines, candidates, title_hints)
     if stamp >= 0:
@@ -592,14 +595,18 @@ class Extraction:
     sources: dict[str, str]  # field → the stage that gave it: selector, jsonld, meta, time, layout, trafilatura
 
 
-def extract_article(body: bytes, url: str, *, site: str | None = None,
+def extract_article(body: bytes, url: str, *, site: str | Site | None = None,
                     encoding: str | None = None) -> ArticleRecord | None:
-    """One article's record, or None when the page holds no article (soft-404, listing, error page)."""
+    """One article's record, or None when the page holds no article (soft-404, listing, error page).
+
+    ``site``: a site name ("alhadath"), a ``Site`` (e.g. with other selectors), or None for the site
+    owning ``url`` — any other page is read generically. ``encoding``: the HTTP charset, if any.
+    """
     extraction = extract_with_trace(body, url, site=site, encoding=encoding)
     return extraction.record if extraction else None
 
 
-def extract_with_trace(body: bytes, url: str, *, site: str | None = None,
+def extract_with_trace(body: bytes, url: str, *, site: str | Site | None = None,
                        encoding: str | None = None) -> Extraction | None:
     """Like ``extract_article``, with the stage each field came from (for the quality monitor)."""
     if not body:
@@ -608,8 +615,8 @@ def extract_with_trace(body: bytes, url: str, *, site: str | None = None,
     root = _parse(text)
     if root is None:
         return None
-    page = walk(root)
-    site_model = _site_model(site, url, page)
+    site_model = _site_model(site, url, root)
+    page = walk(root, site_model.timestamp_pattern if site_model else None)
     return _Builder(root, page, site_model, url, codec).build()
 
 
@@ -624,12 +631,22 @@ def _parse(text: str) -> etree._Element | None:
     return root
 
 
-def _site_model(name: str | None, url: str, page: Page) -> Site | None:
+def _site_model(name: str | Site | None, url: str, root: etree._Element) -> Site | None:
     """The named site, else the one owning the URL, else the one the page's canonical link names."""
+    if isinstance(name, Site):
+        return name
     if name:
         return get_site(name)
-    return site_for_url(url) or (site_for_url(page.canonical) if page.canonical else None) \
-        or (site_for_url(page.meta.get("og:url", "")) if page.meta.get("og:url") else None)
+    site = site_for_url(url)
+    if site is None:
+        for href in _CANONICAL(root):
+            site = site_for_url(href.strip())
+            if site is not None:
+                break
+    return site
+
+
+_CANONICAL = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
 
 
 class _Builder:
@@ -792,8 +809,8 @@ class _Builder:
         for el, index, chrome in self.page.links:
             if start <= index < end and not chrome:
                 path = _URL_PATH.match(el.get("href", "").strip()).group(1)
-                if pattern.match(path) or ("%" in path and pattern.match(path := unquote(path))):
-                    found.append((index, _text_content(el), path))
+                if pattern.match(path):
+                    found.append((index, _text_content(el), unquote(path) if "%" in path else path))
         return found
 
     def _category(self, layout: Layout) -> str:

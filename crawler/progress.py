@@ -88,7 +88,6 @@ class ProgressDisplay:
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
         self.task: Any = None
-        self._drawn = False
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "ProgressDisplay":
@@ -108,21 +107,18 @@ class ProgressDisplay:
         self.task.start(self.interval, now=False)
 
     def tick(self) -> None:
-        line = progress_line(self.stats.get_stats(), time.monotonic() - self.started)
-        if self.live:
-            # \r + "erase line": the line redraws in place; log lines printed meanwhile push it down.
-            self.stream.write(f"\r\x1b[K{line}")
-            self.stream.flush()
-            self._drawn = True
-        else:
-            logger.info("progress: %s", line)
+        self._show("progress")
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.task is not None and self.task.running:
             self.task.stop()
+        self._show("finished", end="\n")
+
+    def _show(self, label: str, end: str = "") -> None:
         line = progress_line(self.stats.get_stats(), time.monotonic() - self.started)
         if self.live:
-            self.stream.write(f"\r\x1b[K{line}\n")
+            # \r + "erase line": the line redraws in place; log lines printed meanwhile push it down.
+            self.stream.write(f"\r\x1b[K{line}{end}")
             self.stream.flush()
         else:
-            logger.info("finished: %s", line)
+            logger.info("%s: %s", label, line)

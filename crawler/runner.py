@@ -104,7 +104,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         raise UnreachableError("the crawl did not start (see the log above)")
     with Archive(options.db_path) as archive:
         run = archive.get_run(run_id) or {}
-        if not stats.get("response_received_count"):
+        # Requests sent and not one answered. (A resumed backfill with nothing left to ask sends none: ok.)
+        if stats.get("downloader/request_count") and not stats.get("response_received_count"):
             archive.set_run_status(run_id, "failed")
             raise UnreachableError(
                 f"nothing reachable at {options.base_url or get_site(options.site).base_url} (run {run_id})"

@@ -30,6 +30,8 @@ RETRY_AFTER_MAX = 120.0  # seconds: the longest Retry-After we wait for before r
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry.RetryAfterMiddleware": 550,
+    # WARC capture (on when ARSHIF_WARC_DIR is set): next to the downloader, so it sees raw responses.
+    "crawler.warc.WarcCaptureMiddleware": 950,
 }
 
 # clean → validate → date window → dedupe → store (pipelines/)
@@ -44,8 +46,22 @@ ITEM_PIPELINES = {
 # ArchiveRun records the run in crawl_runs at spider_closed: keep it last, after anything that judges
 # the run (the quality monitor).
 EXTENSIONS = {
+    "crawler.monitor.QualityMonitor": 900,
+    "crawler.progress.ProgressDisplay": 950,
     "pipelines.context.ArchiveRun": 1000,
 }
+
+# Quality monitor (crawler/monitor.py): below these, the run is marked "alarm" and the CLI exits with 5.
+ARSHIF_QUALITY_MIN_PAGES = 10  # fewer article pages than this: not judged
+ARSHIF_QUALITY_MIN_COVERAGE = 0.8  # title, date, byline, ≥1 paragraph (or a dict per field)
+ARSHIF_QUALITY_MAX_NO_ARTICLE_SHARE = 0.3  # article-URL pages that held no article
+ARSHIF_QUALITY_MIN_SELECTOR_SHARE = 0.5  # found fields that the site's own selectors delivered
+# Progress (crawler/progress.py): "auto" = live line on a terminal, log lines otherwise; "tty" | "log" | "off".
+ARSHIF_PROGRESS = "auto"
+ARSHIF_PROGRESS_INTERVAL = 30.0
+# WARC capture (crawler/warc.py): a directory turns it on (`--warc DIR`; backfills default to <db dir>/warc).
+ARSHIF_WARC_DIR = None
+ARSHIF_WARC_MAX_BYTES = 1_000_000_000
 
 FEED_EXPORT_ENCODING = "utf-8"
 REMOTE_CONTROL_ENABLED = False

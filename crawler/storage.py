@@ -112,7 +112,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["aliases"].create_index(["site", "alias_id"])
     db["aliases"].create_index(["site", "article_id"])
     db["article_bands"].create({"site": str, "band": int, "hash": int, "article_id": int})
-    db["article_bands"].create_index(["site", "band", "hash"])
+    db["article_bands"].create_index(["site", "hash"])
     db["article_bands"].create_index(["site", "article_id"])
     db["misses"].create(
         {
@@ -371,15 +371,16 @@ class Archive:
         """Stored articles sharing at least one LSH band with ``band_hashes``, each with its folded body."""
         if not band_hashes:
             return []
-        clauses = " or ".join("(band = ? and hash = ?)" for _ in band_hashes)
-        params: list[Any] = [site]
-        for band, value in enumerate(band_hashes):
-            params += [band, value]
+        # Band hashes are random 64-bit values: look them up by hash (indexed), then check the band.
+        wanted = set(enumerate(band_hashes))
+        marks = ",".join("?" * len(band_hashes))
         ids = {
-            row[0]
-            for row in self.db.execute(
-                f"select distinct article_id from article_bands where site = ? and ({clauses})", params
+            article_id
+            for article_id, band, value in self.db.execute(
+                f"select article_id, band, hash from article_bands where site = ? and hash in ({marks})",
+                [site, *band_hashes],
             )
+            if (band, value) in wanted
         }
         ids.discard(exclude_id)
         found: list[tuple[ArticleRef, str]] = []

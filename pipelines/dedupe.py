@@ -32,17 +32,23 @@ class DedupePipeline:
         stored = archive.article_ref(site, article_id)
         if stored is None:
             same = archive.find_by_content_hash(site, fingerprint.content_hash, exclude_id=article_id)
-            if same is not None:
-                kind = "exact" if is_original_of(same.article_id, article_id) else "replaces"
-                item.verdict = Verdict(kind, of=same.article_id, similarity=1.0)
+            if same is not None and is_original_of(same.article_id, article_id):
+                item.verdict = Verdict("exact", of=same.article_id, similarity=1.0)
+                return item
+            if same is not None:  # the stored copy becomes this one's alias; near copies now name this one
+                verdict = self._near(article_id, fingerprint, "replaces", also_exclude=same.article_id)
+                verdict.of = same.article_id
+                item.verdict = verdict
                 return item
         item.verdict = self._near(article_id, fingerprint, "update" if stored else "new")
         return item
 
-    def _near(self, article_id: int, fingerprint: Fingerprint, kind: str) -> Verdict:
+    def _near(self, article_id: int, fingerprint: Fingerprint, kind: str, also_exclude: int | None = None) -> Verdict:
         archive, site = self.context.archive, self.context.site.name
         matches = []
         for ref, body in archive.near_duplicate_candidates(site, fingerprint.band_hashes, exclude_id=article_id):
+            if ref.article_id == also_exclude:
+                continue
             similarity = fingerprint.similarity(body)
             if similarity >= NEAR_THRESHOLD:
                 matches.append((ref, round(similarity, 4)))

@@ -46,6 +46,8 @@ MODES = ("crawl", "backfill")
 MISS_STATUSES = (404, 410)
 LISTING_RETRY_TIMES = 8  # a lost listing page hides a whole page of articles: try harder
 BACKFILL_CHUNK = 1000
+ARTICLE_REQUESTS = "arshif/requests/article"  # articles asked for (retries and redirects not counted)
+LISTING_REQUESTS = "arshif/requests/listing"
 
 # Politeness off (our own loopback server): no delay, no AutoThrottle, no robots.txt, high concurrency.
 IMPOLITE_SETTINGS: dict[str, Any] = {
@@ -259,6 +261,7 @@ class ArchiveSpider(scrapy.Spider):
 
     def article_request(self, article_id: int, url: str, page: PendingPage | None = None) -> Request:
         self.requested.add(article_id)
+        self.crawler.stats.inc_value(ARTICLE_REQUESTS)
         return Request(
             url,
             callback=self.parse_article,
@@ -287,6 +290,7 @@ class ArchiveSpider(scrapy.Spider):
                 yield self.article_request(article_id, url)
 
     def listing_request(self, walk: Walk, url: str, page: int) -> Request:
+        self.crawler.stats.inc_value(LISTING_REQUESTS)
         return Request(
             url,
             callback=self.parse_listing,

@@ -65,3 +65,22 @@ def build_archive(db_path, rows: int, *, first_id: int = 1, seed: int = 6, run_i
 
 if __name__ == "__main__":
     build_archive(sys.argv[1], int(sys.argv[2]))
+
+
+PEAK_WRAPPER = (
+    "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode;"
+    " print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)"
+)
+
+
+def run_with_peak_rss(command: list[str], **kwargs) -> tuple[int, float]:
+    """Run ``command`` in a fresh wrapper process; return (exit code, the command's peak RSS in MB).
+
+    The wrapper's RUSAGE_CHILDREN ``ru_maxrss`` is the kernel's high-water mark of resident memory of
+    its one child (in KiB on Linux) — exact, unlike polling.
+    """
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, *command], check=True, capture_output=True,
+                         text=True, **kwargs).stdout.split()
+    return int(out[-1]), int(out[-2]) / 1024

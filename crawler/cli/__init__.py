@@ -8,3 +8,5 @@ from crawler.cli.base import cli, main  # noqa: F401
 from crawler.cli import mirror  # noqa: F401,E402
 from crawler.cli import dates  # noqa: F401,E402
 from crawler.cli import crawl  # noqa: F401,E402
+from crawler.cli import ops  # noqa: F401,E402
+from crawler.cli import extract  # noqa: F401,E402

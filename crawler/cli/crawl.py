@@ -5,8 +5,11 @@ from __future__ import annotations
 import click
 
 from crawler.cli.base import cli, db_option
+from crawler.cli.ops import warc_directory
 from crawler.errors import AlarmError
-from crawler.runner import CrawlOptions, format_summary, run_crawl
+from crawler.lock import ArchiveLock
+
+# crawler.runner (Scrapy) is imported inside the commands: `arshif export` & co. stay light.
 
 
 def run_options(func):
@@ -22,13 +25,22 @@ def run_options(func):
                      help="robots.txt, AutoThrottle, ~1 request/s. Default: on, except for a loopback --base-url."),
         click.option("--log-level", default="INFO", show_default=True,
                      type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)),
+        click.option("--warc", "warc_dir", metavar="DIR",
+                     help="Keep every fetched response in WARC files under DIR (backfill: on, in <db dir>/warc)."),
+        click.option("--no-warc", is_flag=True, help="Keep no WARC files (backfill keeps them by default)."),
     )):
         func = option(func)
     return func
 
 
-def finish(options: CrawlOptions) -> None:
-    result = run_crawl(options)
+def finish(options, warc_dir: str | None = None) -> None:
+    """Run under the archive's lock (a concurrent run exits with code 6) and report the result."""
+    from crawler.runner import format_summary, run_crawl
+
+    if warc_dir:
+        options.settings["ARSHIF_WARC_DIR"] = warc_dir
+    with ArchiveLock(options.db_path):
+        result = run_crawl(options)
     click.echo(format_summary(result))
     if result.status == "alarm":
         raise AlarmError(f"run {result.run_id}: quality alarm — {result.stats.get('arshif/quality/reason', 'see the log')}")
@@ -38,7 +50,7 @@ def finish(options: CrawlOptions) -> None:
 @click.argument("site")
 @run_options
 @click.option("--max-pages", type=click.IntRange(min=1), help="Listing pages to walk per category at most.")
-def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, max_pages) -> None:
+def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, warc_dir, no_warc, max_pages) -> None:
     """Crawl SITE's listings for new articles into the archive (incremental: stops at known pages).
 
     \b
@@ -47,8 +59,11 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, max
         arshif crawl alhadath --base-url http://127.0.0.1:8000 --db demo.db
         arshif crawl alhadath --since 2024-04-01 --max-pages 5
     """
+    from crawler.runner import CrawlOptions
+
     finish(CrawlOptions(site=site, db_path=db_path, mode="crawl", base_url=base_url, since=since, until=until,
-                        max_pages=max_pages, refresh=refresh, polite=polite, log_level=log_level.upper()))
+                        max_pages=max_pages, refresh=refresh, polite=polite, log_level=log_level.upper()),
+           warc_directory(db_path, warc_dir, no_warc, default_on=False))
 
 
 @cli.command()
@@ -56,7 +71,8 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, max
 @click.option("--ids", required=True, metavar="RANGES", help="Article ids: A-B, or a list like 1-5,9.")
 @click.option("--retry-misses", is_flag=True, help="Ask again for ids recorded as misses (404, soft-404).")
 @run_options
-def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, polite, log_level) -> None:
+def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, polite, log_level, warc_dir,
+             no_warc) -> None:
     """Fetch SITE's articles by id, skipping ids already recorded. Rerun the same command to resume.
 
     \b
@@ -65,6 +81,9 @@ def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, 
         arshif backfill alhadath --ids 1-5,9 --base-url http://127.0.0.1:8000 --db demo.db
         arshif backfill alhadath --ids 30000-35000 --retry-misses
     """
+    from crawler.runner import CrawlOptions
+
     finish(CrawlOptions(site=site, db_path=db_path, mode="backfill", ids=ids, base_url=base_url, since=since,
                         until=until, refresh=refresh, retry_misses=retry_misses, polite=polite,
-                        log_level=log_level.upper()))
+                        log_level=log_level.upper()),
+           warc_directory(db_path, warc_dir, no_warc, default_on=True))

@@ -15,9 +15,12 @@ from crawler.errors import NoDateError, UsageError
 
 @cli.command("date")
 @click.argument("text", nargs=-1, required=True)
-@click.option("--tz", default=DEFAULT_TZ, show_default=True, help="Zone of times printed without one, and of the result.")
-@click.option("--now", "now_text", metavar="ISO", help="Base of relative dates (منذ 3 ساعات); default: the current time.")
-@click.option("--hijri-numeric", is_flag=True, help="Read unmarked numeric dates as Hijri (pages that print Hijri only).")
+@click.option("--tz", default=DEFAULT_TZ, show_default=True,
+              help="Zone of times printed without one, and of the result.")
+@click.option("--now", "now_text", metavar="ISO",
+              help="Base of relative dates (منذ 3 ساعات); default: the current time.")
+@click.option("--hijri-numeric", is_flag=True,
+              help="Read unmarked numeric dates as Hijri (pages that print Hijri only).")
 @click.option("--explain", is_flag=True, help="Show every stage tried and the one that read the text.")
 def date_command(text: tuple[str, ...], tz: str, now_text: str | None, hijri_numeric: bool, explain: bool) -> None:
     """Parse an Arabic (or ISO) date string; print the result as JSON.

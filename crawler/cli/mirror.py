@@ -18,7 +18,7 @@ def content_options(func):
                      help="How many ids to serve, from --start-id up (some are 404 or soft-404)."),
         click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same site, byte for byte."),
         click.option("--start-id", default=1, show_default=True, type=click.IntRange(min=0),
-                     help="First id served (ids follow the real site's growth: ~16768 in 2015-05, ~195000 in 2024-04)."),
+                     help="First id served; ids follow the real site's growth (16768 ≈ 2015-05, 195000 ≈ 2024-04)."),
         click.option("--day", default=0, show_default=True, type=click.IntRange(min=0),
                      help="Visit day: articles updated on or before this day read in their new version."),
     )):

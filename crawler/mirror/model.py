@@ -219,7 +219,7 @@ class Kind:
     shape: int = 0  # more random bits for the page's shape (image, encoding, layout)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def kind(seed: int, article_id: int, start_id: int, end_id: int) -> Kind:
     own = _own_kind(seed, article_id)
     if own.status != ARTICLE or not own.role:
@@ -413,7 +413,7 @@ def headline(config: MirrorConfig, article_id: int) -> Article:
     return _head(config.seed, article_id, config.start_id, config.end_id, config.day)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=512)
 def _article(seed: int, article_id: int, start_id: int, end_id: int, day: int) -> Article:
     head = _head(seed, article_id, start_id, end_id, day)
     if head.status != ARTICLE:
@@ -435,7 +435,7 @@ def _article(seed: int, article_id: int, start_id: int, end_id: int, day: int) -
     return replace(head, paragraphs=tuple(paragraphs))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def _head(seed: int, article_id: int, start_id: int, end_id: int, day: int) -> Article:
     k = kind(seed, article_id, start_id, end_id)
     if k.status != ARTICLE:
@@ -476,7 +476,8 @@ def _head(seed: int, article_id: int, start_id: int, end_id: int, day: int) -> A
         byline = _news_byline(k.form, rng, published)
         if (k.shape >> 40) % 100 < 60:
             image = f"/images/{published:%Y/%m}/{article_id}.jpg"
-            caption = rng.choice(W.CAPTIONS) if rng.random() < 0.5 else f"{rng.choice(W.NOUNS)} {rng.choice(W.ADJECTIVES)}"
+            caption = (rng.choice(W.CAPTIONS) if rng.random() < 0.5
+                       else f"{rng.choice(W.NOUNS)} {rng.choice(W.ADJECTIVES)}")
     if k.updated_on_day is not None and day >= k.updated_on_day:
         edit = random.Random(mix(seed, article_id, _S_EDIT))
         if edit.random() < 0.5:
@@ -526,7 +527,9 @@ def _indexes(seed: int, start_id: int, end_id: int) -> tuple[dict[int, array], d
     by_tag = {t: array("I") for t, _ in TAGS}
     n_tags = len(TAGS)
     for article_id in range(end_id - 1, start_id - 1, -1):
-        k = kind(seed, article_id, start_id, end_id) if _own_kind(seed, article_id).role else _own_kind(seed, article_id)
+        k = _own_kind(seed, article_id)
+        if k.role:  # a re-publication takes its original's section
+            k = kind(seed, article_id, start_id, end_id)
         if k.status != ARTICLE:
             continue
         by_category[k.category_id].append(article_id)

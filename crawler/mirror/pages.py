@@ -260,7 +260,8 @@ def _default_article(config: MirrorConfig, a: M.Article, base_url: str) -> str:
         if n:
             body.append(f"<p>{_separator(a, n)}</p>")
         body.append(f"<p>{escape(paragraph)}</p>")
-    parts += ['<div class="post-body">\n', "\n".join(body), "\n</div>\n", _tags(a), f'<div class="share">{_share(a)}</div>\n', "</article>\n"]
+    parts += ['<div class="post-body">\n', "\n".join(body), "\n</div>\n", _tags(a),
+              f'<div class="share">{_share(a)}</div>\n', "</article>\n"]
     related = "".join(f'<li><a href="{h}">{t}</a></li>' for h, t in _related(config, a, base_url))
     parts.append(f'<div class="related"><h3>اقرأ أيضا</h3><ul>{related}</ul></div>\n</main>\n')
     if not a.sidebar_first:
@@ -315,7 +316,8 @@ def _broken_article(config: MirrorConfig, a: M.Article, base_url: str) -> str:
     data = {"i": a.id, "t": a.title, "c": a.category_id, "e": int(a.published.timestamp()),
             "b": a.byline.raw, "p": list(a.paragraphs), "m": a.image, "n": a.caption}
     blob = json.dumps(data, ensure_ascii=True).replace("</", "<\\/")
-    return (f'<!DOCTYPE html>\n<html lang="ar" dir="rtl">\n<head>\n<meta charset="{"utf-8" if a.encoding == "utf-8" else "windows-1256"}">\n'
+    charset = "utf-8" if a.encoding == "utf-8" else "windows-1256"
+    return (f'<!DOCTYPE html>\n<html lang="ar" dir="rtl">\n<head>\n<meta charset="{charset}">\n'
             f'<title>{SITE_NAME}</title>\n<script src="/static/app.js" defer></script>\n</head>\n<body>\n'
             f'<div id="app" data-page="article"></div>\n<noscript>يرجى تفعيل جافاسكربت</noscript>\n'
             f'<script>window.__STATE__ = {blob};</script>\n</body>\n</html>\n')

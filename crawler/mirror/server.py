@@ -7,11 +7,12 @@ out the transport faults (a connection dropped without an answer, a body shorter
 from __future__ import annotations
 
 import sys
+import traceback
 from typing import Callable
 
 from twisted.internet import protocol
 
-from crawler.mirror.model import MirrorConfig
+from crawler.mirror.model import MirrorConfig, text_hash
 from crawler.mirror.pages import SLOW_SECONDS, Page, fault_for, render
 
 _MAX_HEAD = 64 * 1024
@@ -68,7 +69,11 @@ class MirrorProtocol(protocol.Protocol):
             self.transport.abortConnection()
             return False
         host = headers.get("host")
-        page = render(factory.config, target, count or 1, f"http://{host}" if host else factory.base_url)
+        try:
+            page = render(factory.config, target, count or 1, f"http://{host}" if host else factory.base_url)
+        except Exception:  # a bug in a page: say so, on the wire and on stderr, and keep serving
+            traceback.print_exc()
+            page = Page(500, {"Content-Type": "text/plain; charset=utf-8"}, b"mirror bug: see its stderr\n")
         factory.served += 1
         if fault == "truncate":
             self._send(page, method == "HEAD", False, truncate=True)
@@ -108,13 +113,14 @@ class MirrorFactory(protocol.Factory):
         self.call_later = call_later
         self.base_url = ""
         self.served = 0
-        self.requests: dict[str, int] = {}  # per-URL request counts; kept only when faults are on
+        self.requests: dict[int, int] = {}  # request counts by URL hash; kept only when faults are on
 
     def count(self, target: str) -> int:
+        """How many times ``target`` was asked for, this request included (0 when faults are off)."""
         if not self.config.fault_rates:
             return 0
-        n = self.requests.get(target, 0) + 1
-        self.requests[target] = n
+        key = text_hash(target)
+        n = self.requests[key] = self.requests.get(key, 0) + 1
         return n
 
     def buildProtocol(self, addr) -> MirrorProtocol:
@@ -130,6 +136,7 @@ def serve(config: MirrorConfig, host: str = "127.0.0.1", port: int = 0, announce
     address = listening.getHost()
     shown = f"[{address.host}]" if ":" in address.host else address.host
     factory.base_url = f"http://{shown}:{address.port}"
-    announce(factory.base_url)
-    reactor.run()  # installs SIGINT/SIGTERM handlers that stop the reactor cleanly
+    # Announce once running: by then SIGINT/SIGTERM handlers that stop the reactor cleanly are in place.
+    reactor.callWhenRunning(announce, factory.base_url)
+    reactor.run()
     print(f"mirror stopped after {factory.served} responses", file=sys.stderr)

@@ -1,0 +1,123 @@
+"""Benchmark article extraction: speed against lxml and trafilatura, and accuracy against the mirror's truth.
+
+    .venv/bin/python bench/bench_extract.py [--pages 2000] [--rounds 3] [--accuracy-pages 3000]
+
+Speed: on the same pages (mirror default + table markups, rendered in-process, and the hand-written
+fixtures), per page: ``extract_article`` (site path), ``lxml.html.fromstring`` (the parsing floor) and
+``trafilatura.bare_extraction``. Contenders alternate page by page, over several rounds, so machine load
+hits all of them alike; the median ms/page of each and the ratios are reported.
+Accuracy: ``extract_article`` over a few thousand mirror ids per markup compared with the mirror's truth,
+exact matches counted per field. ``main()`` returns the report as markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import lxml.html
+import trafilatura
+
+from crawler.extract import extract_article
+from crawler.mirror import ARTICLE, MirrorConfig, article_ids, render, truth
+
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "alhadath"
+FIELDS = ("title", "published_at", "published_hijri", "byline_raw", "authors", "agencies", "dateline",
+          "paragraphs", "caption", "category")
+URL = "https://www.alhadath.ps/article/{}/x"
+
+
+def mirror_pages(count: int, markup: str, seed: int = 21, start_id: int = 40000) -> list[tuple[bytes, str]]:
+    config = MirrorConfig(articles=int(count * 1.1) + 20, seed=seed, start_id=start_id, markup=markup)
+    return [(render(config, f"/article/{i}/x").body, URL.format(i)) for i in article_ids(config)[:count]]
+
+
+def fixture_pages() -> list[tuple[bytes, str]]:
+    return [(path.read_bytes(), URL.format(n)) for n, path in enumerate(sorted(FIXTURES.glob("hand_*.html")), 1)]
+
+
+CONTENDERS = {
+    "extract_article": lambda body, url: extract_article(body, url, site="alhadath"),
+    "lxml.html.fromstring": lambda body, url: lxml.html.fromstring(body),
+    "trafilatura.bare_extraction": lambda body, url: trafilatura.bare_extraction(body, url=url),
+}
+
+
+def time_contenders(pages: list[tuple[bytes, str]], rounds: int) -> dict[str, float]:
+    """Median ms/page per contender; contenders alternate on each page, every round."""
+    samples: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+    for body, url in pages[:20]:  # warm-up: imports, caches
+        for run in CONTENDERS.values():
+            run(body, url)
+    clock = time.perf_counter
+    for round_no in range(rounds):
+        order = list(CONTENDERS.items())
+        if round_no % 2:
+            order.reverse()
+        for body, url in pages:
+            for name, run in order:
+                started = clock()
+                run(body, url)
+                samples[name].append(clock() - started)
+        gc.collect()
+    return {name: statistics.median(values) * 1000 for name, values in samples.items()}
+
+
+def accuracy(count: int, markup: str, seed: int = 31, start_id: int = 1000) -> tuple[int, dict[str, int], int]:
+    """(article pages, exact matches per field, wrong no-article answers) over ``count`` ids."""
+    config = MirrorConfig(articles=count, seed=seed, start_id=start_id, markup=markup)
+    exact = dict.fromkeys(FIELDS, 0)
+    pages = wrong_presence = 0
+    for expected in truth(config):
+        record = extract_article(render(config, f"/article/{expected['id']}/x").body,
+                                 URL.format(expected["id"]), site="alhadath")
+        if expected["status"] != ARTICLE:
+            wrong_presence += record is not None
+            continue
+        pages += 1
+        if record is None:
+            wrong_presence += 1
+            continue
+        got = {**record, "caption": record["images"][0]["caption"] if record["images"] else ""}
+        for field in FIELDS:
+            exact[field] += got[field] == expected[field]
+    return pages, exact, wrong_presence
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000, help="mirror pages per markup for the speed run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--accuracy-pages", type=int, default=3000, help="mirror ids per markup for accuracy")
+    args = parser.parse_args(argv)
+
+    out = ["# Extraction benchmark", "",
+           f"Python {sys.version.split()[0]}, lxml {lxml.etree.__version__}, trafilatura {trafilatura.__version__}; "
+           f"{args.rounds} rounds, contenders alternating page by page.", "",
+           "| pages | n | extract_article ms | lxml.fromstring ms | trafilatura ms | extract / lxml | trafilatura / extract |",
+           "|---|---|---|---|---|---|---|"]
+    sets = {"mirror default": mirror_pages(args.pages, "default"),
+            "mirror table": mirror_pages(args.pages, "table", seed=22, start_id=150000),
+            "hand-written fixtures": fixture_pages()}
+    for label, pages in sets.items():
+        rounds = args.rounds if len(pages) > 50 else args.rounds * 50  # few pages: more rounds
+        ms = time_contenders(pages, rounds)
+        ours, floor, traf = ms["extract_article"], ms["lxml.html.fromstring"], ms["trafilatura.bare_extraction"]
+        out.append(f"| {label} | {len(pages)} | {ours:.3f} | {floor:.3f} | {traf:.3f} | {ours / floor:.2f}× | "
+                   f"{traf / ours:.1f}× |")
+    out += ["", "Targets (issue 4): extract / lxml ≤ 2×, trafilatura / extract ≥ 5×.", "",
+            "## Accuracy against the mirror's truth (exact matches per field)", "",
+            "| markup | article pages | " + " | ".join(FIELDS) + " | wrong article/none |",
+            "|---|---|" + "---|" * len(FIELDS) + "---|"]
+    for markup in ("default", "table"):
+        pages, exact, wrong = accuracy(args.accuracy_pages, markup)
+        out.append(f"| {markup} | {pages} | " + " | ".join(f"{exact[f]}" for f in FIELDS) + f" | {wrong} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(main())

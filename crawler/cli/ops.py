@@ -1,0 +1,229 @@
+"""`arshif export`, `arshif stats`, `arshif search`, `arshif reparse`: working with the archive."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.cli.base import cli, db_option
+from crawler.errors import UsageError
+from crawler.lock import ArchiveLock
+from crawler.storage import ArticleQuery
+
+
+def date_bound(text: str | None, *, end: bool = False) -> str | None:
+    """A --since/--until value (any date form crawler.dates reads) → a local ISO bound on published_at.
+
+    ``--until 2016-02-19`` includes that whole day: the bound is the next midnight (exclusive).
+    """
+    if not text:
+        return None
+    from crawler.dates import parse_date
+
+    parsed = parse_date(text)
+    if parsed is None:
+        raise UsageError(f"cannot read the date {text!r} (try YYYY-MM-DD)")
+    value = parsed.value
+    if end:
+        value = value + timedelta(days=1) if not parsed.has_time else value + timedelta(seconds=1)
+    return value.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def window_options(func):
+    func = click.option("--until", help="Published on or before this date (e.g. 2016-12-31).")(func)
+    func = click.option("--since", help="Published on or after this date (e.g. 2016-01-01).")(func)
+    return func
+
+
+def site_option(func):
+    return click.option("--site", help="Only this site (e.g. alhadath).")(func)
+
+
+def default_warc_dir(db_path: str) -> Path:
+    """Where crawls keep WARC files unless told otherwise: ``<db dir>/warc``."""
+    return Path(db_path).resolve().parent / "warc"
+
+
+def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default_on: bool) -> str | None:
+    """The --warc/--no-warc choice of a crawl command: a directory, or None for no capture."""
+    if no_warc:
+        if warc_dir:
+            raise UsageError("--warc and --no-warc contradict each other")
+        return None
+    if warc_dir:
+        return warc_dir
+    return str(default_warc_dir(db_path)) if default_on else None
+
+
+# -- export -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), required=True,
+              help="jsonl (one JSON object a line), csv (lists as JSON arrays) or parquet (needs pyarrow).")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Output file, written as FILE.part and renamed when complete; '-' = stdout.")
+@window_options
+@site_option
+@click.option("--run", "run_id", type=int, help="Only articles this crawl run added or changed (see `arshif stats`).")
+@click.option("--include-aliases", is_flag=True, help="Add an `aliases` list: the other ids/urls of each article.")
+def export(db_path, fmt, output, since, until, site, run_id, include_aliases):
+    """Export articles as a dataset, streamed in constant memory.
+
+    UTF-8 as stored (no \\u escapes); published_at in ISO 8601 with its offset and published_hijri
+    (Umm al-Qura) beside it; rows in (site, article_id) order.
+
+    \b
+    Examples:
+        arshif export --format jsonl -o articles.jsonl
+        arshif export --format csv --since 2016-01-01 --until 2016-12-31 -o 2016.csv
+        arshif export --format parquet --run 12 --include-aliases -o run12.parquet
+        arshif export --format jsonl | jq .title
+    """
+    from crawler.export import export_archive
+
+    query = ArticleQuery(site=site, since=date_bound(since), until=date_bound(until, end=True), run_id=run_id)
+    if fmt == "parquet" and output == "-" and sys.stdout.isatty():
+        raise UsageError("Parquet is binary: give -o FILE (or pipe stdout)")
+    result = export_archive(db_path, fmt, output, query, include_aliases=include_aliases)
+    if output != "-":
+        click.echo(f"{result.rows:,} articles → {output}", err=True)
+
+
+# -- stats --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON instead of tables.")
+@click.option("--runs", default=10, show_default=True, help="How many recent runs to list.")
+def stats(db_path, as_json, runs):
+    """What the archive holds: articles per year and category, field coverage, aliases by kind,
+    misses, failures by reason and the last runs with their status.
+
+    \b
+    Examples:
+        arshif stats --db arshif.db
+        arshif stats --json | jq .coverage
+    """
+    from crawler.storage import archive_stats, open_archive
+
+    archive = open_archive(db_path)
+    try:
+        data = archive_stats(archive, recent_runs=runs)
+    finally:
+        archive.close()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{db_path}: {data['articles']:,} articles, {data['versions']:,} earlier versions, "
+               f"{data['near_duplicates']:,} near duplicates, published {data['first_published'] or '?'}"
+               f" … {data['last_published'] or '?'}")
+    _table("Articles per year", ["year", "articles"], data["per_year"])
+    _table("Articles per category", ["category", "articles"], data["per_category"])
+    coverage = [{"field": k, "coverage": f"{v:.1%}"} for k, v in data["coverage"].items()]
+    _table("Field coverage", ["field", "coverage"], coverage)
+    _table("Aliases by kind", ["kind", "aliases"], data["aliases_by_kind"])
+    _table(f"Misses ({data['misses']:,})", ["reason", "misses"], data["misses_by_reason"])
+    _table("Failures by reason", ["reason", "failures", "open"], data["failures_by_reason"])
+    _table("Last runs", ["id", "command", "started_at", "status", "pages", "articles_new", "articles_updated",
+                         "aliases", "misses", "failures", "alarm_reason"], data["runs"])
+
+
+def _table(title: str, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    click.echo()
+    click.secho(title, bold=True)
+    if not rows:
+        click.echo("  (none)")
+        return
+    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+    widths = [max(len(column), *(len(row[i]) for row in cells)) for i, column in enumerate(columns)]
+    click.echo("  " + "  ".join(column.ljust(width) for column, width in zip(columns, widths)).rstrip())
+    for row in cells:
+        click.echo("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+# -- search -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("text")
+@db_option
+@window_options
+@site_option
+@click.option("--limit", default=20, show_default=True, help="At most this many results, best first.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per result.")
+def search(text, db_path, since, until, site, limit, as_json):
+    """Full-text search of titles and bodies, with Arabic folding: a query with tashkeel or أ/إ/آ
+    variants finds the plain text (مُحَمَّد finds محمد, إسرائيل finds اسرائيل).
+
+    \b
+    Examples:
+        arshif search "الأسرى"
+        arshif search "رام الله" --since 2016-01-01 --limit 5
+    """
+    from crawler.search import search as run_search
+
+    if not text.strip():
+        raise UsageError("give some words to search for")
+    query = ArticleQuery(site=site, since=date_bound(since), until=date_bound(until, end=True))
+    hits = run_search(db_path, text, query, limit=limit)
+    for hit in hits:
+        if as_json:
+            click.echo(json.dumps(asdict(hit), ensure_ascii=False))
+            continue
+        date = (hit.published_at or "?")[:16].replace("T", " ")
+        click.secho(f"{date}  ({hit.published_hijri or '?'} هـ)  {hit.title}", bold=True)
+        click.echo(f"  {hit.url}")
+        click.echo(f"  {hit.snippet}\n")
+    if not as_json:
+        click.echo(f"{len(hits)} result{'s' if len(hits) != 1 else ''}", err=True)
+
+
+# -- reparse ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@db_option
+@click.option("--warc", "warc_dir", type=click.Path(file_okay=False),
+              help="Directory of the WARC files the rows point to [default: <db dir>/warc].")
+@site_option
+@window_options
+def reparse(db_path, warc_dir, site, since, until):
+    """Re-extract stored articles from their WARC records with the current extractor — no network.
+
+    A changed field makes a new version (the old one stays in article_versions), as a refetch would;
+    only rows captured with WARC (crawls with --warc, backfills) can be re-extracted.
+
+    \b
+    Examples:
+        arshif reparse --db arshif.db
+        arshif reparse --warc /data/warc --since 2016-01-01 --until 2016-06-30
+    """
+    from crawler.reparse import reparse as run_reparse
+
+    warc = Path(warc_dir) if warc_dir else default_warc_dir(db_path)
+    if not warc.is_dir():
+        raise UsageError(f"no WARC directory at {warc} (give --warc DIR)")
+    query = ArticleQuery(site=site, since=date_bound(since), until=date_bound(until, end=True))
+    with ArchiveLock(db_path):  # it writes: not beside a crawl
+        result = run_reparse(db_path, warc, query)
+    click.echo(
+        f"reparse run {result.run_id}: {result.rows:,} articles with WARC records — {result.updated:,} changed"
+        f" (new version), {result.unchanged:,} unchanged, {result.no_article:,} without article now,"
+        f" {result.missing_record:,} unreadable records",
+        err=True,
+    )

@@ -1,0 +1,105 @@
+"""The spider's and runner's small pieces, without a crawl: arguments, politeness, URLs, Retry-After."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+
+from crawler.errors import UsageError
+from crawler.retry import retry_after_seconds
+from crawler.runner import CrawlOptions, check_options
+from spiders.alhadath import SITE, AlhadathSpider
+from spiders.base import (
+    IMPOLITE_SETTINGS,
+    SpiderArgumentError,
+    is_loopback,
+    main_block_ids,
+    next_page_url,
+    parse_bound,
+    parse_id_ranges,
+    politeness,
+)
+
+
+def test_id_ranges():
+    assert parse_id_ranges("30000-35000") == [(30000, 35000)]
+    assert parse_id_ranges("1-5, 9") == [(1, 5), (9, 9)]
+    for bad in ("", "5-1", "a-b", "1-"):
+        with pytest.raises(SpiderArgumentError):
+            parse_id_ranges(bad)
+
+
+def test_date_bounds_read_any_form_and_cover_whole_days():
+    assert parse_bound("2024-04-29", tz="Asia/Hebron").isoformat() == "2024-04-29T00:00:00+03:00"
+    assert parse_bound("2024-04-29", tz="Asia/Hebron", end_of_day=True).isoformat() == "2024-04-29T23:59:59+03:00"
+    assert parse_bound("29 نيسان 2024", tz="Asia/Hebron").date().isoformat() == "2024-04-29"
+    with pytest.raises(SpiderArgumentError):
+        parse_bound("someday", tz="Asia/Hebron")
+
+
+@pytest.mark.parametrize(("url", "loopback"), [
+    ("http://127.0.0.1:8000", True), ("http://127.5.5.5", True), ("http://localhost:80", True),
+    ("http://[::1]:8000", True), ("https://www.alhadath.ps", False), ("http://10.0.0.1", False),
+])
+def test_loopback(url, loopback):
+    assert is_loopback(url) is loopback
+    assert politeness(url, "auto") is (not loopback)
+    assert politeness(url, True) is True and politeness(url, "0") is False
+
+
+def build(**arguments):
+    crawler = get_crawler(AlhadathSpider, Settings({"ARSHIF_DB": ":memory:"}))
+    spider = AlhadathSpider.from_crawler(crawler, **arguments)
+    return crawler, spider
+
+
+def test_politeness_off_for_the_mirror_only():
+    crawler, spider = build(base_url="http://127.0.0.1:8000")
+    for key, value in IMPOLITE_SETTINGS.items():
+        assert crawler.settings[key] == value
+    assert spider.allowed_domains[0] == "127.0.0.1"
+    crawler, spider = build()
+    assert crawler.settings.getbool("ROBOTSTXT_OBEY") is True or crawler.settings["ROBOTSTXT_OBEY"] is not False
+    assert spider.base_url == "https://www.alhadath.ps"
+    crawler, _ = build(base_url="http://127.0.0.1:8000", polite="1")
+    assert crawler.settings["DOWNLOAD_DELAY"] != 0
+
+
+def test_urls_map_between_the_mirror_and_the_real_site():
+    _, spider = build(base_url="http://127.0.0.1:8000")
+    assert spider.to_base("https://www.alhadath.ps/article/5/x") == "http://127.0.0.1:8000/article/5/x"
+    assert spider.to_base("/category/9/slug/page/2") == "http://127.0.0.1:8000/category/9/slug/page/2"
+    assert spider.to_real("http://127.0.0.1:8000/category/9/x") == "https://www.alhadath.ps/category/9/x"
+    assert next_page_url("http://h/category/9/slug", 2) == "http://h/category/9/slug/page/2"
+    assert next_page_url("http://h/category/9/slug/page/2", 3) == "http://h/category/9/slug/page/3"
+
+
+def test_main_block_excludes_the_sidebar():
+    items = "".join(f'<div><a href="/article/{i}/t">t</a><h3><a href="/article/{i}/%D8%A7">t</a></h3></div>'
+                    for i in range(10, 30))
+    sidebar = "".join(f'<li><a href="/article/{i}">x</a></li>' for i in range(1, 7))
+    body = f"<html><body><main>{items}</main><aside><ul>{sidebar}</ul></aside></body></html>"
+    response = HtmlResponse("http://127.0.0.1:8000/category/9/x", body=body.encode(), encoding="utf-8")
+    _, spider = build(base_url="http://127.0.0.1:8000")
+    links = spider.article_links(response)
+    assert set(links) == set(range(1, 7)) | set(range(10, 30))
+    assert main_block_ids(response, SITE, links) == set(range(10, 30))
+
+
+def test_retry_after():
+    assert retry_after_seconds(b"120") == 120.0
+    now = datetime(2026, 10, 21, 7, 27, 0, tzinfo=timezone.utc)
+    assert retry_after_seconds("Wed, 21 Oct 2026 07:28:00 GMT", now=now) == 60.0
+    assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
+
+
+def test_check_options_rejects_bad_arguments_before_scrapy_starts():
+    check_options(CrawlOptions(mode="backfill", ids="1-5,9", since="2024-01-01"))
+    for options in (CrawlOptions(site="nope"), CrawlOptions(mode="backfill", ids="9-1"),
+                    CrawlOptions(until="tomorrow-ish"), CrawlOptions(max_pages=0)):
+        with pytest.raises(UsageError):
+            check_options(options)

@@ -1,0 +1,143 @@
+"""`arshif export`: formats, filters, atomic output, and constant memory on a 20,000-row archive.
+
+The 100,000-row figure is bench/bench_export.py's (the same measurement, five times the rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.export import MissingExtraError, export_archive
+from crawler.storage import Archive, ArticleQuery
+from tests.ops_archive import build_archive, run_with_peak_rss
+
+ROWS = 20_000
+PEAK_LIMIT_MB = 150
+ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+ARSHIF = [sys.executable, "-m", "crawler"]
+
+
+@pytest.fixture(scope="module")
+def big_archive(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "big.db"
+    subprocess.run([sys.executable, "-m", "tests.ops_archive", str(path), str(ROWS)], check=True,
+                   cwd=Path(__file__).resolve().parents[1])
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_export_of_a_large_archive_streams_in_bounded_memory(big_archive, tmp_path, fmt):
+    out = tmp_path / f"out.{fmt}"
+    code, peak_mb = run_with_peak_rss([*ARSHIF, "export", "--db", str(big_archive), "--format", fmt, "-o", str(out)])
+    assert code == 0
+    print(f"{fmt}: peak RSS {peak_mb:.0f} MB for {ROWS:,} rows")
+    assert peak_mb < PEAK_LIMIT_MB
+    assert not out.with_name(out.name + ".part").exists()
+    if fmt == "jsonl":
+        with open(out, encoding="utf-8") as lines:
+            first = next(lines)
+            count = 1 + sum(1 for _ in lines)
+        assert "\\u06" not in first and "الحدث" in first  # UTF-8 as is, no ASCII escapes
+        row = json.loads(first)
+        assert isinstance(row["paragraphs"], list) and ISO_WITH_OFFSET.match(row["published_at"])
+        assert row["published_hijri"]
+    elif fmt == "csv":
+        with open(out, encoding="utf-8", newline="") as stream:
+            reader = csv.DictReader(stream)
+            first = next(reader)
+            count = 1 + sum(1 for _ in reader)
+        assert json.loads(first["paragraphs"]) and json.loads(first["images"])[0]["caption"] == "صورة ارشيفية"
+        assert ISO_WITH_OFFSET.match(first["published_at"])
+    else:
+        import pyarrow.parquet as pq
+
+        parquet = pq.ParquetFile(out)
+        count = parquet.metadata.num_rows
+        assert parquet.metadata.num_row_groups > 1  # written group by group
+        assert str(parquet.schema_arrow.field("paragraphs").type) == "list<element: string>"
+        first = parquet.read_row_group(0).slice(0, 1).to_pylist()[0]
+        assert first["images"][0]["caption"] == "صورة ارشيفية" and ISO_WITH_OFFSET.match(first["published_at"])
+    assert count == ROWS
+
+
+@pytest.fixture
+def small_archive(tmp_path) -> Path:
+    path = tmp_path / "small.db"
+    build_archive(path, 60, first_id=1, run_id=1)
+    build_archive(path, 40, first_id=61, seed=7, run_id=2)
+    with Archive(path) as archive:
+        record = archive.get_article("alhadath", 5)
+        archive.add_alias({**record, "article_id": 9005, "url": "https://www.alhadath.ps/article/9005"}, of=5)
+    return path
+
+
+def jsonl_rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_filters_by_date_run_and_site(small_archive, tmp_path):
+    out = tmp_path / "o.jsonl"
+    everything = export_archive(small_archive, "jsonl", out)
+    assert everything.rows == 100
+    rows = jsonl_rows(out)
+    day = rows[50]["published_at"][:10]
+    export_archive(small_archive, "jsonl", out, ArticleQuery(since=f"{day}T00:00:00", until=f"{day}T23:59:60"))
+    assert {row["published_at"][:10] for row in jsonl_rows(out)} == {day}
+    assert export_archive(small_archive, "jsonl", out, ArticleQuery(run_id=2)).rows == 40
+    assert {row["first_run_id"] for row in jsonl_rows(out)} == {2}
+    assert export_archive(small_archive, "jsonl", out, ArticleQuery(site="other")).rows == 0
+
+
+def test_cli_until_includes_the_whole_day_and_stdout_works(small_archive):
+    rows = [json.loads(line) for line in subprocess.run(
+        [*ARSHIF, "export", "--db", str(small_archive), "--format", "jsonl", "--until", "2014-11-01"],
+        check=True, capture_output=True, text=True, encoding="utf-8").stdout.splitlines()]
+    assert rows and {row["published_at"][:10] for row in rows} == {"2014-11-01"}
+    assert rows[-1]["published_at"] > "2014-11-01T23"  # the evening of that day is in
+
+
+def test_include_aliases_lists_the_other_ids(small_archive, tmp_path):
+    out = tmp_path / "o.jsonl"
+    export_archive(small_archive, "jsonl", out, include_aliases=True)
+    by_id = {row["article_id"]: row for row in jsonl_rows(out)}
+    assert [alias["alias_id"] for alias in by_id[5]["aliases"]] == [9005]
+    assert by_id[6]["aliases"] == []
+    export_archive(small_archive, "parquet", tmp_path / "o.parquet", include_aliases=True)
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tmp_path / "o.parquet", columns=["article_id", "aliases"]).to_pylist()
+    assert next(row["aliases"] for row in table if row["article_id"] == 5)[0]["alias_url"].endswith("/9005")
+
+
+def test_a_failed_export_leaves_neither_file_nor_part(small_archive, tmp_path, monkeypatch):
+    import crawler.export as export
+
+    def broken_writer(rows, stream, columns):
+        stream.write(b"half")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(export.WRITERS, "jsonl", broken_writer)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError):
+        export_archive(small_archive, "jsonl", out / "o.jsonl")
+    assert list(out.iterdir()) == []
+
+
+def test_parquet_without_pyarrow_says_how_to_install(small_archive, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(MissingExtraError, match=r"pip install -e '\.\[parquet\]'"):
+        export_archive(small_archive, "parquet", tmp_path / "o.parquet")
+
+
+def test_missing_archive_is_a_usage_error(tmp_path):
+    result = subprocess.run([*ARSHIF, "export", "--db", str(tmp_path / "none.db"), "--format", "csv"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "no archive at" in result.stderr
+    assert not (tmp_path / "none.db").exists()
