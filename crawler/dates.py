@@ -3,7 +3,8 @@
 ``parse_date`` runs an ordered chain, cheapest first; the first stage that reads the text wins:
 
 1. ``site``      the site's own timestamp, one regex (the hot path): ``2016-02-19 11:15:08 PM``
-2. ``iso``       ISO 8601 from metadata: ``2024-04-29T10:15:00+03:00``, ``2024-04-29``
+2. ``iso``       ISO 8601 from metadata: ``2024-04-29T10:15:00+03:00``, ``2024-04-29``, ``20240429``;
+                 Unix time ``1714374900``
 3. ``arabic``    our own reader over normalized text (digits → ASCII, letters folded once): month
                  names of every family, numeric dates, Hijri dates, times, ص/م, الموافق pairs:
                  ``الخميس 5 مارس 2026 09:46 صـ 16 رمضان 1447 هـ``
@@ -11,7 +12,9 @@
 5. ``dateparser`` last and only when stages 3–4 saw nothing date-like (it costs ~1–10 ms a call).
 
 A string that *looks* like a date but is impossible (``31 شباط 2024``, ``2024-05-01 25:99``)
-gives None at once; it never falls through to dateparser, which would guess.
+gives None at once; it never falls through to dateparser, which would guess. What was assumed
+(month-first, first of the month, a 29-day Hijri month's "30th") is said in ``ParsedDate.notes``;
+``explain_date`` (``arshif date --explain``) shows every stage tried.
 """
 
 from __future__ import annotations
@@ -89,6 +92,7 @@ def gregorian_to_hijri(d: date) -> str | None:
         return None
 
 
+@lru_cache(maxsize=8192)
 def hijri_to_gregorian(year: int, month: int, day: int) -> date:
     """Gregorian date of an Umm al-Qura Hijri date; ValueError when it does not exist or is out of range."""
     try:
@@ -534,7 +538,15 @@ def _read_arabic(text: str, tz: tzinfo, ctx: _Context) -> ParsedDate | None:
     try:
         day = _gregorian_of(chosen)
     except ValueError:
-        ctx.impossible(f"no such {chosen.calendar} date {chosen.year}-{chosen.month:02d}-{chosen.day:02d}")
+        impossible = f"no such {chosen.calendar} date {chosen.year}-{chosen.month:02d}-{chosen.day:02d}"
+        if chosen is hijri or hijri is None:
+            ctx.impossible(impossible)
+        chosen, gregorian = hijri, None  # `31 شباط 2024 الموافق 21 رجب 1445 هـ`: the Hijri half stands
+        try:
+            day = _gregorian_of(chosen)
+        except ValueError:
+            ctx.impossible(impossible)
+        chosen.notes += (f"{impossible}: the Hijri date read instead",)
     notes = chosen.notes
     if chosen.swap_ok:
         day, notes = _check_weekday(norm, chosen, day, notes)
@@ -661,6 +673,9 @@ def _get_dateparsers() -> list:
             "DATE_ORDER": "DMY",
             "RETURN_TIME_AS_PERIOD": True,
             "PREFER_DAY_OF_MONTH": "first",
+            # Relative forms are ours (against the caller's `now`); dateparser's would count from this
+            # base and fall outside the 1900-2100 check below, so it can never answer one.
+            "RELATIVE_BASE": datetime(1800, 1, 1),
         }
         _dateparsers = [DateDataParser(locales=list(locales), settings=settings, try_previous_locales=False)
                         for locales in _DATEPARSER_LOCALES]

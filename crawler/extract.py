@@ -19,11 +19,10 @@ No Scrapy and no I/O here: the spider, the CLI and the tests all call ``extract_
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -172,7 +171,7 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None) -> Page
                 else:
                     for part in (text[: match.start()].strip(), match.group(0), text[match.end():].strip()):
                         if part:
-                            lines.append(dataclasses.replace(line, text=part))
+                            lines.append(replace(line, text=part))
         linked = 0
 
     walker = etree.iterwalk(root, events=("start", "end"))
@@ -351,7 +350,6 @@ class Layout:
     title: str = ""
     title_index: int = -1
     published_raw: str = ""
-    published_index: int = -1
     repeated_title: bool = False
     image: tuple[str, str] | None = None
     caption: str = ""
@@ -438,7 +436,7 @@ def read_layout(page: Page, site: Site | None, title_hints: list[str], anchor_ti
         if candidates:
             stamp = _choose_timestamp(lines, candidates, title_hints)
     if stamp >= 0:
-        layout.published_raw, layout.published_index = lines[stamp].text, stamp
+        layout.published_raw = lines[stamp].text
         layout.title_index = _previous_text(lines, stamp)
         if layout.title_index >= 0:
             layout.title = lines[layout.title_index].text
@@ -451,10 +449,10 @@ def read_layout(page: Page, site: Site | None, title_hints: list[str], anchor_ti
         layout.title, layout.title_index = lines[position].text, position
         position += 1
         if position < len(lines) and len(lines[position].text) <= 60 and parse_date(lines[position].text):
-            layout.published_raw, layout.published_index = lines[position].text, position
+            layout.published_raw = lines[position].text
             position += 1
     position = _read_head_lines(lines, position, layout, own_names)
-    _read_paragraphs(lines, position, layout)
+    _read_paragraphs(lines, position, layout, site.timestamp_pattern if site else None)
     return layout
 
 
@@ -528,31 +526,23 @@ def _same_text(text: str, others: list[str]) -> bool:
                for other in others)
 
 
-def _read_paragraphs(lines: list[Line], position: int, layout: Layout) -> None:
-    """Body lines until the first chrome line (related links, share/tags line, footer, a timestamp)."""
+def _read_paragraphs(lines: list[Line], position: int, layout: Layout, stamp: re.Pattern[str] | None) -> None:
+    """Body lines until the first chrome line (related links, share/tags line, footer, another timestamp)."""
     skip = [text for text in (layout.title, layout.caption, layout.byline) if text]
     layout.body_start = position
-    stamp = layout.published_raw
     index = position
     for index in range(position, len(lines)):
         line = lines[index]
         if not line.text:
             continue
-        if _is_chrome_line(line) or (stamp and line.text == stamp) or _looks_like_timestamp(line.text, stamp):
+        if _is_chrome_line(line) or (stamp is not None and stamp.fullmatch(line.text)) \
+                or (line.heading and layout.paragraphs):
             break
-        if line.heading and layout.paragraphs:
-            break
-        if _same_text(line.text, skip):
-            continue
-        layout.paragraphs.append(line.text)
+        if not _same_text(line.text, skip):
+            layout.paragraphs.append(line.text)
     else:
         index = len(lines)
     layout.body_end = index
-
-
-def _looks_like_timestamp(text: str, stamp: str) -> bool:
-    """Another timestamp of the same shape as the main one (a sidebar item below the body)."""
-    return bool(stamp) and len(text) == len(stamp) and text[:4].isdigit() and text[4] == "-" and text[-1] == "M"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -400,11 +400,10 @@ class Archive:
     def upsert_articles(self, batch: Iterable[ArticleWrite]) -> list[Outcome]:
         """Store each article: insert, or update with versioning (see ``Outcome``)."""
         outcomes = []
-        self._begin()
         for write in batch:
+            self._begin()
             outcomes.append(self._upsert_one(write))
             self._wrote()
-            self._begin()
         return outcomes
 
     def _upsert_one(self, write: ArticleWrite) -> Outcome:
@@ -574,10 +573,7 @@ class Archive:
             " checks = checks + 1, run_id = excluded.run_id",
             [site, article_id, url, reason, http_status, now, now, run_id],
         )
-        self.db.execute(
-            "update failures set resolved_at = ? where site = ? and article_id = ? and resolved_at is null",
-            [now, site, article_id],
-        )
+        self._resolve_failures_of(site, article_id, now)  # the fetch got an answer: it is no failure
         self._wrote()
 
     def record_failure(
@@ -614,6 +610,9 @@ class Archive:
     def _settle_id(self, site: str, article_id: int, now: str) -> None:
         """An id found to hold an article is no longer a miss, and its fetch failures are resolved."""
         self.db.execute("delete from misses where site = ? and article_id = ?", [site, article_id])
+        self._resolve_failures_of(site, article_id, now)
+
+    def _resolve_failures_of(self, site: str, article_id: int, now: str) -> None:
         self.db.execute(
             "update failures set resolved_at = ? where site = ? and article_id = ? and resolved_at is null",
             [now, site, article_id],

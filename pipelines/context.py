@@ -69,6 +69,18 @@ def run_context(crawler) -> RunContext:
     return context
 
 
+class ArchiveStep:
+    """Base of the pipelines: built by from_crawler, with the run's context at hand."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.context = run_context(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+
 def counts_from_stats(stats: Mapping[str, Any]) -> RunCounts:
     dropped = sum(v for k, v in stats.items() if k.startswith("item_dropped_reasons_count/"))
     return RunCounts(

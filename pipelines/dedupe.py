@@ -12,18 +12,11 @@ the order in which a crawl meets the copies.
 from __future__ import annotations
 
 from crawler.dedupe import NEAR_THRESHOLD, Fingerprint, is_original_of
-from pipelines.context import run_context
+from pipelines.context import ArchiveStep
 from pipelines.items import Verdict
 
 
-class DedupePipeline:
-    def __init__(self, crawler) -> None:
-        self.context = run_context(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler) -> DedupePipeline:
-        return cls(crawler)
-
+class DedupePipeline(ArchiveStep):
     def process_item(self, item):
         archive, site = self.context.archive, self.context.site.name
         article_id = item["article_id"]

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from crawler.storage import ArticleWrite, Outcome
-from pipelines.context import ALIASES, NEAR_DUPLICATES, STORED, UNCHANGED, UPDATED, run_context
+from pipelines.context import ALIASES, NEAR_DUPLICATES, STORED, UNCHANGED, UPDATED, ArchiveStep
 
 _OUTCOME_STATS = {Outcome.NEW: STORED, Outcome.UPDATED: UPDATED, Outcome.UNCHANGED: UNCHANGED}
 
 
-class StorePipeline:
-    def __init__(self, crawler) -> None:
-        self.crawler = crawler
-        self.context = run_context(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler) -> StorePipeline:
-        return cls(crawler)
-
+class StorePipeline(ArchiveStep):
     def process_item(self, item):
         archive, site, run_id = self.context.archive, self.context.site.name, self.context.run_id
         stats = self.crawler.stats

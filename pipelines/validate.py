@@ -11,7 +11,7 @@ from datetime import datetime
 
 from scrapy.exceptions import DropItem
 
-from pipelines.context import FAILURES, OUTSIDE_WINDOW, run_context
+from pipelines.context import FAILURES, OUTSIDE_WINDOW, ArchiveStep
 
 
 class InvalidArticle(DropItem):
@@ -57,15 +57,7 @@ def _published(item) -> datetime | None:
         return None
 
 
-class ValidatePipeline:
-    def __init__(self, crawler) -> None:
-        self.crawler = crawler
-        self.context = run_context(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler) -> ValidatePipeline:
-        return cls(crawler)
-
+class ValidatePipeline(ArchiveStep):
     def process_item(self, item):
         failed = problem(item)
         if failed is None:
@@ -85,15 +77,7 @@ class ValidatePipeline:
         raise failed(f"{failed.reason}: {url}")
 
 
-class DateWindowPipeline:
-    def __init__(self, crawler) -> None:
-        self.crawler = crawler
-        self.context = run_context(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler) -> DateWindowPipeline:
-        return cls(crawler)
-
+class DateWindowPipeline(ArchiveStep):
     def process_item(self, item):
         if self.context.in_window(_published(item)):
             return item

@@ -10,6 +10,8 @@ Arguments (``scrapy crawl <site> -a key=value`` or ``arshif crawl/backfill``; se
 - ``max_pages``: listing pages per category; ``refresh``: refetch stored articles (changes are versioned).
 - ``polite``: "auto" (default: off for a loopback base URL, on otherwise), "1"/"0" to force.
 
+Discovery also reads ``/sitemap.xml`` (and the sitemaps an index names) when the site has one.
+
 Incremental rule: a category's walk stops at a listing page whose articles are all stored — but only once
 an earlier run walked that category to its end (``listing_walks``); until then (first run, a run that was
 interrupted or lost a listing page) the walk goes on past stored pages, so a rerun completes the rest.
@@ -30,6 +32,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawler.dates import parse_date
@@ -238,6 +241,7 @@ class ArchiveSpider(scrapy.Spider):
             return
         yield Request(self.base_url + "/", callback=self.parse_home, errback=self.failed,
                       meta={"max_retry_times": LISTING_RETRY_TIMES})
+        yield self.sitemap_request(self.base_url + "/sitemap.xml")
         for failure in self.context.archive.open_failures(self.site.name):
             if failure["article_id"] is not None and failure["article_id"] not in self.requested:
                 yield self.article_request(failure["article_id"], self.to_base(failure["url"]))
@@ -288,6 +292,44 @@ class ArchiveSpider(scrapy.Spider):
         for article_id, url in links.items():
             if article_id not in stored and article_id not in self.requested:
                 yield self.article_request(article_id, url)
+
+    def sitemap_request(self, url: str) -> Request:
+        """Sitemaps are optional discovery: a missing or failing one is only logged."""
+        return Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed,
+                       meta={"handle_httpstatus_list": [403, 404, 410]})
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        if response.status != 200 or not response.body.lstrip().startswith(b"<"):
+            logger.debug("no sitemap at %s (%s)", response.url, response.status)
+            return
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception:  # not XML after all (an HTML error page served with 200)
+            return
+        entries = [entry for entry in sitemap if entry.get("loc")]
+        if sitemap.type == "sitemapindex":
+            for entry in entries:
+                if self.site.owns(entry["loc"]) and not self._before_since(entry.get("lastmod")):
+                    yield self.sitemap_request(self.to_base(entry["loc"]))
+            return
+        links = {}
+        for entry in entries:
+            article_id = self.site.article_id(entry["loc"])
+            if article_id is not None and not self._before_since(entry.get("lastmod")):
+                links.setdefault(article_id, self.to_base(entry["loc"]))
+        stored = set() if self.refresh else self.context.archive.stored_ids(self.site.name, links)
+        for article_id, url in links.items():
+            if article_id not in stored and article_id not in self.requested:
+                yield self.article_request(article_id, url)
+
+    def sitemap_failed(self, failure: Failure) -> None:
+        logger.info("sitemap %s not read: %s", failure.request.url, failure_reason(failure))
+
+    def _before_since(self, lastmod: str | None) -> bool:
+        if self.since is None or not lastmod:
+            return False
+        parsed = parse_date(lastmod, tz=self.site.timezone)
+        return parsed is not None and parsed.value < self.since
 
     def listing_request(self, walk: Walk, url: str, page: int) -> Request:
         self.crawler.stats.inc_value(LISTING_REQUESTS)

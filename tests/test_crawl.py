@@ -18,7 +18,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from crawler.errors import EXIT_UNREACHABLE, EXIT_USAGE
 from crawler.mirror import CATEGORIES
@@ -112,7 +111,7 @@ def test_crawl_stores_exactly_the_truth_then_stops_at_known_pages(mirror, tmp_pa
     assert run["stats"].get("arshif/requests/article", 0) == 0  # only listing pages were fetched
     categories = len(rows(db, "select * from listing_walks"))
     assert run["stats"]["arshif/requests/listing"] == categories  # one page per category, then it stopped
-    assert run["pages"] == categories + 1  # + the home page
+    assert run["pages"] == categories + 2  # + the home page and the sitemap probe (404 on the mirror)
     assert "0 new" in second.stdout
     assert_archive_is_truth(db, truth)
 
@@ -184,6 +183,7 @@ def test_faults_leave_nothing_unaccounted_and_a_rerun_completes(mirror_factory, 
     failed_ids = {f["article_id"] for f in failures}
     assert failures, "the fault rates should make some fetches fail for good"
     assert all(f["reason"] and f["attempts"] >= 4 for f in failures)
+    assert last_run(db)["stats"]["arshif/retry_after_waits"] > 0  # 429s were answered with Retry-After
     assert expected <= stored | failed_ids, sorted(expected - stored - failed_ids)
     # every stored field is right despite truncated answers
     for article_id, row in articles(db).items():

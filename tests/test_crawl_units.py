@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 import pytest
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
-from scrapy.utils.test import get_crawler
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import MemoryStatsCollector
 
 from crawler.errors import UsageError
 from crawler.retry import retry_after_seconds
@@ -52,7 +53,11 @@ def test_loopback(url, loopback):
 
 
 def build(**arguments):
-    crawler = get_crawler(AlhadathSpider, Settings({"ARSHIF_DB": ":memory:"}))
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("ARSHIF_DB", ":memory:")
+    crawler = Crawler(AlhadathSpider, settings)
+    crawler.stats = MemoryStatsCollector(crawler)
     spider = AlhadathSpider.from_crawler(crawler, **arguments)
     return crawler, spider
 
@@ -63,7 +68,8 @@ def test_politeness_off_for_the_mirror_only():
         assert crawler.settings[key] == value
     assert spider.allowed_domains[0] == "127.0.0.1"
     crawler, spider = build()
-    assert crawler.settings.getbool("ROBOTSTXT_OBEY") is True or crawler.settings["ROBOTSTXT_OBEY"] is not False
+    assert crawler.settings.getbool("ROBOTSTXT_OBEY") and crawler.settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 1.0
     assert spider.base_url == "https://www.alhadath.ps"
     crawler, _ = build(base_url="http://127.0.0.1:8000", polite="1")
     assert crawler.settings["DOWNLOAD_DELAY"] != 0
@@ -103,3 +109,19 @@ def test_check_options_rejects_bad_arguments_before_scrapy_starts():
                     CrawlOptions(until="tomorrow-ish"), CrawlOptions(max_pages=0)):
         with pytest.raises(UsageError):
             check_options(options)
+
+
+def test_sitemap_articles_are_requested_unless_stored():
+    _, spider = build(base_url="http://127.0.0.1:8000")
+    spider.context.archive.record_miss("alhadath", 1, url="x", reason="soft404")  # misses are not "stored"
+    xml = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           b"<url><loc>https://www.alhadath.ps/article/5/%D8%A7</loc></url>"
+           b"<url><loc>https://alhadath.ps/article/6</loc></url>"
+           b"<url><loc>https://www.alhadath.ps/category/9/x</loc></url></urlset>")
+    response = HtmlResponse("http://127.0.0.1:8000/sitemap.xml", body=xml, encoding="utf-8")
+    requests = list(spider.parse_sitemap(response))
+    assert [r.url for r in requests] == ["http://127.0.0.1:8000/article/5/%D8%A7", "http://127.0.0.1:8000/article/6"]
+    index = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+             b"<sitemap><loc>https://www.alhadath.ps/sitemap-1.xml</loc></sitemap></sitemapindex>")
+    response = HtmlResponse("http://127.0.0.1:8000/sitemap.xml", body=index, encoding="utf-8")
+    assert [r.url for r in spider.parse_sitemap(response)] == ["http://127.0.0.1:8000/sitemap-1.xml"]

@@ -235,6 +235,12 @@ def test_cli_explain_and_no_date_exit_code(capsys):
     assert err.strip().count("\n") == 0 and "no date" in err
 
 
+def test_cli_hijri_numeric_flag(capsys):
+    code, out, _ = _run_cli(capsys, "--hijri-numeric", "10-03-90")
+    assert code == 0
+    assert json.loads(out)["value"] == "1970-05-16T00:00:00+02:00" and json.loads(out)["calendar"] == "hijri"
+
+
 def test_cli_rejects_a_bad_zone(capsys):
     code, _, err = _run_cli(capsys, "--tz", "Mars/Olympus", "2024-04-29")
     assert code == 2 and "Mars/Olympus" in err
