@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -53,6 +53,7 @@ def export_archive(
     query: ArticleQuery = ArticleQuery(),
     *,
     include_aliases: bool = False,
+    originals_only: bool = False,
     on_row: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Write the articles matching ``query`` to ``output`` ("-" = stdout) in ``fmt``."""
@@ -63,6 +64,8 @@ def export_archive(
         _require_pyarrow()
     archive = open_archive(db_path)
     try:
+        if originals_only:
+            query = replace(query, originals_only=True)
         rows = iter_articles(archive, query, include_aliases=include_aliases)
         if on_row is not None:
             rows = _counting(rows, on_row)

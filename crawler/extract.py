@@ -42,6 +42,8 @@ from crawler.text import clean_text
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # <meta charset="windows-1256"> and <meta http-equiv="Content-Type" content="text/html; charset=...">
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_META_PRESCAN = 16384  # bytes searched for <meta charset>: long heads put it late
+_SERVER_DEFAULTS = frozenset(("iso8859-1", "cp1252", "ascii"))  # codecs' names of what servers send unasked
 # "ال" — the commonest Arabic bigram — is C7 E1 in windows-1256 and C7 E4 in ISO-8859-6.
 _ARABIC_8BIT = ("cp1256", "iso8859-6")
 
@@ -58,22 +60,30 @@ def _codec(label: str | None) -> str | None:
 
 
 def decode(body: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """(text, codec used). A declared UTF-8 that is not valid UTF-8 is a lie and goes to detection."""
+    """(text, codec used): the HTTP charset, else a BOM, else <meta> charset, else detection.
+
+    Two declarations are weak: an HTTP UTF-8 that the bytes are not (a misconfigured server), and an
+    HTTP ISO-8859-1/windows-1252/ASCII — what servers send by default — when the page says otherwise
+    (BOM, <meta>) or is valid UTF-8.
+    """
     declared = _codec(encoding)
-    if declared and declared != "utf-8":
+    if declared and declared != "utf-8" and declared not in _SERVER_DEFAULTS:
         return body.decode(declared, "replace"), declared
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return body[len(bom):].decode(codec, "replace"), codec
-    if not declared:
-        match = _META_CHARSET.search(body, 0, 4096)
-        declared = _codec(match.group(1).decode("ascii")) if match else None
-        if declared and declared != "utf-8":
-            return body.decode(declared, "replace"), declared
+    match = _META_CHARSET.search(body, 0, _META_PRESCAN)
+    in_page = _codec(match.group(1).decode("ascii")) if match else None
+    if in_page and in_page != "utf-8" and declared != "utf-8":
+        return body.decode(in_page, "replace"), in_page
     try:
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return _detect_arabic_8bit(body)
+        pass
+    for fallback in (in_page, declared):
+        if fallback and fallback != "utf-8":
+            return body.decode(fallback, "replace"), fallback
+    return _detect_arabic_8bit(body)
 
 
 def _detect_arabic_8bit(body: bytes) -> tuple[str, str]:
@@ -120,6 +130,11 @@ def clean_line(raw: str) -> str:
 
 def _text_content(el: etree._Element) -> str:
     return clean_line("".join(el.itertext()))
+
+
+# What joins a timestamp to the text beside it on one line: "title | 2016-02-19 …", "نشر في: 2016-02-19 …".
+_JOINERS = " |•·/،,"
+_DATE_LABEL = re.compile(r"^(?:تاريخ النشر|تاريخ|التاريخ|نشر في|نشر بتاريخ|نشر|بتاريخ|اخر تحديث)?\s*:?$")
 
 
 @dataclass(slots=True)
@@ -169,7 +184,9 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None) -> Page
                 if match is None or match.group(0) == text:
                     lines.append(line)
                 else:
-                    for part in (text[: match.start()].strip(), match.group(0), text[match.end():].strip()):
+                    before = text[: match.start()].rstrip(_JOINERS)
+                    for part in ("" if _DATE_LABEL.match(_fold(before)) else before, match.group(0),
+                                 text[match.end():].lstrip(_JOINERS)):
                         if part:
                             lines.append(replace(line, text=part))
         linked = 0
@@ -393,6 +410,13 @@ def _previous_text(lines: list[Line], index: int) -> int:
     return index
 
 
+def _next_text(lines: list[Line], index: int) -> int:
+    index += 1
+    while index < len(lines) and not lines[index].text:
+        index += 1
+    return index if index < len(lines) else -1
+
+
 def _choose_timestamp(lines: list[Line], candidates: list[int], title_hints: list[str]) -> int:
     """The main block's timestamp among all (sidebars print theirs too, sometimes earlier in the source).
 
@@ -438,6 +462,10 @@ def read_layout(page: Page, site: Site | None, title_hints: list[str], anchor_ti
     if stamp >= 0:
         layout.published_raw = lines[stamp].text
         layout.title_index = _previous_text(lines, stamp)
+        after = _next_text(lines, stamp)
+        if after >= 0 and title_hints and _names_title(lines[after].text, title_hints) \
+                and (layout.title_index < 0 or not _names_title(lines[layout.title_index].text, title_hints)):
+            layout.title_index = after  # the date printed above the title; the title line is skipped below
         if layout.title_index >= 0:
             layout.title = lines[layout.title_index].text
         position = stamp + 1
@@ -645,6 +673,7 @@ class _Builder:
     def __init__(self, root, page: Page, site: Site | None, url: str, codec: str):
         self.root, self.page, self.site, self.url, self.codec = root, page, site, url, codec
         self.sources: dict[str, str] = {}
+        self.link_paths: list[tuple[etree._Element, int, str]] | None = None
         self.ld = jsonld_article(page.jsonld) if page.jsonld else {}
         self.own_names = site.own_names if site else tuple(filter(None, [clean_text(page.meta.get("og:site_name"))]))
         self.timezone = site.timezone if site else "Asia/Hebron"
@@ -661,7 +690,8 @@ class _Builder:
         page, meta, ld = self.page, self.page.meta, self.ld
         if self._not_found():
             return None
-        selected_title = _first(_select_texts(self.root, self.site, "title"))
+        # A logo heading (<h1><a>الحدث</a></h1>) is no title.
+        selected_title = _first([t for t in _select_texts(self.root, self.site, "title") if t not in self.own_names])
         meta_title = self._meta_title()
         hints = [t for t in (selected_title, _ld_text(ld.get("headline")), meta_title, page.title_tag) if t]
         hints += [line.text for line in page.lines if line.heading and line.text][:3]
@@ -795,13 +825,11 @@ class _Builder:
         """(line index, text, decoded path) of non-chrome links whose path matches ``pattern``."""
         if pattern is None:
             return []
-        found = []
-        for el, index, chrome in self.page.links:
-            if start <= index < end and not chrome:
-                path = _URL_PATH.match(el.get("href", "").strip()).group(1)
-                if pattern.match(path):
-                    found.append((index, _text_content(el), unquote(path) if "%" in path else path))
-        return found
+        if self.link_paths is None:  # once per page: category and tags both look
+            self.link_paths = [(el, index, _URL_PATH.match(el.get("href", "").strip()).group(1))
+                               for el, index, chrome in self.page.links if not chrome]
+        return [(index, _text_content(el), unquote(path) if "%" in path else path)
+                for el, index, path in self.link_paths if start <= index < end and pattern.match(path)]
 
     def _category(self, layout: Layout) -> str:
         selected = _first(_select_texts(self.root, self.site, "category"))

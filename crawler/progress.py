@@ -25,6 +25,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 logger = logging.getLogger(__name__)
 
+ERASE_LINE = "\r\x1b[K"  # back to the line's start, erase it
 IDS_TOTAL = "arshif/ids/total"
 IDS_DONE = "arshif/ids/done"
 
@@ -103,6 +104,8 @@ class ProgressDisplay:
 
     def spider_opened(self, spider: Any) -> None:
         self.started = time.monotonic()
+        if self.live:
+            self.share_terminal_with_log()
         self.task = create_looping_call(self.tick)
         self.task.start(self.interval, now=False)
 
@@ -113,12 +116,23 @@ class ProgressDisplay:
         if self.task is not None and self.task.running:
             self.task.stop()
         self._show("finished", end="\n")
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self._erase_before_log)
 
     def _show(self, label: str, end: str = "") -> None:
         line = progress_line(self.stats.get_stats(), time.monotonic() - self.started)
         if self.live:
-            # \r + "erase line": the line redraws in place; log lines printed meanwhile push it down.
-            self.stream.write(f"\r\x1b[K{line}{end}")
+            self.stream.write(f"{ERASE_LINE}{line}{end}")
             self.stream.flush()
         else:
             logger.info("%s: %s", label, line)
+
+    def share_terminal_with_log(self) -> None:
+        """A log line printed to our terminal first erases the live line (redrawn at the next tick)."""
+        for handler in logging.getLogger().handlers:
+            if getattr(handler, "stream", None) is self.stream:
+                handler.addFilter(self._erase_before_log)
+
+    def _erase_before_log(self, record: logging.LogRecord) -> bool:
+        self.stream.write(ERASE_LINE)
+        return True

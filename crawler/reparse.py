@@ -18,7 +18,15 @@ from urllib.parse import urlsplit
 
 from crawler.dedupe import Fingerprint
 from crawler.site import get_site
-from crawler.storage import ArticleQuery, ArticleWrite, Outcome, RunCounts, iter_articles, open_archive
+from crawler.storage import (
+    ArticleQuery,
+    ArticleWrite,
+    Outcome,
+    RunCounts,
+    count_articles,
+    iter_articles,
+    open_archive,
+)
 from crawler.warc import read_response
 from pipelines.clean import CleanPipeline
 
@@ -28,7 +36,8 @@ logger = logging.getLogger(__name__)
 @dataclass
 class ReparseResult:
     run_id: int
-    rows: int = 0
+    total: int = 0  # rows with a WARC record in the selection
+    rows: int = 0  # done so far
     outcomes: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
     no_article: int = 0  # the current extractor finds no article in the stored page: row left as is
     missing_record: int = 0  # WARC file or record gone or corrupt: row left as is
@@ -41,6 +50,10 @@ class ReparseResult:
     def unchanged(self) -> int:
         return self.outcomes[Outcome.UNCHANGED.value]
 
+    def counts(self) -> RunCounts:
+        return RunCounts(pages=self.rows, articles_updated=self.updated, articles_unchanged=self.unchanged,
+                         failures=self.missing_record, dropped=self.no_article)
+
 
 def reparse(
     db_path: str | Path,
@@ -49,59 +62,78 @@ def reparse(
     *,
     on_row: Callable[[ReparseResult], None] | None = None,
 ) -> ReparseResult:
+    """Re-extract every selected row that has a WARC record; ``on_row(result)`` after each (progress)."""
     from crawler.extract import extract_article  # lxml/trafilatura only when needed
 
+    selection = ArticleQuery(query.site, query.since, query.until, with_warc=True)
     archive = open_archive(db_path)
     try:
         args = {"warc": str(warc_dir), "site": query.site, "since": query.since, "until": query.until}
-        run_id = archive.start_run(query.site or "all", command="reparse", args=args)
-        result = ReparseResult(run_id)
-        for row in iter_articles(archive, ArticleQuery(query.site, query.since, query.until, with_warc=True)):
-            result.rows += 1
-            try:
-                captured = read_response(warc_dir, row["warc_record"])
-            except Exception as exc:  # noqa: BLE001 - one bad record (file gone, bad digest) must not stop the run
-                logger.warning("article %s/%s: WARC record %s unreadable: %s",
-                               row["site"], row["article_id"], row["warc_record"], exc)
-                result.missing_record += 1
-                continue
-            # As the spider does: the page is read as if fetched from the real site (a mirror's host
-            # would otherwise leak into absolute image URLs), and its record cleaned as the pipeline does.
-            record = extract_article(captured.body, real_url(row["site"], captured.url), site=row["site"])
-            if record is None:
-                logger.warning("article %s/%s: no article in its WARC record any more", row["site"], row["article_id"])
-                result.no_article += 1
-                continue
-            record = CleanPipeline().process_item(
-                {**record, "site": row["site"], "article_id": row["article_id"], "url": row["url"]}
-            )
-            fingerprint = Fingerprint(record["paragraphs"])
-            [outcome] = archive.upsert_articles([
-                ArticleWrite(
-                    record=record,
-                    content_hash=fingerprint.content_hash,
-                    band_hashes=fingerprint.band_hashes,
-                    near_duplicate_of=row["near_duplicate_of"],
-                    similarity=row["similarity"],
-                    warc_record=row["warc_record"],
-                    run_id=run_id,
-                )
-            ])
-            result.outcomes[outcome.value] += 1
-            if on_row is not None:
-                on_row(result)
-        archive.commit()
-        counts = RunCounts(
-            pages=result.rows,
-            articles_updated=result.updated,
-            articles_unchanged=result.unchanged,
-            failures=result.missing_record,
-            dropped=result.no_article,
-        )
-        archive.finish_run(run_id, finish_reason="finished", status="ok", counts=counts)
+        result = ReparseResult(archive.start_run(query.site or "all", command="reparse", args=args))
+        result.total = count_articles(archive, selection)
+        status = "failed"
+        try:
+            missing_files: set[str] = set()
+            for row in iter_articles(archive, selection):
+                outcome = _reparse_row(archive, row, warc_dir, result.run_id, extract_article, missing_files)
+                if outcome is None:
+                    result.missing_record += 1
+                elif outcome == "no_article":
+                    result.no_article += 1
+                else:
+                    result.outcomes[outcome] += 1
+                result.rows += 1
+                if on_row is not None:
+                    on_row(result)
+            status = "ok"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            archive.commit()
+            archive.finish_run(result.run_id, finish_reason="finished" if status == "ok" else status,
+                               status=status, counts=result.counts())
         return result
     finally:
         archive.close()
+
+
+def _reparse_row(archive, row: dict, warc_dir: str | Path, run_id: int, extract_article,
+                 missing_files: set[str]) -> str | None:
+    """One row: its Outcome value, "no_article", or None when its WARC record cannot be read."""
+    try:
+        captured = read_response(warc_dir, row["warc_record"])
+    except FileNotFoundError as exc:
+        if str(exc) not in missing_files:  # one line per missing file, not per row
+            missing_files.add(str(exc))
+            logger.warning("%s: its rows are left as they are", exc)
+        return None
+    except Exception as exc:  # noqa: BLE001 - one bad record (bad digest, cut file) must not stop the run
+        logger.warning("article %s/%s: WARC record %s unreadable: %s",
+                       row["site"], row["article_id"], row["warc_record"], exc)
+        return None
+    # As the spider does: the page is read as if fetched from the real site (a mirror's host would
+    # otherwise leak into absolute image URLs), and its record cleaned as the pipeline does.
+    record = extract_article(captured.body, real_url(row["site"], captured.url), site=row["site"])
+    if record is None:
+        logger.warning("article %s/%s: no article in its WARC record any more", row["site"], row["article_id"])
+        return "no_article"
+    record = CleanPipeline().process_item(
+        {**record, "site": row["site"], "article_id": row["article_id"], "url": row["url"]}
+    )
+    fingerprint = Fingerprint(record["paragraphs"])
+    [outcome] = archive.upsert_articles([
+        ArticleWrite(
+            record=record,
+            content_hash=fingerprint.content_hash,
+            band_hashes=fingerprint.band_hashes,
+            near_duplicate_of=row["near_duplicate_of"],
+            similarity=row["similarity"],
+            warc_record=row["warc_record"],
+            run_id=run_id,
+        )
+    ])
+    return outcome.value
 
 
 def real_url(site_name: str, fetched_url: str) -> str:

@@ -301,6 +301,11 @@ class Archive:
         self.pending_writes = 0
         self._last_commit = time.monotonic()
 
+    def commit_if_due(self) -> None:
+        """Commit an open batch older than ``commit_interval`` (called on a timer while a crawl idles)."""
+        if self.pending_writes and time.monotonic() - self._last_commit >= self.commit_interval:
+            self.commit()
+
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
             self.db.execute("BEGIN")
@@ -314,7 +319,7 @@ class Archive:
         ):
             self.commit()
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cursor = self.db.execute(sql, params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -492,15 +497,21 @@ class Archive:
         kind: str = "exact",
         similarity: float | None = 1.0,
         run_id: int | None = None,
-    ) -> None:
-        """Record ``record`` (another id/url with the same article) as an alias of article ``of``."""
+    ) -> bool:
+        """Record ``record`` (another id/url with the same article) as an alias of article ``of``.
+
+        Returns True when the alias is new (False: known already, updated in place)."""
         self._begin()
-        self._upsert_alias_row(record, of, kind, similarity, run_id)
+        new = self._upsert_alias_row(record, of, kind, similarity, run_id)
         self._wrote()
+        return new
 
     def _upsert_alias_row(
         self, record: Mapping[str, Any], of: int, kind: str, similarity: float | None, run_id: int | None
-    ) -> None:
+    ) -> bool:
+        known = self.db.execute(
+            "select 1 from aliases where site = ? and alias_url = ?", [record["site"], record["url"]]
+        ).fetchone()
         if record.get("article_id") is not None:
             self._settle_id(record["site"], int(record["article_id"]), utc_now())
         self.db.execute(
@@ -522,6 +533,7 @@ class Archive:
                 run_id,
             ],
         )
+        return known is None
 
     def demote_to_alias(self, site: str, article_id: int, *, of: int, run_id: int | None = None) -> None:
         """A stored article turns out to copy article ``of`` (which comes first): keep it as an alias.
@@ -772,13 +784,14 @@ COVERAGE_FIELDS: tuple[str, ...] = tuple(
 class ArticleQuery:
     """Which articles: ``since``/``until`` bound ``published_at`` (ISO strings compared as local time,
     ``until`` exclusive); ``run_id`` = articles that run added or changed; ``with_warc`` = only rows
-    that point to a WARC record."""
+    that point to a WARC record; ``originals_only`` = no near duplicates."""
 
     site: str | None = None
     since: str | None = None
     until: str | None = None
     run_id: int | None = None
     with_warc: bool = False
+    originals_only: bool = False
 
     def where(self, alias: str = "a") -> tuple[str, list[Any]]:
         clauses, params = [], []
@@ -799,6 +812,8 @@ class ArticleQuery:
             params += [self.run_id, self.run_id]
         if self.with_warc:
             clauses.append(f"{alias}.warc_record is not null")
+        if self.originals_only:
+            clauses.append(f"{alias}.near_duplicate_of is null")
         return (" and ".join(clauses) or "1"), params
 
 

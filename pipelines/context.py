@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapy import signals
+from scrapy.utils.asyncio import create_looping_call
 
 from crawler.site import Site
 from crawler.storage import Archive, RunCounts
@@ -110,6 +111,7 @@ class ArchiveRun:
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
+        self.timer = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -119,13 +121,19 @@ class ArchiveRun:
 
     def spider_opened(self, spider) -> None:
         context = getattr(self.crawler, "arshif_context", None)
-        if context is not None:
-            self.crawler.stats.set_value("arshif/run_id", context.run_id)
+        if context is None:
+            return
+        self.crawler.stats.set_value("arshif/run_id", context.run_id)
+        # A slow (polite) crawl may go quiet between items: its open batch is still committed on time.
+        self.timer = create_looping_call(context.archive.commit_if_due)
+        self.timer.start(max(1.0, context.archive.commit_interval), now=False)
 
     def spider_closed(self, spider, reason: str) -> None:
         context = getattr(self.crawler, "arshif_context", None)
         if context is None:
             return
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
         stats = self.crawler.stats.get_stats()
         status = run_status(reason, stats)
         context.archive.commit()

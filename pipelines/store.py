@@ -15,8 +15,8 @@ class StorePipeline(ArchiveStep):
         verdict, fetch = item.verdict, item.fetch
         record = dict(item)
         if verdict.kind == "exact":
-            archive.add_alias(record, of=verdict.of, kind="exact", similarity=1.0, run_id=run_id)
-            stats.inc_value(ALIASES)
+            if archive.add_alias(record, of=verdict.of, kind="exact", similarity=1.0, run_id=run_id):
+                stats.inc_value(ALIASES)
             return item
         write = ArticleWrite(
             record=record,

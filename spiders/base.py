@@ -205,32 +205,30 @@ class ArchiveSpider(scrapy.Spider):
             return self.site.base_url + url[len(self.base_url):]
         return url
 
-    def article_links(self, response: Response) -> dict[int, str]:
-        """Article ids linked from the page's main block, in page order → a URL to fetch each."""
-        found: dict[int, str] = {}
+    def site_links(self, response: Response) -> Iterator[str]:
+        """Every link of the page that points into the site (on its real host or on ``base_url``)."""
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href.strip())
-            if not (self.site.owns(url) or url.startswith(self.base_url)):
-                continue
+            if self.site.owns(url) or url.startswith(self.base_url):
+                yield url
+
+    def article_links(self, response: Response) -> dict[int, str]:
+        """Article ids linked from the page (sidebars included), in page order → a URL to fetch each."""
+        found: dict[int, str] = {}
+        for url in self.site_links(response):
             article_id = self.site.article_id(url)
             if article_id is not None and article_id not in found:
                 found[article_id] = self.to_base(url)
         return found
 
-    def listing_links(self, response: Response) -> dict[int, tuple[str, int]]:
-        """Category id → (URL, page number) of every category listing linked from the page."""
-        found: dict[int, tuple[str, int]] = {}
+    def listing_links(self, response: Response) -> Iterator[tuple[str, int, int]]:
+        """(URL on base_url, category id, page number) of every category listing the page links to."""
         if self.site.listing_path is None:
-            return found
-        for href in response.css("a::attr(href)").getall():
-            url = response.urljoin(href.strip())
-            if not (self.site.owns(url) or url.startswith(self.base_url)):
-                continue
+            return
+        for url in self.site_links(response):
             match = self.site.listing_path.match(_unquote_fully(urlsplit(url).path))
             if match:
-                page = int(match.group("page") or 1)
-                found.setdefault(int(match.group(1)), (self.to_base(url), page))
-        return found
+                yield self.to_base(url), int(match.group(1)), int(match.group("page") or 1)
 
     # -- start -------------------------------------------------------------------------------
 
@@ -279,10 +277,12 @@ class ArchiveSpider(scrapy.Spider):
     def parse_home(self, response: Response) -> Iterator[Request]:
         self.context.archive.resolve_failure(self.site.name, self.to_real(response.url))
         archive, site = self.context.archive, self.site.name
-        listings = self.listing_links(response)
+        listings: dict[int, str] = {}
+        for url, category, _page in self.listing_links(response):
+            listings.setdefault(category, url)
         if not listings:
             logger.warning("no category links on the home page %s", response.url)
-        for category, (url, _page) in sorted(listings.items()):
+        for category, url in sorted(listings.items()):
             walk = Walk(category, previously_complete=archive.listing_walk_complete(site, category))
             self.walks[category] = walk
             yield self.listing_request(walk, url, 1)
@@ -343,17 +343,10 @@ class ArchiveSpider(scrapy.Spider):
         )
 
     def next_listing_url(self, response: Response, walk: Walk, page: int) -> str | None:
-        for url, (category, number) in self._listing_targets(response):
+        for url, category, number in self.listing_links(response):
             if category == walk.category and number == page + 1:
                 return url
         return None
-
-    def _listing_targets(self, response: Response) -> Iterator[tuple[str, tuple[int, int]]]:
-        for href in response.css("a::attr(href)").getall():
-            url = response.urljoin(href.strip())
-            match = self.site.listing_path.match(_unquote_fully(urlsplit(url).path))
-            if match:
-                yield self.to_base(url), (int(match.group(1)), int(match.group("page") or 1))
 
     def parse_listing(self, response: Response, walk: Walk, page: int) -> Iterator[Request]:
         archive, site = self.context.archive, self.site.name

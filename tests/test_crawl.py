@@ -123,6 +123,8 @@ def test_refresh_on_a_later_day_records_versions(mirror_factory, tmp_path):
     day0.stop()
     day5 = mirror_factory(articles=250, seed=3, day=5)
     ok(arshif("crawl", "alhadath", "--base-url", day5.base_url, "--db", str(db), "--refresh", cwd=tmp_path))
+    run = last_run(db)
+    assert run["articles_new"] == 0 and run["aliases"] == 0  # refetched aliases are not new ones
     truth = day5.truth()
     changed = {t["id"] for t in truth if t["updated_on_day"] and not t["exact_duplicate_of"]}
     assert changed, "the mirror should update some articles by day 5"
@@ -135,6 +137,7 @@ def test_refresh_on_a_later_day_records_versions(mirror_factory, tmp_path):
         assert (previous["title"], previous["paragraphs"]) == (old[version["article_id"]]["title"], old[version["article_id"]]["paragraphs"])
     assert_archive_is_truth(db, truth)  # the rows now hold the new state
     assert {r["article_id"] for r in rows(db, "select article_id from articles where version = 2")} == changed
+    assert last_run(db)["articles_updated"] == len(changed)
 
 
 def test_backfill_survives_kill_9(mirror_factory, tmp_path):
@@ -148,12 +151,14 @@ def test_backfill_survives_kill_9(mirror_factory, tmp_path):
     kills = 0
     for _ in range(5):
         process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 4.0))
+        time.sleep(rng.uniform(2.0, 7.0))  # the process needs ~1.5 s to import and start
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
         process.wait()
         assert rows(db, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
+        settled = len(articles(db)) + len(rows(db, "select * from aliases")) + len(rows(db, "select * from misses"))
+        print(f"kill {kills}: {settled} ids settled")
     assert kills == 5, f"a run finished before its kill (seed {seed})"
     done_before = len(articles(db)) + len(rows(db, "select * from misses"))
     assert done_before > 0, "the killed runs committed nothing"
@@ -161,11 +166,13 @@ def test_backfill_survives_kill_9(mirror_factory, tmp_path):
               "--log-level", "WARNING", cwd=tmp_path))
     truth = mirror.truth()
     assert_archive_is_truth(db, truth)
+    aliases_ = rows(db, "select * from aliases")
     misses = {m["article_id"]: m["reason"] for m in rows(db, "select * from misses")}
     assert set(misses) == {t["id"] for t in truth if t["status"] in ("missing", "soft404")}
     assert all(misses[t["id"]] == ("soft404" if t["status"] == "soft404" else "http 404")
                for t in truth if t["id"] in misses)
     assert rows(db, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
+    print(f"final: {len(articles(db))} articles, {len(aliases_)} aliases, {len(misses)} misses (seed {seed})")
     # Nothing left to ask: a rerun fetches nothing.
     ok(arshif("backfill", "alhadath", "--ids", "1-2000", "--base-url", mirror.base_url, "--db", str(db),
               "--log-level", "WARNING", cwd=tmp_path))

@@ -141,3 +141,13 @@ def test_missing_archive_is_a_usage_error(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 2 and "no archive at" in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_near_duplicates_can_be_left_out(small_archive, tmp_path):
+    with Archive(small_archive) as archive:
+        archive.set_near_duplicate("alhadath", 7, of=6, similarity=0.93)
+    out = tmp_path / "o.jsonl"
+    export_archive(small_archive, "jsonl", out)
+    assert next(r for r in jsonl_rows(out) if r["article_id"] == 7)["near_duplicate_of"] == 6
+    assert export_archive(small_archive, "jsonl", out, originals_only=True).rows == 99
+    assert 7 not in {row["article_id"] for row in jsonl_rows(out)}

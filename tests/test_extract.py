@@ -59,6 +59,25 @@ def test_detection_without_any_declaration(codec):
     assert decode(text.encode(codec), None) == (text, codec)
 
 
+@pytest.mark.parametrize("server_default", ["ISO-8859-1", "latin-1", "windows-1252", "us-ascii"])
+def test_a_servers_default_charset_yields_to_the_page(server_default):
+    with_meta = f'<meta charset="windows-1256"><p>{ARABIC}</p>'
+    assert decode(with_meta.encode("cp1256"), server_default) == (with_meta, "cp1256")
+    assert decode(ARABIC.encode("utf-8"), server_default) == (ARABIC, "utf-8")
+
+
+
+@pytest.mark.parametrize(("declared", "codec"), [("ISO-8859-1", "iso8859-1"), ("windows-1252", "cp1252")])
+def test_a_latin_page_keeps_its_latin_header(declared, codec):
+    latin = "<p>Café crème</p>"
+    assert decode(latin.encode(codec), declared) == (latin, codec)
+
+
+def test_meta_charset_late_in_a_long_head():
+    text = f"<html><head><script>{'x' * 6000}</script><meta charset=windows-1256></head><p>{ARABIC}</p></html>"
+    assert decode(text.encode("cp1256"), None) == (text, "cp1256")
+
+
 def test_unknown_declared_charset_falls_through():
     assert decode(ARABIC.encode("utf-8"), "no-such-charset") == (ARABIC, "utf-8")
 
@@ -84,6 +103,13 @@ def test_selectors_are_only_a_shortcut(default_pages):
         with_selectors = extract_article(body, url, site="alhadath")
         assert with_selectors is not None
         assert extract_article(body, url, site=bare) == with_selectors
+
+
+def test_a_logo_heading_is_no_title(default_pages):
+    body, url = next(page for page in default_pages if b'<meta charset="utf-8">' in page[0])
+    expected = extract_article(body, url, site="alhadath")
+    logo = '<h1><a href="/">الحدث</a></h1>'.encode()
+    assert extract_article(body.replace(b"<body>", b"<body>" + logo, 1), url, site="alhadath") == expected
 
 
 def test_site_found_from_url_or_canonical_link(default_pages):

@@ -37,3 +37,26 @@ def test_live_line_redraws_in_place_and_ends_with_a_newline():
     out = stream.getvalue()
     assert out.count("\r\x1b[K") == 3 and out.endswith("\n") and out.count("\n") == 1
     assert "3 pages" in out
+
+
+
+def test_a_log_line_on_the_terminal_first_erases_the_live_line():
+    import logging
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        display = ProgressDisplay(SimpleNamespace(get_stats=lambda: {"response_received_count": 3}), True, 60.0, stream)
+        display.share_terminal_with_log()
+        display.tick()
+        logging.getLogger("x").warning("hello")
+        display.spider_closed(None, "finished")
+        logging.getLogger("x").warning("after")
+    finally:
+        root.removeHandler(handler)
+    first, second, third, _ = stream.getvalue().split("\n")
+    assert first.startswith("\r\x1b[K3 pages") and first.endswith("pages/s\r\x1b[Khello")
+    assert second.startswith("\r\x1b[K3 pages")  # the final line, kept
+    assert third == "after"  # once closed, logs are left alone

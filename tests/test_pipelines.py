@@ -110,6 +110,8 @@ def test_exact_duplicate_becomes_alias_of_the_lower_id_in_any_order(crawler):
     assert archive.get_article("alhadath", 30) is None and archive.get_article("alhadath", 20) is None
     assert {a["alias_id"] for a in archive.aliases_of("alhadath", 10)} == {20, 30}
     assert crawler.stats[ALIASES] == 2 and crawler.stats[STORED] == 2
+    process(record(30, paragraphs=(LONG,)))  # refetched alias: nothing new
+    assert crawler.stats[ALIASES] == 2 and archive.get_article("alhadath", 30) is None
 
 
 def test_near_duplicate_names_its_original_in_any_order(crawler):

@@ -176,3 +176,16 @@ def test_summary(archive):
     summary = archive.summary(SITE)
     assert (summary.articles, summary.aliases, summary.misses) == (2, 1, 1)
     assert summary.first_published.startswith("2016-02-19")
+
+
+def test_an_idle_batch_is_committed_when_due(tmp_path):
+    path = tmp_path / "a.db"
+    archive = Archive(path, batch_size=100, commit_interval=3600)
+    reader = sqlite3.connect(path)
+    archive.upsert_articles([write(record(1))])
+    archive.commit_if_due()
+    assert reader.execute("select count(*) from articles").fetchone()[0] == 0
+    archive.commit_interval = 0
+    archive.commit_if_due()
+    assert reader.execute("select count(*) from articles").fetchone()[0] == 1
+    archive.close()

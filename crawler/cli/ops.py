@@ -35,6 +35,13 @@ def date_bound(text: str | None, *, end: bool = False) -> str | None:
     return value.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
+def live_line(text: str, end: str = "") -> None:
+    """A status line redrawn in place on a terminal (nothing when stderr is a file or a pipe)."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r\x1b[K{text}{end}")
+        sys.stderr.flush()
+
+
 def window_options(func):
     func = click.option("--until", help="Published on or before this date (e.g. 2016-12-31).")(func)
     func = click.option("--since", help="Published on or after this date (e.g. 2016-01-01).")(func)
@@ -74,7 +81,9 @@ def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default
 @site_option
 @click.option("--run", "run_id", type=int, help="Only articles this crawl run added or changed (see `arshif stats`).")
 @click.option("--include-aliases", is_flag=True, help="Add an `aliases` list: the other ids/urls of each article.")
-def export(db_path, fmt, output, since, until, site, run_id, include_aliases):
+@click.option("--no-near-duplicates", is_flag=True,
+              help="Leave out articles that repeat another almost word for word (near_duplicate_of set).")
+def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no_near_duplicates):
     """Export articles as a dataset, streamed in constant memory.
 
     UTF-8 as stored (no \\u escapes); published_at in ISO 8601 with its offset and published_hijri
@@ -92,8 +101,14 @@ def export(db_path, fmt, output, since, until, site, run_id, include_aliases):
     query = ArticleQuery(site=site, since=date_bound(since), until=date_bound(until, end=True), run_id=run_id)
     if fmt == "parquet" and output == "-" and sys.stdout.isatty():
         raise UsageError("Parquet is binary: give -o FILE (or pipe stdout)")
-    result = export_archive(db_path, fmt, output, query, include_aliases=include_aliases)
+    def progress(rows: int) -> None:
+        if rows % 1000 == 0:
+            live_line(f"{rows:,} articles exported")
+
+    result = export_archive(db_path, fmt, output, query, include_aliases=include_aliases,
+                            originals_only=no_near_duplicates, on_row=None if output == "-" else progress)
     if output != "-":
+        live_line("", end="")
         click.echo(f"{result.rows:,} articles → {output}", err=True)
 
 
@@ -219,11 +234,18 @@ def reparse(db_path, warc_dir, site, since, until):
     if not warc.is_dir():
         raise UsageError(f"no WARC directory at {warc} (give --warc DIR)")
     query = ArticleQuery(site=site, since=date_bound(since), until=date_bound(until, end=True))
+    def progress(result) -> None:
+        if result.rows % 100 == 0 or result.rows == result.total:
+            live_line(f"{result.rows:,}/{result.total:,} articles re-extracted · {result.updated:,} changed")
+
     with ArchiveLock(db_path):  # it writes: not beside a crawl
-        result = run_reparse(db_path, warc, query)
+        result = run_reparse(db_path, warc, query, on_row=progress)
+    live_line("", end="")
     click.echo(
         f"reparse run {result.run_id}: {result.rows:,} articles with WARC records — {result.updated:,} changed"
         f" (new version), {result.unchanged:,} unchanged, {result.no_article:,} without article now,"
         f" {result.missing_record:,} unreadable records",
         err=True,
     )
+    if result.total and result.missing_record == result.total:
+        raise UsageError(f"not one WARC record readable under {warc} (wrong --warc?)")

@@ -1,0 +1,135 @@
+"""End-to-end crawl: `arshif crawl alhadath` (extraction, all pipelines, a fresh SQLite archive) against a bare
+Scrapy spider that follows the same links and parses nothing (bench/bare_spider.py), on the same mirror.
+
+    .venv/bin/python bench/bench_crawl.py [--articles 2000] [--rounds 3]
+
+One mirror process serves every run. The contenders alternate (ours, bare, ours, bare, …), each crawl a
+subprocess with the same Scrapy concurrency (our spider's settings for a loopback site: no delay, no
+AutoThrottle, no robots.txt); wall time, CPU and peak RSS are the kernel's figures for the crawler process.
+Target (issue 7): our throughput ≥ 0.7× the bare spider's. ``main()`` returns the report as markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.common import alternate, median, process_cpu, python_command, ratio, run_measured, table  # noqa: E402
+from crawler import settings as project_settings  # noqa: E402
+from crawler.mirror import MirrorConfig, MirrorProcess  # noqa: E402
+from crawler.storage import Archive  # noqa: E402
+from spiders.base import IMPOLITE_SETTINGS  # noqa: E402
+
+TARGET = 0.7
+SEED = 11
+# The bare spider runs with what our spider runs with against a loopback mirror.
+BARE_SETTINGS = {
+    **IMPOLITE_SETTINGS,
+    "TWISTED_REACTOR": project_settings.TWISTED_REACTOR,
+    "USER_AGENT": project_settings.USER_AGENT,
+    "DOWNLOAD_TIMEOUT": project_settings.DOWNLOAD_TIMEOUT,
+}
+
+
+@dataclass
+class CrawlRun:
+    article_pages: int
+    wall: float
+    cpu: float
+    peak_rss_mb: float
+    mirror_cpu: float
+
+    @property
+    def per_second(self) -> float:
+        return self.article_pages / self.wall
+
+    @property
+    def cpu_per_1000(self) -> float:
+        return self.cpu / self.article_pages * 1000
+
+
+class Contenders:
+    def __init__(self, mirror: MirrorProcess, work: Path) -> None:
+        self.mirror = mirror
+        self.work = work
+        self.runs = 0
+
+    def _measure(self, command: list[str], what: str):
+        before = process_cpu(self.mirror.process.pid)
+        measured = run_measured(command).check(what)
+        return measured, process_cpu(self.mirror.process.pid) - before
+
+    def ours(self) -> CrawlRun:
+        self.runs += 1
+        db = self.work / f"ours-{self.runs}.db"
+        measured, mirror_cpu = self._measure(
+            python_command("-m", "crawler", "crawl", "alhadath", "--base-url", self.mirror.base_url,
+                           "--db", str(db), "--log-level", "WARNING", "--no-polite"),
+            "arshif crawl")
+        with Archive(db) as archive:
+            summary = archive.summary("alhadath")
+        # Article pages fetched: stored, stored as an alias of another, or recorded as a miss (soft 404).
+        pages = summary.articles + summary.aliases + summary.misses
+        return CrawlRun(pages, measured.wall, measured.cpu, measured.peak_rss_mb, mirror_cpu)
+
+    def bare(self) -> CrawlRun:
+        measured, mirror_cpu = self._measure(
+            python_command(str(REPO / "bench" / "bare_spider.py"), "--base-url", self.mirror.base_url,
+                           "--settings", json.dumps(BARE_SETTINGS)),
+            "bare Scrapy spider")
+        counts = json.loads(measured.stdout.strip().splitlines()[-1])
+        return CrawlRun(counts["article_pages"], measured.wall, measured.cpu, measured.peak_rss_mb, mirror_cpu)
+
+
+def report(runs: dict[str, list[CrawlRun]], articles: int, rounds: int) -> str:
+    names = {"ours": "arshif crawl (extract + pipelines + SQLite)", "bare": "bare Scrapy spider (parses nothing)"}
+    medians = {}
+    rows = []
+    for key, label in names.items():
+        got = runs[key]
+        medians[key] = {
+            "per_second": median([r.per_second for r in got]),
+            "cpu_per_1000": median([r.cpu_per_1000 for r in got]),
+            "rss": median([r.peak_rss_mb for r in got]),
+        }
+        rows.append([label, "/".join(str(r.article_pages) for r in got), f"{median([r.wall for r in got]):.1f}",
+                     f"{medians[key]['per_second']:.0f}", f"{medians[key]['cpu_per_1000']:.1f}",
+                     f"{median([r.mirror_cpu / r.article_pages * 1000 for r in got]):.1f}",
+                     f"{medians[key]['rss']:.0f}"])
+    throughput = ratio(medians["ours"]["per_second"], medians["bare"]["per_second"])
+    cpu = ratio(medians["ours"]["cpu_per_1000"], medians["bare"]["cpu_per_1000"])
+    met = "met" if throughput >= TARGET else "**missed**"
+    return "\n".join([
+        "### End-to-end crawl vs a bare Scrapy spider", "",
+        table(["crawler", "article pages (each round)", "wall s", "articles/s", "CPU s / 1,000 articles",
+               "mirror CPU s / 1,000", "peak RSS MiB"], rows),
+        f"Throughput ours / bare: **{throughput:.2f}×** (target ≥ {TARGET}× — {met}); CPU per article ours / bare: "
+        f"**{cpu:.1f}×**; peak RSS ours / bare: {ratio(medians['ours']['rss'], medians['bare']['rss']):.2f}×.", "",
+        f"Mirror of {articles:,} ids (one process for all runs), medians of {rounds} alternating rounds (ours, bare, "
+        f"ours, bare …); each crawl a fresh subprocess (ours into a fresh SQLite file) with CONCURRENT_REQUESTS "
+        f"{IMPOLITE_SETTINGS['CONCURRENT_REQUESTS']}, no delay, no AutoThrottle; wall includes interpreter start-up.",
+    ]) + "\n"
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000, help="ids the mirror serves (all are crawled)")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="arshif-bench-crawl-") as work, \
+            MirrorProcess.start(MirrorConfig(articles=args.articles, seed=SEED)) as mirror:
+        contenders = Contenders(mirror, Path(work))
+        runs = alternate({"ours": contenders.ours, "bare": contenders.bare}, args.rounds)
+    return report(runs, args.articles, args.rounds)
+
+
+if __name__ == "__main__":
+    print(main())

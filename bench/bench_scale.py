@@ -1,0 +1,139 @@
+"""Scale: `arshif backfill` of N ids against the mirror, for each N: throughput, CPU, peak RSS, DB size.
+
+    .venv/bin/python bench/bench_scale.py [--sizes 10000,100000] [--no-warc]
+
+Each size gets its own mirror (``--articles N``, its own process) and a fresh archive; the backfill is the
+command users run (``python -m crawler backfill alhadath --ids 1-N``, WARC capture on as by default) in a
+subprocess whose wall time, CPU and peak RSS come from the kernel (``bench.common.run_measured``).
+Cost per article must not grow with the archive: the last row's cost is compared with the first one's.
+Targets (issue 7): peak RSS ≤ 300 MB at 100,000 ids and within 1.25× of the 10,000-id run.
+``main()`` returns the report as markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.common import (  # noqa: E402
+    db_files,
+    directory_size,
+    file_size,
+    process_cpu,
+    python_command,
+    ratio,
+    run_measured,
+    table,
+)
+from crawler.mirror import MirrorConfig, MirrorProcess  # noqa: E402
+from crawler.storage import Archive  # noqa: E402
+
+RSS_LIMIT_MB = 300
+RSS_GROWTH_LIMIT = 1.25
+SEED = 7
+
+
+@dataclass
+class ScaleRun:
+    ids: int
+    articles: int  # rows in `articles` after the run
+    aliases: int
+    misses: int
+    wall: float
+    cpu: float
+    mirror_cpu: float
+    peak_rss_mb: float
+    db_bytes: int
+    warc_bytes: int
+
+    @property
+    def per_second(self) -> float:
+        return self.articles / self.wall
+
+    @property
+    def cpu_ms_per_article(self) -> float:
+        return self.cpu / self.articles * 1000
+
+    @property
+    def wall_ms_per_article(self) -> float:
+        return self.wall / self.articles * 1000
+
+
+def backfill(ids: int, work: Path, warc: bool = True, seed: int = SEED) -> ScaleRun:
+    db = work / f"scale-{ids}.db"
+    command = python_command("-m", "crawler", "backfill", "alhadath", "--ids", f"1-{ids}", "--db", str(db),
+                             "--log-level", "WARNING")
+    if not warc:
+        command.append("--no-warc")
+    with MirrorProcess.start(MirrorConfig(articles=ids, seed=seed)) as mirror:
+        command += ["--base-url", mirror.base_url]
+        mirror_before = process_cpu(mirror.process.pid)
+        measured = run_measured(command).check(f"backfill of {ids:,} ids")
+        mirror_cpu = process_cpu(mirror.process.pid) - mirror_before
+    with Archive(db) as archive:
+        summary = archive.summary("alhadath")
+    return ScaleRun(
+        ids=ids, articles=summary.articles, aliases=summary.aliases, misses=summary.misses, wall=measured.wall,
+        cpu=measured.cpu, mirror_cpu=mirror_cpu, peak_rss_mb=measured.peak_rss_mb,
+        db_bytes=file_size(*db_files(db)), warc_bytes=directory_size(work / "warc"),
+    )
+
+
+def report(runs: list[ScaleRun], warc: bool) -> str:
+    rows = [
+        [f"{r.ids:,}", f"{r.articles:,}", f"{r.aliases:,} / {r.misses:,}", f"{r.wall:.0f}", f"{r.per_second:.0f}",
+         f"{r.cpu_ms_per_article:.2f}", f"{r.mirror_cpu / r.articles * 1000:.2f}", f"{r.peak_rss_mb:.0f}",
+         f"{r.db_bytes / 2**20 / r.articles * 1000:.1f}",
+         f"{r.warc_bytes / 2**20 / r.articles * 1000:.1f}" if warc else "off"]
+        for r in runs
+    ]
+    out = ["### Scale: id backfill", "",
+           table(["ids", "articles stored", "aliases / misses", "wall s", "articles/s", "crawler CPU ms/article",
+                  "mirror CPU ms/article", "peak RSS MiB", "DB MiB / 1,000 articles", "WARC MiB / 1,000 articles"],
+                 rows)]
+    small, large = runs[0], runs[-1]
+    if len(runs) > 1:
+        rss_growth = ratio(large.peak_rss_mb, small.peak_rss_mb)
+        out += [f"Cost per article at {large.ids:,} vs {small.ids:,} ids: CPU "
+                f"**{ratio(large.cpu_ms_per_article, small.cpu_ms_per_article):.2f}×**, wall "
+                f"**{ratio(large.wall_ms_per_article, small.wall_ms_per_article):.2f}×** (1.00× = flat; the "
+                f"target is that it does not grow). Peak RSS {large.peak_rss_mb:.0f} MiB vs "
+                f"{small.peak_rss_mb:.0f} MiB: **{rss_growth:.2f}×** (target ≤ {RSS_GROWTH_LIMIT}×).", ""]
+    if large.ids >= 100_000:
+        met = "met" if large.peak_rss_mb <= RSS_LIMIT_MB else "**missed**"
+        out.append(f"Peak RSS at {large.ids:,} ids: {large.peak_rss_mb:.0f} MiB — target ≤ {RSS_LIMIT_MB} MB {met}.")
+    else:
+        out.append(f"The 100,000-id run was not part of this run (largest: {large.ids:,} ids); run it with "
+                   "`make bench BENCH_ARGS=--full` or `bench/bench_scale.py --sizes 10000,100000`.")
+    out += ["", f"One backfill per size (`arshif backfill alhadath --ids 1-N`, WARC {'on' if warc else 'off'}), each "
+            "against its own mirror process (`--articles N`) into a fresh archive; sizes run one after the other, "
+            "not alternated (each is one long run). CPU and peak RSS are the kernel's rusage of the crawler process."]
+    return "\n".join(out) + "\n"
+
+
+def parse_sizes(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated id counts, smallest first")
+    parser.add_argument("--no-warc", action="store_true", help="backfill without WARC capture")
+    args = parser.parse_args(argv)
+    runs = []
+    for ids in parse_sizes(args.sizes):
+        with tempfile.TemporaryDirectory(prefix=f"arshif-scale-{ids}-") as work:
+            runs.append(backfill(ids, Path(work), warc=not args.no_warc))
+        print(f"  scale: {ids:,} ids done in {runs[-1].wall:.0f} s", file=sys.stderr, flush=True)
+    return report(runs, warc=not args.no_warc)
+
+
+if __name__ == "__main__":
+    print(main())
