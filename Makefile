@@ -33,5 +33,12 @@ demo: $(STAMP)
 	echo "mirror: $$url ($(DEMO_ARTICLES) ids) → crawling into $(DEMO_DB) ..."; \
 	$(BIN)/python -m crawler crawl alhadath --base-url $$url --db $(DEMO_DB) --log-level WARNING
 
+# Benchmarks (bench/): every one, printed and written to bench/results.md (about 10 minutes on 2 cores).
+# BENCH_ARGS=--full adds the 100,000-id backfill; --only crawl,scale picks sections; --quick is a smoke run.
+BENCH_ARGS ?=
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

@@ -53,7 +53,7 @@ SECTIONS = [
     Section("crawl", "3. End-to-end crawl vs bare Scrapy", "bench_crawl", ["--articles", "2000", "--rounds", "3"],
             quick_args=["--articles", "60", "--rounds", "1"]),
     Section("scale", "4. Scale: id backfill", "bench_scale", ["--sizes", "2000,10000"],
-            quick_args=["--sizes", "40,80"]),
+            quick_args=["--sizes", "40"]),
     Section("pipelines", "5. Pipelines alone and export", "bench_pipelines", ["--articles", "3000", "--rounds", "3"],
             quick_args=["--articles", "60", "--rounds", "1"]),
     Section("export", "Export of a 100,000-row archive (peak RSS per format)", "bench_export", full_only=True,

@@ -33,6 +33,7 @@ from crawler.bylines import author_from_title, fold_cached, parse_byline
 from crawler.dates import parse_date
 from crawler.items import ArticleRecord
 from crawler.site import Site, get_site, site_for_url
+from crawler import text as text_module
 from crawler.text import clean_text
 
 # ---------------------------------------------------------------------------------------------
@@ -117,8 +118,8 @@ _TAGS = {
     **dict.fromkeys("h1 h2 h3 h4 h5 h6".split(), _HEADING),
     "figcaption": _FIGCAPTION,
 }
-# Characters clean_text removes (zero-width, bidi controls, soft hyphen): rare, so checked before paying for it.
-_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u061c\u202a-\u202e\u2066-\u2069\u00ad]")
+# The characters clean_text removes (zero-width, bidi controls, soft hyphen): rare, so looked for first.
+_INVISIBLE = re.compile("[" + re.escape("".join(map(chr, text_module._INVISIBLE))) + "]")
 
 
 def clean_line(raw: str) -> str:
@@ -213,7 +214,9 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None) -> Page
                     if frags:
                         flush()
                     if role == _IMAGE:
-                        src = el.get("src") or el.get("data-src") or ""
+                        src = el.get("src") or ""
+                        if not src or src.startswith("data:"):  # a lazy-loading placeholder
+                            src = el.get("data-src") or el.get("data-original") or el.get("data-lazy-src") or src
                         lines.append(Line("", 0.0, chrome > 0, False, False,
                                           (src.strip(), clean_line(el.get("alt") or el.get("title") or ""))))
                     elif role == _CHROME or (role == _PAGE_REGION and not article):
@@ -435,6 +438,10 @@ def _choose_timestamp(lines: list[Line], candidates: list[int], title_hints: lis
                 score += 100_000
             if lines[title_index].linked >= _LINKY:
                 score -= 5_000
+        after = _next_text(lines, index)
+        if after >= 0 and title_index >= 0 and not _names_title(lines[title_index].text, title_hints) \
+                and _names_title(lines[after].text, title_hints):
+            score += 100_000  # a date printed above its title
         if lines[index].chrome:
             score -= 50_000
         if best_score is None or score > best_score:
@@ -702,6 +709,10 @@ class _Builder:
                           ("meta", meta_title), ("layout", layout.title))
         if not title:
             return None
+        if layout.title and layout.title != title and len(layout.title) > len(title) \
+                and _fold(layout.title).startswith(_fold(title.rstrip(".…"))):
+            title = layout.title  # metadata cut the title short ("… " at 110 characters); the page prints it whole
+            self.sources["title"] = "layout"
         published = self._published(layout)
         if published is None and self.site is not None and not self._declares_article():
             return None  # the site prints a timestamp on every article; without one this is no article

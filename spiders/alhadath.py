@@ -13,7 +13,7 @@ SITE = Site(
     tag_path=re.compile(r"^/tag/(\d+)(?:/|$)"),
     timezone="Asia/Hebron",
     own_names=("الحدث",),
-    timestamp_pattern=re.compile(r"\b\d{4}-\d{2}-\d{2} \d{1,2}:\d{2}:\d{2} [AP]M\b"),
+    timestamp_pattern=re.compile(r"\b\d{4}-\d{2}-\d{2} \d{1,2}:\d{2}:\d{2} [AaPp][Mm]\b"),
     # Structural guesses only: the real markup is unknown (site notes), so nothing here names a class.
     selectors={"title": "h1"},
 )

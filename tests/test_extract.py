@@ -140,6 +140,23 @@ def test_sources_of_a_json_ld_page():
     assert extraction.sources["byline_raw"] == "layout"
 
 
+def test_a_truncated_json_ld_headline_yields_to_the_printed_title():
+    spec = json.loads((FIXTURES / "hand_modern_jsonld.json").read_text(encoding="utf-8"))
+    title = spec["record"]["title"]
+    html = (FIXTURES / "hand_modern_jsonld.html").read_text(encoding="utf-8")
+    html = html.replace(f'"headline": "{title}"', f'"headline": "{title[:20]}…"')
+    bare = dataclasses.replace(get_site("alhadath"), selectors={})  # no <h1> shortcut: JSON-LD comes first
+    extraction = extract_with_trace(html.encode("utf-8"), spec["request"]["url"], site=bare)
+    assert extraction.record["title"] == title and extraction.sources["title"] == "layout"
+
+
+def test_a_lazy_loaded_lead_image():
+    spec = json.loads((FIXTURES / "hand_modern_jsonld.json").read_text(encoding="utf-8"))
+    html = (FIXTURES / "hand_modern_jsonld.html").read_text(encoding="utf-8").replace(
+        '<img src="/uploads/2024/04/silwan.jpg"', '<img src="data:image/gif;base64,R0lGOD" data-src="/uploads/2024/04/silwan.jpg"')
+    assert extract_article(html.encode("utf-8"), spec["request"]["url"])["images"] == spec["record"]["images"]
+
+
 def test_sidebar_time_elements_are_not_the_date():
     """With no JSON-LD, the <time> of the main block is read, not the sidebar's earlier ones."""
     html = (FIXTURES / "hand_modern_jsonld.html").read_text(encoding="utf-8")

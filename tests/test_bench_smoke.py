@@ -1,0 +1,43 @@
+"""`make bench` must not rot: the runner's --quick mode (tiny sizes) runs our crawl, scale and pipeline
+benchmarks end to end and writes a report. A smoke check of the machinery, not a measurement."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_quick_bench_runs_and_writes_the_report(tmp_path):
+    report = tmp_path / "results.md"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "run_all.py"), "--quick", "--only", "crawl,scale,pipelines",
+         "-o", str(report)],
+        cwd=REPO, capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = report.read_text(encoding="utf-8")
+    assert text == done.stdout.strip("\n") + "\n" or text.strip() == done.stdout.strip()
+    assert "logical cores" in text and "Python 3." in text and "scrapy " in text
+    assert "FAILED" not in text and "MISSING" not in text
+    # The bare spider follows the same links as ours: both fetched the same article pages.
+    ours = re.search(r"\| arshif crawl [^|]*\| (\d+) \|", text)
+    bare = re.search(r"\| bare Scrapy spider [^|]*\| (\d+) \|", text)
+    assert ours and bare and int(ours.group(1)) == int(bare.group(1)) > 0
+    assert re.search(r"Throughput ours / bare: \*\*\d+\.\d\d×\*\*", text)
+    assert re.search(r"\| 40 \| \d+ \| \d+ / \d+ \|", text)  # the 40-id backfill stored articles
+    assert re.search(r"Pipelines: \*\*[\d,]+ items/s\*\*", text)
+    assert re.search(r"\| jsonl \| [\d,]+ \|", text) and re.search(r"\| csv \| [\d,]+ \|", text)
+
+
+def test_a_missing_benchmark_is_reported_not_hidden(tmp_path, monkeypatch):
+    sys.path.insert(0, str(REPO))
+    from bench import run_all
+
+    missing = run_all.Section("ghost", "A benchmark nobody wrote", "bench_ghost")
+    outcome = run_all.run_section(missing, [])
+    assert not outcome.ok and "MISSING" in outcome.markdown
+    assert "FAILED / MISSING" in run_all.render([outcome], "- machine\n", "quick", 0.0)
