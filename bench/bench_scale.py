@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,6 +52,8 @@ class ScaleRun:
     peak_rss_mb: float
     db_bytes: int
     warc_bytes: int
+    stopped: bool = False  # killed at --max-seconds: the figures cover what it did until then
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds, articles stored)
 
     @property
     def per_second(self) -> float:
@@ -66,8 +68,17 @@ class ScaleRun:
         return self.wall / self.articles * 1000
 
 
-def backfill(ids: int, work: Path, warc: bool = True, seed: int = SEED) -> ScaleRun:
+def backfill(ids: int, work: Path, warc: bool = True, seed: int = SEED, max_seconds: float | None = None,
+             every: float = 15.0) -> ScaleRun:
     db = work / f"scale-{ids}.db"
+    samples: list[tuple[float, int]] = []
+
+    def sample(elapsed: float) -> None:
+        """Articles committed so far: throughput as the archive grows, within one run."""
+        if db.exists() and elapsed > every:
+            with Archive(db) as archive:
+                samples.append((elapsed, archive.summary("alhadath").articles))
+
     command = python_command("-m", "crawler", "backfill", "alhadath", "--ids", f"1-{ids}", "--db", str(db),
                              "--log-level", "WARNING")
     if not warc:
@@ -75,20 +86,31 @@ def backfill(ids: int, work: Path, warc: bool = True, seed: int = SEED) -> Scale
     with MirrorProcess.start(MirrorConfig(articles=ids, seed=seed)) as mirror:
         command += ["--base-url", mirror.base_url]
         mirror_before = process_cpu(mirror.process.pid)
-        measured = run_measured(command).check(f"backfill of {ids:,} ids")
+        measured = run_measured(command, timeout=max_seconds, every=every, on_tick=sample).check(
+            f"backfill of {ids:,} ids")
         mirror_cpu = process_cpu(mirror.process.pid) - mirror_before
     with Archive(db) as archive:
         summary = archive.summary("alhadath")
     return ScaleRun(
         ids=ids, articles=summary.articles, aliases=summary.aliases, misses=summary.misses, wall=measured.wall,
         cpu=measured.cpu, mirror_cpu=mirror_cpu, peak_rss_mb=measured.peak_rss_mb,
-        db_bytes=file_size(*db_files(db)), warc_bytes=directory_size(work / "warc"),
+        db_bytes=file_size(*db_files(db)), warc_bytes=directory_size(work / "warc"), stopped=measured.timed_out,
+        samples=samples,
     )
+
+
+def growth(run: ScaleRun, points: int = 6) -> str:
+    """Articles/s over successive stretches of one run, labelled by the archive's size at their end."""
+    marks = [(0.0, 0), *run.samples, (run.wall, run.articles)]
+    step = max(1, len(marks) // points)
+    chosen = marks[::step] if marks[-1] in marks[::step] else [*marks[::step], marks[-1]]
+    return ", ".join(f"{count:,} → {(count - before) / (t - t0):.0f}/s"
+                     for (t0, before), (t, count) in zip(chosen, chosen[1:]) if t > t0)
 
 
 def report(runs: list[ScaleRun], warc: bool) -> str:
     rows = [
-        [f"{r.ids:,}", f"{r.articles:,}", f"{r.aliases:,} / {r.misses:,}", f"{r.wall:.0f}", f"{r.per_second:.0f}",
+        [f"{r.ids:,}" + (" (stopped at the time limit)" if r.stopped else ""), f"{r.articles:,}", f"{r.aliases:,} / {r.misses:,}", f"{r.wall:.0f}", f"{r.per_second:.0f}",
          f"{r.cpu_ms_per_article:.2f}", f"{r.mirror_cpu / r.articles * 1000:.2f}", f"{r.peak_rss_mb:.0f}",
          f"{r.db_bytes / 2**20 / r.articles * 1000:.1f}",
          f"{r.warc_bytes / 2**20 / r.articles * 1000:.1f}" if warc else "off"]
@@ -99,6 +121,8 @@ def report(runs: list[ScaleRun], warc: bool) -> str:
                   "mirror CPU ms/article", "peak RSS MiB", "DB MiB / 1,000 articles", "WARC MiB / 1,000 articles"],
                  rows)]
     small, large = runs[0], runs[-1]
+    out += [f"Throughput as the archive grew ({r.ids:,} ids; archive size → articles/s since the previous "
+            f"point): {growth(r)}" for r in runs if r.samples] + [""]
     if len(runs) > 1:
         rss_growth = ratio(large.peak_rss_mb, small.peak_rss_mb)
         out += [f"Cost per article at {large.ids:,} vs {small.ids:,} ids: CPU "
@@ -106,7 +130,10 @@ def report(runs: list[ScaleRun], warc: bool) -> str:
                 f"**{ratio(large.wall_ms_per_article, small.wall_ms_per_article):.2f}×** (1.00× = flat; the "
                 f"target is that it does not grow). Peak RSS {large.peak_rss_mb:.0f} MiB vs "
                 f"{small.peak_rss_mb:.0f} MiB: **{rss_growth:.2f}×** (target ≤ {RSS_GROWTH_LIMIT}×).", ""]
-    if large.ids >= 100_000:
+    if large.stopped:
+        out.append(f"The {large.ids:,}-id backfill did not finish within --max-seconds: it was stopped after "
+                   f"{large.wall:.0f} s with {large.articles:,} articles stored; its row covers that part.")
+    elif large.ids >= 100_000:
         met = "met" if large.peak_rss_mb <= RSS_LIMIT_MB else "**missed**"
         out.append(f"Peak RSS at {large.ids:,} ids: {large.peak_rss_mb:.0f} MiB — target ≤ {RSS_LIMIT_MB} MB {met}.")
     else:
@@ -126,12 +153,16 @@ def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated id counts, smallest first")
     parser.add_argument("--no-warc", action="store_true", help="backfill without WARC capture")
+    parser.add_argument("--max-seconds", type=float, help="stop a backfill after this long; report what it did")
     args = parser.parse_args(argv)
     runs = []
     for ids in parse_sizes(args.sizes):
         with tempfile.TemporaryDirectory(prefix=f"arshif-scale-{ids}-") as work:
-            runs.append(backfill(ids, Path(work), warc=not args.no_warc))
-        print(f"  scale: {ids:,} ids done in {runs[-1].wall:.0f} s", file=sys.stderr, flush=True)
+            runs.append(backfill(ids, Path(work), warc=not args.no_warc, max_seconds=args.max_seconds))
+        r = runs[-1]
+        print(f"  scale: {ids:,} ids: {r.articles:,} articles in {r.wall:.0f} s{' (stopped)' if r.stopped else ''}, "
+              f"{r.cpu_ms_per_article:.1f} CPU ms/article, peak RSS {r.peak_rss_mb:.0f} MiB; growth: {growth(r)}",
+              file=sys.stderr, flush=True)
     return report(runs, warc=not args.no_warc)
 
 

@@ -96,16 +96,20 @@ class Measured:
     peak_rss_mb: float  # kernel high-water mark of resident memory (MiB)
     stdout: str
     stderr: str
+    timed_out: bool = False  # killed at the time limit
 
     def check(self, what: str) -> Measured:
-        if self.returncode != 0:
+        if self.returncode != 0 and not self.timed_out:
             raise RuntimeError(f"{what} exited with {self.returncode}: {self.stderr.strip()[-1500:]}")
         return self
 
 
 def run_measured(command: Sequence[str], *, cwd: Path = REPO, timeout: float | None = None,
-                 env: Mapping[str, str] | None = None) -> Measured:
-    """Run ``command`` to its end; wall time, CPU and peak RSS come from the kernel (``wait4`` rusage).
+                 env: Mapping[str, str] | None = None, every: float = 10.0,
+                 on_tick: Callable[[float], None] | None = None) -> Measured:
+    """Run ``command`` to its end (or kill it after ``timeout`` seconds: ``Measured.timed_out``); wall
+    time, CPU and peak RSS come from the kernel (``wait4`` rusage). ``on_tick(elapsed)`` is called every
+    ``every`` seconds meanwhile (e.g. to sample progress).
 
     Output goes to temporary files (a pipe left unread could stall a chatty crawler).
     """
@@ -114,14 +118,21 @@ def run_measured(command: Sequence[str], *, cwd: Path = REPO, timeout: float | N
         process = subprocess.Popen(list(command), cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                    env={**os.environ, **(env or {})})
         deadline = None if timeout is None else started + timeout
+        next_tick = started + every
+        timed_out = False
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            if deadline is not None and time.perf_counter() > deadline:
+            now = time.perf_counter()
+            if deadline is not None and now > deadline:
                 process.kill()
                 pid, status, usage = os.wait4(process.pid, 0)
+                timed_out = True
                 break
+            if on_tick is not None and now >= next_tick:
+                on_tick(now - started)
+                next_tick = now + every
             time.sleep(0.02)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
@@ -134,6 +145,7 @@ def run_measured(command: Sequence[str], *, cwd: Path = REPO, timeout: float | N
             peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),
+            timed_out=timed_out,
         )
 
 

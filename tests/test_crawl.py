@@ -140,6 +140,14 @@ def test_refresh_on_a_later_day_records_versions(mirror_factory, tmp_path):
     assert last_run(db)["articles_updated"] == len(changed)
 
 
+def settled_ids(db: Path) -> int:
+    """Ids the archive has committed as done (articles, aliases, misses); 0 before the schema exists."""
+    try:
+        return sum(rows(db, f"select count(*) as n from {table}")[0]["n"] for table in ("articles", "aliases", "misses"))
+    except sqlite3.OperationalError:
+        return 0
+
+
 def test_backfill_survives_kill_9(mirror_factory, tmp_path):
     """SIGKILL at 5 random moments, rerun each time: exactly the truth, no duplicates, integrity ok."""
     mirror = mirror_factory(articles=2000, seed=7)
@@ -150,15 +158,20 @@ def test_backfill_survives_kill_9(mirror_factory, tmp_path):
     rng = random.Random(seed)
     kills = 0
     for _ in range(5):
+        before = settled_ids(db)
         process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(2.0, 7.0))  # the process needs ~1.5 s to import and start
+        # Start-up time varies with machine load, so the random moment is measured from the run's first
+        # commit: killing before it would test nothing, and a fixed delay may land there on a busy machine.
+        deadline = time.monotonic() + 120
+        while process.poll() is None and settled_ids(db) <= before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.5))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
         process.wait()
         assert rows(db, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
-        settled = len(articles(db)) + len(rows(db, "select * from aliases")) + len(rows(db, "select * from misses"))
-        print(f"kill {kills}: {settled} ids settled")
+        print(f"kill {kills}: {settled_ids(db)} ids settled")
     assert kills == 5, f"a run finished before its kill (seed {seed})"
     done_before = len(articles(db)) + len(rows(db, "select * from misses"))
     assert done_before > 0, "the killed runs committed nothing"
