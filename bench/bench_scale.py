@@ -53,7 +53,7 @@ class ScaleRun:
     db_bytes: int
     warc_bytes: int
     stopped: bool = False  # killed at --max-seconds: the figures cover what it did until then
-    samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds, articles stored)
+    samples: list[tuple[float, int, float]] = field(default_factory=list)  # (seconds, articles stored, CPU s)
 
     @property
     def per_second(self) -> float:
@@ -71,13 +71,14 @@ class ScaleRun:
 def backfill(ids: int, work: Path, warc: bool = True, seed: int = SEED, max_seconds: float | None = None,
              every: float = 15.0) -> ScaleRun:
     db = work / f"scale-{ids}.db"
-    samples: list[tuple[float, int]] = []
+    samples: list[tuple[float, int, float]] = []
 
-    def sample(elapsed: float) -> None:
-        """Articles committed so far: throughput as the archive grows, within one run."""
+    def sample(elapsed: float, pid: int) -> None:
+        """Articles committed and CPU used so far: the cost per article as the archive grows, in one run."""
         if db.exists() and elapsed > every:
+            cpu = process_cpu(pid)
             with Archive(db) as archive:
-                samples.append((elapsed, archive.summary("alhadath").articles))
+                samples.append((elapsed, archive.summary("alhadath").articles, cpu))
 
     command = python_command("-m", "crawler", "backfill", "alhadath", "--ids", f"1-{ids}", "--db", str(db),
                              "--log-level", "WARNING")
@@ -100,12 +101,13 @@ def backfill(ids: int, work: Path, warc: bool = True, seed: int = SEED, max_seco
 
 
 def growth(run: ScaleRun, points: int = 6) -> str:
-    """Articles/s over successive stretches of one run, labelled by the archive's size at their end."""
-    marks = [(0.0, 0), *run.samples, (run.wall, run.articles)]
+    """Articles/s and crawler CPU ms/article over successive stretches of one run (start-up excluded: the
+    first stretch begins at the first sample), labelled by the archive's size at their end."""
+    marks = [*run.samples, (run.wall, run.articles, run.cpu)]
     step = max(1, len(marks) // points)
     chosen = marks[::step] if marks[-1] in marks[::step] else [*marks[::step], marks[-1]]
-    return ", ".join(f"{count:,} → {(count - before) / (t - t0):.0f}/s"
-                     for (t0, before), (t, count) in zip(chosen, chosen[1:]) if t > t0)
+    return ", ".join(f"{count:,}: {(count - before) / (t - t0):.0f}/s, {(cpu - cpu0) / (count - before) * 1000:.1f} ms"
+                     for (t0, before, cpu0), (t, count, cpu) in zip(chosen, chosen[1:]) if count > before)
 
 
 def report(runs: list[ScaleRun], warc: bool) -> str:
@@ -121,8 +123,8 @@ def report(runs: list[ScaleRun], warc: bool) -> str:
                   "mirror CPU ms/article", "peak RSS MiB", "DB MiB / 1,000 articles", "WARC MiB / 1,000 articles"],
                  rows)]
     small, large = runs[0], runs[-1]
-    out += [f"Throughput as the archive grew ({r.ids:,} ids; archive size → articles/s since the previous "
-            f"point): {growth(r)}" for r in runs if r.samples] + [""]
+    out += [f"As the archive grew ({r.ids:,} ids; archive size: articles/s, crawler CPU ms/article since the "
+            f"previous point): {growth(r)}" for r in runs if r.samples] + [""]
     if len(runs) > 1:
         rss_growth = ratio(large.peak_rss_mb, small.peak_rss_mb)
         out += [f"Cost per article at {large.ids:,} vs {small.ids:,} ids: CPU "

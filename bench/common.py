@@ -106,10 +106,10 @@ class Measured:
 
 def run_measured(command: Sequence[str], *, cwd: Path = REPO, timeout: float | None = None,
                  env: Mapping[str, str] | None = None, every: float = 10.0,
-                 on_tick: Callable[[float], None] | None = None) -> Measured:
+                 on_tick: Callable[[float, int], None] | None = None) -> Measured:
     """Run ``command`` to its end (or kill it after ``timeout`` seconds: ``Measured.timed_out``); wall
-    time, CPU and peak RSS come from the kernel (``wait4`` rusage). ``on_tick(elapsed)`` is called every
-    ``every`` seconds meanwhile (e.g. to sample progress).
+    time, CPU and peak RSS come from the kernel (``wait4`` rusage). ``on_tick(elapsed, pid)`` is called
+    every ``every`` seconds meanwhile (e.g. to sample progress).
 
     Output goes to temporary files (a pipe left unread could stall a chatty crawler).
     """
@@ -131,7 +131,7 @@ def run_measured(command: Sequence[str], *, cwd: Path = REPO, timeout: float | N
                 timed_out = True
                 break
             if on_tick is not None and now >= next_tick:
-                on_tick(now - started)
+                on_tick(now - started, process.pid)
                 next_tick = now + every
             time.sleep(0.02)
         wall = time.perf_counter() - started

@@ -34,6 +34,7 @@ from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from crawler.dates import parse_date
 from crawler.extract import extract_with_trace
@@ -401,7 +402,10 @@ class ArchiveSpider(scrapy.Spider):
     # -- articles ----------------------------------------------------------------------------
 
     def parse_article(self, response: Response, article_id: int, page: PendingPage | None = None):
-        extraction = extract_with_trace(response.body, self.to_real(response.url), site=self.site.name)
+        # Only the charset the server declared: Scrapy's own guess would hide the page's <meta> charset.
+        charset = http_content_type_encoding((response.headers.get("Content-Type") or b"").decode("latin-1"))
+        extraction = extract_with_trace(response.body, self.to_real(response.url), site=self.site.name,
+                                        encoding=charset)
         record_extraction(self.crawler.stats, extraction)
         if extraction is None:
             self.context.archive.record_miss(
