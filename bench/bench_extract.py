@@ -1,6 +1,7 @@
 """Benchmark article extraction: speed against lxml and trafilatura, and accuracy against the mirror's truth.
 
     .venv/bin/python bench/bench_extract.py [--pages 2000] [--rounds 3] [--accuracy-pages 3000]
+    .venv/bin/python bench/bench_extract.py --profile --pages 500   # where extract_article spends its time
 
 Speed: on the same pages (mirror default + table markups, rendered in-process, and the hand-written
 fixtures), per page: ``extract_article`` (site path), ``lxml.html.fromstring`` (the parsing floor) and
@@ -67,6 +68,21 @@ def time_contenders(pages: list[tuple[bytes, str]], rounds: int) -> dict[str, fl
     return {name: statistics.median(values) * 1000 for name, values in samples.items()}
 
 
+def profile(pages: list[tuple[bytes, str]], rounds: int) -> str:
+    """pyinstrument's call tree of ``extract_article`` over ``pages`` (the bench extra installs it)."""
+    from pyinstrument import Profiler
+
+    for body, url in pages[:20]:
+        CONTENDERS["extract_article"](body, url)
+    profiler = Profiler(interval=0.0001)
+    profiler.start()
+    for _ in range(rounds):
+        for body, url in pages:
+            CONTENDERS["extract_article"](body, url)
+    profiler.stop()
+    return profiler.output_text(unicode=True, color=False)
+
+
 def accuracy(count: int, markup: str, seed: int = 31, start_id: int = 1000) -> tuple[int, dict[str, int], int]:
     """(article pages, exact matches per field, wrong no-article answers) over ``count`` ids."""
     config = MirrorConfig(articles=count, seed=seed, start_id=start_id, markup=markup)
@@ -93,7 +109,12 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--pages", type=int, default=2000, help="mirror pages per markup for the speed run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--accuracy-pages", type=int, default=3000, help="mirror ids per markup for accuracy")
+    parser.add_argument("--profile", action="store_true",
+                        help="print a profile of extract_article on mirror pages of both markups instead")
     args = parser.parse_args(argv)
+    if args.profile:
+        return profile(mirror_pages(args.pages, "default") + mirror_pages(args.pages, "table", seed=22,
+                                                                           start_id=150000), args.rounds)
 
     out = ["# Extraction benchmark", "",
            f"Python {sys.version.split()[0]}, lxml {lxml.etree.__version__}, trafilatura {trafilatura.__version__}; "

@@ -21,7 +21,6 @@ from __future__ import annotations
 import codecs
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
@@ -33,7 +32,6 @@ from crawler.bylines import author_from_title, fold_cached, parse_byline
 from crawler.dates import parse_date
 from crawler.items import ArticleRecord
 from crawler.site import Site, get_site, site_for_url
-from crawler import text as text_module
 from crawler.text import clean_text
 
 # ---------------------------------------------------------------------------------------------
@@ -102,35 +100,31 @@ def _detect_arabic_8bit(body: bytes) -> tuple[str, str]:
 # One walk over the tree: text lines and the metadata met on the way
 
 # lxml's plain HTML parser: lxml.html's element classes would cost a Python lookup per element.
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+# Nothing here looks an element up by id: the parser need not index them.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, collect_ids=False)
+# Bytes known to be UTF-8 are parsed as they are (libxml2 decodes them a little faster than it reads a
+# Python str); the encoding is forced, so a stray <meta charset> in the page changes nothing.
+_UTF8_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, collect_ids=False,
+                                encoding="utf-8")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 
 # What each tag does to the walk; any other tag (span, b, font, …) is inline text.
-_BLOCK, _SKIP, _LINK, _BREAK, _IMAGE, _METADATA, _CHROME, _ARTICLE, _HEADING, _FIGCAPTION, _PAGE_REGION = range(11)
+_BLOCK, _SKIP, _LINK, _IMAGE, _METADATA, _CHROME, _ARTICLE, _HEADING, _FIGCAPTION, _PAGE_REGION = range(10)
 _TAGS = {
     **dict.fromkeys("address blockquote body center dd details dir div dl dt fieldset figure hr html li ol p pre "
                     "section summary table tbody td tfoot th thead tr ul caption".split(), _BLOCK),
     **dict.fromkeys("script style noscript template iframe svg select textarea object embed head".split(), _SKIP),
-    "a": _LINK, "br": _BREAK, "img": _IMAGE, "time": _METADATA, "meta": _METADATA, "link": _METADATA,
+    "a": _LINK, "br": _BLOCK, "img": _IMAGE, "time": _METADATA, "meta": _METADATA, "link": _METADATA,
     **dict.fromkeys("nav aside form button menu".split(), _CHROME),  # page chrome wherever it is
     **dict.fromkeys(("header", "footer"), _PAGE_REGION),  # chrome outside <article>, the article's own inside
     "article": _ARTICLE, "main": _ARTICLE,
     **dict.fromkeys("h1 h2 h3 h4 h5 h6".split(), _HEADING),
     "figcaption": _FIGCAPTION,
 }
-# The characters clean_text removes (zero-width, bidi controls, soft hyphen): rare, so looked for first.
-_INVISIBLE = re.compile("[" + re.escape("".join(map(chr, text_module._INVISIBLE))) + "]")
-
-
-def clean_line(raw: str) -> str:
-    """``clean_text(raw)``, without its per-character translate on the common clean line (tested equal)."""
-    if _INVISIBLE.search(raw) or not unicodedata.is_normalized("NFC", raw):
-        return clean_text(raw)
-    return " ".join(raw.split())  # str.split() splits on what clean_text's \s (and &nbsp;) class matches
 
 
 def _text_content(el: etree._Element) -> str:
-    return clean_line("".join(el.itertext()))
+    return clean_text("".join(el.itertext()))
 
 
 # What joins a timestamp to the text beside it on one line: "title | 2016-02-19 …", "نشر في: 2016-02-19 …".
@@ -158,6 +152,9 @@ class Page:
     title_tag: str = ""
     jsonld: list[str] = field(default_factory=list)
     times: list[tuple[str, int]] = field(default_factory=list)  # (datetime attribute, line index)
+    # Lines that may be the walk's timestamp: all but those its search already found none in.
+    stamp_pattern: re.Pattern[str] | None = None
+    maybe_stamps: list[int] = field(default_factory=list)
     links: list[tuple[etree._Element, int, bool]] = field(default_factory=list)  # (<a href>, line, in chrome)
 
 
@@ -167,47 +164,54 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None) -> Page
     A ``timestamp`` sharing its line with other text (``<li><a>title</a> 2016-02-19 11:15:08 PM</li>``)
     gets a line of its own, so that lines, links and <time>s keep one numbering.
     """
-    page = Page()
+    page = Page(stamp_pattern=timestamp)
     lines = page.lines
     links = page.links
+    maybe_stamps = page.maybe_stamps
     frags: list[str] = []
     linked = in_link = chrome = article = heading = figcaption = 0
 
     def flush() -> None:
         nonlocal linked
-        raw = "".join(frags)
+        text = clean_text("".join(frags))
         frags.clear()
-        if not raw.isspace():
-            text = clean_line(raw)
-            if text:
-                line = Line(text, min(1.0, linked / len(text)), chrome > 0, heading > 0, figcaption > 0)
-                match = timestamp.search(text) if timestamp is not None and len(text) <= 300 else None
-                if match is None or match.group(0) == text:
-                    lines.append(line)
-                else:
-                    before = text[: match.start()].rstrip(_JOINERS)
-                    for part in ("" if _DATE_LABEL.match(_fold(before)) else before, match.group(0),
-                                 text[match.end():].lstrip(_JOINERS)):
-                        if part:
-                            lines.append(replace(line, text=part))
+        if text:
+            line = Line(text, min(1.0, linked / len(text)), chrome > 0, heading > 0, figcaption > 0)
+            match = timestamp.search(text) if timestamp is not None and len(text) <= 300 else None
+            if match is None or match.group(0) == text:
+                if timestamp is not None and (match is not None or len(text) > 300):
+                    maybe_stamps.append(len(lines))
+                lines.append(line)
+            else:
+                before = text[: match.start()].rstrip(_JOINERS)
+                for part in ("" if _DATE_LABEL.match(_fold(before)) else before, match.group(0),
+                             text[match.end():].lstrip(_JOINERS)):
+                    if part:
+                        maybe_stamps.append(len(lines))
+                        lines.append(replace(line, text=part))
         linked = 0
 
+    role_of = _TAGS.get
+    # The commonest roles are tested first: this loop runs twice per element of every page.
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
-        role = _TAGS.get(el.tag)
+        role = role_of(el.tag)
         if event == "start":
             if role is not None:
-                if role == _SKIP:
+                if role == _BLOCK:
+                    if frags:
+                        flush()
+                elif role == _LINK:
+                    in_link += 1
+                    if el.get("href"):
+                        links.append((el, len(lines), chrome > 0))
+                elif role == _SKIP:
                     if el.tag == "head":
                         _read_head(el, page)
                     elif el.tag == "script" and "ld+json" in (el.get("type") or ""):
                         page.jsonld.append(el.text or "")
                     walker.skip_subtree()
                     continue
-                if role == _LINK:
-                    in_link += 1
-                    if el.get("href"):
-                        links.append((el, len(lines), chrome > 0))
                 elif role == _METADATA:
                     _read_metadata(el, page, len(lines))
                 else:
@@ -218,7 +222,7 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None) -> Page
                         if not src or src.startswith("data:"):  # a lazy-loading placeholder
                             src = el.get("data-src") or el.get("data-original") or el.get("data-lazy-src") or src
                         lines.append(Line("", 0.0, chrome > 0, False, False,
-                                          (src.strip(), clean_line(el.get("alt") or el.get("title") or ""))))
+                                          (src.strip(), clean_text(el.get("alt") or el.get("title") or ""))))
                     elif role == _CHROME or (role == _PAGE_REGION and not article):
                         chrome += 1
                     elif role == _ARTICLE:
@@ -233,10 +237,13 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None) -> Page
                 if in_link:
                     linked += len(text.strip())
         else:
-            if role is not None and role != _SKIP:
-                if role == _LINK:
+            if role is not None:
+                if role == _BLOCK:
+                    if frags:
+                        flush()
+                elif role == _LINK:
                     in_link -= 1
-                elif role != _METADATA:
+                elif role != _SKIP and role != _METADATA:
                     if frags:
                         flush()
                     if role == _CHROME or (role == _PAGE_REGION and not article):
@@ -402,8 +409,11 @@ def _bylineish(text: str, own_names: tuple[str, ...]) -> bool:
     return bool(parse_byline(text, own_names=own_names)) or any(text.startswith(n) for n in own_names)
 
 
-def _timestamp_lines(lines: list[Line], pattern: re.Pattern[str]) -> list[int]:
-    return [i for i, line in enumerate(lines) if line.text and pattern.fullmatch(line.text)]
+def _timestamp_lines(page: Page, pattern: re.Pattern[str]) -> list[int]:
+    """The lines that are a timestamp; only the walk's candidates when it searched the same pattern."""
+    lines = page.lines
+    maybe = page.maybe_stamps if pattern is page.stamp_pattern else range(len(lines))
+    return [i for i in maybe if lines[i].text and pattern.fullmatch(lines[i].text)]
 
 
 def _previous_text(lines: list[Line], index: int) -> int:
@@ -433,14 +443,14 @@ def _choose_timestamp(lines: list[Line], candidates: list[int], title_hints: lis
                    if line.text and not line.chrome and line.linked < _LINKY)
         score = min(body, 20_000)
         title_index = _previous_text(lines, index)
+        named_above = title_index >= 0 and _names_title(lines[title_index].text, title_hints)
         if title_index >= 0:
-            if _names_title(lines[title_index].text, title_hints):
+            if named_above:
                 score += 100_000
             if lines[title_index].linked >= _LINKY:
                 score -= 5_000
         after = _next_text(lines, index)
-        if after >= 0 and title_index >= 0 and not _names_title(lines[title_index].text, title_hints) \
-                and _names_title(lines[after].text, title_hints):
+        if after >= 0 and title_index >= 0 and not named_above and _names_title(lines[after].text, title_hints):
             score += 100_000  # a date printed above its title
         if lines[index].chrome:
             score -= 50_000
@@ -451,9 +461,17 @@ def _choose_timestamp(lines: list[Line], candidates: list[int], title_hints: lis
 
 def _names_title(text: str, hints: list[str]) -> bool:
     """``text`` is the title that <title>, og:title or <h1> also give (exactly, or inside "… | الحدث")."""
-    def named(text: str, hints) -> bool:
-        return any(text == hint or (len(text) >= 8 and text in hint) for hint in hints)
-    return named(text, hints) or named(_fold(text), map(_fold, hints))
+    long = len(text) >= 8
+    for hint in hints:
+        if text == hint or (long and text in hint):
+            return True
+    text = _fold(text)
+    long = len(text) >= 8
+    for hint in hints:
+        hint = _fold(hint)
+        if text == hint or (long and text in hint):
+            return True
+    return False
 
 
 def read_layout(page: Page, site: Site | None, title_hints: list[str], anchor_title: str,
@@ -463,7 +481,7 @@ def read_layout(page: Page, site: Site | None, title_hints: list[str], anchor_ti
     layout = Layout()
     stamp = -1
     if site is not None and site.timestamp_pattern is not None:
-        candidates = _timestamp_lines(lines, site.timestamp_pattern)
+        candidates = _timestamp_lines(page, site.timestamp_pattern)
         if candidates:
             stamp = _choose_timestamp(lines, candidates, title_hints)
     if stamp >= 0:
@@ -557,8 +575,10 @@ def _caption_like(text: str) -> bool:
 
 def _same_text(text: str, others: list[str]) -> bool:
     """Equal to one of ``others``, up to letter variants (folding only when the lengths are close)."""
-    return any(text == other or (abs(len(text) - len(other)) <= 3 and _fold(text) == _fold(other))
-               for other in others)
+    for other in others:
+        if text == other or (abs(len(text) - len(other)) <= 3 and _fold(text) == _fold(other)):
+            return True
+    return False
 
 
 def _read_paragraphs(lines: list[Line], position: int, layout: Layout, stamp: re.Pattern[str] | None) -> None:
@@ -604,7 +624,7 @@ def _select_texts(root: etree._Element, site: Site | None, name: str) -> list[st
     texts = []
     for el in selector(root):
         value = el.get("datetime") or el.get("content") if name == "published" else None
-        text = clean_line(value) if value else _text_content(el)
+        text = clean_text(value) if value else _text_content(el)
         if text:
             texts.append(text)
     return texts
@@ -637,7 +657,7 @@ def extract_with_trace(body: bytes, url: str, *, site: str | Site | None = None,
     if not body:
         return None
     text, codec = decode(body, encoding)
-    root = _parse(text)
+    root = _parse(text, body if codec == "utf-8" and not body.startswith(codecs.BOM_UTF8) else None)
     if root is None:
         return None
     site_model = _site_model(site, url, root)
@@ -645,15 +665,17 @@ def extract_with_trace(body: bytes, url: str, *, site: str | Site | None = None,
     return _Builder(root, page, site_model, url, codec).build()
 
 
-def _parse(text: str) -> etree._Element | None:
-    text = _XML_DECLARATION.sub("", text.replace("\x00", ""), count=1)
-    if not text.strip():
+def _parse(text: str, utf8: bytes | None = None) -> etree._Element | None:
+    """The page's tree; ``utf8``: the very bytes ``text`` was strictly decoded from, parsed when unchanged."""
+    if "\x00" in text or _XML_DECLARATION.match(text):
+        text = _XML_DECLARATION.sub("", text.replace("\x00", ""), count=1)
+        utf8 = None
+    if not text or text.isspace():
         return None
     try:
-        root = etree.fromstring(text, _PARSER)
+        return etree.fromstring(text, _PARSER) if utf8 is None else etree.fromstring(utf8, _UTF8_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
-    return root
 
 
 def _site_model(name: str | Site | None, url: str, root: etree._Element) -> Site | None:
@@ -680,7 +702,6 @@ class _Builder:
     def __init__(self, root, page: Page, site: Site | None, url: str, codec: str):
         self.root, self.page, self.site, self.url, self.codec = root, page, site, url, codec
         self.sources: dict[str, str] = {}
-        self.link_paths: list[tuple[etree._Element, int, str]] | None = None
         self.ld = jsonld_article(page.jsonld) if page.jsonld else {}
         self.own_names = site.own_names if site else tuple(filter(None, [clean_text(page.meta.get("og:site_name"))]))
         self.timezone = site.timezone if site else "Asia/Hebron"
@@ -836,11 +857,13 @@ class _Builder:
         """(line index, text, decoded path) of non-chrome links whose path matches ``pattern``."""
         if pattern is None:
             return []
-        if self.link_paths is None:  # once per page: category and tags both look
-            self.link_paths = [(el, index, _URL_PATH.match(el.get("href", "").strip()).group(1))
-                               for el, index, chrome in self.page.links if not chrome]
-        return [(index, _text_content(el), unquote(path) if "%" in path else path)
-                for el, index, path in self.link_paths if start <= index < end and pattern.match(path)]
+        found = []
+        for el, index, chrome in self.page.links:
+            if not chrome and start <= index < end:
+                path = _URL_PATH.match(el.get("href", "").strip()).group(1)
+                if pattern.match(path):
+                    found.append((index, _text_content(el), unquote(path) if "%" in path else path))
+        return found
 
     def _category(self, layout: Layout) -> str:
         selected = _first(_select_texts(self.root, self.site, "category"))

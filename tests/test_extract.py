@@ -14,7 +14,7 @@ from hijridate import Gregorian
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.extract import clean_line, decode, extract_article, extract_with_trace
+from crawler.extract import decode, extract_article, extract_with_trace
 from crawler.mirror import MirrorConfig, article_ids, render
 from crawler.site import get_site
 from crawler.text import clean_text
@@ -80,11 +80,6 @@ def test_meta_charset_late_in_a_long_head():
 
 def test_unknown_declared_charset_falls_through():
     assert decode(ARABIC.encode("utf-8"), "no-such-charset") == (ARABIC, "utf-8")
-
-
-@given(st.text())
-def test_clean_line_is_clean_text(text):
-    assert clean_line(text) == clean_text(text)
 
 
 # --- the site path on the mirror -------------------------------------------------------------------------
