@@ -715,7 +715,7 @@ class _Builder:
         return None
 
     def build(self) -> Extraction | None:
-        page, meta, ld = self.page, self.page.meta, self.ld
+        page, ld = self.page, self.ld
         if self._not_found():
             return None
         # A logo heading (<h1><a>الحدث</a></h1>) is no title.

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from crawler.extract import decode, extract_article, extract_with_trace
 from crawler.mirror import MirrorConfig, article_ids, render
 from crawler.site import get_site
-from crawler.text import clean_text
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "alhadath"
