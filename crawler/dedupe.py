@@ -7,23 +7,37 @@
   lookup is one indexed query; every candidate is then verified with the exact Jaccard of its shingles.
 
 The MinHash is one-permutation hashing with rotation densification (Li, Owen & Zhang 2012; Shrivastava &
-Li 2014): one hash per shingle instead of one per shingle *and* permutation, fast in pure Python.
+Li 2014): each shingle is hashed once (CRC-32 of its UTF-8 bytes, a C call), its low bits choose one of
+``SLOTS`` bins and each bin keeps its smallest hash. The whole signature is built by C-level iterators
+(``map``, ``sorted``, ``dict``), no Python loop per shingle: about 0.1 ms for a 250-word article.
 With 16 bands of 8 rows, a pair at Jaccard 0.9 becomes a candidate with probability > 0.9998, a pair at
-0.5 with probability ≈ 0.06.
+0.5 with probability ≈ 0.06 (more often for texts much shorter than ``SLOTS`` shingles, whose empty bins
+densification fills alike). ``SIGNATURE_VERSION`` names this scheme: archives whose band hashes were made
+by another one are rebuilt from their stored folded bodies (a migration in ``crawler.storage``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import struct
+import zlib
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+
 from crawler.text import fold_arabic
 
 SHINGLE_WORDS = 3
 NEAR_THRESHOLD = 0.9
 BANDS = 16
 ROWS_PER_BAND = 8
-SLOTS = BANDS * ROWS_PER_BAND
-_EMPTY = 1 << 64
+SLOTS = BANDS * ROWS_PER_BAND  # a power of two: the bin is the hash's low bits
+SIGNATURE_VERSION = 2  # 1: a BLAKE2b per shingle and per band, bins by a Python loop
+_SLOT_MASK = SLOTS - 1
+_EMPTY = 1 << 32  # above any CRC-32: a densified bin's value says how far it borrowed from
+_ALL_SLOTS = range(SLOTS)
+_SLOT_SET = frozenset(_ALL_SLOTS)
+_SIGNATURE = struct.Struct(f"<{SLOTS}Q")
+_BAND_BYTES = ROWS_PER_BAND * 8
 
 
 def folded_body(paragraphs: Sequence[str]) -> str:
@@ -36,68 +50,77 @@ def content_hash(paragraphs: Sequence[str]) -> str:
 
 def shingles(folded: str, size: int = SHINGLE_WORDS) -> set[str]:
     """Word n-grams of an already folded text (a text shorter than ``size`` words is one shingle)."""
-    words = folded.split()
+    return _ngrams(folded.split(), " ", size)
+
+
+def _byte_shingles(folded_utf8: bytes, size: int = SHINGLE_WORDS) -> set[bytes]:
+    """``shingles`` of the UTF-8 text, as bytes: what the MinHash hashes (no encoding per shingle)."""
+    return _ngrams(folded_utf8.split(), b" ", size)
+
+
+def _ngrams(words: list, space, size: int) -> set:
     if len(words) <= size:
-        return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+        return {space.join(words)} if words else set()
+    return set(map(space.join, zip(*(words[i:] for i in range(size)))))
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
+def jaccard(a: set, b: set) -> float:
     if not a and not b:
         return 1.0
     return len(a & b) / len(a | b)
 
 
-def _hash64(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+def minhash(shingle_set: Iterable[str | bytes]) -> list[int]:
+    """A ``SLOTS``-value MinHash signature of word shingles (one-permutation hashing, densified)."""
+    encoded = (shingle.encode("utf-8") if isinstance(shingle, str) else shingle for shingle in shingle_set)
+    return _signature(map(zlib.crc32, encoded))
 
 
-def minhash(shingle_set: set[str]) -> list[int]:
-    """A ``SLOTS``-value MinHash signature (one-permutation hashing, densified)."""
-    slots = [_EMPTY] * SLOTS
-    for shingle in shingle_set:
-        value = _hash64(shingle)
-        slot, rest = value % SLOTS, value // SLOTS
-        if rest < slots[slot]:
-            slots[slot] = rest
-    if all(value == _EMPTY for value in slots):
-        return slots
-    # Rotation densification: an empty slot borrows the next non-empty slot's value (offset by the
-    # distance), so two sets that agree elsewhere also agree on their empty slots.
-    filled = list(slots)
-    for i in range(SLOTS):
-        if slots[i] != _EMPTY:
-            continue
-        distance = 1
-        while slots[(i + distance) % SLOTS] == _EMPTY:
-            distance += 1
-        filled[i] = slots[(i + distance) % SLOTS] + distance * _EMPTY
-    return filled
+def _signature(hashes: Iterable[int]) -> list[int]:
+    # Largest first, so that in the dict each bin ends up holding its smallest hash.
+    descending = sorted(hashes, reverse=True)
+    smallest = dict(zip(map(_SLOT_MASK.__and__, descending), descending))
+    signature = list(map(smallest.get, _ALL_SLOTS))
+    if not smallest or len(smallest) == SLOTS:
+        return [_EMPTY] * SLOTS if not smallest else signature
+    # Rotation densification: an empty bin borrows the next filled bin's value (circularly), offset by the
+    # distance, so two sets that agree elsewhere also agree on their empty bins.
+    filled = sorted(smallest)
+    for slot in _SLOT_SET.difference(smallest):
+        index = bisect_left(filled, slot)
+        source = filled[index] if index < len(filled) else filled[0]
+        signature[slot] = smallest[source] + ((source - slot) % SLOTS) * _EMPTY
+    return signature
 
 
 def band_hashes(signature: Sequence[int]) -> list[int]:
     """One signed 64-bit hash per band (what the archive indexes)."""
-    bands = []
-    for band in range(BANDS):
-        chunk = signature[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND]
-        digest = hashlib.blake2b(",".join(map(str, chunk)).encode(), digest_size=8).digest()
-        bands.append(int.from_bytes(digest, "big", signed=True))
-    return bands
+    packed = _SIGNATURE.pack(*signature)
+    return [
+        int.from_bytes(hashlib.blake2b(packed[start : start + _BAND_BYTES], digest_size=8).digest(), "big", signed=True)
+        for start in range(0, len(packed), _BAND_BYTES)
+    ]
+
+
+def folded_band_hashes(folded: str) -> list[int]:
+    """The band hashes of an already folded body (what the archive rebuilds its band index from)."""
+    return band_hashes(_signature(map(zlib.crc32, _byte_shingles(folded.encode("utf-8")))))
 
 
 class Fingerprint:
-    """What dedupe computes once per article body."""
+    """What dedupe computes once per article body (the store reuses ``folded``)."""
 
-    __slots__ = ("content_hash", "shingles", "band_hashes")
+    __slots__ = ("band_hashes", "content_hash", "folded", "shingles")
 
     def __init__(self, paragraphs: Sequence[str]) -> None:
-        folded = folded_body(paragraphs)
-        self.content_hash = hashlib.sha256(folded.encode("utf-8")).hexdigest()
-        self.shingles = shingles(folded)
-        self.band_hashes = band_hashes(minhash(self.shingles))
+        self.folded = folded_body(paragraphs)
+        utf8 = self.folded.encode("utf-8")
+        self.content_hash = hashlib.sha256(utf8).hexdigest()
+        self.shingles = _byte_shingles(utf8)
+        self.band_hashes = band_hashes(_signature(map(zlib.crc32, self.shingles)))
 
     def similarity(self, other_folded_body: str) -> float:
-        return jaccard(self.shingles, shingles(other_folded_body))
+        return jaccard(self.shingles, _byte_shingles(other_folded_body.encode("utf-8")))
 
 
 def is_original_of(article_id: int, other_id: int) -> bool:

@@ -178,6 +178,32 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+_INSERT_BAND = "insert into article_bands (site, band, hash, article_id) values (?, ?, ?, ?)"
+
+
+@MIGRATIONS()
+def m002_band_hashes_v2(db: sqlite_utils.Database) -> None:
+    """Band hashes of the one-pass MinHash (``crawler.dedupe.SIGNATURE_VERSION`` 2), rebuilt from the
+    stored folded bodies: the index must hold what new articles are looked up by."""
+    from crawler.dedupe import folded_band_hashes
+
+    db.execute("delete from article_bands")
+    rows = db.execute("select site, article_id, body_folded from articles order by site, article_id")
+    while chunk := rows.fetchmany(1000):
+        db.conn.executemany(
+            _INSERT_BAND,
+            [(site, band, value, article_id)
+             for site, article_id, folded in chunk
+             for band, value in enumerate(folded_band_hashes(folded or ""))],
+        )
+
+
+@MIGRATIONS()
+def m003_failures_by_article(db: sqlite_utils.Database) -> None:
+    """Storing an article resolves its id's open failures: by this index, not by reading every open one."""
+    db["failures"].create_index(["site", "article_id"])
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -205,6 +231,7 @@ class ArticleWrite:
     seen_at: str | None = None  # when it was fetched (default: now)
     warc_record: str | None = None
     run_id: int | None = None
+    body_folded: str | None = None  # ``fold_arabic`` of the body, when the caller has it already
 
 
 @dataclass(frozen=True)
@@ -243,8 +270,11 @@ class ArchiveSummary:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # = json.dumps(value, ensure_ascii=False), built once
+
+
 def _encode(value: Any) -> Any:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
+    return _to_json(value) if isinstance(value, (list, dict)) else value
 
 
 def _chunks(items: Sequence[Any], size: int = SQLITE_VARIABLES_PER_QUERY) -> Iterator[Sequence[Any]]:
@@ -363,9 +393,11 @@ class Archive:
         return ArticleRef(**rows[0]) if rows else None
 
     def find_by_content_hash(self, site: str, content_hash: str, *, exclude_id: int | None = None) -> ArticleRef | None:
+        # "+article_id": without it SQLite walks the primary key in id order (to skip the sort) and reads
+        # every article of the site; with it, it looks the hash up in its index and sorts the one or two rows.
         rows = self._query(
             "select site, article_id, published_at, near_duplicate_of from articles"
-            " where site = ? and content_hash = ? and article_id != ? order by article_id limit 1",
+            " where site = ? and content_hash = ? and article_id != ? order by +article_id limit 1",
             [site, content_hash, -1 if exclude_id is None else exclude_id],
         )
         return ArticleRef(**rows[0]) if rows else None
@@ -422,7 +454,7 @@ class Archive:
             near_duplicate_of=write.near_duplicate_of,
             similarity=write.similarity,
             title_folded=fold_arabic(record.get("title") or ""),
-            body_folded=fold_arabic(body_text(record)),
+            body_folded=fold_arabic(body_text(record)) if write.body_folded is None else write.body_folded,
             last_seen_at=now,
             last_run_id=write.run_id,
         )
@@ -433,7 +465,7 @@ class Archive:
         if not existing:
             self.db.execute("delete from aliases where site = ? and alias_id = ?", [site, article_id])
             columns.update(version=1, first_seen_at=now, updated_at=now, first_run_id=write.run_id)
-            self.db["articles"].insert(columns)
+            self._insert("articles", columns)
             self._replace_bands(site, article_id, write.band_hashes)
             return Outcome.NEW
         old = existing[0]
@@ -444,7 +476,8 @@ class Archive:
                 [now, write.run_id, write.warc_record, site, article_id],
             )
             return Outcome.UNCHANGED
-        self.db["article_versions"].insert(
+        self._insert(
+            "article_versions",
             {
                 "site": site,
                 "article_id": article_id,
@@ -458,15 +491,23 @@ class Archive:
             }
         )
         columns.update(version=old["version"] + 1, updated_at=now)
-        self.db["articles"].update((site, article_id), columns)
+        self.db.execute(
+            f"update articles set {', '.join(f'{name} = ?' for name in columns)} where site = ? and article_id = ?",
+            [*columns.values(), site, article_id],
+        )
         self._replace_bands(site, article_id, write.band_hashes)
         return Outcome.UPDATED
 
     def _replace_bands(self, site: str, article_id: int, band_hashes: Sequence[int]) -> None:
         self.db.execute("delete from article_bands where site = ? and article_id = ?", [site, article_id])
-        self.db["article_bands"].insert_all(
-            {"site": site, "band": band, "hash": value, "article_id": article_id}
-            for band, value in enumerate(band_hashes)
+        self.db.conn.executemany(
+            _INSERT_BAND, [(site, band, value, article_id) for band, value in enumerate(band_hashes)]
+        )
+
+    def _insert(self, table: str, row: Mapping[str, Any]) -> None:
+        """One row by a plain INSERT: sqlite-utils' ``insert`` reads the table's schema on every call."""
+        self.db.execute(
+            f"insert into {table} ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values())
         )
 
     def article_versions(self, site: str, article_id: int) -> list[dict[str, Any]]:

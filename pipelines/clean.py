@@ -9,6 +9,7 @@ from crawler.text import clean_text
 
 _NULLABLE = ("article_id", "published_at", "published_hijri", "modified_at")
 _DEFAULTS: dict[str, Any] = {"language": "ar"}
+_RECORD_KEYS = frozenset(ARTICLE_FIELDS)
 
 
 class CleanPipeline:
@@ -25,8 +26,9 @@ class CleanPipeline:
                 item[key] = value if value not in ("", None) else None
             else:
                 item[key] = clean_text(value) if isinstance(value, str) else _DEFAULTS.get(key, "")
-        for key in set(item) - set(ARTICLE_FIELDS):
-            del item[key]
+        if len(item) > len(ARTICLE_FIELDS):  # every record key is set by now: anything more is extra
+            for key in [key for key in item if key not in _RECORD_KEYS]:
+                del item[key]
         return item
 
 

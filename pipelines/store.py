@@ -22,6 +22,7 @@ class StorePipeline(ArchiveStep):
             record=record,
             content_hash=item.fingerprint.content_hash,
             band_hashes=item.fingerprint.band_hashes,
+            body_folded=item.fingerprint.folded,
             near_duplicate_of=verdict.near_duplicate_of,
             similarity=verdict.similarity,
             seen_at=fetch.fetched_at if fetch else None,
