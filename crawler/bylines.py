@@ -16,7 +16,7 @@ from functools import lru_cache
 from crawler.text import clean_text, fold_arabic
 
 # Bylines, cities and titles repeat from page to page: fold each distinct text once.
-fold_cached = lru_cache(maxsize=16384)(fold_arabic)
+fold_cached = lru_cache(maxsize=2048)(fold_arabic)
 
 # As the site notes print them → the code stored in `agencies`.
 AGENCIES: dict[str, str] = {

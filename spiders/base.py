@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
@@ -239,8 +240,12 @@ class ArchiveSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         if self.mode == "backfill":
-            for request in self.backfill_requests():
+            for count, request in enumerate(self.backfill_requests(), 1):
                 yield request
+                if count % BACKFILL_CHUNK == 0:
+                    # Scrapy schedules every start request at once: 100,000 queued requests would hold
+                    # ~1 KB each. Hand out the next chunk only when the scheduler has run dry.
+                    await self.crawler.signals.wait_for(signals.scheduler_empty)
             return
         yield Request(self.base_url + "/", callback=self.parse_home, errback=self.failed,
                       meta={"max_retry_times": LISTING_RETRY_TIMES})
@@ -264,9 +269,11 @@ class ArchiveSpider(scrapy.Spider):
         logger.info("backfill: %d ids to ask for (%d already recorded)", len(todo),
                     sum(high - low + 1 for low, high in self.id_ranges) - len(todo))
         for article_id in todo:
-            yield self.article_request(article_id, f"{self.base_url}/article/{article_id}")
+            # Each id is asked once by construction: Scrapy's dupe filter would only hold a fingerprint per id.
+            yield self.article_request(article_id, f"{self.base_url}/article/{article_id}", dont_filter=True)
 
-    def article_request(self, article_id: int, url: str, page: PendingPage | None = None) -> Request:
+    def article_request(self, article_id: int, url: str, page: PendingPage | None = None,
+                        dont_filter: bool = False) -> Request:
         self.requested.add(article_id)
         self.crawler.stats.inc_value(ARTICLE_REQUESTS)
         return Request(
@@ -275,6 +282,7 @@ class ArchiveSpider(scrapy.Spider):
             errback=self.failed,
             cb_kwargs={"article_id": article_id, "page": page},
             meta={"article_id": article_id},
+            dont_filter=dont_filter,
         )
 
     # -- discovery ---------------------------------------------------------------------------
