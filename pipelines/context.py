@@ -16,6 +16,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 
+from crawler.monitor import QUALITY_STATUS
 from crawler.site import Site
 from crawler.storage import Archive, RunCounts
 
@@ -30,7 +31,6 @@ NEAR_DUPLICATES = "arshif/near_duplicates"
 MISSES = "arshif/misses"
 FAILURES = "arshif/failures"
 OUTSIDE_WINDOW = "arshif/outside_window"
-QUALITY_STATUS = "arshif/quality/status"  # set by crawler.monitor
 
 
 @dataclass

@@ -35,6 +35,7 @@ def run_options(func):
 
 def finish(options, warc_dir: str | None = None) -> None:
     """Run under the archive's lock (a concurrent run exits with code 6) and report the result."""
+    from crawler.monitor import QUALITY_REASON  # with the runner: both load Scrapy, only when crawling
     from crawler.runner import format_summary, run_crawl
 
     if warc_dir:
@@ -43,7 +44,7 @@ def finish(options, warc_dir: str | None = None) -> None:
         result = run_crawl(options)
     click.echo(format_summary(result))
     if result.status == "alarm":
-        raise AlarmError(f"run {result.run_id}: quality alarm — {result.stats.get('arshif/quality/reason', 'see the log')}")
+        raise AlarmError(f"run {result.run_id}: quality alarm — {result.stats.get(QUALITY_REASON, 'see the log')}")
 
 
 @cli.command()
