@@ -754,6 +754,22 @@ def _run(text: str, tz: str, now: datetime | None, numeric_calendar: str, trace:
     return None
 
 
+def parse_bound(text: str | None, *, tz: str = DEFAULT_TZ, end_of_day: bool = False) -> datetime | None:
+    """A --since/--until value in any form ``parse_date`` reads; None for no value.
+
+    With ``end_of_day``, a bare day covers the whole day (``2024-04-29`` → 23:59:59 that day).
+    Raises ValueError for text with no readable date: a bound the user gave must not be dropped silently.
+    """
+    if text in (None, ""):
+        return None
+    parsed = parse_date(str(text), tz=tz)
+    if parsed is None:
+        raise ValueError(f"cannot read the date {text!r} (try 2024-04-29 or '29 نيسان 2024')")
+    if end_of_day and not parsed.has_time:
+        return parsed.value.replace(hour=23, minute=59, second=59)
+    return parsed.value
+
+
 def parse_date(text: str, *, tz: str = DEFAULT_TZ, now: datetime | None = None,
                numeric_calendar: Literal["gregorian", "hijri"] = "gregorian") -> ParsedDate | None:
     """Read the date (and time) in ``text``; None when there is none or it is impossible. Never raises.

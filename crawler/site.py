@@ -31,7 +31,7 @@ class Site:
 
     def article_id(self, url: str) -> int | None:
         """The numeric id of an article URL, whatever its encoding (raw, %-encoded, double-encoded)."""
-        path = _unquote_fully(urlsplit(url.strip()).path)
+        path = unquote_fully(urlsplit(url.strip()).path)
         match = self.article_path.match(path)
         return int(match.group(1)) if match else None
 
@@ -43,7 +43,8 @@ class Site:
         return host in self.domains
 
 
-def _unquote_fully(path: str, rounds: int = 4) -> str:
+def unquote_fully(path: str, rounds: int = 4) -> str:
+    """Percent-decoding repeated until stable: links appear raw, %-encoded and double-encoded."""
     for _ in range(rounds):
         unquoted = unquote(path)
         if unquoted == path:

@@ -37,11 +37,12 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
+from crawler.dates import parse_bound as read_bound
 from crawler.dates import parse_date
 from crawler.extract import extract_with_trace
 from crawler.monitor import record_extraction
 from crawler.progress import IDS_DONE, set_id_total
-from crawler.site import Site, _unquote_fully
+from crawler.site import Site, unquote_fully
 from pipelines.context import FAILURES, MISSES, RunContext
 from pipelines.items import ArticleItem, FetchInfo
 
@@ -85,15 +86,11 @@ def parse_id_ranges(spec: str) -> list[tuple[int, int]]:
 
 
 def parse_bound(text: str | None, *, tz: str, end_of_day: bool = False) -> datetime | None:
-    """A --since/--until value in any form crawler.dates reads; a bare day covers the whole day."""
-    if text in (None, ""):
-        return None
-    parsed = parse_date(str(text), tz=tz)
-    if parsed is None:
-        raise SpiderArgumentError(f"cannot read the date {text!r} (try 2024-04-29 or '29 نيسان 2024')")
-    if end_of_day and not parsed.has_time:
-        return parsed.value.replace(hour=23, minute=59, second=59)
-    return parsed.value
+    """``crawler.dates.parse_bound``, its error as a spider argument error."""
+    try:
+        return read_bound(text, tz=tz, end_of_day=end_of_day)
+    except ValueError as exc:
+        raise SpiderArgumentError(str(exc)) from None
 
 
 def parse_flag(value: Any) -> bool:
@@ -232,7 +229,7 @@ class ArchiveSpider(scrapy.Spider):
         if self.site.listing_path is None:
             return
         for url in self.site_links(response):
-            match = self.site.listing_path.match(_unquote_fully(urlsplit(url).path))
+            match = self.site.listing_path.match(unquote_fully(urlsplit(url).path))
             if match:
                 yield self.to_base(url), int(match.group(1)), int(match.group("page") or 1)
 

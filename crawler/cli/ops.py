@@ -22,16 +22,16 @@ def date_bound(text: str | None, *, end: bool = False) -> str | None:
 
     ``--until 2016-02-19`` includes that whole day: the bound is the next midnight (exclusive).
     """
-    if not text:
-        return None
-    from crawler.dates import parse_date
+    from crawler.dates import parse_bound
 
-    parsed = parse_date(text)
-    if parsed is None:
-        raise UsageError(f"cannot read the date {text!r} (try YYYY-MM-DD)")
-    value = parsed.value
+    try:
+        value = parse_bound(text, end_of_day=end)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if value is None:
+        return None
     if end:
-        value = value + timedelta(days=1) if not parsed.has_time else value + timedelta(seconds=1)
+        value += timedelta(seconds=1)  # the inclusive last second → an exclusive bound
     return value.replace(tzinfo=None).isoformat(timespec="seconds")
 
 

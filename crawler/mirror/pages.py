@@ -12,10 +12,11 @@ import re
 from html import escape
 from functools import lru_cache
 from typing import NamedTuple
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from crawler.mirror import model as M
 from crawler.mirror.model import ARTICLE, MISSING, SOFT404, MirrorConfig
+from crawler.site import unquote_fully
 
 PAGE_SIZE = 20
 SOFT404_TEXT = "الصفحة غير موجودة"
@@ -339,18 +340,9 @@ _CATEGORY = re.compile(r"^/category/(\d+)(?:/[^/]*)?(?:/page/(\d+))?/?$")
 _TAG = re.compile(r"^/tag/(\d+)(?:/[^/]*)?(?:/page/(\d+))?/?$")
 
 
-def _decoded(path: str) -> str:
-    for _ in range(4):
-        unquoted = unquote(path)
-        if unquoted == path:
-            break
-        path = unquoted
-    return path
-
-
 def route(config: MirrorConfig, path: str, base_url: str = "") -> Page:
     """The page at ``path`` (query ignored), fault-free."""
-    path = _decoded(path.split("?", 1)[0].split("#", 1)[0]) or "/"
+    path = unquote_fully(path.split("?", 1)[0].split("#", 1)[0]) or "/"
     if path in ("/", "/index.php", "/home"):
         return home_page(config, base_url)
     if path == "/robots.txt":
