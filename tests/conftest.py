@@ -6,17 +6,14 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The project's reference data (../shared/data beside the checkout); its absence is a failure."""
-    path = SHARED / "data"
-    if not path.is_dir():
-        pytest.fail(f"reference data missing: {path} (CI lays shared/ beside the checkout)")
-    return path
+def reference_data() -> Path:
+    """The reference data the tests use, shipped in tests/data (sources and licences: tests/data/README.md).
+    Tests never read ../shared: a bare clone must pass on its own."""
+    return DATA
 
 
 # --- the mirror (crawler/mirror) -------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 worked out from the string and, where needed, its page (see the comments); times printed in another zone
 are converted (16:25 Mecca = 13:25 GMT). Palestine is +02:00 in winter and +03:00 in summer, but its DST
 dates move every year (2023 from 29 April, 2025 from 12 April, 2010 ended 11 August): offsets follow tzdata.
-``source``: ``seen:N`` = line N of ../shared/data/arabic_dates_seen.tsv, ``dateparser:N`` = line N of
+``source``: ``seen:N`` = line N of tests/data/arabic_dates_seen.tsv, ``dateparser:N`` = line N of
 dateparser_arabic_cases.tsv, ``issue`` = a form issue 3 lists that the data files lack.
 """
 

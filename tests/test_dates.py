@@ -6,6 +6,7 @@ import csv
 import json
 import re
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -57,23 +58,23 @@ def _seen_strings(path) -> list[tuple[int, str]]:
     return found
 
 
-def test_every_seen_string_has_a_case(shared_data):
-    strings = _seen_strings(shared_data / "arabic_dates_seen.tsv")
+def test_every_seen_string_has_a_case(reference_data):
+    strings = _seen_strings(reference_data / "arabic_dates_seen.tsv")
     assert len(strings) == 39
     cases = {(c.source, c.text) for c in SEEN}
     missing = [(n, s) for n, s in strings if (f"seen:{n}", s) not in cases]
     assert missing == []
 
 
-def _dateparser_rows(shared_data):
-    with open(shared_data / "dateparser_arabic_cases.tsv", encoding="utf-8", newline="") as handle:
+def _dateparser_rows(reference_data):
+    with open(reference_data / "dateparser_arabic_cases.tsv", encoding="utf-8", newline="") as handle:
         lines = list(enumerate(handle, 1))
     rows = csv.DictReader((line for _, line in lines[1:]), delimiter="\t", quoting=csv.QUOTE_NONE)
     return [(number, row) for (number, _), row in zip(lines[2:], rows)]
 
 
-def test_every_dateparser_case_has_a_case_that_agrees_with_its_expected_value(shared_data):
-    rows = _dateparser_rows(shared_data)
+def test_every_dateparser_case_has_a_case_that_agrees_with_its_expected_value(reference_data):
+    rows = _dateparser_rows(reference_data)
     assert len(rows) == 36
     by_text = {c.text: c for c in DATEPARSER}
     for number, row in rows:
@@ -101,8 +102,8 @@ _HIJRI_MONTHS = ["محرم", "صفر", "ربيع الأول", "ربيع الآخ
                  "رمضان", "شوال", "ذو القعدة", "ذو الحجة"]
 
 
-def _pairs(shared_data):
-    folder = shared_data / "hijri_pairs"
+def _pairs(reference_data):
+    folder = reference_data / "hijri_pairs"
     with open(folder / "manifest.tsv", encoding="utf-8") as handle:
         files = [row["file"] for row in csv.DictReader(handle, delimiter="\t")]
     assert len(files) == 3
@@ -116,8 +117,8 @@ def _pairs(shared_data):
     return pairs
 
 
-def test_hijri_pairs_convert_both_ways(shared_data):
-    pairs = _pairs(shared_data)
+def test_hijri_pairs_convert_both_ways(reference_data):
+    pairs = _pairs(reference_data)
     assert len(pairs) >= 1800
     wrong = []
     for (hy, hm, hd), gregorian in pairs:
@@ -127,9 +128,9 @@ def test_hijri_pairs_convert_both_ways(shared_data):
     assert wrong == []
 
 
-def test_hijri_pairs_parse_in_words_and_in_numbers(shared_data):
+def test_hijri_pairs_parse_in_words_and_in_numbers(reference_data):
     wrong = []
-    for (hy, hm, hd), gregorian in _pairs(shared_data):
+    for (hy, hm, hd), gregorian in _pairs(reference_data):
         for text in (f"{hd} {_HIJRI_MONTHS[hm - 1]} {hy} هـ", f"{hd}/{hm}/{hy}هـ"):
             result = parse_date(text)
             if result is None or result.value.date() != gregorian or result.calendar != "hijri":
@@ -244,3 +245,11 @@ def test_cli_hijri_numeric_flag(capsys):
 def test_cli_rejects_a_bad_zone(capsys):
     code, _, err = _run_cli(capsys, "--tz", "Mars/Olympus", "2024-04-29")
     assert code == 2 and "Mars/Olympus" in err
+
+
+def test_reference_data_ships_with_the_tests_and_their_licences(reference_data):
+    # a bare clone has nothing beside it: the data and its licence notes live in tests/data
+    assert reference_data.parent == Path(__file__).resolve().parent
+    for name in ("arabic_dates_seen.tsv", "dateparser_arabic_cases.tsv", "hijri_pairs/manifest.tsv",
+                 "hijri_pairs/LICENSE.txt", "LICENSE.dateparser.txt", "README.md"):
+        assert (reference_data / name).is_file(), name
