@@ -1,0 +1,35 @@
+"""One page's bytes → the article record (crawler.items.ArticleRecord), or None when it holds no article.
+
+The page is decoded once, parsed once with lxml and walked once into text *lines* (the page as it reads
+top to bottom, with a few DOM facts per line: inside a link, in page chrome, an image, a figcaption).
+Each field is then read by an ordered chain; the first stage that yields a value wins and is named in
+``Extraction.sources``:
+
+- ``selector``    the site's own CSS selectors (``Site.selectors``: small data, a miss falls through);
+- ``jsonld``      schema.org NewsArticle (also inside ``@graph``);
+- ``meta``        OpenGraph, ``article:published_time``, ``<link rel=canonical>``;
+- ``time``        the ``<time datetime>`` of the main block (never a sidebar's);
+- ``layout``      the text layout of the site notes: title, ``2016-02-19 11:15:08 PM``, [repeated title,
+                  caption], byline, paragraphs — anchored on the main block's timestamp;
+- ``trafilatura`` the body of pages of unknown sites.
+
+No Scrapy and no I/O here: the spider, the CLI and the tests all call ``extract_article``.
+
+The package, in the order a page goes through it:
+
+- ``decode``     bytes → text (HTTP charset, BOM, <meta>, detection) → lxml tree;
+- ``walk``       the tree → text lines and the metadata met on the way (``Page``);
+- ``metadata``   schema.org JSON-LD read as text;
+- ``layout``     title, timestamp, byline and paragraphs from the text layout;
+- ``selectors``  the site's own CSS selectors;
+- ``chains``     each field's ordered chain and the entry points ``extract_article`` / ``extract_with_trace``.
+"""
+
+from crawler.extract.chains import Extraction, extract_article, extract_with_trace
+from crawler.extract.decode import decode
+from crawler.extract.layout import Layout, read_layout
+from crawler.extract.metadata import jsonld_article
+from crawler.extract.walk import Line, Page, walk
+
+__all__ = ["Extraction", "Layout", "Line", "Page", "decode", "extract_article", "extract_with_trace",
+           "jsonld_article", "read_layout", "walk"]

@@ -1,0 +1,299 @@
+"""Each field's ordered chain over one parsed page, and the public entry points."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urljoin, urlsplit
+
+from lxml import etree
+
+from crawler.bylines import author_from_title, parse_byline
+from crawler.dates import parse_date
+from crawler.extract.decode import decode, parse
+from crawler.extract.layout import NOT_FOUND, Layout, read_layout
+from crawler.extract.metadata import jsonld_article, ld_image, ld_list, ld_text
+from crawler.extract.selectors import URL_PATH, select_texts
+from crawler.extract.walk import Page, fold, text_content, walk
+from crawler.items import ArticleRecord
+from crawler.site import Site, get_site, site_for_url
+from crawler.text import clean_text
+
+@dataclass(frozen=True)
+class Extraction:
+    record: ArticleRecord
+    sources: dict[str, str]  # field → the stage that gave it: selector, jsonld, meta, time, layout, trafilatura
+
+
+def extract_article(body: bytes, url: str, *, site: str | Site | None = None,
+                    encoding: str | None = None) -> ArticleRecord | None:
+    """One article's record, or None when the page holds no article (soft-404, listing, error page).
+
+    ``site``: a site name ("alhadath"), a ``Site`` (e.g. with other selectors), or None for the site
+    owning ``url`` — any other page is read generically. ``encoding``: the HTTP charset, if any.
+    """
+    extraction = extract_with_trace(body, url, site=site, encoding=encoding)
+    return extraction.record if extraction else None
+
+
+def extract_with_trace(body: bytes, url: str, *, site: str | Site | None = None,
+                       encoding: str | None = None) -> Extraction | None:
+    """Like ``extract_article``, with the stage each field came from (for the quality monitor)."""
+    if not body:
+        return None
+    text, codec = decode(body, encoding)
+    root = parse(text, body if codec == "utf-8" and not body.startswith(codecs.BOM_UTF8) else None)
+    if root is None:
+        return None
+    site_model = _site_model(site, url, root)
+    page = walk(root, site_model.timestamp_pattern if site_model else None)
+    return _Builder(root, page, site_model, url, codec).build()
+
+
+def _site_model(name: str | Site | None, url: str, root: etree._Element) -> Site | None:
+    """The named site, else the one owning the URL, else the one the page's canonical link names."""
+    if isinstance(name, Site):
+        return name
+    if name:
+        return get_site(name)
+    site = site_for_url(url)
+    if site is None:
+        for href in _CANONICAL(root):
+            site = site_for_url(href.strip())
+            if site is not None:
+                break
+    return site
+
+
+_CANONICAL = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
+
+
+class _Builder:
+    """Runs each field's chain over one parsed page and records where each value came from."""
+
+    def __init__(self, root, page: Page, site: Site | None, url: str, codec: str):
+        self.root, self.page, self.site, self.url, self.codec = root, page, site, url, codec
+        self.sources: dict[str, str] = {}
+        self.ld = jsonld_article(page.jsonld) if page.jsonld else {}
+        self.own_names = site.own_names if site else tuple(filter(None, [clean_text(page.meta.get("og:site_name"))]))
+        self.timezone = site.timezone if site else "Asia/Hebron"
+
+    def pick(self, name: str, *stages: tuple[str, object]):
+        """The first non-empty value of (stage, value) pairs; records the stage under ``name``."""
+        for stage, value in stages:
+            if value:
+                self.sources[name] = stage
+                return value
+        return None
+
+    def build(self) -> Extraction | None:
+        page, ld = self.page, self.ld
+        if self._not_found():
+            return None
+        # A logo heading (<h1><a>الحدث</a></h1>) is no title.
+        selected_title = first([t for t in select_texts(self.root, self.site, "title") if t not in self.own_names])
+        meta_title = self._meta_title()
+        hints = [t for t in (selected_title, ld_text(ld.get("headline")), meta_title, page.title_tag) if t]
+        hints += [line.text for line in page.lines if line.heading and line.text][:3]
+        anchor_title = selected_title or ld_text(ld.get("headline")) or meta_title or self._first_heading()
+        layout = read_layout(page, self.site, hints, anchor_title, self.own_names)
+
+        title = self.pick("title", ("selector", selected_title), ("jsonld", ld_text(ld.get("headline"))),
+                          ("meta", meta_title), ("layout", layout.title))
+        if not title:
+            return None
+        if layout.title and layout.title != title and len(layout.title) > len(title) \
+                and fold(layout.title).startswith(fold(title.rstrip(".…"))):
+            title = layout.title  # metadata cut the title short ("… " at 110 characters); the page prints it whole
+            self.sources["title"] = "layout"
+        published = self._published(layout)
+        if published is None and self.site is not None and not self._declares_article():
+            return None  # the site prints a timestamp on every article; without one this is no article
+        paragraphs = self.pick("paragraphs", ("selector", select_texts(self.root, self.site, "paragraphs")),
+                               ("layout", layout.paragraphs if self.site is not None else None))
+        if not paragraphs and self.site is None:
+            paragraphs = self.pick("paragraphs", ("trafilatura", self._trafilatura_body(title, layout)))
+        if not paragraphs:
+            return None
+        if self.site is None and published is None and not self._declares_article():
+            return None  # an unknown site's page with no date and no article metadata: a listing or a page
+        return Extraction(self._record(title, published, layout, paragraphs), self.sources)
+
+    # -- fields ----------------------------------------------------------------------------
+
+    def _record(self, title: str, published, layout: Layout, paragraphs: list[str]) -> ArticleRecord:
+        ld, meta = self.ld, self.page.meta
+        byline_raw = self.pick("byline_raw", ("selector", first(select_texts(self.root, self.site, "byline"))),
+                               ("layout", layout.byline), ("jsonld", ld_text(ld.get("author"))),
+                               ("meta", clean_text(meta.get("author")))) or ""
+        byline = parse_byline(byline_raw, own_names=self.own_names)
+        authors = list(byline.authors)
+        if not authors and not byline.agencies:
+            writer = author_from_title(title)
+            if writer and (not byline_raw or writer == byline_raw):
+                authors = [writer]
+                self.sources.setdefault("authors", "layout")
+        ld_image_url, ld_caption = ld_image(ld.get("image"))
+        caption = self.pick("caption", ("selector", first(select_texts(self.root, self.site, "caption"))),
+                            ("jsonld", ld_caption), ("layout", layout.caption)) or ""
+        image_url = self.pick("images", ("layout", layout.image[0] if layout.image else ""),
+                              ("jsonld", ld_image_url), ("meta", meta.get("og:image", "").strip()))
+        modified = self._date("modified_at", ("jsonld", ld.get("dateModified")),
+                              ("meta", meta.get("article:modified_time")))
+        article_id, url = self._identity()
+        return {
+            "site": self.site.name if self.site else (urlsplit(url).hostname or "").removeprefix("www."),
+            "article_id": article_id,
+            "url": url,
+            "title": title,
+            "subtitle": self.pick("subtitle", ("selector", first(select_texts(self.root, self.site, "subtitle"))),
+                                  ("jsonld", ld_text(ld.get("alternativeHeadline")))) or "",
+            "published_at": published.value.isoformat() if published else None,
+            "published_raw": published.raw.strip() if published else "",
+            "published_hijri": published.hijri if published else None,
+            "modified_at": modified.value.isoformat() if modified else None,
+            "byline_raw": byline_raw,
+            "authors": authors,
+            "agencies": list(byline.agencies),
+            "dateline": byline.dateline,
+            "paragraphs": paragraphs,
+            "images": [{"url": self._absolute(image_url), "caption": caption}] if image_url else [],
+            "category": self._category(layout),
+            "tags": self._tags(layout),
+            "language": "ar",
+            "encoding": self.codec,
+        }
+
+    def _published(self, layout: Layout):
+        return self._date("published_at",
+                          ("selector", first(select_texts(self.root, self.site, "published"))),
+                          ("jsonld", self.ld.get("datePublished")),
+                          ("meta", self.page.meta.get("article:published_time")),
+                          ("time", self._main_time(layout)),
+                          ("layout", layout.published_raw))
+
+    def _date(self, name: str, *stages):
+        for stage, raw in stages:
+            if raw and isinstance(raw, str):
+                parsed = parse_date(raw.strip(), tz=self.timezone)
+                if parsed is not None:
+                    self.sources[name] = stage
+                    return parsed
+        return None
+
+    def _main_time(self, layout: Layout) -> str:
+        """The <time datetime> between the main title and the body: never a sidebar's."""
+        if layout.title_index < 0:
+            return ""
+        end = layout.body_start if layout.body_start >= 0 else layout.title_index + 3
+        for value, index in self.page.times:
+            if layout.title_index <= index <= end:
+                return value
+        return ""
+
+    def _meta_title(self) -> str:
+        """og:title without the outlet's name the title tag convention appends (``… | الحدث``)."""
+        title = clean_text(self.page.meta.get("og:title") or self.page.meta.get("twitter:title"))
+        for name in (*self.own_names, clean_text(self.page.meta.get("og:site_name"))):
+            if name:
+                for sep in (" | ", " - ", " – "):
+                    title = title.removesuffix(sep + name).removeprefix(name + sep)
+        return title
+
+    def _first_heading(self) -> str:
+        return next((line.text for line in self.page.lines if line.heading and line.text), "")
+
+    def _declares_article(self) -> bool:
+        return bool(self.ld) or self.page.meta.get("og:type", "").strip().lower() == "article"
+
+    def _not_found(self) -> bool:
+        """A soft-404: "الصفحة غير موجودة" (page not found) as the page title or a heading."""
+        texts = [self.page.title_tag] + [line.text for line in self.page.lines if line.heading]
+        return any(NOT_FOUND.search(fold(text)) for text in texts
+                   if "موجود" in text or "found" in text.lower())
+
+    def _identity(self) -> tuple[int | None, str]:
+        canonical = self.page.canonical or self.page.meta.get("og:url", "")
+        if self.site is not None:
+            article_id = self.site.article_id(self.url)
+            if article_id is None and canonical:
+                article_id = self.site.article_id(canonical)
+            if article_id is not None:
+                return article_id, self.site.canonical_url(article_id)
+        return None, self._absolute(canonical) if canonical else self.url
+
+    def _absolute(self, link: str) -> str:
+        return urljoin(urljoin(self.url, self.page.base_href), link.strip()) if link else ""
+
+    def _links(self, pattern: re.Pattern[str] | None, start: int, end: int) -> list[tuple[int, str, str]]:
+        """(line index, text, decoded path) of non-chrome links whose path matches ``pattern``."""
+        if pattern is None:
+            return []
+        found = []
+        for el, index, chrome in self.page.links:
+            if not chrome and start <= index < end:
+                path = URL_PATH.match(el.get("href", "").strip()).group(1)
+                if pattern.match(path):
+                    found.append((index, text_content(el), unquote(path) if "%" in path else path))
+        return found
+
+    def _category(self, layout: Layout) -> str:
+        selected = first(select_texts(self.root, self.site, "category"))
+        found = self.pick("category", ("selector", selected), ("jsonld", ld_text(self.ld.get("articleSection"))),
+                          ("meta", clean_text(self.page.meta.get("article:section"))))
+        if found or self.site is None or layout.title_index < 0:
+            return found or ""
+        # The breadcrumb: the section link nearest above the title, alone on its line and not part of a
+        # menu (a line of several section links, or a run of three or more lines of them).
+        links = self._links(self.site.listing_path, 0, max(layout.body_end, layout.title_index) + 1)
+        per_line: dict[int, int] = {}
+        for index, _, _ in links:
+            per_line[index] = per_line.get(index, 0) + 1
+        in_menu = {index for index in per_line
+                   if sum(i in per_line for i in range(index - 2, index + 3)) >= 3
+                   and any(all(j in per_line for j in range(k, k + 3)) for k in range(index - 2, index + 1))}
+        lone = [(index, text) for index, text, _ in links
+                if text and per_line[index] == 1 and index not in in_menu]
+        above = [item for item in lone if item[0] <= layout.title_index]
+        below = [item for item in lone if item[0] > layout.title_index]
+        choice = above[-1] if above else (below[0] if below else None)
+        return self.pick("category", ("layout", choice[1] if choice else "")) or ""
+
+    def _tags(self, layout: Layout) -> list[str]:
+        selected = select_texts(self.root, self.site, "tags")
+        meta_tags = [clean_text(tag) for tag in self.page.meta_all.get("article:tag", []) if clean_text(tag)]
+        found = self.pick("tags", ("selector", selected), ("jsonld", ld_list(self.ld.get("keywords"))),
+                          ("meta", meta_tags))
+        if found or self.site is None or layout.body_start < 0:
+            return list(dict.fromkeys(found or []))
+        # The first run of tag links after the body (a tag cloud elsewhere on the page is not the article's).
+        run: list[str] = []
+        last = None
+        for index, text, path in self._links(self.site.tag_path, layout.body_start, 10**9):
+            if last is not None and index - last > 3:
+                break
+            name = text or clean_text(path.rstrip("/").rsplit("/", 1)[-1].replace("_", " "))
+            run.append(name)
+            last = index
+        return list(dict.fromkeys(self.pick("tags", ("layout", run)) or []))
+
+    def _trafilatura_body(self, title: str, layout: Layout) -> list[str]:
+        """Body paragraphs of an unknown site's page, without the title, byline and caption lines."""
+        import trafilatura  # only unknown sites pay for it
+
+        try:
+            result = trafilatura.bare_extraction(etree.tostring(self.root, encoding="unicode"),
+                                                 include_comments=False, include_tables=True,
+                                                 with_metadata=False)
+        except Exception:  # trafilatura on hostile markup: no body rather than a crash
+            return []
+        body = getattr(result, "text", None) if result is not None else None
+        if isinstance(result, dict):
+            body = result.get("text")
+        skip = {fold(title), fold(layout.byline), fold(layout.caption), fold(layout.published_raw)} - {""}
+        return [text for text in map(clean_text, (body or "").split("\n")) if text and fold(text) not in skip]
+
+
+def first(values: list[str]) -> str:
+    return values[0] if values else ""

@@ -1,0 +1,93 @@
+"""Bytes → text → tree: the charset (HTTP, BOM, <meta>, detection) and lxml's parse."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from functools import lru_cache
+
+from lxml import etree
+
+# ---------------------------------------------------------------------------------------------
+# Decoding: HTTP charset → BOM → <meta> charset → detection
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# <meta charset="windows-1256"> and <meta http-equiv="Content-Type" content="text/html; charset=...">
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_META_PRESCAN = 16384  # bytes searched for <meta charset>: long heads put it late
+_SERVER_DEFAULTS = frozenset(("iso8859-1", "cp1252", "ascii"))  # codecs' names of what servers send unasked
+# "ال" — the commonest Arabic bigram — is C7 E1 in windows-1256 and C7 E4 in ISO-8859-6.
+_ARABIC_8BIT = ("cp1256", "iso8859-6")
+
+
+@lru_cache(maxsize=64)
+def _codec(label: str | None) -> str | None:
+    """Python's name for a charset label ("windows-1256" → "cp1256"); None for an unknown label."""
+    if not label:
+        return None
+    try:
+        return codecs.lookup(label.strip().strip("\"'").lower()).name
+    except LookupError:
+        return None
+
+
+def decode(body: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """(text, codec used): the HTTP charset, else a BOM, else <meta> charset, else detection.
+
+    Two declarations are weak: an HTTP UTF-8 that the bytes are not (a misconfigured server), and an
+    HTTP ISO-8859-1/windows-1252/ASCII — what servers send by default — when the page says otherwise
+    (BOM, <meta>) or is valid UTF-8.
+    """
+    declared = _codec(encoding)
+    if declared and declared != "utf-8" and declared not in _SERVER_DEFAULTS:
+        return body.decode(declared, "replace"), declared
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom):].decode(codec, "replace"), codec
+    match = _META_CHARSET.search(body, 0, _META_PRESCAN)
+    in_page = _codec(match.group(1).decode("ascii")) if match else None
+    if in_page and in_page != "utf-8" and declared != "utf-8":
+        return body.decode(in_page, "replace"), in_page
+    try:
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for fallback in (in_page, declared):
+        if fallback and fallback != "utf-8":
+            return body.decode(fallback, "replace"), fallback
+    return _detect_arabic_8bit(body)
+
+
+def _detect_arabic_8bit(body: bytes) -> tuple[str, str]:
+    """windows-1256 or ISO-8859-6: whichever reads more "ال" and fewer undecodable bytes."""
+    best = None
+    for codec in _ARABIC_8BIT:
+        text = body.decode(codec, "replace")
+        score = text.count("ال") * 4 - text.count("\ufffd") * 8
+        if best is None or score > best[0]:
+            best = (score, text, codec)
+    return best[1], best[2]
+
+
+# lxml's plain HTML parser: lxml.html's element classes would cost a Python lookup per element.
+# Nothing here looks an element up by id: the parser need not index them.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, collect_ids=False)
+# Bytes known to be UTF-8 are parsed as they are (libxml2 decodes them a little faster than it reads a
+# Python str); the encoding is forced, so a stray <meta charset> in the page changes nothing.
+_UTF8_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, collect_ids=False,
+                                encoding="utf-8")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+
+
+def parse(text: str, utf8: bytes | None = None) -> etree._Element | None:
+    """The page's tree; ``utf8``: the very bytes ``text`` was strictly decoded from, parsed when unchanged."""
+    if "\x00" in text or _XML_DECLARATION.match(text):
+        text = _XML_DECLARATION.sub("", text.replace("\x00", ""), count=1)
+        utf8 = None
+    if not text or text.isspace():
+        return None
+    try:
+        return etree.fromstring(text, _PARSER) if utf8 is None else etree.fromstring(utf8, _UTF8_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None

@@ -1,0 +1,201 @@
+"""One walk over the tree: the page's text lines in reading order and the metadata met on the way."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from lxml import etree
+
+from crawler.bylines import fold_cached
+from crawler.text import clean_text
+
+# What each tag does to the walk; any other tag (span, b, font, …) is inline text.
+_BLOCK, _SKIP, _LINK, _IMAGE, _METADATA, _CHROME, _ARTICLE, _HEADING, _FIGCAPTION, _PAGE_REGION = range(10)
+_TAGS = {
+    **dict.fromkeys("address blockquote body center dd details dir div dl dt fieldset figure hr html li ol p pre "
+                    "section summary table tbody td tfoot th thead tr ul caption".split(), _BLOCK),
+    **dict.fromkeys("script style noscript template iframe svg select textarea object embed head".split(), _SKIP),
+    "a": _LINK, "br": _BLOCK, "img": _IMAGE, "time": _METADATA, "meta": _METADATA, "link": _METADATA,
+    **dict.fromkeys("nav aside form button menu".split(), _CHROME),  # page chrome wherever it is
+    **dict.fromkeys(("header", "footer"), _PAGE_REGION),  # chrome outside <article>, the article's own inside
+    "article": _ARTICLE, "main": _ARTICLE,
+    **dict.fromkeys("h1 h2 h3 h4 h5 h6".split(), _HEADING),
+    "figcaption": _FIGCAPTION,
+}
+
+
+def text_content(el: etree._Element) -> str:
+    return clean_text("".join(el.itertext()))
+
+
+def fold(text: str) -> str:
+    return fold_cached(text) if text else ""
+
+
+# What joins a timestamp to the text beside it on one line: "title | 2016-02-19 …", "نشر في: 2016-02-19 …".
+_JOINERS = " |•·/،,"
+_DATE_LABEL = re.compile(r"^(?:تاريخ النشر|تاريخ|التاريخ|نشر في|نشر بتاريخ|نشر|بتاريخ|اخر تحديث)?\s*:?$")
+
+
+@dataclass(slots=True)
+class Line:
+    text: str  # clean_text()-ed
+    linked: float  # share of the characters that sit inside <a>
+    chrome: bool  # inside nav/aside/form, or header/footer outside <article>
+    heading: bool
+    figcaption: bool
+    image: tuple[str, str] | None = None  # (src, alt) of an <img> line
+
+
+@dataclass(slots=True)
+class Page:
+    lines: list[Line] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)  # first content per property/name/itemprop
+    meta_all: dict[str, list[str]] = field(default_factory=dict)  # article:tag and the like
+    canonical: str = ""
+    base_href: str = ""
+    title_tag: str = ""
+    jsonld: list[str] = field(default_factory=list)
+    times: list[tuple[str, int]] = field(default_factory=list)  # (datetime attribute, line index)
+    # Lines that may be the walk's timestamp: all but those its search already found none in.
+    stamp_pattern: re.Pattern[str] | None = None
+    maybe_stamps: list[int] = field(default_factory=list)
+    links: list[tuple[etree._Element, int, bool]] = field(default_factory=list)  # (<a href>, line, in chrome)
+
+
+def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None) -> Page:
+    """The page's text lines in reading order: block elements and <br> end a line, <img> is a line.
+
+    A ``timestamp`` sharing its line with other text (``<li><a>title</a> 2016-02-19 11:15:08 PM</li>``)
+    gets a line of its own, so that lines, links and <time>s keep one numbering.
+    """
+    page = Page(stamp_pattern=timestamp)
+    lines = page.lines
+    links = page.links
+    maybe_stamps = page.maybe_stamps
+    frags: list[str] = []
+    linked = in_link = chrome = article = heading = figcaption = 0
+
+    def flush() -> None:
+        nonlocal linked
+        text = clean_text("".join(frags))
+        frags.clear()
+        if text:
+            line = Line(text, min(1.0, linked / len(text)), chrome > 0, heading > 0, figcaption > 0)
+            match = timestamp.search(text) if timestamp is not None and len(text) <= 300 else None
+            if match is None or match.group(0) == text:
+                if timestamp is not None and (match is not None or len(text) > 300):
+                    maybe_stamps.append(len(lines))
+                lines.append(line)
+            else:
+                before = text[: match.start()].rstrip(_JOINERS)
+                for part in ("" if _DATE_LABEL.match(fold(before)) else before, match.group(0),
+                             text[match.end():].lstrip(_JOINERS)):
+                    if part:
+                        maybe_stamps.append(len(lines))
+                        lines.append(replace(line, text=part))
+        linked = 0
+
+    role_of = _TAGS.get
+    # The commonest roles are tested first: this loop runs twice per element of every page.
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        role = role_of(el.tag)
+        if event == "start":
+            if role is not None:
+                if role == _BLOCK:
+                    if frags:
+                        flush()
+                elif role == _LINK:
+                    in_link += 1
+                    if el.get("href"):
+                        links.append((el, len(lines), chrome > 0))
+                elif role == _SKIP:
+                    if el.tag == "head":
+                        _read_head(el, page)
+                    elif el.tag == "script" and "ld+json" in (el.get("type") or ""):
+                        page.jsonld.append(el.text or "")
+                    walker.skip_subtree()
+                    continue
+                elif role == _METADATA:
+                    _read_metadata(el, page, len(lines))
+                else:
+                    if frags:
+                        flush()
+                    if role == _IMAGE:
+                        src = el.get("src") or ""
+                        if not src or src.startswith("data:"):  # a lazy-loading placeholder
+                            src = el.get("data-src") or el.get("data-original") or el.get("data-lazy-src") or src
+                        lines.append(Line("", 0.0, chrome > 0, False, False,
+                                          (src.strip(), clean_text(el.get("alt") or el.get("title") or ""))))
+                    elif role == _CHROME or (role == _PAGE_REGION and not article):
+                        chrome += 1
+                    elif role == _ARTICLE:
+                        article += 1
+                    elif role == _HEADING:
+                        heading += 1
+                    elif role == _FIGCAPTION:
+                        figcaption += 1
+            text = el.text
+            if text and (frags or not text.isspace()):  # a line's leading whitespace is nothing to keep
+                frags.append(text)
+                if in_link:
+                    linked += len(text.strip())
+        else:
+            if role is not None:
+                if role == _BLOCK:
+                    if frags:
+                        flush()
+                elif role == _LINK:
+                    in_link -= 1
+                elif role != _SKIP and role != _METADATA:
+                    if frags:
+                        flush()
+                    if role == _CHROME or (role == _PAGE_REGION and not article):
+                        chrome -= 1
+                    elif role == _ARTICLE:
+                        article -= 1
+                    elif role == _HEADING:
+                        heading -= 1
+                    elif role == _FIGCAPTION:
+                        figcaption -= 1
+            tail = el.tail
+            if tail and (frags or not tail.isspace()):
+                frags.append(tail)
+                if in_link:
+                    linked += len(tail.strip())
+    if frags:
+        flush()
+    return page
+
+
+def _read_head(head: etree._Element, page: Page) -> None:
+    for el in head.iter("meta", "link", "title", "script", "base"):
+        tag = el.tag
+        if tag == "title":
+            page.title_tag = page.title_tag or text_content(el)
+        elif tag == "script":
+            if "ld+json" in (el.get("type") or ""):
+                page.jsonld.append(el.text or "")
+        elif tag == "base":
+            page.base_href = page.base_href or (el.get("href") or "")
+        else:
+            _read_metadata(el, page, 0)
+
+
+def _read_metadata(el: etree._Element, page: Page, line_index: int) -> None:
+    tag = el.tag
+    if tag == "time":
+        value = el.get("datetime")
+        if value:
+            page.times.append((value, line_index))
+    elif tag == "link":
+        if "canonical" in (el.get("rel") or "").lower().split() and not page.canonical:
+            page.canonical = (el.get("href") or "").strip()
+    else:
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        content = el.get("content")
+        if key and content is not None:
+            page.meta_all.setdefault(key, []).append(content)
+            page.meta.setdefault(key, content)
