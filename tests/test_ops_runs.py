@@ -24,7 +24,7 @@ def arshif(*args: str, **kwargs) -> subprocess.CompletedProcess:
 
 def runs(db: Path) -> list[dict]:
     with Archive(db) as archive:
-        return archive._query("select * from crawl_runs order by id")
+        return archive.rows("select * from crawl_runs order by id")
 
 
 def test_overlapping_run_exits_with_the_lock_code_and_leaves_the_db_intact(mirror_factory, tmp_path):
@@ -96,7 +96,7 @@ def test_backfill_keeps_warc_that_warcio_validates_and_reparse_rebuilds_the_rows
 
     def articles() -> dict[int, dict]:
         with Archive(db) as archive:
-            rows = archive._query("select * from articles order by article_id")
+            rows = archive.rows("select * from articles order by article_id")
         return {row["article_id"]: row for row in rows}
 
     before = articles()

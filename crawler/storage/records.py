@@ -1,0 +1,102 @@
+"""What the archive takes and gives back: plain records and small dataclasses, no SQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from crawler.items import ARTICLE_FIELDS, LIST_FIELDS
+
+SQLITE_VARIABLES_PER_QUERY = 500  # well under SQLite's limit for `IN (?, ?, ...)` lookups
+
+RUN_STATUSES = ("running", "ok", "alarm", "failed", "interrupted")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def body_text(record: Mapping[str, Any]) -> str:
+    """The article body as one text: its paragraphs, one per line."""
+    return "\n".join(record.get("paragraphs") or [])
+
+
+class Outcome(str, Enum):
+    NEW = "new"  # a row was inserted
+    UPDATED = "updated"  # the record changed: previous state kept in article_versions, version + 1
+    UNCHANGED = "unchanged"  # refetched, same record: only last_seen_at moved
+
+
+@dataclass
+class ArticleWrite:
+    """One article to store: the record (ARTICLE_FIELDS keys only) and what the archive keeps beside it."""
+
+    record: Mapping[str, Any]
+    content_hash: str
+    band_hashes: Sequence[int] = ()
+    near_duplicate_of: int | None = None
+    similarity: float | None = None
+    seen_at: str | None = None  # when it was fetched (default: now)
+    warc_record: str | None = None
+    run_id: int | None = None
+    body_folded: str | None = None  # ``fold_arabic`` of the body, when the caller has it already
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """What dedupe needs to know about a stored article to decide which of two copies comes first."""
+
+    site: str
+    article_id: int
+    published_at: str | None
+    near_duplicate_of: int | None = None
+
+
+@dataclass
+class RunCounts:
+    pages: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    aliases: int = 0
+    near_duplicates: int = 0
+    misses: int = 0
+    failures: int = 0
+    dropped: int = 0
+
+
+@dataclass
+class ArchiveSummary:
+    articles: int
+    aliases: int
+    near_duplicates: int
+    misses: int
+    open_failures: int
+    versions: int
+    first_published: str | None
+    last_published: str | None
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # = json.dumps(value, ensure_ascii=False), built once
+
+
+def encode_value(value: Any) -> Any:
+    return _to_json(value) if isinstance(value, (list, dict)) else value
+
+
+def chunks(items: Sequence[Any], size: int = SQLITE_VARIABLES_PER_QUERY) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def record_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored article row back to its record (ARTICLE_FIELDS keys, lists decoded)."""
+    record = {key: row.get(key) for key in ARTICLE_FIELDS}
+    for key in LIST_FIELDS:
+        record[key] = json.loads(record[key]) if record[key] else []
+    return record

@@ -1,0 +1,194 @@
+"""The archive's schema: every table, index and FTS index, as ``sqlite_utils.Migrations`` (applied on open).
+
+Tables:
+
+- ``articles``: one row per (site, article_id); columns named as the record keys (``crawler.items``), lists
+  as JSON, plus ``content_hash``, ``near_duplicate_of``/``similarity``, ``first_seen_at``/``last_seen_at``/
+  ``updated_at``, ``version``, ``first_run_id``/``last_run_id``, ``warc_record`` (nullable pointer) and
+  the folded (``fold_arabic``) ``title_folded``/``body_folded`` that ``articles_fts`` (FTS5) indexes.
+- ``article_versions``: the previous state (full record as JSON) each time a refetch changed the record.
+- ``aliases``: another id/url for a stored article (``kind`` = "exact": identical normalized body).
+- ``article_bands``: MinHash LSH band hashes for near-duplicate lookups (indexed, never loaded whole).
+- ``misses``: ids with no article (404, soft-404); ``failures``: fetches that failed after retries.
+- ``listing_walks``: categories whose listings a run walked to their end.
+- ``crawl_runs``: one row per run with its arguments, finish reason, status and counts.
+
+A migration is never edited once landed: a change to the schema is a new function at the end.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from crawler.items import ARTICLE_FIELDS
+
+MIGRATIONS = Migrations("arshif")
+
+
+@MIGRATIONS()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    record_columns: dict[str, type] = {
+        key: (int if key == "article_id" else str) for key in ARTICLE_FIELDS
+    }
+    db["articles"].create(
+        {
+            **record_columns,
+            "content_hash": str,
+            "near_duplicate_of": int,
+            "similarity": float,
+            "version": int,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "updated_at": str,
+            "first_run_id": int,
+            "last_run_id": int,
+            "warc_record": str,
+            "title_folded": str,
+            "body_folded": str,
+        },
+        pk=("site", "article_id"),
+        not_null={"site", "article_id", "version", "first_seen_at", "last_seen_at"},
+        defaults={"version": 1},
+    )
+    db["articles"].create_index(["site", "content_hash"])
+    db["articles"].create_index(["site", "published_at"])
+    db["articles"].create_index(["site", "near_duplicate_of"])
+    db["articles"].enable_fts(
+        ["title_folded", "body_folded"], fts_version="FTS5", create_triggers=True, tokenize="unicode61"
+    )
+    db["article_versions"].create(
+        {
+            "id": int,
+            "site": str,
+            "article_id": int,
+            "version": int,
+            "content_hash": str,
+            "record": str,
+            "valid_from": str,
+            "replaced_at": str,
+            "replaced_by_run_id": int,
+            "warc_record": str,
+        },
+        pk="id",
+        not_null={"site", "article_id", "version", "record"},
+    )
+    db["article_versions"].create_index(["site", "article_id", "version"], unique=True)
+    db["aliases"].create(
+        {
+            "id": int,
+            "site": str,
+            "alias_id": int,
+            "alias_url": str,
+            "article_id": int,
+            "kind": str,
+            "similarity": float,
+            "title": str,
+            "published_at": str,
+            "first_seen_at": str,
+            "run_id": int,
+        },
+        pk="id",
+        not_null={"site", "alias_url", "article_id", "kind"},
+    )
+    db["aliases"].create_index(["site", "alias_url"], unique=True)
+    db["aliases"].create_index(["site", "alias_id"])
+    db["aliases"].create_index(["site", "article_id"])
+    db["article_bands"].create({"site": str, "band": int, "hash": int, "article_id": int})
+    db["article_bands"].create_index(["site", "hash"])
+    db["article_bands"].create_index(["site", "article_id"])
+    db["misses"].create(
+        {
+            "site": str,
+            "article_id": int,
+            "url": str,
+            "reason": str,
+            "http_status": int,
+            "first_seen_at": str,
+            "last_checked_at": str,
+            "checks": int,
+            "run_id": int,
+        },
+        pk=("site", "article_id"),
+        not_null={"site", "article_id", "reason"},
+    )
+    db["failures"].create(
+        {
+            "id": int,
+            "site": str,
+            "url": str,
+            "article_id": int,
+            "reason": str,
+            "http_status": int,
+            "attempts": int,
+            "first_failed_at": str,
+            "last_failed_at": str,
+            "resolved_at": str,
+            "run_id": int,
+        },
+        pk="id",
+        not_null={"site", "url", "reason"},
+    )
+    db["failures"].create_index(["site", "url"], unique=True)
+    db["failures"].create_index(["site", "resolved_at"])
+    db["listing_walks"].create(
+        {"site": str, "category": int, "completed_at": str, "run_id": int},
+        pk=("site", "category"),
+    )
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "spider": str,
+            "command": str,
+            "args": str,
+            "started_at": str,
+            "finished_at": str,
+            "finish_reason": str,
+            "status": str,
+            "pages": int,
+            "articles_new": int,
+            "articles_updated": int,
+            "articles_unchanged": int,
+            "aliases": int,
+            "near_duplicates": int,
+            "misses": int,
+            "failures": int,
+            "dropped": int,
+            "stats": str,
+        },
+        pk="id",
+        not_null={"spider", "started_at", "status"},
+    )
+
+
+INSERT_BAND = "insert into article_bands (site, band, hash, article_id) values (?, ?, ?, ?)"
+
+
+@MIGRATIONS()
+def m002_band_hashes_v2(db: sqlite_utils.Database) -> None:
+    """Band hashes of the one-pass MinHash (``crawler.dedupe.SIGNATURE_VERSION`` 2), rebuilt from the
+    stored folded bodies: the index must hold what new articles are looked up by."""
+    from crawler.dedupe import folded_band_hashes
+
+    db.execute("delete from article_bands")
+    rows = db.execute("select site, article_id, body_folded from articles order by site, article_id")
+    while chunk := rows.fetchmany(1000):
+        db.conn.executemany(
+            INSERT_BAND,
+            [(site, band, value, article_id)
+             for site, article_id, folded in chunk
+             for band, value in enumerate(folded_band_hashes(folded or ""))],
+        )
+
+
+@MIGRATIONS()
+def m003_failures_by_article(db: sqlite_utils.Database) -> None:
+    """Storing an article resolves its id's open failures: by this index, not by reading every open one."""
+    db["failures"].create_index(["site", "article_id"])
+
+
+
+@MIGRATIONS()
+def m101_run_alarm_reason(db: sqlite_utils.Database) -> None:
+    """Why a run was marked ``alarm`` (the quality monitor's one-line reason)."""
+    db["crawl_runs"].add_column("alarm_reason", str)
