@@ -23,7 +23,7 @@ At ``spider_closed`` :class:`QualityMonitor` judges three signals against settin
 
 Runs with fewer than ``ARSHIF_QUALITY_MIN_PAGES`` pages are not judged (an hourly run may see three new
 articles). The verdict goes to stats ``arshif/quality/status`` ("ok" | "alarm" | "unjudged") and
-``arshif/quality/reason``, one log line, and ``crawl_runs.alarm_reason``; ``pipelines.context.ArchiveRun``
+``arshif/quality/reason``, one log line, and ``crawl_runs.alarm_reason``; ``pipelines.owner.ArchiveOwner``
 (listed after this extension) makes "alarm" the run's status, and the crawl command exits with code 5.
 """
 
@@ -242,13 +242,8 @@ class QualityMonitor:
             stats.set_value(QUALITY_REASON, self.report.reason)
         log = logger.error if self.report.alarm else logger.info
         log(self.report.summary())
-        # The run's row gets the reason; its status ("alarm") is written by the ArchiveRun extension,
-        # which runs after this one (it reads QUALITY_STATUS).
-        context = getattr(self.crawler, "arshif_context", None)
-        if self.report.alarm and context is not None:
-            from crawler.storage import record_alarm_reason
-
-            record_alarm_reason(context.archive, context.run_id, self.report.reason)
+        # The run's row gets the status and reason from the archive's owner (pipelines.owner.ArchiveOwner),
+        # which runs after this one (it reads QUALITY_STATUS and QUALITY_REASON).
 
 
 def selector_fields(spider: Any, settings: Any) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from scrapy.settings import Settings
 
 from crawler.errors import UnreachableError, UsageError
 from crawler.site import get_site
-from crawler.storage import Archive, ArchiveSummary, RunCounts
+from crawler.storage import ArchiveSummary, RunCounts
 
 
 @dataclass
@@ -90,7 +90,13 @@ def project_settings(options: CrawlOptions) -> Settings:
 
 
 def run_crawl(options: CrawlOptions) -> CrawlResult:
-    """Crawl (or backfill) into the archive at ``options.db_path``; returns when the run is over."""
+    """Crawl (or backfill) into the archive at ``options.db_path``; returns when the run is over.
+
+    The run's status, counts and the archive's summary come from the archive's owner
+    (``pipelines.owner.ArchiveOwner``), which recorded them before it closed the archive.
+    """
+    from pipelines.owner import ArchiveOwner
+
     check_options(options)
     started = time.monotonic()
     process = CrawlerProcess(project_settings(options))
@@ -98,27 +104,22 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     process.crawl(crawler, **options.spider_arguments())
     process.start()
     elapsed = time.monotonic() - started
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    run_id = stats.get("arshif/run_id")
-    if run_id is None:
+    stats = crawler.stats.get_stats() if crawler._stats is not None else {}
+    owner = crawler.get_extension(ArchiveOwner) if crawler._extensions is not None else None
+    outcome = owner.outcome if owner is not None else None
+    if outcome is None:
         raise UnreachableError("the crawl did not start (see the log above)")
-    with Archive(options.db_path) as archive:
-        run = archive.get_run(run_id) or {}
-        # Requests sent and not one answered. (A resumed backfill with nothing left to ask sends none: ok.)
-        if stats.get("downloader/request_count") and not stats.get("response_received_count"):
-            archive.set_run_status(run_id, "failed")
-            raise UnreachableError(
-                f"nothing reachable at {options.base_url or get_site(options.site).base_url} (run {run_id})"
-            )
-        summary = archive.summary(options.site)
-    counts = RunCounts(**{key: run.get(key) or 0 for key in RunCounts.__dataclass_fields__})
+    if outcome.unreachable:
+        raise UnreachableError(
+            f"nothing reachable at {options.base_url or get_site(options.site).base_url} (run {outcome.run_id})"
+        )
     return CrawlResult(
-        run_id=run_id,
-        status=run.get("status") or "failed",
-        finish_reason=run.get("finish_reason") or str(stats.get("finish_reason")),
-        counts=counts,
+        run_id=outcome.run_id,
+        status=outcome.status,
+        finish_reason=outcome.finish_reason,
+        counts=outcome.counts,
         elapsed=elapsed,
-        summary=summary,
+        summary=outcome.summary,
         stats=stats,
     )
 

@@ -34,7 +34,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.warc.WarcCaptureMiddleware": 950,
 }
 
-# clean → validate → date window → dedupe → store (pipelines/)
+# clean → validate → date window → dedupe → store (pipelines/): articles; the spider's other items
+# (misses, failures, aliases, …) pass through to the store, which hands every item to the archive's owner.
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
@@ -43,12 +44,12 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 500,
 }
 
-# ArchiveRun records the run in crawl_runs at spider_closed: keep it last, after anything that judges
-# the run (the quality monitor).
+# ArchiveOwner owns the archive (opens it, records every item, commits, records the run in crawl_runs at
+# spider_closed): keep it last, after anything that judges the run (the quality monitor).
 EXTENSIONS = {
     "crawler.monitor.QualityMonitor": 900,
     "crawler.progress.ProgressDisplay": 950,
-    "pipelines.context.ArchiveRun": 1000,
+    "pipelines.owner.ArchiveOwner": 1000,
 }
 
 # Quality monitor (crawler/monitor.py): below these, the run is marked "alarm" and the CLI exits with 5.

@@ -6,6 +6,7 @@ from typing import Any
 
 from crawler.items import ARTICLE_FIELDS, LIST_FIELDS
 from crawler.text import clean_text
+from pipelines.items import OutcomeItem
 
 _NULLABLE = ("article_id", "published_at", "published_hijri", "modified_at")
 _DEFAULTS: dict[str, Any] = {"language": "ar"}
@@ -18,6 +19,8 @@ class CleanPipeline:
         return cls()
 
     def process_item(self, item):
+        if isinstance(item, OutcomeItem):  # not an article: for the store
+            return item
         for key in ARTICLE_FIELDS:
             value = item.get(key)
             if key in LIST_FIELDS:

@@ -1,28 +1,30 @@
-"""One crawl's link to the archive, shared by its spider, pipelines and extensions.
+"""One crawl's link to the archive: the run's context, found by every component with ``run_context``.
 
-The spider opens it (``RunContext.open``) when Scrapy builds it, which also starts the run's row in
-``crawl_runs``; every other component finds it with ``run_context(crawler)``. ``ArchiveRun`` (an
-extension) commits, records the run's counts and status, and closes the archive at ``spider_closed``.
+Exactly one component owns the archive: ``pipelines.owner.ArchiveOwner`` (an extension built by
+``from_crawler``) opens it, starts the run's row in ``crawl_runs``, keeps the commit rhythm, records
+every item (``ArchiveWriter``) and finishes the run. It puts a ``RunContext`` on the crawler:
+
+- ``state`` (``pipelines.state.ArchiveState``): the spider's read-only questions;
+- ``writer`` (``OutcomeWriter``): where items end; the store pipeline hands it every item, and code that
+  cannot yield an item (a pipeline that drops one, a downloader middleware) calls ``record_outcome``;
+- ``archive``: the open SQLite archive, for dedupe and store only (None in a distributed worker, whose
+  context has a Redis-backed state and a writer that pushes items to Redis).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from scrapy import signals
-from scrapy.utils.asyncio import create_looping_call
+from typing import Any, Protocol
 
 from crawler.monitor import QUALITY_STATUS
 from crawler.site import Site
 from crawler.storage import Archive, RunCounts
+from pipelines.items import ArticleItem, FailureItem, OutcomeItem
+from pipelines.state import ArchiveState, SqliteArchiveState
 
-logger = logging.getLogger(__name__)
-
-# Scrapy stats the pipelines and the spider keep (also read by crawler.progress).
+# Scrapy stats the owner and the pipelines keep (also read by crawler.progress).
 STORED = "arshif/articles/stored"
 UPDATED = "arshif/articles/updated"
 UNCHANGED = "arshif/articles/unchanged"
@@ -33,29 +35,30 @@ FAILURES = "arshif/failures"
 OUTSIDE_WINDOW = "arshif/outside_window"
 
 
+class OutcomeWriter(Protocol):
+    def record(self, item: ArticleItem | OutcomeItem, stats: Any) -> None:
+        """Record the item (an article after dedupe, or any outcome item); count it in ``stats``."""
+
+
 @dataclass
 class RunContext:
-    archive: Archive
+    archive: Archive | None
     site: Site
-    run_id: int
+    run_id: int | None
     command: str
     since: datetime | None = None
     until: datetime | None = None
     refresh: bool = False
     args: dict[str, Any] = field(default_factory=dict)
+    state: ArchiveState | None = None  # default: the archive's (SqliteArchiveState)
+    writer: OutcomeWriter | None = None  # default: the archive's (pipelines.owner.ArchiveWriter)
 
-    @classmethod
-    def open(cls, crawler, *, site: Site, command: str, args: Mapping[str, Any], **options: Any) -> RunContext:
-        settings = crawler.settings
-        archive = Archive(
-            settings.get("ARSHIF_DB", "arshif.db"),
-            batch_size=settings.getint("ARSHIF_COMMIT_EVERY", 100),
-            commit_interval=settings.getfloat("ARSHIF_COMMIT_INTERVAL", 5.0),
-        )
-        run_id = archive.start_run(site.name, command=command, args=args)
-        context = cls(archive=archive, site=site, run_id=run_id, command=command, args=dict(args), **options)
-        crawler.arshif_context = context
-        return context
+    def __post_init__(self) -> None:
+        if self.archive is not None:
+            from pipelines.owner import ArchiveWriter  # the owner module builds contexts: imported late
+
+            self.state = self.state or SqliteArchiveState(self.archive)
+            self.writer = self.writer or ArchiveWriter(self.archive, self.site.name, self.run_id)
 
     def in_window(self, published: datetime | None) -> bool:
         if published is None:
@@ -66,8 +69,31 @@ class RunContext:
 def run_context(crawler) -> RunContext:
     context = getattr(crawler, "arshif_context", None)
     if context is None:
-        raise RuntimeError("no archive for this crawl: the spider must derive from spiders.base.ArchiveSpider")
+        raise RuntimeError("no archive for this crawl: enable pipelines.owner.ArchiveOwner (EXTENSIONS) and use "
+                           "a spider derived from spiders.base.ArchiveSpider")
     return context
+
+
+def record_outcome(crawler, item: OutcomeItem) -> None:
+    """Record an outcome from code that cannot yield it as an item (a middleware, a dropping pipeline)."""
+    run_context(crawler).writer.record(item, crawler.stats)
+
+
+def record_failure(crawler, request, reason: str, *, http_status: int | None = None) -> None:
+    """A request given up for good (e.g. by a downloader middleware): one failures row, never a silent drop.
+
+    An article request (``meta["article_id"]``) is recorded under its canonical URL, so the next crawl
+    asks for it again; any other page under its real-site URL.
+    """
+    spider = crawler.spider
+    article_id = request.meta.get("article_id")
+    if article_id is not None:
+        url = spider.site.canonical_url(article_id)
+    else:
+        url = spider.to_real(request.url) if hasattr(spider, "to_real") else request.url
+    attempts = int(request.meta.get("retry_times", 0)) + 1
+    record_outcome(crawler, FailureItem(spider.site.name, url, reason, attempts=attempts, http_status=http_status,
+                                        article_id=article_id))
 
 
 class ArchiveStep:
@@ -97,49 +123,14 @@ def counts_from_stats(stats: Mapping[str, Any]) -> RunCounts:
     )
 
 
+def unreachable(stats: Mapping[str, Any]) -> bool:
+    """Requests sent and not one answered. (A resumed backfill with nothing left to ask sends none.)"""
+    return bool(stats.get("downloader/request_count")) and not stats.get("response_received_count")
+
+
 def run_status(finish_reason: str, stats: Mapping[str, Any]) -> str:
+    if unreachable(stats):
+        return "failed"
     if finish_reason != "finished":
         return "interrupted" if finish_reason in ("shutdown", "cancelled") else "failed"
     return "alarm" if stats.get(QUALITY_STATUS) == "alarm" else "ok"
-
-
-class ArchiveRun:
-    """Extension: at the end of a crawl, commit the last batch and record the run in ``crawl_runs``.
-
-    Listed last in EXTENSIONS so that it runs after extensions that judge the run (quality monitor).
-    """
-
-    def __init__(self, crawler) -> None:
-        self.crawler = crawler
-        self.timer = None
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler) -> ArchiveRun:
-        return cls(crawler)
-
-    def spider_opened(self, spider) -> None:
-        context = getattr(self.crawler, "arshif_context", None)
-        if context is None:
-            return
-        self.crawler.stats.set_value("arshif/run_id", context.run_id)
-        # A slow (polite) crawl may go quiet between items: its open batch is still committed on time.
-        self.timer = create_looping_call(context.archive.commit_if_due)
-        self.timer.start(max(1.0, context.archive.commit_interval), now=False)
-
-    def spider_closed(self, spider, reason: str) -> None:
-        context = getattr(self.crawler, "arshif_context", None)
-        if context is None:
-            return
-        if self.timer is not None and self.timer.running:
-            self.timer.stop()
-        stats = self.crawler.stats.get_stats()
-        status = run_status(reason, stats)
-        context.archive.commit()
-        context.archive.finish_run(
-            context.run_id, finish_reason=reason, status=status, counts=counts_from_stats(stats), stats=stats
-        )
-        self.crawler.stats.set_value("arshif/run_status", status)
-        context.archive.close()
-        logger.info("run %s %s (%s): archive %s committed", context.run_id, status, reason, context.archive.path)

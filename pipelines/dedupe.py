@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from crawler.dedupe import NEAR_THRESHOLD, Fingerprint, is_original_of
 from pipelines.context import ArchiveStep
-from pipelines.items import Verdict
+from pipelines.items import OutcomeItem, Verdict
 
 
 class DedupePipeline(ArchiveStep):
     def process_item(self, item):
+        if isinstance(item, OutcomeItem):  # misses, failures, ...: straight to the store
+            return item
         archive, site = self.context.archive, self.context.site.name
         article_id = item["article_id"]
         fingerprint = Fingerprint(item["paragraphs"])

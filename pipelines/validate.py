@@ -11,7 +11,8 @@ from datetime import datetime
 
 from scrapy.exceptions import DropItem
 
-from pipelines.context import FAILURES, OUTSIDE_WINDOW, ArchiveStep
+from pipelines.context import OUTSIDE_WINDOW, ArchiveStep, record_outcome
+from pipelines.items import FailureItem, OutcomeItem
 
 
 class InvalidArticle(DropItem):
@@ -59,27 +60,27 @@ def _published(item) -> datetime | None:
 
 class ValidatePipeline(ArchiveStep):
     def process_item(self, item):
+        if isinstance(item, OutcomeItem):
+            return item
         failed = problem(item)
         if failed is None:
             return item
         fetch = getattr(item, "fetch", None)
         url = item.get("url") or (fetch.url if fetch else "")
-        self.context.archive.record_failure(
+        record_outcome(self.crawler, FailureItem(
             self.context.site.name,
             url,
-            reason=failed.reason,
+            failed.reason,
             attempts=1,
             http_status=fetch.status if fetch else None,
             article_id=item.get("article_id") if isinstance(item.get("article_id"), int) else None,
-            run_id=self.context.run_id,
-        )
-        self.crawler.stats.inc_value(FAILURES)
+        ))
         raise failed(f"{failed.reason}: {url}")
 
 
 class DateWindowPipeline(ArchiveStep):
     def process_item(self, item):
-        if self.context.in_window(_published(item)):
+        if isinstance(item, OutcomeItem) or self.context.in_window(_published(item)):
             return item
         self.crawler.stats.inc_value(OUTSIDE_WINDOW)
         raise OutsideDateWindow(f"published {item.get('published_at')} outside the run's window: {item.get('url')}")

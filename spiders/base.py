@@ -16,6 +16,12 @@ Incremental rule: a category's walk stops at a listing page whose articles are a
 an earlier run walked that category to its end (``listing_walks``); until then (first run, a run that was
 interrupted or lost a listing page) the walk goes on past stored pages, so a rerun completes the rest.
 Open article failures of earlier runs are asked again at the start of every crawl.
+
+The spider never writes the archive: what it finds goes out as items (``pipelines.items``: articles,
+misses, failures, resolved failures, redirect aliases, and at the end completed listing walks through
+``closing_items``) to the archive's one owner (``pipelines.owner.ArchiveOwner``). Its questions (stored
+ids, known misses, open failures, completed walks) go through ``self.state``, a read-only
+``pipelines.state.ArchiveState``.
 """
 
 from __future__ import annotations
@@ -43,8 +49,9 @@ from crawler.extract import extract_with_trace
 from crawler.monitor import record_extraction
 from crawler.progress import IDS_DONE, set_id_total
 from crawler.site import Site, unquote_fully
-from pipelines.context import FAILURES, MISSES, RunContext
-from pipelines.items import ArticleItem, FetchInfo
+from pipelines.context import RunContext, run_context
+from pipelines.items import AliasItem, ArticleItem, FailureItem, FailureResolved, FetchInfo, MissItem, WalksComplete
+from pipelines.state import ArchiveState
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +182,6 @@ class ArchiveSpider(scrapy.Spider):
         }
         self.requested: set[int] = set()  # article ids asked for in this run
         self.walks: dict[int, Walk] = {}
-        self.context: RunContext | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> ArchiveSpider:
@@ -186,11 +192,22 @@ class ArchiveSpider(scrapy.Spider):
         # on every response (its cache is keyed on the bound method, a new object each time): ~3% of a
         # backfill's CPU. Our callbacks return no value.
         crawler.settings.set("WARN_ON_GENERATOR_RETURN_VALUE", False, priority="spider")
-        spider.context = RunContext.open(
-            crawler, site=spider.site, command=spider.mode, args=spider.args,
-            since=spider.since, until=spider.until, refresh=spider.refresh,
-        )
         return spider
+
+    def run_arguments(self) -> dict[str, Any]:
+        """What the archive's owner records for this run (``crawl_runs``) and the pipelines' window."""
+        return {"command": self.mode, "args": self.args, "since": self.since, "until": self.until,
+                "refresh": self.refresh}
+
+    @property
+    def context(self) -> RunContext:
+        """The run's context (set up by the archive's owner)."""
+        return run_context(self.crawler)
+
+    @property
+    def state(self) -> ArchiveState:
+        """Read-only answers from the archive: stored ids, known misses, open failures, complete walks."""
+        return self.context.state
 
     # -- URLs --------------------------------------------------------------------------------
 
@@ -247,19 +264,19 @@ class ArchiveSpider(scrapy.Spider):
         yield Request(self.base_url + "/", callback=self.parse_home, errback=self.failed,
                       meta={"max_retry_times": LISTING_RETRY_TIMES})
         yield self.sitemap_request(self.base_url + "/sitemap.xml")
-        for failure in self.context.archive.open_failures(self.site.name):
-            if failure["article_id"] is not None and failure["article_id"] not in self.requested:
-                yield self.article_request(failure["article_id"], self.to_base(failure["url"]))
+        for article_id, url in self.state.failed_articles(self.site.name):
+            if article_id not in self.requested:
+                yield self.article_request(article_id, self.to_base(url))
 
     def backfill_requests(self) -> Iterator[Request]:
-        archive, site = self.context.archive, self.site.name
+        state, site = self.state, self.site.name
         todo: list[int] = []
         for low, high in self.id_ranges:
             for start in range(low, high + 1, BACKFILL_CHUNK):
                 chunk = range(start, min(high, start + BACKFILL_CHUNK - 1) + 1)
-                known = set() if self.refresh else archive.stored_ids(site, chunk)
+                known = set() if self.refresh else state.stored_ids(site, chunk)
                 if not self.retry_misses:
-                    known |= archive.known_misses(site, chunk)
+                    known |= state.known_misses(site, chunk)
                 todo += [article_id for article_id in chunk if article_id not in known]
         todo = list(dict.fromkeys(todo))
         set_id_total(self.crawler.stats, len(todo))
@@ -284,21 +301,21 @@ class ArchiveSpider(scrapy.Spider):
 
     # -- discovery ---------------------------------------------------------------------------
 
-    def parse_home(self, response: Response) -> Iterator[Request]:
-        self.context.archive.resolve_failure(self.site.name, self.to_real(response.url))
-        archive, site = self.context.archive, self.site.name
+    def parse_home(self, response: Response) -> Iterator[Request | FailureResolved]:
+        state, site = self.state, self.site.name
+        yield FailureResolved(site, self.to_real(response.url))
         listings: dict[int, str] = {}
         for url, category, _page in self.listing_links(response):
             listings.setdefault(category, url)
         if not listings:
             logger.warning("no category links on the home page %s", response.url)
         for category, url in sorted(listings.items()):
-            walk = Walk(category, previously_complete=archive.listing_walk_complete(site, category))
+            walk = Walk(category, previously_complete=state.listing_walk_complete(site, category))
             self.walks[category] = walk
             yield self.listing_request(walk, url, 1)
         # Articles on the home page that no listing may reach (e.g. a section missing from the menu).
         links = self.article_links(response)
-        stored = set() if self.refresh else archive.stored_ids(site, links)
+        stored = set() if self.refresh else state.stored_ids(site, links)
         for article_id, url in links.items():
             if article_id not in stored and article_id not in self.requested:
                 yield self.article_request(article_id, url)
@@ -327,7 +344,7 @@ class ArchiveSpider(scrapy.Spider):
             article_id = self.site.article_id(entry["loc"])
             if article_id is not None and not self._before_since(entry.get("lastmod")):
                 links.setdefault(article_id, self.to_base(entry["loc"]))
-        stored = set() if self.refresh else self.context.archive.stored_ids(self.site.name, links)
+        stored = set() if self.refresh else self.state.stored_ids(self.site.name, links)
         for article_id, url in links.items():
             if article_id not in stored and article_id not in self.requested:
                 yield self.article_request(article_id, url)
@@ -358,18 +375,18 @@ class ArchiveSpider(scrapy.Spider):
                 return url
         return None
 
-    def parse_listing(self, response: Response, walk: Walk, page: int) -> Iterator[Request]:
-        archive, site = self.context.archive, self.site.name
+    def parse_listing(self, response: Response, walk: Walk, page: int) -> Iterator[Request | FailureResolved]:
+        state, site = self.state, self.site.name
         if response.status in MISS_STATUSES:  # past the last page
             walk.ended = True
             return
-        archive.resolve_failure(site, self.to_real(response.url))
+        yield FailureResolved(site, self.to_real(response.url))
         links = self.article_links(response)
         listed = main_block_ids(response, self.site, links)
         if not listed:
             walk.ended = True
             return
-        stored = archive.stored_ids(site, links)
+        stored = state.stored_ids(site, links)
         if not self.refresh and walk.previously_complete and stored >= listed:
             self.crawler.stats.inc_value("arshif/listings/stopped_on_stored")
             walk.ended = True
@@ -417,11 +434,8 @@ class ArchiveSpider(scrapy.Spider):
                                         encoding=charset)
         record_extraction(self.crawler.stats, extraction)
         if extraction is None:
-            self.context.archive.record_miss(
-                self.site.name, article_id, url=self.site.canonical_url(article_id), reason="soft404",
-                http_status=response.status, run_id=self.context.run_id,
-            )
-            self.crawler.stats.inc_value(MISSES)
+            yield MissItem(self.site.name, article_id, self.site.canonical_url(article_id), "soft404",
+                           http_status=response.status)
             yield from self.settle(page, article_id, None)
             return
         record = dict(extraction.record)
@@ -429,11 +443,9 @@ class ArchiveSpider(scrapy.Spider):
         if found_id is None:
             record["article_id"], record["url"] = article_id, self.site.canonical_url(article_id)
         elif found_id != article_id:  # /article/<id> redirected to another id: the asked id is an alias
-            self.context.archive.add_alias(
-                {"site": self.site.name, "article_id": article_id, "url": self.site.canonical_url(article_id),
-                 "title": record.get("title"), "published_at": record.get("published_at")},
-                of=found_id, kind="redirect", similarity=None, run_id=self.context.run_id,
-            )
+            yield AliasItem(self.site.name, article_id, self.site.canonical_url(article_id), of=found_id,
+                            alias_kind="redirect", title=record.get("title"),
+                            published_at=record.get("published_at"))
         fetch = FetchInfo(
             url=response.url,
             status=response.status,
@@ -457,18 +469,15 @@ class ArchiveSpider(scrapy.Spider):
         response = failure.value.response if failure.check(HttpError) else None
         status = response.status if response is not None else None
         article_id = request.meta.get("article_id")
-        archive, site, run_id = self.context.archive, self.site.name, self.context.run_id
+        site = self.site.name
         if article_id is not None and status in MISS_STATUSES:
-            archive.record_miss(site, article_id, url=self.site.canonical_url(article_id),
-                                reason=f"http {status}", http_status=status, run_id=run_id)
-            self.crawler.stats.inc_value(MISSES)
+            yield MissItem(site, article_id, self.site.canonical_url(article_id), f"http {status}",
+                           http_status=status)
         else:
             reason = f"http {status}" if status is not None else failure_reason(failure)
             attempts = int(request.meta.get("retry_times", 0)) + 1
             url = self.site.canonical_url(article_id) if article_id is not None else self.to_real(request.url)
-            archive.record_failure(site, url, reason=reason, attempts=attempts, http_status=status,
-                                   article_id=article_id, run_id=run_id)
-            self.crawler.stats.inc_value(FAILURES)
+            yield FailureItem(site, url, reason, attempts=attempts, http_status=status, article_id=article_id)
             logger.warning("failed after %d attempts: %s (%s)", attempts, request.url, reason)
         if article_id is not None:
             yield from self.settle(request.cb_kwargs.get("page"), article_id, None)
@@ -481,12 +490,13 @@ class ArchiveSpider(scrapy.Spider):
         if self.max_pages is None or page < self.max_pages:
             yield self.listing_request(walk, next_page_url(failure.request.url, page + 1), page + 1)
 
-    def closed(self, reason: str) -> None:
-        if self.context is None or self.mode != "crawl" or reason != "finished":
-            return
+    def closing_items(self, reason: str) -> list[WalksComplete]:
+        """What the run learned only by ending: the categories walked to their end (the owner records it)."""
+        if self.mode != "crawl" or reason != "finished":
+            return []
         complete = [c for c, walk in self.walks.items() if walk.ended and not walk.lost_pages
                     and self.max_pages is None and self.since is None]
-        self.context.archive.mark_listing_walks_complete(self.site.name, complete, run_id=self.context.run_id)
+        return [WalksComplete(self.site.name, tuple(complete))]
 
 
 def main_block_ids(response: Response, site: Site, links: dict[int, str]) -> set[int]:

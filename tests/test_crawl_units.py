@@ -13,6 +13,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from crawler.errors import UsageError
 from crawler.retry import retry_after_seconds
 from crawler.runner import CrawlOptions, check_options
+from pipelines.owner import ArchiveOwner
 from spiders.alhadath import SITE, AlhadathSpider
 from spiders.base import (
     IMPOLITE_SETTINGS,
@@ -59,6 +60,8 @@ def build(**arguments):
     crawler = Crawler(AlhadathSpider, settings)
     crawler.stats = MemoryStatsCollector(crawler)
     spider = AlhadathSpider.from_crawler(crawler, **arguments)
+    crawler.spider = spider
+    ArchiveOwner.from_crawler(crawler)  # the archive's owner: the spider's reads go through it
     return crawler, spider
 
 
@@ -125,3 +128,41 @@ def test_sitemap_articles_are_requested_unless_stored():
              b"<sitemap><loc>https://www.alhadath.ps/sitemap-1.xml</loc></sitemap></sitemapindex>")
     response = HtmlResponse("http://127.0.0.1:8000/sitemap.xml", body=index, encoding="utf-8")
     assert [r.url for r in spider.parse_sitemap(response)] == ["http://127.0.0.1:8000/sitemap-1.xml"]
+
+
+def test_a_middleware_records_a_failure_with_one_call():
+    """``record_failure``: what a downloader middleware calls when it gives a request up (e.g. too large)."""
+    from scrapy import Request
+
+    from pipelines.context import FAILURES, record_failure
+
+    crawler, spider = build(base_url="http://127.0.0.1:8000")
+    record_failure(crawler, Request("http://127.0.0.1:8000/article/7/x", meta={"article_id": 7, "retry_times": 2}),
+                   "too large: 20 MB > 10 MB")
+    record_failure(crawler, Request("http://127.0.0.1:8000/category/9/x/page/3"), "http 503", http_status=503)
+    archive = spider.context.archive
+    archive.commit()
+    failures = {f["url"]: f for f in archive.open_failures()}
+    assert failures["https://www.alhadath.ps/article/7"]["attempts"] == 3
+    assert failures["https://www.alhadath.ps/article/7"]["article_id"] == 7
+    assert failures["https://www.alhadath.ps/category/9/x/page/3"]["http_status"] == 503
+    assert crawler.stats.get_value(FAILURES) == 2
+
+
+def test_the_spider_yields_outcomes_and_never_writes():
+    """A 404 for an article id becomes a MissItem; the archive holds nothing until the owner records it."""
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    from pipelines.items import MissItem
+
+    crawler, spider = build(base_url="http://127.0.0.1:8000")
+    request = spider.article_request(8, "http://127.0.0.1:8000/article/8")
+    response = Response(request.url, status=404, request=request)
+    failure = Failure(HttpError(response))
+    failure.request = request
+    [miss] = [item for item in spider.failed(failure) if isinstance(item, MissItem)]
+    assert miss == MissItem("alhadath", 8, "https://www.alhadath.ps/article/8", "http 404", http_status=404)
+    assert spider.state.known_misses("alhadath", [8]) == set()

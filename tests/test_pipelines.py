@@ -11,7 +11,7 @@ import pytest
 from crawler.site import get_site
 from crawler.storage import Archive
 from pipelines.clean import CleanPipeline
-from pipelines.context import ALIASES, FAILURES, NEAR_DUPLICATES, STORED, UNCHANGED, UPDATED, RunContext
+from pipelines.context import ALIASES, FAILURES, MISSES, NEAR_DUPLICATES, STORED, UNCHANGED, UPDATED, RunContext
 from pipelines.dedupe import DedupePipeline
 from pipelines.items import ArticleItem, FetchInfo
 from pipelines.store import StorePipeline
@@ -141,3 +141,47 @@ def test_original_arriving_last_takes_over_exact_and_near_copies(crawler):
     assert rows[111]["near_duplicate_of"] == 101 and rows[101]["near_duplicate_of"] is None
     assert rows[101]["similarity"] is None
     assert [a["alias_id"] for a in archive.aliases_of("alhadath", 101)] == [150]
+
+
+def test_every_item_type_survives_a_queue_message():
+    """Items travel between processes as JSON (a distributed worker → the one writer): nothing lost."""
+    import json
+
+    from pipelines.items import (AliasItem, FailureItem, FailureResolved, MissItem, WalksComplete, from_message,
+                                 to_message)
+
+    article = ArticleItem(record(3), fetch=FetchInfo(url="http://127.0.0.1:1/article/3", warc_record="a.warc.gz#9"))
+    items = [article, MissItem("alhadath", 4, "u4", "soft404", http_status=200),
+             FailureItem("alhadath", "u5", "http 503", attempts=4, http_status=503, article_id=5),
+             FailureResolved("alhadath", "https://www.alhadath.ps/"),
+             AliasItem("alhadath", 6, "u6", of=3, title="ت", published_at="2024-01-01T10:00:00+02:00"),
+             WalksComplete("alhadath", (1, 9))]
+    for item in items:
+        back = from_message(json.loads(json.dumps(to_message(item), ensure_ascii=False)))
+        assert type(back) is type(item) and back == item
+    assert from_message(to_message(article)).fetch == article.fetch
+
+
+def test_the_spiders_other_items_pass_the_article_pipelines_and_are_recorded(crawler):
+    from pipelines.items import AliasItem, FailureItem, FailureResolved, MissItem, WalksComplete
+
+    pipelines = [cls.from_crawler(crawler) for cls in (CleanPipeline, ValidatePipeline, DateWindowPipeline,
+                                                       DedupePipeline, StorePipeline)]
+    crawler.arshif_context.since = datetime.fromisoformat("2030-01-01T00:00:00+02:00")  # not for these
+    archive = crawler.arshif_context.archive
+    items = [MissItem("alhadath", 4, "https://www.alhadath.ps/article/4", "http 404", http_status=404),
+             FailureItem("alhadath", "https://www.alhadath.ps/category/9", "http 503", attempts=9, http_status=503),
+             FailureItem("alhadath", "https://www.alhadath.ps/article/5", "http 500", article_id=5),
+             FailureResolved("alhadath", "https://www.alhadath.ps/category/9"),
+             AliasItem("alhadath", 6, "https://www.alhadath.ps/article/6", of=3),
+             WalksComplete("alhadath", (9,))]
+    for item in items:
+        for pipeline in pipelines:
+            assert pipeline.process_item(item) is item
+    archive.commit()
+    assert archive.known_misses("alhadath", range(10)) == {4}
+    assert [f["url"] for f in archive.open_failures()] == ["https://www.alhadath.ps/article/5"]
+    assert archive.stored_ids("alhadath", [6]) == {6}  # an alias id counts as stored
+    assert archive.aliases_of("alhadath", 3)[0]["kind"] == "redirect"
+    assert archive.listing_walk_complete("alhadath", 9)
+    assert (crawler.stats[MISSES], crawler.stats[FAILURES]) == (1, 2)
