@@ -26,7 +26,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from crawler.monitor import QUALITY_REASON, QUALITY_STATUS
-from crawler.storage import Archive, ArchiveSummary, ArticleWrite, Outcome, RunCounts, record_alarm_reason
+from crawler.storage import Archive, ArchiveSummary, ArticleWrite, Outcome, RunCounts
 from pipelines.context import (
     ALIASES,
     FAILURES,
@@ -179,7 +179,7 @@ class ArchiveOwner:
         alarm_reason = values.get(QUALITY_REASON) if values.get(QUALITY_STATUS) == "alarm" else None
         archive.commit()
         if alarm_reason:
-            record_alarm_reason(archive, context.run_id, alarm_reason)
+            archive.set_alarm_reason(context.run_id, alarm_reason)
         counts = counts_from_stats(values)
         archive.finish_run(context.run_id, finish_reason=reason, status=status, counts=counts, stats=values)
         stats.set_value(RUN_STATUS, status)
