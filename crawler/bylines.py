@@ -2,9 +2,23 @@
 
 The grammar of the site notes: ``<outlet>`` sep (city | agency | writer) [sep writer] [sep], with
 sep ∈ {`` - ``, ``-``, `` – ``, ``: ``}; other outlets put the city first (``رام الله - الحدث``,
-``رام الله 11-4-2025 وفا-``, ``رام الله (الضفة الغربية) (رويترز) -``). A byline is cut into segments at
-the separators and each segment is classified by table (outlet name, agency, city) or by shape (a
-short name is a writer). Opinion pieces carry the writer at the end of the title instead.
+``رام الله 11-4-2025 وفا-``, ``رام الله (الضفة الغربية) (رويترز) -``). Agencies combine with ``و``, ``،``
+and ``/`` (``وفا ومعا``, ``رويترز، ا ف ب``); labels (``خاص``, ``متابعات``) name no one; honorifics (``د.``,
+``أ.``, ``م.``, ``الشيخ`` …) belong to the name they precede.
+
+Position first, tables second: the tables (agencies, cities) cannot list every village of the West Bank, so
+a segment nobody lists is read from where it stands —
+
+- the first of two segments after the outlet is the city (``الحدث - عزون: أحمد سعيد -``);
+- a segment right before the source is the city (``سلواد - وفا``, ``قصرة - الحدث``);
+- a single segment after the outlet is the city unless something marks it as a person: an honorific, or
+  a name's shape (two or more words, none of which marks a place: ``الحدث - ريم أبو لبن`` is a writer,
+  ``الحدث - سلواد`` and ``الحدث - كفر قدوم`` are datelines);
+- anything else of a name's shape is a writer.
+
+The outlet's own name (``own_names``) is site knowledge: the site module declares it (``Site.own_names``) and
+the caller passes it in; without it the generic parser cannot tell the outlet from a writer.
+Opinion pieces carry the writer at the end of the title instead (``author_from_title``).
 """
 
 from __future__ import annotations
@@ -38,7 +52,8 @@ AGENCIES: dict[str, str] = {
     "وكالات": "agencies",
 }
 
-# Datelines seen on Palestinian and regional news pages (the city a story is filed from).
+# Datelines seen on Palestinian and regional news pages (the city a story is filed from). Not a gazetteer:
+# a town missing here is still read as a dateline from its position (see the module docstring).
 CITIES: tuple[str, ...] = (
     "رام الله", "البيرة", "القدس", "القدس المحتلة", "غزة", "مدينة غزة", "خان يونس", "خانيونس", "رفح",
     "دير البلح", "جباليا", "بيت لاهيا", "بيت حانون", "النصيرات", "نابلس", "الخليل", "بيت لحم", "بيت جالا",
@@ -51,13 +66,35 @@ CITIES: tuple[str, ...] = (
     "بروكسل", "جنيف", "روما", "مدريد", "فيينا", "بكين", "طوكيو", "نيودلهي", "كييف", "لاهاي", "الأمم المتحدة",
 )
 
+# Words that say how a story was made, not who made it: "الحدث - خاص", "متابعات", "خاص بالحدث".
+LABELS: tuple[str, ...] = ("خاص", "خاصة", "حصري", "متابعات", "متابعة", "ترجمة", "ترجمات", "تقرير", "تقارير",
+                           "تحرير", "محليات", "رصد")
+# Honorifics and titles printed before a name; they belong to it ("د. رولا سرحان" is one writer).
+_HONORIFIC = re.compile(
+    r"^(?:(?:[أا]\.\s?د|[دأام])\.\s*"
+    r"|(?:الدكتور|الدكتورة|الأستاذ|الأستاذة|الاستاذ|الاستاذة|الشيخ|الشيخة|المهندس|المهندسة|المحامي|المحامية"
+    r"|الصحفي|الصحفية|الكاتب|الكاتبة|الأب|المطران|الأسير|الأسيرة|النائب|السفير|اللواء|العميد|البروفيسور"
+    r"|بروفيسور|الحاج|الحاجة)\s+)")
+# First words of a place's name (folded): "كفر قدوم", "بيت أمر", "دير دبوان", "عين يبرود", "مخيم جنين",
+# "شمال غزة". A writer's given name is none of these, nor does it start with ال ("المغير", "النبي صالح").
+_PLACE_WORDS = frozenset(fold_arabic(w) for w in (
+    "كفر", "بيت", "دير", "عين", "تل", "خربة", "مخيم", "قرية", "بلدة", "مدينة", "محافظة", "قطاع", "بني", "برج",
+    "جبل", "وادي", "رأس", "راس", "أم", "بئر", "بير", "عرب", "سيلة", "ضواحي", "ريف", "شمال", "جنوب", "شرق",
+    "غرب", "وسط", "شمالي", "جنوبي", "شرقي", "غربي", "مسافر", "ظهر", "خلة", "نزلة", "عزبة"))
+# Words that follow a place's first word but no person's: "عصيرة القبلية", "قراوة بني حسان", "بيت عور الفوقا".
+_PLACE_TAILS = frozenset(fold_arabic(w) for w in (
+    "بني", "القبلية", "الشمالية", "الجنوبية", "الشرقية", "الغربية", "الفوقا", "التحتا", "الفوقى", "التحتى",
+    "الجديدة", "القديمة", "الكبرى", "الصغرى", "البلد"))
+
 # "بقلم: name", "كتب: name" … — a writer label in front of the name.
 _WRITER_LABEL = re.compile(r"^(?:بقلم|كتب|كتبت|إعداد|اعداد|تقرير|حوار|ترجمة)\s*:?\s+")
 # Separators of the byline grammar; a hyphen inside a numeric date is not one (dates go first).
 _SEPARATORS = re.compile(r"\s*[-–—:|/]+\s*")
 _NUMERIC_DATE = re.compile(r"\d{1,4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,4}")
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
-_LIST_SEPARATORS = re.compile(r"\s*[،,؛;]\s*|\s+و(?=\s)")
+# Lists of names or agencies: "،", ",", "؛" and a free-standing "و" ("محمد و أحمد"). A "و" joined to the
+# next word is not split here: it starts names too (وليد، وائل); agency lists handle it word by word.
+_LIST_SEPARATORS = re.compile(r"\s*[،,؛;]\s*|\s+و\s+")
 # A writer's name: a few words of letters (Arabic or Latin), no digits or sentence punctuation.
 _WORD = r"(?:[^\W\d_]|[\u0610-\u061a\u064b-\u065f\u0670\u0640])+"  # letters, tashkeel and tatweel included
 _NAME = re.compile(rf"^{_WORD}(?:[ .'’]{_WORD}){{0,4}}$")
@@ -68,8 +105,14 @@ _TITLE_PEN = re.compile(r"/\s*بقلم\s*:?\s*([^/]+?)\s*$")
 _TITLE_DASH = re.compile(r"\s[-–]\s*([^-–]+?)\s*$")
 
 _AGENCY_CODES = {fold_arabic(name): code for name, code in AGENCIES.items()}
+_MAX_AGENCY_WORDS = max(len(name.split()) for name in AGENCIES)
 _CITY_KEYS = frozenset(fold_arabic(city) for city in CITIES)
 _MAX_CITY_WORDS = max(len(city.split()) for city in CITIES)
+_LABEL_KEYS = frozenset(fold_arabic(label) for label in LABELS)
+
+# Kinds of segment; SOURCE = the outlet or an agency, what the position rules look at.
+_OWN, _AGENCY, _LABEL, _CITY, _UNKNOWN = "own", "agency", "label", "city", "unknown"
+_SOURCE = (_OWN, _AGENCY)
 
 
 @dataclass(frozen=True)
@@ -91,92 +134,166 @@ def agency_code(text: str) -> str | None:
     return code
 
 
+def agency_codes(text: str) -> list[str] | None:
+    """Every agency of a combined credit (``وفا ومعا`` → WAFA, Maan; ``رويترز، ا ف ب``; ``رويترز/أ ف ب``),
+    or None unless the whole text is agencies."""
+    codes: list[str] = []
+    for item in _LIST_SEPARATORS.split(text):
+        words = item.split()
+        position = 0
+        while position < len(words):
+            for size in range(min(_MAX_AGENCY_WORDS, len(words) - position), 0, -1):
+                chunk = " ".join(words[position:position + size])
+                # "ومعا": the "و" of a list joined to the agency; "وفا" itself is tried first.
+                code = agency_code(chunk) or (agency_code(chunk[1:]) if chunk.startswith("و") else None)
+                if code:
+                    codes.append(code)
+                    position += size
+                    break
+            else:
+                return None
+    return codes or None
+
+
 def is_city(text: str) -> bool:
     return fold_cached(text) in _CITY_KEYS
 
 
 def is_name(text: str) -> bool:
-    """Shape of a person's name: one to five words of letters, not a city or an agency."""
-    return bool(_NAME.match(text)) and not is_city(text) and agency_code(text) is None
+    """Shape of a person's name: one to five words of letters (after an honorific), not a city or an agency."""
+    return person_name(text) is not None and not is_city(text) and agency_code(text) is None
 
 
-def parse_byline(text: str | None, *, own_names: tuple[str, ...] = ("الحدث",)) -> Byline:
-    """Authors, agency codes and dateline of one byline line; an empty Byline when it holds none."""
+def person_name(text: str) -> str | None:
+    """The name as stored (honorific kept, ``د.رولا`` spaced as ``د. رولا``) when ``text`` has a name's
+    shape, else None."""
+    text = text.strip(" -–:،,")
+    honorific = _HONORIFIC.match(text)
+    if honorific:
+        rest = text[honorific.end():].strip()
+        if not _NAME.match(rest):
+            return None
+        return f"{honorific.group(0).strip()} {rest}"
+    return text if _NAME.match(text) else None
+
+
+def parse_byline(text: str | None, *, own_names: tuple[str, ...] = ()) -> Byline:
+    """Authors, agency codes and dateline of one byline line; an empty Byline when it holds none.
+    ``own_names``: the outlet's names as its bylines print them (``Site.own_names``), a source, never a
+    writer or a city."""
     authors, agencies, dateline = _parse_byline(clean_text(text), tuple(own_names))
     return Byline(list(authors), list(agencies), dateline)
 
 
 @lru_cache(maxsize=8192)
 def _parse_byline(text: str, own_names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], str]:
-    own = {fold_cached(name) for name in own_names}
+    own = frozenset(fold_cached(name) for name in own_names)
     authors: list[str] = []
     agencies: list[str] = []
-    cities: list[str] = []
-    for segment, labelled in _segments(text):
-        _classify(segment, labelled, own, authors, agencies, cities)
-    return tuple(dict.fromkeys(authors)), tuple(dict.fromkeys(agencies)), cities[0] if cities else ""
+    if not text:
+        return (), (), ""
+    label = _WRITER_LABEL.match(text)
+    if label:
+        # "بقلم: رولا سرحان" — everything after the label is names.
+        for part in _LIST_SEPARATORS.split(text[label.end():]):
+            name = person_name(part.strip(" -–:."))
+            if name and fold_cached(name) not in own:
+                authors.append(name)
+        return tuple(dict.fromkeys(authors)), (), ""
+    # Parenthesised parts qualify the segment before them ("رام الله (الضفة الغربية) (رويترز)"): they add
+    # agencies and a city, never a writer, and take no place in the position rules. A numeric date is a
+    # separator: "رام الله 11-4-2025 وفا-" reads as "رام الله - وفا".
+    inner = _PARENTHESES.findall(text)
+    text = _PARENTHESES.sub(" - ", _NUMERIC_DATE.sub(" - ", text))
+    tokens = [token for part in _SEPARATORS.split(text) for token in _tokens(part.strip(" ."), own)]
+    tokens = [(kind, segment, codes) for kind, segment, codes in tokens if kind != _LABEL]
+    datelines = [segment for kind, segment, _ in tokens if kind == _CITY]
+    for index, (kind, segment, codes) in enumerate(tokens):
+        if kind == _AGENCY:
+            agencies.extend(codes)
+        elif kind == _UNKNOWN:
+            previous = tokens[index - 1][0] if index else None
+            following = tokens[index + 1][0] if index + 1 < len(tokens) else None
+            if not datelines and _dateline_slot(segment, previous, following, index):
+                datelines.append(segment)
+                continue
+            for part in _LIST_SEPARATORS.split(segment):
+                name = person_name(part)
+                if name:
+                    authors.append(name)
+    for part in inner:
+        part = part.strip(" .-")
+        codes = agency_codes(part)
+        if codes:
+            agencies.extend(codes)
+        elif fold_cached(part) in _CITY_KEYS:
+            datelines.append(part)
+    return tuple(dict.fromkeys(authors)), tuple(dict.fromkeys(agencies)), datelines[0] if datelines else ""
+
+
+def _dateline_slot(segment: str, previous: str | None, following: str | None, index: int) -> bool:
+    """Whether an unlisted segment stands where the grammar puts the city (no table city was found)."""
+    if _HONORIFIC.match(segment) or not _NAME.match(segment):
+        return False  # "الحدث - د. أحمد سعيد": a person, whatever the position
+    if following in _SOURCE and index == 0:
+        return True  # city first: "سلواد - وفا", "قصرة - الحدث"
+    if following == _UNKNOWN and (previous in _SOURCE or (index == 0 and _place_shaped(segment))):
+        return True  # the first of two: "الحدث - عزون: أحمد سعيد -", "سلواد: أحمد سعيد"
+    # a single segment after the outlet: a dateline unless it is shaped like a person's name
+    return previous in _SOURCE and (following is None or following in _SOURCE) and _place_shaped(segment)
+
+
+def _place_shaped(segment: str) -> bool:
+    """Nothing marks it as a person: one word ("سلواد", "المغير"), or a first word that names places
+    ("كفر قدوم", "بيت أمر", "مسافر يطا"), an article ("النبي صالح"), ``أبو`` + one word ("أبو ديس"), a
+    word only places carry after the first ("عصيرة القبلية", "قراوة بني حسان"), or a listed city as its last
+    word ("شمال غزة"). A two-word town with none of these ("كفل حارس") reads as a person when it stands
+    alone after the outlet; in the grammar's city positions (first of two, before the source) it is a city."""
+    words = fold_cached(segment).split()
+    if len(words) == 1:
+        return True
+    first = words[0]
+    return (first in _PLACE_WORDS or first.startswith("ال") or (first == "ابو" and len(words) == 2)
+            or words[-1] in _CITY_KEYS or any(word in _PLACE_TAILS for word in words[1:]))
+
+
+def _tokens(segment: str, own: frozenset[str]):
+    """(kind, segment, agency codes) for one segment between separators; a listed city in front of the rest
+    (``رام الله محمد غفري``) is split off."""
+    folded = fold_cached(segment)
+    if not folded:
+        return
+    words = folded.split()
+    if folded in own:
+        yield _OWN, segment, ()
+    elif all(word in _LABEL_KEYS or word in own or word[1:] in own for word in words):
+        yield _LABEL, segment, ()  # "خاص", "متابعات", "خاص بالحدث", "ترجمة الحدث"
+    elif codes := agency_codes(segment):
+        yield _AGENCY, segment, tuple(codes)
+    elif folded in _CITY_KEYS:
+        yield _CITY, segment, ()
+    elif _ACRONYM.match(segment) or _AGENCY_WORD.match(folded):
+        # "-PNN-", "وكالة خبر": an agency missing from the table keeps the name it is printed with.
+        yield _AGENCY, segment, (segment,)
+    else:
+        printed = segment.split()
+        for size in range(min(_MAX_CITY_WORDS, len(printed) - 1), 0, -1):
+            if fold_cached(" ".join(printed[:size])) in _CITY_KEYS:
+                yield _CITY, " ".join(printed[:size]), ()
+                yield from _tokens(" ".join(printed[size:]), own)
+                return
+        yield _UNKNOWN, segment, ()
 
 
 def author_from_title(title: str | None) -> str | None:
     """The writer an opinion title ends with (``…/ بقلم: name`` or ``… - name``), else None."""
     title = clean_text(title)
     match = _TITLE_PEN.search(title)
-    if match and _NAME.match(match.group(1)):
-        return match.group(1)
+    if match:
+        name = person_name(match.group(1))
+        if name:
+            return name
     match = _TITLE_DASH.search(title)
     if match and is_name(match.group(1)) and 2 <= len(match.group(1).split()) <= 4:
         return match.group(1)
     return None
-
-
-def _segments(text: str):
-    """(segment, labelled) pairs: parenthesised parts apart, dates out, split at the separators."""
-    if not text:
-        return
-    label = _WRITER_LABEL.match(text)
-    if label:
-        # "بقلم: رولا سرحان" — everything after the label is names.
-        for name in _LIST_SEPARATORS.split(text[label.end():]):
-            yield name.strip(" -–:."), True
-        return
-    inner = _PARENTHESES.findall(text)
-    text = _PARENTHESES.sub(" - ", _NUMERIC_DATE.sub(" ", text))
-    for part in [*_SEPARATORS.split(text), *inner]:
-        part = part.strip(" .")
-        if part:
-            yield part, False
-
-
-def _classify(segment, labelled, own, authors, agencies, cities) -> None:
-    folded = fold_cached(segment)
-    if not folded or folded in own:
-        return
-    if labelled:
-        if _NAME.match(segment):
-            authors.append(segment)
-        return
-    code = agency_code(segment)
-    if code:
-        agencies.append(code)
-    elif folded in _CITY_KEYS:
-        cities.append(segment)
-    elif _ACRONYM.match(segment) or _AGENCY_WORD.match(folded):
-        # "-PNN-", "وكالة خبر": an agency missing from the table keeps the name it is printed with.
-        agencies.append(segment)
-    elif not _split_city_prefix(segment, own, authors, agencies, cities) and _NAME.match(segment):
-        for name in _LIST_SEPARATORS.split(segment):
-            if name:
-                authors.append(name)
-
-
-def _split_city_prefix(segment, own, authors, agencies, cities) -> bool:
-    """``رام الله وفا`` (a date removed between them), ``غزة الحدث``: a city, then more of the byline."""
-    words = segment.split()
-    for size in range(min(_MAX_CITY_WORDS, len(words) - 1), 0, -1):
-        head, rest = " ".join(words[:size]), " ".join(words[size:])
-        if fold_cached(head) in _CITY_KEYS:
-            cities.append(head)
-            _classify(rest, False, own, authors, agencies, cities)
-            return True
-    return False
-
