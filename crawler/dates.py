@@ -108,8 +108,37 @@ def _zone(name: str) -> tzinfo:
 
 def _make(value: datetime, has_time: bool, calendar: Calendar, raw: str, tz: tzinfo,
           conflict: bool = False, notes: tuple[str, ...] = ()) -> ParsedDate:
-    value = value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+    if value.tzinfo is None:
+        value, wall_notes = local_wall_time(value, tz)
+        notes += wall_notes
+    else:
+        value = value.astimezone(tz)
     return ParsedDate(value, has_time, gregorian_to_hijri(value.date()), calendar, raw, conflict, notes)
+
+
+def local_wall_time(naive: datetime, tz: tzinfo) -> tuple[datetime, tuple[str, ...]]:
+    """A wall time printed without an offset → an aware datetime whose wall time existed in ``tz``.
+
+    Asia/Hebron moves its clocks every spring and autumn (on dates that change from year to year: 2024
+    from 02:00 on 20 April, back from 02:00 to 01:00 on 26 October). Two wall times need a decision:
+
+    - **the spring gap**: ``2024-04-20 02:30`` was never shown by a clock there (02:00 became 03:00).
+      It is read as the instant it can only mean, at the offset before the change (00:30 UTC), and
+      stored as the wall time that existed then, ``03:30+03:00``, with a note. (A bare day whose midnight
+      fell in a gap, 2014-03-28 for one, becomes 01:00 the same way.)
+    - **the repeated autumn hour**: ``2024-10-26 01:30`` happened twice (+03:00, then +02:00). The first
+      (summer time, the earlier instant; Python's ``fold=0``) is taken, with a note: a page stamped in that
+      hour is as likely from either, and taking the earlier one keeps the choice the same every time.
+    """
+    value = naive.replace(tzinfo=tz, fold=0)
+    real = value.astimezone(timezone.utc).astimezone(tz)
+    if real.replace(tzinfo=None) != naive.replace(fold=0):
+        return real, (f"{naive:%Y-%m-%d %H:%M} did not exist in {tz} (the clocks went forward): "
+                      f"read as {real:%H:%M%z}",)
+    if value.replace(fold=1).utcoffset() != value.utcoffset():
+        return value, (f"{naive:%Y-%m-%d %H:%M} happened twice in {tz} (the clocks went back): "
+                       f"the first, at {value:%z}, taken",)
+    return value, ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,10 +164,10 @@ def _read_site(text: str, tz: tzinfo, ctx: _Context) -> ParsedDate | None:
         return None
     hour = hour % 12 + (12 if m[7] in "Pp" else 0)
     try:
-        value = datetime(int(m[1]), int(m[2]), int(m[3]), hour, int(m[5]), int(m[6]), tzinfo=tz)
+        value = datetime(int(m[1]), int(m[2]), int(m[3]), hour, int(m[5]), int(m[6]))
     except ValueError:
         return ctx.impossible("no such date or time")
-    return ParsedDate(value, True, gregorian_to_hijri(value.date()), "gregorian", text)
+    return _make(value, True, "gregorian", text, tz)
 
 
 def _read_iso(text: str, tz: tzinfo, ctx: _Context) -> ParsedDate | None:
@@ -398,6 +427,14 @@ def _date_hits(norm: str, ctx: _Context) -> list[_DateHit]:
             era = _era_calendar(g[p + "era"])
             if era and era != calendar:
                 notes += (f"era marker {g[p + 'era']} does not fit a {calendar} month name",)
+            if calendar == "gregorian" and year < HIJRI_YEARS.stop:
+                # `5 مارس 1445`: a Hijri-range year under a Gregorian month name is no news date (a Hijri
+                # year with the wrong month, or a typo); reading it as the year 1445 would store local
+                # mean time of the 15th century. No value, not a guess.
+                ctx.saw_date_shape = True
+                if ctx.trace is not None:
+                    ctx.trace.note("arabic", f"year {year} with a Gregorian month name: not a news date {m[0]!r}")
+                continue
         elif g["em1"]:
             ctx.saw_date_shape = True
             if ctx.trace is not None:
@@ -507,15 +544,19 @@ def _nearest_time(times: list[_TimeHit], hit_start: int, hit_end: int) -> _TimeH
 
 
 def _localize(day: date, t: _TimeHit | None, tz: tzinfo, ctx: _Context) -> tuple[datetime, bool, tuple[str, ...]]:
+    midnight = datetime(day.year, day.month, day.day)
     if t is None:
-        return datetime(day.year, day.month, day.day, tzinfo=tz), False, ()
+        value, notes = local_wall_time(midnight, tz)
+        return value, False, notes
     if t.placeholder:
-        return datetime(day.year, day.month, day.day, tzinfo=tz), False, ("time 00:00 with ص/م ignored (placeholder)",)
+        value, notes = local_wall_time(midnight, tz)
+        return value, False, ("time 00:00 with ص/م ignored (placeholder)", *notes)
     try:
-        value = datetime.combine(day, time(t.hour, t.minute, t.second), tzinfo=t.zone or tz)
+        naive = datetime.combine(day, time(t.hour, t.minute, t.second))
     except ValueError:
         ctx.impossible(f"no such time {t.hour}:{t.minute:02d}:{t.second:02d}")
-    return value.astimezone(tz), True, ()
+    value, notes = local_wall_time(naive, t.zone or tz)
+    return value.astimezone(tz), True, notes
 
 
 def _read_arabic(text: str, tz: tzinfo, ctx: _Context) -> ParsedDate | None:

@@ -253,3 +253,55 @@ def test_reference_data_ships_with_the_tests_and_their_licences(reference_data):
     for name in ("arabic_dates_seen.tsv", "dateparser_arabic_cases.tsv", "hijri_pairs/manifest.tsv",
                  "hijri_pairs/LICENSE.txt", "LICENSE.dateparser.txt", "README.md"):
         assert (reference_data / name).is_file(), name
+
+
+# ------------------------------------------------------------------------------------------------
+# Wall times that existed (issue 10): Asia/Hebron sprang forward at 02:00 on 2024-04-20 and fell back at
+# 02:00 → 01:00 on 2024-10-26 (tzdata); in 2014 the spring change was at midnight.
+
+UTC = ZoneInfo("UTC")
+
+
+@pytest.mark.parametrize("text", ["2024-04-20 02:30:00 AM", "2024-04-20T02:30:00", "20 نيسان 2024 الساعة 02:30"])
+def test_a_time_in_the_spring_gap_is_stored_as_the_wall_time_that_existed(text):
+    result = parse_date(text)
+    assert result.value.isoformat() == "2024-04-20T03:30:00+03:00"  # not 02:30+02:00, which no clock showed
+    assert result.value.astimezone(UTC) == datetime(2024, 4, 20, 0, 30, tzinfo=UTC)
+    assert any("did not exist" in note for note in result.notes)
+
+
+def test_a_day_whose_midnight_fell_in_the_gap_starts_at_one():
+    result = parse_date("28 آذار 2014")
+    assert result.value.isoformat() == "2014-03-28T01:00:00+03:00" and not result.has_time
+    assert any("did not exist" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("text", ["2024-10-26 01:30:00 AM", "2024-10-26T01:30:00", "26 تشرين الأول 2024 01:30"])
+def test_the_repeated_autumn_hour_takes_the_first_summer_time_side_and_says_so(text):
+    # 02:00+03:00 became 01:00+02:00: 01:30 happened at 22:30 and again at 23:30 UTC
+    result = parse_date(text)
+    assert result.value.isoformat() == "2024-10-26T01:30:00+03:00"
+    assert result.value.astimezone(UTC) == datetime(2024, 10, 25, 22, 30, tzinfo=UTC)
+    assert any("happened twice" in note for note in result.notes)
+
+
+def test_an_explicit_offset_in_the_repeated_hour_keeps_its_instant():
+    result = parse_date("2024-10-26T01:30:00+02:00")
+    assert result.value.astimezone(UTC) == datetime(2024, 10, 25, 23, 30, tzinfo=UTC)
+    assert result.notes == ()
+
+
+def test_ordinary_times_carry_no_dst_note():
+    assert parse_date("2024-04-21 02:30:00 AM").notes == ()
+    assert parse_date("2024-10-27T01:30:00").notes == ()
+
+
+@pytest.mark.parametrize("text", ["5 مارس 1445", "الخميس 5 مارس 1445", "5 March 1445", "مارس 5، 1445", "5 آذار 1445 هـ"])
+def test_a_hijri_range_year_with_a_gregorian_month_name_is_no_date(text):
+    assert parse_date(text) is None
+    trace = explain_date(text)
+    assert trace.result is None and "dateparser" not in (trace.stage or "")
+
+
+def test_a_hijri_month_name_with_its_year_still_reads():
+    assert parse_date("5 رمضان 1445").value.date() == date(2024, 3, 15)
