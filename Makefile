@@ -17,20 +17,21 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-# The demo: serve the bundled mirror in the background, crawl it into demo.db, print a summary, stop the
-# mirror (also on Ctrl-C or a failed crawl).
+# The demo: serve the bundled mirror (pages of real weight, 82-148 KB) in the background, crawl it into
+# demo.db, print a summary, stop the mirror (also on Ctrl-C or a failed crawl).
 DEMO_DB ?= demo.db
 DEMO_ARTICLES ?= 3000
+DEMO_WEIGHT ?= real
 
 demo: $(STAMP)
 	@set -e; \
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm; \
 	out=$$(mktemp); \
-	$(BIN)/python -m crawler mirror --articles $(DEMO_ARTICLES) --port 0 >$$out 2>/dev/null & mirror=$$!; \
+	$(BIN)/python -m crawler mirror --articles $(DEMO_ARTICLES) --weight $(DEMO_WEIGHT) --port 0 >$$out 2>/dev/null & mirror=$$!; \
 	trap 'kill $$mirror 2>/dev/null || true; rm -f $$out' EXIT INT TERM; \
 	url=; for i in $$(seq 200); do url=$$(head -n 1 $$out); [ -n "$$url" ] && break; sleep 0.1; done; \
 	[ -n "$$url" ] || { echo "demo: the mirror did not start" >&2; exit 1; }; \
-	echo "mirror: $$url ($(DEMO_ARTICLES) ids) → crawling into $(DEMO_DB) ..."; \
+	echo "mirror: $$url ($(DEMO_ARTICLES) ids, $(DEMO_WEIGHT)-weight pages) → crawling into $(DEMO_DB) ..."; \
 	$(BIN)/python -m crawler crawl alhadath --base-url $$url --db $(DEMO_DB) --log-level WARNING
 
 # Benchmarks (bench/): every one, printed and written to bench/results.md (about 10 minutes on 2 cores).

@@ -32,15 +32,15 @@ def reference_data() -> Path:
 @pytest.fixture
 def mirror_factory():
     """Start mirror servers: ``mirror_factory(articles=300, seed=1, start_id=1, day=0, faults="",
-    markup="default")`` → a ``crawler.mirror.MirrorProcess`` (.base_url, .config, .truth(), .stop());
+    markup="default", weight="light")`` → a ``crawler.mirror.MirrorProcess`` (.base_url, .config, .truth(), .stop());
     every one still running is stopped at teardown."""
     from crawler.mirror import MirrorConfig, MirrorProcess
 
     started = []
 
-    def start(articles=300, seed=1, start_id=1, day=0, faults="", markup="default", **options):
+    def start(articles=300, seed=1, start_id=1, day=0, faults="", markup="default", weight="light", **options):
         process = MirrorProcess.start(MirrorConfig(articles=articles, seed=seed, start_id=start_id, day=day,
-                                                   faults=faults or "", markup=markup), **options)
+                                                   faults=faults or "", markup=markup, weight=weight), **options)
         started.append(process)
         return process
 

@@ -47,3 +47,22 @@ def test_broken_markup_holds_no_article():
     for expected in truth(config):
         page = render(config, f"/article/{expected['id']}/x")
         assert extract_article(page.body, expected["url"], site="alhadath") is None
+
+
+@pytest.mark.parametrize(("markup", "seed", "start_id"), [("default", 13, 60000), ("table", 14, 190000)])
+def test_real_weight_pages_extract_to_the_light_records(markup, seed, start_id):
+    """80–150 KB pages (menus, JSON state with the story, related cards with dates, a dated footer) give
+    exactly the records of the light pages — which equal the truth (above)."""
+    light = MirrorConfig(articles=70, seed=seed, start_id=start_id, markup=markup)
+    real = MirrorConfig(articles=70, seed=seed, start_id=start_id, markup=markup, weight="real")
+    compared = 0
+    for expected in truth(light):
+        url = f"https://www.alhadath.ps/article/{expected['id']}/x"
+        heavy = render(real, f"/article/{expected['id']}/x").body
+        record = extract_article(render(light, f"/article/{expected['id']}/x").body, url, site="alhadath")
+        assert extract_article(heavy, url, site="alhadath") == record, expected["id"]
+        if record is not None:
+            compared += 1
+            assert len(heavy) >= 82_000
+            assert as_truth(record) == {f: expected[f] for f in FIELDS}
+    assert compared > 55

@@ -60,6 +60,7 @@ def read_default_page(page: P.Page) -> dict:
 @pytest.mark.parametrize("fields, message", [
     (dict(articles=0), "--articles"), (dict(markup="fancy"), "markup"), (dict(faults="boom=0.1"), "bad fault"),
     (dict(faults="429=x"), "rate"), (dict(faults="drop=0.7,slow=0.6"), "more than 1"), (dict(day=-1), "--day"),
+    (dict(weight="heavy"), "page weight"),
 ])
 def test_bad_config_is_a_usage_error(fields, message):
     from crawler.errors import UsageError
@@ -298,6 +299,44 @@ def test_broken_markup_hides_everything_from_extraction():
         html = decode(render(config, f"/article/{a.id}/x"))
         assert not TIMESTAMP.search(html) and a.title not in html and a.paragraphs[0] not in html
         assert "window.__STATE__" in html
+
+
+# --- page weight -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("markup", ["default", "table", "broken"])
+def test_real_weight_pages_weigh_82_to_148_kb_and_are_deterministic(markup):
+    config = MirrorConfig(articles=300, seed=4, start_id=120000, markup=markup, weight="real")
+    ids = [a.id for a in served_articles(config, 40)]
+    sizes = [len(render(config, f"/article/{i}/x").body) for i in ids]
+    assert all(82_000 <= size <= 148_000 for size in sizes), sizes
+    assert max(sizes) - min(sizes) > 20_000  # each page its own weight
+    clear_caches()
+    assert [len(render(config, f"/article/{i}/x").body) for i in ids] == sizes
+    light = MirrorConfig(articles=300, seed=4, start_id=120000, markup=markup)
+    assert all(len(render(light, f"/article/{i}/x").body) < 20_000 for i in ids)
+
+
+def test_real_weight_chrome_repeats_the_story_and_carries_other_dates():
+    """The chrome a real page carries is text-like: the story's own title and body in a JSON state script,
+    other stories' titles, leads and timestamps in boxes inside <main>, a footer with a timestamp."""
+    config = MirrorConfig(articles=300, seed=4, start_id=120000, weight="real")
+    for a in served_articles(config, 5)[20:25]:  # with earlier stories to relate to
+        html = decode(render(config, f"/article/{a.id}/x"))
+        assert html.count(a.title) >= 3  # <title>, og:title, <h1>, the state script
+        assert "window.__INITIAL_STATE__" in html and a.paragraphs[0] in html.split("__INITIAL_STATE__")[1]
+        assert len(TIMESTAMP.findall(html)) >= 20  # latest box, related cards, footer; the page's own once
+        main = html[html.index("<main"):html.index("</main>")]
+        assert len(TIMESTAMP.findall(main)) >= 6 and "<style>" in html and html.count("<a ") > 150
+        assert TIMESTAMP.search(html[html.index("<footer"):])
+    home = render(config, "/").body
+    assert len(home) > 60_000 and len(render(MirrorConfig(articles=300, seed=4, start_id=120000), "/").body) < 40_000
+
+
+def test_real_weight_broken_markup_still_hides_the_story():
+    config = MirrorConfig(articles=300, markup="broken", weight="real")
+    for a in served_articles(config, 5):
+        html = decode(render(config, f"/article/{a.id}/x"))
+        assert not TIMESTAMP.search(html) and a.title not in html and a.paragraphs[0] not in html
 
 
 def listing_hrefs(config: MirrorConfig, path: str) -> list[str]:

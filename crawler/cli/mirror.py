@@ -8,7 +8,7 @@ import sys
 import click
 
 from crawler.cli.base import cli
-from crawler.mirror.model import MARKUPS, MirrorConfig, truth
+from crawler.mirror.model import MARKUPS, WEIGHTS, MirrorConfig, truth
 
 
 def content_options(func):
@@ -34,8 +34,11 @@ def content_options(func):
               help="Misbehave on demand, e.g. 'status5xx=0.05,429=0.02,slow=0.02,drop=0.01,truncate=0.01'.")
 @click.option("--markup", default="default", show_default=True, type=click.Choice(MARKUPS),
               help="Page layout of the whole site: modern divs, an old table CMS, or a client-rendered page.")
+@click.option("--weight", default="light", show_default=True, type=click.Choice(WEIGHTS),
+              help="Page weight: light (~8 KiB, fast tests) or real (82-148 KB article pages: inline CSS/JS, "
+                   "menus, JSON state, related and latest boxes, footer), same stories.")
 @click.pass_context
-def mirror(ctx, articles, seed, start_id, day, host, port, faults, markup) -> None:
+def mirror(ctx, articles, seed, start_id, day, host, port, faults, markup, weight) -> None:
     """Serve a deterministic offline copy of alhadath.ps until Ctrl-C / SIGTERM.
 
     The first line on stdout is the base URL (http://127.0.0.1:PORT). `arshif mirror truth` prints what
@@ -45,18 +48,20 @@ def mirror(ctx, articles, seed, start_id, day, host, port, faults, markup) -> No
     Example:
         arshif mirror --articles 3000 --port 8000
         arshif mirror --articles 500 --faults 'status5xx=0.05,429=0.02,drop=0.01' --markup table
+        arshif mirror --articles 3000 --weight real     # pages as heavy as a real news site's
     """
     if ctx.invoked_subcommand is not None:
         return
     from crawler.mirror.server import serve
 
-    config = MirrorConfig(articles=articles, seed=seed, start_id=start_id, day=day, faults=faults, markup=markup)
+    config = MirrorConfig(articles=articles, seed=seed, start_id=start_id, day=day, faults=faults, markup=markup,
+                          weight=weight)
 
     def announce(base_url: str) -> None:
         click.echo(base_url)
         sys.stdout.flush()
         click.echo(f"serving {config.articles} ids from {config.start_id} (seed {config.seed}, day {config.day}, "
-                   f"markup {config.markup}, faults {config.faults or 'none'}); Ctrl-C stops", err=True)
+                   f"markup {config.markup}, weight {config.weight}, faults {config.faults or 'none'}); Ctrl-C stops", err=True)
 
     serve(config, host=host, port=port, announce=announce)
 

@@ -26,6 +26,7 @@ from crawler.mirror import words as W
 SITE_BASE_URL = "https://www.alhadath.ps"
 TIMEZONE = ZoneInfo("Asia/Hebron")
 MARKUPS = ("default", "table", "broken")
+WEIGHTS = ("light", "real")  # 8 KiB pages for fast tests; 82–148 KB with the chrome of a real page
 FAULT_KINDS = ("status5xx", "429", "slow", "drop", "truncate")
 TRUTH_KEYS = ("id", "status", "url", "title", "published_at", "published_hijri", "byline_raw", "authors",
               "agencies", "dateline", "paragraphs", "caption", "category", "exact_duplicate_of",
@@ -80,6 +81,8 @@ class MirrorConfig:
     """One mirror instance: which ids it serves, how it writes them, how it misbehaves.
 
     ``faults`` is a spec like ``"status5xx=0.05,429=0.02,slow=0.02,drop=0.01,truncate=0.01"``.
+    ``weight`` ``"real"`` wraps every page in the chrome of a real news page (``crawler.mirror.weight``):
+    82–148 KB article pages instead of ~8 KiB, the same story and truth.
     """
 
     articles: int = 3000
@@ -88,6 +91,7 @@ class MirrorConfig:
     day: int = 0
     faults: str = ""
     markup: str = "default"
+    weight: str = "light"
     fault_rates: tuple[tuple[str, float], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +103,8 @@ class MirrorConfig:
             raise UsageError(f"--day must be 0 or more, got {self.day}")
         if self.markup not in MARKUPS:
             raise UsageError(f"unknown markup {self.markup!r}; one of {', '.join(MARKUPS)}")
+        if self.weight not in WEIGHTS:
+            raise UsageError(f"unknown page weight {self.weight!r}; one of {', '.join(WEIGHTS)}")
         object.__setattr__(self, "fault_rates", _parse_faults(self.faults or ""))
 
     @property

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from crawler.mirror import model as M
+from crawler.mirror import weight as H
 from crawler.mirror.model import ARTICLE, MISSING, SOFT404, MirrorConfig
 from crawler.site import unquote_fully
 
@@ -69,14 +70,19 @@ def tag_href(tag_id: int, page: int = 1) -> str:
 
 # --- shared chrome ---------------------------------------------------------------------------------------
 
-def _head(title: str, charset: str, og_title: str | None = None) -> str:
+def _real(config: MirrorConfig) -> bool:
+    return config.weight == "real"
+
+
+def _head(config: MirrorConfig, title: str, charset: str, og_title: str | None = None) -> str:
     meta = ('<meta charset="utf-8">' if charset == "utf-8" else
             '<meta http-equiv="Content-Type" content="text/html; charset=windows-1256">')
     og = f'<meta property="og:title" content="{escape(og_title)}">' if og_title else ""
+    extra = H.head_extra(config.seed) if _real(config) else ""
     return (f'<!DOCTYPE html>\n<html lang="ar" dir="rtl">\n<head>\n{meta}\n<title>{escape(title)}</title>\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta property="og:site_name" content="{SITE_NAME}">{og}\n'
-            f'<link rel="stylesheet" href="/static/site.css">\n</head>\n')
+            f'<link rel="stylesheet" href="/static/site.css">\n{extra}</head>\n')
 
 
 def _menu() -> str:
@@ -84,14 +90,22 @@ def _menu() -> str:
     return f'<nav class="main-menu"><ul><li><a href="/">الرئيسية</a></li>{items}</ul></nav>\n'
 
 
-def _header(config: MirrorConfig) -> str:
+def _header(config: MirrorConfig, base_url: str = "") -> str:
     visit = M.visit_date(config)
     whatsapp = ('<div class="wa-box"><a href="https://wa.me/970000000000">اشترك في خدمة الواتساب</a></div>\n'
                 if visit.year >= 2024 else "")
-    return (f'<header class="site-header">\n<div class="top-bar"><span class="today">'
+    sprite, mega, ticker = ((H.svg_sprite(config.seed), H.mega_menu(config.seed), H.ticker(config, base_url))
+                            if _real(config) else ("", "", ""))
+    return (f'{sprite}<header class="site-header">\n<div class="top-bar"><span class="today">'
             f'{M.format_visit_date(visit)}</span></div>\n'
             f'<div class="brand"><a href="/"><img src="/static/logo.png" alt="LOGO"></a></div>\n'
-            f'{whatsapp}{_menu()}</header>\n')
+            f'{whatsapp}{_menu()}{mega}</header>\n{ticker}')
+
+
+def _footer(config: MirrorConfig) -> str:
+    if not _real(config):
+        return _FOOTER
+    return _FOOTER.replace('<footer class="site-footer">', f'<footer class="site-footer">{H.big_footer(config)}', 1)
 
 
 _FOOTER = ('<footer class="site-footer"><p>جميع الحقوق محفوظة © صحيفة الحدث الفلسطيني</p>'
@@ -158,9 +172,9 @@ def home_page(config: MirrorConfig, base_url: str) -> Page:
     latest = M.newest_ids(config, PAGE_SIZE)
     sections = "".join(f'<section class="home-section"><h2><a href="{category_href(c)}">{c.name}</a></h2></section>\n'
                        for c in M.CATEGORIES)
-    body = (f'{_head(f"{SITE_NAME} - الصفحة الرئيسية", "utf-8")}<body>\n{_header(config)}'
+    body = (f'{_head(config, f"{SITE_NAME} - الصفحة الرئيسية", "utf-8")}<body>\n{_header(config, base_url)}'
             f'<main class="home"><h2>آخر الأخبار</h2>\n{_listing_items(config, latest, base_url)}{sections}</main>\n'
-            f'{_most_read(config, base_url)}{_FOOTER}')
+            f'{_most_read(config, base_url)}{_footer(config)}')
     return _html(body)
 
 
@@ -169,10 +183,10 @@ def _listing_page(config: MirrorConfig, heading: str, ids, page: int, href, base
     if page < 1 or page > pages:
         return not_found_page(config)
     chunk = ids[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    body = (f'{_head(f"{heading} - {SITE_NAME}", "utf-8")}<body>\n{_header(config)}'
+    body = (f'{_head(config, f"{heading} - {SITE_NAME}", "utf-8")}<body>\n{_header(config, base_url)}'
             f'<main class="listing"><h1 class="section-title">{escape(heading)}</h1>\n'
             f'{_listing_items(config, chunk, base_url)}{_pager(href, page, pages)}</main>\n'
-            f'{_most_read(config, base_url)}{_FOOTER}')
+            f'{_most_read(config, base_url)}{_footer(config)}')
     return _html(body)
 
 
@@ -192,16 +206,16 @@ def tag_page(config: MirrorConfig, tag_id: int, page: int, base_url: str) -> Pag
 
 
 def search_page(config: MirrorConfig) -> Page:
-    body = (f'{_head(f"بحث - {SITE_NAME}", "utf-8")}<body>\n{_header(config)}'
-            f'<main class="search"><p>لا توجد نتائج</p></main>\n{_FOOTER}')
+    body = (f'{_head(config, f"بحث - {SITE_NAME}", "utf-8")}<body>\n{_header(config)}'
+            f'<main class="search"><p>لا توجد نتائج</p></main>\n{_footer(config)}')
     return _html(body)
 
 
 def not_found_page(config: MirrorConfig, status: int = 404) -> Page:
-    body = (f'{_head(f"{SOFT404_TEXT} - {SITE_NAME}", "utf-8")}<body>\n{_header(config)}'
+    body = (f'{_head(config, f"{SOFT404_TEXT} - {SITE_NAME}", "utf-8")}<body>\n{_header(config)}'
             f'<main class="error-page"><h2>{SOFT404_TEXT}</h2><p>عذرا، الصفحة التي تبحث عنها غير موجودة '
             f'أو تم نقلها.</p><p><a href="/">العودة إلى الصفحة الرئيسية</a></p></main>\n'
-            f'{_most_read(config, "")}{_FOOTER}')
+            f'{_most_read(config, "")}{_footer(config)}')
     return _html(body, status)
 
 
@@ -242,9 +256,12 @@ def _separator(a: M.Article, n: int) -> str:
 def _default_article(config: MirrorConfig, a: M.Article, base_url: str) -> str:
     category = a.category
     title = escape(a.title)
-    parts = [_head(f"{a.title} | {SITE_NAME}", a.encoding, og_title=a.title), "<body>\n", _header(config),
-             '<div class="container">\n']
+    real = _real(config)
+    parts = [_head(config, f"{a.title} | {SITE_NAME}", a.encoding, og_title=a.title), "<body>\n",
+             _header(config, base_url), '<div class="container">\n']
     sidebar = _most_read(config, base_url, exclude=a.id)
+    if real:
+        sidebar = f'<div class="sidebar">{sidebar}{H.latest_box(config, base_url)}{H.newsletter()}</div>\n'
     if a.sidebar_first:
         parts.append(sidebar)
     parts += [f'<main class="content">\n<div class="breadcrumb"><a href="/">الرئيسية</a> » '
@@ -264,11 +281,23 @@ def _default_article(config: MirrorConfig, a: M.Article, base_url: str) -> str:
     parts += ['<div class="post-body">\n', "\n".join(body), "\n</div>\n", _tags(a),
               f'<div class="share">{_share(a)}</div>\n', "</article>\n"]
     related = "".join(f'<li><a href="{h}">{t}</a></li>' for h, t in _related(config, a, base_url))
-    parts.append(f'<div class="related"><h3>اقرأ أيضا</h3><ul>{related}</ul></div>\n</main>\n')
+    parts.append(f'<div class="related"><h3>اقرأ أيضا</h3><ul>{related}</ul></div>\n')
+    if real:
+        parts += [H.related_cards(config, a, base_url), H.comments_box(a)]
+    parts.append("</main>\n")
     if not a.sidebar_first:
         parts.append(sidebar)
-    parts += ["</div>\n", _FOOTER]
-    return "".join(parts)
+    parts += ["</div>\n", _footer(config)]
+    return _weigh(config, a, "".join(parts))
+
+
+def _weigh(config: MirrorConfig, a: M.Article, page: str) -> str:
+    """A real-weight page: the page's state script and the vendor bundle up to the page's target size."""
+    if not _real(config):
+        return page
+    cut = page.rfind("</body>")
+    page = f"{page[:cut]}{H.state_script(config, a)}{page[cut:]}"
+    return H.pad(page, H.target_bytes(config, a.id), a.encoding, config.seed)
 
 
 def _table_article(config: MirrorConfig, a: M.Article, base_url: str) -> str:
@@ -281,9 +310,14 @@ def _table_article(config: MirrorConfig, a: M.Article, base_url: str) -> str:
             '<tr><td colspan="2"><a href="https://wa.me/970000000000">اشترك في خدمة الواتساب</a></td></tr>'
             if visit.year >= 2024 else "",
             f'<tr><td colspan="2"><a href="/">الرئيسية</a> | {menu}</td></tr>']
+    real = _real(config)
+    if real:
+        rows.append(f'<tr><td colspan="2">{H.mega_menu(config.seed)}{H.ticker(config, base_url)}</td></tr>')
     side = "".join(f'<tr><td><a href="{_href(config, i, 1, base_url)}">{escape(M.headline(config, i).title)}</a><br>'
                    f'<font size="1">{M.format_timestamp(M.headline(config, i).published)}</font></td></tr>'
                    for i in _most_read_ids(config)[:5] if i != a.id)
+    if real:
+        side += f'<tr><td>{H.latest_box(config, base_url)}{H.newsletter()}</td></tr>'
     sidebar = f'<td width="25%" valign="top"><table><tr><td><b>الأكثر قراءة</b></td></tr>{side}</table></td>'
     story = [f'<tr><td><a href="{category_href(category, slug_index=a.id)}">{category.name}</a></td></tr>',
              f'<tr><td><font size="4" color="#990000"><b>{title}</b></font></td></tr>',
@@ -301,15 +335,19 @@ def _table_article(config: MirrorConfig, a: M.Article, base_url: str) -> str:
     story.append(f'<tr><td>{_share(a)}</td></tr>')
     related = "<br>".join(f'<a href="{h}">{t}</a>' for h, t in _related(config, a, base_url))
     story.append(f'<tr><td><b>اقرأ أيضا</b><br>{related}</td></tr>')
+    if real:
+        story.append(f'<tr><td>{H.related_cards(config, a, base_url)}{H.comments_box(a)}</td></tr>')
     main = f'<td width="75%" valign="top"><table width="100%">{"".join(story)}</table></td>'
     cells = sidebar + main if a.sidebar_first else main + sidebar
     meta = ('<meta http-equiv="Content-Type" content="text/html; charset=utf-8">' if a.encoding == "utf-8" else
             '<meta http-equiv="Content-Type" content="text/html; charset=windows-1256">')
-    return (f'<html dir="rtl">\n<head>\n{meta}\n<title>{SITE_NAME} - {title}</title>\n</head>\n'
-            f'<body bgcolor="#FFFFFF">\n<table width="100%" border="0">{"".join(rows)}</table>\n'
-            f'<table width="100%" border="0"><tr>{cells}</tr></table>\n'
-            f'<table width="100%"><tr><td align="center">جميع الحقوق محفوظة © الحدث</td></tr></table>\n'
-            f'</body>\n</html>\n')
+    head, sprite, footer = ((H.head_extra(config.seed), H.svg_sprite(config.seed),
+                             f'<tr><td>{H.big_footer(config)}</td></tr>') if real else ("", "", ""))
+    return _weigh(config, a, f'<html dir="rtl">\n<head>\n{meta}\n<title>{SITE_NAME} - {title}</title>\n{head}</head>\n'
+                  f'<body bgcolor="#FFFFFF">\n{sprite}<table width="100%" border="0">{"".join(rows)}</table>\n'
+                  f'<table width="100%" border="0"><tr>{cells}</tr></table>\n'
+                  f'<table width="100%">{footer}<tr><td align="center">جميع الحقوق محفوظة © الحدث</td></tr></table>\n'
+                  f'</body>\n</html>\n')
 
 
 def _broken_article(config: MirrorConfig, a: M.Article, base_url: str) -> str:
@@ -318,10 +356,11 @@ def _broken_article(config: MirrorConfig, a: M.Article, base_url: str) -> str:
             "b": a.byline.raw, "p": list(a.paragraphs), "m": a.image, "n": a.caption}
     blob = json.dumps(data, ensure_ascii=True).replace("</", "<\\/")
     charset = "utf-8" if a.encoding == "utf-8" else "windows-1256"
-    return (f'<!DOCTYPE html>\n<html lang="ar" dir="rtl">\n<head>\n<meta charset="{charset}">\n'
+    page = (f'<!DOCTYPE html>\n<html lang="ar" dir="rtl">\n<head>\n<meta charset="{charset}">\n'
             f'<title>{SITE_NAME}</title>\n<script src="/static/app.js" defer></script>\n</head>\n<body>\n'
             f'<div id="app" data-page="article"></div>\n<noscript>يرجى تفعيل جافاسكربت</noscript>\n'
             f'<script>window.__STATE__ = {blob};</script>\n</body>\n</html>\n')
+    return H.pad(page, H.target_bytes(config, a.id), a.encoding, config.seed) if _real(config) else page
 
 
 def robots_page() -> Page:
