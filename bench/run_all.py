@@ -48,6 +48,8 @@ SECTIONS = [
     Section("extract", "2. Extraction: extract_article vs lxml vs trafilatura", "bench_extract",
             ["--pages", "2000", "--rounds", "2", "--accuracy-pages", "1500"],
             quick_args=["--pages", "10", "--rounds", "1", "--accuracy-pages", "30"]),
+    Section("realpages", "2b. Real pages of other outlets: extract_article vs trafilatura", "bench_realpages",
+            ["--no-cache"], quick_args=["--source", "htmldate", "--ours-only"]),
     Section("mirror", "Mirror server (what the crawl benchmarks fetch from)", "bench_mirror",
             ["--articles", "200000", "--requests", "3000"], quick_args=["--articles", "2000", "--requests", "100"],
             returns_markdown=False, passes_argv=False),
