@@ -21,6 +21,8 @@ class Site:
     listing_path: re.Pattern[str] | None = None  # group 1 = category id, group "page" = page number
     tag_path: re.Pattern[str] | None = None  # links of an article's tags
     timezone: str = "UTC"
+    # The outlet's first year: an extracted publication date before it is a misreading, never stored.
+    founded: int | None = None
     own_names: tuple[str, ...] = ()  # the outlet's own name as it appears in bylines (a source, not an author)
     # Optional CSS selectors per record field, tried before the generic fallbacks; a miss falls through.
     # Fields: title, subtitle, published, byline, caption, paragraphs, category, tags.

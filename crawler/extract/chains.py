@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -12,6 +13,9 @@ from lxml import etree
 from crawler.bylines import author_from_title, parse_byline
 from crawler.dates import parse_date
 from crawler.extract.decode import decode, parse
+from crawler.extract.generic import (EARLIEST_YEAR, DateChain, byline_names, choose_title, host_label,
+                                     htmldate_date, in_window, ld_persons, meta_date, person_names, unescape, url_date,
+                                     visible_dates)
 from crawler.extract.layout import NOT_FOUND, Layout, read_layout
 from crawler.extract.metadata import jsonld_article, ld_image, ld_list, ld_text
 from crawler.extract.selectors import URL_PATH, select_texts
@@ -27,19 +31,22 @@ class Extraction:
 
 
 def extract_article(body: bytes, url: str, *, site: str | Site | None = None,
-                    encoding: str | None = None) -> ArticleRecord | None:
+                    encoding: str | None = None, now: datetime | None = None) -> ArticleRecord | None:
     """One article's record, or None when the page holds no article (soft-404, listing, error page).
 
     ``site``: a site name ("alhadath"), a ``Site`` (e.g. with other selectors), or None for the site
     owning ``url`` — any other page is read generically. ``encoding``: the HTTP charset, if any.
     """
-    extraction = extract_with_trace(body, url, site=site, encoding=encoding)
+    extraction = extract_with_trace(body, url, site=site, encoding=encoding, now=now)
     return extraction.record if extraction else None
 
 
 def extract_with_trace(body: bytes, url: str, *, site: str | Site | None = None,
-                       encoding: str | None = None) -> Extraction | None:
-    """Like ``extract_article``, with the stage each field came from (for the quality monitor)."""
+                       encoding: str | None = None, now: datetime | None = None) -> Extraction | None:
+    """Like ``extract_article``, with the stage each field came from (for the quality monitor).
+
+    ``now``: when the page was fetched (default: now); a publication date after it is a misreading.
+    """
     if not body:
         return None
     text, codec = decode(body, encoding)
@@ -48,7 +55,7 @@ def extract_with_trace(body: bytes, url: str, *, site: str | Site | None = None,
         return None
     site_model = _site_model(site, url, root)
     page = walk(root, site_model.timestamp_pattern if site_model else None)
-    return _Builder(root, page, site_model, url, codec).build()
+    return _Builder(root, page, site_model, url, codec, now).build()
 
 
 def _site_model(name: str | Site | None, url: str, root: etree._Element) -> Site | None:
@@ -72,12 +79,16 @@ _CANONICAL = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:
 class _Builder:
     """Runs each field's chain over one parsed page and records where each value came from."""
 
-    def __init__(self, root, page: Page, site: Site | None, url: str, codec: str):
+    def __init__(self, root, page: Page, site: Site | None, url: str, codec: str, now: datetime | None = None):
         self.root, self.page, self.site, self.url, self.codec = root, page, site, url, codec
         self.sources: dict[str, str] = {}
         self.ld = jsonld_article(page.jsonld) if page.jsonld else {}
         self.own_names = site.own_names if site else tuple(filter(None, [clean_text(page.meta.get("og:site_name"))]))
-        self.timezone = site.timezone if site else "Asia/Hebron"
+        # Times printed without an offset: the site's zone; an unknown site's page says its own or is read as UTC.
+        self.timezone = site.timezone if site else "UTC"
+        self.now = now or datetime.now(timezone.utc)
+        self.earliest_year = (site.founded if site and site.founded else EARLIEST_YEAR)
+        self.generic_authors: tuple[list[str], str, str] | None = None  # (authors, byline_raw, stage)
 
     def pick(self, name: str, *stages: tuple[str, object]):
         """The first non-empty value of (stage, value) pairs; records the stage under ``name``."""
@@ -91,6 +102,8 @@ class _Builder:
         page, ld = self.page, self.ld
         if self._not_found():
             return None
+        if self.site is None:
+            return self._build_generic()
         # A logo heading (<h1><a>الحدث</a></h1>) is no title.
         selected_title = first([t for t in select_texts(self.root, self.site, "title") if t not in self.own_names])
         meta_title = self._meta_title()
@@ -120,15 +133,96 @@ class _Builder:
             return None  # an unknown site's page with no date and no article metadata: a listing or a page
         return Extraction(self._record(title, published, layout, paragraphs), self.sources)
 
+    def _build_generic(self) -> Extraction | None:
+        """A page of a site we have no module for: a record whenever it holds a title and a body."""
+        page, ld = self.page, self.ld
+        names = self._outlet_names()
+        h1 = next((text for text in (text_content(el) for el in self.root.iter("h1")) if text), "")
+        stage, title = choose_title(h1, ld_text(ld.get("headline")),
+                                    page.meta.get("og:title") or page.meta.get("twitter:title") or "",
+                                    page.title_tag, names)
+        if not title:
+            return None
+        self.sources["title"] = stage
+        hints = [t for t in (title, h1, page.title_tag) if t]
+        layout = read_layout(page, None, hints, title, self.own_names)
+        if layout.title_index < 0 and h1 and h1 != title:
+            layout = read_layout(page, None, hints, h1, self.own_names)
+        published = self._generic_published(layout)
+        paragraphs = self.pick("paragraphs", ("trafilatura", self._trafilatura_body(title, layout)))
+        if not paragraphs:
+            return None
+        self.generic_authors = self._generic_authors(layout, names)
+        return Extraction(self._record(title, published, layout, paragraphs), self.sources)
+
+    def _outlet_names(self) -> list[str]:
+        """The outlet's own names: og:site_name, JSON-LD publisher, application-name, the domain's label."""
+        meta = self.page.meta
+        publisher = self.ld.get("publisher")
+        return [clean_text(unescape(n)) for n in (*self.own_names, ld_text(publisher) if publisher else "",
+                                                  meta.get("application-name") or "", meta.get("og:site_name") or "",
+                                                  host_label(self.url)) if n and clean_text(n)]
+
+    def _generic_published(self, layout: Layout):
+        chain = DateChain(self.timezone, self.now, self.earliest_year)
+        meta = self.page.meta
+        stages = [("jsonld", self.ld.get("datePublished")), ("meta", meta_date(meta)),
+                  ("time", self._main_time(layout)), ("layout", layout.published_raw),
+                  *(("visible", text) for text in visible_dates(self.page.lines, layout.title_index,
+                                                                layout.body_start)),
+                  ("url", url_date(self.url)), ("jsonld", self.ld.get("dateCreated")),
+                  ("time", self.page.times[0][0] if len(self.page.times) == 1 else ""),
+                  ("htmldate", lambda: htmldate_date(self._markup(), self.url, self.now))]
+        found = chain.first(stages) or chain.relative
+        if found is None:
+            return None
+        self.sources["published_at"] = found[0]
+        return found[1]
+
+    def _generic_authors(self, layout: Layout, names: list[str]) -> tuple[list[str], str, str]:
+        own = {fold(name).casefold() for name in names}
+        meta = self.page.meta
+        ld_names, _ = ld_persons(self.ld.get("author"))
+        meta_names = [meta.get(key, "") for key in ("author", "article:author", "parsely-author", "dc.creator",
+                                                     "sailthru.author", "byl")]
+        rel_author = [text_content(el) for el, _, _ in self.page.links
+                      if "author" in (el.get("rel") or "").lower().split()]
+        for stage, raw in (("jsonld", ld_names), ("meta", [m for m in meta_names if m and "://" not in m]),
+                           ("layout", rel_author), ("layout", byline_names(self.page.lines, layout.title_index,
+                                                                           layout.body_start))):
+            authors = person_names(raw, own)
+            if authors:
+                return authors, "، ".join(raw) if stage == "jsonld" else clean_text(raw[0]), stage
+        return [], "", ""
+
+    def _markup(self) -> str:
+        if self._markup_cache is None:
+            self._markup_cache = etree.tostring(self.root, encoding="unicode")
+        return self._markup_cache
+
+    _markup_cache: str | None = None
+
     # -- fields ----------------------------------------------------------------------------
 
     def _record(self, title: str, published, layout: Layout, paragraphs: list[str]) -> ArticleRecord:
         ld, meta = self.ld, self.page.meta
+        if self.generic_authors and self.generic_authors[0]:
+            authors, byline_raw, stage = self.generic_authors
+            self.sources["byline_raw"] = self.sources["authors"] = stage
+            byline = parse_byline(byline_raw, own_names=self.own_names)
+            return self._record_with(title, published, layout, paragraphs, byline_raw, authors, byline)
         byline_raw = self.pick("byline_raw", ("selector", first(select_texts(self.root, self.site, "byline"))),
                                ("layout", layout.byline), ("jsonld", ld_text(ld.get("author"))),
                                ("meta", clean_text(meta.get("author")))) or ""
         byline = parse_byline(byline_raw, own_names=self.own_names)
         authors = list(byline.authors)
+        if self.site is None and authors:
+            authors = person_names(authors, {fold(n).casefold() for n in self._outlet_names()})
+        return self._record_with(title, published, layout, paragraphs, byline_raw, authors, byline)
+
+    def _record_with(self, title, published, layout: Layout, paragraphs, byline_raw: str, authors: list[str],
+                     byline) -> ArticleRecord:
+        ld, meta = self.ld, self.page.meta
         if not authors and not byline.agencies:
             writer = author_from_title(title)
             if writer and (not byline_raw or writer == byline_raw):
@@ -177,7 +271,7 @@ class _Builder:
         for stage, raw in stages:
             if raw and isinstance(raw, str):
                 parsed = parse_date(raw.strip(), tz=self.timezone)
-                if parsed is not None:
+                if parsed is not None and in_window(parsed, self.now, self.earliest_year):
                     self.sources[name] = stage
                     return parsed
         return None
@@ -283,7 +377,7 @@ class _Builder:
         import trafilatura  # only unknown sites pay for it
 
         try:
-            result = trafilatura.bare_extraction(etree.tostring(self.root, encoding="unicode"),
+            result = trafilatura.bare_extraction(self._markup(),
                                                  include_comments=False, include_tables=True,
                                                  with_metadata=False)
         except Exception:  # trafilatura on hostile markup: no body rather than a crash
