@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -14,10 +14,10 @@ from crawler.bylines import author_from_title, parse_byline
 from crawler.dates import parse_date
 from crawler.extract.decode import decode, parse
 from crawler.extract.generic import (EARLIEST_YEAR, DateChain, byline_names, choose_title, host_label,
-                                     htmldate_date, in_window, ld_persons, meta_date, person_names, unescape, url_date,
+                                     htmldate_date, in_window, ld_persons, markup_authors, meta_date, person_names, unescape, url_date,
                                      visible_dates)
 from crawler.extract.layout import NOT_FOUND, Layout, read_layout
-from crawler.extract.metadata import jsonld_article, ld_image, ld_list, ld_text
+from crawler.extract.metadata import jsonld_article, jsonld_by_id, ld_image, ld_list, ld_text
 from crawler.extract.selectors import URL_PATH, select_texts
 from crawler.extract.walk import Page, fold, text_content, walk
 from crawler.items import ArticleRecord
@@ -73,6 +73,7 @@ def _site_model(name: str | Site | None, url: str, root: etree._Element) -> Site
     return site
 
 
+_ARABIC = re.compile("[\u0600-\u06ff]")
 _CANONICAL = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
 
 
@@ -137,7 +138,8 @@ class _Builder:
         """A page of a site we have no module for: a record whenever it holds a title and a body."""
         page, ld = self.page, self.ld
         names = self._outlet_names()
-        h1 = next((text for text in (text_content(el) for el in self.root.iter("h1")) if text), "")
+        h1 = next((text for text in (text_content(el) for el in self.root.iter("h1")) if text), "") \
+            or next((line.text for line in page.lines if line.heading and line.text and not line.chrome), "")
         stage, title = choose_title(h1, ld_text(ld.get("headline")),
                                     page.meta.get("og:title") or page.meta.get("twitter:title") or "",
                                     page.title_tag, names)
@@ -174,6 +176,12 @@ class _Builder:
                   ("time", self.page.times[0][0] if len(self.page.times) == 1 else ""),
                   ("htmldate", lambda: htmldate_date(self._markup(), self.url, self.now))]
         found = chain.first(stages) or chain.relative
+        from_url = url_date(self.url)
+        if found is not None and from_url and found[0] not in ("url", "visible", "layout") \
+                and abs((found[1].value.date() - date.fromisoformat(from_url)).days) > 1:
+            # The URL is fixed when a story is first published; metadata often carries a later republication
+            # (befifty.de/…/2017/7/12/… with a JSON-LD datePublished of 2019): the URL's day is the original.
+            found = chain.first([("url", from_url)]) or found
         if found is None:
             return None
         self.sources["published_at"] = found[0]
@@ -182,14 +190,13 @@ class _Builder:
     def _generic_authors(self, layout: Layout, names: list[str]) -> tuple[list[str], str, str]:
         own = {fold(name).casefold() for name in names}
         meta = self.page.meta
-        ld_names, _ = ld_persons(self.ld.get("author"))
+        ld_names, _ = ld_persons(self.ld.get("author"), lambda: jsonld_by_id(self.page.jsonld))
         meta_names = [meta.get(key, "") for key in ("author", "article:author", "parsely-author", "dc.creator",
                                                      "sailthru.author", "byl")]
-        rel_author = [text_content(el) for el, _, _ in self.page.links
-                      if "author" in (el.get("rel") or "").lower().split()]
         for stage, raw in (("jsonld", ld_names), ("meta", [m for m in meta_names if m and "://" not in m]),
-                           ("layout", rel_author), ("layout", byline_names(self.page.lines, layout.title_index,
-                                                                           layout.body_start))):
+                           ("layout", lambda: byline_names(self.page.lines, layout.title_index, layout.body_start)),
+                           ("markup", lambda: markup_authors(self.root))):
+            raw = raw() if callable(raw) else raw
             authors = person_names(raw, own)
             if authors:
                 return authors, "، ".join(raw) if stage == "jsonld" else clean_text(raw[0]), stage
@@ -217,7 +224,10 @@ class _Builder:
         byline = parse_byline(byline_raw, own_names=self.own_names)
         authors = list(byline.authors)
         if self.site is None and authors:
-            authors = person_names(authors, {fold(n).casefold() for n in self._outlet_names()})
+            # The byline grammar is Arabic news's ("الحدث - رام الله - name"); on other scripts its dashes
+            # and words are no guide ("Audio: Antenne Brandenburg | Eva Kirchner-Rätsch" is no list of people).
+            authors = person_names(authors, {fold(n).casefold() for n in self._outlet_names()}) \
+                if _ARABIC.search(byline_raw) else []
         return self._record_with(title, published, layout, paragraphs, byline_raw, authors, byline)
 
     def _record_with(self, title, published, layout: Layout, paragraphs, byline_raw: str, authors: list[str],
@@ -225,6 +235,10 @@ class _Builder:
         ld, meta = self.ld, self.page.meta
         if not authors and not byline.agencies:
             writer = author_from_title(title)
+            # "… - name" ends opinion titles on Arabic sites; elsewhere "Vanlife in Schweden - Skandinavien im
+            # Wohnmobil" is a subtitle, so an unknown site's writer must be written in Arabic script.
+            if writer and self.site is None and not _ARABIC.search(writer):
+                writer = None
             if writer and (not byline_raw or writer == byline_raw):
                 authors = [writer]
                 self.sources.setdefault("authors", "layout")

@@ -13,11 +13,12 @@ Ordered cheap first, each stage a fallback for the one before (htmldate's and tr
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from datetime import datetime, timedelta, timezone
 
-from crawler.dates import ParsedDate, parse_date
+from crawler.dates import ParsedDate, gregorian_to_hijri, parse_date
 from crawler.extract.walk import Line, fold
 from crawler.text import clean_text
 
@@ -51,6 +52,28 @@ def in_window(parsed: ParsedDate, now: datetime, earliest_year: int) -> bool:
     return value.year >= earliest_year and value.astimezone(timezone.utc) <= now + FUTURE_SLACK
 
 
+_OFFSET = re.compile(r"(?:[T\d]\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(Z|[+-]\d\d:?\d\d)$")
+
+
+def keep_offset(parsed: ParsedDate, raw: str) -> ParsedDate:
+    """The date in the offset the page wrote it with: "2022-05-03T21:36:00-03:00" is May 3rd where it was
+    published, though May 4th in UTC (the day a reader of the page saw)."""
+    match = _OFFSET.search(raw)
+    if not match or not parsed.has_time:
+        return parsed
+    offset = match.group(1)
+    if offset == "Z":
+        tz = timezone.utc
+    else:
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    value = parsed.value.astimezone(tz)
+    if value.utcoffset() == parsed.value.utcoffset():
+        return parsed
+    return dataclasses.replace(parsed, value=value, hijri=gregorian_to_hijri(value.date()))
+
+
 class DateChain:
     """The first plausible absolute date of the stages tried; a relative one only when nothing else is."""
 
@@ -61,10 +84,11 @@ class DateChain:
     def read(self, raw) -> ParsedDate | None:
         if not raw or not isinstance(raw, str) or len(raw) > 200:
             return None
-        parsed = parse_date(ascii_digits(raw.strip()), tz=self.tz)
+        raw = ascii_digits(raw.strip())
+        parsed = parse_date(raw, tz=self.tz)
         if parsed is None or not in_window(parsed, self.now, self.earliest_year):
             return None
-        return parsed
+        return keep_offset(parsed, raw)
 
     def first(self, stages) -> tuple[str, ParsedDate] | None:
         for stage, raw in stages:
@@ -100,8 +124,14 @@ _URL_DATES = (
 )
 
 
+# An archived copy's URL holds the archive's capture time first: the page's own URL follows it
+# (https://web.archive.org/web/20110106023242/http://dzs-clan.de/… was captured in 2011, not written then).
+_ARCHIVED = re.compile(r"^https?://(?:web\.)?archive\.org/web/\d+[a-z_]*/", re.I)
+
+
 def url_date(url: str) -> str:
     """``YYYY-MM-DD`` of the first date pattern the URL's path holds, else ""."""
+    url = _ARCHIVED.sub("", url)
     path = url.split("?", 1)[0].split("#", 1)[0]
     path = path.split("://", 1)[-1]
     path = path[path.find("/"):] if "/" in path else ""
@@ -227,7 +257,7 @@ _NOT_NAMES = re.compile(
 _BYLINE = re.compile(
     r"^(?:by|von|par|por|door|di|av|af|autor(?:in)?:?|author:?|text:?|written by|بقلم|كتب[ت]?|إعداد|اعداد)\s*:?\s+(.{3,80})$",
     re.I)
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\bو\b|،)\s*")
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|،|/|\|)\s*|\s+(?:and|und|et|y|e|og|och|en|und|و)\s+")
 _NAME_WORD = re.compile(r"^[^\W\d_][\w'’.\-]*$")
 
 
@@ -260,11 +290,16 @@ def person_names(raw: list[str], own: set[str]) -> list[str]:
     return out
 
 
-def ld_persons(value) -> tuple[list[str], bool]:
-    """Names of the JSON-LD ``author`` value's persons; (names, whether it named any author at all)."""
+def ld_persons(value, by_id=None) -> tuple[list[str], bool]:
+    """Names of the JSON-LD ``author`` value's persons; (names, whether it named any author at all).
+
+    ``by_id``: a callable giving the page's JSON-LD nodes by ``@id``, for authors given by reference only.
+    """
     items = value if isinstance(value, list) else [value]
     names, any_author = [], False
     for item in items:
+        if isinstance(item, dict) and set(item) <= {"@id", "@type"} and isinstance(item.get("@id"), str) and by_id:
+            item = by_id().get(item["@id"], item)
         if isinstance(item, str):
             any_author = True
             names.append(item)
@@ -272,7 +307,8 @@ def ld_persons(value) -> tuple[list[str], bool]:
             any_author = True
             kind = item.get("@type")
             kinds = kind if isinstance(kind, list) else [kind]
-            if any(k in ("Organization", "NewsMediaOrganization", "Corporation", "WebSite") for k in kinds):
+            if "Person" not in kinds and any(k in ("Organization", "NewsMediaOrganization", "Corporation",
+                                                   "WebSite") for k in kinds):
                 continue
             name = item.get("name")
             if isinstance(name, list):
@@ -297,3 +333,28 @@ def byline_names(lines: list[Line], title_index: int, body_start: int) -> list[s
         if match:
             return [match.group(1)]
     return []
+
+
+# Where pages print the byline outside metadata: schema.org microdata and the class names the web's CMSes
+# share (WordPress "author vcard", "byline", "autor", "auteur"); e.g. <span class="author vcard"><a>Andreas
+# Kalt</a></span>. Comment authors are not the article's.
+_AUTHOR_ELEMENTS = None
+
+
+def markup_authors(root) -> list[str]:
+    global _AUTHOR_ELEMENTS
+    if _AUTHOR_ELEMENTS is None:
+        from lxml import etree
+
+        _AUTHOR_ELEMENTS = etree.XPath(
+            "//*[@itemprop='author' or @rel='author' or re:test(@class, '(^|[ _-])(author|byline|autor|auteur|"
+            "autore|writer|reporter)([ _-]|s?$)', 'i') or re:test(@id, '^(author|byline)', 'i')]"
+            "[not(ancestor::*[self::aside or self::nav or self::footer or re:test(@class, 'comment', 'i')])]",
+            namespaces={"re": "http://exslt.org/regular-expressions"})
+    out = []
+    for el in _AUTHOR_ELEMENTS(root)[:12]:
+        named = el.xpath(".//*[@itemprop='name']")
+        text = clean_text(" ".join(named[0].itertext()) if named else " ".join(el.itertext()))
+        if text and len(text) <= 80:
+            out.append(text)
+    return out

@@ -33,6 +33,25 @@ def jsonld_article(blocks: list[str]) -> dict:
     return {}
 
 
+def jsonld_by_id(blocks: list[str]) -> dict[str, dict]:
+    """Every JSON-LD node with an ``@id`` (a Yoast ``@graph`` names the author as ``{"@id": "…#/schema/person/…"}``)."""
+    found: dict[str, dict] = {}
+    for block in blocks:
+        try:
+            stack = [json.loads(block)]
+        except (ValueError, RecursionError):
+            continue
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                if isinstance(node.get("@id"), str) and len(node) > 1:
+                    found.setdefault(node["@id"], node)
+                stack.extend(value for value in node.values() if isinstance(value, (list, dict)))
+    return found
+
+
 def ld_text(value) -> str:
     """A JSON-LD value as text: a string, the name of an object, or names of a list joined by "، "."""
     if isinstance(value, str):
