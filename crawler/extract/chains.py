@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -176,12 +176,28 @@ class _Builder:
                   ("time", self.page.times[0][0] if len(self.page.times) == 1 else ""),
                   ("htmldate", lambda: htmldate_date(self._markup(), self.url, self.now))]
         found = chain.first(stages) or chain.relative
+        if found is None or found[0] not in ("jsonld", "meta", "time"):
+            return self._found(found)
         from_url = url_date(self.url)
-        if found is not None and from_url and found[0] not in ("url", "visible", "layout") \
-                and abs((found[1].value.date() - date.fromisoformat(from_url)).days) > 1:
+        days = (found[1].value.date() - date.fromisoformat(from_url)).days if from_url else 0
+        if abs(days) > 1:
             # The URL is fixed when a story is first published; metadata often carries a later republication
             # (befifty.de/…/2017/7/12/… with a JSON-LD datePublished of 2019): the URL's day is the original.
-            found = chain.first([("url", from_url)]) or found
+            return self._found(chain.first([("url", from_url)]) or found)
+        if found[1].value.utcoffset() == timedelta(0):
+            # A time given in UTC may fall on the next or previous day of the publisher's own calendar
+            # (twincities.com/2023/11/08/… with datePublished 2023-11-09T05:30:59Z): the day the URL or the
+            # page's printed date names is the local one.
+            local = [("url", from_url)] if abs(days) == 1 else []
+            if not local and not from_url:
+                local = [("visible", text) for text in visible_dates(self.page.lines, layout.title_index,
+                                                                     layout.body_start)]
+            other = DateChain(self.timezone, self.now, self.earliest_year).first(local)
+            if other is not None and abs((found[1].value.date() - other[1].value.date()).days) == 1:
+                return self._found(other)
+        return self._found(found)
+
+    def _found(self, found):
         if found is None:
             return None
         self.sources["published_at"] = found[0]
