@@ -14,7 +14,7 @@ from crawler.bylines import author_from_title, parse_byline
 from crawler.dates import parse_date
 from crawler.extract.decode import decode, parse
 from crawler.extract.generic import (EARLIEST_YEAR, DateChain, byline_names, choose_title, host_label,
-                                     htmldate_date, in_window, ld_persons, markup_authors, meta_date, person_names, unescape, url_date,
+                                     drop_archive_toolbar, htmldate_date, in_window, ld_persons, markup_authors, meta_date, page_language, person_names, unescape, url_date,
                                      visible_dates)
 from crawler.extract.layout import NOT_FOUND, Layout, read_layout
 from crawler.extract.metadata import jsonld_article, jsonld_by_id, ld_image, ld_list, ld_text
@@ -50,10 +50,13 @@ def extract_with_trace(body: bytes, url: str, *, site: str | Site | None = None,
     if not body:
         return None
     text, codec = decode(body, encoding)
-    root = parse(text, body if codec == "utf-8" and not body.startswith(codecs.BOM_UTF8) else None)
+    exact = codec == "utf-8" and not body.startswith(codecs.BOM_UTF8) and "\ufffd" not in text
+    root = parse(text, body if exact else None)
     if root is None:
         return None
     site_model = _site_model(site, url, root)
+    if site_model is None and (b"wm-ipp" in body or "wm-ipp" in text):
+        drop_archive_toolbar(root)
     page = walk(root, site_model.timestamp_pattern if site_model else None)
     return _Builder(root, page, site_model, url, codec, now).build()
 
@@ -285,7 +288,7 @@ class _Builder:
             "images": [{"url": self._absolute(image_url), "caption": caption}] if image_url else [],
             "category": self._category(layout),
             "tags": self._tags(layout),
-            "language": "ar",
+            "language": "ar" if self.site is not None else page_language(self.root, title),
             "encoding": self.codec,
         }
 
@@ -416,7 +419,12 @@ class _Builder:
         if isinstance(result, dict):
             body = result.get("text")
         skip = {fold(title), fold(layout.byline), fold(layout.caption), fold(layout.published_raw)} - {""}
-        return [text for text in map(clean_text, (body or "").split("\n")) if text and fold(text) not in skip]
+        lines = [text for text in map(clean_text, (body or "").split("\n")) if text and fold(text) not in skip]
+        # A date line opening the body ("12 آذار 2019" printed under the title) is the dateline, not text.
+        while lines and len(lines[0]) <= 40 and any(ch.isdigit() for ch in lines[0]) \
+                and parse_date(lines[0], tz=self.timezone) is not None and len(lines) > 1:
+            lines.pop(0)
+        return lines
 
 
 def first(values: list[str]) -> str:

@@ -53,10 +53,24 @@ def decode(body: bytes, encoding: str | None = None) -> tuple[str, str]:
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    text = body.decode("utf-8", "replace")
+    if _mostly_utf8(body, text):
+        return text, "utf-8"
     for fallback in (in_page, declared):
         if fallback and fallback != "utf-8":
             return body.decode(fallback, "replace"), fallback
     return _detect_arabic_8bit(body)
+
+
+def _mostly_utf8(body: bytes, text: str) -> bool:
+    """UTF-8 with a few broken sequences, not another charset: at least ten valid non-ASCII characters
+    per invalid sequence. One bad byte in a page declared UTF-8 is a bad byte, not a wrong charset; a
+    windows-1256 page read as UTF-8 is invalid almost everywhere (its letters are bytes C1-FE, seldom
+    followed by the 80-BF a UTF-8 sequence needs).
+    """
+    bad = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")
+    good = len(text) - len(text.encode("ascii", "ignore")) - text.count("\ufffd")
+    return bad > 0 and good >= 10 * bad
 
 
 def _detect_arabic_8bit(body: bytes) -> tuple[str, str]:

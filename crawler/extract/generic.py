@@ -202,6 +202,14 @@ def strip_affixes(title: str, names: list[str], anchors: list[str]) -> str:
         end -= 1
     if (start, end) == (0, len(parts)):
         return title
+    # Breadcrumb titles go on from the outlet to sections to the story: "Outlet - PRESS RELEASES - Press
+    # release - Talks resume". Short segments (one or two words) next to the removed outlet are sections.
+    if start > 0:
+        while start < end - 1 and len(parts[start].split()) <= 2 and len(parts[end - 1].split()) >= 3:
+            start += 1
+    elif end < len(parts):
+        while end - 1 > start and len(parts[end - 1].split()) <= 2 and len(parts[start].split()) >= 3:
+            end -= 1
     # Rejoin the kept segments with their own separators.
     spans, pos = [], 0
     for match in _SEPARATORS.finditer(title):
@@ -276,6 +284,8 @@ def person_names(raw: list[str], own: set[str]) -> list[str]:
     """
     out: list[str] = []
     for text in raw:
+        if "://" in text or "@" in text or text.startswith("www."):
+            continue  # a profile link or an e-mail address, not a name
         for part in _NAME_SPLIT.split(clean_text(unescape(text))):
             name = _clean_name(part)
             words = name.split()
@@ -358,3 +368,35 @@ def markup_authors(root) -> list[str]:
         if text and len(text) <= 80:
             out.append(text)
     return out
+
+
+# An archived copy (the Wayback Machine) carries the archive's toolbar inside <body>: its capture dates
+# ("24 captures 14 Mar 2011 - 02 Jun 2015") and links are not the page's.
+_ARCHIVE_TOOLBAR = None
+
+
+def drop_archive_toolbar(root) -> None:
+    global _ARCHIVE_TOOLBAR
+    if _ARCHIVE_TOOLBAR is None:
+        from lxml import etree
+
+        _ARCHIVE_TOOLBAR = etree.XPath("//*[@id='wm-ipp-base' or @id='wm-ipp' or @id='donato' or @id='wm-ipp-print']")
+    for el in _ARCHIVE_TOOLBAR(root):
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if el.tail and el.tail.strip():
+            previous = el.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + el.tail
+            else:
+                parent.text = (parent.text or "") + el.tail
+        parent.remove(el)
+
+
+def page_language(root, title: str) -> str:
+    """The page's language subtag (<html lang="de-AT"> → "de"); "ar" for Arabic script, else ""."""
+    lang = (root.get("lang") or root.get("xml:lang") or "").strip().lower()
+    if lang:
+        return lang.replace("_", "-").split("-", 1)[0][:8]
+    return "ar" if re.search("[\u0600-\u06ff]", title) else ""

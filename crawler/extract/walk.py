@@ -16,7 +16,7 @@ _TAGS = {
     **dict.fromkeys("address blockquote body center dd details dir div dl dt fieldset figure hr html li ol p pre "
                     "section summary table tbody td tfoot th thead tr ul caption".split(), _BLOCK),
     **dict.fromkeys("script style noscript template iframe svg select textarea object embed head".split(), _SKIP),
-    "a": _LINK, "br": _BLOCK, "img": _IMAGE, "time": _METADATA, "meta": _METADATA, "link": _METADATA,
+    "a": _LINK, "br": _BLOCK, "img": _IMAGE, "amp-img": _IMAGE, "time": _METADATA, "meta": _METADATA, "link": _METADATA,
     **dict.fromkeys("nav aside form button menu".split(), _CHROME),  # page chrome wherever it is
     **dict.fromkeys(("header", "footer"), _PAGE_REGION),  # chrome outside <article>, the article's own inside
     "article": _ARTICLE, "main": _ARTICLE,
