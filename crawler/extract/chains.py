@@ -10,7 +10,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
-from crawler.bylines import author_from_title, parse_byline
+from crawler.bylines import Byline, author_from_title, parse_byline
 from crawler.dates import parse_date
 from crawler.extract.decode import decode, parse
 from crawler.extract.generic import (EARLIEST_YEAR, DateChain, byline_names, choose_title, host_label,
@@ -235,12 +235,12 @@ class _Builder:
         if self.generic_authors and self.generic_authors[0]:
             authors, byline_raw, stage = self.generic_authors
             self.sources["byline_raw"] = self.sources["authors"] = stage
-            byline = parse_byline(byline_raw, own_names=self.own_names)
+            byline = self._byline(byline_raw)
             return self._record_with(title, published, layout, paragraphs, byline_raw, authors, byline)
         byline_raw = self.pick("byline_raw", ("selector", first(select_texts(self.root, self.site, "byline"))),
                                ("layout", layout.byline), ("jsonld", ld_text(ld.get("author"))),
                                ("meta", clean_text(meta.get("author")))) or ""
-        byline = parse_byline(byline_raw, own_names=self.own_names)
+        byline = self._byline(byline_raw)
         authors = list(byline.authors)
         if self.site is None and authors:
             # The byline grammar is Arabic news's ("الحدث - رام الله - name"); on other scripts its dashes
@@ -248,6 +248,13 @@ class _Builder:
             authors = person_names(authors, {fold(n).casefold() for n in self._outlet_names()}) \
                 if _ARABIC.search(byline_raw) else []
         return self._record_with(title, published, layout, paragraphs, byline_raw, authors, byline)
+
+    def _byline(self, byline_raw: str) -> Byline:
+        """The byline grammar is Arabic news's (outlet - city - writer): an unknown site's byline in another
+        script has no dateline or agency to read ("Anne-Marie Haddad" names no town "Anne")."""
+        if self.site is None and not _ARABIC.search(byline_raw):
+            return Byline()
+        return parse_byline(byline_raw, own_names=self.own_names)
 
     def _record_with(self, title, published, layout: Layout, paragraphs, byline_raw: str, authors: list[str],
                      byline) -> ArticleRecord:
