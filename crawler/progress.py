@@ -2,7 +2,7 @@
 
     1,204 pages · 1,050 stored · 31 aliases · 98 misses · 2 failures · 9.8 pages/s · 4,210/5,001 ids · ETA 1m21s
 
-It only reads Scrapy stats. Counters come from the keys in ``COUNTERS`` (the first one present wins).
+It only reads Scrapy stats: the keys the pipelines set (``COUNTERS``).
 An id-range backfill sets ``arshif/ids/total`` (ids it will ask for) and, per id settled,
 ``arshif/ids/done``; without the latter, stored + aliases + misses + failures stand in for it.
 
@@ -23,19 +23,21 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from pipelines.context import ALIASES, FAILURES, MISSES, STORED
+
 logger = logging.getLogger(__name__)
 
 ERASE_LINE = "\r\x1b[K"  # back to the line's start, erase it
 IDS_TOTAL = "arshif/ids/total"
 IDS_DONE = "arshif/ids/done"
 
-# label → stat keys that may hold it (pipelines name their counters; the first present is used).
-COUNTERS: dict[str, tuple[str, ...]] = {
-    "pages": ("response_received_count",),
-    "stored": ("arshif/articles/stored", "arshif/stored", "item_scraped_count"),
-    "aliases": ("arshif/aliases", "arshif/articles/aliased"),
-    "misses": ("arshif/misses",),
-    "failures": ("arshif/failures",),
+# label → the stat key that holds it (Scrapy's pages; the pipelines' own counters).
+COUNTERS: dict[str, str] = {
+    "pages": "response_received_count",
+    "stored": STORED,
+    "aliases": ALIASES,
+    "misses": MISSES,
+    "failures": FAILURES,
 }
 _SETTLED = ("stored", "aliases", "misses", "failures")
 
@@ -46,10 +48,7 @@ def set_id_total(stats: Any, total: int) -> None:
 
 
 def counters(stats: Mapping[str, Any]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for label, keys in COUNTERS.items():
-        found[label] = next((int(stats[key]) for key in keys if key in stats), 0)
-    return found
+    return {label: int(stats.get(key, 0) or 0) for label, key in COUNTERS.items()}
 
 
 def progress_line(stats: Mapping[str, Any], elapsed: float) -> str:

@@ -20,6 +20,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.errors import UnreachableError, UsageError
+from crawler.progress import format_duration
 from crawler.site import get_site
 from crawler.storage import ArchiveSummary, RunCounts
 
@@ -62,7 +63,7 @@ class CrawlResult:
 
 def check_options(options: CrawlOptions) -> None:
     """Reject bad arguments before Scrapy starts (a UsageError with a one-line message)."""
-    from spiders.base import SpiderArgumentError, parse_bound, parse_id_ranges, politeness
+    from spiders.base import SpiderArgumentError, parse_id_ranges, parse_window, politeness
 
     try:
         site = get_site(options.site)
@@ -71,8 +72,7 @@ def check_options(options: CrawlOptions) -> None:
     try:
         if options.mode == "backfill":
             parse_id_ranges(options.ids or "")
-        parse_bound(options.since, tz=site.timezone)
-        parse_bound(options.until, tz=site.timezone)
+        parse_window(options.since, options.until, tz=site.timezone)
         politeness(options.base_url or site.base_url, options.polite)
     except SpiderArgumentError as exc:
         raise UsageError(str(exc)) from None
@@ -122,11 +122,6 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         summary=outcome.summary,
         stats=stats,
     )
-
-
-def format_duration(seconds: float) -> str:
-    minutes, seconds = divmod(int(round(seconds)), 60)
-    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
 def format_summary(result: CrawlResult) -> str:

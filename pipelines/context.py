@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from crawler.dates import DateWindow
 from crawler.monitor import QUALITY_STATUS
 from crawler.site import Site
 from crawler.storage import Archive, RunCounts
@@ -46,8 +47,7 @@ class RunContext:
     site: Site
     run_id: int | None
     command: str
-    since: datetime | None = None
-    until: datetime | None = None
+    window: DateWindow = DateWindow()  # --since/--until
     refresh: bool = False
     args: dict[str, Any] = field(default_factory=dict)
     state: ArchiveState | None = None  # default: the archive's (SqliteArchiveState)
@@ -61,9 +61,7 @@ class RunContext:
             self.writer = self.writer or ArchiveWriter(self.archive, self.site.name, self.run_id)
 
     def in_window(self, published: datetime | None) -> bool:
-        if published is None:
-            return self.since is None and self.until is None
-        return (self.since is None or published >= self.since) and (self.until is None or published <= self.until)
+        return self.window.contains(published)
 
 
 def run_context(crawler) -> RunContext:

@@ -68,12 +68,6 @@ class ArticleItem(dict):
         self.fingerprint = None
         self.verdict = None
 
-    def like(self, record: Mapping[str, Any]) -> ArticleItem:
-        """A new item with ``record`` as its keys and this item's metadata."""
-        item = ArticleItem(record, fetch=self.fetch)
-        item.fingerprint, item.verdict = self.fingerprint, self.verdict
-        return item
-
 
 @dataclass(frozen=True)
 class OutcomeItem:

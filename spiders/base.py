@@ -43,8 +43,7 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
-from crawler.dates import parse_bound as read_bound
-from crawler.dates import parse_date
+from crawler.dates import DateWindow, parse_date
 from crawler.extract import extract_with_trace
 from crawler.monitor import record_extraction
 from crawler.progress import IDS_DONE, set_id_total
@@ -92,10 +91,10 @@ def parse_id_ranges(spec: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def parse_bound(text: str | None, *, tz: str, end_of_day: bool = False) -> datetime | None:
-    """``crawler.dates.parse_bound``, its error as a spider argument error."""
+def parse_window(since: str | None, until: str | None, *, tz: str) -> DateWindow:
+    """``crawler.dates.DateWindow.read``, its error as a spider argument error."""
     try:
-        return read_bound(text, tz=tz, end_of_day=end_of_day)
+        return DateWindow.read(since, until, tz=tz)
     except ValueError as exc:
         raise SpiderArgumentError(str(exc)) from None
 
@@ -169,8 +168,7 @@ class ArchiveSpider(scrapy.Spider):
             raise SpiderArgumentError(f"bad base URL {base_url!r}: use e.g. http://127.0.0.1:8000")
         self.allowed_domains = [urlsplit(self.base_url).hostname, *self.site.domains]
         self.id_ranges = parse_id_ranges(ids) if mode == "backfill" else []
-        self.since = parse_bound(since, tz=self.site.timezone)
-        self.until = parse_bound(until, tz=self.site.timezone, end_of_day=True)
+        self.window = parse_window(since, until, tz=self.site.timezone)
         self.max_pages = int(max_pages) if max_pages not in (None, "", "0", 0) else None
         self.refresh = parse_flag(refresh)
         self.retry_misses = parse_flag(retry_misses)
@@ -196,8 +194,7 @@ class ArchiveSpider(scrapy.Spider):
 
     def run_arguments(self) -> dict[str, Any]:
         """What the archive's owner records for this run (``crawl_runs``) and the pipelines' window."""
-        return {"command": self.mode, "args": self.args, "since": self.since, "until": self.until,
-                "refresh": self.refresh}
+        return {"command": self.mode, "args": self.args, "window": self.window, "refresh": self.refresh}
 
     @property
     def context(self) -> RunContext:
@@ -353,10 +350,10 @@ class ArchiveSpider(scrapy.Spider):
         logger.info("sitemap %s not read: %s", failure.request.url, failure_reason(failure))
 
     def _before_since(self, lastmod: str | None) -> bool:
-        if self.since is None or not lastmod:
+        if self.window.since is None or not lastmod:
             return False
         parsed = parse_date(lastmod, tz=self.site.timezone)
-        return parsed is not None and parsed.value < self.since
+        return parsed is not None and self.window.before(parsed.value)
 
     def listing_request(self, walk: Walk, url: str, page: int) -> Request:
         self.crawler.stats.inc_value(LISTING_REQUESTS)
@@ -401,7 +398,7 @@ class ArchiveSpider(scrapy.Spider):
             for article_id, url in links.items()
             if (self.refresh or article_id not in stored) and article_id not in self.requested
         ]
-        pending = PendingPage(walk, next_request) if self.since is not None else None
+        pending = PendingPage(walk, next_request) if self.window.since is not None else None
         for article_id, url in wanted:
             if pending is not None:
                 pending.ids.add(article_id)
@@ -416,7 +413,7 @@ class ArchiveSpider(scrapy.Spider):
         if page is None:
             return
         page.ids.discard(article_id)
-        if published is None or published >= self.since:
+        if published is None or not self.window.before(published):
             page.in_window = True
         if page.ids:
             return
@@ -495,7 +492,7 @@ class ArchiveSpider(scrapy.Spider):
         if self.mode != "crawl" or reason != "finished":
             return []
         complete = [c for c, walk in self.walks.items() if walk.ended and not walk.lost_pages
-                    and self.max_pages is None and self.since is None]
+                    and self.max_pages is None and self.window.since is None]
         return [WalksComplete(self.site.name, tuple(complete))]
 
 

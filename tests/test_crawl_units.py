@@ -21,8 +21,8 @@ from spiders.base import (
     is_loopback,
     main_block_ids,
     next_page_url,
-    parse_bound,
     parse_id_ranges,
+    parse_window,
     politeness,
 )
 
@@ -36,11 +36,11 @@ def test_id_ranges():
 
 
 def test_date_bounds_read_any_form_and_cover_whole_days():
-    assert parse_bound("2024-04-29", tz="Asia/Hebron").isoformat() == "2024-04-29T00:00:00+03:00"
-    assert parse_bound("2024-04-29", tz="Asia/Hebron", end_of_day=True).isoformat() == "2024-04-29T23:59:59+03:00"
-    assert parse_bound("29 نيسان 2024", tz="Asia/Hebron").date().isoformat() == "2024-04-29"
+    window = parse_window("2024-04-29", "29 نيسان 2024", tz="Asia/Hebron")
+    assert window.since.isoformat() == "2024-04-29T00:00:00+03:00"
+    assert window.end.isoformat() == "2024-04-30T00:00:00+03:00"  # until: the whole day (end exclusive)
     with pytest.raises(SpiderArgumentError):
-        parse_bound("someday", tz="Asia/Hebron")
+        parse_window("someday", None, tz="Asia/Hebron")
 
 
 @pytest.mark.parametrize(("url", "loopback"), [

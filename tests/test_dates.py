@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -305,3 +305,67 @@ def test_a_hijri_range_year_with_a_gregorian_month_name_is_no_date(text):
 
 def test_a_hijri_month_name_with_its_year_still_reads():
     assert parse_date("5 رمضان 1445").value.date() == date(2024, 3, 15)
+
+
+# ------------------------------------------------------------------------------------------------
+# One date window (--since/--until) for the spider, the pipelines, the archive's queries and the CLI
+
+from crawler.dates import DateWindow  # noqa: E402
+
+HEBRON_TZ = ZoneInfo(TZ)
+
+
+def test_window_since_is_inclusive_and_a_bare_until_day_covers_the_whole_day():
+    window = DateWindow.read("2016-02-19", "2016-02-20")
+    first = datetime(2016, 2, 19, tzinfo=HEBRON_TZ)
+    assert window.contains(first) and not window.contains(first - timedelta(seconds=1))
+    last = datetime(2016, 2, 20, 23, 59, 59, 999999, tzinfo=HEBRON_TZ)
+    assert window.contains(last) and not window.contains(datetime(2016, 2, 21, tzinfo=HEBRON_TZ))
+    assert window.local_bounds() == ("2016-02-19T00:00:00", "2016-02-21T00:00:00")
+
+
+def test_window_until_with_a_time_covers_that_second():
+    window = DateWindow.read(None, "2016-02-19 10:00:00 AM")
+    assert window.contains(datetime(2016, 2, 19, 10, 0, 0, 500000, tzinfo=HEBRON_TZ))
+    assert not window.contains(datetime(2016, 2, 19, 10, 0, 1, tzinfo=HEBRON_TZ))
+    assert window.local_bounds() == (None, "2016-02-19T10:00:01")
+
+
+def test_window_compares_instants_across_zones_and_dst():
+    # --until 2014-03-27: the next midnight did not exist (clocks went 00:00 → 01:00): the day ends at 01:00+03
+    window = DateWindow.read("2014-03-27", "2014-03-27")
+    assert window.end.isoformat() == "2014-03-28T01:00:00+03:00"
+    assert window.contains(datetime(2014, 3, 27, 21, 59, 59, tzinfo=ZoneInfo("UTC")))
+    assert not window.contains(datetime(2014, 3, 27, 22, 0, tzinfo=ZoneInfo("UTC")))
+    assert window.before(datetime(2014, 3, 26, 23, 0, tzinfo=HEBRON_TZ))
+    assert window.after(datetime(2014, 3, 28, 1, 0, tzinfo=HEBRON_TZ))
+
+
+def test_window_undated_articles_and_open_sides():
+    assert DateWindow.read(None, None).contains(None) and not DateWindow.read(None, None).bounded
+    assert not DateWindow.read("2016-01-01", None).contains(None)
+    assert DateWindow.read("", "").local_bounds() == (None, None)
+    assert DateWindow.read("29 نيسان 2024", None).since == datetime(2024, 4, 29, tzinfo=HEBRON_TZ)
+
+
+@pytest.mark.parametrize(("since", "until", "message"), [
+    ("someday", None, "cannot read the date 'someday'"),
+    (None, "tomorrow-ish", "cannot read the date"),
+    ("2016-03-01", "2016-02-01", "is after --until"),
+])
+def test_window_refuses_what_it_cannot_read_or_an_empty_window(since, until, message):
+    with pytest.raises(ValueError, match=message):
+        DateWindow.read(since, until)
+
+
+def test_one_window_reader_in_the_code():
+    # the spider, the pipelines' context, the runner's checks and the CLI's queries all read DateWindow
+    import crawler.cli.ops as ops
+    import crawler.runner as runner
+    import pipelines.context as context
+    import spiders.base as base
+
+    for module in (ops, runner, context, base):
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        assert "DateWindow" in source or "parse_window" in source, module.__name__
+        assert "parse_bound" not in source and "end_of_day" not in source, module.__name__

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,22 +16,16 @@ from crawler.lock import ArchiveLock
 from crawler.storage import ArticleQuery
 
 
-def date_bound(text: str | None, *, end: bool = False) -> str | None:
-    """A --since/--until value (any date form crawler.dates reads) → a local ISO bound on published_at.
-
-    ``--until 2016-02-19`` includes that whole day: the bound is the next midnight (exclusive).
-    """
-    from crawler.dates import parse_bound
+def window_query(since: str | None, until: str | None, **query) -> ArticleQuery:
+    """The articles of a --since/--until window (``crawler.dates.DateWindow``: since inclusive, until
+    inclusive of the day or second written) as an archive query; ``query``: ArticleQuery's other fields."""
+    from crawler.dates import DateWindow
 
     try:
-        value = parse_bound(text, end_of_day=end)
+        start, end = DateWindow.read(since, until).local_bounds()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if value is None:
-        return None
-    if end:
-        value += timedelta(seconds=1)  # the inclusive last second → an exclusive bound
-    return value.replace(tzinfo=None).isoformat(timespec="seconds")
+    return ArticleQuery(since=start, until=end, **query)
 
 
 def live_line(text: str, end: str = "") -> None:
@@ -98,7 +91,7 @@ def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no
     """
     from crawler.export import export_archive
 
-    query = ArticleQuery(site=site, since=date_bound(since), until=date_bound(until, end=True), run_id=run_id)
+    query = window_query(since, until, site=site, run_id=run_id)
     if fmt == "parquet" and output == "-" and sys.stdout.isatty():
         raise UsageError("Parquet is binary: give -o FILE (or pipe stdout)")
     def progress(rows: int) -> None:
@@ -194,7 +187,7 @@ def search(text, db_path, since, until, site, limit, as_json):
 
     if not text.strip():
         raise UsageError("give some words to search for")
-    query = ArticleQuery(site=site, since=date_bound(since), until=date_bound(until, end=True))
+    query = window_query(since, until, site=site)
     hits = run_search(db_path, text, query, limit=limit)
     for hit in hits:
         if as_json:
@@ -233,7 +226,7 @@ def reparse(db_path, warc_dir, site, since, until):
     warc = Path(warc_dir) if warc_dir else default_warc_dir(db_path)
     if not warc.is_dir():
         raise UsageError(f"no WARC directory at {warc} (give --warc DIR)")
-    query = ArticleQuery(site=site, since=date_bound(since), until=date_bound(until, end=True))
+    query = window_query(since, until, site=site)
     def progress(result) -> None:
         if result.rows % 100 == 0 or result.rows == result.total:
             live_line(f"{result.rows:,}/{result.total:,} articles re-extracted · {result.updated:,} changed")
