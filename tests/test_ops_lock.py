@@ -59,3 +59,24 @@ def test_lock_of_a_killed_process_is_not_stale(tmp_path):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def test_crawl_and_backfill_if_unlocked_exit_0_with_one_line_while_another_run_holds_the_lock(tmp_path):
+    # the cron recipe: an hourly run while a long walk holds the lock is no failure
+    db = tmp_path / "a.db"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        base = ["--db", str(db), "--base-url", "http://127.0.0.1:9"]
+        for command in (["crawl", "alhadath"], ["backfill", "alhadath", "--ids", "1-5"]):
+            plain = subprocess.run([sys.executable, "-m", "crawler", *command, *base],
+                                   capture_output=True, text=True, timeout=120)
+            assert plain.returncode == EXIT_LOCKED, plain.stderr
+            skipped = subprocess.run([sys.executable, "-m", "crawler", *command, *base, "--if-unlocked"],
+                                     capture_output=True, text=True, timeout=120)
+            assert skipped.returncode == 0, skipped.stderr
+            lines = skipped.stdout.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("skipped:") and f"pid {holder.pid}" in lines[0]
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()

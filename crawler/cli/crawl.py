@@ -6,7 +6,7 @@ import click
 
 from crawler.cli.base import cli, db_option
 from crawler.cli.ops import warc_directory
-from crawler.errors import AlarmError
+from crawler.errors import AlarmError, LockedError
 from crawler.lock import ArchiveLock
 
 # crawler.runner (Scrapy) is imported inside the commands: `arshif export` & co. stay light.
@@ -28,20 +28,33 @@ def run_options(func):
         click.option("--warc", "warc_dir", metavar="DIR",
                      help="Keep every fetched response in WARC files under DIR (backfill: on, in <db dir>/warc)."),
         click.option("--no-warc", is_flag=True, help="Keep no WARC files (backfill keeps them by default)."),
+        click.option("--if-unlocked", is_flag=True,
+                     help="When another run holds the archive's lock, say so in one line and exit 0 (for cron)."),
     )):
         func = option(func)
     return func
 
 
-def finish(options, warc_dir: str | None = None) -> None:
-    """Run under the archive's lock (a concurrent run exits with code 6) and report the result."""
+def finish(options, warc_dir: str | None = None, if_unlocked: bool = False) -> None:
+    """Run under the archive's lock (a concurrent run exits with code 6, or 0 with ``if_unlocked``: an hourly
+    cron run while a long walk holds the lock is no failure) and report the result."""
     from crawler.monitor import QUALITY_REASON  # with the runner: both load Scrapy, only when crawling
     from crawler.runner import format_summary, run_crawl
 
     if warc_dir:
         options.settings["ARSHIF_WARC_DIR"] = warc_dir
-    with ArchiveLock(options.db_path):
+    lock = ArchiveLock(options.db_path)
+    try:
+        lock.acquire()
+    except LockedError as exc:
+        if not if_unlocked:
+            raise
+        click.echo(f"skipped: {exc}")
+        return
+    try:
         result = run_crawl(options)
+    finally:
+        lock.release()
     click.echo(format_summary(result))
     if result.status == "alarm":
         raise AlarmError(f"run {result.run_id}: quality alarm — {result.stats.get(QUALITY_REASON, 'see the log')}")
@@ -51,7 +64,8 @@ def finish(options, warc_dir: str | None = None) -> None:
 @click.argument("site")
 @run_options
 @click.option("--max-pages", type=click.IntRange(min=1), help="Listing pages to walk per category at most.")
-def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, warc_dir, no_warc, max_pages) -> None:
+def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, warc_dir, no_warc, if_unlocked,
+          max_pages) -> None:
     """Crawl SITE's listings for new articles into the archive (incremental: stops at known pages).
 
     \b
@@ -59,12 +73,13 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
         arshif crawl alhadath                                   # the real site, politely
         arshif crawl alhadath --base-url http://127.0.0.1:8000 --db demo.db
         arshif crawl alhadath --since 2024-04-01 --max-pages 5
+        arshif crawl alhadath --if-unlocked                     # hourly cron: exit 0 while a backfill runs
     """
     from crawler.runner import CrawlOptions
 
     finish(CrawlOptions(site=site, db_path=db_path, mode="crawl", base_url=base_url, since=since, until=until,
                         max_pages=max_pages, refresh=refresh, polite=polite, log_level=log_level.upper()),
-           warc_directory(db_path, warc_dir, no_warc, default_on=False))
+           warc_directory(db_path, warc_dir, no_warc, default_on=False), if_unlocked)
 
 
 @cli.command()
@@ -73,7 +88,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
 @click.option("--retry-misses", is_flag=True, help="Ask again for ids recorded as misses (404, soft-404).")
 @run_options
 def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, polite, log_level, warc_dir,
-             no_warc) -> None:
+             no_warc, if_unlocked) -> None:
     """Fetch SITE's articles by id, skipping ids already recorded. Rerun the same command to resume.
 
     \b
@@ -87,4 +102,4 @@ def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, 
     finish(CrawlOptions(site=site, db_path=db_path, mode="backfill", ids=ids, base_url=base_url, since=since,
                         until=until, refresh=refresh, retry_misses=retry_misses, polite=polite,
                         log_level=log_level.upper()),
-           warc_directory(db_path, warc_dir, no_warc, default_on=True))
+           warc_directory(db_path, warc_dir, no_warc, default_on=True), if_unlocked)
