@@ -12,14 +12,19 @@ which counts, in Scrapy stats (so they also land in ``crawl_runs`` counts):
 - ``arshif/field/<key>/<stage>``: article pages where the extractor took the key from that stage
   ("selector", "jsonld", "meta", "time", "layout", "trafilatura").
 
-At ``spider_closed`` :class:`QualityMonitor` judges three signals against settings:
+At ``spider_closed`` :class:`QualityMonitor` alarms on what a user of the archive loses, and only that:
 
 - coverage of title, date, byline and ≥1 paragraph among article pages (``ARSHIF_QUALITY_MIN_COVERAGE``,
   a share, or a ``{"byline": 0.5, ...}`` dict to set fields apart);
 - the share of article-URL pages that yielded no article (``ARSHIF_QUALITY_MAX_NO_ARTICLE_SHARE``);
-- for a site that declares CSS selectors, the share of found fields its selectors delivered
-  (``ARSHIF_QUALITY_MIN_SELECTOR_SHARE``). The fallbacks may survive a redesign with every field still
-  found; this is what notices that the site's own markup is gone.
+- a sudden drop from the previous runs: each of those rates against the median of the last
+  ``ARSHIF_QUALITY_BASELINE_RUNS`` judged runs on the same archive (read through ``Archive.recent_run_stats``),
+  alarming when it fell by more than ``ARSHIF_QUALITY_MAX_DROP`` (0.2 = 20 points): bylines at 95% for weeks
+  and 60% today is news even where the configured minimum is 50%.
+
+The share of found fields that the site's own CSS selectors delivered is reported as information, never an
+alarm: the real site's markup is unknown, so ``selectors={"title": "h1"}`` is a guess, and a run whose
+fields are all extracted by the fallbacks has lost nothing (``arshif probe`` says what to put there).
 
 Runs with fewer than ``ARSHIF_QUALITY_MIN_PAGES`` pages are not judged (an hourly run may see three new
 articles). The verdict goes to stats ``arshif/quality/status`` ("ok" | "alarm" | "unjudged") and
@@ -30,6 +35,7 @@ articles). The verdict goes to stats ``arshif/quality/status`` ("ok" | "alarm" |
 from __future__ import annotations
 
 import logging
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,7 +73,8 @@ DEFAULTS: dict[str, Any] = {
     "ARSHIF_QUALITY_MIN_PAGES": 10,
     "ARSHIF_QUALITY_MIN_COVERAGE": 0.8,
     "ARSHIF_QUALITY_MAX_NO_ARTICLE_SHARE": 0.3,
-    "ARSHIF_QUALITY_MIN_SELECTOR_SHARE": 0.5,
+    "ARSHIF_QUALITY_MAX_DROP": 0.2,
+    "ARSHIF_QUALITY_BASELINE_RUNS": 5,
 }
 
 
@@ -116,7 +123,8 @@ class Thresholds:
         default_factory=lambda: dict.fromkeys(MONITORED_FIELDS, DEFAULTS["ARSHIF_QUALITY_MIN_COVERAGE"])
     )
     max_no_article_share: float = DEFAULTS["ARSHIF_QUALITY_MAX_NO_ARTICLE_SHARE"]
-    min_selector_share: float = DEFAULTS["ARSHIF_QUALITY_MIN_SELECTOR_SHARE"]
+    max_drop: float = DEFAULTS["ARSHIF_QUALITY_MAX_DROP"]
+    baseline_runs: int = DEFAULTS["ARSHIF_QUALITY_BASELINE_RUNS"]
 
     @classmethod
     def from_settings(cls, settings: Any) -> "Thresholds":
@@ -132,9 +140,8 @@ class Thresholds:
             max_no_article_share=settings.getfloat(
                 "ARSHIF_QUALITY_MAX_NO_ARTICLE_SHARE", DEFAULTS["ARSHIF_QUALITY_MAX_NO_ARTICLE_SHARE"]
             ),
-            min_selector_share=settings.getfloat(
-                "ARSHIF_QUALITY_MIN_SELECTOR_SHARE", DEFAULTS["ARSHIF_QUALITY_MIN_SELECTOR_SHARE"]
-            ),
+            max_drop=settings.getfloat("ARSHIF_QUALITY_MAX_DROP", DEFAULTS["ARSHIF_QUALITY_MAX_DROP"]),
+            baseline_runs=settings.getint("ARSHIF_QUALITY_BASELINE_RUNS", DEFAULTS["ARSHIF_QUALITY_BASELINE_RUNS"]),
         )
 
 
@@ -145,7 +152,8 @@ class QualityReport:
     article_pages: int
     no_article_pages: int
     coverage: Mapping[str, float]
-    selector_share: Mapping[str, float]
+    selector_share: Mapping[str, float]  # information only
+    baseline: Mapping[str, float] = field(default_factory=dict)  # median rates of the previous runs
 
     @property
     def alarm(self) -> bool:
@@ -161,17 +169,43 @@ class QualityReport:
             return f"quality not judged: {self.reason}"
         measured = ", ".join(f"{name} {_pct(share)}" for name, share in self.coverage.items())
         head = f"{pages} article-URL pages, {self.article_pages} articles; coverage {measured}"
+        if self.baseline:
+            head += "; previous runs " + ", ".join(f"{k} {_pct(v)}" for k, v in self.baseline.items())
         if self.selector_share:
-            head += "; selectors " + ", ".join(f"{k} {_pct(v)}" for k, v in self.selector_share.items())
+            head += "; site selectors delivered " + ", ".join(
+                f"{k} {_pct(v)}" for k, v in self.selector_share.items()) + " of found fields (information)"
         if self.alarm:
             return f"QUALITY ALARM ({self.reason}) — {head}"
         return f"quality ok — {head}"
 
 
+def rates(stats: Mapping[str, Any], min_pages: int = 1) -> dict[str, float] | None:
+    """What a user gets from a run's article-URL pages: the share that held an article ("articles") and each
+    monitored field's coverage among those; None below ``min_pages`` pages (too few to compare)."""
+    articles = int(stats.get(PAGES_ARTICLE, 0) or 0)
+    pages = articles + int(stats.get(PAGES_NO_ARTICLE, 0) or 0)
+    if pages < max(1, min_pages):
+        return None
+    found = {name: int(stats.get(field_key(key, "found"), 0) or 0) / articles if articles else 0.0
+             for name, key in MONITORED_FIELDS.items()}
+    return {"articles": articles / pages, **found}
+
+
+def baseline(previous: list[Mapping[str, Any]], thresholds: Thresholds) -> dict[str, float]:
+    """The median of each rate over the previous runs' stats (newest first) that had enough pages."""
+    judged = [r for r in (rates(stats, thresholds.min_pages) for stats in previous) if r is not None]
+    judged = judged[: thresholds.baseline_runs]
+    if not judged:
+        return {}
+    return {name: statistics.median(r[name] for r in judged) for name in judged[0]}
+
+
 def assess(
-    stats: Mapping[str, Any], thresholds: Thresholds, selector_fields: tuple[str, ...] = ()
+    stats: Mapping[str, Any], thresholds: Thresholds, selector_fields: tuple[str, ...] = (),
+    previous: list[Mapping[str, Any]] = (),
 ) -> QualityReport:
-    """Judge a run from its stats. ``selector_fields``: record keys the site declares selectors for."""
+    """Judge a run from its stats. ``selector_fields``: record keys the site declares selectors for
+    (their share is reported, not judged); ``previous``: earlier runs' stats, newest first."""
     articles = int(stats.get(PAGES_ARTICLE, 0))
     no_article = int(stats.get(PAGES_NO_ARTICLE, 0))
     pages = articles + no_article
@@ -197,21 +231,21 @@ def assess(
             if share < minimum:
                 reasons.append(f"{name} found on {_pct(share)} of articles (min {_pct(minimum)})")
 
+    before = baseline(list(previous), thresholds)
+    now = rates(stats) or {}
+    for name, usual in before.items():
+        if usual - now.get(name, 0.0) > thresholds.max_drop:
+            what = "pages with an article" if name == "articles" else f"{name} coverage"
+            reasons.append(f"{what} fell to {_pct(now.get(name, 0.0))} from {_pct(usual)} in the previous runs")
+
     selector_share: dict[str, float] = {}
     for key in selector_fields:
         found = int(stats.get(field_key(key, "found"), 0))
         if found:
             selector_share[key] = int(stats.get(field_key(key, "selector"), 0)) / found
-    weak = {k: v for k, v in selector_share.items() if v < thresholds.min_selector_share}
-    if weak:
-        listed = ", ".join(f"{k} {_pct(v)}" for k, v in weak.items())
-        reasons.append(
-            f"site selectors matched only {listed} of found fields (min {_pct(thresholds.min_selector_share)}): "
-            "layout changed?"
-        )
 
     status = STATUS_ALARM if reasons else STATUS_OK
-    return QualityReport(status, tuple(reasons), articles, no_article, coverage, selector_share)
+    return QualityReport(status, tuple(reasons), articles, no_article, coverage, selector_share, before)
 
 
 def _pct(share: float) -> str:
@@ -236,7 +270,8 @@ class QualityMonitor:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats
-        self.report = assess(stats.get_stats(), self.thresholds, selector_fields(spider, self.crawler.settings))
+        self.report = assess(stats.get_stats(), self.thresholds, selector_fields(spider, self.crawler.settings),
+                             previous_stats(self.crawler, self.thresholds))
         stats.set_value(QUALITY_STATUS, self.report.status)
         if self.report.reasons:
             stats.set_value(QUALITY_REASON, self.report.reason)
@@ -244,6 +279,15 @@ class QualityMonitor:
         log(self.report.summary())
         # The run's row gets the status and reason from the archive's owner (pipelines.owner.ArchiveOwner),
         # which runs after this one (it reads QUALITY_STATUS and QUALITY_REASON).
+
+
+def previous_stats(crawler: Any, thresholds: Thresholds) -> list[Mapping[str, Any]]:
+    """The stats of the archive's earlier finished runs of this site, newest first (none without an archive)."""
+    context = getattr(crawler, "arshif_context", None)
+    archive = getattr(context, "archive", None)
+    if archive is None:
+        return []
+    return archive.recent_run_stats(context.site.name, before_run=context.run_id, limit=thresholds.baseline_runs * 4)
 
 
 def selector_fields(spider: Any, settings: Any) -> tuple[str, ...]:

@@ -64,12 +64,46 @@ def test_pages_without_articles_trip_the_no_article_share():
     assert report.alarm and "50% of article pages yielded no article" in report.reason
 
 
-def test_fallbacks_saving_every_field_still_trip_the_selector_share():
+def test_fallbacks_saving_every_field_are_ok_and_the_selector_share_is_information():
+    # the real site's markup is unknown: a selector that never matches while every field is read costs the
+    # user nothing, so it is reported, not alarmed on (issue 10)
     stats = stats_for([extraction(GOOD, FALLBACK)] * 30).get_stats()
     report = assess(stats, Thresholds(), selector_fields=("title", "published_at", "paragraphs"))
     assert report.coverage["title"] == 1.0
-    assert report.alarm and "site selectors matched only" in report.reason
-    assert assess(stats, Thresholds()).status == "ok"  # a site without selectors has no such signal
+    assert report.status == "ok" and report.selector_share == {"title": 0.0, "published_at": 0.0, "paragraphs": 0.0}
+    assert "site selectors delivered title 0%" in report.summary() and "(information)" in report.summary()
+
+
+def _run_stats(byline_share, pages=40, no_article=0):
+    with_byline = round(pages * byline_share)
+    return stats_for([extraction(GOOD, SELECTED)] * with_byline
+                     + [extraction({**GOOD, "byline_raw": ""}, SELECTED)] * (pages - with_byline)
+                     + [None] * no_article).get_stats()
+
+
+def test_a_sudden_drop_from_the_previous_runs_alarms_above_the_minimum():
+    thresholds = Thresholds(min_coverage={"title": 0.8, "date": 0.8, "byline": 0.5, "paragraphs": 0.8})
+    previous = [_run_stats(0.95), _run_stats(0.97), _run_stats(0.9)]
+    today = _run_stats(0.6)
+    assert assess(today, thresholds).status == "ok"  # above its minimum: no alarm without a history
+    report = assess(today, thresholds, previous=previous)
+    assert report.alarm and report.reasons == ("byline coverage fell to 60% from 95% in the previous runs",)
+    assert report.baseline["byline"] == 0.95
+    # a small dip is no drop; nor is a drop against runs too small to judge
+    assert assess(_run_stats(0.85), thresholds, previous=previous).status == "ok"
+    assert assess(today, thresholds, previous=[_run_stats(0.95, pages=3)]).status == "ok"
+
+
+def test_a_drop_in_pages_with_an_article_alarms():
+    thresholds = Thresholds(max_no_article_share=0.5)
+    report = assess(_run_stats(1.0, pages=30, no_article=20), thresholds, previous=[_run_stats(1.0)] * 3)
+    assert report.alarm and "pages with an article fell to 60% from 100%" in report.reason
+
+
+def test_the_baseline_is_the_median_of_the_last_runs_only():
+    thresholds = Thresholds(baseline_runs=3, min_coverage=dict.fromkeys(("title", "date", "byline", "paragraphs"), 0.1))
+    newest_first = [_run_stats(0.5), _run_stats(0.5), _run_stats(0.5), _run_stats(1.0), _run_stats(1.0)]
+    assert assess(_run_stats(0.45), thresholds, previous=newest_first).status == "ok"  # median of 3 newest: 50%
 
 
 def test_too_few_pages_are_not_judged():
@@ -86,13 +120,37 @@ def test_thresholds_from_settings_accept_a_share_or_a_per_field_dict():
 
 
 def test_extension_sets_status_and_logs_one_alarm_line(caplog):
-    stats = stats_for([extraction(GOOD, FALLBACK)] * 12)
+    stats = stats_for([extraction({**GOOD, "byline_raw": ""}, FALLBACK)] * 12)
     site = SimpleNamespace(selectors={"title": "h1.x", "published_raw": ".date"})
     crawler = SimpleNamespace(settings=Settings(), stats=stats, signals=SimpleNamespace(connect=lambda *a, **k: None))
     monitor = QualityMonitor.from_crawler(crawler)
     with caplog.at_level("INFO", logger="crawler.monitor"):
         monitor.spider_closed(SimpleNamespace(site=site), "finished")
     assert stats.get_value(QUALITY_STATUS) == "alarm"
-    assert "title 0%" in stats.get_value(QUALITY_REASON) and "published_at 0%" in stats.get_value(QUALITY_REASON)
+    assert stats.get_value(QUALITY_REASON) == "byline found on 0% of articles (min 80%)"
     alarms = [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(alarms) == 1 and alarms[0].getMessage().startswith("QUALITY ALARM (")
+    assert "site selectors delivered title 0%" in alarms[0].getMessage()
+
+
+def test_extension_reads_the_previous_runs_from_the_archive(tmp_path):
+    from crawler.storage import Archive, RunCounts
+
+    archive = Archive(tmp_path / "a.db")
+    for share in (0.95, 0.95, 0.95):
+        run = archive.start_run("alhadath", command="crawl", args={})
+        archive.finish_run(run, finish_reason="finished", status="ok", counts=RunCounts(), stats=_run_stats(share))
+    other = archive.start_run("another", command="crawl", args={})  # another site's runs are not the baseline
+    archive.finish_run(other, finish_reason="finished", status="ok", counts=RunCounts(), stats=_run_stats(0.1))
+    current = archive.start_run("alhadath", command="crawl", args={})
+    stats = stats_for([])
+    for key, value in _run_stats(0.6).items():
+        stats.set_value(key, value)
+    settings = Settings({"ARSHIF_QUALITY_MIN_COVERAGE": {"byline": 0.5}})
+    context = SimpleNamespace(archive=archive, site=SimpleNamespace(name="alhadath"), run_id=current)
+    crawler = SimpleNamespace(settings=settings, stats=stats, signals=SimpleNamespace(connect=lambda *a, **k: None),
+                              arshif_context=context)
+    monitor = QualityMonitor.from_crawler(crawler)
+    monitor.spider_closed(SimpleNamespace(site=SimpleNamespace(selectors={})), "finished")
+    assert stats.get_value(QUALITY_REASON) == "byline coverage fell to 60% from 95% in the previous runs"
+    archive.close()

@@ -506,6 +506,16 @@ class Archive:
         self.db.execute("update crawl_runs set alarm_reason = ? where id = ?", [reason, run_id])
         self._wrote()
 
+    def recent_run_stats(self, spider: str, *, before_run: int | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """The Scrapy stats of the latest finished runs of ``spider`` (status ok or alarm) before run
+        ``before_run``, newest first: the quality monitor's baseline."""
+        rows = self.rows(
+            "select stats from crawl_runs where spider = ? and id < ? and status in ('ok', 'alarm')"
+            " and stats is not null order by id desc limit ?",
+            [spider, before_run if before_run is not None else 2**62, limit],
+        )
+        return [json.loads(row["stats"]) for row in rows]
+
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         rows = self.rows("select * from crawl_runs where id = ?", [run_id])
         return rows[0] if rows else None
