@@ -4,18 +4,31 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test bench clean demo
+.PHONY: install test bench clean demo browser serve
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,parquet,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,parquet,bench,serve,wacz]'
 	touch $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# Headless Chromium for the browser tests (tests/test_serve.py): Debian's package, installed when missing
+# and we are root; otherwise a one-line notice (those tests then skip, saying why).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (apt-get) for the browser tests ..."; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "no chromium and not root: the browser tests will skip (sudo apt-get install chromium)"; fi; }
+
+# Browse demo.db (or DB=...) at http://127.0.0.1:8001/
+serve: $(STAMP)
+	$(BIN)/python -m crawler serve --db $(or $(DB),$(DEMO_DB))
 
 # The demo: serve the bundled mirror (pages of real weight, 82-148 KB) in the background, crawl it into
 # demo.db, print a summary, stop the mirror (also on Ctrl-C or a failed crawl).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape as html_escape
 from pathlib import Path
 
 from crawler.storage import ArticleQuery, open_archive, search_articles
@@ -50,17 +51,23 @@ def search(db_path: str | Path, text: str, query: ArticleQuery = ArticleQuery(),
     ]
 
 
-def snippet(paragraphs: Sequence[str], folded_words: set[str], width: int = SNIPPET_WORDS) -> str:
-    """About ``width`` words around the first match in the body (its start when only the title matched)."""
+def snippet(paragraphs: Sequence[str], folded_words: set[str], width: int = SNIPPET_WORDS, *, html: bool = False) -> str:
+    """About ``width`` words around the first match in the body (its start when only the title matched).
+
+    Matching words are marked «like this»; with ``html`` every word is HTML-escaped and matches are
+    marked <mark>like this</mark> (`arshif serve`).
+    """
+    text = html_escape if html else str
+    mark = (lambda w: f"<mark>{html_escape(w)}</mark>") if html else (lambda w: f"«{w}»")
     for paragraph in paragraphs:
         words = paragraph.split()
         hits = [i for i, word in enumerate(words) if folded_words & set(fold_arabic(word).split())]
         if hits:
             start = max(0, hits[0] - width // 3)
             window = words[start : start + width]
-            marked = [f"«{w}»" if start + i in hits else w for i, w in enumerate(window)]
+            marked = [mark(w) if start + i in hits else text(w) for i, w in enumerate(window)]
             prefix = "… " if start > 0 else ""
             suffix = " …" if start + width < len(words) else ""
             return prefix + " ".join(marked) + suffix
     first = " ".join(paragraphs[0].split()[:width]) if paragraphs else ""
-    return first + (" …" if paragraphs and len(paragraphs[0].split()) > width else "")
+    return text(first) + (" …" if paragraphs and len(paragraphs[0].split()) > width else "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,9 @@ def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default
 
 @cli.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), required=True,
-              help="jsonl (one JSON object a line), csv (lists as JSON arrays) or parquet (needs pyarrow).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "wacz"]), required=True,
+              help="jsonl (one JSON object a line), csv (lists as JSON arrays), parquet (needs pyarrow)"
+                   " or wacz (the WARC captures for ReplayWeb.page/pywb; needs wacz).")
 @click.option("-o", "--output", default="-", show_default=True,
               help="Output file, written as FILE.part and renamed when complete; '-' = stdout.")
 @window_options
@@ -76,7 +77,9 @@ def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default
 @click.option("--include-aliases", is_flag=True, help="Add an `aliases` list: the other ids/urls of each article.")
 @click.option("--no-near-duplicates", is_flag=True,
               help="Leave out articles that repeat another almost word for word (near_duplicate_of set).")
-def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no_near_duplicates):
+@click.option("--warc", "warc_dir", type=click.Path(file_okay=False),
+              help="wacz: directory of the WARC files [default: <db dir>/warc].")
+def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no_near_duplicates, warc_dir):
     """Export articles as a dataset, streamed in constant memory.
 
     UTF-8 as stored (no \\u escapes); published_at in ISO 8601 with its offset and published_hijri
@@ -88,6 +91,7 @@ def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no
         arshif export --format csv --since 2016-01-01 --until 2016-12-31 -o 2016.csv
         arshif export --format parquet --run 12 --include-aliases -o run12.parquet
         arshif export --format jsonl | jq .title
+        arshif export --format wacz -o archive.wacz       # open it in ReplayWeb.page
     """
     from crawler.export import export_archive
 
@@ -98,6 +102,12 @@ def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no
         if rows % 1000 == 0:
             live_line(f"{rows:,} articles exported")
 
+    if fmt == "wacz":
+        from crawler.cli.wacz import export_wacz_command
+
+        warc = Path(warc_dir) if warc_dir else default_warc_dir(db_path)
+        query = replace(query, originals_only=no_near_duplicates)
+        return export_wacz_command(db_path, output, warc, query, progress)
     result = export_archive(db_path, fmt, output, query, include_aliases=include_aliases,
                             originals_only=no_near_duplicates, on_row=None if output == "-" else progress)
     if output != "-":

@@ -1,0 +1,104 @@
+"""What each page of `arshif serve` shows, as plain data: the HTML templates and the JSON views render
+the same dicts. Each function takes the read-only connection Datasette hands out."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import asdict
+from typing import Any
+
+from crawler.search import snippet
+from crawler.serve import chart, queries
+from crawler.serve.diff import record_diff
+from crawler.serve.queries import SearchFilters
+from crawler.storage import fts_query
+from crawler.text import fold_arabic
+
+RECENT_RUNS = 10
+RESULTS_PER_PAGE = 20
+RUNS_PER_PAGE = 50
+
+
+def home(conn: sqlite3.Connection) -> dict[str, Any]:
+    totals = queries.archive_totals(conn)
+    months = chart.monthly_counts(queries.articles_per_month(conn))
+    low, high = queries.id_span(conn)
+    size = chart.block_size_for(low, high)
+    blocks = chart.block_counts(queries.id_blocks(conn, size), low, high, size)
+    return {
+        "totals": totals,
+        "runs": queries.crawl_runs(conn, limit=RECENT_RUNS),
+        "months": months,
+        "empty_months": [row["month"] for row in months if not row["articles"]],
+        "id_blocks": {"block_size": size, "first_id": low, "last_id": high, "blocks": blocks},
+    }
+
+
+def home_charts(data: dict[str, Any]) -> dict[str, str]:
+    """The SVG of the home page's two charts (HTML only; the JSON holds their numbers)."""
+    return {"months_svg": chart.months_chart(data["months"]),
+            "blocks_svg": chart.blocks_chart(data["id_blocks"]["blocks"])}
+
+
+def search_match(text: str) -> tuple[str, set[str]]:
+    """The FTS5 match of a query typed by a user, and its folded words (for the snippets): the same
+    folding as `arshif search` (crawler.search), so both find the same articles."""
+    folded = fold_arabic(text)
+    return fts_query(folded), set(folded.split())
+
+
+def search(conn: sqlite3.Connection, text: str, filters: SearchFilters, *, page: int = 1) -> dict[str, Any]:
+    match, words = search_match(text)
+    data: dict[str, Any] = {"q": text, "filters": {k: v for k, v in asdict(filters).items() if v}, "page": page,
+                            "per_page": RESULTS_PER_PAGE, "total": 0, "hits": [], "facets": {}}
+    if not match:
+        return data
+    data["total"] = queries.search_count(conn, match, filters)
+    hits = queries.search_hits(conn, match, filters, limit=RESULTS_PER_PAGE, offset=(page - 1) * RESULTS_PER_PAGE)
+    for hit in hits:
+        paragraphs = hit.pop("paragraphs")
+        hit["snippet_html"] = snippet(paragraphs, words, html=True)
+    data["hits"] = hits
+    data["facets"] = queries.search_facets(conn, match, filters)
+    return data
+
+
+def article(conn: sqlite3.Connection, site: str, article_id: int) -> dict[str, Any] | None:
+    """The article with its aliases, near duplicates and versions (each diffed against the next state)."""
+    row = queries.get_article(conn, site, article_id)
+    if row is None:
+        return None
+    versions = queries.article_versions(conn, site, article_id)
+    states = [version["record"] for version in versions] + [{key: row.get(key) for key in row}]
+    history = []
+    for i, version in enumerate(versions):
+        diff = record_diff(states[i], states[i + 1])
+        history.append({
+            "version": version["version"],
+            "valid_from": version["valid_from"],
+            "replaced_at": version["replaced_at"],
+            "replaced_by_run_id": version["replaced_by_run_id"],
+            "next_version": versions[i + 1]["version"] if i + 1 < len(versions) else row.get("version"),
+            "record": version["record"],
+            "diff": diff,
+        })
+    original = None
+    if row.get("near_duplicate_of") is not None:
+        original = queries.get_article(conn, site, row["near_duplicate_of"])
+        original = original and {k: original[k] for k in ("article_id", "title", "published_at")}
+    return {
+        "article": row,
+        "aliases": queries.article_aliases(conn, site, article_id),
+        "near_duplicates": queries.near_duplicates(conn, site, article_id),
+        "near_duplicate_of": original,
+        "versions": list(reversed(history)),  # newest change first
+    }
+
+
+def runs(conn: sqlite3.Connection, *, page: int = 1) -> dict[str, Any]:
+    return {
+        "total": queries.count_runs(conn),
+        "page": page,
+        "per_page": RUNS_PER_PAGE,
+        "runs": queries.crawl_runs(conn, limit=RUNS_PER_PAGE, offset=(page - 1) * RUNS_PER_PAGE),
+    }
