@@ -2,7 +2,8 @@
 
 - :mod:`crawler.serve.plugin`: the Datasette plugin (home, search, article, runs; HTML and JSON);
 - :mod:`crawler.serve.pages`: what each page shows, as plain data;
-- :mod:`crawler.serve.queries`: the reads behind them; :mod:`.chart` (SVG) and :mod:`.diff` (word diffs).
+- :mod:`crawler.storage.browse`: the reads behind them (SQL stays in crawler/storage);
+- :mod:`crawler.serve.chart` (SVG coverage charts) and :mod:`crawler.serve.diff` (word diffs).
 
 The archive is opened ``?mode=ro`` (Datasette's mutable-but-read-only mode): it can serve an archive a
 crawl is writing to and sees each committed batch, and it can never write to it.

@@ -8,9 +8,10 @@ from dataclasses import asdict
 from typing import Any
 
 from crawler.search import snippet
-from crawler.serve import chart, queries
+from crawler.serve import chart
+from crawler.storage import browse
 from crawler.serve.diff import record_diff
-from crawler.serve.queries import SearchFilters
+from crawler.storage.browse import SearchFilters
 from crawler.storage import fts_query
 from crawler.text import fold_arabic
 
@@ -20,14 +21,14 @@ RUNS_PER_PAGE = 50
 
 
 def home(conn: sqlite3.Connection) -> dict[str, Any]:
-    totals = queries.archive_totals(conn)
-    months = chart.monthly_counts(queries.articles_per_month(conn))
-    low, high = queries.id_span(conn)
+    totals = browse.archive_totals(conn)
+    months = chart.monthly_counts(browse.articles_per_month(conn))
+    low, high = browse.id_span(conn)
     size = chart.block_size_for(low, high)
-    blocks = chart.block_counts(queries.id_blocks(conn, size), low, high, size)
+    blocks = chart.block_counts(browse.id_blocks(conn, size), low, high, size)
     return {
         "totals": totals,
-        "runs": queries.crawl_runs(conn, limit=RECENT_RUNS),
+        "runs": browse.crawl_runs(conn, limit=RECENT_RUNS),
         "months": months,
         "empty_months": [row["month"] for row in months if not row["articles"]],
         "id_blocks": {"block_size": size, "first_id": low, "last_id": high, "blocks": blocks},
@@ -53,22 +54,22 @@ def search(conn: sqlite3.Connection, text: str, filters: SearchFilters, *, page:
                             "per_page": RESULTS_PER_PAGE, "total": 0, "hits": [], "facets": {}}
     if not match:
         return data
-    data["total"] = queries.search_count(conn, match, filters)
-    hits = queries.search_hits(conn, match, filters, limit=RESULTS_PER_PAGE, offset=(page - 1) * RESULTS_PER_PAGE)
+    data["total"] = browse.search_count(conn, match, filters)
+    hits = browse.search_hits(conn, match, filters, limit=RESULTS_PER_PAGE, offset=(page - 1) * RESULTS_PER_PAGE)
     for hit in hits:
         paragraphs = hit.pop("paragraphs")
         hit["snippet_html"] = snippet(paragraphs, words, html=True)
     data["hits"] = hits
-    data["facets"] = queries.search_facets(conn, match, filters)
+    data["facets"] = browse.search_facets(conn, match, filters)
     return data
 
 
 def article(conn: sqlite3.Connection, site: str, article_id: int) -> dict[str, Any] | None:
     """The article with its aliases, near duplicates and versions (each diffed against the next state)."""
-    row = queries.get_article(conn, site, article_id)
+    row = browse.get_article(conn, site, article_id)
     if row is None:
         return None
-    versions = queries.article_versions(conn, site, article_id)
+    versions = browse.article_versions(conn, site, article_id)
     states = [version["record"] for version in versions] + [{key: row.get(key) for key in row}]
     history = []
     for i, version in enumerate(versions):
@@ -84,12 +85,12 @@ def article(conn: sqlite3.Connection, site: str, article_id: int) -> dict[str, A
         })
     original = None
     if row.get("near_duplicate_of") is not None:
-        original = queries.get_article(conn, site, row["near_duplicate_of"])
+        original = browse.get_article(conn, site, row["near_duplicate_of"])
         original = original and {k: original[k] for k in ("article_id", "title", "published_at")}
     return {
         "article": row,
-        "aliases": queries.article_aliases(conn, site, article_id),
-        "near_duplicates": queries.near_duplicates(conn, site, article_id),
+        "aliases": browse.article_aliases(conn, site, article_id),
+        "near_duplicates": browse.near_duplicates(conn, site, article_id),
         "near_duplicate_of": original,
         "versions": list(reversed(history)),  # newest change first
     }
@@ -97,8 +98,8 @@ def article(conn: sqlite3.Connection, site: str, article_id: int) -> dict[str, A
 
 def runs(conn: sqlite3.Connection, *, page: int = 1) -> dict[str, Any]:
     return {
-        "total": queries.count_runs(conn),
+        "total": browse.count_runs(conn),
         "page": page,
         "per_page": RUNS_PER_PAGE,
-        "runs": queries.crawl_runs(conn, limit=RUNS_PER_PAGE, offset=(page - 1) * RUNS_PER_PAGE),
+        "runs": browse.crawl_runs(conn, limit=RUNS_PER_PAGE, offset=(page - 1) * RUNS_PER_PAGE),
     }

@@ -20,7 +20,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from crawler.serve import pages
-from crawler.serve.queries import SearchFilters
+from crawler.storage.browse import SearchFilters
 
 
 def _wants_json(request) -> bool:
@@ -94,7 +94,7 @@ async def article_view(datasette, request):
     db = datasette.get_database()
     data = await db.execute_fn(lambda conn: pages.article(conn, site, article_id))
     if data is None:
-        from crawler.serve.queries import alias_target
+        from crawler.storage.browse import alias_target
 
         target = await db.execute_fn(lambda conn: alias_target(conn, site, article_id))
         if target is not None:

@@ -5,7 +5,9 @@
 - ``archive``: ``Archive``, the one writer connection: article writes with versioning, aliases, dedupe
   lookups, misses, failures, listing walks and runs, committed in batches;
 - ``queries``: reads for exports, stats and search (``iter_articles``, ``archive_stats``,
-  ``search_articles``).
+  ``search_articles``);
+- ``browse``: the reads behind `arshif serve` over Datasette's read-only connection (imported as
+  ``crawler.storage.browse``).
 
 Everything public is importable from ``crawler.storage``.
 """

@@ -1,8 +1,8 @@
-"""Reads behind `arshif serve`: totals, coverage, runs, one article with its history, faceted search.
+"""Reads behind `arshif serve` (crawler.serve): totals, coverage, runs, one article with its history,
+faceted search.
 
-SQL lives in crawler/storage only: this module moves to ``crawler/storage/browse.py`` once the storage
-package lands. Every function takes a plain ``sqlite3.Connection`` (Datasette's read-only one, opened
-``?mode=ro``), never writes, and returns plain data (JSON-ready dicts and lists).
+Every function takes a plain ``sqlite3.Connection`` (Datasette's read-only one, opened ``?mode=ro``, not
+an ``Archive``, which is a writer), never writes, and returns plain data (JSON-ready dicts and lists).
 """
 
 from __future__ import annotations
