@@ -13,6 +13,7 @@ from typing import Any
 
 WIDTH, HEIGHT, AXIS = 960, 180, 20
 MAX_BLOCKS = 120
+MIN_SLOTS = 24
 NICE_SIZES = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000)
 
 
@@ -69,7 +70,7 @@ def months_chart(months: list[dict[str, Any]]) -> str:
     if not months:
         return ""
     top = max(row["articles"] for row in months) or 1
-    step = WIDTH / len(months)
+    step = WIDTH / max(len(months), MIN_SLOTS)  # a short span keeps bars of a readable width
     body = [f'<line x1="0" y1="{HEIGHT}" x2="{WIDTH}" y2="{HEIGHT}" class="axis"/>']
     for i, row in enumerate(months):
         count = row["articles"]

@@ -18,6 +18,7 @@ from crawler.text import fold_arabic
 RECENT_RUNS = 10
 RESULTS_PER_PAGE = 20
 RUNS_PER_PAGE = 50
+TITLE_WORDS = 1000
 
 
 def home(conn: sqlite3.Connection) -> dict[str, Any]:
@@ -59,6 +60,7 @@ def search(conn: sqlite3.Connection, text: str, filters: SearchFilters, *, page:
     for hit in hits:
         paragraphs = hit.pop("paragraphs")
         hit["snippet_html"] = snippet(paragraphs, words, html=True)
+        hit["title_html"] = snippet([hit["title"] or ""], words, TITLE_WORDS, html=True)  # the whole title, marked
     data["hits"] = hits
     data["facets"] = browse.search_facets(conn, match, filters)
     return data
