@@ -92,3 +92,27 @@ def test_wacz_needs_a_file_and_a_warc_directory(backfilled, tmp_path):
     no_warc = arshif("export", "--db", str(backfilled), "--format", "wacz", "-o", "a.wacz", "--warc",
                      str(tmp_path / "nowhere"), cwd=tmp_path)
     assert no_warc.returncode == 2 and "no WARC directory" in no_warc.stderr
+
+
+def test_wacz_of_a_date_window_holds_only_its_articles(backfilled, tmp_path):
+    with sqlite3.connect(backfilled) as conn:
+        days = [day for (day,) in conn.execute(
+            "select distinct substr(published_at, 1, 10) from articles where warc_record is not null order by 1")]
+        since = days[len(days) // 2]
+        expected = {article_id for (article_id,) in conn.execute(
+            "select article_id from articles where warc_record is not null and published_at >= ?", [since])}
+    out = tmp_path / "window.wacz"
+    result = arshif("export", "--db", str(backfilled), "--format", "wacz", "--since", since, "-o", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    from crawler.wacz import read_pages
+
+    assert {int(page["id"].rpartition("-")[2]) for page in read_pages(out)} == expected
+    assert 0 < len(expected) < len(stored(backfilled))
+
+
+def test_whole_archive_wacz_holds_every_warc_file(backfilled, tmp_path):
+    out = tmp_path / "all.wacz"
+    assert arshif("export", "--db", str(backfilled), "--format", "wacz", "-o", str(out), cwd=tmp_path).returncode == 0
+    with zipfile.ZipFile(out) as wacz:
+        packed = {name.removeprefix("archive/") for name in wacz.namelist() if name.startswith("archive/")}
+    assert packed == {path.name for path in (backfilled.parent / "warc").glob("*.warc.gz")}
