@@ -59,6 +59,10 @@ SECTIONS = [
             quick_args=["--sizes", "40"]),
     Section("pipelines", "5. Pipelines alone and export", "bench_pipelines", ["--articles", "2000", "--rounds", "3"],
             quick_args=["--articles", "60", "--rounds", "1"]),
+    Section("distributed", "6. Distributed: workers, writer alone, Redis memory, 3,000-id equality",
+            "bench_distributed", ["--ids", "400", "--compare", "3000"],
+            quick_args=["--ids", "30", "--workers", "1,2", "--writer-items", "100", "--queue-ids", "2000"],
+            timeout=2400),
     Section("export", "Export of a 100,000-row archive (peak RSS per format)", "bench_export", full_only=True,
             returns_markdown=False, timeout=1200),
 ]

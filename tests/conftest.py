@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.redis_server import redis_factory, redis_server  # noqa: F401  (a real redis-server: tests/redis_server.py)
+
 DATA = Path(__file__).resolve().parent / "data"
 
 

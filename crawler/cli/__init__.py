@@ -12,3 +12,4 @@ from crawler.cli import ops  # noqa: F401,E402
 from crawler.cli import extract  # noqa: F401,E402
 from crawler.cli import serve  # noqa: F401,E402
 from crawler.cli import probe  # noqa: F401,E402
+from crawler.cli import distributed  # noqa: F401,E402

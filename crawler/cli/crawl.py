@@ -30,6 +30,8 @@ def run_options(func):
         click.option("--no-warc", is_flag=True, help="Keep no WARC files (backfill keeps them by default)."),
         click.option("--if-unlocked", is_flag=True,
                      help="When another run holds the archive's lock, say so in one line and exit 0 (for cron)."),
+        click.option("--redis", "redis_url", metavar="URL",
+                     help="Distributed mode: only queue the work in this Redis for `arshif worker`s (see worker)."),
     )):
         func = option(func)
     return func
@@ -65,7 +67,7 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False) -> N
 @run_options
 @click.option("--max-pages", type=click.IntRange(min=1), help="Listing pages to walk per category at most.")
 def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, warc_dir, no_warc, if_unlocked,
-          max_pages) -> None:
+          redis_url, max_pages) -> None:
     """Crawl SITE's listings for new articles into the archive (incremental: stops at known pages).
 
     \b
@@ -74,8 +76,15 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
         arshif crawl alhadath --base-url http://127.0.0.1:8000 --db demo.db
         arshif crawl alhadath --since 2024-04-01 --max-pages 5
         arshif crawl alhadath --if-unlocked                     # hourly cron: exit 0 while a backfill runs
+        arshif crawl alhadath --redis redis://127.0.0.1:6379/0   # queue a round for `arshif worker`s
     """
     from crawler.runner import CrawlOptions
+
+    if redis_url:
+        from crawler.cli.distributed import seed
+
+        return seed("crawl", redis_url, site, db_path, base_url, since=since, until=until, max_pages=max_pages,
+                    refresh=refresh, polite=polite)
 
     finish(CrawlOptions(site=site, db_path=db_path, mode="crawl", base_url=base_url, since=since, until=until,
                         max_pages=max_pages, refresh=refresh, polite=polite, log_level=log_level.upper()),
@@ -88,7 +97,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
 @click.option("--retry-misses", is_flag=True, help="Ask again for ids recorded as misses (404, soft-404).")
 @run_options
 def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, polite, log_level, warc_dir,
-             no_warc, if_unlocked) -> None:
+             no_warc, if_unlocked, redis_url) -> None:
     """Fetch SITE's articles by id, skipping ids already recorded. Rerun the same command to resume.
 
     \b
@@ -96,8 +105,15 @@ def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, 
         arshif backfill alhadath --ids 30000-35000
         arshif backfill alhadath --ids 1-5,9 --base-url http://127.0.0.1:8000 --db demo.db
         arshif backfill alhadath --ids 30000-35000 --retry-misses
+        arshif backfill alhadath --ids 1-100000 --redis redis://127.0.0.1:6379/0   # queue for `arshif worker`s
     """
     from crawler.runner import CrawlOptions
+
+    if redis_url:
+        from crawler.cli.distributed import seed
+
+        return seed("backfill", redis_url, site, db_path, base_url, ids=ids, since=since, until=until,
+                    refresh=refresh, retry_misses=retry_misses, polite=polite)
 
     finish(CrawlOptions(site=site, db_path=db_path, mode="backfill", ids=ids, base_url=base_url, since=since,
                         until=until, refresh=refresh, retry_misses=retry_misses, polite=polite,

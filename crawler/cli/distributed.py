@@ -1,0 +1,120 @@
+"""`arshif worker` and `arshif store`: the distributed mode (crawler.distributed), and the seeding that
+`arshif backfill/crawl --redis` do instead of crawling in this process."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from crawler.cli.base import cli, db_option
+from crawler.lock import ArchiveLock
+
+# crawler.distributed (Scrapy, redis) is imported inside the commands: other commands stay light.
+
+redis_option = click.option("--redis", "redis_url", required=True, envvar="ARSHIF_REDIS", metavar="URL",
+                            help="The shared Redis, e.g. redis://10.0.0.5:6379/0 (env ARSHIF_REDIS).")
+log_level_option = click.option("--log-level", default="INFO", show_default=True,
+                                type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(stream=sys.stderr, level=level.upper(),
+                        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+
+
+@cli.command()
+@click.argument("site")
+@redis_option
+@click.option("--base-url", metavar="URL",
+              help="Fetch from another host with the site's paths (the same as the seeding command's).")
+@click.option("--rate", type=click.FloatRange(min=0, min_open=True), metavar="REQ/S",
+              help="Requests a second to the site, shared by all workers. Default: 1 (polite); none for a "
+                   "loopback --base-url.")
+@click.option("--polite/--no-polite", default=None,
+              help="robots.txt, AutoThrottle, the shared rate. Default: on, except for a loopback --base-url.")
+@click.option("--concurrency", type=click.IntRange(min=1), metavar="N",
+              help="Requests this worker keeps in flight (default: 2 per site when polite, 32 otherwise).")
+@click.option("--exit-when-idle", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
+              help="Stop once the shared queue stayed empty this long (default: wait for work until stopped).")
+@log_level_option
+def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle, log_level) -> None:
+    """Fetch and extract SITE's pages from the shared Redis queue; send the items to `arshif store`.
+
+    Run any number, on any machine. Queue work with `arshif backfill/crawl ... --redis URL`.
+    Stop with Ctrl-C or SIGTERM (requests in hand finish first).
+
+    \b
+    Examples:
+        arshif worker alhadath --redis redis://10.0.0.5:6379/0
+        arshif worker alhadath --redis redis://127.0.0.1:6379/0 --base-url http://127.0.0.1:8000 --exit-when-idle 30
+    """
+    from crawler.distributed.connection import check_url
+    from crawler.distributed.worker import run_worker
+
+    settings = {"CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency} \
+        if concurrency else {}
+    run_worker(site, check_url(redis_url), base_url=base_url, polite=polite, rate=rate,
+               exit_when_idle=exit_when_idle, log_level=log_level.upper(), settings=settings)
+
+
+@cli.command()
+@redis_option
+@db_option
+@click.option("--site", default="alhadath", show_default=True, help="Whose queue to write from.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Items per SQLite commit (at most; fewer when the queue runs dry).")
+@click.option("--exit-when-idle", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
+              help="Stop once nothing came for this long (default: run until stopped).")
+@log_level_option
+def store(redis_url, db_path, site, batch_size, exit_when_idle, log_level) -> None:
+    """The distributed mode's only archive writer: take the workers' items from Redis into the archive.
+
+    Exactly one per archive (it takes the archive's lock: exit code 6 if another run holds it). Runs
+    dedupe and store as a single-process crawl does; stop it with Ctrl-C or SIGTERM (the current
+    batch is committed first). A killed writer loses nothing: its next start applies its last batch again.
+
+    \b
+    Examples:
+        arshif store --redis redis://127.0.0.1:6379/0 --db archive.db
+        arshif store --redis redis://127.0.0.1:6379/0 --db archive.db --exit-when-idle 60
+    """
+    from crawler.distributed.connection import check_url
+    from crawler.distributed.writer import StoreOptions, run_store
+
+    _logging(log_level)
+    options = StoreOptions(site=site, redis_url=check_url(redis_url), db_path=db_path, batch_size=batch_size,
+                           exit_when_idle=exit_when_idle)
+    with ArchiveLock(db_path):
+        result = run_store(options)
+    click.echo(f"store run {result.run_id}: {result.items:,} items written in {result.elapsed:.1f}s"
+               f" ({result.counts.articles_new:,} new, {result.counts.articles_updated:,} updated,"
+               f" {result.counts.aliases:,} aliases, {result.counts.misses:,} misses,"
+               f" {result.counts.failures:,} failures); {result.recovered:,} re-applied from a stopped writer,"
+               f" {result.dead:,} could not be applied")
+
+
+def seed(mode: str, redis_url: str, site: str, db_path: str, base_url: str | None, *, ids: str | None = None,
+         refresh: bool = False, retry_misses: bool = False, polite: bool | None = None, since: str | None = None,
+         until: str | None = None, max_pages: int | None = None) -> None:
+    """`arshif backfill/crawl --redis URL`: queue the work for the workers instead of doing it here."""
+    if since or until or max_pages:
+        raise click.UsageError("--since, --until and --max-pages do not work with --redis yet")
+    from crawler.distributed.connection import check_url, display_url
+    from crawler.distributed.seed import seed_backfill, seed_crawl
+    from crawler.runner import CrawlOptions, check_options
+
+    _logging("WARNING")
+    check_url(redis_url)
+    check_options(CrawlOptions(site=site, mode=mode, ids=ids, base_url=base_url, polite=polite))
+    polite_arg = "auto" if polite is None else polite
+    if mode == "backfill":
+        result = seed_backfill(site, redis_url, ids=ids, db_path=db_path, base_url=base_url, refresh=refresh,
+                               retry_misses=retry_misses, polite=polite_arg)
+        what = "ids"
+    else:
+        result = seed_crawl(site, redis_url, db_path=db_path, base_url=base_url, refresh=refresh, polite=polite_arg)
+        what = "discovery requests"
+    click.echo(f"queued {result.queued:,} {what} on {display_url(redis_url)} (recorded ids read from"
+               f" {result.source}); {result.waiting:,} requests waiting for workers")

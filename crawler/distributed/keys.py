@@ -1,0 +1,55 @@
+"""The Redis key names of one site's distributed crawl: one place, so workers, writer and seeder agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PREFIX = "arshif"
+
+
+@dataclass(frozen=True)
+class Keys:
+    site: str
+
+    def _key(self, name: str) -> str:
+        return f"{PREFIX}:{self.site}:{name}"
+
+    @property
+    def requests(self) -> str:  # scrapy-redis's priority queue (a sorted set of pickled requests)
+        return self._key("requests")
+
+    @property
+    def dupefilter(self) -> str:  # scrapy-redis's request fingerprints (a set)
+        return self._key("dupefilter")
+
+    @property
+    def items(self) -> str:  # workers → writer (a list of JSON items)
+        return self._key("items")
+
+    @property
+    def processing(self) -> str:  # taken by the writer, not yet committed to SQLite (a list)
+        return self._key("items:processing")
+
+    @property
+    def stored(self) -> str:  # ids the archive holds as articles (a set the writer keeps)
+        return self._key("stored")
+
+    @property
+    def misses(self) -> str:  # ids recorded as misses (a set the writer keeps)
+        return self._key("misses")
+
+    @property
+    def walks(self) -> str:  # listing categories walked to their end (a set the writer keeps)
+        return self._key("walks")
+
+    @property
+    def dead(self) -> str:  # items the writer could not apply (a list, for a human to look at)
+        return self._key("items:dead")
+
+    @property
+    def rate(self) -> str:  # the shared token bucket (a hash)
+        return self._key("rate")
+
+    @property
+    def writer(self) -> str:  # the running writer's name (a string with a TTL: only one writer at a time)
+        return self._key("writer")

@@ -1,0 +1,129 @@
+"""Seeding the shared queue: ``arshif backfill --redis`` and ``arshif crawl --redis``.
+
+The spider builds the requests exactly as in one process (``backfill_requests`` for ids; ``start`` for a
+crawl: home page, sitemap, open failures), and they go straight into scrapy-redis's queue — past the dupe
+filter, which would otherwise drop an id it saw queued before. That is what makes seeding the repair for
+requests lost in flight: scrapy-redis marks a request seen when it is queued, so a worker killed with
+requests in hand loses them for good (rmax/scrapy-redis#177, #149). The archive is the source of truth:
+seeding again asks it which ids in the range are neither stored nor missed (open failures are asked
+again, as a single-process rerun does), and queues those.
+
+The archive is read where it is (``--db``, read-only use: the writer may be running); a seeder on a
+machine without the archive asks the writer's sets in Redis instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapy_redis import picklecompat
+from scrapy_redis.queue import PriorityQueue
+
+from crawler.distributed.connection import connect, display_url, retrying
+from crawler.distributed.keys import Keys
+from crawler.distributed.state import RedisArchiveState
+from crawler.distributed.writer import Stats
+from crawler.storage import Archive
+from pipelines.context import RunContext
+from pipelines.state import SqliteArchiveState
+
+logger = logging.getLogger(__name__)
+
+PUSH_CHUNK = 2000
+
+
+@dataclass
+class SeedResult:
+    queued: int  # requests put in the shared queue
+    waiting: int  # requests in the queue afterwards (all workers' work left)
+    source: str  # where "already recorded" was read: the archive file or redis
+
+
+class _SeedingCrawler:
+    """What the spider's request builders use of a crawler: the run's context and stats."""
+
+    def __init__(self, context: RunContext) -> None:
+        self.arshif_context = context
+        self.stats = Stats()
+
+
+def _spider(site: str, redis_url: str, db_path: str | Path | None, arguments: dict[str, Any]):
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    spidercls = SpiderLoader.from_settings(settings).load(site)
+    spider = spidercls(**arguments)
+    if db_path is not None and Path(db_path).exists():
+        archive = Archive(db_path)
+        state, source = SqliteArchiveState(archive), str(db_path)
+    else:
+        archive, state, source = None, RedisArchiveState(connect(redis_url), redis_url), "redis"
+        logger.info("no archive at %s: asking the writer's sets in redis what is recorded", db_path)
+    context = RunContext(archive=None, site=spider.site, run_id=None, **spider.run_arguments(), state=state)
+    spider.crawler = _SeedingCrawler(context)
+    return spider, archive, source
+
+
+def _push(redis_url: str, spider, requests) -> tuple[int, int]:
+    client = connect(redis_url)
+    keys = Keys(spider.site.name)
+    count = 0
+    pipe = client.pipeline(transaction=False)
+    queue = PriorityQueue(server=pipe, spider=spider, key=keys.requests, serializer=picklecompat)
+    for request in requests:
+        queue.push(request)
+        count += 1
+        if count % PUSH_CHUNK == 0:
+            retrying(pipe.execute, what="queueing requests", url=redis_url)
+    retrying(pipe.execute, what="queueing requests", url=redis_url)
+    waiting = retrying(lambda: client.zcard(keys.requests), what="reading the queue", url=redis_url)
+    return count, waiting
+
+
+def seed_backfill(site: str, redis_url: str, *, ids: str, db_path: str | Path | None = None,
+                  base_url: str | None = None, refresh: bool = False, retry_misses: bool = False,
+                  polite: Any = "auto") -> SeedResult:
+    """Queue a request for every id of ``ids`` the archive has not recorded (see the module docstring)."""
+    arguments = {"mode": "backfill", "ids": ids, "base_url": base_url, "refresh": refresh,
+                 "retry_misses": retry_misses, "polite": polite}
+    spider, archive, source = _spider(site, redis_url, db_path, arguments)
+    try:
+        queued, waiting = _push(redis_url, spider, spider.backfill_requests())
+    finally:
+        if archive is not None:
+            archive.close()
+    logger.info("seeded %d ids into %s on %s (%d requests waiting)", queued, Keys(site).requests,
+                display_url(redis_url), waiting)
+    return SeedResult(queued, waiting, source)
+
+
+def seed_crawl(site: str, redis_url: str, *, db_path: str | Path | None = None, base_url: str | None = None,
+               refresh: bool = False, polite: Any = "auto") -> SeedResult:
+    """Queue a discovery round: the home page, the sitemap and the open article failures.
+
+    A new round (the queue is empty) also clears the dupe filter: with ``SCHEDULER_PERSIST`` it would still
+    hold the listing pages of the previous round and hide this round's new articles behind them.
+    """
+    arguments = {"mode": "crawl", "base_url": base_url, "refresh": refresh, "polite": polite}
+    spider, archive, source = _spider(site, redis_url, db_path, arguments)
+    keys = Keys(site)
+    client = connect(redis_url)
+    if retrying(lambda: client.zcard(keys.requests), what="reading the queue", url=redis_url) == 0:
+        retrying(lambda: client.delete(keys.dupefilter), what="starting a new round", url=redis_url)
+
+    async def collect():
+        return [request async for request in spider.start()]
+
+    try:
+        requests = asyncio.run(collect())
+        queued, waiting = _push(redis_url, spider, requests)
+    finally:
+        if archive is not None:
+            archive.close()
+    return SeedResult(queued, waiting, source)

@@ -1,0 +1,71 @@
+"""What workers know of the archive without SQLite: sets in Redis that the writer keeps.
+
+``RedisArchiveState`` answers the spider's questions (``pipelines.state.ArchiveState``) from three sets:
+``stored`` (ids held as articles or aliases), ``misses`` and ``walks`` (categories walked to their end).
+The writer fills them from SQLite when it starts (``load_sets``: also after Redis lost its data) and adds
+what each batch committed (``add_committed``), so an answer is never ahead of the archive. Open failures
+are not asked here: seeding (``crawler.distributed.seed``) reads them from the archive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import redis
+
+from crawler.distributed.connection import retrying
+from crawler.distributed.keys import Keys
+from crawler.storage import Archive
+
+CHUNK = 5000
+
+
+class RedisArchiveState:
+    def __init__(self, client: redis.Redis, url: str) -> None:
+        self.client, self.url = client, url
+
+    def _members(self, key: str, ids: Iterable[int]) -> set[int]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return set()
+        found: set[int] = set()
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            flags = retrying(lambda: self.client.smismember(key, chunk), what="asking which ids are known",
+                             url=self.url)
+            found.update(article_id for article_id, flag in zip(chunk, flags) if flag)
+        return found
+
+    def stored_ids(self, site: str, ids: Iterable[int]) -> set[int]:
+        return self._members(Keys(site).stored, ids)
+
+    def known_misses(self, site: str, ids: Iterable[int]) -> set[int]:
+        return self._members(Keys(site).misses, ids)
+
+    def failed_articles(self, site: str) -> list[tuple[int, str]]:
+        return []  # asked again by `arshif crawl --redis` (the seeder reads them from the archive)
+
+    def listing_walk_complete(self, site: str, category: int) -> bool:
+        return bool(retrying(lambda: self.client.sismember(Keys(site).walks, category),
+                             what="asking about a listing walk", url=self.url))
+
+
+def load_sets(client: redis.Redis, archive: Archive, site: str) -> tuple[int, int, int]:
+    """Replace the three sets with what the archive holds (built aside, then renamed: never half-full)."""
+    keys = Keys(site)
+    sets = dict(zip((keys.stored, keys.misses, keys.walks), archive.recorded_ids(site)))
+    pipe = client.pipeline(transaction=False)
+    for key, members in sets.items():
+        pipe.delete(key + ":loading")
+        members = sorted(members)
+        for start in range(0, len(members), CHUNK):
+            pipe.sadd(key + ":loading", *members[start:start + CHUNK])
+    pipe.execute()
+    swap = client.pipeline(transaction=True)
+    for key, members in sets.items():
+        if members:
+            swap.rename(key + ":loading", key)
+        else:
+            swap.delete(key)
+    swap.execute()
+    return tuple(len(members) for members in sets.values())

@@ -1,0 +1,189 @@
+"""``arshif worker``: the ordinary spider and extraction, fed by the shared queue, feeding the writer.
+
+A worker is the single-process crawl with three parts swapped (``worker_settings``):
+
+- the scheduler: scrapy-redis's (``crawler.distributed.scheduler.RedisScheduler``), with its shared
+  priority queue and dupe filter, ``SCHEDULER_PERSIST`` on (one worker stopping never clears the queue);
+- the archive's owner: ``WorkerRun`` instead of ``pipelines.owner.ArchiveOwner``. It gives the run a
+  context with no archive: the spider's questions go to ``RedisArchiveState`` (the writer's sets) and
+  every item (after clean → validate → date window; dedupe is the writer's) goes to ``RedisItemSender``,
+  which pushes it to the ``items`` list;
+- the start: a worker yields no start requests (``worker_spider``): seeding does
+  (``arshif backfill/crawl --redis``).
+
+It runs until stopped (SIGTERM/Ctrl-C: in-flight requests finish first) or, with ``exit_when_idle``,
+once it found the queue empty for that many seconds. Politeness is per site: ``SharedRateLimit``
+(``crawler.distributed.limiter``) holds all workers together to the site's rate.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.asyncio import create_looping_call
+
+from crawler.distributed.connection import UNAVAILABLE, Backoff, connect, display_url, retrying
+from crawler.distributed.keys import Keys
+from crawler.distributed.state import RedisArchiveState
+from pipelines.context import RunContext
+from pipelines.items import to_message
+
+logger = logging.getLogger(__name__)
+
+SENT = "arshif/distributed/items_sent"
+CLOSE_PATIENCE = 120.0  # seconds a stopping worker waits for Redis to take its last items
+
+
+class RedisItemSender:
+    """The worker's ``OutcomeWriter``: each item, as JSON, onto the ``items`` list for the writer.
+
+    Redis unreachable: items wait in memory (in order) and go out once it is back; the spider goes on.
+    """
+
+    def __init__(self, client, keys: Keys, url: str) -> None:
+        self.client, self.keys, self.url = client, keys, url
+        self.backoff = Backoff(url)
+        self.unsent: list[bytes] = []
+
+    def record(self, item, stats: Any) -> None:
+        self.unsent.append(json.dumps(to_message(item), ensure_ascii=False).encode())
+        stats.inc_value(SENT)
+        self.flush()
+
+    def flush(self) -> bool:
+        """Push what waits; False if Redis is unreachable (it is tried again later)."""
+        if not self.unsent or self.backoff.waiting:
+            return not self.unsent
+        try:
+            self.client.lpush(self.keys.items, *self.unsent)
+        except UNAVAILABLE as exc:
+            self.backoff.failed(exc, f"sending {len(self.unsent)} items")
+            return False
+        self.unsent.clear()
+        self.backoff.succeeded()
+        return True
+
+
+def worker_settings(site: str, redis_url: str, *, rate: float | None = None, exit_when_idle: float = 0) -> dict:
+    """The settings that turn a crawl process into a worker (on top of ``crawler.settings``)."""
+    from crawler import settings as project
+
+    keys = Keys(site)
+    pipelines = {name: order for name, order in project.ITEM_PIPELINES.items() if "Dedupe" not in name}
+    extensions = {**project.EXTENSIONS, "pipelines.owner.ArchiveOwner": None,
+                  "crawler.distributed.worker.WorkerRun": 1000}
+    return {
+        "SCHEDULER": "crawler.distributed.scheduler.RedisScheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        "SCHEDULER_QUEUE_KEY": keys.requests,
+        "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
+        "REDIS_URL": redis_url,
+        "ARSHIF_REDIS_URL": redis_url,
+        "ARSHIF_SITE": site,
+        "ARSHIF_RATE": rate,  # None: decided when the spider knows its politeness (WorkerRun)
+        "ARSHIF_EXIT_WHEN_IDLE": exit_when_idle,
+        "ITEM_PIPELINES": pipelines,
+        "EXTENSIONS": extensions,
+        "DOWNLOADER_MIDDLEWARES": {**project.DOWNLOADER_MIDDLEWARES,
+                                   "crawler.distributed.limiter.SharedRateLimit": 120},
+    }
+
+
+def worker_spider(spidercls):
+    """The site's spider as a worker: the same callbacks (requests in the queue name them), no start."""
+
+    async def start(self):
+        return
+        yield  # an async generator that yields nothing
+
+    def closing_items(self, reason):
+        return ()  # one worker cannot tell a listing walk is complete: walks span workers
+
+    return type(spidercls.__name__, (spidercls,), {"start": start, "closing_items": closing_items,
+                                                   "__module__": spidercls.__module__})
+
+
+class WorkerRun:
+    """Extension: the worker's run context (Redis state and item sender), idling and stopping."""
+
+    def __init__(self, crawler, context: RunContext, sender: RedisItemSender, url: str) -> None:
+        self.crawler, self.context, self.sender, self.url = crawler, context, sender, url
+        self.exit_when_idle = crawler.settings.getfloat("ARSHIF_EXIT_WHEN_IDLE", 0)
+        self.last_active = time.monotonic()
+        self.timer = None
+        for handler, signal in ((self.spider_opened, signals.spider_opened),
+                                (self.spider_idle, signals.spider_idle),
+                                (self.active, signals.response_received),
+                                (self.spider_closed, signals.spider_closed)):
+            crawler.signals.connect(handler, signal=signal)
+
+    @classmethod
+    def from_crawler(cls, crawler) -> WorkerRun:
+        settings, spider = crawler.settings, crawler.spider
+        url = settings.get("ARSHIF_REDIS_URL")
+        keys = Keys(spider.site.name)
+        sender = RedisItemSender(connect(url), keys, url)
+        context = RunContext(archive=None, site=spider.site, run_id=None, **spider.run_arguments(),
+                             state=RedisArchiveState(connect(url), url), writer=sender)
+        crawler.arshif_context = context
+        return cls(crawler, context, sender, url)
+
+    def spider_opened(self, spider) -> None:
+        self.timer = create_looping_call(self.sender.flush)
+        self.timer.start(1.0, now=False)
+        logger.info("worker for %s on redis %s: fetching from %s", spider.site.name, display_url(self.url),
+                    spider.base_url)
+
+    def active(self, *args, **kwargs) -> None:
+        self.last_active = time.monotonic()
+
+    def spider_idle(self, spider) -> None:
+        """Keep waiting for work, unless asked to exit after ``exit_when_idle`` seconds without any."""
+        if self.sender.unsent:
+            raise DontCloseSpider
+        if self.exit_when_idle and time.monotonic() - self.last_active >= self.exit_when_idle:
+            logger.info("worker: the shared queue stayed empty for %.0fs: stopping", self.exit_when_idle)
+            return
+        raise DontCloseSpider
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
+        if self.sender.unsent:
+            count = len(self.sender.unsent)
+            try:
+                retrying(lambda: self.sender.client.lpush(self.sender.keys.items, *self.sender.unsent),
+                         what=f"sending the last {count} items", url=self.url, give_up_after=CLOSE_PATIENCE)
+                self.sender.unsent.clear()
+            except UNAVAILABLE:
+                logger.error("worker stopping with %d items Redis never took: seeding again fetches those"
+                             " ids anew", count)
+        stats = self.crawler.stats
+        logger.info("worker stopped (%s): %d pages, %d items sent", reason,
+                    stats.get_value("response_received_count", 0), stats.get_value(SENT, 0))
+
+
+def run_worker(site: str, redis_url: str, *, base_url: str | None = None, polite: bool | None = None,
+               rate: float | None = None, exit_when_idle: float = 0, log_level: str = "INFO",
+               settings: dict | None = None) -> dict[str, Any]:
+    """Run one worker until it is stopped (or idle, see ``exit_when_idle``); returns its Scrapy stats."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.runner import CrawlOptions, check_options, project_settings
+
+    options = CrawlOptions(site=site, base_url=base_url, polite=polite, log_level=log_level,
+                           settings={**worker_settings(site, redis_url, rate=rate, exit_when_idle=exit_when_idle),
+                                     **(settings or {})})
+    check_options(options)
+    process = CrawlerProcess(project_settings(options))
+    crawler = process.create_crawler(worker_spider(process.spider_loader.load(site)))
+    process.crawl(crawler, **options.spider_arguments())
+    process.start()
+    return crawler.stats.get_stats() if crawler.stats else {}

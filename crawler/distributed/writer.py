@@ -1,0 +1,279 @@
+"""``arshif store``: the one process that writes the SQLite archive in the distributed mode.
+
+    with ArchiveLock(db):                       # exactly one writer per archive file (exit code 6 if taken)
+        result = run_store(StoreOptions(site="alhadath", redis_url=url, db_path=db))
+
+Reliable hand-over from Redis (the "reliable queue" pattern): items are moved, never popped —
+``LMOVE``/``BLMOVE`` from ``items`` into ``items:processing`` — and the processing list is emptied only
+after the SQLite commit that holds them. A writer killed at any point leaves its batch in processing;
+the next writer applies it again before anything else (``recover``). Every write is idempotent by
+(site, id) — an article stored again is "unchanged", an alias or a miss is an upsert — so applying twice
+is harmless, while applying never would lose the item.
+
+Each item runs through the same code as in one process: dedupe (``pipelines.dedupe.DedupePipeline``),
+then the archive owner's writer (``pipelines.owner.ArchiveWriter``). After each commit the writer adds
+the batch's ids to the Redis sets the workers read (``crawler.distributed.state``); it rebuilds them
+from SQLite at start and whenever Redis comes back without them (restarted without AOF).
+
+An item that cannot be applied (a bug, a malformed message) is logged and kept on ``items:dead``, so
+one bad item neither stops the writer nor loops it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from crawler.distributed.connection import Backoff, connect, display_url, retrying
+from crawler.distributed.keys import Keys
+from crawler.distributed.state import load_sets
+from crawler.site import get_site
+from crawler.storage import Archive, RunCounts
+from pipelines.context import RunContext, counts_from_stats
+from pipelines.items import AliasItem, ArticleItem, MissItem, WalksComplete, from_message
+
+logger = logging.getLogger(__name__)
+
+# Move up to ARGV[1] items from the tail of KEYS[1] to the head of KEYS[2] in one round trip.
+TAKE = """
+local taken = {}
+for i = 1, tonumber(ARGV[1]) do
+  local item = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+  if not item then break end
+  taken[#taken + 1] = item
+end
+return taken
+"""
+WRITER_TTL = 15  # seconds: the writer's claim on the queue outlives it by this much
+APPLIED = "arshif/distributed/items_applied"
+DEAD = "arshif/distributed/items_dead"
+
+
+@dataclass
+class StoreOptions:
+    site: str = "alhadath"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    db_path: str | Path = "arshif.db"
+    batch_size: int = 500
+    exit_when_idle: float = 0  # seconds with nothing to do before stopping (0: run until stopped)
+    progress_interval: float = 10.0
+
+
+@dataclass
+class StoreResult:
+    run_id: int
+    items: int
+    dead: int
+    recovered: int
+    elapsed: float
+    counts: RunCounts
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class Stats(dict):
+    """The few calls of Scrapy's stats collector that the pipelines make."""
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0, **_: Any) -> None:
+        self[key] = self.get(key, start) + count
+
+    def set_value(self, key: str, value: Any, **_: Any) -> None:
+        self[key] = value
+
+    def get_value(self, key: str, default: Any = None, **_: Any) -> Any:
+        return self.get(key, default)
+
+    def get_stats(self, *_: Any) -> dict[str, Any]:
+        return dict(self)
+
+
+class StoreLoop:
+    def __init__(self, options: StoreOptions, archive: Archive, run_id: int) -> None:
+        from pipelines.dedupe import DedupePipeline
+
+        self.options, self.archive, self.run_id = options, archive, run_id
+        self.url = options.redis_url
+        self.site = get_site(options.site)
+        self.keys = Keys(self.site.name)
+        self.client = connect(self.url)
+        self.backoff = Backoff(self.url)
+        self.take = self.client.register_script(TAKE)
+        self.stats = Stats()
+        self.context = RunContext(archive=archive, site=self.site, run_id=run_id, command="store")
+        self.dedupe = DedupePipeline(SimpleNamespace(arshif_context=self.context, stats=self.stats))
+        self.stopping = False
+        self.claim = f"{socket.gethostname()} pid {os.getpid()} {Path(options.db_path).resolve()}"
+        self.redis_run_id: str | None = None
+        self.recovered = 0
+
+    def _redis(self, call, what: str):
+        return retrying(call, what=what, url=self.url, backoff=self.backoff)
+
+    # -- start ---------------------------------------------------------------------------------
+
+    def claim_queue(self) -> None:
+        """One writer per Redis queue: a key with a TTL, renewed while running. A previous writer on this
+        host and archive is dead (we hold the archive's lock), so its claim is taken over at once."""
+        mine_here = self.claim.split(" pid ")[0], self.claim.rsplit(" ", 1)[1]
+        while not self.stopping:
+            if self._redis(lambda: self.client.set(self.keys.writer, self.claim, nx=True, ex=WRITER_TTL),
+                           "claiming the queue"):
+                return
+            holder = (self._redis(lambda: self.client.get(self.keys.writer), "reading the claim") or b"").decode()
+            if holder and (holder.split(" pid ")[0], holder.rsplit(" ", 1)[-1]) == mine_here:
+                self._redis(lambda: self.client.set(self.keys.writer, self.claim, ex=WRITER_TTL), "claiming")
+                return
+            logger.warning("another writer is attached to this queue (%s); waiting for it to stop", holder)
+            time.sleep(2)
+
+    def renew_claim(self) -> None:
+        self._redis(lambda: self.client.set(self.keys.writer, self.claim, ex=WRITER_TTL), "renewing the claim")
+
+    def sync_sets(self) -> None:
+        """The workers' sets from SQLite, once per Redis server lifetime (its run_id)."""
+        server = self._redis(lambda: self.client.info("server"), "reading the server id")
+        if server.get("run_id") == self.redis_run_id:
+            return
+        stored, misses, walks = self._redis(lambda: load_sets(self.client, self.archive, self.site.name),
+                                            "loading the stored ids")
+        self.redis_run_id = server.get("run_id")
+        logger.info("redis sets for the workers: %d stored ids, %d misses, %d complete walks",
+                    stored, misses, walks)
+
+    def recover(self) -> int:
+        """Apply again what a stopped writer left in processing (it may or may not be committed)."""
+        left = self._redis(lambda: self.client.lrange(self.keys.processing, 0, -1), "reading processing")
+        if left:
+            logger.warning("re-applying %d items a stopped writer left in %s", len(left), self.keys.processing)
+            self.apply(list(reversed(left)))  # the list's head is the newest
+        self.recovered = len(left)
+        return len(left)
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def take_batch(self, block: float = 1.0) -> list[bytes]:
+        size = self.options.batch_size
+        batch = self._redis(lambda: self.take(keys=[self.keys.items, self.keys.processing], args=[size]),
+                            "taking items")
+        if batch:
+            return batch
+        first = self._redis(lambda: self.client.blmove(self.keys.items, self.keys.processing, block,
+                                                       "RIGHT", "LEFT"), "waiting for items")
+        if first is None:
+            return []
+        more = self._redis(lambda: self.take(keys=[self.keys.items, self.keys.processing], args=[size - 1]),
+                           "taking items")
+        return [first, *more]
+
+    def apply(self, batch: list[bytes]) -> None:
+        """Write the batch into SQLite, commit, then tell Redis (sets, dead items, empty processing)."""
+        stored, misses, walks, dead = [], [], [], []
+        for raw in batch:
+            try:
+                item = from_message(json.loads(raw))
+                if isinstance(item, ArticleItem):
+                    item = self.dedupe.process_item(item)
+                    stored.append(item["article_id"])
+                elif isinstance(item, AliasItem) and item.alias_id is not None:
+                    stored.append(item.alias_id)
+                elif isinstance(item, MissItem):
+                    misses.append(item.article_id)
+                elif isinstance(item, WalksComplete):
+                    walks.extend(item.categories)
+                self.context.writer.record(item, self.stats)
+                self.stats.inc_value(APPLIED)
+            except Exception:
+                logger.exception("could not apply an item (kept on %s): %.300r", self.keys.dead, raw)
+                dead.append(raw)
+                self.stats.inc_value(DEAD)
+        self.archive.commit()
+
+        def settle():
+            pipe = self.client.pipeline(transaction=True)
+            for key, members in ((self.keys.stored, stored), (self.keys.misses, misses), (self.keys.walks, walks)):
+                if members:
+                    pipe.sadd(key, *members)
+            if dead:
+                pipe.lpush(self.keys.dead, *dead)
+            pipe.delete(self.keys.processing)
+            pipe.execute()
+
+        self._redis(settle, "settling a committed batch")
+
+    def waiting(self) -> int:
+        return self._redis(lambda: self.client.llen(self.keys.items), "reading the queue length")
+
+    def run(self) -> None:
+        self.claim_queue()
+        self.sync_sets()
+        self.recover()
+        started = last_report = last_claim = last_work = time.monotonic()
+        reported = 0
+        while not self.stopping:
+            batch = self.take_batch()
+            now = time.monotonic()
+            if batch:
+                self.apply(batch)
+                last_work = now
+            elif self.options.exit_when_idle and now - last_work >= self.options.exit_when_idle:
+                logger.info("store: nothing to write for %.0fs: stopping", self.options.exit_when_idle)
+                break
+            if now - last_claim >= WRITER_TTL / 3:
+                self.renew_claim()
+                self.sync_sets()  # a no-op unless Redis restarted
+                last_claim = now
+            if now - last_report >= self.options.progress_interval:
+                applied = self.stats.get(APPLIED, 0)
+                logger.info("store: %d items written (%.0f/s), %d waiting in redis", applied,
+                            (applied - reported) / (now - last_report), self.waiting())
+                reported, last_report = applied, now
+        logger.info("store: %d items written in %.1fs", self.stats.get(APPLIED, 0), time.monotonic() - started)
+
+    def release(self) -> None:
+        try:
+            if (self.client.get(self.keys.writer) or b"").decode() == self.claim:
+                self.client.delete(self.keys.writer)
+        except Exception:  # Redis gone: the claim expires by itself
+            pass
+
+
+def run_store(options: StoreOptions) -> StoreResult:
+    """Write what the workers send into the archive until SIGTERM/SIGINT (or idle, see ``exit_when_idle``).
+
+    The caller holds the archive's lock (``crawler.lock.ArchiveLock``)."""
+    started = time.monotonic()
+    archive = Archive(options.db_path, batch_size=10**9, commit_interval=10**9)  # commits are the loop's
+    run_id = archive.start_run(options.site, command="store",
+                               args={"redis": display_url(options.redis_url), "batch_size": options.batch_size})
+    loop = StoreLoop(options, archive, run_id)
+
+    def stop(signum, frame):
+        logger.info("store: stopping after the current batch (signal %d)", signum)
+        loop.stopping = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    reason = "finished"
+    try:
+        loop.run()
+    except BaseException:
+        reason = "failed"
+        raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        stats = loop.stats.get_stats()
+        counts = counts_from_stats(stats)
+        archive.commit()
+        archive.finish_run(run_id, finish_reason=reason if not loop.stopping else "shutdown",
+                           status="ok" if reason == "finished" else "failed", counts=counts, stats=stats)
+        archive.close()
+        loop.release()
+    return StoreResult(run_id=run_id, items=stats.get(APPLIED, 0), dead=stats.get(DEAD, 0),
+                       recovered=loop.recovered, elapsed=time.monotonic() - started, counts=counts, stats=stats)
