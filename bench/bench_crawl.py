@@ -1,9 +1,9 @@
 """End-to-end crawl: `arshif crawl alhadath` (extraction, all pipelines, a fresh SQLite archive) against a bare
 Scrapy spider that follows the same links and parses nothing (bench/bare_spider.py), on the same mirror.
 
-    .venv/bin/python bench/bench_crawl.py [--articles 2000] [--rounds 3]
+    .venv/bin/python bench/bench_crawl.py [--articles 2000] [--rounds 3] [--weights real,light]
 
-One mirror process serves every run. The contenders alternate (ours, bare, ours, bare, …), each crawl a
+Per page weight (``real``: 82–148 KB article pages, ``light``: ~8 KiB), one mirror process serves every run. The contenders alternate (ours, bare, ours, bare, …), each crawl a
 subprocess with the same Scrapy concurrency (our spider's settings for a loopback site: no delay, no
 AutoThrottle, no robots.txt); wall time, CPU and peak RSS are the kernel's figures for the crawler process.
 Target (issue 7): our throughput ≥ 0.7× the bare spider's. ``main()`` returns the report as markdown.
@@ -89,31 +89,37 @@ class Contenders:
         return CrawlRun(counts["article_pages"], measured.wall, measured.cpu, measured.peak_rss_mb, mirror_cpu)
 
 
-def report(runs: dict[str, list[CrawlRun]], articles: int, rounds: int) -> str:
+def report(by_weight: dict[str, dict[str, list[CrawlRun]]], articles: int, rounds: int) -> str:
     names = {"ours": "arshif crawl (extract + pipelines + SQLite)", "bare": "bare Scrapy spider (parses nothing)"}
-    medians = {}
     rows = []
-    for key, label in names.items():
-        got = runs[key]
-        medians[key] = {
-            "per_second": median([r.per_second for r in got]),
-            "cpu_per_1000": median([r.cpu_per_1000 for r in got]),
-            "rss": median([r.peak_rss_mb for r in got]),
-        }
-        rows.append([label, "/".join(str(r.article_pages) for r in got), f"{median([r.wall for r in got]):.1f}",
-                     f"{medians[key]['per_second']:.0f}", f"{medians[key]['cpu_per_1000']:.1f}",
-                     f"{median([r.mirror_cpu / r.article_pages * 1000 for r in got]):.1f}",
-                     f"{medians[key]['rss']:.0f}"])
-    throughput = ratio(medians["ours"]["per_second"], medians["bare"]["per_second"])
-    cpu = ratio(medians["ours"]["cpu_per_1000"], medians["bare"]["cpu_per_1000"])
-    met = "met" if throughput >= TARGET else "**missed**"
+    verdicts = []
+    for weight, runs in by_weight.items():
+        medians = {}
+        for key, label in names.items():
+            got = runs[key]
+            medians[key] = {
+                "per_second": median([r.per_second for r in got]),
+                "cpu_per_1000": median([r.cpu_per_1000 for r in got]),
+                "rss": median([r.peak_rss_mb for r in got]),
+            }
+            rows.append([weight, label, "/".join(str(r.article_pages) for r in got),
+                         f"{median([r.wall for r in got]):.1f}", f"{medians[key]['per_second']:.0f}",
+                         f"{medians[key]['cpu_per_1000']:.1f}",
+                         f"{median([r.mirror_cpu / r.article_pages * 1000 for r in got]):.1f}",
+                         f"{medians[key]['rss']:.0f}"])
+        throughput = ratio(medians["ours"]["per_second"], medians["bare"]["per_second"])
+        cpu = ratio(medians["ours"]["cpu_per_1000"], medians["bare"]["cpu_per_1000"])
+        met = "met" if throughput >= TARGET else "**missed**"
+        verdicts.append(
+            f"- {weight} pages: throughput ours / bare **{throughput:.2f}×** (target ≥ {TARGET}× — {met}); CPU per "
+            f"article ours / bare **{cpu:.1f}×**; peak RSS ours / bare "
+            f"{ratio(medians['ours']['rss'], medians['bare']['rss']):.2f}×.")
     return "\n".join([
         "### End-to-end crawl vs a bare Scrapy spider", "",
-        table(["crawler", "article pages (each round)", "wall s", "articles/s", "CPU s / 1,000 articles",
-               "mirror CPU s / 1,000", "peak RSS MiB"], rows),
-        f"Throughput ours / bare: **{throughput:.2f}×** (target ≥ {TARGET}× — {met}); CPU per article ours / bare: "
-        f"**{cpu:.1f}×**; peak RSS ours / bare: {ratio(medians['ours']['rss'], medians['bare']['rss']):.2f}×.", "",
-        f"Mirror of {articles:,} ids (one process for all runs), medians of {rounds} alternating rounds (ours, bare, "
+        table(["page weight", "crawler", "article pages (each round)", "wall s", "articles/s",
+               "CPU s / 1,000 articles", "mirror CPU s / 1,000", "peak RSS MiB"], rows),
+        *verdicts, "",
+        f"Per page weight, a mirror of {articles:,} ids (one process for all runs), medians of {rounds} alternating rounds (ours, bare, "
         f"ours, bare …); each crawl a fresh subprocess (ours into a fresh SQLite file) with CONCURRENT_REQUESTS "
         f"{IMPOLITE_SETTINGS['CONCURRENT_REQUESTS']}, no delay, no AutoThrottle; wall includes interpreter start-up.",
     ]) + "\n"
@@ -123,12 +129,15 @@ def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000, help="ids the mirror serves (all are crawled)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--weights", default="real,light", help="mirror page weights, one section each")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="arshif-bench-crawl-") as work, \
-            MirrorProcess.start(MirrorConfig(articles=args.articles, seed=SEED)) as mirror:
-        contenders = Contenders(mirror, Path(work))
-        runs = alternate({"ours": contenders.ours, "bare": contenders.bare}, args.rounds)
-    return report(runs, args.articles, args.rounds)
+    by_weight = {}
+    for weight in filter(None, args.weights.split(",")):
+        with tempfile.TemporaryDirectory(prefix="arshif-bench-crawl-") as work, \
+                MirrorProcess.start(MirrorConfig(articles=args.articles, seed=SEED, weight=weight)) as mirror:
+            contenders = Contenders(mirror, Path(work))
+            by_weight[weight] = alternate({"ours": contenders.ours, "bare": contenders.bare}, args.rounds)
+    return report(by_weight, args.articles, args.rounds)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark the mirror: start time and memory at --articles 200000, then article pages per second.
 
-    .venv/bin/python bench/bench_mirror.py [--articles 200000] [--requests 5000] [--connections 4]
+    .venv/bin/python bench/bench_mirror.py [--articles 200000] [--requests 5000] [--connections 4] [--weights light,real]
 
 Loopback only, a bounded number of requests. The client is a raw keep-alive socket loop in a separate
 process so its cost does not land on the server's core.
@@ -45,9 +45,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--markup", default="default")
+    parser.add_argument("--weights", default="light,real", help="page weights, one run each")
     args = parser.parse_args()
+    for weight in filter(None, args.weights.split(",")):
+        measure(args, weight)
 
-    config = MirrorConfig(articles=args.articles, markup=args.markup)
+
+def measure(args, weight: str) -> None:
+    config = MirrorConfig(articles=args.articles, markup=args.markup, weight=weight)
     started = time.perf_counter()
     mirror = MirrorProcess.start(config)
     start_seconds = time.perf_counter() - started
@@ -72,7 +77,7 @@ def main() -> None:
         rss_end = server.memory_info().rss / 2**20
     finally:
         mirror.stop()
-    print(f"articles={args.articles} markup={args.markup}")
+    print(f"articles={args.articles} markup={args.markup} page weight={weight}")
     print(f"start: {start_seconds:.2f} s to the base URL line; RSS {rss_start:.1f} MiB")
     print(f"first listing page (builds the section/tag index): {index_seconds:.2f} s")
     print(f"{len(paths)} article GETs ({ok} x 200, {size / len(paths) / 1024:.1f} KiB avg) in {elapsed:.2f} s "

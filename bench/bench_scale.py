@@ -1,8 +1,8 @@
 """Scale: `arshif backfill` of N ids against the mirror, for each N: throughput, CPU, peak RSS, DB size.
 
-    .venv/bin/python bench/bench_scale.py [--sizes 10000,100000] [--no-warc]
+    .venv/bin/python bench/bench_scale.py [--sizes 10000,100000] [--no-warc] [--weight real|light]
 
-Each size gets its own mirror (``--articles N``, its own process) and a fresh archive; the backfill is the
+Each size gets its own mirror (``--articles N --weight real`` by default: 82–148 KB pages, its own process) and a fresh archive; the backfill is the
 command users run (``python -m crawler backfill alhadath --ids 1-N``, WARC capture on as by default) in a
 subprocess whose wall time, CPU and peak RSS come from the kernel (``bench.common.run_measured``).
 Cost per article must not grow with the archive: the last row's cost is compared with the first one's.
@@ -33,6 +33,7 @@ from bench.common import (  # noqa: E402
     table,
 )
 from crawler.mirror import MirrorConfig, MirrorProcess  # noqa: E402
+from crawler.mirror.model import WEIGHTS  # noqa: E402
 from crawler.storage import Archive  # noqa: E402
 
 RSS_LIMIT_MB = 300
@@ -54,6 +55,7 @@ class ScaleRun:
     warc_bytes: int
     stopped: bool = False  # killed at --max-seconds: the figures cover what it did until then
     samples: list[tuple[float, int, float]] = field(default_factory=list)  # (seconds, articles stored, CPU s)
+    weight: str = "real"  # the mirror's page weight
 
     @property
     def per_second(self) -> float:
@@ -69,7 +71,7 @@ class ScaleRun:
 
 
 def backfill(ids: int, work: Path, warc: bool = True, seed: int = SEED, max_seconds: float | None = None,
-             every: float = 15.0) -> ScaleRun:
+             every: float = 15.0, weight: str = "real") -> ScaleRun:
     db = work / f"scale-{ids}.db"
     samples: list[tuple[float, int, float]] = []
 
@@ -84,7 +86,7 @@ def backfill(ids: int, work: Path, warc: bool = True, seed: int = SEED, max_seco
                              "--log-level", "WARNING")
     if not warc:
         command.append("--no-warc")
-    with MirrorProcess.start(MirrorConfig(articles=ids, seed=seed)) as mirror:
+    with MirrorProcess.start(MirrorConfig(articles=ids, seed=seed, weight=weight)) as mirror:
         command += ["--base-url", mirror.base_url]
         mirror_before = process_cpu(mirror.process.pid)
         measured = run_measured(command, timeout=max_seconds, every=every, on_tick=sample).check(
@@ -96,7 +98,7 @@ def backfill(ids: int, work: Path, warc: bool = True, seed: int = SEED, max_seco
         ids=ids, articles=summary.articles, aliases=summary.aliases, misses=summary.misses, wall=measured.wall,
         cpu=measured.cpu, mirror_cpu=mirror_cpu, peak_rss_mb=measured.peak_rss_mb,
         db_bytes=file_size(*db_files(db)), warc_bytes=directory_size(work / "warc"), stopped=measured.timed_out,
-        samples=samples,
+        samples=samples, weight=weight,
     )
 
 
@@ -112,14 +114,14 @@ def growth(run: ScaleRun, points: int = 6) -> str:
 
 def report(runs: list[ScaleRun], warc: bool) -> str:
     rows = [
-        [f"{r.ids:,}" + (" (stopped at the time limit)" if r.stopped else ""), f"{r.articles:,}", f"{r.aliases:,} / {r.misses:,}", f"{r.wall:.0f}", f"{r.per_second:.0f}",
+        [r.weight, f"{r.ids:,}" + (" (stopped at the time limit)" if r.stopped else ""), f"{r.articles:,}", f"{r.aliases:,} / {r.misses:,}", f"{r.wall:.0f}", f"{r.per_second:.0f}",
          f"{r.cpu_ms_per_article:.2f}", f"{r.mirror_cpu / r.articles * 1000:.2f}", f"{r.peak_rss_mb:.0f}",
          f"{r.db_bytes / 2**20 / r.articles * 1000:.1f}",
          f"{r.warc_bytes / 2**20 / r.articles * 1000:.1f}" if warc else "off"]
         for r in runs
     ]
     out = ["### Scale: id backfill", "",
-           table(["ids", "articles stored", "aliases / misses", "wall s", "articles/s", "crawler CPU ms/article",
+           table(["page weight", "ids", "articles stored", "aliases / misses", "wall s", "articles/s", "crawler CPU ms/article",
                   "mirror CPU ms/article", "peak RSS MiB", "DB MiB / 1,000 articles", "WARC MiB / 1,000 articles"],
                  rows)]
     small, large = runs[0], runs[-1]
@@ -156,11 +158,13 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated id counts, smallest first")
     parser.add_argument("--no-warc", action="store_true", help="backfill without WARC capture")
     parser.add_argument("--max-seconds", type=float, help="stop a backfill after this long; report what it did")
+    parser.add_argument("--weight", choices=WEIGHTS, default="real", help="the mirror's page weight")
     args = parser.parse_args(argv)
     runs = []
     for ids in parse_sizes(args.sizes):
         with tempfile.TemporaryDirectory(prefix=f"arshif-scale-{ids}-") as work:
-            runs.append(backfill(ids, Path(work), warc=not args.no_warc, max_seconds=args.max_seconds))
+            runs.append(backfill(ids, Path(work), warc=not args.no_warc, max_seconds=args.max_seconds,
+                                  weight=args.weight))
         r = runs[-1]
         print(f"  scale: {ids:,} ids: {r.articles:,} articles in {r.wall:.0f} s{' (stopped)' if r.stopped else ''}, "
               f"{r.cpu_ms_per_article:.1f} CPU ms/article, peak RSS {r.peak_rss_mb:.0f} MiB; growth: {growth(r)}",
