@@ -19,6 +19,7 @@ from crawler.extract.generic import (EARLIEST_YEAR, DateChain, byline_names, cho
 from crawler.extract.layout import NOT_FOUND, Layout, read_layout
 from crawler.extract.metadata import jsonld_article, jsonld_by_id, ld_image, ld_list, ld_text
 from crawler.extract.selectors import URL_PATH, select_texts
+from crawler.extract.template import TEMPLATES
 from crawler.extract.walk import Page, fold, text_content, walk
 from crawler.items import ArticleRecord
 from crawler.site import Site, get_site, site_for_url
@@ -55,10 +56,19 @@ def extract_with_trace(body: bytes, url: str, *, site: str | Site | None = None,
     if root is None:
         return None
     site_model = _site_model(site, url, root)
-    if site_model is None and (b"wm-ipp" in body or "wm-ipp" in text):
-        drop_archive_toolbar(root)
-    page = walk(root, site_model.timestamp_pattern if site_model else None)
-    return _Builder(root, page, site_model, url, codec, now).build()
+    if site_model is None:
+        if b"wm-ipp" in body or "wm-ipp" in text:
+            drop_archive_toolbar(root)
+        return _Builder(root, walk(root, None), None, url, codec, now).build()
+    stamp = site_model.timestamp_pattern
+    head = root.find("head")
+
+    def build(region, context) -> Extraction | None:
+        page = walk(root, stamp) if region is None else walk(region, stamp, head=head, context=context)
+        return _Builder(root, page, site_model, url, codec, now).build()
+
+    # A known site's pages share a layout: walk only the story's block once it is known (see template).
+    return TEMPLATES.extract(site_model.name, root, build, lambda extraction: extraction.record)
 
 
 def _site_model(name: str | Site | None, url: str, root: etree._Element) -> Site | None:

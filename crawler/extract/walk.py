@@ -64,18 +64,27 @@ class Page:
     links: list[tuple[etree._Element, int, bool]] = field(default_factory=list)  # (<a href>, line, in chrome)
 
 
-def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None) -> Page:
+def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head: etree._Element | None = None,
+         context: tuple[int, int, int, int] = (0, 0, 0, 0)) -> Page:
     """The page's text lines in reading order: block elements and <br> end a line, <img> is a line.
 
     A ``timestamp`` sharing its line with other text (``<li><a>title</a> 2016-02-19 11:15:08 PM</li>``)
     gets a line of its own, so that lines, links and <time>s keep one numbering.
+
+    Walking one region of a page (``root`` a block inside it: ``crawler.extract.template``): ``head`` is
+    the page's <head>, read first as the whole walk would; ``context`` the (chrome, article, heading,
+    figcaption) depth the region's ancestors put it in; the text after the region (its tail) is not read.
     """
     page = Page(stamp_pattern=timestamp)
+    if head is not None:
+        _read_head(head, page)
+    region = root if head is not None else None
     lines = page.lines
     links = page.links
     maybe_stamps = page.maybe_stamps
     frags: list[str] = []
-    linked = in_link = chrome = article = heading = figcaption = 0
+    linked = in_link = 0
+    chrome, article, heading, figcaption = context
 
     def flush() -> None:
         nonlocal linked
@@ -161,13 +170,34 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None) -> Page
                     elif role == _FIGCAPTION:
                         figcaption -= 1
             tail = el.tail
-            if tail and (frags or not tail.isspace()):
+            if tail and (frags or not tail.isspace()) and el is not region:
                 frags.append(tail)
                 if in_link:
                     linked += len(tail.strip())
     if frags:
         flush()
     return page
+
+
+def region_context(region: etree._Element) -> tuple[int, int, int, int] | None:
+    """The (chrome, article, heading, figcaption) depth the whole walk would be at when it enters
+    ``region``; None when an ancestor is one the walk skips or a link (no region to walk alone)."""
+    ancestors = list(region.iterancestors())
+    ancestors.reverse()
+    chrome = article = heading = figcaption = 0
+    for el in ancestors:
+        role = _TAGS.get(el.tag)
+        if role == _SKIP or role == _LINK:
+            return None
+        if role == _CHROME or (role == _PAGE_REGION and not article):
+            chrome += 1
+        elif role == _ARTICLE:
+            article += 1
+        elif role == _HEADING:
+            heading += 1
+        elif role == _FIGCAPTION:
+            figcaption += 1
+    return chrome, article, heading, figcaption
 
 
 def _read_head(head: etree._Element, page: Page) -> None:
