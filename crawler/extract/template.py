@@ -88,7 +88,10 @@ class Templates:
             if state.wait > 0:
                 state.wait -= 1
             else:
-                self._learn(state, root, build, record_of(full), record_of)
+                try:
+                    self._learn(state, root, build, record_of(full), record_of)
+                except (ValueError, etree.LxmlError):  # markup no path can name: the whole walk it is
+                    state.wait = RELEARN_EVERY
         return full
 
     def _learn(self, state: _SiteState, root, build: Build, record: dict, record_of) -> None:
@@ -97,7 +100,10 @@ class Templates:
             if block is None or block.tag in ("html", "body"):
                 break
             path = _path(block)
-            xpath = etree.XPath(path) if path else None
+            try:
+                xpath = etree.XPath(path) if path else None
+            except etree.XPathError:  # an odd tag or attribute value: no template from this block
+                xpath = None
             region = _region(root, xpath) if xpath is not None else None
             if region is not None and region[0] is block:
                 fast = build(*region)
@@ -145,7 +151,10 @@ def _story_block(root: etree._Element, record: dict) -> etree._Element | None:
         needles += [paragraphs[0][:40], paragraphs[-1][:40]]
     chains = []
     for needle in filter(None, needles):
-        found = _TEXT_IN_BODY(root, needle=needle)
+        try:
+            found = _TEXT_IN_BODY(root, needle=needle)
+        except (ValueError, etree.XPathError):  # a control character in the text: no XPath string
+            continue
         if not found:
             continue
         node = found[0]
