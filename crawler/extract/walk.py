@@ -181,7 +181,9 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
 
 def region_context(region: etree._Element) -> tuple[int, int, int, int] | None:
     """The (chrome, article, heading, figcaption) depth the whole walk would be at when it enters
-    ``region``; None when an ancestor is one the walk skips or a link (no region to walk alone)."""
+    ``region``; None when an ancestor is one the walk skips or a link (no region to walk alone).
+
+    The same counting as ``walk``'s start events: there it stays inline, as this loop runs per element."""
     ancestors = list(region.iterancestors())
     ancestors.reverse()
     chrome = article = heading = figcaption = 0
