@@ -2,6 +2,11 @@
 
 - Exact: ``content_hash`` = SHA-256 of the folded body (``fold_arabic``: no tashkeel/tatweel, أ/إ/آ→ا,
   ى→ي, ة→ه, ASCII digits, punctuation out), so a copy differing only in spelling variants is the same body.
+- Evidence: two articles are the same story only when the evidence says so. A body of at least
+  ``EVIDENCE_WORDS`` folded words cannot match another by chance, so an identical one is enough; a shorter
+  body ("شاهد الفيديو" under a video post, a gallery's "بالصور", a caricature's credit line, a one-line
+  brief) is boilerplate that different stories share, so it makes an exact copy only with the same folded
+  title, and never a near duplicate (both bodies must be evidence).
 - Near: Jaccard similarity of the folded bodies' word shingles (``SHINGLE_WORDS`` words) ≥ ``NEAR_THRESHOLD``.
   Candidates come from MinHash LSH: ``BANDS`` band hashes per article, stored in an indexed table, so a
   lookup is one indexed query; every candidate is then verified with the exact Jaccard of its shingles.
@@ -28,6 +33,11 @@ from crawler.text import fold_arabic
 
 SHINGLE_WORDS = 3
 NEAR_THRESHOLD = 0.9
+# Below this many folded words a body is not evidence of a story on its own. The boilerplate bodies of
+# video posts, galleries and caricatures run to a handful of words; a news brief of 30 words repeated
+# word for word is a copy. (At Jaccard ≥ 0.9 two bodies differ in length by ≤ 10%, so a body just over
+# the line is never a near copy of one just under it by more than a few words' edit.)
+EVIDENCE_WORDS = 30
 BANDS = 16
 ROWS_PER_BAND = 8
 SLOTS = BANDS * ROWS_PER_BAND  # a power of two: the bin is the hash's low bits
@@ -103,24 +113,50 @@ def band_hashes(signature: Sequence[int]) -> list[int]:
 
 
 def folded_band_hashes(folded: str) -> list[int]:
-    """The band hashes of an already folded body (what the archive rebuilds its band index from)."""
+    """The band hashes of an already folded body (what the archive rebuilds its band index from); none for
+    a body that is not evidence (``is_evidence``)."""
+    if not is_evidence(folded):
+        return []
     return band_hashes(_signature(map(zlib.crc32, _byte_shingles(folded.encode("utf-8")))))
 
 
-class Fingerprint:
-    """What dedupe computes once per article body (the store reuses ``folded``)."""
+def is_evidence(folded: str) -> bool:
+    """True when a folded body is long enough that an identical or near-identical one is no chance."""
+    return len(folded.split(maxsplit=EVIDENCE_WORDS)) >= EVIDENCE_WORDS
 
-    __slots__ = ("band_hashes", "content_hash", "folded", "shingles")
+
+class Fingerprint:
+    """What dedupe computes once per article body (the store reuses ``folded``).
+
+    A body that is not evidence (``is_evidence``) gets no band hashes: it is never a near duplicate, and
+    its boilerplate twins do not crowd the band index."""
+
+    __slots__ = ("band_hashes", "content_hash", "evidence", "folded", "shingles")
 
     def __init__(self, paragraphs: Sequence[str]) -> None:
         self.folded = folded_body(paragraphs)
         utf8 = self.folded.encode("utf-8")
         self.content_hash = hashlib.sha256(utf8).hexdigest()
+        self.evidence = is_evidence(self.folded)
         self.shingles = _byte_shingles(utf8)
-        self.band_hashes = band_hashes(_signature(map(zlib.crc32, self.shingles)))
+        self.band_hashes = band_hashes(_signature(map(zlib.crc32, self.shingles))) if self.evidence else []
 
     def similarity(self, other_folded_body: str) -> float:
         return jaccard(self.shingles, _byte_shingles(other_folded_body.encode("utf-8")))
+
+
+def better_link(candidate: tuple[int, float], current: tuple[int | None, float | None]) -> bool:
+    """Whether ``candidate`` (id, similarity) beats ``current`` as an article's near-duplicate link.
+
+    An article names its *most similar lower id* (ties: the lowest): a fact of the pair alone, so the
+    table is the same whatever order a crawl meets the copies in. A chain A(10) ≈ B(20) ≈ C(30) with
+    J(A, C) below the threshold stores {20: 10, 30: 20} in every order; a newcomer with a lower id than
+    its stored matches re-links those it beats (``pipelines.dedupe``)."""
+    current_id, current_similarity = current
+    if current_id is None or current_similarity is None:
+        return True
+    candidate_id, candidate_similarity = candidate
+    return (-candidate_similarity, candidate_id) < (-current_similarity, current_id)
 
 
 def is_original_of(article_id: int, other_id: int) -> bool:

@@ -1,17 +1,21 @@
 """Dedupe: decide how an article relates to what the archive holds (``item.verdict``); store acts on it.
 
 - same site + id already stored → "update" (the store pipeline versions it if it changed);
-- identical folded body under another id → "exact": the copy becomes an alias of the original
-  ("replaces" when the newcomer is the original and the stored copy must become its alias);
-- word-shingle Jaccard ≥ 0.9 with stored articles (MinHash LSH candidates, verified exactly) → its own
-  row naming the original it repeats (``near_duplicate_of``, ``similarity``).
-"The original" is the lowest id (``crawler.dedupe.is_original_of``), so the result does not depend on
-the order in which a crawl meets the copies.
+- the same story under another id → "exact": the copy becomes an alias of the original ("replaces" when
+  the newcomer is the original and the stored copy must become its alias). Same story = identical folded
+  body that is evidence on its own (``crawler.dedupe.is_evidence``), or an identical short body under the
+  same folded title: two video posts whose body is only "شاهد الفيديو" stay two articles;
+- word-shingle Jaccard ≥ 0.9 with stored articles whose bodies are evidence (MinHash LSH candidates,
+  verified exactly) → its own row naming its most similar lower id (``near_duplicate_of``, ``similarity``;
+  ``crawler.dedupe.better_link``). A newcomer re-links the stored matches above it that it beats.
+"The original" is the lowest id (``crawler.dedupe.is_original_of``), and a near link is a fact of the pair,
+so the table does not depend on the order in which a crawl meets the copies.
 """
 
 from __future__ import annotations
 
-from crawler.dedupe import NEAR_THRESHOLD, Fingerprint, is_original_of
+from crawler.dedupe import NEAR_THRESHOLD, Fingerprint, better_link, is_original_of
+from crawler.text import fold_arabic
 from pipelines.context import ArchiveStep
 from pipelines.items import OutcomeItem, Verdict
 
@@ -26,7 +30,10 @@ class DedupePipeline(ArchiveStep):
         item.fingerprint = fingerprint
         stored = archive.article_ref(site, article_id)
         if stored is None:
-            same = archive.find_by_content_hash(site, fingerprint.content_hash, exclude_id=article_id)
+            same = archive.find_by_content_hash(
+                site, fingerprint.content_hash, exclude_id=article_id,
+                title_folded=None if fingerprint.evidence else fold_arabic(item.get("title") or ""),
+            )
             if same is not None and is_original_of(same.article_id, article_id):
                 item.verdict = Verdict("exact", of=same.article_id, similarity=1.0)
                 return item
@@ -47,15 +54,15 @@ class DedupePipeline(ArchiveStep):
             similarity = fingerprint.similarity(body)
             if similarity >= NEAR_THRESHOLD:
                 matches.append((ref, round(similarity, 4)))
-        if not matches:
-            return Verdict(kind)
-        original, similarity = min(matches, key=lambda match: match[0].article_id)
-        if is_original_of(original.article_id, article_id):
-            return Verdict(kind, near_duplicate_of=original.article_id, similarity=similarity)
-        # This article is the earliest copy: later copies that named no earlier original now name it.
+        link: tuple[int | None, float | None] = (None, None)
+        for ref, similarity in matches:  # this article's own link: its most similar lower id
+            if is_original_of(ref.article_id, article_id) and better_link((ref.article_id, similarity), link):
+                link = (ref.article_id, similarity)
+        # Stored copies above this one that it beats as their link now name it.
         repoint = tuple(
             (ref.article_id, similarity)
             for ref, similarity in matches
-            if ref.near_duplicate_of is None or is_original_of(article_id, ref.near_duplicate_of)
+            if is_original_of(article_id, ref.article_id)
+            and better_link((article_id, similarity), (ref.near_duplicate_of, ref.similarity))
         )
-        return Verdict(kind, repoint=repoint)
+        return Verdict(kind, near_duplicate_of=link[0], similarity=link[1], repoint=repoint)

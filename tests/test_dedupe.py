@@ -71,3 +71,185 @@ def test_minhash_estimates_jaccard():
 
 def test_original_is_the_lower_id():
     assert is_original_of(99, 109) and not is_original_of(109, 99)
+
+
+# -- the same story only on evidence; near links independent of crawl order (issue 10) -------------------
+
+import itertools  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+import pytest  # noqa: E402
+
+from crawler.dedupe import EVIDENCE_WORDS, is_evidence  # noqa: E402
+from crawler.site import get_site  # noqa: E402
+from crawler.storage import Archive  # noqa: E402
+from pipelines.context import RunContext  # noqa: E402
+from pipelines.dedupe import DedupePipeline  # noqa: E402
+from pipelines.items import ArticleItem  # noqa: E402
+from pipelines.store import StorePipeline  # noqa: E402
+from tests.test_storage import record  # noqa: E402
+
+
+class _Stats(dict):
+    def inc_value(self, key, count=1, start=0):
+        self[key] = self.get(key, 0) + count
+
+
+def crawl(tmp_path, records: list[dict]) -> tuple[dict[int, tuple], dict[int, int]]:
+    """Dedupe + store ``records`` in this order into a fresh archive: ({id: (near_duplicate_of,
+    similarity)} of the articles, {alias id: article id})."""
+    path = tmp_path / f"a{next(_archives)}.db"
+    crawler = SimpleNamespace(stats=_Stats(), settings={})
+    with Archive(path) as archive:
+        run_id = archive.start_run("alhadath", command="crawl", args={})
+        crawler.arshif_context = RunContext(archive=archive, site=get_site("alhadath"), run_id=run_id,
+                                            command="crawl")
+        dedupe, store = DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
+        for rec in records:
+            store.process_item(dedupe.process_item(ArticleItem(rec)))
+        archive.commit()
+        links = {row["article_id"]: (row["near_duplicate_of"], row["similarity"])
+                 for row in archive.rows("select article_id, near_duplicate_of, similarity from articles")}
+        aliases = {row["alias_id"]: row["article_id"] for row in archive.rows("select * from aliases")}
+    return links, aliases
+
+
+_archives = itertools.count()
+
+# Boilerplate bodies of different stories on Arabic news sites: each pair has one body, two titles.
+BOILERPLATE = [
+    ("فيديو: اقتحام مخيم جنين", "فيديو: مسيرة في نابلس", ["شاهد الفيديو"]),
+    ("بالصور: قطف الزيتون في سلفيت", "بالصور: معرض الكتاب في رام الله", ["بالصور"]),
+    ("كاريكاتير اليوم: الانقسام", "كاريكاتير اليوم: الأسعار", ["كاريكاتير: محمد سباعنة"]),
+    ("عاجل: إصابة شاب برصاص الاحتلال في قلقيلية", "عاجل: إغلاق حاجز قلنديا", ["التفاصيل تتبع"]),
+    ("وفاة الأسير المحرر أحمد سعيد", "افتتاح مدرسة في طوباس",
+     ["وقالت مصادر محلية للحدث إن الخبر صحيح وإن التفاصيل ستنشر لاحقا."]),
+]
+KINDS = ["video", "gallery", "caricature", "breaking", "one-line-brief"]
+
+
+@pytest.mark.parametrize(("title_a", "title_b", "body"), BOILERPLATE, ids=KINDS)
+def test_a_short_shared_body_under_different_titles_keeps_both_stories(tmp_path, title_a, title_b, body):
+    assert not is_evidence(folded_body(body))
+    for order in ((101, 102), (102, 101)):
+        recs = {101: record(101, title=title_a, paragraphs=body), 102: record(102, title=title_b, paragraphs=body)}
+        links, aliases = crawl(tmp_path, [recs[i] for i in order])
+        assert links == {101: (None, None), 102: (None, None)} and aliases == {}
+
+
+@pytest.mark.parametrize(("title_a", "_title_b", "body"), BOILERPLATE, ids=KINDS)
+def test_a_short_body_under_the_same_title_is_one_story(tmp_path, title_a, _title_b, body):
+    # the same video post republished under a new id: title (spelling aside) and body agree
+    recs = [record(102, title=title_a.replace("إ", "ا"), paragraphs=body), record(101, title=title_a, paragraphs=body)]
+    links, aliases = crawl(tmp_path, recs)
+    assert links == {101: (None, None)} and aliases == {102: 101}
+
+
+def test_a_long_identical_body_is_one_story_whatever_the_titles(tmp_path):
+    body = [" ".join(f"كلمة{i}" for i in range(EVIDENCE_WORDS))]
+    assert is_evidence(folded_body(body))
+    links, aliases = crawl(tmp_path, [record(102, title="عنوان معدل", paragraphs=body),
+                                      record(101, title="العنوان الأول", paragraphs=body)])
+    assert links == {101: (None, None)} and aliases == {102: 101}
+
+
+def test_short_bodies_are_never_near_duplicates(tmp_path):
+    short = ["وقالت مصادر محلية للحدث إن الاحتلال اقتحم البلدة صباح اليوم"]
+    edited = ["وقالت مصادر محلية للحدث إن الاحتلال اقتحم البلدة صباح أمس"]
+    links, aliases = crawl(tmp_path, [record(1, title="اقتحام سلواد", paragraphs=short),
+                                      record(2, title="اقتحام عزون", paragraphs=edited)])
+    assert links == {1: (None, None), 2: (None, None)} and aliases == {}
+
+
+def words(start: int, stop: int) -> list[str]:
+    return [f"ك{i}" for i in range(start, stop)]
+
+
+def shingle_set(tokens: list[str]) -> set[str]:
+    return shingles(" ".join(tokens))
+
+
+def chain_bodies(count: int) -> list[list[str]]:
+    """Windows of 200 distinct words sliding by 10: neighbours J = 188/208 = 0.904, two apart 178/218 = 0.817."""
+    return [words(10 * k, 10 * k + 200) for k in range(count)]
+
+
+def star_bodies(leaves: int) -> list[list[str]]:
+    """A centre of 200 words and leaves that each replace their own 8-word block (far apart) with new words:
+    centre–leaf J = 188/208 = 0.904, leaf–leaf J = 178/218 = 0.817."""
+    centre = words(0, 200)
+    bodies = [centre]
+    for leaf in range(leaves):
+        at = 20 + 60 * leaf
+        bodies.append(centre[:at] + words(1000 + 8 * leaf, 1008 + 8 * leaf) + centre[at + 8 :])
+    return bodies
+
+
+def test_the_test_bodies_have_the_stated_jaccard():
+    a, b, c = map(shingle_set, chain_bodies(3))
+    assert round(jaccard(a, b), 3) == round(jaccard(b, c), 3) == 0.904 and round(jaccard(a, c), 3) == 0.817
+    centre, *leaves = map(shingle_set, star_bodies(3))
+    assert {round(jaccard(centre, leaf), 3) for leaf in leaves} == {0.904}
+    assert {round(jaccard(x, y), 3) for x, y in itertools.combinations(leaves, 2)} == {0.817}
+
+
+def all_orders(tmp_path, ids: list[int], bodies: list[list[str]]) -> dict[tuple, list[tuple[int, ...]]]:
+    """Each distinct stored table → the crawl orders that produced it."""
+    recs = {i: record(i, title=f"خبر {i}", paragraphs=[" ".join(body)]) for i, body in zip(ids, bodies)}
+    tables: dict[tuple, list[tuple[int, ...]]] = {}
+    for order in itertools.permutations(ids):
+        links, aliases = crawl(tmp_path, [recs[i] for i in order])
+        tables.setdefault((tuple(sorted(links.items())), tuple(sorted(aliases.items()))), []).append(order)
+    return tables
+
+
+def test_chain_links_are_the_same_in_every_crawl_order(tmp_path):
+    # the issue's case: A(10) ≈ B(20) ≈ C(30); before, 10,20,30 stored {20:10, 30:20} and 10,30,20 {20:10, 30:None}
+    [(table, orders)] = all_orders(tmp_path, [10, 20, 30], chain_bodies(3)).items()
+    assert len(orders) == 6
+    assert dict(table[0]) == {10: (None, None), 20: (10, 0.9038), 30: (20, 0.9038)}
+
+
+def test_chain_of_four_with_ids_out_of_chain_order(tmp_path):
+    # chain order 20 ≈ 40 ≈ 10 ≈ 30: each names its most similar lower id, if it has one
+    [(table, orders)] = all_orders(tmp_path, [20, 40, 10, 30], chain_bodies(4)).items()
+    assert len(orders) == 24
+    assert dict(table[0]) == {10: (None, None), 20: (None, None), 30: (10, 0.9038), 40: (10, 0.9038)}
+
+
+@pytest.mark.parametrize("centre", [5, 25, 45])  # the centre is the lowest, a middle or the highest id
+def test_star_links_are_the_same_in_every_crawl_order(tmp_path, centre):
+    ids = [centre, 10, 30, 40]
+    [(table, orders)] = all_orders(tmp_path, ids, star_bodies(3)).items()
+    assert len(orders) == 24
+    links = dict(table[0])
+    for leaf in (10, 30, 40):  # a leaf names the centre if it is lower, nothing else (leaves J = 0.817)
+        assert links[leaf] == ((centre, 0.9038) if centre < leaf else (None, None))
+    lower_leaves = [leaf for leaf in (10, 30, 40) if leaf < centre]
+    assert links[centre] == ((min(lower_leaves), 0.9038) if lower_leaves else (None, None))  # tie: lowest id
+
+
+def test_exact_copy_inside_a_chain_in_every_crawl_order(tmp_path):
+    a, b, c = chain_bodies(3)
+    tables = all_orders(tmp_path, [10, 20, 25, 30], [a, b, b, c])  # 25: an exact copy of 20 (alias)
+    [(table, orders)] = tables.items()
+    assert len(orders) == 24
+    assert dict(table[0]) == {10: (None, None), 20: (10, 0.9038), 30: (20, 0.9038)} and dict(table[1]) == {25: 20}
+
+
+def test_migration_drops_bands_and_links_of_short_bodies(tmp_path):
+    from crawler.storage import ArticleWrite
+
+    short = ["شاهد الفيديو"]
+    long_body = [" ".join(words(0, 200))]
+    with Archive(tmp_path / "old.db") as archive:  # as an older archive stored them
+        for article_id, body, link in ((1, short, None), (2, short, 1), (3, long_body, None), (4, long_body, 3)):
+            fp = Fingerprint(body)
+            archive.upsert_articles([ArticleWrite(record(article_id, paragraphs=body), content_hash=fp.content_hash,
+                                                  band_hashes=fp.band_hashes or [article_id] * BANDS,
+                                                  near_duplicate_of=link, similarity=1.0 if link else None)])
+        archive.db.execute("delete from _sqlite_migrations where name = 'm102_short_bodies_are_not_near_duplicates'")
+    with Archive(tmp_path / "old.db") as reopened:
+        assert {r["article_id"] for r in reopened.rows("select distinct article_id from article_bands")} == {3, 4}
+        links = {r["article_id"]: r["near_duplicate_of"] for r in reopened.rows("select * from articles")}
+        assert links == {1: None, 2: None, 3: None, 4: 3}

@@ -35,6 +35,9 @@ from crawler.storage.schema import INSERT_BAND, MIGRATIONS
 from crawler.text import fold_arabic
 
 
+_REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
+
+
 class Archive:
     """The archive file: ``with Archive("arshif.db") as archive: ...`` (migrates on open)."""
 
@@ -143,20 +146,22 @@ class Archive:
 
     def article_ref(self, site: str, article_id: int) -> ArticleRef | None:
         rows = self.rows(
-            "select site, article_id, published_at, near_duplicate_of from articles"
-            " where site = ? and article_id = ?",
-            [site, article_id],
+            f"select {_REF_COLUMNS} from articles where site = ? and article_id = ?", [site, article_id]
         )
         return ArticleRef(**rows[0]) if rows else None
 
-    def find_by_content_hash(self, site: str, content_hash: str, *, exclude_id: int | None = None) -> ArticleRef | None:
+    def find_by_content_hash(
+        self, site: str, content_hash: str, *, exclude_id: int | None = None, title_folded: str | None = None
+    ) -> ArticleRef | None:
+        """The lowest-id stored article with this body hash (and, when given, this folded title)."""
         # "+article_id": without it SQLite walks the primary key in id order (to skip the sort) and reads
         # every article of the site; with it, it looks the hash up in its index and sorts the one or two rows.
-        rows = self.rows(
-            "select site, article_id, published_at, near_duplicate_of from articles"
-            " where site = ? and content_hash = ? and article_id != ? order by +article_id limit 1",
-            [site, content_hash, -1 if exclude_id is None else exclude_id],
-        )
+        sql = f"select {_REF_COLUMNS} from articles where site = ? and content_hash = ? and article_id != ?"
+        params: list[Any] = [site, content_hash, -1 if exclude_id is None else exclude_id]
+        if title_folded is not None:
+            sql += " and title_folded = ?"
+            params.append(title_folded)
+        rows = self.rows(sql + " order by +article_id limit 1", params)
         return ArticleRef(**rows[0]) if rows else None
 
     def near_duplicate_candidates(
@@ -181,7 +186,7 @@ class Archive:
         for chunk in chunks(sorted(ids)):
             marks = ",".join("?" * len(chunk))
             for row in self.rows(
-                "select site, article_id, published_at, near_duplicate_of, body_folded from articles"
+                f"select {_REF_COLUMNS}, body_folded from articles"
                 f" where site = ? and article_id in ({marks})",
                 [site, *chunk],
             ):

@@ -54,6 +54,7 @@ class ArticleRef:
     article_id: int
     published_at: str | None
     near_duplicate_of: int | None = None
+    similarity: float | None = None  # to ``near_duplicate_of``
 
 
 @dataclass

@@ -192,3 +192,26 @@ def m003_failures_by_article(db: sqlite_utils.Database) -> None:
 def m101_run_alarm_reason(db: sqlite_utils.Database) -> None:
     """Why a run was marked ``alarm`` (the quality monitor's one-line reason)."""
     db["crawl_runs"].add_column("alarm_reason", str)
+
+
+@MIGRATIONS()
+def m102_short_bodies_are_not_near_duplicates(db: sqlite_utils.Database) -> None:
+    """Bodies too short to be evidence of a story (``crawler.dedupe.is_evidence``) leave the band index and
+    lose near-duplicate links they gave or took (issue 10: boilerplate bodies linked different stories)."""
+    from crawler.dedupe import is_evidence
+
+    short = [
+        (site, article_id)
+        for site, article_id, folded in db.execute("select site, article_id, body_folded from articles")
+        if not is_evidence(folded or "")
+    ]
+    db.conn.executemany("delete from article_bands where site = ? and article_id = ?", short)
+    db.conn.executemany(
+        "update articles set near_duplicate_of = null, similarity = null where site = ? and article_id = ?"
+        " and near_duplicate_of is not null",
+        short,
+    )
+    db.conn.executemany(
+        "update articles set near_duplicate_of = null, similarity = null where site = ? and near_duplicate_of = ?",
+        short,
+    )
