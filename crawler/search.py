@@ -1,8 +1,15 @@
-"""Full-text search over the archive with the indexing's own Arabic folding.
+"""Full-text search over the archive with the indexing's own Arabic folding and light stemming.
 
-The FTS5 index holds ``fold_arabic`` text (no tashkeel, أ/إ/آ→ا, ى→ي, ة→ه), so the query is folded the
-same way: ``مُحَمَّد`` and ``إسرائيل`` find ``محمد`` and ``اسرائيل``. Snippets are cut from the stored
-(unfolded) paragraphs, with the matching words marked «like this».
+The FTS5 index holds ``crawler.text.search_form`` text — ``fold_arabic`` (no tashkeel, أ/إ/آ→ا, ى→ي, ة→ه),
+then presentation forms (NFKC), Persian/Urdu letters and ؤ/ئ folded, then each word light-stemmed (و/ف,
+ب/ل/ك and ال off the front, pronoun and plural suffixes off the end) — and the query goes through the same
+function: ``مُحَمَّد`` finds ``محمد``, ``إسرائيل`` finds ``بإسرائيل``, ``حكومة`` finds ``الحكومة`` and
+``حكومتها``, ``مسئول`` finds ``مسؤول``. Words in double quotes are an exact phrase (folded, not stemmed):
+``"رام الله"``. Snippets are cut from the stored (unfolded) paragraphs, with the matching words marked
+«like this».
+
+For SQL users (Datasette): register ``search_form`` as a function and match it against ``articles_fts``:
+``select * from articles_fts where articles_fts match search_form(:q)``.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from html import escape as html_escape
 from pathlib import Path
 
 from crawler.storage import ArticleQuery, open_archive, search_articles
-from crawler.text import fold_arabic
+from crawler.text import parse_search, search_form
 
 SNIPPET_WORDS = 24
 
@@ -30,13 +37,14 @@ class SearchHit:
 
 
 def search(db_path: str | Path, text: str, query: ArticleQuery = ArticleQuery(), *, limit: int = 20) -> list[SearchHit]:
-    folded = fold_arabic(text)
+    """The best ``limit`` matches of ``text`` (see the module doc) among the articles ``query`` selects."""
     archive = open_archive(db_path)
     try:
-        rows = search_articles(archive, folded, query, limit=limit)
+        rows = search_articles(archive, text, query, limit=limit)
     finally:
         archive.close()
-    words = set(folded.split())
+    words, phrases = parse_search(text)
+    marked = set(words) | {word for phrase in phrases for word in search_form(phrase).split()}
     return [
         SearchHit(
             site=row["site"],
@@ -45,14 +53,15 @@ def search(db_path: str | Path, text: str, query: ArticleQuery = ArticleQuery(),
             title=row["title"],
             published_at=row["published_at"],
             published_hijri=row["published_hijri"],
-            snippet=snippet(row["paragraphs"], words),
+            snippet=snippet(row["paragraphs"], marked),
         )
         for row in rows
     ]
 
 
-def snippet(paragraphs: Sequence[str], folded_words: set[str], width: int = SNIPPET_WORDS, *, html: bool = False) -> str:
-    """About ``width`` words around the first match in the body (its start when only the title matched).
+def snippet(paragraphs: Sequence[str], search_words: set[str], width: int = SNIPPET_WORDS, *, html: bool = False) -> str:
+    """About ``width`` words around the first match in the body (its start when only the title matched);
+    ``search_words`` in ``search_form`` (``parse_search``'s words).
 
     Matching words are marked «like this»; with ``html`` every word is HTML-escaped and matches are
     marked <mark>like this</mark> (`arshif serve`).
@@ -61,7 +70,7 @@ def snippet(paragraphs: Sequence[str], folded_words: set[str], width: int = SNIP
     mark = (lambda w: f"<mark>{html_escape(w)}</mark>") if html else (lambda w: f"«{w}»")
     for paragraph in paragraphs:
         words = paragraph.split()
-        hits = [i for i, word in enumerate(words) if folded_words & set(fold_arabic(word).split())]
+        hits = [i for i, word in enumerate(words) if search_words & set(search_form(word).split())]
         if hits:
             start = max(0, hits[0] - width // 3)
             window = words[start : start + width]

@@ -83,3 +83,100 @@ def fold_arabic(text: str) -> str:
     if "".join(words).isalnum():
         return " ".join(words)
     return " ".join(_WORD.findall(text))
+
+
+# -- the search form: folding further, then a light stemmer --------------------------------------------
+#
+# Search folds more than ``fold_arabic`` (which the stored content hashes are made of and so stays as it
+# is): presentation forms (ﻻ, ﺍ… as some PDFs and old pages carry them) by NFKC, Persian/Urdu letters
+# (ک→ك, ی→ي, ە/ۀ/ھ→ه) and the hamza seats ؤ/ئ → ء, so that مسؤول and مسئول meet. Then each word is
+# light-stemmed: Arabic writes و/ف (and), ب/ل/ك (in, for, like) and ال (the) onto the word, and pronoun
+# and plural suffixes after it, so بإسرائيل, والحكومة and حكومتها are إسرائيل, حكومة, حكومة with clitics.
+# The index and the query go through the same function, so a rare wrong cut (كتاب → تاب) only costs
+# precision where two real words collide; a word is never cut below 3 letters (بيت, غزة stay whole).
+
+_SEARCH_FOLDS = (("ک", "ك"), ("ڪ", "ك"), ("ی", "ي"), ("ې", "ي"), ("ە", "ه"), ("ۀ", "ه"), ("ھ", "ه"),
+                 ("ؤ", "ء"), ("ئ", "ء"))
+_SEARCH_FOLD_CHARS = frozenset(char for char, _ in _SEARCH_FOLDS)
+# Proclitics: a conjunction (و/ف) and a preposition (ب/ل/ك) before a word, the article ال between them and
+# the word (للحكومة = ل + الحكومة, its alef dropped). These letters are cut greedily from the front while 3
+# letters remain — also when they belong to the word itself (فلسطين → سطين): a bare word and the same word
+# with clitics then always meet (وبفلسطين, الفلسطينية, فلسطيني → سطين), which a cut that tried to tell a
+# clitic from a root letter without a lexicon could not promise.
+_CLITICS = frozenset("وفبلك")
+# Suffixes, at most one of each group in turn (after ة→ه folding): a pronoun (ها, هم, ...; ه and ي too, which
+# also take a folded ta marbuta and a nisba ending), then a plural or nisba ending, then a ta marbuta left as
+# ت before a pronoun: حكومتها → حكومت → حكوم = حكومة → حكومه → حكوم; الفلسطينيين → سطين = فلسطيني.
+_SUFFIXES = (("كما", "هما", "ها", "هم", "هن", "كم", "كن", "نا", "ه", "ي"), ("يين", "ات", "ون", "ين", "ان", "يه"),
+             ("ت", "ي"))
+_MIN_STEM = 3
+_STEM_CACHE: dict[str, str] = {}
+_STEM_CACHE_SIZE = 200_000
+
+
+def light_stem(word: str) -> str:
+    """The stem of one folded word (``fold_search`` form): proclitics and suffixes off, never below 3 letters."""
+    stem = _STEM_CACHE.get(word)
+    if stem is not None:
+        return stem
+    stem = word
+    if len(stem) > _MIN_STEM and not stem.isascii():
+        stem = _strip_prefixes(stem)
+        for group in _SUFFIXES:
+            for suffix in group:
+                if stem.endswith(suffix) and len(stem) - len(suffix) >= _MIN_STEM:
+                    stem = stem[: -len(suffix)]
+                    break
+    if len(_STEM_CACHE) >= _STEM_CACHE_SIZE:
+        _STEM_CACHE.clear()
+    _STEM_CACHE[word] = stem
+    return stem
+
+
+def _strip_prefixes(word: str) -> str:
+    word = _strip_clitics(word)
+    if word.startswith("ال") and len(word) - 2 >= _MIN_STEM:
+        word = _strip_clitics(word[2:])
+    return word
+
+
+def _strip_clitics(word: str) -> str:
+    start = 0
+    while len(word) - start > _MIN_STEM and word[start] in _CLITICS:
+        start += 1
+    return word[start:]
+
+
+def fold_search(folded: str) -> str:
+    """``fold_arabic`` text folded further for search (NFKC, Persian/Urdu letters, ؤ/ئ → ء)."""
+    if folded.isascii():
+        return folded
+    if not unicodedata.is_normalized("NFKC", folded):
+        folded = fold_arabic(unicodedata.normalize("NFKC", folded))
+    if not _SEARCH_FOLD_CHARS.isdisjoint(folded):
+        for char, replacement in _SEARCH_FOLDS:
+            folded = folded.replace(char, replacement)
+    return folded
+
+
+def stem_folded(folded: str) -> str:
+    """The search form of an already ``fold_arabic``-folded text: ``fold_search``, then ``light_stem`` per word."""
+    return " ".join(map(light_stem, fold_search(folded).split()))
+
+
+def search_form(text: str) -> str:
+    """What the search index holds and a query is matched as: ``stem_folded(fold_arabic(text))``.
+
+    One function for the index and the query (and for Datasette, as a SQLite function)."""
+    return stem_folded(fold_arabic(text))
+
+
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def parse_search(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A user's search text → (search-form words that must all match, folded phrases that must appear word
+    for word). Words in double quotes are an exact phrase (``fold_arabic`` only: no stemming)."""
+    phrases = tuple(folded for folded in map(fold_arabic, _QUOTED.findall(text)) if folded)
+    words = tuple(dict.fromkeys(search_form(_QUOTED.sub(" ", text)).split()))
+    return words, phrases

@@ -9,6 +9,7 @@ import pytest
 from crawler.dedupe import Fingerprint
 from crawler.items import ARTICLE_FIELDS
 from crawler.storage import Archive, ArticleWrite, Outcome, RunCounts
+from crawler.text import search_form
 
 SITE = "alhadath"
 
@@ -160,11 +161,11 @@ def test_batches_are_committed_every_n_writes_and_at_close(tmp_path):
     assert committed() == 101
 
 
-def test_fts_indexes_folded_title_and_body(archive):
+def test_fts_indexes_the_search_form_of_title_and_body(archive):
     archive.upsert_articles([write(record(1, title="إعلان الحكومة", paragraphs=("مدرسة في القُدس",)))])
     archive.commit()
     hits = archive.db.execute(
-        "select rowid from articles_fts where articles_fts match ?", ["اعلان القدس"]
+        "select rowid from articles_fts where articles_fts match ?", [search_form("اعلان بالقدس حكومته")]
     ).fetchall()
     assert len(hits) == 1
 

@@ -16,3 +16,35 @@ def test_fold_arabic_unifies_spelling_variants():
 
 def test_to_ascii_digits_reads_arabic_indic_and_persian():
     assert to_ascii_digits("١٤/٧/۲۰۲۵") == "14/7/2025"
+
+
+# -- the search form (issue 10) ---------------------------------------------------------------------------
+
+import pytest  # noqa: E402
+
+from crawler.text import light_stem, parse_search, search_form  # noqa: E402
+
+
+@pytest.mark.parametrize(("bare", "attached"), [
+    ("إسرائيل", "بإسرائيل"), ("إسرائيل", "الإسرائيلية"), ("حكومة", "الحكومة"), ("حكومة", "والحكومة"),
+    ("حكومة", "للحكومة"), ("حكومة", "حكومتها"), ("حكومة", "حكومته"), ("فلسطين", "الفلسطينيين"),
+    ("غزة", "بغزة"), ("القدس", "وبالقدس"), ("معلم", "المعلمون"), ("سيارة", "السيارات"),
+])
+def test_clitics_and_suffixes_meet_the_bare_word(bare, attached):
+    assert search_form(bare) == search_form(attached)
+
+
+@pytest.mark.parametrize(("a", "b"), [("مسؤول", "مسئول"), ("كتاب", "کتاب"), ("يوم", "يوم"), ("لا", "ﻻ"),
+                                      ("سياسي", "سیاسی")])
+def test_search_folds_hamza_seats_persian_letters_and_presentation_forms(a, b):
+    assert search_form(a) == search_form(b)
+
+
+def test_stems_keep_three_letters_and_leave_latin_alone():
+    assert search_form("بيت البيت وقت الوقت") == "بيت بيت وقت وقت"
+    assert light_stem("covid") == "covid" and search_form("COVID-19") == "covid 19"
+
+
+def test_parse_search_splits_words_and_exact_phrases():
+    assert parse_search('الحكومة "رام الله" الحكومة') == (("حكوم",), ("رام الله",))
+    assert parse_search('"') == ((), ())

@@ -185,12 +185,15 @@ def _cell(value: Any) -> str:
 @click.option("--limit", default=20, show_default=True, help="At most this many results, best first.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result.")
 def search(text, db_path, since, until, site, limit, as_json):
-    """Full-text search of titles and bodies, with Arabic folding: a query with tashkeel or أ/إ/آ
-    variants finds the plain text (مُحَمَّد finds محمد, إسرائيل finds اسرائيل).
+    """Full-text search of titles and bodies, with Arabic folding and light stemming: a query with
+    tashkeel, أ/إ/آ or ؤ/ئ variants finds the plain text, a bare word finds it with و/ف/ب/ل/ك/ال attached
+    and pronoun or plural endings (إسرائيل finds بإسرائيل, حكومة finds الحكومة and حكومتها). Words in
+    double quotes are an exact phrase.
 
     \b
     Examples:
         arshif search "الأسرى"
+        arshif search '"رام الله" مسيرة'
         arshif search "رام الله" --since 2016-01-01 --limit 5
     """
     from crawler.search import search as run_search

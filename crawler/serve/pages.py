@@ -13,7 +13,7 @@ from crawler.storage import browse
 from crawler.serve.diff import record_diff
 from crawler.storage.browse import SearchFilters
 from crawler.storage import fts_query
-from crawler.text import fold_arabic
+from crawler.text import parse_search, search_form
 
 RECENT_RUNS = 10
 RESULTS_PER_PAGE = 20
@@ -43,10 +43,11 @@ def home_charts(data: dict[str, Any]) -> dict[str, str]:
 
 
 def search_match(text: str) -> tuple[str, set[str]]:
-    """The FTS5 match of a query typed by a user, and its folded words (for the snippets): the same
-    folding as `arshif search` (crawler.search), so both find the same articles."""
-    folded = fold_arabic(text)
-    return fts_query(folded), set(folded.split())
+    """The FTS5 match of a query typed by a user, and its search-form words (for the snippets): the same
+    folding and stemming as `arshif search` (crawler.search), so both find the same articles (a quoted
+    phrase here matches its stems in order; `arshif search` also checks its exact words)."""
+    words, phrases = parse_search(text)
+    return fts_query(words, phrases), set(words) | {word for phrase in phrases for word in search_form(phrase).split()}
 
 
 def search(conn: sqlite3.Connection, text: str, filters: SearchFilters, *, page: int = 1) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from crawler.storage.records import (
     utc_now,
 )
 from crawler.storage.schema import INSERT_BAND, MIGRATIONS
-from crawler.text import fold_arabic
+from crawler.text import fold_arabic, stem_folded
 
 
 _REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
@@ -219,6 +219,9 @@ class Archive:
             body_folded=fold_arabic(body_text(record)) if write.body_folded is None else write.body_folded,
             last_seen_at=now,
             last_run_id=write.run_id,
+        )
+        columns.update(
+            title_stemmed=stem_folded(columns["title_folded"]), body_stemmed=stem_folded(columns["body_folded"])
         )
         if write.warc_record is not None:
             columns["warc_record"] = write.warc_record

@@ -11,6 +11,7 @@ from typing import Any
 from crawler.items import ARTICLE_FIELDS
 from crawler.storage.archive import Archive
 from crawler.storage.records import chunks, record_from_row
+from crawler.text import parse_search, stem_folded
 
 
 # What an export row holds beyond the record: provenance and dedupe links (never the folded search text).
@@ -185,24 +186,36 @@ def archive_stats(archive: Archive, *, recent_runs: int = 10) -> dict[str, Any]:
     }
 
 
-def fts_query(folded_text: str) -> str:
-    """An FTS5 query matching every word of an already folded text (each word quoted: no operators)."""
-    return " ".join(f'"{word}"' for word in folded_text.split())
+def fts_query(words: Sequence[str], phrases: Sequence[str] = ()) -> str:
+    """An FTS5 query of the stemmed index: every word (already in ``search_form``), and each phrase as a phrase
+    of its words' search forms (each quoted: no operators; the exact words are checked beside it)."""
+    quoted = [f'"{word}"' for word in words]
+    quoted += [f'"{stem_folded(phrase)}"' for phrase in phrases if phrase.strip()]
+    return " ".join(quoted)
 
 
 def search_articles(
-    archive: Archive, folded_text: str, query: ArticleQuery = ArticleQuery(), *, limit: int = 20
+    archive: Archive, text: str, query: ArticleQuery = ArticleQuery(), *, limit: int = 20
 ) -> list[dict[str, Any]]:
-    """Best matches (FTS5 bm25) of every word of ``folded_text`` in the folded title + body."""
-    match = fts_query(folded_text)
+    """Best matches (FTS5 bm25) of a user's search text in titles and bodies.
+
+    Index and query share ``crawler.text.search_form`` (folded and light-stemmed): ``إسرائيل`` finds
+    ``بإسرائيل``, ``حكومة`` finds ``الحكومة``. Every word must match. Words in double quotes are an exact
+    phrase: the stemmed index narrows, then the folded (unstemmed) title or body must hold the phrase."""
+    words, phrases = parse_search(text)
+    match = fts_query(words, phrases)
     if not match:
         return []
     where, params = query.where("a")
+    exact = "".join(
+        " and (instr(' ' || a.title_folded || ' ', ?) or instr(' ' || a.body_folded || ' ', ?))" for _ in phrases
+    )
+    exact_params = [f" {phrase} " for phrase in phrases for _ in (0, 1)]
     rows = archive.rows(
         "select a.site, a.article_id, a.url, a.title, a.published_at, a.published_hijri, a.paragraphs"
         " from articles_fts join articles a on a.rowid = articles_fts.rowid"
-        f" where articles_fts match ? and {where} order by bm25(articles_fts) limit ?",
-        [match, *params, limit],
+        f" where articles_fts match ? and {where}{exact} order by bm25(articles_fts) limit ?",
+        [match, *params, *exact_params, limit],
     )
     for row in rows:
         row["paragraphs"] = json.loads(row["paragraphs"]) if row["paragraphs"] else []

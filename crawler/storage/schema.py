@@ -5,7 +5,9 @@ Tables:
 - ``articles``: one row per (site, article_id); columns named as the record keys (``crawler.items``), lists
   as JSON, plus ``content_hash``, ``near_duplicate_of``/``similarity``, ``first_seen_at``/``last_seen_at``/
   ``updated_at``, ``version``, ``first_run_id``/``last_run_id``, ``warc_record`` (nullable pointer) and
-  the folded (``fold_arabic``) ``title_folded``/``body_folded`` that ``articles_fts`` (FTS5) indexes.
+  the folded (``fold_arabic``) ``title_folded``/``body_folded`` (dedupe, exact phrases) and their search
+  forms (``crawler.text.stem_folded``: folded further and light-stemmed) ``title_stemmed``/
+  ``body_stemmed``, which ``articles_fts`` (FTS5, kept in sync by triggers) indexes.
 - ``article_versions``: the previous state (full record as JSON) each time a refetch changed the record.
 - ``aliases``: another id/url for a stored article (``kind`` = "exact": identical normalized body).
 - ``article_bands``: MinHash LSH band hashes for near-duplicate lookups (indexed, never loaded whole).
@@ -214,4 +216,24 @@ def m102_short_bodies_are_not_near_duplicates(db: sqlite_utils.Database) -> None
     db.conn.executemany(
         "update articles set near_duplicate_of = null, similarity = null where site = ? and near_duplicate_of = ?",
         short,
+    )
+
+
+@MIGRATIONS()
+def m103_search_stems(db: sqlite_utils.Database) -> None:
+    """Search by light stems (issue 10: ``إسرائيل`` did not find ``بإسرائيل``): the search forms of title
+    and body as columns, filled for every stored article, and the FTS index rebuilt over them."""
+    from crawler.text import stem_folded
+
+    db["articles"].add_column("title_stemmed", str)
+    db["articles"].add_column("body_stemmed", str)
+    rows = db.execute("select rowid, title_folded, body_folded from articles")
+    while chunk := rows.fetchmany(1000):
+        db.conn.executemany(
+            "update articles set title_stemmed = ?, body_stemmed = ? where rowid = ?",
+            [(stem_folded(title or ""), stem_folded(body or ""), rowid) for rowid, title, body in chunk],
+        )
+    db["articles"].disable_fts()
+    db["articles"].enable_fts(
+        ["title_stemmed", "body_stemmed"], fts_version="FTS5", create_triggers=True, tokenize="unicode61"
     )
