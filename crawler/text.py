@@ -97,7 +97,8 @@ def fold_arabic(text: str) -> str:
 
 _SEARCH_FOLDS = (("ک", "ك"), ("ڪ", "ك"), ("ی", "ي"), ("ې", "ي"), ("ە", "ه"), ("ۀ", "ه"), ("ھ", "ه"),
                  ("ؤ", "ء"), ("ئ", "ء"))
-_SEARCH_FOLD_CHARS = frozenset(char for char, _ in _SEARCH_FOLDS)
+_SEARCH_FOLD_TABLE = str.maketrans(dict(_SEARCH_FOLDS))
+_NEEDS_SEARCH_FOLD = re.compile(f"[{''.join(char for char, _ in _SEARCH_FOLDS)}]")
 # Proclitics: a conjunction (و/ف) and a preposition (ب/ل/ك) before a word, the article ال between them and
 # the word (للحكومة = ل + الحكومة, its alef dropped). These letters are cut greedily from the front while 3
 # letters remain — also when they belong to the word itself (فلسطين → سطين): a bare word and the same word
@@ -110,15 +111,28 @@ _CLITICS = frozenset("وفبلك")
 _SUFFIXES = (("كما", "هما", "ها", "هم", "هن", "كم", "كن", "نا", "ه", "ي"), ("يين", "ات", "ون", "ين", "ان", "يه"),
              ("ت", "ي"))
 _MIN_STEM = 3
-_STEM_CACHE: dict[str, str] = {}
 _STEM_CACHE_SIZE = 200_000
+
+
+class _StemCache(dict):
+    """word → stem; a miss computes it (``map(cache.__getitem__, words)`` stays in C for the hits)."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= _STEM_CACHE_SIZE:
+            self.clear()
+        stem = self[word] = _stem(word)
+        return stem
+
+
+_STEMS = _StemCache()
 
 
 def light_stem(word: str) -> str:
     """The stem of one folded word (``fold_search`` form): proclitics and suffixes off, never below 3 letters."""
-    stem = _STEM_CACHE.get(word)
-    if stem is not None:
-        return stem
+    return _STEMS[word]
+
+
+def _stem(word: str) -> str:
     stem = word
     if len(stem) > _MIN_STEM and not stem.isascii():
         stem = _strip_prefixes(stem)
@@ -127,9 +141,6 @@ def light_stem(word: str) -> str:
                 if stem.endswith(suffix) and len(stem) - len(suffix) >= _MIN_STEM:
                     stem = stem[: -len(suffix)]
                     break
-    if len(_STEM_CACHE) >= _STEM_CACHE_SIZE:
-        _STEM_CACHE.clear()
-    _STEM_CACHE[word] = stem
     return stem
 
 
@@ -153,15 +164,14 @@ def fold_search(folded: str) -> str:
         return folded
     if not unicodedata.is_normalized("NFKC", folded):
         folded = fold_arabic(unicodedata.normalize("NFKC", folded))
-    if not _SEARCH_FOLD_CHARS.isdisjoint(folded):
-        for char, replacement in _SEARCH_FOLDS:
-            folded = folded.replace(char, replacement)
+    if _NEEDS_SEARCH_FOLD.search(folded):
+        folded = folded.translate(_SEARCH_FOLD_TABLE)
     return folded
 
 
 def stem_folded(folded: str) -> str:
     """The search form of an already ``fold_arabic``-folded text: ``fold_search``, then ``light_stem`` per word."""
-    return " ".join(map(light_stem, fold_search(folded).split()))
+    return " ".join(map(_STEMS.__getitem__, fold_search(folded).split()))
 
 
 def search_form(text: str) -> str:
