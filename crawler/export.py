@@ -5,6 +5,14 @@
 - Text is UTF-8 as stored (no ``\\uXXXX`` escapes); ``published_at`` is ISO 8601 with its offset and
   ``published_hijri`` the Umm al-Qura date beside it; in CSV, lists (authors, paragraphs, images, ...)
   are JSON arrays in their cell.
+- CSV for spreadsheets (``excel=True``, ``arshif export --excel``): a UTF-8 BOM (without it Excel reads
+  Arabic as mojibake; programs reading CSV do not want one, hence a flag) and CRLF line ends; and every text
+  cell that starts with ``= + - @``, a tab or a CR is prefixed with ``'`` so a spreadsheet shows it as text
+  instead of running it as a formula (OWASP "CSV injection"). The count of such cells is reported.
+- Parquet: ``published_at``, ``modified_at`` and the archive's own times are ``timestamp[us, tz=UTC]``
+  (the same instant); the page's own UTC offset is kept beside them as ``published_at_offset`` /
+  ``modified_at_offset`` (e.g. "+02:00", Asia/Hebron's winter offset); ``published_hijri`` is a string;
+  lists are ``list<string>`` (images ``list<struct<url, caption>>``).
 - A file is written as ``<name>.part`` and renamed when complete, so a reader never sees half an export.
 """
 
@@ -18,6 +26,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -40,10 +50,19 @@ class MissingExtraError(ArshifError):
     """An optional dependency is not installed."""
 
 
+# Cells a spreadsheet would run as a formula (OWASP CSV injection): prefixed with ' under --excel.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_BOM = "\ufeff"
+# Parquet: ISO 8601 text → timestamp[us, tz=UTC]; the two page times keep their UTC offset in a column beside.
+TIMESTAMP_COLUMNS = ("published_at", "modified_at", "first_seen_at", "last_seen_at", "updated_at")
+OFFSET_COLUMNS = {"published_at": "published_at_offset", "modified_at": "modified_at_offset"}
+
+
 @dataclass(frozen=True)
 class ExportResult:
     rows: int
     path: Path | None  # None for stdout
+    neutralised_cells: int = 0  # --excel: cells prefixed with ' (see FORMULA_STARTS)
 
 
 def export_archive(
@@ -54,12 +73,17 @@ def export_archive(
     *,
     include_aliases: bool = False,
     originals_only: bool = False,
+    excel: bool = False,
     on_row: Callable[[int], None] | None = None,
 ) -> ExportResult:
-    """Write the articles matching ``query`` to ``output`` ("-" = stdout) in ``fmt``."""
+    """Write the articles matching ``query`` to ``output`` ("-" = stdout) in ``fmt`` (``excel``: CSV for
+    spreadsheets, see the module doc)."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    writer = WRITERS[fmt]
+    if excel and fmt != "csv":
+        raise UsageError("--excel is for --format csv")
+    neutralised: list[int] = []
+    writer = partial(write_csv, excel=True, neutralised=neutralised) if excel else WRITERS[fmt]
     if fmt == "parquet":
         _require_pyarrow()
     archive = open_archive(db_path)
@@ -74,7 +98,7 @@ def export_archive(
             count = writer(rows, stream, columns)
     finally:
         archive.close()
-    return ExportResult(count, None if str(output) == "-" else Path(output))
+    return ExportResult(count, None if str(output) == "-" else Path(output), sum(neutralised))
 
 
 def _counting(rows: Iterable[dict[str, Any]], on_row: Callable[[int], None]) -> Iterator[dict[str, Any]]:
@@ -128,14 +152,33 @@ def write_jsonl(rows: Iterable[dict[str, Any]], stream: BinaryIO, columns: tuple
 _JSON_CELLS = frozenset((*LIST_FIELDS, "aliases"))
 
 
-def write_csv(rows: Iterable[dict[str, Any]], stream: BinaryIO, columns: tuple[str, ...]) -> int:
-    count = 0
+def write_csv(
+    rows: Iterable[dict[str, Any]],
+    stream: BinaryIO,
+    columns: tuple[str, ...],
+    *,
+    excel: bool = False,
+    neutralised: list[int] | None = None,
+) -> int:
+    """CSV (RFC 4180 quoting); with ``excel`` a BOM, CRLF line ends and formula-like cells neutralised,
+    their count appended to ``neutralised``."""
+    count = guarded = 0
     with _text(stream, "") as text:
-        writer = csv.writer(text)
+        if excel:
+            text.write(EXCEL_BOM)
+        writer = csv.writer(text)  # RFC 4180: CRLF line ends (also what Excel expects)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_csv_cell(key, row.get(key)) for key in columns])
+            cells = [_csv_cell(key, row.get(key)) for key in columns]
+            if excel:
+                for index, cell in enumerate(cells):
+                    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+                        cells[index] = "'" + cell
+                        guarded += 1
+            writer.writerow(cells)
             count += 1
+    if neutralised is not None:
+        neutralised.append(guarded)
     return count
 
 
@@ -156,10 +199,17 @@ def _require_pyarrow() -> Any:
     return pyarrow
 
 
+def parquet_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The export columns with each page time's offset column right after it."""
+    return tuple(name for column in columns for name in (column, OFFSET_COLUMNS.get(column)) if name)
+
+
 def parquet_schema(columns: tuple[str, ...]) -> Any:
     pa = _require_pyarrow()
     strings = pa.list_(pa.string())
+    utc = pa.timestamp("us", tz="UTC")
     types = {
+        **{name: utc for name in TIMESTAMP_COLUMNS},
         "article_id": pa.int64(),
         "authors": strings,
         "agencies": strings,
@@ -180,7 +230,36 @@ def parquet_schema(columns: tuple[str, ...]) -> Any:
             )
         ),
     }
-    return pa.schema([(name, types.get(name, pa.string())) for name in columns])
+    return pa.schema([(name, types.get(name, pa.string())) for name in parquet_columns(columns)])
+
+
+def _instant(text: str | None) -> datetime | None:
+    """ISO 8601 text → an aware UTC datetime (a time without offset is taken as UTC)."""
+    if not text:
+        return None
+    value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _offset(text: str | None) -> str | None:
+    """The UTC offset an ISO 8601 time was written with ("+02:00"), or None."""
+    if not text:
+        return None
+    offset = datetime.fromisoformat(text).utcoffset()
+    if offset is None:
+        return None
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _parquet_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for column, offset_column in OFFSET_COLUMNS.items():
+        out[offset_column] = _offset(row.get(column))
+    for column in TIMESTAMP_COLUMNS:
+        out[column] = _instant(row.get(column))
+    return out
 
 
 def write_parquet(rows: Iterable[dict[str, Any]], stream: BinaryIO, columns: tuple[str, ...]) -> int:
@@ -193,7 +272,7 @@ def write_parquet(rows: Iterable[dict[str, Any]], stream: BinaryIO, columns: tup
     with pq.ParquetWriter(stream, schema, compression="zstd", write_statistics=STATISTICS_COLUMNS) as writer:
         group: list[dict[str, Any]] = []
         for row in rows:
-            group.append(row)
+            group.append(_parquet_row(row))
             if len(group) >= ROW_GROUP_SIZE:
                 writer.write_table(pa.Table.from_pylist(group, schema=schema), row_group_size=ROW_GROUP_SIZE)
                 count += len(group)

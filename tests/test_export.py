@@ -10,12 +10,13 @@ import json
 import re
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from crawler.export import MissingExtraError, export_archive
-from crawler.storage import Archive, ArticleQuery
+from crawler.storage import Archive, ArticleQuery, ArticleWrite
 from tests.ops_archive import build_archive, run_with_peak_rss
 
 ROWS = 20_000
@@ -62,8 +63,10 @@ def test_export_of_a_large_archive_streams_in_bounded_memory(big_archive, tmp_pa
         count = parquet.metadata.num_rows
         assert parquet.metadata.num_row_groups > 1  # written group by group
         assert str(parquet.schema_arrow.field("paragraphs").type) == "list<element: string>"
+        assert str(parquet.schema_arrow.field("published_at").type) == "timestamp[us, tz=UTC]"
         first = parquet.read_row_group(0).slice(0, 1).to_pylist()[0]
-        assert first["images"][0]["caption"] == "صورة ارشيفية" and ISO_WITH_OFFSET.match(first["published_at"])
+        assert first["images"][0]["caption"] == "صورة ارشيفية" and first["published_at"].tzinfo is not None
+        assert re.match(r"^[+-]\d\d:\d\d$", first["published_at_offset"])
     assert count == ROWS
 
 
@@ -151,3 +154,65 @@ def test_near_duplicates_can_be_left_out(small_archive, tmp_path):
     assert next(r for r in jsonl_rows(out) if r["article_id"] == 7)["near_duplicate_of"] == 6
     assert export_archive(small_archive, "jsonl", out, originals_only=True).rows == 99
     assert 7 not in {row["article_id"] for row in jsonl_rows(out)}
+
+
+def test_excel_csv_has_a_bom_crlf_and_neutralised_formulas(small_archive, tmp_path):
+    with Archive(small_archive) as archive:
+        record = archive.get_article("alhadath", 3)
+        record.update(title="=HYPERLINK(\"http://x.invalid\")", subtitle="+1 خبر", byline_raw="-2",
+                      dateline="@SUM(A1)", category="\tتبويب")
+        archive.upsert_articles([ArticleWrite(record, content_hash="x")])
+    plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
+    subprocess.run([*ARSHIF, "export", "--db", str(small_archive), "--format", "csv", "-o", str(plain)], check=True)
+    result = subprocess.run([*ARSHIF, "export", "--db", str(small_archive), "--format", "csv", "--excel",
+                             "-o", str(excel)], capture_output=True, text=True, check=True)
+    assert "5 cells starting with = + - @ tab or CR were prefixed with '" in result.stderr
+    raw = excel.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and not plain.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert raw.count(b"\r\n") >= 101 and b"\n" not in raw.replace(b"\r\n", b"")  # CRLF only
+    with open(excel, encoding="utf-8-sig", newline="") as stream:
+        rows = {int(row["article_id"]): row for row in csv.DictReader(stream)}
+    three = rows[3]
+    assert three["title"] == "'=HYPERLINK(\"http://x.invalid\")" and three["subtitle"] == "'+1 خبر"
+    assert three["byline_raw"] == "'-2" and three["dateline"] == "'@SUM(A1)" and three["category"] == "'\tتبويب"
+    with Archive(small_archive) as archive:
+        assert rows[4]["title"] == archive.get_article("alhadath", 4)["title"]  # Arabic as stored
+    with open(plain, encoding="utf-8", newline="") as stream:
+        assert next(r for r in csv.DictReader(stream) if r["article_id"] == "3")["title"].startswith("=HYPERLINK")
+
+
+def test_excel_is_for_csv_only(small_archive, tmp_path):
+    from crawler.errors import UsageError
+
+    with pytest.raises(UsageError, match="--excel is for --format csv"):
+        export_archive(small_archive, "jsonl", tmp_path / "o.jsonl", excel=True)
+
+
+def test_parquet_types_times_in_utc_with_the_offset_beside_them(small_archive, tmp_path):
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    export_archive(small_archive, "jsonl", tmp_path / "o.jsonl")
+    export_archive(small_archive, "parquet", tmp_path / "o.parquet")
+    schema = pa.parquet.read_schema(tmp_path / "o.parquet")
+    utc = pa.timestamp("us", tz="UTC")
+    for name in ("published_at", "modified_at", "first_seen_at", "last_seen_at", "updated_at"):
+        assert schema.field(name).type == utc, name
+    assert schema.field("published_hijri").type == pa.string()
+    assert schema.field("published_at_offset").type == pa.string()
+    for name in ("authors", "agencies", "paragraphs", "tags"):
+        assert schema.field(name).type == pa.list_(pa.string()), name
+    assert schema.names.index("published_at_offset") == schema.names.index("published_at") + 1
+    # A dataframe-style read (pyarrow's dataset scanner, filtering on the timestamp like pandas/duckdb would).
+    table = ds.dataset(tmp_path / "o.parquet").to_table(
+        filter=ds.field("published_at") >= pa.scalar(datetime(2014, 11, 1, tzinfo=timezone.utc), type=utc))
+    by_id = {row["article_id"]: row for row in table.to_pylist()}
+    for row in jsonl_rows(tmp_path / "o.jsonl"):
+        local = datetime.fromisoformat(row["published_at"])
+        if local < datetime(2014, 11, 1, tzinfo=timezone.utc):
+            assert row["article_id"] not in by_id
+            continue
+        parquet_row = by_id[row["article_id"]]
+        assert parquet_row["published_at"] == local  # the same instant
+        assert parquet_row["published_at_offset"] == row["published_at"][-6:]  # and the page's own offset
+        assert parquet_row["published_hijri"] == row["published_hijri"] and parquet_row["paragraphs"] == row["paragraphs"]

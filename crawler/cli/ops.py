@@ -79,7 +79,9 @@ def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default
               help="Leave out articles that repeat another almost word for word (near_duplicate_of set).")
 @click.option("--warc", "warc_dir", type=click.Path(file_okay=False),
               help="wacz: directory of the WARC files [default: <db dir>/warc].")
-def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no_near_duplicates, warc_dir):
+@click.option("--excel", is_flag=True,
+              help="CSV for spreadsheets: UTF-8 BOM, CRLF, cells starting with = + - @ tab or CR prefixed with '.")
+def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no_near_duplicates, warc_dir, excel):
     """Export articles as a dataset, streamed in constant memory.
 
     UTF-8 as stored (no \\u escapes); published_at in ISO 8601 with its offset and published_hijri
@@ -89,6 +91,7 @@ def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no
     Examples:
         arshif export --format jsonl -o articles.jsonl
         arshif export --format csv --since 2016-01-01 --until 2016-12-31 -o 2016.csv
+        arshif export --format csv --excel -o articles.csv
         arshif export --format parquet --run 12 --include-aliases -o run12.parquet
         arshif export --format jsonl | jq .title
         arshif export --format wacz -o archive.wacz       # open it in ReplayWeb.page
@@ -108,11 +111,17 @@ def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no
         warc = Path(warc_dir) if warc_dir else default_warc_dir(db_path)
         query = replace(query, originals_only=no_near_duplicates)
         return export_wacz_command(db_path, output, warc, query, progress)
+    if excel and fmt != "csv":
+        raise UsageError("--excel is for --format csv")
     result = export_archive(db_path, fmt, output, query, include_aliases=include_aliases,
-                            originals_only=no_near_duplicates, on_row=None if output == "-" else progress)
+                            originals_only=no_near_duplicates, excel=excel,
+                            on_row=None if output == "-" else progress)
     if output != "-":
         live_line("", end="")
         click.echo(f"{result.rows:,} articles → {output}", err=True)
+    if excel:
+        click.echo(f"excel: UTF-8 BOM and CRLF; {result.neutralised_cells:,} cells starting with = + - @ tab or CR"
+                   " were prefixed with ' so a spreadsheet shows them as text (CSV injection guard)", err=True)
 
 
 # -- stats --------------------------------------------------------------------------------------
