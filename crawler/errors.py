@@ -10,6 +10,7 @@ EXIT_NO_DATE = 3  # `arshif date`: the text holds no readable date (same meaning
 EXIT_UNREACHABLE = 4  # a crawl reached nothing at all (site down, wrong --base-url)
 EXIT_ALARM = 5  # a crawl finished but the quality monitor raised an alarm
 EXIT_LOCKED = 6  # another run holds the lock on this database
+EXIT_DISK_FULL = 7  # the archive's disk filled up: the run stopped, committed work kept (crawler.storage.ArchiveFull)
 
 
 class ArshifError(Exception):

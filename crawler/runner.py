@@ -59,6 +59,7 @@ class CrawlResult:
     elapsed: float  # seconds
     summary: ArchiveSummary  # the whole archive after the run
     stats: dict[str, Any]
+    disk_full: str | None = None  # the archive's disk filled up: the run stopped (crawler.storage.ArchiveFull)
 
 
 def check_options(options: CrawlOptions) -> None:
@@ -121,6 +122,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         elapsed=elapsed,
         summary=outcome.summary,
         stats=stats,
+        disk_full=outcome.disk_full,
     )
 
 

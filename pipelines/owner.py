@@ -18,15 +18,16 @@ Listed last in EXTENSIONS so that its ``spider_closed`` runs after extensions th
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.monitor import QUALITY_REASON, QUALITY_STATUS
-from crawler.storage import Archive, ArchiveSummary, ArticleWrite, Outcome, RunCounts
+from crawler.storage import Archive, ArchiveFull, ArchiveSummary, ArticleWrite, Outcome, RunCounts
 from pipelines.context import (
     ALIASES,
     FAILURES,
@@ -55,6 +56,7 @@ logger = logging.getLogger(__name__)
 _OUTCOME_STATS = {Outcome.NEW: STORED, Outcome.UPDATED: UPDATED, Outcome.UNCHANGED: UNCHANGED}
 RUN_ID = "arshif/run_id"
 RUN_STATUS = "arshif/run_status"
+DISK_FULL = "disk_full"  # finish reason of a run stopped by ArchiveFull (the runner exits 7)
 
 
 class ArchiveWriter:
@@ -131,6 +133,7 @@ class RunOutcome:
     summary: ArchiveSummary  # the whole archive (this site) after the run
     unreachable: bool = False  # requests sent, not one answered
     alarm_reason: str | None = None
+    disk_full: str | None = None  # why the archive refused a write (the run stopped: exit 7)
 
 
 class ArchiveOwner:
@@ -141,7 +144,9 @@ class ArchiveOwner:
         self.context = context
         self.timer = None
         self.outcome: RunOutcome | None = None
+        self.disk_full: str | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -166,25 +171,43 @@ class ArchiveOwner:
         self.timer = create_looping_call(self.context.archive.commit_if_due)
         self.timer.start(max(1.0, self.context.archive.commit_interval), now=False)
 
+    def item_error(self, item, response, spider, failure) -> None:
+        """The archive's disk is full: stop fetching (what is committed stays; a rerun fetches the rest)."""
+        if failure.check(ArchiveFull) and self.disk_full is None:
+            self.disk_full = str(failure.value)
+            logger.error("disk full: %s: %s", self.context.archive.path, failure.value)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=DISK_FULL))
+
     def spider_closed(self, spider, reason: str) -> None:
         context, stats = self.context, self.crawler.stats
         archive = context.archive
         if self.timer is not None and self.timer.running:
             self.timer.stop()
-        closing = getattr(spider, "closing_items", None)
-        for item in closing(reason) if closing is not None else ():
-            context.writer.record(item, stats)
+        try:
+            self._record_closing(spider, reason)
+        except ArchiveFull as exc:
+            self.disk_full = self.disk_full or str(exc)
         values = stats.get_stats()
         status = run_status(reason, values)
         alarm_reason = values.get(QUALITY_REASON) if values.get(QUALITY_STATUS) == "alarm" else None
-        archive.commit()
-        if alarm_reason:
-            archive.set_alarm_reason(context.run_id, alarm_reason)
-        counts = counts_from_stats(values)
-        archive.finish_run(context.run_id, finish_reason=reason, status=status, counts=counts, stats=values)
+        # Counted from the committed rows, not from the stats: a rolled-back batch stored nothing.
+        counts = replace(counts_from_stats(values), **archive.committed_run_counts(context.run_id))
+        try:
+            if alarm_reason:
+                archive.set_alarm_reason(context.run_id, alarm_reason)
+            archive.finish_run(context.run_id, finish_reason=reason, status=status, counts=counts, stats=values)
+        except ArchiveFull as exc:  # not even the run's row fits: it stays "running", the log says why
+            self.disk_full = self.disk_full or str(exc)
+            logger.error("disk full: could not record run %s's end: %s", context.run_id, exc)
         stats.set_value(RUN_STATUS, status)
         self.outcome = RunOutcome(run_id=context.run_id, status=status, finish_reason=reason, counts=counts,
                                   summary=archive.summary(context.site.name), unreachable=unreachable(values),
-                                  alarm_reason=alarm_reason)
+                                  alarm_reason=alarm_reason, disk_full=self.disk_full)
         archive.close()
         logger.info("run %s %s (%s): archive %s committed", context.run_id, status, reason, archive.path)
+
+    def _record_closing(self, spider, reason: str) -> None:
+        closing = getattr(spider, "closing_items", None)
+        for item in closing(reason) if closing is not None and reason != DISK_FULL else ():
+            self.context.writer.record(item, self.crawler.stats)
+        self.context.archive.commit()

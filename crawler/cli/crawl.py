@@ -8,6 +8,7 @@ from crawler.cli.base import cli, db_option
 from crawler.cli.ops import warc_directory
 from crawler.errors import AlarmError, LockedError
 from crawler.lock import ArchiveLock
+from crawler.storage import ArchiveFull
 
 # crawler.runner (Scrapy) is imported inside the commands: `arshif export` & co. stay light.
 
@@ -58,6 +59,8 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False) -> N
     finally:
         lock.release()
     click.echo(format_summary(result))
+    if result.disk_full:
+        raise ArchiveFull(f"disk full: {options.db_path}: {result.disk_full}")
     if result.status == "alarm":
         raise AlarmError(f"run {result.run_id}: quality alarm — {result.stats.get(QUALITY_REASON, 'see the log')}")
 

@@ -12,7 +12,7 @@
 Everything public is importable from ``crawler.storage``.
 """
 
-from crawler.storage.archive import Archive
+from crawler.storage.archive import Archive, ArchiveFull
 from crawler.storage.queries import (
     ALIAS_EXPORT_COLUMNS,
     COVERAGE_FIELDS,
@@ -50,6 +50,7 @@ __all__ = [
     "RUN_STATUSES",
     "SQLITE_VARIABLES_PER_QUERY",
     "Archive",
+    "ArchiveFull",
     "ArchiveSummary",
     "ArticleQuery",
     "ArticleRef",
