@@ -145,6 +145,11 @@ class Fingerprint:
         return jaccard(self.shingles, _byte_shingles(other_folded_body.encode("utf-8")))
 
 
+def folded_similarity(a: str, b: str) -> float:
+    """Jaccard similarity of two folded bodies' word shingles."""
+    return jaccard(_byte_shingles(a.encode("utf-8")), _byte_shingles(b.encode("utf-8")))
+
+
 def better_link(candidate: tuple[int, float], current: tuple[int | None, float | None]) -> bool:
     """Whether ``candidate`` (id, similarity) beats ``current`` as an article's near-duplicate link.
 

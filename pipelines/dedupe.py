@@ -7,14 +7,15 @@
   same folded title: two video posts whose body is only "شاهد الفيديو" stay two articles;
 - word-shingle Jaccard ≥ 0.9 with stored articles whose bodies are evidence (MinHash LSH candidates,
   verified exactly) → its own row naming its most similar lower id (``near_duplicate_of``, ``similarity``;
-  ``crawler.dedupe.better_link``). A newcomer re-links the stored matches above it that it beats.
+  ``crawler.dedupe.better_link``). A newcomer re-links the stored matches above it that it beats; a
+  refetched article whose body changed makes the copies that named it decide their link again.
 "The original" is the lowest id (``crawler.dedupe.is_original_of``), and a near link is a fact of the pair,
 so the table does not depend on the order in which a crawl meets the copies.
 """
 
 from __future__ import annotations
 
-from crawler.dedupe import NEAR_THRESHOLD, Fingerprint, better_link, is_original_of
+from crawler.dedupe import NEAR_THRESHOLD, Fingerprint, better_link, folded_similarity, is_original_of
 from crawler.text import fold_arabic
 from pipelines.context import ArchiveStep
 from pipelines.items import OutcomeItem, Verdict
@@ -65,4 +66,28 @@ class DedupePipeline(ArchiveStep):
             if is_original_of(article_id, ref.article_id)
             and better_link((article_id, similarity), (ref.near_duplicate_of, ref.similarity))
         )
-        return Verdict(kind, near_duplicate_of=link[0], similarity=link[1], repoint=repoint)
+        relink = self._relink(article_id, fingerprint, matches, repoint) if kind == "update" else ()
+        return Verdict(kind, near_duplicate_of=link[0], similarity=link[1], repoint=repoint, relink=relink)
+
+    def _relink(self, article_id: int, fingerprint: Fingerprint, matches, repoint) -> tuple:
+        """A refetched article whose body changed: the stored copies that named it decide their link again,
+        against its new body and their other candidates (same rule: most similar lower id)."""
+        archive, site = self.context.archive, self.context.site.name
+        new_similarity = {ref.article_id: similarity for ref, similarity in matches}
+        repointed = {other_id for other_id, _ in repoint}
+        relink = []
+        for ref, body, bands in archive.near_links_to(site, article_id):
+            if ref.article_id in repointed:
+                continue
+            link: tuple[int | None, float | None] = (None, None)
+            if ref.article_id in new_similarity:  # the changed article itself, by its new body
+                link = (article_id, new_similarity[ref.article_id])
+            for other, other_body in archive.near_duplicate_candidates(site, bands, exclude_id=ref.article_id):
+                if other.article_id == article_id or not is_original_of(other.article_id, ref.article_id):
+                    continue
+                similarity = round(folded_similarity(body, other_body), 4)
+                if similarity >= NEAR_THRESHOLD and better_link((other.article_id, similarity), link):
+                    link = (other.article_id, similarity)
+            if link != (ref.near_duplicate_of, ref.similarity):
+                relink.append((ref.article_id, *link))
+        return tuple(relink)

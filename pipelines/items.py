@@ -55,6 +55,9 @@ class Verdict:
     similarity: float | None = None
     # stored near duplicates that now name this article as their original: (id, similarity)
     repoint: tuple[tuple[int, float], ...] = ()
+    # stored near duplicates that named this article and must name another one (or none) now that its
+    # body changed: (id, new near_duplicate_of or None, similarity or None)
+    relink: tuple[tuple[int, int | None, float | None], ...] = ()
 
 
 class ArticleItem(dict):

@@ -120,6 +120,8 @@ class ArchiveWriter:
             stats.inc_value(ALIASES)
         for other_id, similarity in verdict.repoint:
             archive.set_near_duplicate(site, other_id, of=record["article_id"], similarity=similarity)
+        for other_id, of, similarity in verdict.relink:
+            archive.set_near_duplicate(site, other_id, of=of, similarity=similarity)
 
 
 @dataclass

@@ -253,3 +253,15 @@ def test_migration_drops_bands_and_links_of_short_bodies(tmp_path):
         assert {r["article_id"] for r in reopened.rows("select distinct article_id from article_bands")} == {3, 4}
         links = {r["article_id"]: r["near_duplicate_of"] for r in reopened.rows("select * from articles")}
         assert links == {1: None, 2: None, 3: None, 4: 3}
+
+
+def test_a_changed_body_relinks_the_copies_that_named_it(tmp_path):
+    a, b, c = chain_bodies(3)
+    other = words(5000, 5200)  # B's new body matches nothing
+    recs = [record(i, title=f"خبر {i}", paragraphs=[" ".join(body)]) for i, body in ((10, a), (20, b), (30, c))]
+    changed = record(20, title="خبر 20", paragraphs=[" ".join(other)])
+    links, _ = crawl(tmp_path, [*recs, changed])
+    assert links == {10: (None, None), 20: (None, None), 30: (None, None)}  # C named B; B moved away
+    # B comes back to its old body: the same table as a crawl that never saw the change
+    links, _ = crawl(tmp_path, [*recs, changed, recs[1]])
+    assert links == {10: (None, None), 20: (10, 0.9038), 30: (20, 0.9038)}

@@ -242,6 +242,23 @@ class Archive:
                 found.append((ArticleRef(**row), body))
         return found
 
+    def near_links_to(self, site: str, article_id: int) -> list[tuple[ArticleRef, str, list[int]]]:
+        """The stored articles whose near-duplicate link names ``article_id``, each with its folded body and
+        band hashes (what re-deciding its link needs when ``article_id`` changes)."""
+        found = []
+        for row in self.rows(
+            f"select {_REF_COLUMNS}, body_folded from articles where site = ? and near_duplicate_of = ?"
+            " order by article_id",
+            [site, article_id],
+        ):
+            body = row.pop("body_folded") or ""
+            bands = [value for (value,) in self.db.execute(
+                "select hash from article_bands where site = ? and article_id = ? order by band",
+                [site, row["article_id"]],
+            )]
+            found.append((ArticleRef(**row), body, bands))
+        return found
+
     # -- articles ------------------------------------------------------------------------------
 
     def upsert_articles(self, batch: Iterable[ArticleWrite]) -> list[Outcome]:
