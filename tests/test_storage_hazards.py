@@ -16,7 +16,7 @@ from crawler.export import export_archive
 from crawler.items import ARTICLE_FIELDS
 from crawler.search import search
 from crawler.storage import Archive, ArchiveFull, ArticleWrite
-from crawler.storage.archive import MAX_PAGE_COUNT_ENV
+from crawler.storage.connection import MAX_PAGE_COUNT_ENV
 from tests.test_crawl import REPO, articles, assert_archive_is_truth, last_run, ok, rows
 from tests.test_storage import record
 

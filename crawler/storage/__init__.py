@@ -12,7 +12,8 @@
 Everything public is importable from ``crawler.storage``.
 """
 
-from crawler.storage.archive import Archive, ArchiveFull
+from crawler.storage.archive import Archive
+from crawler.storage.connection import ArchiveFull
 from crawler.storage.queries import (
     ALIAS_EXPORT_COLUMNS,
     COVERAGE_FIELDS,

@@ -9,8 +9,6 @@ Readers (exports, Datasette) see committed data only, concurrently, thanks to WA
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -18,7 +16,6 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.errors import EXIT_DISK_FULL, ArshifError
 from crawler.items import ARTICLE_FIELDS
 from crawler.storage.records import (
     RUN_STATUSES,
@@ -33,52 +30,12 @@ from crawler.storage.records import (
     record_from_row,
     utc_now,
 )
+from crawler.storage.connection import connect
 from crawler.storage.schema import INSERT_BAND, MIGRATIONS
 from crawler.text import fold_arabic, stem_folded
 
 
 _REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
-# Tests only: cap the archive's size in pages (SQLite's max_page_count) to fill "the disk" on purpose.
-MAX_PAGE_COUNT_ENV = "ARSHIF_MAX_PAGE_COUNT"
-BUSY_TIMEOUT_SECONDS = 30  # a writer waits this long for another writer's lock (readers never block in WAL)
-
-
-class ArchiveFull(ArshifError):
-    """The archive's disk (or its size cap) is full: the open batch was rolled back, nothing else lost."""
-
-    exit_code = EXIT_DISK_FULL
-
-
-class _Connection(sqlite3.Connection):
-    """Turns SQLite's "database or disk is full" (SQLITE_FULL) into ``ArchiveFull`` at every write."""
-
-    def execute(self, *args, **kwargs):
-        try:
-            return super().execute(*args, **kwargs)
-        except sqlite3.OperationalError as exc:
-            raise _full(self, exc) from exc
-
-    def executemany(self, *args, **kwargs):
-        try:
-            return super().executemany(*args, **kwargs)
-        except sqlite3.OperationalError as exc:
-            raise _full(self, exc) from exc
-
-    def commit(self):
-        try:
-            return super().commit()
-        except sqlite3.OperationalError as exc:
-            raise _full(self, exc) from exc
-
-
-def _full(conn: sqlite3.Connection, exc: sqlite3.OperationalError) -> Exception:
-    if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
-        return exc
-    if conn.in_transaction:
-        conn.rollback()  # SQLite may have rolled back only the statement: drop the whole open batch
-    return ArchiveFull(f"{exc}; the open batch was rolled back, free some space and run again")
-
-
 class Archive:
     """The archive file: ``with Archive("arshif.db") as archive: ...`` (migrates on open)."""
 
@@ -88,16 +45,7 @@ class Archive:
         self.path = Path(path)
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        # WAL: readers (Datasette, a sqlite3 shell, exports) never block the writer nor see a half batch;
-        # the busy timeout makes a writer wait for another's lock instead of failing "database is locked".
-        conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_SECONDS, factory=_Connection)
-        self.db = sqlite_utils.Database(conn)
-        self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across process crashes
-        self.db.execute("PRAGMA foreign_keys=ON")
-        if os.environ.get(MAX_PAGE_COUNT_ENV):
-            self.db.execute(f"PRAGMA max_page_count={int(os.environ[MAX_PAGE_COUNT_ENV])}")
+        self.db = sqlite_utils.Database(connect(self.path))
         MIGRATIONS.apply(self.db)
         self.batch_size = batch_size
         self.commit_interval = commit_interval
