@@ -196,7 +196,7 @@ class Archive:
         found = []
         for row in self.rows(
             f"select {_REF_COLUMNS}, body_folded from articles where site = ? and near_duplicate_of = ?"
-            " order by article_id",
+            " order by +article_id",  # "+": look the link up by its index, then sort the few rows
             [site, article_id],
         ):
             body = row.pop("body_folded") or ""
