@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from crawler.text import search_form
 from crawler.search import snippet
 from crawler.serve import metadata_for
 from crawler.serve.chart import block_counts, block_size_for, blocks_chart, month_span, monthly_counts, months_chart
@@ -63,9 +64,10 @@ def test_record_diff_lists_changed_fields():
 
 
 def test_html_snippet_marks_and_escapes():
-    html = snippet(["قال <مصدر> إن إسرائيل أغلقت المعابر"], {"اسرائيل"}, html=True)
+    words = {search_form("اسرائيل")}  # snippets take the query's search form (crawler.text.parse_search)
+    html = snippet(["قال <مصدر> إن إسرائيل أغلقت المعابر"], words, html=True)
     assert "<mark>إسرائيل</mark>" in html and "&lt;مصدر&gt;" in html
-    assert snippet(["أعلنت إسرائيل"], {"اسرائيل"}) == "أعلنت «إسرائيل»"  # the terminal form is unchanged
+    assert snippet(["أعلنت إسرائيل"], words) == "أعلنت «إسرائيل»"  # the terminal form is unchanged
 
 
 def test_metadata_takes_the_database_name_of_the_file(tmp_path):
