@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from crawler.extract import decode, extract_article, extract_with_trace
-from crawler.extract.generic import person_names, strip_affixes, url_date
+from crawler.extract.generic import drop_related_boxes, person_names, strip_affixes, url_date
 from crawler.site import get_site
 
 BODY = "".join(f"<p>{text}</p>" for text in (
@@ -143,3 +143,11 @@ def test_a_windows_1256_page_declared_utf8_is_still_detected():
     cp1256 = ARTICLE.decode("utf-8").encode("cp1256")
     text, codec = decode(cp1256, "utf-8")
     assert codec == "cp1256" and "موسم الزيتون" in text
+
+
+def test_a_related_box_between_paragraphs_is_skipped_not_an_end():
+    lines = ["الفقرة الأولى من الخبر تنتهي هنا.", "اقرأ أيضاً", "افتتاح معرض للخزف في رام الله",
+             "بلدية الخليل تعلن خطة لتنظيم السير", "الفقرة الثانية من الخبر تتابع القصة.",
+             "Lesen Sie auch: Die Bahn streikt wieder", "La tercera frase del artículo sigue aquí."]
+    assert drop_related_boxes(lines) == ["الفقرة الأولى من الخبر تنتهي هنا.", "الفقرة الثانية من الخبر تتابع القصة.",
+                                         "La tercera frase del artículo sigue aquí."]

@@ -14,7 +14,7 @@ from crawler.bylines import Byline, author_from_title, parse_byline
 from crawler.dates import parse_date
 from crawler.extract.decode import decode, parse
 from crawler.extract.generic import (EARLIEST_YEAR, DateChain, byline_names, choose_title, host_label,
-                                     drop_archive_toolbar, htmldate_date, in_window, ld_persons, markup_authors, meta_date, page_language, person_names, unescape, url_date,
+                                     drop_archive_toolbar, drop_related_boxes, htmldate_date, in_window, ld_persons, markup_authors, meta_date, page_language, person_names, unescape, url_date,
                                      visible_dates)
 from crawler.extract.layout import NOT_FOUND, Layout, read_layout
 from crawler.extract.metadata import jsonld_article, jsonld_by_id, ld_image, ld_list, ld_text
@@ -437,6 +437,7 @@ class _Builder:
             body = result.get("text")
         skip = {fold(title), fold(layout.byline), fold(layout.caption), fold(layout.published_raw)} - {""}
         lines = [text for text in map(clean_text, (body or "").split("\n")) if text and fold(text) not in skip]
+        lines = drop_related_boxes(lines) or lines
         # A date line opening the body ("12 آذار 2019" printed under the title) is the dateline, not text.
         while lines and len(lines[0]) <= 40 and any(ch.isdigit() for ch in lines[0]) \
                 and parse_date(lines[0], tz=self.timezone) is not None and len(lines) > 1:

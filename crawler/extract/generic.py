@@ -222,6 +222,7 @@ def strip_affixes(title: str, names: list[str], anchors: list[str]) -> str:
 def _is_name(segment: str, folded_names: set[str]) -> bool:
     segment = fold(segment).casefold().strip()
     return any(segment == name or (len(name) >= 4 and name in segment and len(segment) <= len(name) + 12)
+               or (len(name) >= 5 and segment.startswith(name) and len(segment.split()) <= 5)
                for name in folded_names)
 
 
@@ -240,6 +241,10 @@ def choose_title(h1: str, ld_headline: str, og_title: str, title_tag: str, names
     """
     h1, ld_headline, og_title, title_tag = (clean_text(unescape(t or "")) for t in (h1, ld_headline, og_title,
                                                                                    title_tag))
+    folded_names = {fold(n).casefold() for n in names if n}
+    first_h1 = h1
+    if h1 and folded_names and _is_name(h1, folded_names):
+        h1 = ""  # a logo heading (<h1>Security Blog</h1>) names the outlet, not the story
     anchors = [t for t in (h1, ld_headline, og_title) if t]
     meta = [(stage, strip_affixes(text, names, [a for a in anchors if a != text]))
             for stage, text in (("jsonld", ld_headline), ("meta", og_title), ("title", title_tag)) if text]
@@ -251,7 +256,9 @@ def choose_title(h1: str, ld_headline: str, og_title: str, title_tag: str, names
     for stage, text in meta:
         if text and (not names or not _is_name(text, {fold(n).casefold() for n in names if n})):
             return stage, text
-    return ("layout", h1) if h1 else ("", "")
+    if first_h1:  # all the page offers (e.g. "15 Jahre rete-mirabile" on rete-mirabile.net)
+        return "layout", first_h1
+    return next(((stage, text) for stage, text in meta if text), ("", ""))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,3 +407,40 @@ def page_language(root, title: str) -> str:
     if lang:
         return lang.replace("_", "-").split("-", 1)[0][:8]
     return "ar" if re.search("[\u0600-\u06ff]", title) else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Bodies: related-article boxes wherever they sit
+
+# Labels that open a box of links to other stories, in the languages of the pages we meet. The box is
+# skipped and the body goes on after it (a box between paragraphs does not end the article).
+_RELATED_LABEL = re.compile(
+    r"^(?:read (?:more|also|next)|also read|related(?: articles| stories| content| posts)?|more on this|recommended|"
+    r"(?:you )?may also like|lesen sie (?:auch|mehr)|auch lesen|mehr (?:zum thema|themen|dazu)|weitere (?:themen|artikel|"
+    r"nachrichten|aktuelle themen)|zum weiterlesen|das könnte sie auch interessieren|top-themen|"
+    r"(?:à )?lire aussi|à lire également|sur le même sujet|"
+    r"le puede interesar|te puede interesar|puede interesarte|puedes ver|lee también|lea también|más sobre|"
+    r"leia (?:também|mais)|veja também|leggi anche|"
+    r"اقرا ايضا|اقرا المزيد|(?:اخبار|مواضيع|مقالات) ذات صله|ذات صله|شاهد ايضا)\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?؟…\"”»]$")
+
+
+def drop_related_boxes(lines: list[str]) -> list[str]:
+    """Body lines without related-article boxes: a label line ("Lesen Sie auch:", "اقرأ أيضا") and the
+    teaser titles under it (short, no sentence end), or a label with its teaser on one line ("PUEDES VER:
+    ¿Qué es la Sunedu…?"). E.g. two paragraphs, "اقرأ أيضا", three headlines, two more paragraphs → the
+    four paragraphs."""
+    out: list[str] = []
+    skipping = 0
+    for line in lines:
+        folded = fold(line).casefold()
+        if len(line) <= 200 and _RELATED_LABEL.match(folded):
+            label_only = len(line) <= 60 and (line.rstrip().endswith(":") or len(line.split()) <= 6)
+            skipping = 6 if label_only else 0
+            continue
+        if skipping and len(line) <= 150 and not _SENTENCE_END.search(line.rstrip()):
+            skipping -= 1
+            continue
+        skipping = 0
+        out.append(line)
+    return out
