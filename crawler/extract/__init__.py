@@ -13,6 +13,10 @@ Each field is then read by an ordered chain; the first stage that yields a value
                   caption], byline, paragraphs — anchored on the main block's timestamp;
 - ``trafilatura`` the body of pages of unknown sites.
 
+Pages of unknown sites add (``generic``): ``title`` (the <title> tag), ``visible`` (a date printed near the
+title), ``url`` (a date in the URL), ``htmldate`` (the last resort for dates) and ``markup`` (microdata and
+CMS byline elements for authors).
+
 No Scrapy and no I/O here: the spider, the CLI and the tests all call ``extract_article``.
 
 The package, in the order a page goes through it:

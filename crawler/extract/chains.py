@@ -28,7 +28,7 @@ from crawler.text import clean_text
 @dataclass(frozen=True)
 class Extraction:
     record: ArticleRecord
-    sources: dict[str, str]  # field → the stage that gave it: selector, jsonld, meta, time, layout, trafilatura
+    sources: dict[str, str]  # field → the stage that gave it (see crawler.extract's docstring)
 
 
 def extract_article(body: bytes, url: str, *, site: str | Site | None = None,
