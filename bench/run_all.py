@@ -46,8 +46,8 @@ class Section:
 SECTIONS = [
     Section("dates", "1. Dates: crawler.dates vs dateparser", "bench_dates", passes_argv=False, quick_args=[]),
     Section("extract", "2. Extraction: extract_article vs lxml vs trafilatura", "bench_extract",
-            ["--pages", "500", "--rounds", "2", "--accuracy-pages", "600"],
-            quick_args=["--pages", "10", "--rounds", "1", "--accuracy-pages", "30"]),
+            ["--pages", "300", "--rounds", "2", "--accuracy-pages", "400"],
+            quick_args=["--pages", "10", "--rounds", "1", "--accuracy-pages", "30"], timeout=1800),
     Section("realpages", "2b. Real pages of other outlets: extract_article vs trafilatura", "bench_realpages",
             ["--no-cache"], quick_args=["--source", "htmldate", "--ours-only"]),
     Section("mirror", "Mirror server (what the crawl benchmarks fetch from)", "bench_mirror",
