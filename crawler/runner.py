@@ -21,6 +21,7 @@ from scrapy.settings import Settings
 
 from crawler.errors import UnreachableError, UsageError
 from crawler.progress import format_duration
+from crawler.middlewares.reasons import ROBOTS_UNAVAILABLE
 from crawler.site import get_site
 from crawler.storage import ArchiveSummary, RunCounts
 
@@ -110,6 +111,10 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     outcome = owner.outcome if owner is not None else None
     if outcome is None:
         raise UnreachableError("the crawl did not start (see the log above)")
+    robots = stats.get(ROBOTS_UNAVAILABLE)
+    if robots:  # RFC 9309: a 5xx/unreachable robots.txt shut the host out (run recorded "failed")
+        raise UnreachableError(f"{robots}: nothing fetched from that host for {cooldown(options):.0f}s "
+                               f"(RFC 9309 §2.3.1.4; run {outcome.run_id})")
     if outcome.unreachable:
         raise UnreachableError(
             f"nothing reachable at {options.base_url or get_site(options.site).base_url} (run {outcome.run_id})"
@@ -124,6 +129,10 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         stats=stats,
         disk_full=outcome.disk_full,
     )
+
+
+def cooldown(options: CrawlOptions) -> float:
+    return project_settings(options).getfloat("ROBOTSTXT_COOLDOWN")
 
 
 def format_summary(result: CrawlResult) -> str:

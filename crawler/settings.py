@@ -20,7 +20,18 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_TIMEOUT = 30  # seconds for a whole response (a hung or trickling server included); `--timeout`
+
+# Hostile web (issue 12). Bodies: an article page over 16 MiB (after decompression: a gzip bomb stops
+# there) is a "too large" failure; sitemaps and feeds get their own cap (crawler/feeds.py).
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+ARSHIF_XML_MAXSIZE = 50 * 1024 * 1024  # sitemaps and feeds, after gunzip (the sitemap protocol's limit)
+# robots.txt per RFC 9309 (crawler/middlewares/robots.py): 5xx/unreachable = nothing from that host for this long.
+ROBOTSTXT_COOLDOWN = 3600.0
+# Redirects (crawler/middlewares/redirects.py): http(s) within the site's domains, at most this many hops.
+REDIRECT_MAX_TIMES = 10
+ARSHIF_REDIRECT_MAX_HOPS = 10
 
 RETRY_ENABLED = True
 RETRY_TIMES = 3
@@ -30,6 +41,13 @@ RETRY_AFTER_MAX = 120.0  # seconds: the longest Retry-After we wait for before r
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.Rfc9309RobotsMiddleware": 100,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.redirects.SafeRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.middlewares.cookies.OfflineCookiesMiddleware": 700,
+    "crawler.middlewares.limits.SizeCapMiddleware": 940,
     # WARC capture (on when ARSHIF_WARC_DIR is set): next to the downloader, so it sees raw responses.
     "crawler.warc.WarcCaptureMiddleware": 950,
 }

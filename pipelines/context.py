@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from crawler.dates import DateWindow
+from crawler.middlewares.reasons import ROBOTS_UNAVAILABLE
 from crawler.monitor import QUALITY_STATUS
 from crawler.site import Site
 from crawler.storage import Archive, RunCounts
@@ -127,7 +128,7 @@ def unreachable(stats: Mapping[str, Any]) -> bool:
 
 
 def run_status(finish_reason: str, stats: Mapping[str, Any]) -> str:
-    if unreachable(stats):
+    if unreachable(stats) or stats.get(ROBOTS_UNAVAILABLE):
         return "failed"
     if finish_reason != "finished":
         return "interrupted" if finish_reason in ("shutdown", "cancelled") else "failed"

@@ -45,6 +45,7 @@ from w3lib.encoding import http_content_type_encoding
 
 from crawler.dates import DateWindow, parse_date
 from crawler.extract import extract_with_trace
+from crawler.middlewares.reasons import failure_reason
 from crawler.monitor import record_extraction
 from crawler.progress import IDS_DONE, set_id_total
 from crawler.site import Site, unquote_fully
@@ -525,15 +526,3 @@ def next_page_url(url: str, page: int) -> str:
     parts = urlsplit(url)
     path = re.sub(r"/page/\d+/?$", "", parts.path).rstrip("/")
     return f"{parts.scheme}://{parts.netloc}{path}/page/{page}"
-
-
-def failure_reason(failure: Failure) -> str:
-    """A short reason for a transport failure: the exception's name and message."""
-    exc = failure.value
-    name = type(exc).__name__
-    reasons = getattr(exc, "reasons", None)  # twisted ResponseFailed wraps the real cause
-    if reasons:
-        inner = reasons[0].value if hasattr(reasons[0], "value") else reasons[0]
-        return f"{name}: {type(inner).__name__}"
-    message = str(exc).strip()
-    return f"{name}: {message[:120]}" if message else name

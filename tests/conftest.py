@@ -27,7 +27,8 @@ def reference_data() -> Path:
 #       mirror.truth()                  # list of truth dicts (crawler.mirror.TRUTH_KEYS), one per id
 #
 #   def test_y(mirror_factory):         # your own mirrors, stopped at the end of the test
-#       m = mirror_factory(articles=300, seed=1, start_id=1, day=0, faults="429=0.1", markup="table")
+#       m = mirror_factory(articles=300, seed=1, start_id=1, day=0, faults="429=0.1", markup="table",
+#                          hazards="bomb,hang")   # crawler/mirror/hazards.py
 #       m.base_url; m.stop()            # stop() early is fine (e.g. to test an unreachable site)
 
 
@@ -40,9 +41,11 @@ def mirror_factory():
 
     started = []
 
-    def start(articles=300, seed=1, start_id=1, day=0, faults="", markup="default", weight="light", **options):
+    def start(articles=300, seed=1, start_id=1, day=0, faults="", markup="default", weight="light", hazards="",
+              **options):
         process = MirrorProcess.start(MirrorConfig(articles=articles, seed=seed, start_id=start_id, day=day,
-                                                   faults=faults or "", markup=markup, weight=weight), **options)
+                                                   faults=faults or "", markup=markup, weight=weight,
+                                                   hazards=hazards), **options)
         started.append(process)
         return process
 

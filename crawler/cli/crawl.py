@@ -33,12 +33,15 @@ def run_options(func):
                      help="When another run holds the archive's lock, say so in one line and exit 0 (for cron)."),
         click.option("--redis", "redis_url", metavar="URL",
                      help="Distributed mode: only queue the work in this Redis for `arshif worker`s (see worker)."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
+                     help="Give up on a response after SECONDS (default 30; each retry gets as long again)."),
     )):
         func = option(func)
     return func
 
 
-def finish(options, warc_dir: str | None = None, if_unlocked: bool = False) -> None:
+def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
+           timeout: float | None = None) -> None:
     """Run under the archive's lock (a concurrent run exits with code 6, or 0 with ``if_unlocked``: an hourly
     cron run while a long walk holds the lock is no failure) and report the result."""
     from crawler.monitor import QUALITY_REASON  # with the runner: both load Scrapy, only when crawling
@@ -46,6 +49,8 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False) -> N
 
     if warc_dir:
         options.settings["ARSHIF_WARC_DIR"] = warc_dir
+    if timeout:
+        options.settings["DOWNLOAD_TIMEOUT"] = timeout
     lock = ArchiveLock(options.db_path)
     try:
         lock.acquire()
@@ -70,7 +75,7 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False) -> N
 @run_options
 @click.option("--max-pages", type=click.IntRange(min=1), help="Listing pages to walk per category at most.")
 def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, warc_dir, no_warc, if_unlocked,
-          redis_url, max_pages) -> None:
+          redis_url, timeout, max_pages) -> None:
     """Crawl SITE's listings for new articles into the archive (incremental: stops at known pages).
 
     \b
@@ -91,7 +96,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
 
     finish(CrawlOptions(site=site, db_path=db_path, mode="crawl", base_url=base_url, since=since, until=until,
                         max_pages=max_pages, refresh=refresh, polite=polite, log_level=log_level.upper()),
-           warc_directory(db_path, warc_dir, no_warc, default_on=False), if_unlocked)
+           warc_directory(db_path, warc_dir, no_warc, default_on=False), if_unlocked, timeout)
 
 
 @cli.command()
@@ -100,7 +105,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
 @click.option("--retry-misses", is_flag=True, help="Ask again for ids recorded as misses (404, soft-404).")
 @run_options
 def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, polite, log_level, warc_dir,
-             no_warc, if_unlocked, redis_url) -> None:
+             no_warc, if_unlocked, redis_url, timeout) -> None:
     """Fetch SITE's articles by id, skipping ids already recorded. Rerun the same command to resume.
 
     \b
@@ -121,4 +126,4 @@ def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, 
     finish(CrawlOptions(site=site, db_path=db_path, mode="backfill", ids=ids, base_url=base_url, since=since,
                         until=until, refresh=refresh, retry_misses=retry_misses, polite=polite,
                         log_level=log_level.upper()),
-           warc_directory(db_path, warc_dir, no_warc, default_on=True), if_unlocked)
+           warc_directory(db_path, warc_dir, no_warc, default_on=True), if_unlocked, timeout)

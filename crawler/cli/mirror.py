@@ -37,8 +37,11 @@ def content_options(func):
 @click.option("--weight", default="light", show_default=True, type=click.Choice(WEIGHTS),
               help="Page weight: light (~8 KiB, fast tests) or real (82-148 KB article pages: inline CSS/JS, "
                    "menus, JSON state, related and latest boxes, footer), same stories.")
+@click.option("--hazards", default="", metavar="LIST",
+              help="Hostile-web hazards (off by default), e.g. 'robots503,bomb,huge,hang,trickle,loop,"
+                   "selfredirect-cookie,offsite,endless-pages,feed,sitemap-bomb,feed-xxe' (crawler/mirror/hazards.py).")
 @click.pass_context
-def mirror(ctx, articles, seed, start_id, day, host, port, faults, markup, weight) -> None:
+def mirror(ctx, articles, seed, start_id, day, host, port, faults, markup, weight, hazards) -> None:
     """Serve a deterministic offline copy of alhadath.ps until Ctrl-C / SIGTERM.
 
     The first line on stdout is the base URL (http://127.0.0.1:PORT). `arshif mirror truth` prints what
@@ -49,19 +52,21 @@ def mirror(ctx, articles, seed, start_id, day, host, port, faults, markup, weigh
         arshif mirror --articles 3000 --port 8000
         arshif mirror --articles 500 --faults 'status5xx=0.05,429=0.02,drop=0.01' --markup table
         arshif mirror --articles 3000 --weight real     # pages as heavy as a real news site's
+        arshif mirror --articles 300 --hazards robots503,bomb,endless-pages,feed
     """
     if ctx.invoked_subcommand is not None:
         return
     from crawler.mirror.server import serve
 
     config = MirrorConfig(articles=articles, seed=seed, start_id=start_id, day=day, faults=faults, markup=markup,
-                          weight=weight)
+                          weight=weight, hazards=hazards)
 
     def announce(base_url: str) -> None:
         click.echo(base_url)
         sys.stdout.flush()
         click.echo(f"serving {config.articles} ids from {config.start_id} (seed {config.seed}, day {config.day}, "
-                   f"markup {config.markup}, weight {config.weight}, faults {config.faults or 'none'}); Ctrl-C stops", err=True)
+                   f"markup {config.markup}, weight {config.weight}, faults {config.faults or 'none'}, "
+                   f"hazards {config.hazards or 'none'}); Ctrl-C stops", err=True)
 
     serve(config, host=host, port=port, announce=announce)
 

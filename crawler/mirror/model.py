@@ -92,6 +92,7 @@ class MirrorConfig:
     faults: str = ""
     markup: str = "default"
     weight: str = "light"
+    hazards: str = ""  # crawler.mirror.hazards: e.g. "robots503,bomb,endless-pages"; none by default
     fault_rates: tuple[tuple[str, float], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -106,6 +107,10 @@ class MirrorConfig:
         if self.weight not in WEIGHTS:
             raise UsageError(f"unknown page weight {self.weight!r}; one of {', '.join(WEIGHTS)}")
         object.__setattr__(self, "fault_rates", _parse_faults(self.faults or ""))
+        if self.hazards:
+            from crawler.mirror.hazards import parse_hazards
+
+            parse_hazards(self.hazards)
 
     @property
     def end_id(self) -> int:

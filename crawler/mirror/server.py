@@ -11,7 +11,10 @@ import traceback
 from typing import Callable
 
 from twisted.internet import protocol
+from zope.interface import implementer
+from twisted.internet.interfaces import IPullProducer
 
+from crawler.mirror import hazards
 from crawler.mirror.model import MirrorConfig, text_hash
 from crawler.mirror.pages import SLOW_SECONDS, Page, fault_for, render
 
@@ -63,14 +66,27 @@ class MirrorProtocol(protocol.Protocol):
         if target.startswith(("http://", "https://")):  # absolute-form request target
             target = "/" + target.split("/", 3)[-1] if target.count("/") >= 3 else "/"
         factory = self.factory
+        host = headers.get("host")
+        base_url = f"http://{host}" if host else factory.base_url
+        if factory.config.hazards:
+            hazard = hazards.act(factory.config, target, headers, base_url, factory.hazard_count(target))
+            if isinstance(hazard, hazards.Act):
+                factory.served += 1
+                self._act(hazard)
+                return False
+            if hazard is not None:
+                factory.served += 1
+                self._send(hazard, method == "HEAD", keep_alive)
+                return keep_alive
         count = factory.count(target)
         fault = fault_for(factory.config, target, count) if count else None
         if fault == "drop":
             self.transport.abortConnection()
             return False
-        host = headers.get("host")
         try:
-            page = render(factory.config, target, count or 1, f"http://{host}" if host else factory.base_url)
+            page = render(factory.config, target, count or 1, base_url)
+            if factory.config.hazards and target.split("?", 1)[0] in ("/", "/index.php", "/home"):
+                page = hazards.decorate_home(factory.config, page)
         except Exception:  # a bug in a page: say so, on the wire and on stderr, and keep serving
             traceback.print_exc()
             page = Page(500, {"Content-Type": "text/plain; charset=utf-8"}, b"mirror bug: see its stderr\n")
@@ -84,6 +100,25 @@ class MirrorProtocol(protocol.Protocol):
             return False
         self._send(page, method == "HEAD", keep_alive)
         return keep_alive
+
+    def _act(self, hazard: "hazards.Act") -> None:
+        """A transport-level hazard: hang, trickle, drop, or stream a big body (then close)."""
+        if hazard.kind == "drop":
+            self.transport.abortConnection()
+            return
+        self.waiting = True  # nothing pipelined behind it is answered
+        lines = ["HTTP/1.1 200 OK", *(f"{k}: {v}" for k, v in hazard.headers.items()), "Server: arshif-mirror",
+                 "Connection: close", "", ""]
+        self.transport.write("\r\n".join(lines).encode("latin-1"))
+        if hazard.kind == "trickle":
+            self._trickle()
+        elif hazard.kind == "stream":
+            self.transport.registerProducer(_ChunkProducer(self.transport, hazard.chunks), False)
+
+    def _trickle(self) -> None:
+        if self.connected:
+            self.transport.write(b" ")
+            self.factory.call_later(hazards.TRICKLE_SECONDS, self._trickle)
 
     def _send_late(self, page: Page, head_only: bool, keep_alive: bool) -> None:
         self.waiting = False
@@ -107,6 +142,25 @@ class MirrorProtocol(protocol.Protocol):
             self.transport.loseConnection()
 
 
+@implementer(IPullProducer)
+class _ChunkProducer:
+    """Writes the next chunk when the transport asks: a 60 MB body never sits in the send buffer."""
+
+    def __init__(self, transport, chunks) -> None:
+        self.transport, self.chunks = transport, chunks
+
+    def resumeProducing(self) -> None:
+        chunk = next(self.chunks, None)
+        if chunk is None:
+            self.transport.unregisterProducer()
+            self.transport.loseConnection()
+        else:
+            self.transport.write(chunk)
+
+    def stopProducing(self) -> None:
+        self.chunks = iter(())
+
+
 class MirrorFactory(protocol.Factory):
     def __init__(self, config: MirrorConfig, call_later: Callable) -> None:
         self.config = config
@@ -114,6 +168,7 @@ class MirrorFactory(protocol.Factory):
         self.base_url = ""
         self.served = 0
         self.requests: dict[int, int] = {}  # request counts by URL hash; kept only when faults are on
+        self.hazard_requests: dict[int, int] = {}  # the same for hazards
 
     def count(self, target: str) -> int:
         """How many times ``target`` was asked for, this request included (0 when faults are off)."""
@@ -121,6 +176,12 @@ class MirrorFactory(protocol.Factory):
             return 0
         key = text_hash(target)
         n = self.requests[key] = self.requests.get(key, 0) + 1
+        return n
+
+    def hazard_count(self, target: str) -> int:
+        """How many times ``target`` was asked for, this request included (hazards on)."""
+        key = text_hash(hazards.count_key(target))
+        n = self.hazard_requests[key] = self.hazard_requests.get(key, 0) + 1
         return n
 
     def buildProtocol(self, addr) -> MirrorProtocol:
