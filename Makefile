@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test bench bench-distributed clean demo browser serve redis-server
+.PHONY: install test bench bench-distributed clean demo browser serve redis-server fuzz reliability
 
 install: $(STAMP)
 
@@ -66,6 +66,18 @@ bench: $(STAMP) redis-server
 # 3 workers + 1 writer make the single-process archive (the test suite runs it at 600 ids).
 bench-distributed: $(STAMP) redis-server
 	$(BIN)/python bench/bench_distributed.py --compare 3000
+
+# Fuzzing (fuzz/): each atheris harness (extraction, dates, bylines, sitemap/feed XML) for FUZZ_SECONDS;
+# prints executions and crashes; crash inputs land in tests/fuzz_regressions/ (replayed by make test).
+FUZZ_SECONDS ?= 60
+
+fuzz: $(STAMP)
+	$(BIN)/python -c 'import atheris' 2>/dev/null || $(BIN)/python -m pip install --quiet 'atheris>=2.3'
+	$(BIN)/python fuzz/run_all.py --seconds $(FUZZ_SECONDS)
+
+# Every hazard class of issue 12 against the mirror; one summary line, bench/reliability-report.json.
+reliability: $(STAMP)
+	$(BIN)/python bench/reliability.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

@@ -31,6 +31,9 @@ ARSHIF_XML_MAXSIZE = 50 * 1024 * 1024  # sitemaps and feeds, after gunzip (the s
 ROBOTSTXT_COOLDOWN = 3600.0
 # Redirects (crawler/middlewares/redirects.py): http(s) within the site's domains, at most this many hops.
 REDIRECT_MAX_TIMES = 10
+# Listings (spiders/base.py): at most this many pages per category in one run (a backstop against endless
+# pagination; alhadath's largest section had ~3,300 pages in 2024). A capped walk is not complete.
+ARSHIF_MAX_LISTING_PAGES = 10000
 ARSHIF_REDIRECT_MAX_HOPS = 10
 
 RETRY_ENABLED = True

@@ -10,7 +10,12 @@ Arguments (``scrapy crawl <site> -a key=value`` or ``arshif crawl/backfill``; se
 - ``max_pages``: listing pages per category; ``refresh``: refetch stored articles (changes are versioned).
 - ``polite``: "auto" (default: off for a loopback base URL, on otherwise), "1"/"0" to force.
 
-Discovery also reads ``/sitemap.xml`` (and the sitemaps an index names) when the site has one.
+Discovery also reads ``/sitemap.xml`` (and the sitemaps an index names) and RSS/Atom feeds (announced by
+the home page, or at common paths) when the site has them (``spiders.discovery``).
+
+A walk also ends at a listing page that brings no id not already seen in this walk (CMSes that answer
+``/page/N`` for any N with the last page), and after ``ARSHIF_MAX_LISTING_PAGES`` pages per category in a
+run (a backstop: such a walk is not complete).
 
 Incremental rule: a category's walk stops at a listing page whose articles are all stored — but only once
 an earlier run walked that category to its end (``listing_walks``); until then (first run, a run that was
@@ -39,11 +44,10 @@ import scrapy
 from scrapy import signals
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
-from crawler.dates import DateWindow, parse_date
+from crawler.dates import DateWindow
 from crawler.extract import extract_with_trace
 from crawler.middlewares.reasons import failure_reason
 from crawler.monitor import record_extraction
@@ -52,6 +56,7 @@ from crawler.site import Site, unquote_fully
 from pipelines.context import RunContext, run_context
 from pipelines.items import AliasItem, ArticleItem, FailureItem, FailureResolved, FetchInfo, MissItem, WalksComplete
 from pipelines.state import ArchiveState
+from spiders.discovery import DiscoveryMixin
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +136,8 @@ class Walk:
     previously_complete: bool
     ended: bool = False  # reached its natural end (last page, stop rule, --since, --max-pages)
     lost_pages: int = 0  # listing pages that failed: the walk is not complete
+    seen: set[int] = field(default_factory=set)  # ids its pages listed so far
+    capped: bool = False  # stopped by ARSHIF_MAX_LISTING_PAGES: not complete
 
 
 @dataclass
@@ -143,7 +150,7 @@ class PendingPage:
     in_window: bool = False
 
 
-class ArchiveSpider(scrapy.Spider):
+class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
     site: Site  # set by each site's spider
 
     def __init__(
@@ -302,6 +309,7 @@ class ArchiveSpider(scrapy.Spider):
     def parse_home(self, response: Response) -> Iterator[Request | FailureResolved]:
         state, site = self.state, self.site.name
         yield FailureResolved(site, self.to_real(response.url))
+        yield from self.feed_requests(response)
         listings: dict[int, str] = {}
         for url, category, _page in self.listing_links(response):
             listings.setdefault(category, url)
@@ -317,44 +325,6 @@ class ArchiveSpider(scrapy.Spider):
         for article_id, url in links.items():
             if article_id not in stored and article_id not in self.requested:
                 yield self.article_request(article_id, url)
-
-    def sitemap_request(self, url: str) -> Request:
-        """Sitemaps are optional discovery: a missing or failing one is only logged."""
-        return Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed,
-                       meta={"handle_httpstatus_list": [403, 404, 410]})
-
-    def parse_sitemap(self, response: Response) -> Iterator[Request]:
-        if response.status != 200 or not response.body.lstrip().startswith(b"<"):
-            logger.debug("no sitemap at %s (%s)", response.url, response.status)
-            return
-        try:
-            sitemap = Sitemap(response.body)
-        except Exception:  # not XML after all (an HTML error page served with 200)
-            return
-        entries = [entry for entry in sitemap if entry.get("loc")]
-        if sitemap.type == "sitemapindex":
-            for entry in entries:
-                if self.site.owns(entry["loc"]) and not self._before_since(entry.get("lastmod")):
-                    yield self.sitemap_request(self.to_base(entry["loc"]))
-            return
-        links = {}
-        for entry in entries:
-            article_id = self.site.article_id(entry["loc"])
-            if article_id is not None and not self._before_since(entry.get("lastmod")):
-                links.setdefault(article_id, self.to_base(entry["loc"]))
-        stored = set() if self.refresh else self.state.stored_ids(self.site.name, links)
-        for article_id, url in links.items():
-            if article_id not in stored and article_id not in self.requested:
-                yield self.article_request(article_id, url)
-
-    def sitemap_failed(self, failure: Failure) -> None:
-        logger.info("sitemap %s not read: %s", failure.request.url, failure_reason(failure))
-
-    def _before_since(self, lastmod: str | None) -> bool:
-        if self.window.since is None or not lastmod:
-            return False
-        parsed = parse_date(lastmod, tz=self.site.timezone)
-        return parsed is not None and self.window.before(parsed.value)
 
     def listing_request(self, walk: Walk, url: str, page: int) -> Request:
         self.crawler.stats.inc_value(LISTING_REQUESTS)
@@ -384,13 +354,21 @@ class ArchiveSpider(scrapy.Spider):
         if not listed:
             walk.ended = True
             return
+        if listed <= walk.seen:  # nothing new: the CMS answers past its last page with the last page again
+            self.crawler.stats.inc_value("arshif/listings/stopped_no_new_ids")
+            walk.ended = True
+            return
+        walk.seen |= listed
+        if page >= self.crawler.settings.getint("ARSHIF_MAX_LISTING_PAGES"):
+            logger.warning("category %s: stopped at page %d (ARSHIF_MAX_LISTING_PAGES)", walk.category, page)
+            walk.capped = True
         stored = state.stored_ids(site, links)
         if not self.refresh and walk.previously_complete and stored >= listed:
             self.crawler.stats.inc_value("arshif/listings/stopped_on_stored")
             walk.ended = True
             return
         next_url = self.next_listing_url(response, walk, page)
-        at_limit = self.max_pages is not None and page >= self.max_pages
+        at_limit = walk.capped or (self.max_pages is not None and page >= self.max_pages)
         next_request = None if (next_url is None or at_limit) else self.listing_request(walk, next_url, page + 1)
         if next_request is None:
             walk.ended = True
@@ -492,7 +470,7 @@ class ArchiveSpider(scrapy.Spider):
         """What the run learned only by ending: the categories walked to their end (the owner records it)."""
         if self.mode != "crawl" or reason != "finished":
             return []
-        complete = [c for c, walk in self.walks.items() if walk.ended and not walk.lost_pages
+        complete = [c for c, walk in self.walks.items() if walk.ended and not walk.lost_pages and not walk.capped
                     and self.max_pages is None and self.window.since is None]
         return [WalksComplete(self.site.name, tuple(complete))]
 

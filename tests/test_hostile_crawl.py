@@ -207,3 +207,62 @@ def test_retry_after_waits_do_not_stall_other_requests(mirror_factory, tmp_path)
     assert max(others) < min(waited), (max(others), min(waited))
     stats = json.loads(rows(db, "select stats from crawl_runs")[0]["stats"])
     assert stats["arshif/retry_after_waits"] == H.RETRY_AFTER_IDS
+
+
+# --- 6. endless pagination -------------------------------------------------------------------------------
+
+def test_endless_pagination_ends_on_its_own(mirror_factory, tmp_path):
+    # /category/N/.../page/K answers the last page again, with a "next" link, for every K past the end.
+    from crawler.mirror import CATEGORIES
+    from crawler.mirror import model as M
+    from crawler.mirror.pages import PAGE_SIZE
+
+    mirror = mirror_factory(articles=200, hazards="endless-pages")
+    db = tmp_path / "a.db"
+    ok(arshif("crawl", "alhadath", "--base-url", mirror.base_url, "--db", str(db), cwd=tmp_path, timeout=120))
+    stats = json.loads(rows(db, "select stats from crawl_runs")[0]["stats"])
+    pages = {c.id: -(-len(M.category_ids(mirror.config, c.id)) // PAGE_SIZE) for c in CATEGORIES}
+    # Each walk reads its real pages and one repeat of the last (/page/K, K > 1, has the endless "next"
+    # link), then stops: the repeat brings no id it had not seen.
+    assert stats["arshif/requests/listing"] == sum(n + 1 if n > 1 else n for n in pages.values()), (stats, pages)
+    assert stats["arshif/listings/stopped_no_new_ids"] == sum(1 for n in pages.values() if n > 1)
+    for record in mirror.truth():  # a crawl reaches what listings link: every article
+        if record["status"] == "article":
+            assert len(outcome_of(db, record["id"])) == 1, record["id"]
+    # The walks ended on their own: complete, so the next run stops at known pages.
+    assert len(rows(db, "select * from listing_walks")) == sum(1 for n in pages.values() if n)
+
+
+# --- 7 and feeds: RSS discovery, XML bombs and external entities ----------------------------------------
+
+def test_feed_discovery_finds_articles_the_listings_did_not_reach(mirror_factory, tmp_path):
+    mirror = mirror_factory(articles=300, hazards="feed")
+    db = tmp_path / "a.db"
+    ok(arshif("crawl", "alhadath", "--base-url", mirror.base_url, "--db", str(db), "--max-pages", "1",
+              cwd=tmp_path, timeout=120))
+    stats = json.loads(rows(db, "select stats from crawl_runs")[0]["stats"])
+    assert stats["arshif/feeds/read"] == 1  # announced by <link rel="alternate"> and at /rss/news.xml: once
+    assert stats["arshif/feeds/articles"] > 0  # newest 50: more than the home page and page 1 of each section
+    from crawler.mirror import model as M
+
+    for article_id in M.newest_ids(mirror.config, H.FEED_ITEMS):
+        assert len(outcome_of(db, article_id)) == 1, article_id
+    assert not rows(db, "select * from failures")
+
+
+def test_xml_bomb_sitemap_and_xxe_feed_are_failures_not_expanded(mirror_factory, tmp_path):
+    mirror = mirror_factory(articles=60, hazards="sitemap-bomb,feed-xxe")
+    db = tmp_path / "a.db"
+    result, peak_mb, _ = run_measured("crawl", "alhadath", "--base-url", mirror.base_url, "--db", str(db),
+                                      cwd=tmp_path)
+    ok(result)
+    found = {row["url"]: row["reason"] for row in rows(db, "select url, reason from failures")}
+    assert found == {"https://www.alhadath.ps/sitemap.xml": "bad xml: declares a DTD (entities are refused in "
+                                                            "sitemaps and feeds)",
+                     "https://www.alhadath.ps/rss/news.xml": "bad xml: declares a DTD (entities are refused in "
+                                                             "sitemaps and feeds)"}
+    assert "root:" not in result.stderr and "root:x:0" not in json.dumps(rows(db, "select * from articles"))
+    for record in mirror.truth():  # the crawl itself went on
+        if record["status"] == "article":
+            assert len(outcome_of(db, record["id"])) == 1, record["id"]
+    assert peak_mb < 400
