@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 
 from crawler.errors import EXIT_UNREACHABLE, EXIT_USAGE
+from crawler.feeds import COMMON_FEED_PATHS
 from crawler.mirror import CATEGORIES
 from crawler.mirror.pages import PAGE_SIZE
 
@@ -111,7 +112,8 @@ def test_crawl_stores_exactly_the_truth_then_stops_at_known_pages(mirror, tmp_pa
     assert run["stats"].get("arshif/requests/article", 0) == 0  # only listing pages were fetched
     categories = len(rows(db, "select * from listing_walks"))
     assert run["stats"]["arshif/requests/listing"] == categories  # one page per category, then it stopped
-    assert run["pages"] == categories + 2  # + the home page and the sitemap probe (404 on the mirror)
+    # + the home page, the sitemap probe and the common feed paths (404 on the mirror)
+    assert run["pages"] == categories + 2 + len(COMMON_FEED_PATHS)
     assert "0 new" in second.stdout
     assert_archive_is_truth(db, truth)
 

@@ -8,7 +8,7 @@ served range instead. What a crawler must do with each is in issue 12 (tests/tes
 - ``robots503``: robots.txt answers 503; ``robotsdrop``: the connection drops on robots.txt; ``robots404``:
   robots.txt answers 404 (no rules: everything allowed).
 - ``retry-after``: the first request of each of the first ``RETRY_AFTER_IDS`` ids answers 429 with
-  ``Retry-After: 6`` (more than a loopback crawl's 32 download slots).
+  ``Retry-After: 10`` (more than a loopback crawl's 32 download slots).
 - ``bomb``: an article answers 200 ``Content-Encoding: gzip`` with ~2 MB that inflate to 2 GiB of zeros.
 - ``huge``: an article answers a 60 MB page with no Content-Length (close-delimited).
 - ``hang``: headers, then silence; ``trickle``: headers, then one byte every half second.
@@ -19,7 +19,11 @@ served range instead. What a crawler must do with each is in issue 12 (tests/tes
   ``offsite-private`` adds 169.254.169.254 and 10.0.0.1 targets: only ever inside ``unshare -n``.
 - ``endless-pages``: ``/category/N/.../page/K`` past the last page answers the last page again, with a
   "next" link, for every K.
-- ``feed``: ``/rss/news.xml`` (RSS 2.0, the newest 50 articles) and a ``<link rel="alternate">`` to it.
+- ``feed``: ``/rss/news.xml`` (RSS 2.0: 50 items, every fifth of the newest 250 articles, so it reaches
+  further back than the first listing pages) and a ``<link rel="alternate">`` to it.
+- ``hostile-strings``: an article whose title and first paragraph are ``HOSTILE_TITLE`` and
+  ``HOSTILE_PARAGRAPH`` (SQL, quotes, ``]``, U+202E, a leading ``=``, a 200 KB line): stored and exported
+  byte for byte.
 - ``sitemap-bomb``: ``/sitemap.xml`` is a billion-laughs document; ``feed-xxe``: the feed declares an
   external entity (``file:///etc/passwd``).
 """
@@ -39,20 +43,22 @@ from crawler.mirror import model as M
 from crawler.mirror.pages import PAGE_SIZE, Page, article_href, category_page
 
 HAZARDS = ("robots503", "robotsdrop", "robots404", "retry-after", "bomb", "huge", "hang", "trickle", "loop", "selfredirect-cookie",
-           "offsite", "offsite-private", "endless-pages", "feed", "sitemap-bomb", "feed-xxe")
+           "offsite", "offsite-private", "endless-pages", "feed", "sitemap-bomb", "feed-xxe", "hostile-strings")
 # Hazards that take an article id past the served range, in this order: name → how many ids.
 _ID_HAZARDS = (("bomb", 1), ("huge", 1), ("hang", 1), ("trickle", 1), ("loop", 2), ("offsite", 3),
-               ("offsite-private", 2))
+               ("offsite-private", 2), ("hostile-strings", 1))
 OFFSITE_TARGETS = ("http://offsite.invalid/article/1/x", "file:///etc/passwd", "data:text/html,<h1>x</h1>")
 PRIVATE_TARGETS = ("http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/article/1/x")
 BOMB_INFLATED = 2 * 1024**3  # bytes of zeros the bomb inflates to
 HUGE_BYTES = 60 * 1024**2
 TRICKLE_SECONDS = 0.5
-RETRY_AFTER = 6  # seconds the retry-after hazard asks for
+RETRY_AFTER = 10  # seconds the retry-after hazard asks for
 RETRY_AFTER_IDS = 40
 FEED_PATH = "/rss/news.xml"
 FEED_ITEMS = 50
-LOOP_HOPS = 1000  # the growing-query loop gives up (answers 404) after this many hops
+LOOP_HOPS = 1000
+HOSTILE_TITLE = "=HYPERLINK(\"http://x\") '); DROP TABLE articles;-- \"quoted\" [a]] \u202eمقلوب"
+HOSTILE_PARAGRAPH = ("'); DROP TABLE articles;-- \"; DELETE FROM aliases; ]]> \u202e" + "سطر طويل " * 22_000).strip()  # the growing-query loop gives up (answers 404) after this many hops
 
 
 def parse_hazards(spec: str) -> frozenset[str]:
@@ -161,6 +167,8 @@ def act(config: M.MirrorConfig, target: str, headers: dict[str, str], base_url: 
         return _redirect(OFFSITE_TARGETS[index])
     if name == "offsite-private":
         return _redirect(PRIVATE_TARGETS[index])
+    if name == "hostile-strings":
+        return hostile_page(config, base_url)
     return None
 
 
@@ -208,6 +216,17 @@ def huge_chunks():
     yield b"</article></body></html>"
 
 
+def hostile_page(config: M.MirrorConfig, base_url: str) -> Page:
+    """The newest article's page with ``HOSTILE_TITLE`` and ``HOSTILE_PARAGRAPH`` in place of its own."""
+    from crawler.mirror.pages import article_page
+
+    a = M.article(config, cookie_article(config))
+    body = article_page(config, a.id, base_url).body
+    body = body.replace(escape(a.title).encode(), escape(HOSTILE_TITLE).encode())
+    body = body.replace(escape(a.paragraphs[0]).encode(), escape(HOSTILE_PARAGRAPH).encode(), 1)
+    return Page(200, {"Content-Type": "text/html; charset=utf-8"}, body)
+
+
 def billion_laughs() -> bytes:
     entities = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, 10)]
     return ('<?xml version="1.0"?>\n<!DOCTYPE urlset [' + "".join(entities) + ']>\n'
@@ -215,10 +234,14 @@ def billion_laughs() -> bytes:
             ).encode()
 
 
+def feed_ids(config: M.MirrorConfig) -> list[int]:
+    return M.newest_ids(config, FEED_ITEMS * 5)[::5]
+
+
 def feed_page(config: M.MirrorConfig, base_url: str, xxe: bool = False) -> Page:
-    """RSS 2.0 of the newest ``FEED_ITEMS`` articles, links on the real host (as the real site would)."""
+    """RSS 2.0 of ``feed_ids``, links on the real host (as the real site would)."""
     items = []
-    for article_id in M.newest_ids(config, FEED_ITEMS):
+    for article_id in feed_ids(config):
         a = M.headline(config, article_id)
         link = article_href(article_id, a.slug, "absolute", M.SITE_BASE_URL)
         items.append(f"<item><title>{escape(a.title)}</title><link>{escape(link)}</link>"
