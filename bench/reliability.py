@@ -306,7 +306,7 @@ def retry_after(c: Checks, work: Path) -> None:
     waited = [v for k, v in seen.items() if k <= H.RETRY_AFTER_IDS]
     others = [v for k, v in seen.items() if k > H.RETRY_AFTER_IDS]
     ok = result.returncode == 0 and waited and others and max(others) < min(waited)
-    c.record("429 Retry-After (issue 10)", H.RETRY_AFTER_IDS, bool(ok),
+    c.record("Retry-After on 429 (issue 10)", H.RETRY_AFTER_IDS, bool(ok),
              f"40 ids answer 429 Retry-After: {H.RETRY_AFTER} once: the 40 others all stored before the first "
              "retry; "
              f"run {seconds:.0f}s")
@@ -366,7 +366,7 @@ def main() -> int:
              "with more than one (stored / alias / miss / failure)")
     ran = [k for k in c.classes if "skipped" not in k]
     faults = sum(k["faults"] for k in ran)
-    numbered = [k for k in ran if k["class"][0].isdigit()]
+    numbered = [k for k in ran if k["class"].split()[0].isdigit()]  # issue 12's classes (feeds, 429: extra)
     integrity = "ok" if not c.integrity else f"{len(c.integrity)} FAILED"
     line = (f"{faults} faults across {len(numbered)} classes: {len(c.lost)} lost, {len(c.duplicates)} duplicates, "
             f"{len(c.partial)} partial, integrity {integrity}, peak RSS {c.peak_mb:.0f} MB")
@@ -380,6 +380,9 @@ def main() -> int:
                    f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
     }
     Path(args.output).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    skipped = [k["class"] for k in c.classes if "skipped" in k]
+    if skipped:
+        print(f"(skipped: {', '.join(skipped)})")
     print(line + ("" if not failed else f" — FAILED: {', '.join(failed)}"))
     return 1 if failed or c.lost or c.duplicates or c.partial or c.integrity else 0
 
