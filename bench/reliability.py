@@ -8,7 +8,7 @@ article URL asked for ends as exactly one of stored / alias / miss / failure ("l
 row, "duplicates" those with more than one), stored articles are whole ("partial": no title or no
 paragraph, or runs whose summaries count more new articles than the archive holds as articles and
 aliases), `PRAGMA integrity_check` passes,
-and the peak RSS of every crawl process is sampled (psutil, every 20 ms). It ends with one line:
+and the peak RSS of every crawl process is read (the kernel's high-water mark, wait4). It ends with one line:
 
     N faults across K classes: 0 lost, 0 duplicates, 0 partial, integrity ok, peak RSS X MB
 
@@ -38,6 +38,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import Measured, run_measured  # noqa: E402
 from crawler.mirror import MirrorConfig, MirrorProcess  # noqa: E402
 from crawler.mirror import hazards as H  # noqa: E402
 from crawler.mirror import model as M  # noqa: E402
@@ -56,28 +57,11 @@ class Checks:
         self.integrity: list = []
         self.audited = 0
 
-    def run(self, *args: str, cwd: Path, timeout: float = 600, netns: bool = False) -> tuple[subprocess.CompletedProcess, float]:
-        """`arshif ARGS`, its peak RSS sampled; returns (result, seconds)."""
-        started = time.monotonic()
-        process = subprocess.Popen([sys.executable, "-m", "crawler", *args], cwd=cwd, env=ENV, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        peak = [0]
-
-        def sample() -> None:
-            try:
-                watched = psutil.Process(process.pid)
-                while process.poll() is None:
-                    peak[0] = max(peak[0], watched.memory_info().rss)
-                    time.sleep(0.02)
-            except psutil.NoSuchProcess:
-                pass
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        stdout, stderr = process.communicate(timeout=timeout)
-        sampler.join()
-        self.peak_mb = max(self.peak_mb, peak[0] / 2**20)
-        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), time.monotonic() - started
+    def run(self, *args: str, cwd: Path, timeout: float = 600) -> tuple[Measured, float]:
+        """`arshif ARGS` with its peak RSS (the kernel's high-water mark); returns (result, seconds)."""
+        result = run_measured([sys.executable, "-m", "crawler", *args], cwd=cwd, timeout=timeout, env=ENV)
+        self.peak_mb = max(self.peak_mb, result.peak_rss_mb)
+        return result, result.wall
 
     def audit(self, db: Path, asked: set[int], label: str) -> dict[int, list[str]]:
         """Outcome tables per asked id; records lost, duplicated and partial ones, and integrity."""

@@ -13,40 +13,21 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import threading
-import time
 from pathlib import Path
 
-import psutil
 import pytest
 
+from bench.common import Measured
+from bench.common import run_measured as measure
 from crawler.errors import EXIT_UNREACHABLE
 from crawler.mirror import hazards as H
 from tests.test_crawl import REPO, arshif, ok, rows
 
 
-def run_measured(*args: str, cwd: Path, timeout: float = 300) -> tuple[subprocess.CompletedProcess, float, float]:
-    """Run `arshif ARGS`; also return its peak RSS (MB, sampled every 20 ms) and wall time (s)."""
-    started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "crawler", *args], cwd=cwd, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
-    peak = [0]
-
-    def sample() -> None:
-        try:
-            watched = psutil.Process(process.pid)
-            while process.poll() is None:
-                peak[0] = max(peak[0], watched.memory_info().rss)
-                time.sleep(0.02)
-        except psutil.NoSuchProcess:
-            pass
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    stdout, stderr = process.communicate(timeout=timeout)
-    sampler.join()
-    return (subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), peak[0] / 2**20,
-            time.monotonic() - started)
+def run_measured(*args: str, cwd: Path, timeout: float = 300) -> tuple[Measured, float, float]:
+    """Run `arshif ARGS`; also return its peak RSS (MB, the kernel's high-water mark) and wall time (s)."""
+    result = measure([sys.executable, "-m", "crawler", *args], cwd=cwd, timeout=timeout, env={"PYTHONPATH": str(REPO)})
+    return result, result.peak_rss_mb, result.wall
 
 
 def failures(db: Path) -> dict[int, dict]:
