@@ -11,6 +11,8 @@ EXIT_UNREACHABLE = 4  # a crawl reached nothing at all (site down, wrong --base-
 EXIT_ALARM = 5  # a crawl finished but the quality monitor raised an alarm
 EXIT_LOCKED = 6  # another run holds the lock on this database
 EXIT_DISK_FULL = 7  # the archive's disk filled up: the run stopped, committed work kept (crawler.storage.ArchiveFull)
+EXIT_INTERRUPTED = 8  # a crawl stopped by SIGTERM/SIGINT: its committed work is kept, rerun to go on
+EXIT_RUN_FAILED = 9  # a crawl that ended on an error (crawl_runs.status "failed") other than unreachable
 
 
 class ArshifError(Exception):
@@ -41,3 +43,11 @@ class AlarmError(ArshifError):
 
 class LockedError(ArshifError):
     exit_code = EXIT_LOCKED
+
+
+class InterruptedRunError(ArshifError):
+    exit_code = EXIT_INTERRUPTED
+
+
+class FailedRunError(ArshifError):
+    exit_code = EXIT_RUN_FAILED

@@ -19,7 +19,15 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.errors import UnreachableError, UsageError
+from crawler.errors import (
+    AlarmError,
+    ArshifError,
+    FailedRunError,
+    InterruptedRunError,
+    UnreachableError,
+    UsageError,
+)
+from crawler.monitor import QUALITY_REASON
 from crawler.progress import format_duration
 from crawler.middlewares.reasons import ROBOTS_UNAVAILABLE
 from crawler.site import get_site
@@ -133,6 +141,21 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
 
 def cooldown(options: CrawlOptions) -> float:
     return project_settings(options).getfloat("ROBOTSTXT_COOLDOWN")
+
+
+def run_error(result: CrawlResult) -> ArshifError | None:
+    """The error (and so the exit code) a run that was not "ok" ends with; None for an ok run.
+
+    interrupted (SIGTERM/SIGINT: the current batch was committed first) → 8, failed → 9, alarm → 5.
+    """
+    if result.status == "interrupted":
+        return InterruptedRunError(f"run {result.run_id} interrupted ({result.finish_reason}): its committed work"
+                                   " is kept; rerun the same command to go on")
+    if result.status == "failed":
+        return FailedRunError(f"run {result.run_id} failed ({result.finish_reason}): see the log above")
+    if result.status == "alarm":
+        return AlarmError(f"run {result.run_id}: quality alarm — {result.stats.get(QUALITY_REASON, 'see the log')}")
+    return None
 
 
 def format_summary(result: CrawlResult) -> str:

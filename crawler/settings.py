@@ -87,6 +87,10 @@ ARSHIF_WARC_DIR = None
 ARSHIF_WARC_MAX_BYTES = 1_000_000_000
 
 FEED_EXPORT_ENCODING = "utf-8"
+# A dropped item (outside --since/--until, invalid) is counted in stats (item_dropped_reasons_count/<Name>)
+# and logged at DEBUG: Scrapy's WARNING default logs every dropped article whole (MBs on a --until run).
+# Invalid pages also get a failures row and one short WARNING line (pipelines/validate.py).
+DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

@@ -16,7 +16,8 @@ Item types:
 - ``FailureResolved``: a later fetch of that URL succeeded (listing and home pages; articles settle
   their failures when stored).
 - ``AliasItem``: another id/URL for an article (e.g. ``/article/<id>`` redirected to another id).
-- ``WalksComplete``: categories whose listings this run walked to their end (the incremental rule).
+- ``WalksComplete``: categories whose listings this run walked to their end, or down to its --since
+  (``down_to``): the incremental rule.
 
 Outcome items are frozen dataclasses of plain values, so ``to_message``/``from_message`` turn any item
 (articles included) into a JSON-safe dict and back, for a queue between processes. None carries a run
@@ -126,6 +127,7 @@ class AliasItem(OutcomeItem):
 class WalksComplete(OutcomeItem):
     kind: ClassVar[str] = "walks_complete"
     categories: tuple[int, ...]
+    down_to: str | None = None  # None: to the listings' end; else the --since (ISO 8601) the walks reached
 
 
 OUTCOME_TYPES: dict[str, type[OutcomeItem]] = {

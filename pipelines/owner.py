@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from scrapy import signals
@@ -85,7 +86,8 @@ class ArchiveWriter:
             self.archive.add_alias(item.record(), of=item.of, kind=item.alias_kind, similarity=item.similarity,
                                    run_id=self.run_id)
         elif isinstance(item, WalksComplete):
-            self.archive.mark_listing_walks_complete(item.site, item.categories, run_id=self.run_id)
+            down_to = datetime.fromisoformat(item.down_to) if item.down_to else None
+            self.archive.mark_listing_walks_complete(item.site, item.categories, run_id=self.run_id, down_to=down_to)
         else:
             raise TypeError(f"the archive does not record {type(item).__name__} items")
 

@@ -13,6 +13,7 @@ The spider finds it with ``pipelines.context.run_context(crawler).state``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from crawler.storage import Archive
@@ -29,8 +30,8 @@ class ArchiveState(Protocol):
     def failed_articles(self, site: str) -> list[tuple[int, str]]:
         """(article id, canonical URL) of every open (unresolved) article failure, oldest first."""
 
-    def listing_walk_complete(self, site: str, category: int) -> bool:
-        """True once a run walked this category's listings to their end."""
+    def listing_walk_complete(self, site: str, category: int, since: datetime | None = None) -> bool:
+        """True once a run walked this category's listings to their end (or, given ``since``, down to it)."""
 
 
 class SqliteArchiveState:
@@ -49,5 +50,5 @@ class SqliteArchiveState:
         return [(row["article_id"], row["url"]) for row in self._archive.open_failures(site)
                 if row["article_id"] is not None]
 
-    def listing_walk_complete(self, site: str, category: int) -> bool:
-        return self._archive.listing_walk_complete(site, category)
+    def listing_walk_complete(self, site: str, category: int, since: datetime | None = None) -> bool:
+        return self._archive.listing_walk_complete(site, category, since)

@@ -7,12 +7,15 @@ dropped as ``OutsideDateWindow``: not a failure, the run was asked not to store 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from scrapy.exceptions import DropItem
 
 from pipelines.context import OUTSIDE_WINDOW, ArchiveStep, record_outcome
 from pipelines.items import FailureItem, OutcomeItem
+
+logger = logging.getLogger(__name__)
 
 
 class InvalidArticle(DropItem):
@@ -75,6 +78,7 @@ class ValidatePipeline(ArchiveStep):
             http_status=fetch.status if fetch else None,
             article_id=item.get("article_id") if isinstance(item.get("article_id"), int) else None,
         ))
+        logger.warning("%s: %s", failed.reason, url)  # one short line; the drop itself is logged at DEBUG
         raise failed(f"{failed.reason}: {url}")
 
 

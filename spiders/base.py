@@ -66,6 +66,7 @@ LISTING_RETRY_TIMES = 8  # a lost listing page hides a whole page of articles: t
 BACKFILL_CHUNK = 1000
 ARTICLE_REQUESTS = "arshif/requests/article"  # articles asked for (retries and redirects not counted)
 LISTING_REQUESTS = "arshif/requests/listing"
+UNTIL_SKIPPED = "arshif/until/skipped"  # article fetches skipped: their listing page is newer than --until
 
 # Politeness off (our own loopback server): no delay, no AutoThrottle, no robots.txt, high concurrency.
 IMPOLITE_SETTINGS: dict[str, Any] = {
@@ -148,6 +149,20 @@ class PendingPage:
     next_request: Request | None
     ids: set[int] = field(default_factory=set)
     in_window: bool = False
+
+
+@dataclass
+class UntilProbe:
+    """A page of links under --until, newest first: its oldest wanted article is fetched alone first.
+
+    Listings show no dates on the mirror (nor, as far as the site notes say, on the real site), but they
+    are newest first: if their oldest article is newer than --until, so is every other one on the page,
+    and the page's other fetches are skipped (``arshif/until/skipped``). Otherwise the rest is fetched.
+    """
+
+    walk: Walk | None  # None: the home page's links
+    next_request: Request | None
+    rest: list[tuple[int, str]]
 
 
 class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
@@ -291,7 +306,7 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
             # Each id is asked once by construction: Scrapy's dupe filter would only hold a fingerprint per id.
             yield self.article_request(article_id, f"{self.base_url}/article/{article_id}", dont_filter=True)
 
-    def article_request(self, article_id: int, url: str, page: PendingPage | None = None,
+    def article_request(self, article_id: int, url: str, page: PendingPage | UntilProbe | None = None,
                         dont_filter: bool = False) -> Request:
         self.requested.add(article_id)
         self.crawler.stats.inc_value(ARTICLE_REQUESTS)
@@ -316,15 +331,15 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
         if not listings:
             logger.warning("no category links on the home page %s", response.url)
         for category, url in sorted(listings.items()):
-            walk = Walk(category, previously_complete=state.listing_walk_complete(site, category))
+            walk = Walk(category, previously_complete=state.listing_walk_complete(site, category, self.window.since))
             self.walks[category] = walk
             yield self.listing_request(walk, url, 1)
         # Articles on the home page that no listing may reach (e.g. a section missing from the menu).
         links = self.article_links(response)
         stored = set() if self.refresh else state.stored_ids(site, links)
-        for article_id, url in links.items():
-            if article_id not in stored and article_id not in self.requested:
-                yield self.article_request(article_id, url)
+        wanted = [(article_id, url) for article_id, url in links.items()
+                  if article_id not in stored and article_id not in self.requested]
+        yield from self.page_requests(None, wanted, None, listed=main_block_ids(response, self.site, links))
 
     def listing_request(self, walk: Walk, url: str, page: int) -> Request:
         self.crawler.stats.inc_value(LISTING_REQUESTS)
@@ -367,29 +382,76 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
             self.crawler.stats.inc_value("arshif/listings/stopped_on_stored")
             walk.ended = True
             return
+        known = self.known_older(walk, links, listed, stored)
         next_url = self.next_listing_url(response, walk, page)
         at_limit = walk.capped or (self.max_pages is not None and page >= self.max_pages)
-        next_request = None if (next_url is None or at_limit) else self.listing_request(walk, next_url, page + 1)
+        next_request = None
+        if next_url is not None and not at_limit and known is None:
+            next_request = self.listing_request(walk, next_url, page + 1)
         if next_request is None:
             walk.ended = True
         wanted = [
             (article_id, url)
             for article_id, url in links.items()
             if (self.refresh or article_id not in stored) and article_id not in self.requested
+            and article_id not in (known or ())
         ]
-        pending = PendingPage(walk, next_request) if self.window.since is not None else None
+        yield from self.page_requests(walk, wanted, next_request, listed=listed)
+
+    def known_older(self, walk: Walk, links: dict[int, str], listed: set[int], stored: set[int]) -> set[int] | None:
+        """With --since, on a walk an earlier run completed down to --since or further: the unstored articles
+        listed after (older than) a stored one were seen by that walk — outside the window — so they are not
+        fetched again, and the walk ends on this page. None when the rule does not apply."""
+        if self.refresh or self.window.since is None or not walk.previously_complete:
+            return None
+        order = [article_id for article_id in links if article_id in listed]
+        first = next((n for n, article_id in enumerate(order) if article_id in stored), None)
+        if first is None:
+            return None
+        known = {article_id for article_id in order[first:] if article_id not in stored}
+        self.crawler.stats.inc_value("arshif/listings/stopped_on_stored")
+        self.crawler.stats.inc_value("arshif/listings/known_older", len(known))
+        return known
+
+    def page_requests(self, walk: Walk | None, wanted: list[tuple[int, str]], next_request: Request | None,
+                      *, listed: set[int] = frozenset(), probed: bool = False,
+                      in_window: bool = False) -> Iterator[Request]:
+        """Requests for a page's wanted articles (in page order), then the walk's next page.
+
+        With --until the oldest one of the page's main list (``listed``, newest first; sidebars may hold
+        any date) goes first, alone (``UntilProbe``); with --since the next page waits until the page's
+        articles are read (``PendingPage``: a page older than --since ends the walk).
+        """
+        probe = next((pair for pair in reversed(wanted) if pair[0] in listed), None)
+        if self.window.end is not None and not probed and probe is not None and len(wanted) > 1:
+            rest = [pair for pair in wanted if pair is not probe]
+            yield self.article_request(*probe, UntilProbe(walk, next_request, rest))
+            return
+        pending = PendingPage(walk, next_request, in_window=in_window) if self.window.since is not None and walk else None
         for article_id, url in wanted:
             if pending is not None:
                 pending.ids.add(article_id)
             yield self.article_request(article_id, url, pending)
-        if pending is None or not pending.ids:
-            if next_request is not None:
-                yield next_request
+        if (pending is None or not pending.ids) and next_request is not None:
+            yield next_request
 
-    def settle(self, page: PendingPage | None, article_id: int, published: datetime | None) -> Iterator[Request]:
-        """An article of a --since-gated listing page is settled; the walk goes on once all are."""
+    def probe_settled(self, probe: UntilProbe, published: datetime | None) -> Iterator[Request]:
+        if self.window.after(published):  # the whole page is newer than --until
+            self.crawler.stats.inc_value(UNTIL_SKIPPED, len(probe.rest))
+            if probe.next_request is not None:
+                yield probe.next_request
+            return
+        in_window = not self.window.before(published)
+        yield from self.page_requests(probe.walk, probe.rest, probe.next_request, probed=True, in_window=in_window)
+
+    def settle(self, page: PendingPage | UntilProbe | None, article_id: int,
+               published: datetime | None) -> Iterator[Request]:
+        """An article of a gated page (--since, --until) is settled; the walk goes on once all are."""
         self.crawler.stats.inc_value(IDS_DONE)
         if page is None:
+            return
+        if isinstance(page, UntilProbe):
+            yield from self.probe_settled(page, published)
             return
         page.ids.discard(article_id)
         if published is None or not self.window.before(published):
@@ -403,7 +465,7 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
 
     # -- articles ----------------------------------------------------------------------------
 
-    def parse_article(self, response: Response, article_id: int, page: PendingPage | None = None):
+    def parse_article(self, response: Response, article_id: int, page: PendingPage | UntilProbe | None = None):
         # Only the charset the server declared: Scrapy's own guess would hide the page's <meta> charset.
         charset = http_content_type_encoding((response.headers.get("Content-Type") or b"").decode("latin-1"))
         extraction = extract_with_trace(response.body, self.to_real(response.url), site=self.site.name,
@@ -467,12 +529,17 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
             yield self.listing_request(walk, next_page_url(failure.request.url, page + 1), page + 1)
 
     def closing_items(self, reason: str) -> list[WalksComplete]:
-        """What the run learned only by ending: the categories walked to their end (the owner records it)."""
-        if self.mode != "crawl" or reason != "finished":
+        """What the run learned only by ending: the categories it walked completely (the owner records it).
+
+        Complete: the walk reached its natural end — the last page, a page of stored articles where an earlier
+        walk ends, or with --since a page older than it — with no listing page lost, no --max-pages, no
+        --until (a walk that skipped the newest articles), and the run finished.
+        """
+        if self.mode != "crawl" or reason != "finished" or self.max_pages is not None or self.window.end is not None:
             return []
-        complete = [c for c, walk in self.walks.items() if walk.ended and not walk.lost_pages and not walk.capped
-                    and self.max_pages is None and self.window.since is None]
-        return [WalksComplete(self.site.name, tuple(complete))]
+        complete = [c for c, walk in self.walks.items() if walk.ended and not walk.lost_pages and not walk.capped]
+        down_to = self.window.since.isoformat() if self.window.since is not None else None
+        return [WalksComplete(self.site.name, tuple(complete), down_to=down_to)]
 
 
 def main_block_ids(response: Response, site: Site, links: dict[int, str]) -> set[int]:

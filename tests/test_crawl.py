@@ -19,7 +19,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
-from crawler.errors import EXIT_UNREACHABLE, EXIT_USAGE
+import pytest
+
+from crawler.errors import EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
 from crawler.feeds import COMMON_FEED_PATHS
 from crawler.mirror import CATEGORIES
 from crawler.mirror.pages import PAGE_SIZE
@@ -151,30 +153,32 @@ def settled_ids(db: Path) -> int:
 
 
 def test_backfill_survives_kill_9(mirror_factory, tmp_path):
-    """SIGKILL at 5 random moments, rerun each time: exactly the truth, no duplicates, integrity ok."""
+    """SIGKILL at 5 seeded moments, rerun each time: exactly the truth, no duplicates, integrity ok.
+
+    Each kill lands after a seeded number of newly committed ids (the archive is polled), not after a
+    time: a fast machine cannot finish a run before its kill, a slow one cannot be killed before its
+    first commit. 5 kills of at most ~300 ids each leave most of the 2,000 ids to the final rerun.
+    """
     mirror = mirror_factory(articles=2000, seed=7)
     db = tmp_path / "a.db"
     command = [sys.executable, "-m", "crawler", "backfill", "alhadath", "--ids", "1-2000", "--base-url",
                mirror.base_url, "--db", str(db), "--log-level", "WARNING"]
-    seed = int(time.time())
-    rng = random.Random(seed)
+    rng = random.Random(7)
     kills = 0
     for _ in range(5):
         before = settled_ids(db)
+        target = before + rng.randint(1, 200)  # kill once this many ids are committed (batches of 100)
         process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # Start-up time varies with machine load, so the random moment is measured from the run's first
-        # commit: killing before it would test nothing, and a fixed delay may land there on a busy machine.
         deadline = time.monotonic() + 120
-        while process.poll() is None and settled_ids(db) <= before and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 0.5))
+        while process.poll() is None and settled_ids(db) < target and time.monotonic() < deadline:
+            time.sleep(0.01)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
         process.wait()
         assert rows(db, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
-        print(f"kill {kills}: {settled_ids(db)} ids settled")
-    assert kills == 5, f"a run finished before its kill (seed {seed})"
+        print(f"kill {kills}: {settled_ids(db)} ids settled (target {target})")
+    assert kills == 5, "a run finished before its kill"
     done_before = len(articles(db)) + len(rows(db, "select * from misses"))
     assert done_before > 0, "the killed runs committed nothing"
     ok(arshif("backfill", "alhadath", "--ids", "1-2000", "--base-url", mirror.base_url, "--db", str(db),
@@ -187,7 +191,7 @@ def test_backfill_survives_kill_9(mirror_factory, tmp_path):
     assert all(misses[t["id"]] == ("soft404" if t["status"] == "soft404" else "http 404")
                for t in truth if t["id"] in misses)
     assert rows(db, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
-    print(f"final: {len(articles(db))} articles, {len(aliases_)} aliases, {len(misses)} misses (seed {seed})")
+    print(f"final: {len(articles(db))} articles, {len(aliases_)} aliases, {len(misses)} misses")
     # Nothing left to ask: a rerun fetches nothing.
     ok(arshif("backfill", "alhadath", "--ids", "1-2000", "--base-url", mirror.base_url, "--db", str(db),
               "--log-level", "WARNING", cwd=tmp_path))
@@ -266,3 +270,86 @@ def test_usage_errors_and_unreachable_site(tmp_path):
     assert down.returncode == EXIT_UNREACHABLE, down.stderr[-2000:]
     assert "nothing reachable" in down.stderr
     assert rows(tmp_path / "a.db", "select status from crawl_runs") == [{"status": "failed"}]
+
+
+def id_ranges(ids: list[int]) -> str:
+    """[1, 2, 3, 7] → "1-3,7"."""
+    spans: list[list[int]] = []
+    for article_id in sorted(ids):
+        if spans and article_id == spans[-1][1] + 1:
+            spans[-1][1] = article_id
+        else:
+            spans.append([article_id, article_id])
+    return ",".join(f"{low}-{high}" if high > low else str(low) for low, high in spans)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_commits_the_batch_records_interrupted_and_exits_8(mirror_factory, tmp_path, signum):
+    """A stopped backfill: exit 7, its run row says ``interrupted (shutdown)`` and counts exactly what it committed."""
+    mirror = mirror_factory(articles=2000, seed=5)
+    truth = mirror.truth()
+    copies = {t["id"] for t in truth if t["exact_duplicate_of"]} | {t["exact_duplicate_of"] for t in truth}
+    ids = id_ranges([t["id"] for t in truth if t["id"] not in copies])  # no aliases: one row per counted id
+    db = tmp_path / "a.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "backfill", "alhadath", "--ids", ids, "--base-url", mirror.base_url,
+         "--db", str(db), "--log-level", "WARNING", "--no-warc"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    deadline = time.monotonic() + 120
+    while process.poll() is None and settled_ids(db) == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)  # the first batch is committed: the run is under way
+    assert process.poll() is None, "the backfill ended before it could be stopped"
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == EXIT_INTERRUPTED, stderr[-3000:]
+    assert "interrupted (shutdown)" in stdout and "rerun the same command" in stderr
+    run = last_run(db)
+    assert (run["status"], run["finish_reason"]) == ("interrupted", "shutdown")
+    stored, misses = len(articles(db)), len(rows(db, "select * from misses"))
+    assert 0 < stored + misses < len(truth) - len(copies)  # stopped midway
+    assert (run["articles_new"], run["misses"], run["aliases"]) == (stored, misses, 0)
+    assert rows(db, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
+
+
+def test_until_skips_the_fetches_of_listing_pages_newer_than_it_and_logs_no_drops(mirror, tmp_path):
+    """Listings are newest first: a page whose oldest article is newer than --until is not fetched further."""
+    truth = [t for t in mirror.truth() if t["status"] == "article"]
+    dates = sorted(t["published_at"] for t in truth)
+    until = dates[len(dates) // 4][:10]
+    db = tmp_path / "a.db"
+    result = ok(arshif("crawl", "alhadath", "--base-url", mirror.base_url, "--db", str(db), "--until", until,
+                       "--log-level", "WARNING", cwd=tmp_path))
+    inside = {t["id"] for t in truth if t["published_at"][:10] <= until and not t["exact_duplicate_of"]}
+    stored = set(articles(db))
+    assert inside <= stored | {a["alias_id"] for a in rows(db, "select alias_id from aliases")}
+    assert all(t["published_at"][:10] <= until for t in truth if t["id"] in stored)
+    run = last_run(db)
+    asked, skipped = run["stats"]["arshif/requests/article"], run["stats"]["arshif/until/skipped"]
+    # Without the skip every listed article is fetched (~all 300 ids); now about the window (a quarter),
+    # one probe per newer listing page and the pages that straddle --until.
+    assert skipped > len(truth) // 3 and asked < 0.7 * len(truth), (asked, skipped, len(inside))
+    assert len(result.stderr) < 10_000, result.stderr[-2000:]  # drops are logged at DEBUG only
+    assert "Dropped" not in result.stderr
+    assert run["stats"]["item_dropped_reasons_count/OutsideDateWindow"] > 0  # but counted
+    assert rows(db, "select * from listing_walks") == []  # it skipped the newest: not a complete walk
+
+
+def test_a_repeated_since_crawl_stops_where_the_last_one_reached(mirror, tmp_path):
+    truth = [t for t in mirror.truth() if t["status"] == "article"]
+    dates = sorted(t["published_at"] for t in truth)
+    since = dates[3 * len(dates) // 4][:10]
+    db = tmp_path / "a.db"
+    ok(arshif("crawl", "alhadath", "--base-url", mirror.base_url, "--db", str(db), "--since", since, cwd=tmp_path))
+    first = last_run(db)
+    walks = rows(db, "select * from listing_walks")
+    assert len(walks) == len(CATEGORIES) and all(w["down_to"] for w in walks)
+    ok(arshif("crawl", "alhadath", "--base-url", mirror.base_url, "--db", str(db), "--since", since, cwd=tmp_path))
+    again = last_run(db)
+    assert again["stats"].get("arshif/requests/article", 0) == 0  # no out-of-window article fetched again
+    assert again["stats"]["arshif/requests/listing"] == len(CATEGORIES) < first["stats"]["arshif/requests/listing"]
+    # A walk down to a date is not a walk to the end: a crawl without --since walks on and completes the archive.
+    ok(arshif("crawl", "alhadath", "--base-url", mirror.base_url, "--db", str(db), cwd=tmp_path))
+    assert_archive_is_truth(db, mirror.truth())
+    assert all(w["down_to"] is None for w in rows(db, "select * from listing_walks"))

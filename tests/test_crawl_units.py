@@ -169,3 +169,33 @@ def test_the_spider_yields_outcomes_and_never_writes():
     [miss] = [item for item in spider.failed(failure) if isinstance(item, MissItem)]
     assert miss == MissItem("alhadath", 8, "https://www.alhadath.ps/article/8", "http 404", http_status=404)
     assert spider.state.known_misses("alhadath", [8]) == set()
+
+
+def test_every_run_status_but_ok_has_its_exit_code():
+    from crawler.errors import EXIT_ALARM, EXIT_INTERRUPTED, EXIT_RUN_FAILED
+    from crawler.runner import CrawlResult, run_error
+    from crawler.storage import ArchiveSummary, RunCounts
+
+    summary = ArchiveSummary(articles=0, aliases=0, near_duplicates=0, misses=0, open_failures=0, versions=0,
+                             first_published=None, last_published=None, by_kind={})
+
+    def result(status, reason):
+        return CrawlResult(run_id=3, status=status, finish_reason=reason, counts=RunCounts(), elapsed=1.0,
+                           summary=summary, stats={"arshif/quality/reason": "coverage 10%"})
+
+    assert run_error(result("ok", "finished")) is None
+    assert run_error(result("interrupted", "shutdown")).exit_code == EXIT_INTERRUPTED
+    assert run_error(result("failed", "closespider_errorcount")).exit_code == EXIT_RUN_FAILED
+    alarm = run_error(result("alarm", "finished"))
+    assert alarm.exit_code == EXIT_ALARM and "coverage 10%" in str(alarm)
+
+
+def test_run_status_from_the_finish_reason():
+    from pipelines.context import run_status
+
+    answered = {"downloader/request_count": 5, "response_received_count": 5}
+    assert run_status("finished", answered) == "ok"
+    assert run_status("shutdown", answered) == "interrupted" and run_status("cancelled", answered) == "interrupted"
+    assert run_status("closespider_errorcount", answered) == "failed"
+    assert run_status("finished", {"downloader/request_count": 5}) == "failed"  # nothing answered
+    assert run_status("finished", {**answered, "arshif/quality/status": "alarm"}) == "alarm"

@@ -6,7 +6,7 @@ import click
 
 from crawler.cli.base import cli, db_option
 from crawler.cli.ops import warc_directory
-from crawler.errors import AlarmError, LockedError
+from crawler.errors import LockedError
 from crawler.lock import ArchiveLock
 from crawler.storage import ArchiveFull
 
@@ -43,9 +43,12 @@ def run_options(func):
 def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
            timeout: float | None = None) -> None:
     """Run under the archive's lock (a concurrent run exits with code 6, or 0 with ``if_unlocked``: an hourly
-    cron run while a long walk holds the lock is no failure) and report the result."""
-    from crawler.monitor import QUALITY_REASON  # with the runner: both load Scrapy, only when crawling
-    from crawler.runner import format_summary, run_crawl
+    cron run while a long walk holds the lock is no failure) and report the result.
+
+    Exit codes (crawler.errors): 0 ok, 4 nothing reachable, 5 quality alarm, 6 locked, 7 disk full,
+    8 interrupted (SIGTERM/SIGINT: the current batch is committed first), 9 failed.
+    """
+    from crawler.runner import format_summary, run_crawl, run_error  # loads Scrapy: only when crawling
 
     if warc_dir:
         options.settings["ARSHIF_WARC_DIR"] = warc_dir
@@ -66,8 +69,9 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
     click.echo(format_summary(result))
     if result.disk_full:
         raise ArchiveFull(f"disk full: {options.db_path}: {result.disk_full}")
-    if result.status == "alarm":
-        raise AlarmError(f"run {result.run_id}: quality alarm — {result.stats.get(QUALITY_REASON, 'see the log')}")
+    error = run_error(result)
+    if error is not None:
+        raise error
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timezone
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -466,21 +467,40 @@ class Archive:
 
     # -- listing walks ---------------------------------------------------------------------------
 
-    def listing_walk_complete(self, site: str, category: int) -> bool:
-        """True once a run walked this category's listings to their end (incremental runs may stop early)."""
+    def listing_walk_complete(self, site: str, category: int, since: datetime | None = None) -> bool:
+        """True once a run walked this category's listings to their end — or, for a run bounded by ``since``,
+        down to ``since`` or further (incremental runs may then stop early)."""
         row = self.db.execute(
-            "select 1 from listing_walks where site = ? and category = ?", [site, category]
+            "select down_to from listing_walks where site = ? and category = ?", [site, category]
         ).fetchone()
-        return row is not None
+        if row is None:
+            return False
+        return row[0] is None or (since is not None and datetime.fromisoformat(row[0]) <= since)
 
-    def mark_listing_walks_complete(self, site: str, categories: Iterable[int], *, run_id: int | None) -> None:
+    def mark_listing_walks_complete(
+        self, site: str, categories: Iterable[int], *, run_id: int | None, down_to: datetime | None = None
+    ) -> None:
+        """This run walked ``categories`` from their first page to their end (``down_to`` None) or down to
+        ``down_to`` (a --since run). A walk down to a date extends an earlier walk it reached (one that was
+        completed after ``down_to``); otherwise it replaces it."""
         self._begin()
         now = utc_now()
+        rows = []
+        for category in categories:
+            reach = None if down_to is None else down_to.astimezone(timezone.utc)
+            if reach is not None:
+                old = self.db.execute(
+                    "select down_to, completed_at from listing_walks where site = ? and category = ?",
+                    [site, category],
+                ).fetchone()
+                if old is not None and datetime.fromisoformat(old[1]) >= reach:  # the two walks meet
+                    reach = None if old[0] is None else min(reach, datetime.fromisoformat(old[0]))
+            rows.append((site, category, now, run_id, None if reach is None else reach.isoformat(timespec="seconds")))
         self.db.conn.executemany(
-            "insert into listing_walks (site, category, completed_at, run_id) values (?, ?, ?, ?)"
+            "insert into listing_walks (site, category, completed_at, run_id, down_to) values (?, ?, ?, ?, ?)"
             " on conflict (site, category) do update set completed_at = excluded.completed_at,"
-            " run_id = excluded.run_id",
-            [(site, category, now, run_id) for category in categories],
+            " run_id = excluded.run_id, down_to = excluded.down_to",
+            rows,
         )
         self.commit()
 

@@ -12,7 +12,7 @@ Tables:
 - ``aliases``: another id/url for a stored article (``kind`` = "exact": identical normalized body).
 - ``article_bands``: MinHash LSH band hashes for near-duplicate lookups (indexed, never loaded whole).
 - ``misses``: ids with no article (404, soft-404); ``failures``: fetches that failed after retries.
-- ``listing_walks``: categories whose listings a run walked to their end.
+- ``listing_walks``: categories whose listings a run walked to their end (``down_to``: or to a --since).
 - ``crawl_runs``: one row per run with its arguments, finish reason, status and counts.
 
 A migration is never edited once landed: a change to the schema is a new function at the end.
@@ -237,3 +237,9 @@ def m103_search_stems(db: sqlite_utils.Database) -> None:
     db["articles"].enable_fts(
         ["title_stemmed", "body_stemmed"], fts_version="FTS5", create_triggers=True, tokenize="unicode61"
     )
+
+
+@MIGRATIONS()
+def m104_listing_walks_down_to(db: sqlite_utils.Database) -> None:
+    """How far down a completed walk reached: NULL = the listing's end; else the --since it stopped at (UTC)."""
+    db["listing_walks"].add_column("down_to", str)
