@@ -442,7 +442,8 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
                 yield probe.next_request
             return
         in_window = not self.window.before(published)
-        yield from self.page_requests(probe.walk, probe.rest, probe.next_request, probed=True, in_window=in_window)
+        rest = [(article_id, url) for article_id, url in probe.rest if article_id not in self.requested]  # asked meanwhile
+        yield from self.page_requests(probe.walk, rest, probe.next_request, probed=True, in_window=in_window)
 
     def settle(self, page: PendingPage | UntilProbe | None, article_id: int,
                published: datetime | None) -> Iterator[Request]:
