@@ -83,8 +83,9 @@ class ArchiveWriter:
         elif isinstance(item, FailureResolved):
             self.archive.resolve_failure(item.site, item.url)
         elif isinstance(item, AliasItem):
-            self.archive.add_alias(item.record(), of=item.of, kind=item.alias_kind, similarity=item.similarity,
-                                   run_id=self.run_id)
+            if self.archive.add_alias(item.record(), of=item.of, kind=item.alias_kind,
+                                      similarity=item.similarity, run_id=self.run_id):
+                stats.inc_value(ALIASES)
         elif isinstance(item, WalksComplete):
             down_to = datetime.fromisoformat(item.down_to) if item.down_to else None
             self.archive.mark_listing_walks_complete(item.site, item.categories, run_id=self.run_id, down_to=down_to)

@@ -66,6 +66,7 @@ LISTING_RETRY_TIMES = 8  # a lost listing page hides a whole page of articles: t
 BACKFILL_CHUNK = 1000
 ARTICLE_REQUESTS = "arshif/requests/article"  # articles asked for (retries and redirects not counted)
 LISTING_REQUESTS = "arshif/requests/listing"
+UNANSWERED = "no answer: the request was dropped before a response"
 UNTIL_SKIPPED = "arshif/until/skipped"  # article fetches skipped: their listing page is newer than --until
 
 # Politeness off (our own loopback server): no delay, no AutoThrottle, no robots.txt, high concurrency.
@@ -202,6 +203,7 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
             "polite": self.polite,
         }
         self.requested: set[int] = set()  # article ids asked for in this run
+        self.settled: set[int] = set()  # ... and answered: stored, alias, miss or failure (settle)
         self.walks: dict[int, Walk] = {}
 
     @classmethod
@@ -447,8 +449,9 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
 
     def settle(self, page: PendingPage | UntilProbe | None, article_id: int,
                published: datetime | None) -> Iterator[Request]:
-        """An article of a gated page (--since, --until) is settled; the walk goes on once all are."""
+        """An article is settled (a gated page's, with --since/--until: the walk goes on once all are)."""
         self.crawler.stats.inc_value(IDS_DONE)
+        self.settled.add(article_id)
         if page is None:
             return
         if isinstance(page, UntilProbe):
@@ -467,8 +470,7 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
     # -- articles ----------------------------------------------------------------------------
 
     def parse_article(self, response: Response, article_id: int, page: PendingPage | UntilProbe | None = None):
-        # Only the charset the server declared: Scrapy's own guess would hide the page's <meta> charset.
-        charset = http_content_type_encoding((response.headers.get("Content-Type") or b"").decode("latin-1"))
+        charset = declared_charset(response.headers.get("Content-Type"))
         extraction = extract_with_trace(response.body, self.to_real(response.url), site=self.site.name,
                                         encoding=charset)
         record_extraction(self.crawler.stats, extraction)
@@ -529,18 +531,29 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
         if self.max_pages is None or page < self.max_pages:
             yield self.listing_request(walk, next_page_url(failure.request.url, page + 1), page + 1)
 
-    def closing_items(self, reason: str) -> list[WalksComplete]:
-        """What the run learned only by ending: the categories it walked completely (the owner records it).
+    def closing_items(self, reason: str) -> list[WalksComplete | FailureItem]:
+        """What the run learned only by ending (the owner records it):
 
-        Complete: the walk reached its natural end — the last page, a page of stored articles where an earlier
-        walk ends, or with --since a page older than it — with no listing page lost, no --max-pages, no
-        --until (a walk that skipped the newest articles), and the run finished.
+        - every article id asked for ends as stored, alias, miss or failure: one asked for in a finished run
+          that never got an answer (its request dropped on the way, e.g. by a filter) is a failure, so the
+          next crawl asks again;
+        - the categories it walked completely: to their natural end — the last page, a page of stored
+          articles where an earlier walk ends, or with --since a page older than it — with no listing page
+          lost, no --max-pages, no --until (a walk that skipped the newest articles).
         """
-        if self.mode != "crawl" or reason != "finished" or self.max_pages is not None or self.window.end is not None:
+        if reason != "finished":
             return []
-        complete = [c for c, walk in self.walks.items() if walk.ended and not walk.lost_pages and not walk.capped]
-        down_to = self.window.since.isoformat() if self.window.since is not None else None
-        return [WalksComplete(self.site.name, tuple(complete), down_to=down_to)]
+        items: list[WalksComplete | FailureItem] = [
+            FailureItem(self.site.name, self.site.canonical_url(article_id), UNANSWERED, article_id=article_id)
+            for article_id in sorted(self.requested - self.settled)
+        ]
+        if items:
+            logger.warning("%d article requests got no answer (dropped on the way): recorded as failures", len(items))
+        if self.mode == "crawl" and self.max_pages is None and self.window.end is None:
+            complete = [c for c, walk in self.walks.items() if walk.ended and not walk.lost_pages and not walk.capped]
+            down_to = self.window.since.isoformat() if self.window.since is not None else None
+            items.append(WalksComplete(self.site.name, tuple(complete), down_to=down_to))
+        return items
 
 
 def main_block_ids(response: Response, site: Site, links: dict[int, str]) -> set[int]:
@@ -572,3 +585,12 @@ def next_page_url(url: str, page: int) -> str:
     parts = urlsplit(url)
     path = re.sub(r"/page/\d+/?$", "", parts.path).rstrip("/")
     return f"{parts.scheme}://{parts.netloc}{path}/page/{page}"
+
+
+def declared_charset(content_type: str | bytes | None) -> str | None:
+    """The charset an HTTP Content-Type names, or None. Only what the server declared: Scrapy's own guess
+    (from the body) would hide the page's <meta> charset from the extractor."""
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    return http_content_type_encoding(content_type or "")
+

@@ -199,3 +199,18 @@ def test_run_status_from_the_finish_reason():
     assert run_status("closespider_errorcount", answered) == "failed"
     assert run_status("finished", {"downloader/request_count": 5}) == "failed"  # nothing answered
     assert run_status("finished", {**answered, "arshif/quality/status": "alarm"}) == "alarm"
+
+
+def test_an_article_asked_for_and_never_answered_ends_as_a_failure():
+    """Every article id asked for ends as stored, alias, miss or failure: a request dropped on the way (a
+    filter, a middleware that swallowed it) is recorded when the run finishes, so the next crawl asks again."""
+    from pipelines.items import FailureItem
+
+    _, spider = build(base_url="http://127.0.0.1:8000", mode="backfill", ids="5-6")
+    spider.article_request(5, "http://127.0.0.1:8000/article/5")
+    spider.article_request(6, "http://127.0.0.1:8000/article/6")
+    list(spider.settle(None, 6, None))  # 6 was answered
+    assert spider.closing_items("shutdown") == []  # an interrupted run: the rerun asks again anyway
+    [failure] = spider.closing_items("finished")
+    assert isinstance(failure, FailureItem) and failure.article_id == 5
+    assert failure.url == "https://www.alhadath.ps/article/5" and failure.reason.startswith("no answer")

@@ -127,3 +127,46 @@ def test_middleware_captures_responses_and_points_to_them_in_meta(tmp_path):
     capture.spider_closed(None)
     assert read_response(tmp_path, pointer).body == PAGE
     assert crawler.stats.get_value("arshif/warc/responses") == 1
+
+
+def test_reparse_takes_the_crawl_path_dedupe_included(tmp_path):
+    """Rows stored without their near-duplicate link (as an older dedupe left them): reparse runs the crawl's
+    pipelines (clean → validate → dedupe → store) over the WARC records, so the link is decided again, and
+    reads each page with the charset of the record's own HTTP header (here windows-1256, no <meta> charset)."""
+    import re
+
+    from crawler.dedupe import Fingerprint
+    from crawler.extract import extract_article
+    from crawler.mirror import MirrorConfig
+    from crawler.mirror.pages import article_page
+    from crawler.reparse import reparse
+    from crawler.storage import Archive, ArticleWrite
+
+    html = article_page(MirrorConfig(articles=20, seed=1), 5, "http://127.0.0.1:1").body.decode("utf-8")
+    html = re.sub(r"<meta charset=[^>]*>", "", html)
+    first_paragraph = re.search(r"<p>([^<]{40,})</p>", html).group(1)
+    edited = first_paragraph.split(" ", 1)[1]  # one word fewer: a near copy, not an exact one
+    pages = {10: html, 20: html.replace(first_paragraph, edited, 1)}
+    writer = RotatingWarcWriter(tmp_path / "warc")
+    db = tmp_path / "a.db"
+    with Archive(db) as archive:
+        for article_id, page in pages.items():
+            url = f"https://www.alhadath.ps/article/{article_id}"
+            body = page.encode("cp1256", "xmlcharrefreplace")
+            pointer = writer.write_exchange(
+                url=url, method="GET", request_headers=[], request_body=b"", status=200, body=body,
+                response_headers=[("Content-Type", "text/html; charset=windows-1256")],
+            )
+            record = {**extract_article(body, url, site="alhadath", encoding="windows-1256"), "article_id": article_id,
+                      "url": url}
+            fingerprint = Fingerprint(record["paragraphs"])
+            archive.upsert_articles([ArticleWrite(record=record, content_hash=fingerprint.content_hash,
+                                                  band_hashes=fingerprint.band_hashes, warc_record=str(pointer))])
+    writer.close()
+    result = reparse(db, tmp_path / "warc")
+    assert (result.rows, result.unchanged + result.updated, result.invalid, result.missing_record) == (2, 2, 0, 0)
+    with Archive(db) as archive:
+        rows = {r["article_id"]: r for r in archive.rows("select * from articles")}
+    assert rows[20]["near_duplicate_of"] == 10 and rows[20]["similarity"] >= 0.9
+    assert rows[10]["near_duplicate_of"] is None
+    assert rows[10]["title"] == re.search(r"<h1[^>]*>([^<]+)</h1>", html).group(1).strip()
