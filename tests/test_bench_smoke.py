@@ -1,5 +1,7 @@
 """`make bench` must not rot: the runner's --quick mode (tiny sizes) runs our crawl, scale and pipeline
-benchmarks end to end and writes a report. A smoke check of the machinery, not a measurement."""
+benchmarks end to end and writes a report. A smoke check of the machinery, not a measurement.
+
+Marked ``bench``: ``make test`` runs it with the rest; ``pytest -m "not bench"`` deselects it."""
 
 from __future__ import annotations
 
@@ -7,6 +9,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.bench  # `make test` runs it; `pytest -m "not bench"` leaves it out
 
 REPO = Path(__file__).resolve().parents[1]
 
