@@ -10,6 +10,7 @@ are not asked here: seeding (``crawler.distributed.seed``) reads them from the a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import redis
 
@@ -45,7 +46,8 @@ class RedisArchiveState:
     def failed_articles(self, site: str) -> list[tuple[int, str]]:
         return []  # asked again by `arshif crawl --redis` (the seeder reads them from the archive)
 
-    def listing_walk_complete(self, site: str, category: int) -> bool:
+    def listing_walk_complete(self, site: str, category: int, since: datetime | None = None) -> bool:
+        # The set holds walks to the listings' end only (``Archive.recorded_ids``): complete for any --since.
         return bool(retrying(lambda: self.client.sismember(Keys(site).walks, category),
                              what="asking about a listing walk", url=self.url))
 

@@ -185,7 +185,7 @@ class StoreLoop:
                     stored.append(item.alias_id)
                 elif isinstance(item, MissItem):
                     misses.append(item.article_id)
-                elif isinstance(item, WalksComplete):
+                elif isinstance(item, WalksComplete) and item.down_to is None:  # to the end, not to a --since
                     walks.extend(item.categories)
                 self.context.writer.record(item, self.stats)
                 self.stats.inc_value(APPLIED)

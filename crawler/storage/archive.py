@@ -126,15 +126,16 @@ class Archive:
         return self._ids_in("select article_id from misses where site = ? and article_id in ({marks})", site, ids)
 
     def recorded_ids(self, site: str) -> tuple[set[int], set[int], set[int]]:
-        """Every stored id (article rows and alias ids), missed id and completed listing category of
-        ``site``: what the distributed writer mirrors into Redis for the workers' incremental rule."""
+        """Every stored id (article rows and alias ids), missed id and completed listing category (walked to
+        its end, not only down to a --since) of ``site``: what the distributed writer mirrors into Redis for
+        the workers' incremental rule."""
         def column(sql: str) -> set[int]:
             return {row[0] for row in self.db.execute(sql, [site]) if row[0] is not None}
 
         stored = column("select article_id from articles where site = ?") | column(
             "select alias_id from aliases where site = ?")
         return (stored, column("select article_id from misses where site = ?"),
-                column("select category from listing_walks where site = ?"))
+                column("select category from listing_walks where site = ? and down_to is null"))
 
     def get_article(self, site: str, article_id: int) -> dict[str, Any] | None:
         """The stored record of an article, or None."""
