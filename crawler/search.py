@@ -43,8 +43,7 @@ def search(db_path: str | Path, text: str, query: ArticleQuery = ArticleQuery(),
         rows = search_articles(archive, text, query, limit=limit)
     finally:
         archive.close()
-    words, phrases = parse_search(text)
-    marked = set(words) | {word for phrase in phrases for word in search_form(phrase).split()}
+    marked = marked_words(text)
     return [
         SearchHit(
             site=row["site"],
@@ -57,6 +56,12 @@ def search(db_path: str | Path, text: str, query: ArticleQuery = ArticleQuery(),
         )
         for row in rows
     ]
+
+
+def marked_words(text: str) -> set[str]:
+    """The ``search_form`` words a snippet marks for a user's search text (its words and its phrases' words)."""
+    words, phrases = parse_search(text)
+    return set(words) | {word for phrase in phrases for word in search_form(phrase).split()}
 
 
 def snippet(paragraphs: Sequence[str], search_words: set[str], width: int = SNIPPET_WORDS, *, html: bool = False) -> str:

@@ -6,8 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from crawler.text import search_form
-from crawler.search import snippet
+from crawler.search import marked_words, snippet
 from crawler.serve import metadata_for
 from crawler.serve.chart import block_counts, block_size_for, blocks_chart, month_span, monthly_counts, months_chart
 from crawler.serve.diff import record_diff, word_diff
@@ -64,9 +63,9 @@ def test_record_diff_lists_changed_fields():
 
 
 def test_html_snippet_marks_and_escapes():
-    words = {search_form("اسرائيل")}  # snippets take the query's search form (crawler.text.parse_search)
-    html = snippet(["قال <مصدر> إن إسرائيل أغلقت المعابر"], words, html=True)
-    assert "<mark>إسرائيل</mark>" in html and "&lt;مصدر&gt;" in html
+    words = marked_words("اسرائيل")
+    html = snippet(["قال <مصدر> إن بإسرائيل أغلقت المعابر"], words, html=True)
+    assert "<mark>بإسرائيل</mark>" in html and "&lt;مصدر&gt;" in html
     assert snippet(["أعلنت إسرائيل"], words) == "أعلنت «إسرائيل»"  # the terminal form is unchanged
 
 

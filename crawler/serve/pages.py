@@ -7,13 +7,11 @@ import sqlite3
 from dataclasses import asdict
 from typing import Any
 
-from crawler.search import snippet
+from crawler.search import marked_words, snippet
 from crawler.serve import chart
 from crawler.storage import browse
 from crawler.serve.diff import record_diff
 from crawler.storage.browse import SearchFilters
-from crawler.storage import fts_query
-from crawler.text import parse_search, search_form
 
 RECENT_RUNS = 10
 RESULTS_PER_PAGE = 20
@@ -42,28 +40,22 @@ def home_charts(data: dict[str, Any]) -> dict[str, str]:
             "blocks_svg": chart.blocks_chart(data["id_blocks"]["blocks"])}
 
 
-def search_match(text: str) -> tuple[str, set[str]]:
-    """The FTS5 match of a query typed by a user, and its search-form words (for the snippets): the same
-    folding and stemming as `arshif search` (crawler.search), so both find the same articles (a quoted
-    phrase here matches its stems in order; `arshif search` also checks its exact words)."""
-    words, phrases = parse_search(text)
-    return fts_query(words, phrases), set(words) | {word for phrase in phrases for word in search_form(phrase).split()}
-
-
 def search(conn: sqlite3.Connection, text: str, filters: SearchFilters, *, page: int = 1) -> dict[str, Any]:
-    match, words = search_match(text)
+    """Matches as `arshif search` finds them (crawler.storage.search_condition), with facets and marked
+    snippets and titles (crawler.search.marked_words)."""
     data: dict[str, Any] = {"q": text, "filters": {k: v for k, v in asdict(filters).items() if v}, "page": page,
                             "per_page": RESULTS_PER_PAGE, "total": 0, "hits": [], "facets": {}}
-    if not match:
+    if not text.strip():
         return data
-    data["total"] = browse.search_count(conn, match, filters)
-    hits = browse.search_hits(conn, match, filters, limit=RESULTS_PER_PAGE, offset=(page - 1) * RESULTS_PER_PAGE)
+    words = marked_words(text)
+    data["total"] = browse.search_count(conn, text, filters)
+    hits = browse.search_hits(conn, text, filters, limit=RESULTS_PER_PAGE, offset=(page - 1) * RESULTS_PER_PAGE)
     for hit in hits:
         paragraphs = hit.pop("paragraphs")
         hit["snippet_html"] = snippet(paragraphs, words, html=True)
         hit["title_html"] = snippet([hit["title"] or ""], words, TITLE_WORDS, html=True)  # the whole title, marked
     data["hits"] = hits
-    data["facets"] = browse.search_facets(conn, match, filters)
+    data["facets"] = browse.search_facets(conn, text, filters)
     return data
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler.items import ARTICLE_FIELDS, LIST_FIELDS
+from crawler.storage.queries import search_condition
 
 # The facets of the search page and the SQL that yields each article's value(s) for it.
 # (value expression, extra join): list columns are JSON arrays, one facet value per element.
@@ -200,19 +201,25 @@ class SearchFilters:
         return " and ".join(clauses) or "1", params
 
 
-def _matching(match: str, filters: SearchFilters) -> tuple[str, list[Any]]:
+def _matching(text: str, filters: SearchFilters) -> tuple[str, list[Any]] | None:
+    condition = search_condition(text, "a")
+    if condition is None:
+        return None
+    matching, match_params = condition
     where, params = filters.where()
     return (
-        f"from articles_fts join articles a on a.rowid = articles_fts.rowid where articles_fts match ? and {where}",
-        [match, *params],
+        f"from articles_fts join articles a on a.rowid = articles_fts.rowid where {matching} and {where}",
+        [*match_params, *params],
     )
 
 
 def search_hits(
-    conn: sqlite3.Connection, match: str, filters: SearchFilters = SearchFilters(), *, limit: int = 20, offset: int = 0
+    conn: sqlite3.Connection, text: str, filters: SearchFilters = SearchFilters(), *, limit: int = 20, offset: int = 0
 ) -> list[dict[str, Any]]:
-    """Best matches (bm25) of an FTS5 ``match`` expression, with the facet ``filters``."""
-    source, params = _matching(match, filters)
+    """Best matches (bm25) of a user's search text (as `arshif search` reads it), with the facet ``filters``."""
+    if (matching := _matching(text, filters)) is None:
+        return []
+    source, params = matching
     found = rows(
         conn,
         "select a.site, a.article_id, a.url, a.title, a.published_at, a.published_hijri, a.category,"
@@ -222,17 +229,21 @@ def search_hits(
     return [_decoded(row) for row in found]
 
 
-def search_count(conn: sqlite3.Connection, match: str, filters: SearchFilters = SearchFilters()) -> int:
-    source, params = _matching(match, filters)
+def search_count(conn: sqlite3.Connection, text: str, filters: SearchFilters = SearchFilters()) -> int:
+    if (matching := _matching(text, filters)) is None:
+        return 0
+    source, params = matching
     return _scalar(conn, f"select count(*) {source}", params)
 
 
 def search_facets(
-    conn: sqlite3.Connection, match: str, filters: SearchFilters = SearchFilters(), *, limit: int = FACET_LIMIT
+    conn: sqlite3.Connection, text: str, filters: SearchFilters = SearchFilters(), *, limit: int = FACET_LIMIT
 ) -> dict[str, list[dict[str, Any]]]:
     """For each facet, its commonest values among the matches: ``[{"value": ..., "count": ...}]``."""
-    source, params = _matching(match, filters)
-    facets = {}
+    facets: dict[str, list[dict[str, Any]]] = {name: [] for name in FACETS}
+    if (matching := _matching(text, filters)) is None:
+        return facets
+    source, params = matching
     for name, (value, join) in FACETS.items():
         facets[name] = rows(
             conn,

@@ -194,6 +194,21 @@ def fts_query(words: Sequence[str], phrases: Sequence[str] = ()) -> str:
     return " ".join(quoted)
 
 
+def search_condition(text: str, alias: str = "a") -> tuple[str, list[Any]] | None:
+    """The WHERE condition (and its parameters) matching a user's search text, for a query joining
+    ``articles_fts`` to ``articles`` as ``alias``; None when the text holds no word. Shared by
+    ``search_articles`` and `arshif serve` (crawler.storage.browse), so both find the same articles."""
+    words, phrases = parse_search(text)
+    match = fts_query(words, phrases)
+    if not match:
+        return None
+    exact = "".join(
+        f" and (instr(' ' || {alias}.title_folded || ' ', ?) or instr(' ' || {alias}.body_folded || ' ', ?))"
+        for _ in phrases
+    )
+    return f"articles_fts match ?{exact}", [match, *(f" {phrase} " for phrase in phrases for _ in (0, 1))]
+
+
 def search_articles(
     archive: Archive, text: str, query: ArticleQuery = ArticleQuery(), *, limit: int = 20
 ) -> list[dict[str, Any]]:
@@ -202,20 +217,16 @@ def search_articles(
     Index and query share ``crawler.text.search_form`` (folded and light-stemmed): ``إسرائيل`` finds
     ``بإسرائيل``, ``حكومة`` finds ``الحكومة``. Every word must match. Words in double quotes are an exact
     phrase: the stemmed index narrows, then the folded (unstemmed) title or body must hold the phrase."""
-    words, phrases = parse_search(text)
-    match = fts_query(words, phrases)
-    if not match:
+    condition = search_condition(text, "a")
+    if condition is None:
         return []
+    matching, match_params = condition
     where, params = query.where("a")
-    exact = "".join(
-        " and (instr(' ' || a.title_folded || ' ', ?) or instr(' ' || a.body_folded || ' ', ?))" for _ in phrases
-    )
-    exact_params = [f" {phrase} " for phrase in phrases for _ in (0, 1)]
     rows = archive.rows(
         "select a.site, a.article_id, a.url, a.title, a.published_at, a.published_hijri, a.paragraphs"
         " from articles_fts join articles a on a.rowid = articles_fts.rowid"
-        f" where articles_fts match ? and {where}{exact} order by bm25(articles_fts) limit ?",
-        [match, *params, *exact_params, limit],
+        f" where {matching} and {where} order by bm25(articles_fts) limit ?",
+        [*match_params, *params, limit],
     )
     for row in rows:
         row["paragraphs"] = json.loads(row["paragraphs"]) if row["paragraphs"] else []
