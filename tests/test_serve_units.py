@@ -74,3 +74,22 @@ def test_metadata_takes_the_database_name_of_the_file(tmp_path):
     assert "demo" in metadata["databases"] and "arshif" not in metadata["databases"]
     assert metadata_for(Path("x.db"), tmp_path / "missing.json") == {"title": "Arshif (أرشيف)"}
     json.dumps(metadata)
+
+
+def test_an_archive_with_pending_upgrades_is_not_served(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from crawler.errors import UsageError
+    from crawler.serve import build_datasette, pending_upgrades
+    from crawler.storage import Archive
+
+    db = tmp_path / "old.db"
+    Archive(db).close()
+    assert pending_upgrades(db) == []
+    with sqlite3.connect(db) as conn:  # as if written before the last migration existed
+        conn.execute("delete from _sqlite_migrations where rowid = (select max(rowid) from _sqlite_migrations)")
+    assert len(pending_upgrades(db)) == 1
+    with pytest.raises(UsageError, match="arshif stats --db"):
+        build_datasette(db)

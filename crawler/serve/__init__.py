@@ -56,6 +56,11 @@ def build_datasette(db_path: str | Path):
     path = Path(db_path)
     if not path.is_file():
         raise UsageError(f"no archive at {db_path} (give --db or set ARSHIF_DB)")
+    pending = pending_upgrades(path)
+    if pending:
+        raise UsageError(f"{db_path} was written by an older arshif ({len(pending)} schema upgrades pending: "
+                         f"{', '.join(pending)}); serving reads only, so upgrade it once with "
+                         f"`arshif stats --db {db_path}`, then serve")
     if pm.get_plugin("arshif") is None:
         pm.register(plugin, name="arshif")
     return Datasette(
@@ -64,6 +69,22 @@ def build_datasette(db_path: str | Path):
         template_dir=str(TEMPLATES),
         settings={"sql_time_limit_ms": 3000, "facet_time_limit_ms": 1000},
     )
+
+
+def pending_upgrades(path: Path) -> list[str]:
+    """The archive's migrations not applied yet (read-only check: an old search index would answer
+    stemmed queries wrongly, and the server cannot upgrade a file it opens read-only)."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from crawler.storage import MIGRATIONS
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [migration.name for migration in MIGRATIONS.pending(sqlite_utils.Database(conn))]
+    finally:
+        conn.close()
 
 
 def bind(host: str, port: int) -> socket.socket:
