@@ -44,10 +44,12 @@ class SeedResult:
 
 
 class _SeedingCrawler:
-    """What the spider's request builders use of a crawler: the run's context and stats."""
+    """What the spider's request builders use of a crawler: the run's context, settings and stats
+    (the sitemap request reads its size cap from the settings)."""
 
-    def __init__(self, context: RunContext) -> None:
+    def __init__(self, context: RunContext, settings) -> None:
         self.arshif_context = context
+        self.settings = settings
         self.stats = Stats()
 
 
@@ -66,7 +68,7 @@ def _spider(site: str, redis_url: str, db_path: str | Path | None, arguments: di
         archive, state, source = None, RedisArchiveState(connect(redis_url), redis_url), "redis"
         logger.info("no archive at %s: asking the writer's sets in redis what is recorded", db_path)
     context = RunContext(archive=None, site=spider.site, run_id=None, **spider.run_arguments(), state=state)
-    spider.crawler = _SeedingCrawler(context)
+    spider.crawler = _SeedingCrawler(context, settings)
     return spider, archive, source
 
 
