@@ -14,7 +14,7 @@ DATA = Path(__file__).resolve().parent / "data"
 @pytest.fixture(scope="session")
 def reference_data() -> Path:
     """The reference data the tests use, shipped in tests/data (sources and licences: tests/data/README.md).
-    Tests never read ../shared: a bare clone must pass on its own."""
+    Tests never read the shared folder beside the checkout: a bare clone must pass on its own."""
     return DATA
 
 
