@@ -71,7 +71,8 @@ def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle,
 def store(redis_url, db_path, site, batch_size, exit_when_idle, log_level) -> None:
     """The distributed mode's only archive writer: take the workers' items from Redis into the archive.
 
-    Exactly one per archive (it takes the archive's lock: exit code 6 if another run holds it). Runs
+    Exactly one per archive and per queue: it takes the archive's lock and a lease on the queue in Redis
+    (exit code 6 if another run holds either; a killed writer's lease expires after 15 s). Runs
     dedupe and store as a single-process crawl does; stop it with Ctrl-C or SIGTERM (the current
     batch is committed first). A killed writer loses nothing: its next start applies its last batch again.
 

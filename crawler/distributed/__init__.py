@@ -1,6 +1,6 @@
 """The distributed mode: scrapy-redis workers on any number of machines, one archive writer.
 
-    arshif store alhadath --redis redis://HOST:6379/0 --db archive.db     # exactly one: the SQLite writer
+    arshif store --redis redis://HOST:6379/0 --db archive.db              # exactly one: the SQLite writer
     arshif worker alhadath --redis redis://HOST:6379/0                     # any number, anywhere
     arshif backfill alhadath --ids 1-100000 --redis redis://HOST:6379/0    # seeds the shared queue
 
@@ -13,6 +13,7 @@ What lives in Redis (``keys.Keys``; every key starts with ``arshif:<site>:``):
   (``BLMOVE``); a killed writer's leftovers there are applied again at its next start (``writer``).
 - ``stored`` / ``misses``: sets of ids the writer keeps, so workers can answer the incremental rule's
   questions without SQLite (``state``).
+- ``writer``: the live writer's lease (a key with an expiry it renews): one writer per queue (``lease``).
 - ``rate``: the per-site token bucket every worker takes a token from before each request (``limiter``).
 
 The SQLite archive stays the source of truth: a request lost in flight (scrapy-redis marks a request seen

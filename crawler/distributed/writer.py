@@ -34,7 +34,10 @@ from typing import Any
 
 from crawler.distributed.connection import Backoff, connect, display_url, retrying
 from crawler.distributed.keys import Keys
+from crawler.distributed.lease import TTL as LEASE_TTL
+from crawler.distributed.lease import WriterLease
 from crawler.distributed.state import load_sets
+from crawler.errors import LockedError
 from crawler.site import get_site
 from crawler.storage import Archive, RunCounts
 from pipelines.context import RunContext, counts_from_stats
@@ -52,7 +55,6 @@ for i = 1, tonumber(ARGV[1]) do
 end
 return taken
 """
-WRITER_TTL = 15  # seconds: the writer's claim on the queue outlives it by this much
 APPLIED = "arshif/distributed/items_applied"
 DEAD = "arshif/distributed/items_dead"
 
@@ -109,7 +111,7 @@ class StoreLoop:
         self.context = RunContext(archive=archive, site=self.site, run_id=run_id, command="store")
         self.dedupe = DedupePipeline(SimpleNamespace(arshif_context=self.context, stats=self.stats))
         self.stopping = False
-        self.claim = f"{socket.gethostname()} pid {os.getpid()} {Path(options.db_path).resolve()}"
+        self.lease: WriterLease | None = None  # run_store's, held for the whole run
         self.redis_run_id: str | None = None
         self.recovered = 0
 
@@ -117,24 +119,6 @@ class StoreLoop:
         return retrying(call, what=what, url=self.url, backoff=self.backoff)
 
     # -- start ---------------------------------------------------------------------------------
-
-    def claim_queue(self) -> None:
-        """One writer per Redis queue: a key with a TTL, renewed while running. A previous writer on this
-        host and archive is dead (we hold the archive's lock), so its claim is taken over at once."""
-        mine_here = self.claim.split(" pid ")[0], self.claim.rsplit(" ", 1)[1]
-        while not self.stopping:
-            if self._redis(lambda: self.client.set(self.keys.writer, self.claim, nx=True, ex=WRITER_TTL),
-                           "claiming the queue"):
-                return
-            holder = (self._redis(lambda: self.client.get(self.keys.writer), "reading the claim") or b"").decode()
-            if holder and (holder.split(" pid ")[0], holder.rsplit(" ", 1)[-1]) == mine_here:
-                self._redis(lambda: self.client.set(self.keys.writer, self.claim, ex=WRITER_TTL), "claiming")
-                return
-            logger.warning("another writer is attached to this queue (%s); waiting for it to stop", holder)
-            time.sleep(2)
-
-    def renew_claim(self) -> None:
-        self._redis(lambda: self.client.set(self.keys.writer, self.claim, ex=WRITER_TTL), "renewing the claim")
 
     def sync_sets(self) -> None:
         """The workers' sets from SQLite, once per Redis server lifetime (its run_id)."""
@@ -211,12 +195,13 @@ class StoreLoop:
         return self._redis(lambda: self.client.llen(self.keys.items), "reading the queue length")
 
     def run(self) -> None:
-        self.claim_queue()
         self.sync_sets()
         self.recover()
-        started = last_report = last_claim = last_work = time.monotonic()
+        started = last_report = last_sync = last_work = time.monotonic()
         reported = 0
         while not self.stopping:
+            if self.lease is not None and self.lease.lost:
+                raise LockedError(f"another writer took this queue over ({self.keys.writer}): stopped")
             batch = self.take_batch()
             now = time.monotonic()
             if batch:
@@ -225,10 +210,9 @@ class StoreLoop:
             elif self.options.exit_when_idle and now - last_work >= self.options.exit_when_idle:
                 logger.info("store: nothing to write for %.0fs: stopping", self.options.exit_when_idle)
                 break
-            if now - last_claim >= WRITER_TTL / 3:
-                self.renew_claim()
+            if now - last_sync >= LEASE_TTL / 3:
                 self.sync_sets()  # a no-op unless Redis restarted
-                last_claim = now
+                last_sync = now
             if now - last_report >= self.options.progress_interval:
                 applied = self.stats.get(APPLIED, 0)
                 logger.info("store: %d items written (%.0f/s), %d waiting in redis", applied,
@@ -236,23 +220,48 @@ class StoreLoop:
                 reported, last_report = applied, now
         logger.info("store: %d items written in %.1fs", self.stats.get(APPLIED, 0), time.monotonic() - started)
 
-    def release(self) -> None:
-        try:
-            if (self.client.get(self.keys.writer) or b"").decode() == self.claim:
-                self.client.delete(self.keys.writer)
-        except Exception:  # Redis gone: the claim expires by itself
-            pass
-
 
 def run_store(options: StoreOptions) -> StoreResult:
     """Write what the workers send into the archive until SIGTERM/SIGINT (or idle, see ``exit_when_idle``).
 
-    The caller holds the archive's lock (``crawler.lock.ArchiveLock``)."""
+    The caller holds the archive's lock (``crawler.lock.ArchiveLock``); the queue's lease is taken here
+    before anything is written (``LockedError`` if another writer holds it)."""
     started = time.monotonic()
+    lease = take_lease(options)
+    try:
+        return _store(options, lease, started)
+    finally:
+        lease.release()
+
+
+def writer_name(db_path: str | Path) -> str:
+    """What the lease holds: "<host> pid <pid> <archive path>" (named in the error a second writer gets)."""
+    return f"{socket.gethostname()} pid {os.getpid()} {Path(db_path).resolve()}"
+
+
+def take_lease(options: StoreOptions) -> WriterLease:
+    """The queue's writer lease. A holder on this host writing this archive is dead (we hold the archive's
+    lock): its lease is taken over at once; any other live holder → ``LockedError``."""
+    name = writer_name(options.db_path)
+    host, _, rest = name.partition(" pid ")
+    path = rest.partition(" ")[2]
+
+    def same_writer(holder: str) -> bool:
+        holder_host, _, holder_rest = holder.partition(" pid ")
+        return (holder_host, holder_rest.partition(" ")[2]) == (host, path)
+
+    lease = WriterLease(connect(options.redis_url), Keys(get_site(options.site).name).writer, name,
+                        url=options.redis_url)
+    lease.acquire(same_writer)
+    return lease
+
+
+def _store(options: StoreOptions, lease: WriterLease, started: float) -> StoreResult:
     archive = Archive(options.db_path, batch_size=10**9, commit_interval=10**9)  # commits are the loop's
     run_id = archive.start_run(options.site, command="store",
                                args={"redis": display_url(options.redis_url), "batch_size": options.batch_size})
     loop = StoreLoop(options, archive, run_id)
+    loop.lease = lease
 
     def stop(signum, frame):
         logger.info("store: stopping after the current batch (signal %d)", signum)
@@ -274,6 +283,5 @@ def run_store(options: StoreOptions) -> StoreResult:
         archive.finish_run(run_id, finish_reason=reason if not loop.stopping else "shutdown",
                            status="ok" if reason == "finished" else "failed", counts=counts, stats=stats)
         archive.close()
-        loop.release()
     return StoreResult(run_id=run_id, items=stats.get(APPLIED, 0), dead=stats.get(DEAD, 0),
                        recovered=loop.recovered, elapsed=time.monotonic() - started, counts=counts, stats=stats)
