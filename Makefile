@@ -26,13 +26,13 @@ browser:
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "no chromium and not root: the browser tests will skip (sudo apt-get install chromium)"; fi; }
 
-# The distributed mode's tests run a real redis-server (Debian package): installed here when missing
-# (as root, as CI runs), quiet and instant when it is there.
+# The distributed mode's tests run a real redis-server (Debian package; openssl makes the rediss:// test's
+# throwaway certificates): installed here when missing (as root, as CI runs), quiet and instant when there.
 redis-server:
-	@command -v redis-server >/dev/null 2>&1 || { \
-	  echo "installing redis-server (apt-get) ..."; \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } >/dev/null \
-	  || { echo "make: could not install redis-server; install the Debian package redis-server" >&2; exit 1; }; }
+	@{ command -v redis-server && command -v openssl; } >/dev/null 2>&1 || { \
+	  echo "installing redis-server and openssl (apt-get) ..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server openssl; } >/dev/null \
+	  || { echo "make: could not install redis-server/openssl; install those Debian packages" >&2; exit 1; }; }
 
 # Browse demo.db (or DB=...) at http://127.0.0.1:8001/
 serve: $(STAMP)

@@ -8,6 +8,8 @@
 
     def test_y(redis_factory):           # several, or with options
         server = redis_factory(appendonly=False)
+        server = redis_factory(tls=True) # TLS only: a throwaway CA and server certificate made with
+        server.url                       # openssl in its directory; "rediss://127.0.0.1:PORT/0?ssl_ca_certs=…"
 
 The Debian package ``redis-server`` is installed by ``make test`` (Makefile target ``redis-server``);
 without it these fixtures fail, they do not skip: the distributed mode is tested for real or not at all.
@@ -32,15 +34,37 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def make_certificates(directory: Path) -> None:
+    """A throwaway CA (ca.crt) and a server certificate it signed for 127.0.0.1/localhost (server.crt/.key)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.fail("openssl is not installed (Debian package openssl): needed for the rediss:// test")
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], cwd=directory, check=True, capture_output=True)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+        "-subj", "/CN=arshif test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+        "-subj", "/CN=127.0.0.1")
+    (directory / "san.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.crt", "-days", "2", "-extfile", "san.cnf")
+
+
 class RedisServer:
-    def __init__(self, directory: Path, *, appendonly: bool = True, port: int | None = None) -> None:
+    def __init__(self, directory: Path, *, appendonly: bool = True, port: int | None = None,
+                 tls: bool = False) -> None:
         self.directory = Path(directory)
         self.appendonly = appendonly
         self.port = port or free_port()
+        self.tls = tls
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
+        if self.tls:  # redis-py reads the CA from the URL's query (any ssl_* keyword of its connection)
+            return f"rediss://127.0.0.1:{self.port}/0?ssl_ca_certs={self.directory / 'ca.crt'}"
         return f"redis://127.0.0.1:{self.port}/0"
 
     @property
@@ -57,10 +81,17 @@ class RedisServer:
         if binary is None:
             pytest.fail("redis-server is not installed: `make test` installs it (apt-get install redis-server)")
         self.directory.mkdir(parents=True, exist_ok=True)
+        listen = ["--port", str(self.port)]
+        if self.tls:
+            if not (self.directory / "ca.crt").exists():
+                make_certificates(self.directory)
+            listen = ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", "server.crt",
+                      "--tls-key-file", "server.key", "--tls-ca-cert-file", "ca.crt", "--tls-auth-clients", "no"]
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
+            [binary, *listen, "--bind", "127.0.0.1", "--dir", str(self.directory),
              "--save", "", "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "everysec",
              "--daemonize", "no", "--logfile", str(self.log), "--protected-mode", "no"],
+            cwd=self.directory,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout
@@ -110,15 +141,15 @@ class RedisServer:
 
 @pytest.fixture
 def redis_factory():
-    """``redis_factory(appendonly=True)`` → a started ``RedisServer``; all are stopped at teardown."""
+    """``redis_factory(appendonly=True, tls=False)`` → a started ``RedisServer``; all are stopped at teardown."""
     servers: list[RedisServer] = []
     directories: list[tempfile.TemporaryDirectory] = []
 
-    def start(appendonly: bool = True) -> RedisServer:
+    def start(appendonly: bool = True, tls: bool = False) -> RedisServer:
         directory = tempfile.TemporaryDirectory(prefix="arshif-redis-")
         directories.append(directory)
         for attempt in range(5):  # another process may take the free port before redis-server binds it
-            server = RedisServer(Path(directory.name), appendonly=appendonly)
+            server = RedisServer(Path(directory.name), appendonly=appendonly, tls=tls)
             try:
                 server.start()
             except RuntimeError:
