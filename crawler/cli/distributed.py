@@ -14,7 +14,8 @@ from crawler.lock import ArchiveLock
 # crawler.distributed (Scrapy, redis) is imported inside the commands: other commands stay light.
 
 redis_option = click.option("--redis", "redis_url", required=True, envvar="ARSHIF_REDIS", metavar="URL",
-                            help="The shared Redis, e.g. redis://10.0.0.5:6379/0 (env ARSHIF_REDIS).")
+                            help="The shared Redis, e.g. redis://10.0.0.5:6379/0, or TLS: "
+                                 "rediss://10.0.0.5:6380/0?ssl_ca_certs=/etc/arshif/ca.crt (env ARSHIF_REDIS).")
 log_level_option = click.option("--log-level", default="INFO", show_default=True,
                                 type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 
@@ -38,8 +39,11 @@ def _logging(level: str) -> None:
               help="Requests this worker keeps in flight (default: 2 per site when polite, 32 otherwise).")
 @click.option("--exit-when-idle", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="Stop once the shared queue stayed empty this long (default: wait for work until stopped).")
+@click.option("--warc", "warc_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Keep every fetched response in WARC files under DIR on this machine, named "
+                   "arshif-<host>-<time>-<pid>-<n>.warc.gz (default: none).")
 @log_level_option
-def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle, log_level) -> None:
+def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle, warc_dir, log_level) -> None:
     """Fetch and extract SITE's pages from the shared Redis queue; send the items to `arshif store`.
 
     Run any number, on any machine. Queue work with `arshif backfill/crawl ... --redis URL`.
@@ -49,6 +53,8 @@ def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle,
     Examples:
         arshif worker alhadath --redis redis://10.0.0.5:6379/0
         arshif worker alhadath --redis redis://127.0.0.1:6379/0 --base-url http://127.0.0.1:8000 --exit-when-idle 30
+        arshif worker alhadath --redis redis://10.0.0.5:6379/0 --warc /srv/arshif/warc   # keep WARC files here
+        arshif worker alhadath --redis 'rediss://10.0.0.5:6380/0?ssl_ca_certs=/etc/arshif/ca.crt'   # TLS
     """
     from crawler.distributed.connection import check_url
     from crawler.distributed.worker import run_worker
@@ -56,7 +62,7 @@ def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle,
     settings = {"CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency} \
         if concurrency else {}
     run_worker(site, check_url(redis_url), base_url=base_url, polite=polite, rate=rate,
-               exit_when_idle=exit_when_idle, log_level=log_level.upper(), settings=settings)
+               exit_when_idle=exit_when_idle, log_level=log_level.upper(), warc_dir=warc_dir, settings=settings)
 
 
 @cli.command()

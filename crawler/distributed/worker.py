@@ -11,6 +11,9 @@ A worker is the single-process crawl with three parts swapped (``worker_settings
 - the start: a worker yields no start requests (``worker_spider``): seeding does
   (``arshif backfill/crawl --redis``).
 
+With ``--warc DIR`` it keeps WARC files as a single process does (``WorkerWarcCapture``: one set of files
+per worker, named after its host and pid).
+
 It runs until stopped (SIGTERM/Ctrl-C: in-flight requests finish first) or, with ``exit_when_idle``,
 once it found the queue empty for that many seconds. Politeness is per site: ``SharedRateLimit``
 (``crawler.distributed.limiter``) holds all workers together to the site's rate.
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import socket
 import time
 from typing import Any
 
@@ -30,6 +35,7 @@ from scrapy.utils.asyncio import create_looping_call
 from crawler.distributed.connection import UNAVAILABLE, Backoff, connect, display_url, retrying
 from crawler.distributed.keys import Keys
 from crawler.distributed.state import RedisArchiveState
+from crawler.warc import WarcCaptureMiddleware
 from pipelines.context import RunContext
 from pipelines.items import to_message
 
@@ -69,11 +75,31 @@ class RedisItemSender:
         return True
 
 
-def worker_settings(site: str, redis_url: str, *, rate: float | None = None, exit_when_idle: float = 0) -> dict:
+class WorkerWarcCapture(WarcCaptureMiddleware):
+    """WARC capture in a worker: the single process's middleware, with files named after this machine too
+    (``arshif-<host>-<UTC time>-<pid>-<serial>.warc.gz``), so two workers never share a file name even
+    when their WARC directories are gathered into one (``arshif reparse --warc``, ``export --format wacz``
+    read one directory). The article's ``warc_record`` pointer travels to the writer with the item."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = super().from_crawler(crawler)
+        middleware.writer.prefix = f"arshif-{warc_host()}"
+        return middleware
+
+
+def warc_host() -> str:
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", socket.gethostname()).strip("-.") or "worker"
+
+
+def worker_settings(site: str, redis_url: str, *, rate: float | None = None, exit_when_idle: float = 0,
+                    warc_dir: str | None = None) -> dict:
     """The settings that turn a crawl process into a worker (on top of ``crawler.settings``)."""
     from crawler import settings as project
 
     keys = Keys(site)
+    downloader = {**project.DOWNLOADER_MIDDLEWARES, "crawler.distributed.limiter.SharedRateLimit": 120}
+    downloader["crawler.distributed.worker.WorkerWarcCapture"] = downloader.pop("crawler.warc.WarcCaptureMiddleware")
     pipelines = {name: order for name, order in project.ITEM_PIPELINES.items() if "Dedupe" not in name}
     extensions = {**project.EXTENSIONS, "pipelines.owner.ArchiveOwner": None,
                   "crawler.distributed.worker.WorkerRun": 1000}
@@ -91,8 +117,8 @@ def worker_settings(site: str, redis_url: str, *, rate: float | None = None, exi
         "ARSHIF_EXIT_WHEN_IDLE": exit_when_idle,
         "ITEM_PIPELINES": pipelines,
         "EXTENSIONS": extensions,
-        "DOWNLOADER_MIDDLEWARES": {**project.DOWNLOADER_MIDDLEWARES,
-                                   "crawler.distributed.limiter.SharedRateLimit": 120},
+        "DOWNLOADER_MIDDLEWARES": downloader,
+        "ARSHIF_WARC_DIR": warc_dir,  # None: no capture
     }
 
 
@@ -172,14 +198,15 @@ class WorkerRun:
 
 def run_worker(site: str, redis_url: str, *, base_url: str | None = None, polite: bool | None = None,
                rate: float | None = None, exit_when_idle: float = 0, log_level: str = "INFO",
-               settings: dict | None = None) -> dict[str, Any]:
+               warc_dir: str | None = None, settings: dict | None = None) -> dict[str, Any]:
     """Run one worker until it is stopped (or idle, see ``exit_when_idle``); returns its Scrapy stats."""
     from scrapy.crawler import CrawlerProcess
 
     from crawler.runner import CrawlOptions, check_options, project_settings
 
     options = CrawlOptions(site=site, base_url=base_url, polite=polite, log_level=log_level,
-                           settings={**worker_settings(site, redis_url, rate=rate, exit_when_idle=exit_when_idle),
+                           settings={**worker_settings(site, redis_url, rate=rate, exit_when_idle=exit_when_idle,
+                                                             warc_dir=warc_dir),
                                      **(settings or {})})
     check_options(options)
     process = CrawlerProcess(project_settings(options))
