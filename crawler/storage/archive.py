@@ -19,12 +19,9 @@ import sqlite_utils
 
 from crawler.items import ARTICLE_FIELDS
 from crawler.storage.records import (
-    RUN_STATUSES,
-    ArchiveSummary,
     ArticleRef,
     ArticleWrite,
     Outcome,
-    RunCounts,
     body_text,
     chunks,
     encode_value,
@@ -32,12 +29,13 @@ from crawler.storage.records import (
     utc_now,
 )
 from crawler.storage.connection import connect
-from crawler.storage.schema import INSERT_BAND, MIGRATIONS
+from crawler.storage.runs import RunLog
+from crawler.storage.schema import INDEX_NEW_ARTICLES, INSERT_BAND, INSERT_TRIGGER, MIGRATIONS
 from crawler.text import fold_arabic, stem_folded
 
 
 _REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
-class Archive:
+class Archive(RunLog):
     """The archive file: ``with Archive("arshif.db") as archive: ...`` (migrates on open)."""
 
     def __init__(
@@ -52,6 +50,14 @@ class Archive:
         self.commit_interval = commit_interval
         self.pending_writes = 0
         self._last_commit = time.monotonic()
+        # Rowids of the articles inserted in the open batch, not yet in the search index (``flush``).
+        # An archive whose insert trigger is back (an old index rebuilt by sqlite-utils) indexes by it.
+        self._unindexed: set[int] = set()
+        self._index_by_batch = self.db.execute(
+            "select 1 from sqlite_master where type = 'trigger' and name = ?", [INSERT_TRIGGER]
+        ).fetchone() is None
+        # Load the FTS5 table's configuration now (a read of its small config table), not at the first commit.
+        self.db.execute("select rowid from articles_fts where rowid = 0").fetchall()
 
     # -- transaction ---------------------------------------------------------------------------
 
@@ -71,10 +77,25 @@ class Archive:
 
     def commit(self) -> None:
         """Make every write so far durable: from here on those articles count as done."""
+        self.flush()
         self.pending_writes = 0
         self._last_commit = time.monotonic()
         if self.db.conn.in_transaction:
             self.db.conn.commit()
+
+    def flush(self) -> None:
+        """Index the articles inserted in the open batch for search, in one statement (done before every
+        commit, so the index never lags behind committed rows; a search on this connection calls it first)."""
+        unindexed, self._unindexed = self._unindexed, set()
+        if not unindexed or not self.db.conn.in_transaction:  # nothing new, or rolled back with its rows
+            return
+        for chunk in chunks(sorted(unindexed)):
+            self.db.conn.execute(INDEX_NEW_ARTICLES.format(marks=",".join("?" * len(chunk))), chunk)
+
+    def _flush_before_changing(self, rowid: int) -> None:
+        """The triggers that re-index a changed or deleted row expect it in the index."""
+        if rowid in self._unindexed:
+            self.flush()
 
     def commit_if_due(self) -> None:
         """Commit an open batch older than ``commit_interval`` (called on a timer while a crawl idles)."""
@@ -241,11 +262,13 @@ class Archive:
         if write.warc_record is not None:
             columns["warc_record"] = write.warc_record
         self._settle_id(site, article_id, now)
-        existing = self.rows("select * from articles where site = ? and article_id = ?", [site, article_id])
+        existing = self.rows("select rowid, * from articles where site = ? and article_id = ?", [site, article_id])
         if not existing:
             self.db.execute("delete from aliases where site = ? and alias_id = ?", [site, article_id])
             columns.update(version=1, first_seen_at=now, updated_at=now, first_run_id=write.run_id)
-            self._insert("articles", columns)
+            rowid = self._insert("articles", columns)
+            if self._index_by_batch:
+                self._unindexed.add(rowid)
             self._replace_bands(site, article_id, write.band_hashes)
             return Outcome.NEW
         old = existing[0]
@@ -271,6 +294,7 @@ class Archive:
             }
         )
         columns.update(version=old["version"] + 1, updated_at=now)
+        self._flush_before_changing(old["rowid"])
         self.db.execute(
             f"update articles set {', '.join(f'{name} = ?' for name in columns)} where site = ? and article_id = ?",
             [*columns.values(), site, article_id],
@@ -284,11 +308,11 @@ class Archive:
             INSERT_BAND, [(site, band, value, article_id) for band, value in enumerate(band_hashes)]
         )
 
-    def _insert(self, table: str, row: Mapping[str, Any]) -> None:
-        """One row by a plain INSERT: sqlite-utils' ``insert`` reads the table's schema on every call."""
-        self.db.execute(
+    def _insert(self, table: str, row: Mapping[str, Any]) -> int:
+        """One row by a plain INSERT (sqlite-utils' ``insert`` reads the table's schema on every call); its rowid."""
+        return self.db.conn.execute(
             f"insert into {table} ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values())
-        )
+        ).lastrowid
 
     def article_versions(self, site: str, article_id: int) -> list[dict[str, Any]]:
         """Previous states of an article, oldest first (each with ``version`` and the ``record``)."""
@@ -363,9 +387,10 @@ class Archive:
         now name ``of``.
         """
         self._begin()
-        row = self.rows("select * from articles where site = ? and article_id = ?", [site, article_id])
+        row = self.rows("select rowid, * from articles where site = ? and article_id = ?", [site, article_id])
         if not row:
             return
+        self._flush_before_changing(row[0]["rowid"])
         self._upsert_alias_row(record_from_row(row[0]), of, "exact", 1.0, run_id)
         self.db.execute(
             "update aliases set article_id = ? where site = ? and article_id = ?", [of, site, article_id]
@@ -504,117 +529,3 @@ class Archive:
             rows,
         )
         self.commit()
-
-    # -- runs ----------------------------------------------------------------------------------
-
-    def start_run(self, spider: str, *, command: str, args: Mapping[str, Any]) -> int:
-        """A row for this run (status "running"), committed at once so it shows even after a crash."""
-        self._begin()
-        run_id = self.db["crawl_runs"].insert(
-            {
-                "spider": spider,
-                "command": command,
-                "args": json.dumps(dict(args), ensure_ascii=False, default=str),
-                "started_at": utc_now(),
-                "status": "running",
-            }
-        ).last_pk
-        self.commit()
-        return int(run_id)
-
-    def finish_run(
-        self,
-        run_id: int,
-        *,
-        finish_reason: str,
-        status: str,
-        counts: RunCounts,
-        stats: Mapping[str, Any] | None = None,
-    ) -> None:
-        if status not in RUN_STATUSES:
-            raise ValueError(f"unknown run status {status!r}")
-        self._begin()
-        self.db["crawl_runs"].update(
-            run_id,
-            {
-                "finished_at": utc_now(),
-                "finish_reason": finish_reason,
-                "status": status,
-                **counts.__dict__,
-                "stats": json.dumps(dict(stats or {}), ensure_ascii=False, default=str),
-            },
-        )
-        self.commit()
-
-    def set_run_status(self, run_id: int, status: str) -> None:
-        if status not in RUN_STATUSES:
-            raise ValueError(f"unknown run status {status!r}")
-        self._begin()
-        self.db.execute("update crawl_runs set status = ? where id = ?", [status, run_id])
-        self.commit()
-
-    def set_alarm_reason(self, run_id: int, reason: str | None) -> None:
-        """Why the quality monitor raised an alarm on a run (its status is set by ``finish_run``)."""
-        self._begin()
-        self.db.execute("update crawl_runs set alarm_reason = ? where id = ?", [reason, run_id])
-        self._wrote()
-
-    def recent_run_stats(self, spider: str, *, before_run: int | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        """The Scrapy stats of the latest finished runs of ``spider`` (status ok or alarm) before run
-        ``before_run``, newest first: the quality monitor's baseline."""
-        rows = self.rows(
-            "select stats from crawl_runs where spider = ? and id < ? and status in ('ok', 'alarm')"
-            " and stats is not null order by id desc limit ?",
-            [spider, before_run if before_run is not None else 2**62, limit],
-        )
-        return [json.loads(row["stats"]) for row in rows]
-
-    def committed_run_counts(self, run_id: int) -> dict[str, int]:
-        """What run ``run_id`` left in the archive, counted from the rows themselves (committed writes only):
-        a run whose last batch was rolled back (disk full, kill -9) reports what it really stored."""
-        def count(sql: str) -> int:
-            return int(self.db.execute(sql, [run_id]).fetchone()[0])
-
-        return {
-            "articles_new": count("select count(*) from articles where first_run_id = ?"),
-            "articles_updated": count(
-                "select count(distinct site || ' ' || article_id) from article_versions where replaced_by_run_id = ?"
-            ),
-            "aliases": count("select count(*) from aliases where run_id = ?"),
-            "misses": count("select count(*) from misses where run_id = ?"),
-            "failures": count("select count(*) from failures where run_id = ?"),
-        }
-
-    def get_run(self, run_id: int) -> dict[str, Any] | None:
-        rows = self.rows("select * from crawl_runs where id = ?", [run_id])
-        return rows[0] if rows else None
-
-    # -- summary -------------------------------------------------------------------------------
-
-    def summary(self, site: str | None = None) -> ArchiveSummary:
-        """A few totals for the end of a run or the demo."""
-        where, params = ("where site = ?", [site]) if site else ("", [])
-
-        def scalar(sql: str) -> Any:
-            return self.db.execute(sql, params).fetchone()[0]
-
-        aliases_by_kind = dict(self.db.execute(f"select kind, count(*) from aliases {where} group by kind", params).fetchall())
-        first, last = self.db.execute(
-            f"select min(published_at), max(published_at) from articles {where}", params
-        ).fetchone()
-        return ArchiveSummary(
-            articles=scalar(f"select count(*) from articles {where}"),
-            aliases=sum(aliases_by_kind.values()),
-            near_duplicates=scalar(
-                f"select count(*) from articles {where or 'where 1'} and near_duplicate_of is not null"
-            ),
-            misses=scalar(f"select count(*) from misses {where}"),
-            open_failures=scalar(f"select count(*) from failures {where or 'where 1'} and resolved_at is null"),
-            versions=scalar(f"select count(*) from article_versions {where}"),
-            first_published=first,
-            last_published=last,
-            by_kind=aliases_by_kind,
-        )
-
-    def integrity_check(self) -> str:
-        return self.db.execute("PRAGMA integrity_check").fetchone()[0]

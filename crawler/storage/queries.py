@@ -222,6 +222,7 @@ def search_articles(
         return []
     matching, match_params = condition
     where, params = query.where("a")
+    archive.flush()  # this connection's open batch too
     rows = archive.rows(
         "select a.site, a.article_id, a.url, a.title, a.published_at, a.published_hijri, a.paragraphs"
         " from articles_fts join articles a on a.rowid = articles_fts.rowid"
