@@ -27,7 +27,9 @@ class DedupePipeline(ArchiveStep):
             return item
         archive, site = self.context.archive, self.context.site.name
         article_id = item["article_id"]
-        fingerprint = Fingerprint(item["paragraphs"])
+        # A fingerprint already on the item came with a queue message (``pipelines.items.from_message``),
+        # checked there against this very body.
+        fingerprint = item.fingerprint if item.fingerprint is not None else Fingerprint(item["paragraphs"])
         item.fingerprint = fingerprint
         stored = archive.article_ref(site, article_id)
         if stored is None:

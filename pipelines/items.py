@@ -140,7 +140,10 @@ def to_message(item: ArticleItem | OutcomeItem) -> dict[str, Any]:
     """A JSON-safe dict for a queue: ``{"type": ..., ...}`` (an article keeps its fetch metadata)."""
     if isinstance(item, ArticleItem):
         fetch = dataclasses.asdict(item.fetch) if item.fetch is not None else None
-        return {"type": "article", "record": dict(item), "fetch": fetch}
+        # The body's dedupe fingerprint, computed by the sender (a worker) so the one writer need not:
+        # ``from_message`` takes it only for the same body and signature scheme (Fingerprint checks).
+        fingerprint = item.fingerprint or Fingerprint(item.get("paragraphs") or [])
+        return {"type": "article", "record": dict(item), "fetch": fetch, "fingerprint": fingerprint.carried()}
     if isinstance(item, OutcomeItem):
         fields = dataclasses.asdict(item)
         if isinstance(item, WalksComplete):
@@ -150,12 +153,16 @@ def to_message(item: ArticleItem | OutcomeItem) -> dict[str, Any]:
 
 
 def from_message(message: Mapping[str, Any]) -> ArticleItem | OutcomeItem:
-    """The item ``to_message`` made (fingerprint and verdict are dedupe's to compute again)."""
+    """The item ``to_message`` made (with the fingerprint it carries, checked; the verdict is dedupe's)."""
     fields = dict(message)
     kind = fields.pop("type")
     if kind == "article":
         fetch = fields.get("fetch")
-        return ArticleItem(fields["record"], fetch=FetchInfo(**fetch) if fetch else None)
+        item = ArticleItem(fields["record"], fetch=FetchInfo(**fetch) if fetch else None)
+        carried = fields.get("fingerprint")
+        if isinstance(carried, Mapping):  # absent from older senders' messages: dedupe computes it
+            item.fingerprint = Fingerprint(item.get("paragraphs") or [], carried)
+        return item
     if kind not in OUTCOME_TYPES:
         raise ValueError(f"unknown item type {kind!r}")
     if kind == WalksComplete.kind:

@@ -113,6 +113,7 @@ class ArchiveWriter:
             seen_at=fetch.fetched_at if fetch else None,
             warc_record=fetch.warc_record if fetch else None,
             run_id=run_id,
+            stored=verdict.kind == "update",  # dedupe found its row ("new", "replaces": none)
         )
         [outcome] = archive.upsert_articles([write])
         stats.inc_value(_OUTCOME_STATS[outcome])

@@ -265,3 +265,63 @@ def test_a_changed_body_relinks_the_copies_that_named_it(tmp_path):
     # B comes back to its old body: the same table as a crawl that never saw the change
     links, _ = crawl(tmp_path, [*recs, changed, recs[1]])
     assert links == {10: (None, None), 20: (10, 0.9038), 30: (20, 0.9038)}
+
+
+# -- the numpy signature is the reference one (issue 15: vectorised MinHash) ------------------------------
+
+def test_numpy_signature_equals_the_plain_python_definition():
+    import random
+    import zlib
+
+    from crawler.dedupe import SLOTS, _reference_signature, _signature
+
+    rng = random.Random(11)
+    cases = [[], [0], [2**32 - 1], list(range(SLOTS)), [rng.getrandbits(32) for _ in range(5000)]]
+    cases += [[rng.getrandbits(32) for _ in range(size)] for size in (1, 2, 3, 7, 50, 127, 128, 129, 250, 600)]
+    cases += [[value * SLOTS + 5 for value in range(40)]]  # every hash in one bin: 127 borrowed
+    cases += [[zlib.crc32(shingle.encode()) for shingle in shingles(" ".join(body(seed, words)))]
+              for seed, words in ((1, 20), (2, 240), (3, 900))]
+    for hashes in cases:
+        assert _signature(iter(hashes)).tolist() == _reference_signature(hashes)
+        assert band_hashes(_signature(hashes)) == band_hashes(_reference_signature(hashes))
+
+
+def test_fingerprint_bands_are_those_of_the_shingle_set():
+    import zlib
+
+    from crawler.dedupe import _reference_signature, folded_band_hashes
+
+    for seed in range(20):
+        paragraphs = body(seed, 40 + seed * 25)
+        fingerprint = Fingerprint(paragraphs)
+        folded = folded_body(paragraphs)
+        reference = band_hashes(_reference_signature(map(zlib.crc32, (s.encode() for s in shingles(folded)))))
+        assert fingerprint.band_hashes == reference == folded_band_hashes(folded)
+        assert fingerprint.shingles == {s.encode() for s in shingles(folded)}
+
+
+# -- a worker's fingerprint travels with the item; the writer checks it (issue 13) ------------------------
+
+def test_a_carried_fingerprint_is_taken_only_for_the_same_body_and_scheme():
+    import json
+
+    from crawler.dedupe import SIGNATURE_VERSION
+    from pipelines.items import ArticleItem, FetchInfo, from_message, to_message
+
+    paragraphs = body(21, 120)
+    sent = ArticleItem({"site": "alhadath", "article_id": 5, "paragraphs": paragraphs}, fetch=FetchInfo(url="u"))
+    message = json.loads(json.dumps(to_message(sent), ensure_ascii=False))
+    assert message["fingerprint"] == {"version": SIGNATURE_VERSION, "content_hash": content_hash(paragraphs),
+                                      "band_hashes": Fingerprint(paragraphs).band_hashes}
+    assert from_message(message).fingerprint.band_hashes == Fingerprint(paragraphs).band_hashes
+
+    forged = [1] * BANDS  # bands that are not this body's: seen only when the message is taken as it is
+    assert Fingerprint(paragraphs, {**message["fingerprint"], "band_hashes": forged}).band_hashes == forged
+    for bad in ({"version": SIGNATURE_VERSION + 1}, {"content_hash": content_hash(body(22, 120))},
+                {"band_hashes": forged[:-1]}, {"band_hashes": [*forged[:-1], "1"]}, {"band_hashes": None}):
+        carried = {**message["fingerprint"], "band_hashes": forged, **bad}
+        assert Fingerprint(paragraphs, carried).band_hashes == Fingerprint(paragraphs).band_hashes, bad
+    older = {key: value for key, value in message.items() if key != "fingerprint"}  # an older worker's message
+    assert from_message(older).fingerprint is None  # dedupe computes it
+    short = ["شاهد الفيديو"]  # not evidence: no bands, carried or not
+    assert Fingerprint(short, Fingerprint(short).carried()).band_hashes == []

@@ -9,7 +9,9 @@ Readers (exports, Datasette) see committed data only, concurrently, thanks to WA
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -262,11 +264,19 @@ class Archive(RunLog):
         if write.warc_record is not None:
             columns["warc_record"] = write.warc_record
         self._settle_id(site, article_id, now)
-        existing = self.rows("select rowid, * from articles where site = ? and article_id = ?", [site, article_id])
+        # The caller that just looked (dedupe) says whether the row exists: a new one is inserted straight
+        # away (a row there after all fails the insert, which leaves nothing behind, and takes the long way).
+        existing = [] if write.stored is False else self.rows(
+            "select rowid, * from articles where site = ? and article_id = ?", [site, article_id])
         if not existing:
-            self.db.execute("delete from aliases where site = ? and alias_id = ?", [site, article_id])
-            columns.update(version=1, first_seen_at=now, updated_at=now, first_run_id=write.run_id)
-            rowid = self._insert("articles", columns)
+            try:
+                rowid = self._insert("articles", {**columns, "version": 1, "first_seen_at": now, "updated_at": now,
+                                                  "first_run_id": write.run_id})
+            except sqlite3.IntegrityError:
+                if write.stored is not False:
+                    raise
+                return self._upsert_one(replace(write, stored=None))
+            self.db.conn.execute("delete from aliases where site = ? and alias_id = ?", [site, article_id])
             if self._index_by_batch:
                 self._unindexed.add(rowid)
             self._replace_bands(site, article_id, write.band_hashes)

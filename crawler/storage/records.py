@@ -44,6 +44,7 @@ class ArticleWrite:
     warc_record: str | None = None
     run_id: int | None = None
     body_folded: str | None = None  # ``fold_arabic`` of the body, when the caller has it already
+    stored: bool | None = None  # whether its row exists, when the caller has just looked (None: look)
 
 
 @dataclass(frozen=True)
