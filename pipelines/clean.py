@@ -11,6 +11,8 @@ from pipelines.items import OutcomeItem
 _NULLABLE = ("article_id", "published_at", "published_hijri", "modified_at")
 _DEFAULTS: dict[str, Any] = {"language": "ar"}
 _RECORD_KEYS = frozenset(ARTICLE_FIELDS)
+_TEXT, _LIST, _NULL = "text", "list", "nullable"
+_KINDS = tuple((key, _LIST if key in LIST_FIELDS else _NULL if key in _NULLABLE else _TEXT) for key in ARTICLE_FIELDS)
 
 
 class CleanPipeline:
@@ -21,14 +23,14 @@ class CleanPipeline:
     def process_item(self, item):
         if isinstance(item, OutcomeItem):  # not an article: for the store
             return item
-        for key in ARTICLE_FIELDS:
+        for key, kind in _KINDS:
             value = item.get(key)
-            if key in LIST_FIELDS:
-                item[key] = clean_list(key, value)
-            elif key in _NULLABLE:
-                item[key] = value if value not in ("", None) else None
-            else:
+            if kind is _TEXT:
                 item[key] = clean_text(value) if isinstance(value, str) else _DEFAULTS.get(key, "")
+            elif kind is _LIST:
+                item[key] = clean_list(key, value)
+            else:
+                item[key] = value if value not in ("", None) else None
         if len(item) > len(ARTICLE_FIELDS):  # every record key is set by now: anything more is extra
             for key in [key for key in item if key not in _RECORD_KEYS]:
                 del item[key]
@@ -42,4 +44,4 @@ def clean_list(key: str, values: Any) -> list:
             for image in values or []
             if image and image.get("url")
         ]
-    return [text for text in (clean_text(value) for value in values or []) if text]
+    return [text for text in map(clean_text, values or ()) if text]

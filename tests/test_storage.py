@@ -190,3 +190,16 @@ def test_an_idle_batch_is_committed_when_due(tmp_path):
     archive.commit_if_due()
     assert reader.execute("select count(*) from articles").fetchone()[0] == 1
     archive.close()
+
+
+def test_list_values_are_stored_as_json_dumps_writes_them():
+    """encode_value writes lists of strings itself (issue 15): the text must stay json.dumps' to the byte."""
+    import json
+
+    from crawler.storage.records import encode_value
+
+    values = [[], ["فقرة أولى", "ثانية"], ['a"b\\c\n\t\u2028\x00\x1f', "é", "𝄞", "\ud800", ""], ["x"], [1, "a"],
+              [None], [{"url": "u", "caption": "ت"}], {"k": ["v"]}, ["\u007f\u0080"]]
+    for value in values:
+        assert encode_value(value) == json.dumps(value, ensure_ascii=False)
+    assert encode_value("نص") == "نص" and encode_value(None) is None and encode_value(3) == 3

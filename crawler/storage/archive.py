@@ -55,11 +55,11 @@ class Archive(RunLog):
         # Rowids of the articles inserted in the open batch, not yet in the search index (``flush``).
         # An archive whose insert trigger is back (an old index rebuilt by sqlite-utils) indexes by it.
         self._unindexed: set[int] = set()
-        self._index_by_batch = self.db.execute(
+        self._index_by_batch = self.db.conn.execute(
             "select 1 from sqlite_master where type = 'trigger' and name = ?", [INSERT_TRIGGER]
         ).fetchone() is None
         # Load the FTS5 table's configuration now (a read of its small config table), not at the first commit.
-        self.db.execute("select rowid from articles_fts where rowid = 0").fetchall()
+        self.db.conn.execute("select rowid from articles_fts where rowid = 0").fetchall()
 
     # -- transaction ---------------------------------------------------------------------------
 
@@ -106,7 +106,7 @@ class Archive(RunLog):
 
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
-            self.db.execute("BEGIN")
+            self.db.conn.execute("BEGIN")
 
     def _wrote(self, count: int = 1) -> None:
         """Count writes of the open batch; commit it when it is full or old enough."""
@@ -119,7 +119,7 @@ class Archive(RunLog):
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """The rows of one read query as dicts (for ``crawler.storage``'s own readers and tests)."""
-        cursor = self.db.execute(sql, params)
+        cursor = self.db.conn.execute(sql, params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -129,7 +129,7 @@ class Archive(RunLog):
         unique = sorted(set(ids))
         for chunk in chunks(unique):
             marks = ",".join("?" * len(chunk))
-            found.update(row[0] for row in self.db.execute(sql.format(marks=marks), [site, *chunk]))
+            found.update(row[0] for row in self.db.conn.execute(sql.format(marks=marks), [site, *chunk]))
         return found
 
     # -- what is known -------------------------------------------------------------------------
@@ -153,7 +153,7 @@ class Archive(RunLog):
         its end, not only down to a --since) of ``site``: what the distributed writer mirrors into Redis for
         the workers' incremental rule."""
         def column(sql: str) -> set[int]:
-            return {row[0] for row in self.db.execute(sql, [site]) if row[0] is not None}
+            return {row[0] for row in self.db.conn.execute(sql, [site]) if row[0] is not None}
 
         stored = column("select article_id from articles where site = ?") | column(
             "select alias_id from aliases where site = ?")
@@ -196,7 +196,7 @@ class Archive(RunLog):
         marks = ",".join("?" * len(band_hashes))
         ids = {
             article_id
-            for article_id, band, value in self.db.execute(
+            for article_id, band, value in self.db.conn.execute(
                 f"select article_id, band, hash from article_bands where site = ? and hash in ({marks})",
                 [site, *band_hashes],
             )
@@ -225,7 +225,7 @@ class Archive(RunLog):
             [site, article_id],
         ):
             body = row.pop("body_folded") or ""
-            bands = [value for (value,) in self.db.execute(
+            bands = [value for (value,) in self.db.conn.execute(
                 "select hash from article_bands where site = ? and article_id = ? order by band",
                 [site, row["article_id"]],
             )]
@@ -247,7 +247,8 @@ class Archive(RunLog):
         record = write.record
         site, article_id = record["site"], int(record["article_id"])
         now = write.seen_at or utc_now()
-        columns = {key: encode_value(record.get(key)) for key in ARTICLE_FIELDS}
+        columns = {key: encode_value(value) if isinstance(value := record.get(key), (list, dict)) else value
+                   for key in ARTICLE_FIELDS}
         columns["article_id"] = article_id
         columns.update(
             content_hash=write.content_hash,
@@ -283,7 +284,7 @@ class Archive(RunLog):
             return Outcome.NEW
         old = existing[0]
         if record_from_row(old) == record_from_row(columns):
-            self.db.execute(
+            self.db.conn.execute(
                 "update articles set last_seen_at = ?, last_run_id = ?, warc_record = coalesce(?, warc_record)"
                 " where site = ? and article_id = ?",
                 [now, write.run_id, write.warc_record, site, article_id],
@@ -305,7 +306,7 @@ class Archive(RunLog):
         )
         columns.update(version=old["version"] + 1, updated_at=now)
         self._flush_before_changing(old["rowid"])
-        self.db.execute(
+        self.db.conn.execute(
             f"update articles set {', '.join(f'{name} = ?' for name in columns)} where site = ? and article_id = ?",
             [*columns.values(), site, article_id],
         )
@@ -313,7 +314,7 @@ class Archive(RunLog):
         return Outcome.UPDATED
 
     def _replace_bands(self, site: str, article_id: int, band_hashes: Sequence[int]) -> None:
-        self.db.execute("delete from article_bands where site = ? and article_id = ?", [site, article_id])
+        self.db.conn.execute("delete from article_bands where site = ? and article_id = ?", [site, article_id])
         self.db.conn.executemany(
             INSERT_BAND, [(site, band, value, article_id) for band, value in enumerate(band_hashes)]
         )
@@ -336,7 +337,7 @@ class Archive(RunLog):
 
     def set_near_duplicate(self, site: str, article_id: int, of: int | None, similarity: float | None) -> None:
         self._begin()
-        self.db.execute(
+        self.db.conn.execute(
             "update articles set near_duplicate_of = ?, similarity = ? where site = ? and article_id = ?",
             [of, similarity, site, article_id],
         )
@@ -364,12 +365,12 @@ class Archive(RunLog):
     def _upsert_alias_row(
         self, record: Mapping[str, Any], of: int, kind: str, similarity: float | None, run_id: int | None
     ) -> bool:
-        known = self.db.execute(
+        known = self.db.conn.execute(
             "select 1 from aliases where site = ? and alias_url = ?", [record["site"], record["url"]]
         ).fetchone()
         if record.get("article_id") is not None:
             self._settle_id(record["site"], int(record["article_id"]), utc_now())
-        self.db.execute(
+        self.db.conn.execute(
             "insert into aliases (site, alias_id, alias_url, article_id, kind, similarity, title,"
             " published_at, first_seen_at, run_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " on conflict (site, alias_url) do update set article_id = excluded.article_id,"
@@ -402,15 +403,15 @@ class Archive(RunLog):
             return
         self._flush_before_changing(row[0]["rowid"])
         self._upsert_alias_row(record_from_row(row[0]), of, "exact", 1.0, run_id)
-        self.db.execute(
+        self.db.conn.execute(
             "update aliases set article_id = ? where site = ? and article_id = ?", [of, site, article_id]
         )
-        self.db.execute(
+        self.db.conn.execute(
             "update articles set near_duplicate_of = ? where site = ? and near_duplicate_of = ?",
             [of, site, article_id],
         )
-        self.db.execute("delete from article_bands where site = ? and article_id = ?", [site, article_id])
-        self.db.execute("delete from articles where site = ? and article_id = ?", [site, article_id])
+        self.db.conn.execute("delete from article_bands where site = ? and article_id = ?", [site, article_id])
+        self.db.conn.execute("delete from articles where site = ? and article_id = ?", [site, article_id])
         self._wrote()
 
     def aliases_of(self, site: str, article_id: int) -> list[dict[str, Any]]:
@@ -433,7 +434,7 @@ class Archive(RunLog):
         """An id with no article behind it (404, soft-404): a rerun will not ask again."""
         self._begin()
         now = utc_now()
-        self.db.execute(
+        self.db.conn.execute(
             "insert into misses (site, article_id, url, reason, http_status, first_seen_at, last_checked_at,"
             " checks, run_id) values (?, ?, ?, ?, ?, ?, ?, 1, ?)"
             " on conflict (site, article_id) do update set reason = excluded.reason,"
@@ -458,7 +459,7 @@ class Archive(RunLog):
         """A fetch that failed after its retries (or a page that failed validation): never a silent drop."""
         self._begin()
         now = utc_now()
-        self.db.execute(
+        self.db.conn.execute(
             "insert into failures (site, url, article_id, reason, http_status, attempts, first_failed_at,"
             " last_failed_at, resolved_at, run_id) values (?, ?, ?, ?, ?, ?, ?, ?, null, ?)"
             " on conflict (site, url) do update set reason = excluded.reason,"
@@ -477,17 +478,17 @@ class Archive(RunLog):
 
     def _settle_id(self, site: str, article_id: int, now: str) -> None:
         """An id found to hold an article is no longer a miss, and its fetch failures are resolved."""
-        self.db.execute("delete from misses where site = ? and article_id = ?", [site, article_id])
+        self.db.conn.execute("delete from misses where site = ? and article_id = ?", [site, article_id])
         self._resolve_failures_of(site, article_id, now)
 
     def _resolve_failures_of(self, site: str, article_id: int, now: str) -> None:
-        self.db.execute(
+        self.db.conn.execute(
             "update failures set resolved_at = ? where site = ? and article_id = ? and resolved_at is null",
             [now, site, article_id],
         )
 
     def _resolve_failure(self, site: str, url: str, now: str) -> None:
-        self.db.execute(
+        self.db.conn.execute(
             "update failures set resolved_at = ? where site = ? and url = ? and resolved_at is null",
             [now, site, url],
         )
@@ -506,7 +507,7 @@ class Archive(RunLog):
     def listing_walk_complete(self, site: str, category: int, since: datetime | None = None) -> bool:
         """True once a run walked this category's listings to their end — or, for a run bounded by ``since``,
         down to ``since`` or further (incremental runs may then stop early)."""
-        row = self.db.execute(
+        row = self.db.conn.execute(
             "select down_to from listing_walks where site = ? and category = ?", [site, category]
         ).fetchone()
         if row is None:
@@ -525,7 +526,7 @@ class Archive(RunLog):
         for category in categories:
             reach = None if down_to is None else down_to.astimezone(timezone.utc)
             if reach is not None:
-                old = self.db.execute(
+                old = self.db.conn.execute(
                     "select down_to, completed_at from listing_walks where site = ? and category = ?",
                     [site, category],
                 ).fetchone()

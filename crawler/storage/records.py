@@ -85,9 +85,19 @@ class ArchiveSummary:
 
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode  # = json.dumps(value, ensure_ascii=False), built once
+_json_string = json.encoder.encode_basestring  # what that encoder writes a str as (ensure_ascii=False)
 
 
 def encode_value(value: Any) -> Any:
+    """A list or dict as JSON text (= ``json.dumps(value, ensure_ascii=False)``), anything else as it is.
+
+    A list of strings (paragraphs, authors, tags) is written directly — ``[`` + the strings joined by ``, ``
+    + ``]``, the encoder's own layout — without the encoder's per-call setup."""
+    if type(value) is list:
+        if not value:
+            return "[]"
+        if all(type(entry) is str for entry in value):
+            return "[" + ", ".join(map(_json_string, value)) + "]"
     return _to_json(value) if isinstance(value, (list, dict)) else value
 
 
