@@ -1,11 +1,13 @@
 """End-to-end crawl: `arshif crawl alhadath` (extraction, all pipelines, a fresh SQLite archive) against a bare
 Scrapy spider that follows the same links and parses nothing (bench/bare_spider.py), on the same mirror.
 
-    .venv/bin/python bench/bench_crawl.py [--articles 2000] [--rounds 3] [--weights real,light]
+    .venv/bin/python bench/bench_crawl.py [--articles 2000] [--rounds 3] [--weights real,light] [--stock]
 
 Per page weight (``real``: 82–148 KB article pages, ``light``: ~8 KiB), one mirror process serves every run. The contenders alternate (ours, bare, ours, bare, …), each crawl a
-subprocess with the same Scrapy concurrency (our spider's settings for a loopback site: no delay, no
-AutoThrottle, no robots.txt); wall time, CPU and peak RSS are the kernel's figures for the crawler process.
+subprocess with the same Scrapy settings (our spider's for a loopback site: no delay, no AutoThrottle, no
+robots.txt, the same concurrency — CONCURRENT_ITEMS included — and extensions); wall time, CPU and peak RSS
+are the kernel's figures for the crawler process. ``--stock`` adds a third contender: the bare spider with
+Scrapy's own defaults for everything but politeness and request concurrency.
 Target (issue 7): our throughput ≥ 0.7× the bare spider's. ``main()`` returns the report as markdown.
 """
 
@@ -30,12 +32,18 @@ from spiders.base import IMPOLITE_SETTINGS  # noqa: E402
 
 TARGET = 0.7
 SEED = 11
-# The bare spider runs with what our spider runs with against a loopback mirror.
-BARE_SETTINGS = {
+# The bare spider runs with what our spider runs with against a loopback mirror: like with like. (Both
+# CONCURRENT_ITEMS and the extensions we switch off make any spider cheaper per response.)
+STOCK_SETTINGS = {
     **IMPOLITE_SETTINGS,
     "TWISTED_REACTOR": project_settings.TWISTED_REACTOR,
     "USER_AGENT": project_settings.USER_AGENT,
     "DOWNLOAD_TIMEOUT": project_settings.DOWNLOAD_TIMEOUT,
+}
+BARE_SETTINGS = {
+    **STOCK_SETTINGS,
+    "CONCURRENT_ITEMS": project_settings.CONCURRENT_ITEMS,
+    "EXTENSIONS": {name: None for name, order in project_settings.EXTENSIONS.items() if order is None},
 }
 
 
@@ -80,22 +88,28 @@ class Contenders:
         pages = summary.articles + summary.aliases + summary.misses
         return CrawlRun(pages, measured.wall, measured.cpu, measured.peak_rss_mb, mirror_cpu)
 
-    def bare(self) -> CrawlRun:
+    def bare(self, settings: dict = BARE_SETTINGS) -> CrawlRun:
         measured, mirror_cpu = self._measure(
             python_command(str(REPO / "bench" / "bare_spider.py"), "--base-url", self.mirror.base_url,
-                           "--settings", json.dumps(BARE_SETTINGS)),
+                           "--settings", json.dumps(settings)),
             "bare Scrapy spider")
         counts = json.loads(measured.stdout.strip().splitlines()[-1])
         return CrawlRun(counts["article_pages"], measured.wall, measured.cpu, measured.peak_rss_mb, mirror_cpu)
 
+    def stock(self) -> CrawlRun:
+        return self.bare(STOCK_SETTINGS)
+
 
 def report(by_weight: dict[str, dict[str, list[CrawlRun]]], articles: int, rounds: int) -> str:
-    names = {"ours": "arshif crawl (extract + pipelines + SQLite)", "bare": "bare Scrapy spider (parses nothing)"}
+    names = {"ours": "arshif crawl (extract + pipelines + SQLite)", "bare": "bare Scrapy spider (parses nothing)",
+             "stock": "bare Scrapy spider, Scrapy's defaults (CONCURRENT_ITEMS 100, all extensions)"}
     rows = []
     verdicts = []
     for weight, runs in by_weight.items():
         medians = {}
         for key, label in names.items():
+            if key not in runs:
+                continue
             got = runs[key]
             medians[key] = {
                 "per_second": median([r.per_second for r in got]),
@@ -114,6 +128,11 @@ def report(by_weight: dict[str, dict[str, list[CrawlRun]]], articles: int, round
             f"- {weight} pages: throughput ours / bare **{throughput:.2f}×** (target ≥ {TARGET}× — {met}); CPU per "
             f"article ours / bare **{cpu:.1f}×**; peak RSS ours / bare "
             f"{ratio(medians['ours']['rss'], medians['bare']['rss']):.2f}×.")
+        if "stock" in medians:
+            verdicts.append(
+                f"- {weight} pages, against the stock bare spider: throughput ours / stock "
+                f"**{ratio(medians['ours']['per_second'], medians['stock']['per_second']):.2f}×**; CPU per article "
+                f"{ratio(medians['ours']['cpu_per_1000'], medians['stock']['cpu_per_1000']):.1f}×.")
     return "\n".join([
         "### End-to-end crawl vs a bare Scrapy spider", "",
         table(["page weight", "crawler", "article pages (each round)", "wall s", "articles/s",
@@ -121,7 +140,8 @@ def report(by_weight: dict[str, dict[str, list[CrawlRun]]], articles: int, round
         *verdicts, "",
         f"Per page weight, a mirror of {articles:,} ids (one process for all runs), medians of {rounds} alternating rounds (ours, bare, "
         f"ours, bare …); each crawl a fresh subprocess (ours into a fresh SQLite file) with CONCURRENT_REQUESTS "
-        f"{IMPOLITE_SETTINGS['CONCURRENT_REQUESTS']}, no delay, no AutoThrottle; wall includes interpreter start-up.",
+        f"{IMPOLITE_SETTINGS['CONCURRENT_REQUESTS']}, CONCURRENT_ITEMS {BARE_SETTINGS['CONCURRENT_ITEMS']}, no delay, "
+        "no AutoThrottle; wall includes interpreter start-up.",
     ]) + "\n"
 
 
@@ -130,13 +150,17 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--articles", type=int, default=2000, help="ids the mirror serves (all are crawled)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--weights", default="real,light", help="mirror page weights, one section each")
+    parser.add_argument("--stock", action="store_true", help="also run the bare spider with Scrapy's defaults")
     args = parser.parse_args(argv)
     by_weight = {}
     for weight in filter(None, args.weights.split(",")):
         with tempfile.TemporaryDirectory(prefix="arshif-bench-crawl-") as work, \
                 MirrorProcess.start(MirrorConfig(articles=args.articles, seed=SEED, weight=weight)) as mirror:
             contenders = Contenders(mirror, Path(work))
-            by_weight[weight] = alternate({"ours": contenders.ours, "bare": contenders.bare}, args.rounds)
+            runners = {"ours": contenders.ours, "bare": contenders.bare}
+            if args.stock:
+                runners["stock"] = contenders.stock
+            by_weight[weight] = alternate(runners, args.rounds)
     return report(by_weight, args.articles, args.rounds)
 
 

@@ -23,6 +23,7 @@ import fcntl
 import io
 import logging
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -33,7 +34,7 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+from warcio.warcwriter import GzippingWrapper, WARCWriter
 
 from crawler import __version__
 
@@ -43,6 +44,10 @@ META_KEY = "warc_record"
 SUFFIX = ".warc.gz"
 OPEN_SUFFIX = ".open"
 DEFAULT_MAX_BYTES = 1_000_000_000  # the customary 1 GB per WARC file
+# zlib's own default. warcio compresses at 9: on a 140 KB article page that costs ~2 ms more per record
+# than 6 (about a fifth of a whole crawl's CPU per page) for files ~1.5% smaller; 1 is faster again but
+# ~25% bigger. Readers see the same records whatever the level (ARSHIF_WARC_GZIP_LEVEL).
+DEFAULT_GZIP_LEVEL = 6
 # Hop-by-hop framing the HTTP client already undid: keeping it would make readers de-chunk a plain body.
 _DROPPED_HEADERS = {"transfer-encoding"}
 
@@ -77,11 +82,32 @@ class CapturedResponse:
         return next((value for key, value in self.headers if key.lower() == name), default)
 
 
+class _GzipMember(GzippingWrapper):
+    """warcio's gzip member per record, at a chosen compression level."""
+
+    def __init__(self, out: Any, level: int) -> None:
+        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.out = out
+
+
+class _LeveledWarcWriter(WARCWriter):
+    """``WARCWriter(gzip=True)`` with ``level`` instead of warcio's fixed 9: one gzip member per record."""
+
+    def __init__(self, filebuf: Any, level: int, **kwargs: Any) -> None:
+        super().__init__(filebuf, gzip=False, **kwargs)
+        self.level = level
+
+    def _write_warc_record(self, out: Any, record: Any) -> None:
+        super()._write_warc_record(_GzipMember(out, self.level), record)  # its closing flush ends the member
+
+
 class RotatingWarcWriter:
-    def __init__(self, directory: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES, prefix: str = "arshif"):
+    def __init__(self, directory: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES, prefix: str = "arshif",
+                 gzip_level: int = DEFAULT_GZIP_LEVEL):
         self.directory = Path(directory)
         self.max_bytes = max_bytes
         self.prefix = prefix
+        self.gzip_level = gzip_level
         self.directory.mkdir(parents=True, exist_ok=True)
         self._file: io.BufferedWriter | None = None
         self._name = ""
@@ -158,7 +184,7 @@ class RotatingWarcWriter:
         self._name = f"{self.prefix}-{stamp}-{os.getpid()}-{self._serial:05d}{SUFFIX}"
         self._file = open(self.directory / f"{self._name}{OPEN_SUFFIX}", "xb")
         fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        self._writer = _LeveledWarcWriter(self._file, self.gzip_level, warc_version="1.1")
         info = {"software": f"arshif/{__version__} (warcio)", "format": "WARC File Format 1.1"}
         self._writer.write_record(self._writer.create_warcinfo_record(self._name, info))
         return self._writer
@@ -238,7 +264,8 @@ class WarcCaptureMiddleware:
         if not directory:
             raise NotConfigured
         max_bytes = crawler.settings.getint("ARSHIF_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
-        middleware = cls(RotatingWarcWriter(directory, max_bytes=max_bytes), crawler.stats)
+        level = crawler.settings.getint("ARSHIF_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL)
+        middleware = cls(RotatingWarcWriter(directory, max_bytes=max_bytes, gzip_level=level), crawler.stats)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 

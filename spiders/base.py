@@ -52,11 +52,12 @@ from crawler.extract import extract_with_trace
 from crawler.middlewares.reasons import failure_reason
 from crawler.monitor import record_extraction
 from crawler.progress import IDS_DONE, set_id_total
-from crawler.site import Site, unquote_fully
+from crawler.site import Site
 from pipelines.context import RunContext, run_context
 from pipelines.items import AliasItem, ArticleItem, FailureItem, FailureResolved, FetchInfo, MissItem, WalksComplete
 from pipelines.state import ArchiveState
 from spiders.discovery import DiscoveryMixin
+from spiders.links import LinkReader
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
         self.requested: set[int] = set()  # article ids asked for in this run
         self.settled: set[int] = set()  # ... and answered: stored, alias, miss or failure (settle)
         self.walks: dict[int, Walk] = {}
+        self.links = LinkReader(self.site, self.base_url, self.to_base)  # each page's anchors, read once
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> ArchiveSpider:
@@ -249,28 +251,23 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
 
     def site_links(self, response: Response) -> Iterator[str]:
         """Every link of the page that points into the site (on its real host or on ``base_url``)."""
-        for href in response.css("a::attr(href)").getall():
-            url = response.urljoin(href.strip())
-            if self.site.owns(url) or url.startswith(self.base_url):
-                yield url
+        for _element, link in self.links.anchors(response):
+            if link.in_site:
+                yield link.url
 
     def article_links(self, response: Response) -> dict[int, str]:
         """Article ids linked from the page (sidebars included), in page order → a URL to fetch each."""
         found: dict[int, str] = {}
-        for url in self.site_links(response):
-            article_id = self.site.article_id(url)
-            if article_id is not None and article_id not in found:
-                found[article_id] = self.to_base(url)
+        for _element, link in self.links.anchors(response):
+            if link.in_site and link.article_id is not None and link.article_id not in found:
+                found[link.article_id] = link.fetch
         return found
 
     def listing_links(self, response: Response) -> Iterator[tuple[str, int, int]]:
         """(URL on base_url, category id, page number) of every category listing the page links to."""
-        if self.site.listing_path is None:
-            return
-        for url in self.site_links(response):
-            match = self.site.listing_path.match(unquote_fully(urlsplit(url).path))
-            if match:
-                yield self.to_base(url), int(match.group(1)), int(match.group("page") or 1)
+        for _element, link in self.links.anchors(response):
+            if link.in_site and link.listing is not None:
+                yield link.fetch, *link.listing
 
     # -- start -------------------------------------------------------------------------------
 
@@ -341,7 +338,8 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
         stored = set() if self.refresh else state.stored_ids(site, links)
         wanted = [(article_id, url) for article_id, url in links.items()
                   if article_id not in stored and article_id not in self.requested]
-        yield from self.page_requests(None, wanted, None, listed=main_block_ids(response, self.site, links))
+        listed = main_block_ids(response, self.site, links, self.links)
+        yield from self.page_requests(None, wanted, None, listed=listed)
 
     def listing_request(self, walk: Walk, url: str, page: int) -> Request:
         self.crawler.stats.inc_value(LISTING_REQUESTS)
@@ -367,7 +365,7 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
             return
         yield FailureResolved(site, self.to_real(response.url))
         links = self.article_links(response)
-        listed = main_block_ids(response, self.site, links)
+        listed = main_block_ids(response, self.site, links, self.links)
         if not listed:
             walk.ended = True
             return
@@ -556,19 +554,22 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
         return items
 
 
-def main_block_ids(response: Response, site: Site, links: dict[int, str]) -> set[int]:
+def main_block_ids(response: Response, site: Site, links: dict[int, str],
+                   reader: LinkReader | None = None) -> set[int]:
     """The article ids of the page's main list, without sidebars ("most read") or other chrome.
 
     No class names are known for the real site, so this goes by DOM shape: the deepest element that holds
-    at least half of the page's distinct article links is the list; sidebars hold fewer.
+    at least half of the page's distinct article links is the list; sidebars hold fewer. ``reader``: the
+    spider's, when the page's anchors were read already.
     """
+    reader = reader or LinkReader(site, site.base_url, lambda url: url)
     held: dict[Any, set[int]] = {}
     depth: dict[Any, int] = {}
-    for anchor in response.xpath("//a[@href]"):
-        article_id = site.article_id(response.urljoin(anchor.attrib["href"].strip()))
+    for element, link in reader.anchors(response):
+        article_id = link.article_id
         if article_id is None or article_id not in links:
             continue
-        for level, ancestor in enumerate(reversed(list(anchor.root.iterancestors()))):
+        for level, ancestor in enumerate(reversed(list(element.iterancestors()))):
             held.setdefault(ancestor, set()).add(article_id)
             depth[ancestor] = level
     if not held:

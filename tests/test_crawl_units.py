@@ -214,3 +214,50 @@ def test_an_article_asked_for_and_never_answered_ends_as_a_failure():
     [failure] = spider.closing_items("finished")
     assert isinstance(failure, FailureItem) and failure.article_id == 5
     assert failure.url == "https://www.alhadath.ps/article/5" and failure.reason.startswith("no answer")
+
+
+def test_a_callback_runs_whole_before_its_outputs_go_on():
+    import asyncio
+
+    from crawler.middlewares.whole import WholeCallbackMiddleware
+
+    ran: list[str] = []
+
+    async def callback(fail: bool):
+        for n in range(3):
+            ran.append(f"yield {n}")
+            yield n
+        if fail:
+            raise ValueError("boom")
+
+    async def consume(fail: bool) -> list:
+        seen = []
+        try:
+            async for output in WholeCallbackMiddleware().process_spider_output(None, callback(fail)):
+                seen.append((output, list(ran)))  # what the callback had done when this output went on
+        except ValueError as exc:
+            seen.append(str(exc))
+        return seen
+
+    assert asyncio.run(consume(False)) == [(n, ["yield 0", "yield 1", "yield 2"]) for n in range(3)]
+    ran.clear()
+    got = asyncio.run(consume(True))
+    assert got[:3] == [(n, ["yield 0", "yield 1", "yield 2"]) for n in range(3)] and got[3] == "boom"
+
+
+def test_link_joins_are_cached_only_where_the_base_does_not_matter():
+    from urllib.parse import urljoin
+
+    _, spider = build(base_url="http://127.0.0.1:8000")
+    bases = ["http://127.0.0.1:8000/category/3/x", "http://127.0.0.1:8000/category/3/x/page/2",
+             "https://127.0.0.1:8000/a/b/", "http://other:81/p?q=1"]
+    hrefs = ["/article/5/x", "../article/6", "article/7", "?page=2", "#top", "", "//127.0.0.1:8000/article/8",
+             "http://www.alhadath.ps/article/9/y", "https:/article/10", "/a/./b/../c", "mailto:x@y"]
+    for _ in range(2):  # the second round answers from the caches
+        for base in bases:
+            for href in hrefs:
+                links = spider.links.anchors(HtmlResponse(base, body=f'<a href="{href}">x</a>'.encode(),
+                                                          encoding="utf-8"))
+                [(_element, link)] = links
+                assert link.url == urljoin(base, href), (base, href)
+                assert link.article_id == SITE.article_id(link.url)
