@@ -23,9 +23,9 @@ from crawler.mirror import TRUTH_KEYS, MirrorConfig, MirrorProcess, article, fau
 FAULTS = "status5xx=0.05,429=0.02,slow=0.02,drop=0.01,truncate=0.01"
 
 
-def get(base_url: str, path: str) -> tuple[int, dict, bytes]:
+def get(base_url: str, path: str, timeout: float = 10) -> tuple[int, dict, bytes]:
     try:
-        with urllib.request.urlopen(base_url + quote(path, safe="/%"), timeout=10) as response:
+        with urllib.request.urlopen(base_url + quote(path, safe="/%"), timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
     except HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -149,9 +149,11 @@ def test_a_200000_article_mirror_starts_without_per_article_work_and_small():
         times = server.cpu_times()
         assert times.user + times.system < 2 * baseline + 0.5, (times, baseline)
         assert server.memory_info().rss < 100 * 2**20
-        assert get(m.base_url, "/category/3/x/page/300")[0] == 200  # builds the listing index
+        # The first listing page builds the listing index (~1 CPU-second here at 200,000 ids; a loaded
+        # machine stretched it past a 10 s socket timeout): what is checked is the answer and the memory.
+        assert get(m.base_url, "/category/3/x/page/300", timeout=120)[0] == 200
         for article_id in range(1, 200_000, 9973):
-            assert get(m.base_url, f"/article/{article_id}/x")[0] in (200, 404)
+            assert get(m.base_url, f"/article/{article_id}/x", timeout=60)[0] in (200, 404)
         assert server.memory_info().rss < 100 * 2**20
 
 
