@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawler.extract.chains import _Builder
-from crawler.extract.decode import decode, parse
+from crawler.extract.decode import decode, parse, parsed_bytes
 from crawler.extract.template import VERIFY_EVERY, Templates
 from crawler.extract.walk import walk
 from crawler.mirror import MirrorConfig, article_ids, render
@@ -18,14 +18,17 @@ FIXTURES = Path(__file__).parent / "fixtures" / "alhadath"
 def extract_both(templates: Templates, body: bytes, url: str):
     """(through the template, by the whole-page walk) for one page."""
     text, codec = decode(body)
+    exact = codec == "utf-8" and "\ufffd" not in text
     root = parse(text)
     stamp = SITE.timestamp_pattern
 
-    def build(region, context):
-        page = walk(root, stamp) if region is None else walk(region, stamp, head=root.find("head"), context=context)
-        return _Builder(root, page, SITE, url, codec).build()
+    def build(tree, region, context):
+        page = walk(tree, stamp) if region is None else walk(region, stamp, head=tree.find("head"), context=context)
+        return _Builder(tree, page, SITE, url, codec).build()
 
-    via_template = templates.extract(SITE.name, root, build, lambda e: e.record)
+    via_template = templates.extract(SITE.name, lambda: root, build, lambda e: e.record,
+                                     source=parsed_bytes(text, body if exact else None),
+                                     selectors=list(SITE.selectors.values()))
     whole = _Builder(root, walk(root, stamp), SITE, url, codec).build()
     return (via_template.record if via_template else None), (whole.record if whole else None)
 

@@ -12,7 +12,7 @@ from lxml import etree
 
 from crawler.bylines import Byline, author_from_title, parse_byline
 from crawler.dates import parse_date
-from crawler.extract.decode import decode, parse
+from crawler.extract.decode import decode, parse, parsed_bytes
 from crawler.extract.generic import (EARLIEST_YEAR, DateChain, byline_names, choose_title, host_label,
                                      drop_archive_toolbar, drop_related_boxes, htmldate_date, in_window, ld_persons, markup_authors, meta_date, page_language, person_names, unescape, url_date,
                                      visible_dates)
@@ -52,38 +52,50 @@ def extract_with_trace(body: bytes, url: str, *, site: str | Site | None = None,
         return None
     text, codec = decode(body, encoding)
     exact = codec == "utf-8" and not body.startswith(codecs.BOM_UTF8) and "\ufffd" not in text
-    root = parse(text, body if exact else None)
-    if root is None:
-        return None
-    site_model = _site_model(site, url, root)
+    site_model = _named_site(site, url)
     if site_model is None:
-        if b"wm-ipp" in body or "wm-ipp" in text:
-            drop_archive_toolbar(root)
-        return _Builder(root, walk(root, None), None, url, codec, now).build()
+        root = parse(text, body if exact else None)
+        if root is None:
+            return None
+        site_model = _site_of_page(root)
+        if site_model is None:
+            if b"wm-ipp" in body or "wm-ipp" in text:
+                drop_archive_toolbar(root)
+            return _Builder(root, walk(root, None), None, url, codec, now).build()
+    else:
+        root = None
     stamp = site_model.timestamp_pattern
-    head = root.find("head")
 
-    def build(region, context) -> Extraction | None:
-        page = walk(root, stamp) if region is None else walk(region, stamp, head=head, context=context)
-        return _Builder(root, page, site_model, url, codec, now).build()
+    def parse_whole() -> etree._Element | None:
+        return root if root is not None else parse(text, body if exact else None)
 
-    # A known site's pages share a layout: walk only the story's block once it is known (see template).
-    return TEMPLATES.extract(site_model.name, root, build, lambda extraction: extraction.record)
+    def build(tree, region, context) -> Extraction | None:
+        page = walk(tree, stamp) if region is None else walk(region, stamp, head=tree.find("head"), context=context)
+        return _Builder(tree, page, site_model, url, codec, now).build()
+
+    # A known site's pages share a layout: walk only the story's block once it is known, and parse only
+    # that block's bytes where they allow it (see template and cut).
+    return TEMPLATES.extract(site_model.name, parse_whole, build, lambda extraction: extraction.record,
+                             source=parsed_bytes(text, body if exact else None) if root is None else None,
+                             selectors=list(site_model.selectors.values()))
 
 
-def _site_model(name: str | Site | None, url: str, root: etree._Element) -> Site | None:
-    """The named site, else the one owning the URL, else the one the page's canonical link names."""
+def _named_site(name: str | Site | None, url: str) -> Site | None:
+    """The named site, else the one owning the URL (else ``_site_of_page`` asks the page)."""
     if isinstance(name, Site):
         return name
     if name:
         return get_site(name)
-    site = site_for_url(url)
-    if site is None:
-        for href in _CANONICAL(root):
-            site = site_for_url(href.strip())
-            if site is not None:
-                break
-    return site
+    return site_for_url(url)
+
+
+def _site_of_page(root: etree._Element) -> Site | None:
+    """The site the page's canonical link names."""
+    for href in _CANONICAL(root):
+        site = site_for_url(href.strip())
+        if site is not None:
+            return site
+    return None
 
 
 _ARABIC = re.compile("[\u0600-\u06ff]")

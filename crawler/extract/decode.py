@@ -101,7 +101,23 @@ def parse(text: str, utf8: bytes | None = None) -> etree._Element | None:
         utf8 = None
     if not text or text.isspace():
         return None
+    return etree_or_none(text, _PARSER) if utf8 is None else parse_utf8(utf8)
+
+
+def parsed_bytes(text: str, utf8: bytes | None) -> bytes | None:
+    """The bytes ``parse(text, utf8)`` hands libxml2 as they are, or None when it parses the text."""
+    if utf8 is None or "\x00" in text or _XML_DECLARATION.match(text) or text.isspace():
+        return None
+    return utf8
+
+
+def parse_utf8(data: bytes) -> etree._Element | None:
+    """The tree of bytes known to be UTF-8 (the encoding forced: a stray <meta charset> changes nothing)."""
+    return etree_or_none(data, _UTF8_PARSER)
+
+
+def etree_or_none(data: str | bytes, parser: etree.HTMLParser) -> etree._Element | None:
     try:
-        return etree.fromstring(text, _PARSER) if utf8 is None else etree.fromstring(utf8, _UTF8_PARSER)
+        return etree.fromstring(data, parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None

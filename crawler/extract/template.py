@@ -14,6 +14,10 @@ block (plus their <head>), while:
   (the full record is the answer) and it is learned again from the next pages; so do
   ``MISSES_BEFORE_RELEARN`` article pages in a row that the template did not fit (a new layout).
 
+Further, when the page's bytes allow it, the page is not even parsed whole: ``crawler.extract.cut``
+parses its head and that block's bytes alone (learned with the path, checked on the raw bytes per page,
+and compared with the full record on the same every-Nth pages).
+
 One template per site name and process; unknown sites always take the full chain. Records do not change:
 the path is only adopted when it reproduced the full record, and is checked again every Nth page.
 """
@@ -25,6 +29,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from crawler.extract.cut import Cut
+from crawler.extract.cut import learn as learn_cut
 from crawler.extract.walk import region_context
 
 VERIFY_EVERY = 20  # every Nth page of a site with a template: both walks, compared
@@ -39,15 +45,19 @@ _METADATA_TAGS = ("meta", "link", "time", "base", "script")  # what the walk rea
 class _SiteState:
     path: str = ""
     xpath: etree.XPath | None = None
+    cut: Cut | None = None  # the block's bytes alone parsed (crawler.extract.cut), learned with the path
     pages: int = 0
     wait: int = 0  # pages left before learning is tried again
     fast: int = 0  # pages served by the template (for tests and profiles)
+    cuts: int = 0  # of which served by parsing the cut bytes alone
+    cut_wait: int = 0  # pages left before learning the cut is tried again
     verified: int = 0
     dropped: int = 0
     misses: int = 0  # pages in a row the template did not serve: the layout changed, learn again
 
 
-Build = Callable[[etree._Element | None, tuple[int, int, int, int] | None], object]
+Context = tuple[int, int, int, int]
+Build = Callable[[etree._Element, etree._Element | None, Context | None], object]
 
 
 class Templates:
@@ -56,26 +66,47 @@ class Templates:
     def __init__(self) -> None:
         self.sites: dict[str, _SiteState] = {}
 
-    def extract(self, site_name: str, root: etree._Element, build: Build, record_of: Callable[[object], dict]):
-        """``build(region, context)`` extracts the page — the whole page when ``region`` is None."""
+    def extract(self, site_name: str, parse_whole: Callable[[], etree._Element | None], build: Build,
+                record_of: Callable[[object], dict], source: bytes | None = None, selectors: list[str] = ()):
+        """One page's extraction. ``parse_whole()``: the page's tree (None: nothing to parse);
+        ``build(root, region, context)`` extracts it — the whole page when ``region`` is None;
+        ``source``: the bytes ``parse_whole`` parses when they are parsed as they are (else None: no cut);
+        ``selectors``: the site's CSS selectors (a cut needs them to be bare tag names)."""
         state = self.sites.setdefault(site_name, _SiteState())
         state.pages += 1
+        verify = state.pages % VERIFY_EVERY == 0
+        cut = state.cut.parse(source) if state.cut is not None and source is not None else None
+        if cut is not None and not verify:
+            fast = build(*cut)
+            if fast is not None:
+                state.fast += 1
+                state.cuts += 1
+                state.misses = 0
+                return fast
+            cut = None  # no record from the block alone: the whole page decides
+        root = parse_whole()
+        if root is None:
+            return None
         if state.xpath is not None:
             region = _region(root, state.xpath)
-            fast = build(*region) if region is not None else None
+            fast = build(root, *region) if region is not None else None
             if fast is not None:
                 state.misses = 0
-                if state.pages % VERIFY_EVERY:
+                if not verify:
                     state.fast += 1
+                    if state.cut is None and source is not None:
+                        self._learn_cut_later(state, root, region, build, fast, record_of, source, selectors)
                     return fast
-                full = build(None, None)
-                if full is not None and record_of(fast) == record_of(full):
+                full = build(root, None, None)
+                by_cut = build(*cut) if cut is not None else fast
+                if full is not None and record_of(fast) == record_of(full) \
+                        and by_cut is not None and record_of(by_cut) == record_of(full):
                     state.verified += 1
                 else:
                     _drop(state)
                     state.dropped += 1
                 return full
-            full = build(None, None)
+            full = build(root, None, None)
             if full is None:  # no article (a soft 404): says nothing of the template
                 return full
             state.misses += 1
@@ -83,18 +114,29 @@ class Templates:
                 return full
             _drop(state)
         else:
-            full = build(None, None)
+            full = build(root, None, None)
         if full is not None:
             if state.wait > 0:
                 state.wait -= 1
             else:
                 try:
-                    self._learn(state, root, build, record_of(full), record_of)
+                    self._learn(state, root, build, record_of(full), record_of, source, list(selectors))
                 except (ValueError, etree.LxmlError):  # markup no path can name: the whole walk it is
                     state.wait = RELEARN_EVERY
         return full
 
-    def _learn(self, state: _SiteState, root, build: Build, record: dict, record_of) -> None:
+    def _learn_cut_later(self, state: _SiteState, root, region, build: Build, fast, record_of, source: bytes,
+                         selectors) -> None:
+        """A template learned on a page that could not be cut (another charset): its cut, from a later page."""
+        if state.cut_wait > 0:
+            state.cut_wait -= 1
+            return
+        state.cut = _learn_cut(source, root, region[0], region[1], list(selectors), build, record_of(fast), record_of)
+        if state.cut is None:
+            state.cut_wait = RELEARN_EVERY
+
+    def _learn(self, state: _SiteState, root, build: Build, record: dict, record_of, source: bytes | None,
+               selectors: list[str]) -> None:
         block = _story_block(root, record)
         for _ in range(_MAX_UP + 1):
             if block is None or block.tag in ("html", "body"):
@@ -106,16 +148,27 @@ class Templates:
                 xpath = None
             region = _region(root, xpath) if xpath is not None else None
             if region is not None and region[0] is block:
-                fast = build(*region)
+                fast = build(root, *region)
                 if fast is not None and record_of(fast) == record:
                     state.path, state.xpath = path, xpath
+                    state.cut = _learn_cut(source, root, block, region[1], selectors, build, record, record_of)
                     return
             block = block.getparent()
         state.wait = RELEARN_EVERY
 
 
+def _learn_cut(source, root, block, context, selectors, build: Build, record: dict, record_of) -> Cut | None:
+    """The block's cut, kept only when parsing the cut bytes alone gives this page's full record."""
+    cut = learn_cut(source, root, block, context, selectors)
+    parts = cut.parse(source) if cut is not None else None
+    if parts is None:
+        return None
+    fast = build(*parts)
+    return cut if fast is not None and record_of(fast) == record else None
+
+
 def _drop(state: _SiteState) -> None:
-    state.path, state.xpath, state.wait, state.misses = "", None, 0, 0
+    state.path, state.xpath, state.cut, state.wait, state.cut_wait, state.misses = "", None, None, 0, 0, 0
 
 
 def _region(root: etree._Element, xpath: etree.XPath) -> tuple[etree._Element, tuple[int, int, int, int]] | None:

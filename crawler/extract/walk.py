@@ -202,6 +202,15 @@ def region_context(region: etree._Element) -> tuple[int, int, int, int] | None:
     return chrome, article, heading, figcaption
 
 
+def context_roles() -> dict[str, int]:
+    """The tags that set ``region_context``: name → the context slot it counts in (0 chrome, 1 article,
+    2 heading, 3 figcaption), or -1 for a tag a walkable region may not sit inside (a link, a skipped
+    element) or whose count depends on the others (header/footer). For ``crawler.extract.cut``, which
+    counts them in a page's raw bytes."""
+    slots = {_CHROME: 0, _ARTICLE: 1, _HEADING: 2, _FIGCAPTION: 3, _SKIP: -1, _LINK: -1, _PAGE_REGION: -1}
+    return {tag: slots[role] for tag, role in _TAGS.items() if role in slots}
+
+
 def _read_head(head: etree._Element, page: Page) -> None:
     for el in head.iter("meta", "link", "title", "script", "base"):
         tag = el.tag

@@ -1,0 +1,85 @@
+"""Parsing only the story block's bytes (crawler.extract.cut): used only where the whole parse gives the same record."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract.cut import learn
+from crawler.extract.decode import parse_utf8
+from crawler.extract.template import Templates
+from crawler.extract.walk import region_context
+from tests.test_extract_template import extract_both, pages
+
+OPEN = b'<main class="content">'
+
+
+@pytest.fixture()
+def trained():
+    """Templates that learned the real-weight default layout, and more pages of it."""
+    templates = Templates()
+    for body, url in pages("default", "real", 12, 11, 120000):
+        fast, whole = extract_both(templates, body, url)
+        assert fast == whole
+    state = templates.sites["alhadath"]
+    assert state.cut is not None and state.cut.open_tag == OPEN
+    return templates, pages("default", "real", 8, 12, 130000)
+
+
+def test_pages_are_parsed_from_their_story_block_alone_with_the_same_records():
+    templates = Templates()
+    for body, url in pages("default", "real", 60, 13, 140000):
+        fast, whole = extract_both(templates, body, url)
+        assert fast == whole, url
+    state = templates.sites["alhadath"]
+    assert state.cuts > 40 and state.dropped == 0
+    assert state.verified >= 2  # the cut's record compared with the whole page's on every Nth page
+
+
+def _around_block(body: bytes, before: bytes = b"", after: bytes = b"", inside: bytes = b"") -> bytes:
+    start = body.index(OPEN)
+    end = body.index(b"</main>", start) + len(b"</main>")
+    return body[:start] + before + body[start:end - 7] + inside + body[end - 7:end] + after + body[end:]
+
+
+@pytest.mark.parametrize("change", [
+    {"after": b'<meta property="article:published_time" content="2020-01-01">'},  # metadata outside the block
+    {"after": b'<script type="application/ld+json">{"@type": "NewsArticle"}</script>'},
+    {"after": b"<time datetime='2020-01-01'>x</time>"},
+    {"before": b"<h1>\xd8\xa7\xd9\x84\xd8\xad\xd8\xaf\xd8\xab</h1>"},  # the site's title selector outside the block
+    {"before": b'<a href="/category/1">'},  # a link left open around the block
+    {"before": b"<aside>", "after": b"</aside>"},  # the block inside page chrome
+    {"before": b"</nav>"},  # a stray end tag: the count is no guide
+    {"after": OPEN + b"<p>x</p></main>"},  # the block's start tag twice
+], ids=["meta", "jsonld", "time", "h1", "open-link", "in-aside", "stray-end", "twice"])
+def test_a_page_whose_bytes_outside_the_block_could_change_the_record_is_parsed_whole(trained, change):
+    templates, more = trained
+    cut = templates.sites["alhadath"].cut
+    for body, url in more[:3]:
+        changed = _around_block(body, **change)
+        assert cut.parse(body) is not None
+        assert cut.parse(changed) is None
+        fast, whole = extract_both(templates, changed, url)
+        assert fast == whole
+
+
+def test_comments_and_scripts_in_the_block_do_not_end_it_early(trained):
+    templates, more = trained
+    cut = templates.sites["alhadath"].cut
+    for body, url in more[:3]:
+        changed = _around_block(body, inside=b"<!-- </main> --><script>var s = '</main><main>';</script>")
+        parts = cut.parse(changed)
+        assert parts is not None and parts[1].tag == "main"
+        fast, whole = extract_both(templates, changed, url)
+        assert fast == whole
+
+
+def test_no_cut_is_learned_where_the_bytes_cannot_name_the_block():
+    body, url = pages("default", "real", 1, 14, 150000)[0]
+    root = parse_utf8(body)
+    block = root.xpath("//main")[0]
+    assert learn(body, root, block, region_context(block), ["h1"]) is not None
+    assert learn(body, root, block, region_context(block), ["div.title"]) is None  # no byte check for a class
+    assert learn(None, root, block, region_context(block), ["h1"]) is None  # not parsed from its bytes
+    cell = root.xpath("//td") or [block.getparent()]
+    if cell[0].tag == "td":
+        assert learn(body, root, cell[0], region_context(cell[0]), ["h1"]) is None  # a <td> ends by itself
