@@ -19,7 +19,9 @@ Reading: :func:`read_response` (one pointer) and :func:`iter_responses` (whole f
 
 from __future__ import annotations
 
+import base64
 import fcntl
+import hashlib
 import io
 import logging
 import os
@@ -304,15 +306,24 @@ def resolve(directory: str | os.PathLike[str], pointer: WarcPointer) -> Path:
 
 
 def read_response(directory: str | os.PathLike[str], pointer: WarcPointer | str) -> CapturedResponse:
-    """The response record at ``pointer`` (payload digest checked)."""
+    """The response record at ``pointer`` (block and payload digests checked)."""
     if isinstance(pointer, str):
         pointer = WarcPointer.parse(pointer)
     with open(resolve(directory, pointer), "rb") as file:
         file.seek(pointer.offset)
-        for record in ArchiveIterator(file, check_digests="raise"):
-            if record.rec_type != "response":
-                raise ValueError(f"{pointer} is a {record.rec_type} record, not a response")
-            return _captured(record, record.content_stream().read(), pointer)
+        captured = _read_plain_response(file, pointer)
+        if captured is not None:
+            return captured
+        file.seek(pointer.offset)
+        return read_with_warcio(file, pointer)
+
+
+def read_with_warcio(file: Any, pointer: WarcPointer) -> CapturedResponse:
+    """The response record at the file's position, read by warcio (any record it reads; its errors)."""
+    for record in ArchiveIterator(file, check_digests="raise"):
+        if record.rec_type != "response":
+            raise ValueError(f"{pointer} is a {record.rec_type} record, not a response")
+        return _captured(record, record.content_stream().read(), pointer)
     raise ValueError(f"no WARC record at {pointer}")
 
 
@@ -337,3 +348,81 @@ def _captured(record: Any, body: bytes, pointer: WarcPointer) -> CapturedRespons
         body=body,
         pointer=pointer,
     )
+
+
+# The common record read without warcio: `arshif reparse` reads one record per article, and warcio's
+# pure-Python stream layers cost more than decompressing, checking and parsing the page together. Only a
+# record as this module writes it is read so — one gzip member, a response with CRLF ASCII headers (no
+# continuation lines), SHA-1 digests that match, no Content-Encoding or Transfer-Encoding to undo;
+# anything else (and every error) goes to warcio, which reads it or raises as it always did.
+# tests/test_warc.py holds both readers to the same CapturedResponse.
+
+_MEMBER_CHUNK = 1 << 16
+
+
+def _read_plain_response(file: Any, pointer: WarcPointer) -> CapturedResponse | None:
+    record = _gunzip_member(file)
+    if record is None:
+        return None
+    end = record.find(b"\r\n\r\n")
+    warc = _plain_headers(record[:end]) if end > 0 else None
+    if warc is None or not warc[0].startswith("WARC/1.") or " " in warc[0]:
+        return None
+    fields = {name.lower(): value for name, value in warc[1]}
+    if len(fields) != len(warc[1]) or fields.get("warc-type") != "response" \
+            or not fields.get("content-type", "").startswith("application/http"):
+        return None
+    length = fields.get("content-length", "")
+    block = record[end + 4: end + 4 + int(length)] if length.isdigit() else b""
+    if not length or len(block) != int(length) or not _sha1_matches(block, fields.get("warc-block-digest")):
+        return None
+    end = block.find(b"\r\n\r\n")
+    http = _plain_headers(block[:end]) if end > 0 else None
+    if http is None:
+        return None
+    payload = block[end + 4:]
+    protocol, _, status = http[0].partition(" ")
+    names = {name.lower() for name, _ in http[1]}
+    if "content-encoding" in names or "transfer-encoding" in names or not status.split(" ", 1)[0].isdigit() \
+            or not _sha1_matches(payload, fields.get("warc-payload-digest")) or not protocol:
+        return None
+    return CapturedResponse(url=fields.get("warc-target-uri"), date=fields.get("warc-date"),
+                            status=int(status.split(" ", 1)[0]), headers=http[1], body=payload, pointer=pointer)
+
+
+def _gunzip_member(file: Any) -> bytes | None:
+    """The gzip member starting at the file's position, decompressed; None if it does not end whole."""
+    inflater = zlib.decompressobj(wbits=31)
+    parts = []
+    try:
+        while not inflater.eof:
+            chunk = file.read(_MEMBER_CHUNK)
+            if not chunk:
+                return None
+            parts.append(inflater.decompress(chunk))
+    except zlib.error:
+        return None
+    return b"".join(parts)
+
+
+def _plain_headers(head: bytes) -> tuple[str, list[tuple[str, str]]] | None:
+    """(first line, [(name, value)]) of CRLF lines of ASCII "name: value" headers; None for anything else."""
+    if not head.isascii() or b"\n" in head.replace(b"\r\n", b""):
+        return None
+    lines = head.decode("ascii").split("\r\n")
+    headers = []
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if not colon or not line.strip() or line[0] in " \t":
+            return None
+        headers.append((name.rstrip(" \t"), value.strip()))
+    first = lines[0]
+    return (first, headers) if first and first == first.strip() else None
+
+
+def _sha1_matches(data: bytes, digest: str | None) -> bool:
+    """True when no digest is given (nothing to check) or the SHA-1 one matches; False for another algorithm."""
+    if digest is None:
+        return True
+    algorithm, _, value = digest.partition(":")
+    return algorithm.lower() == "sha1" and base64.b32encode(hashlib.sha1(data).digest()).decode("ascii") == value

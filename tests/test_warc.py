@@ -5,21 +5,26 @@ from __future__ import annotations
 import gzip
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from crawler.warc import (
     RotatingWarcWriter,
     WarcCaptureMiddleware,
     WarcPointer,
+    _read_plain_response,
     iter_responses,
     read_response,
+    read_with_warcio,
 )
 
 PAGE = "<html><body><h1>عنوان الخبر</h1><p>نص الخبر مع تشكيل: مُحَمَّد</p></body></html>".encode()
@@ -84,6 +89,52 @@ def test_content_encoded_payload_is_kept_raw_and_read_back_decoded(tmp_path):
     assert captured.body == PAGE
     assert captured.header("transfer-encoding") == ""  # framing the client already undid is not replayed
     assert warcio_check(tmp_path.iterdir()).returncode == 0
+
+
+def test_the_plain_record_reader_gives_what_warcio_gives_and_leaves_every_other_record_to_it(tmp_path):
+    writer = RotatingWarcWriter(tmp_path)
+    plain = write_pages(writer, 3)
+    odd = [
+        writer.write_exchange(url="https://www.alhadath.ps/article/9", method="GET", request_headers=[],
+                              request_body=b"", status=200, body=gzip.compress(PAGE),
+                              response_headers=[("Content-Encoding", "gzip")]),  # a body to decode: warcio's
+        writer.write_exchange(url="https://www.alhadath.ps/article/10", method="GET", request_headers=[],
+                              request_body=b"", status=404, body=b"", response_headers=[("X-Name", "قيمة")]),
+        writer.write_exchange(url="https://www.alhadath.ps/article/11", method="GET", request_headers=[],
+                              request_body=b"", status=200, body=PAGE, response_headers=[]),
+    ]
+    writer.close()
+    [path] = tmp_path.iterdir()
+    for pointer in plain + odd:
+        with open(path, "rb") as file:
+            file.seek(pointer.offset)
+            fast = _read_plain_response(file, pointer)
+            file.seek(pointer.offset)
+            slow = read_with_warcio(file, pointer)
+        assert read_response(tmp_path, pointer) == slow
+        if pointer in plain or pointer == odd[2]:
+            assert fast == slow
+        elif pointer == odd[0]:
+            assert fast is None and slow.body == PAGE
+
+
+def test_a_record_whose_digest_fails_is_refused_by_both_readers(tmp_path):
+    writer = RotatingWarcWriter(tmp_path)
+    [pointer] = write_pages(writer, 1)
+    writer.close()
+    [path] = tmp_path.iterdir()
+    data = path.read_bytes()
+    inflater = zlib.decompressobj(wbits=31)
+    record = inflater.decompress(data[pointer.offset:])
+    member_end = len(data) - len(inflater.unused_data)
+    changed = record.replace(PAGE, PAGE.replace("الخبر".encode(), "الخبز".encode(), 1))
+    assert changed != record and len(changed) == len(record)
+    path.write_bytes(data[:pointer.offset] + gzip.compress(changed) + data[member_end:])
+    with open(path, "rb") as file:
+        file.seek(pointer.offset)
+        assert _read_plain_response(file, pointer) is None
+    with pytest.raises(ArchiveLoadFailed, match="digest"):
+        read_response(tmp_path, pointer)
 
 
 KILLED_WRITER = """

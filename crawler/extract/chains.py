@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import unquote, urljoin, urlsplit
@@ -382,17 +383,18 @@ class _Builder:
     def _absolute(self, link: str) -> str:
         return urljoin(urljoin(self.url, self.page.base_href), link.strip()) if link else ""
 
-    def _links(self, pattern: re.Pattern[str] | None, start: int, end: int) -> list[tuple[int, str, str]]:
-        """(line index, text, decoded path) of non-chrome links whose path matches ``pattern``."""
+    def _links(self, pattern: re.Pattern[str] | None, start: int, end: int) -> Iterator[tuple[int, str, str]]:
+        """(line index, text, decoded path) of non-chrome links whose path matches ``pattern``, in page order."""
         if pattern is None:
-            return []
-        found = []
-        for el, index, chrome in self.page.links:
-            if not chrome and start <= index < end:
-                path = URL_PATH.match(el.get("href", "").strip()).group(1)
-                if pattern.match(path):
-                    found.append((index, text_content(el), unquote(path) if "%" in path else path))
-        return found
+            return
+        if self._link_paths is None:  # the category and the tags both look: each href read once
+            self._link_paths = [(index, el, URL_PATH.match(el.get("href", "").strip()).group(1))
+                                for el, index, chrome in self.page.links if not chrome]
+        for index, el, path in self._link_paths:
+            if start <= index < end and pattern.match(path):
+                yield index, text_content(el), unquote(path) if "%" in path else path
+
+    _link_paths: list[tuple[int, etree._Element, str]] | None = None
 
     def _category(self, layout: Layout) -> str:
         selected = first(select_texts(self.root, self.site, "category"))
@@ -402,7 +404,7 @@ class _Builder:
             return found or ""
         # The breadcrumb: the section link nearest above the title, alone on its line and not part of a
         # menu (a line of several section links, or a run of three or more lines of them).
-        links = self._links(self.site.listing_path, 0, max(layout.body_end, layout.title_index) + 1)
+        links = list(self._links(self.site.listing_path, 0, max(layout.body_end, layout.title_index) + 1))
         per_line: dict[int, int] = {}
         for index, _, _ in links:
             per_line[index] = per_line.get(index, 0) + 1

@@ -67,9 +67,12 @@ class Cut:
     tag: str
     open_tag: bytes  # the block's start tag exactly as the learning page wrote it
     context: tuple[int, int, int, int]  # region_context of the block on the learning page
-    before: re.Pattern[bytes]  # between the head and the block: (metadata, end, role tag) of each tag that counts
-    after: re.Pattern[bytes]  # what may not appear after the block: metadata, the block's start tag again
-    tokens: re.Pattern[bytes]  # the block's own start/end tags, comments and raw-text elements
+    # Between the head and the block: (metadata, end, role tag) of each tag that counts.
+    before: re.Pattern[bytes] = field(repr=False)
+    # After the block: metadata, or the block's start tag again.
+    after: re.Pattern[bytes] = field(repr=False)
+    # The block's own start and end tags, and the comments and raw-text elements to skip.
+    tokens: re.Pattern[bytes] = field(repr=False)
     # The bytes before the block (header, menus) are mostly the same from page to page: their count, by content.
     contexts: dict[bytes, tuple[int, int, int, int] | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -137,7 +140,7 @@ def learn(source: bytes | None, root: etree._Element, block: etree._Element,
     metadata = _tags({"meta", "link", "time", "base", "title", *selector_css}) + rb"|[sS](?i:cript)[^>]*(?i:json)"
     before = re.compile(rb"<(?:(" + metadata + rb")|(/?)(" + _tags(_ROLES) + rb"))")  # metadata first: <h1> is both
     after = re.compile(rb"<(?:" + metadata + rb"|" + re.escape(open_tag[1:]) + rb")")
-    first = sorted({"!", "/", block.tag[0], block.tag[0].upper(), *(n[0] for n in _RAW_TEXT), *(n[0].upper() for n in _RAW_TEXT)})
+    first = sorted({"!", "/", *(n[0] + n[0].upper() for n in (block.tag, *_RAW_TEXT))})
     tokens = re.compile(rb"<(?=[" + "".join(first).encode() + rb"])(?:(?P<skipped>" + _SKIPPED + rb")|(?P<close>/)?"
                         + _tags([block.tag]) + rb"[^>]*>)", re.S)
     return Cut(block.tag, open_tag, context, before, after, tokens)

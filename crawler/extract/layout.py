@@ -78,7 +78,11 @@ def _next_text(lines: list[Line], index: int) -> int:
     return index if index < len(lines) else -1
 
 
-def _choose_timestamp(lines: list[Line], candidates: list[int], title_hints: list[str]) -> int:
+# The title hints as given and folded (folded once per page: each timestamp candidate compares its lines).
+_Hints = tuple[list[str], list[str]]
+
+
+def _choose_timestamp(lines: list[Line], candidates: list[int], title_hints: _Hints) -> int:
     """The main block's timestamp among all (sidebars print theirs too, sometimes earlier in the source).
 
     The main one is followed by the body — much non-link text before the next timestamp — and is
@@ -107,19 +111,19 @@ def _choose_timestamp(lines: list[Line], candidates: list[int], title_hints: lis
     return best
 
 
-def _names_title(text: str, hints: list[str]) -> bool:
+def _names_title(text: str, hints: _Hints) -> bool:
     """``text`` is the title that <title>, og:title or <h1> also give (exactly, or inside "… | الحدث")."""
     long = len(text) >= 8
-    for hint in hints:
+    for hint in hints[0]:
         if text == hint or (long and text in hint):
             return True
     text = fold(text)
     long = len(text) >= 8
-    for hint in hints:
-        hint = fold(hint)
+    for hint in hints[1]:
         if text == hint or (long and text in hint):
             return True
     return False
+
 
 
 def read_layout(page: Page, site: Site | None, title_hints: list[str], anchor_title: str,
@@ -128,16 +132,17 @@ def read_layout(page: Page, site: Site | None, title_hints: list[str], anchor_ti
     lines = page.lines
     layout = Layout()
     stamp = -1
+    hints = (title_hints, [fold(hint) for hint in title_hints])
     if site is not None and site.timestamp_pattern is not None:
         candidates = _timestamp_lines(page, site.timestamp_pattern)
         if candidates:
-            stamp = _choose_timestamp(lines, candidates, title_hints)
+            stamp = _choose_timestamp(lines, candidates, hints)
     if stamp >= 0:
         layout.published_raw = lines[stamp].text
         layout.title_index = _previous_text(lines, stamp)
         after = _next_text(lines, stamp)
-        if after >= 0 and title_hints and _names_title(lines[after].text, title_hints) \
-                and (layout.title_index < 0 or not _names_title(lines[layout.title_index].text, title_hints)):
+        if after >= 0 and title_hints and _names_title(lines[after].text, hints) \
+                and (layout.title_index < 0 or not _names_title(lines[layout.title_index].text, hints)):
             layout.title_index = after  # the date printed above the title; the title line is skipped below
         if layout.title_index >= 0:
             layout.title = lines[layout.title_index].text
