@@ -32,7 +32,8 @@ def run_options(func):
         click.option("--if-unlocked", is_flag=True,
                      help="When another run holds the archive's lock, say so in one line and exit 0 (for cron)."),
         click.option("--redis", "redis_url", metavar="URL",
-                     help="Distributed mode: only queue the work in this Redis for `arshif worker`s (see worker)."),
+                     help="Distributed mode: only queue the work in this Redis for `arshif worker`s (see worker);"
+                          " --since/--until/--max-pages/--refresh travel with it to every worker."),
         click.option("--timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
                      help="Give up on a response after SECONDS (default 30; each retry gets as long again)."),
     )):
@@ -89,6 +90,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
         arshif crawl alhadath --since 2024-04-01 --max-pages 5
         arshif crawl alhadath --if-unlocked                     # hourly cron: exit 0 while a backfill runs
         arshif crawl alhadath --redis redis://127.0.0.1:6379/0   # queue a round for `arshif worker`s
+        arshif crawl alhadath --redis redis://127.0.0.1:6379/0 --since 2024-04-01 --max-pages 5   # the workers apply them
     """
     from crawler.runner import CrawlOptions
 
@@ -118,6 +120,7 @@ def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, 
         arshif backfill alhadath --ids 1-5,9 --base-url http://127.0.0.1:8000 --db demo.db
         arshif backfill alhadath --ids 30000-35000 --retry-misses
         arshif backfill alhadath --ids 1-100000 --redis redis://127.0.0.1:6379/0   # queue for `arshif worker`s
+        arshif backfill alhadath --ids 1-100000 --redis redis://127.0.0.1:6379/0 --since 2020-01-01
     """
     from crawler.runner import CrawlOptions
 

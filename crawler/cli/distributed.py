@@ -105,23 +105,24 @@ def store(redis_url, db_path, site, batch_size, exit_when_idle, log_level) -> No
 def seed(mode: str, redis_url: str, site: str, db_path: str, base_url: str | None, *, ids: str | None = None,
          refresh: bool = False, retry_misses: bool = False, polite: bool | None = None, since: str | None = None,
          until: str | None = None, max_pages: int | None = None) -> None:
-    """`arshif backfill/crawl --redis URL`: queue the work for the workers instead of doing it here."""
-    if since or until or max_pages:
-        raise click.UsageError("--since, --until and --max-pages do not work with --redis yet")
+    """`arshif backfill/crawl --redis URL`: queue the work for the workers instead of doing it here. The
+    window, --max-pages and --refresh travel to the workers with the seed (crawler.distributed.run)."""
     from crawler.distributed.connection import check_url, display_url
     from crawler.distributed.seed import seed_backfill, seed_crawl
     from crawler.runner import CrawlOptions, check_options
 
     _logging("WARNING")
     check_url(redis_url)
-    check_options(CrawlOptions(site=site, mode=mode, ids=ids, base_url=base_url, polite=polite))
+    check_options(CrawlOptions(site=site, mode=mode, ids=ids, base_url=base_url, polite=polite, since=since,
+                               until=until, max_pages=max_pages))
     polite_arg = "auto" if polite is None else polite
     if mode == "backfill":
         result = seed_backfill(site, redis_url, ids=ids, db_path=db_path, base_url=base_url, refresh=refresh,
-                               retry_misses=retry_misses, polite=polite_arg)
+                               retry_misses=retry_misses, polite=polite_arg, since=since, until=until)
         what = "ids"
     else:
-        result = seed_crawl(site, redis_url, db_path=db_path, base_url=base_url, refresh=refresh, polite=polite_arg)
+        result = seed_crawl(site, redis_url, db_path=db_path, base_url=base_url, refresh=refresh, polite=polite_arg,
+                            since=since, until=until, max_pages=max_pages)
         what = "discovery requests"
     click.echo(f"queued {result.queued:,} {what} on {display_url(redis_url)} (recorded ids read from"
                f" {result.source}); {result.waiting:,} requests waiting for workers")

@@ -13,6 +13,10 @@ What lives in Redis (``keys.Keys``; every key starts with ``arshif:<site>:``):
   (``BLMOVE``); a killed writer's leftovers there are applied again at its next start (``writer``).
 - ``stored`` / ``misses``: sets of ids the writer keeps, so workers can answer the incremental rule's
   questions without SQLite (``state``).
+- ``run``: the round's settings (date window, --max-pages, --refresh) the seeder publishes and every worker
+  applies (``run``); ``requested``, ``gate:*``, ``walk:*``: what workers share of the listing walks — ids
+  asked this round, a --since page's unread articles, a walk's unanswered requests (``walks``).
+- ``walks:down_to``: categories walked down to a --since only (a hash the writer keeps, ``state``).
 - ``writer``: the live writer's lease (a key with an expiry it renews): one writer per queue (``lease``).
 - ``rate``: the per-site token bucket every worker takes a token from before each request (``limiter``).
 

@@ -43,12 +43,30 @@ class Keys:
         return self._key("walks")
 
     @property
+    def walks_down_to(self) -> str:  # categories walked down to a --since only: category → ISO date (a hash)
+        return self._key("walks:down_to")
+
+    @property
     def dead(self) -> str:  # items the writer could not apply (a list, for a human to look at)
         return self._key("items:dead")
 
     @property
     def rate(self) -> str:  # the shared token bucket (a hash)
         return self._key("rate")
+
+    @property
+    def run(self) -> str:  # the round's settings: window, --max-pages, --refresh (a hash; ``run``)
+        return self._key("run")
+
+    @property
+    def requested(self) -> str:  # article ids asked for in this crawl round, by any worker (a set)
+        return self._key("requested")
+
+    def gate(self, token: str) -> str:  # a --since page's articles not yet read (a set; ``walks``)
+        return self._key(f"gate:{token}")
+
+    def walk(self, round_: int, category: int) -> str:  # one listing walk's progress (a hash; ``walks``)
+        return self._key(f"walk:{round_}:{category}")
 
     @property
     def writer(self) -> str:  # the running writer's name (a string with a TTL: only one writer at a time)

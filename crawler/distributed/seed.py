@@ -25,6 +25,8 @@ from scrapy_redis.queue import PriorityQueue
 
 from crawler.distributed.connection import connect, display_url, retrying
 from crawler.distributed.keys import Keys
+from crawler.distributed.run import META as RUN_META
+from crawler.distributed.run import RunSettings, publish
 from crawler.distributed.state import RedisArchiveState
 from crawler.distributed.writer import Stats
 from crawler.storage import Archive
@@ -72,13 +74,25 @@ def _spider(site: str, redis_url: str, db_path: str | Path | None, arguments: di
     return spider, archive, source
 
 
-def _push(redis_url: str, spider, requests) -> tuple[int, int]:
+def _publish(redis_url: str, spider, since: str | None, until: str | None) -> int:
+    """The round's settings for the workers (``crawler.distributed.run``); the version requests carry."""
+    client = connect(redis_url)
+    keys = Keys(spider.site.name)
+    settings = RunSettings.of(spider.window, max_pages=spider.max_pages, refresh=spider.refresh, since=since,
+                              until=until)
+    queued = retrying(lambda: client.zcard(keys.requests), what="reading the queue", url=redis_url)
+    return retrying(lambda: publish(client, spider.site.name, settings, queued=queued),
+                    what="publishing the round's settings", url=redis_url)
+
+
+def _push(redis_url: str, spider, requests, version: int) -> tuple[int, int]:
     client = connect(redis_url)
     keys = Keys(spider.site.name)
     count = 0
     pipe = client.pipeline(transaction=False)
     queue = PriorityQueue(server=pipe, spider=spider, key=keys.requests, serializer=picklecompat)
     for request in requests:
+        request.meta[RUN_META] = version
         queue.push(request)
         count += 1
         if count % PUSH_CHUNK == 0:
@@ -90,13 +104,15 @@ def _push(redis_url: str, spider, requests) -> tuple[int, int]:
 
 def seed_backfill(site: str, redis_url: str, *, ids: str, db_path: str | Path | None = None,
                   base_url: str | None = None, refresh: bool = False, retry_misses: bool = False,
-                  polite: Any = "auto") -> SeedResult:
-    """Queue a request for every id of ``ids`` the archive has not recorded (see the module docstring)."""
+                  polite: Any = "auto", since: str | None = None, until: str | None = None) -> SeedResult:
+    """Queue a request for every id of ``ids`` the archive has not recorded (see the module docstring);
+    with ``since``/``until`` the workers store only the articles published inside that window."""
     arguments = {"mode": "backfill", "ids": ids, "base_url": base_url, "refresh": refresh,
-                 "retry_misses": retry_misses, "polite": polite}
+                 "retry_misses": retry_misses, "polite": polite, "since": since, "until": until}
     spider, archive, source = _spider(site, redis_url, db_path, arguments)
     try:
-        queued, waiting = _push(redis_url, spider, spider.backfill_requests())
+        version = _publish(redis_url, spider, since, until)
+        queued, waiting = _push(redis_url, spider, spider.backfill_requests(), version)
     finally:
         if archive is not None:
             archive.close()
@@ -106,25 +122,31 @@ def seed_backfill(site: str, redis_url: str, *, ids: str, db_path: str | Path | 
 
 
 def seed_crawl(site: str, redis_url: str, *, db_path: str | Path | None = None, base_url: str | None = None,
-               refresh: bool = False, polite: Any = "auto") -> SeedResult:
-    """Queue a discovery round: the home page, the sitemap and the open article failures.
+               refresh: bool = False, polite: Any = "auto", since: str | None = None, until: str | None = None,
+               max_pages: int | None = None) -> SeedResult:
+    """Queue a discovery round: the home page, the sitemap and the open article failures; the workers walk
+    the listings under the round's ``since``/``until``/``max_pages`` as one process would.
 
-    A new round (the queue is empty) also clears the dupe filter: with ``SCHEDULER_PERSIST`` it would still
-    hold the listing pages of the previous round and hide this round's new articles behind them.
+    A new round (the queue is empty) also clears the dupe filter and the round's asked ids: with
+    ``SCHEDULER_PERSIST`` they would still hold the pages of the previous round and hide this round's new
+    articles behind them.
     """
-    arguments = {"mode": "crawl", "base_url": base_url, "refresh": refresh, "polite": polite}
+    arguments = {"mode": "crawl", "base_url": base_url, "refresh": refresh, "polite": polite, "since": since,
+                 "until": until, "max_pages": max_pages}
     spider, archive, source = _spider(site, redis_url, db_path, arguments)
     keys = Keys(site)
     client = connect(redis_url)
-    if retrying(lambda: client.zcard(keys.requests), what="reading the queue", url=redis_url) == 0:
-        retrying(lambda: client.delete(keys.dupefilter), what="starting a new round", url=redis_url)
 
     async def collect():
         return [request async for request in spider.start()]
 
     try:
+        version = _publish(redis_url, spider, since, until)
+        if retrying(lambda: client.zcard(keys.requests), what="reading the queue", url=redis_url) == 0:
+            retrying(lambda: client.delete(keys.dupefilter, keys.requested), what="starting a new round",
+                     url=redis_url)
         requests = asyncio.run(collect())
-        queued, waiting = _push(redis_url, spider, requests)
+        queued, waiting = _push(redis_url, spider, requests, version)
     finally:
         if archive is not None:
             archive.close()

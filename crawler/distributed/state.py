@@ -1,7 +1,8 @@
 """What workers know of the archive without SQLite: sets in Redis that the writer keeps.
 
 ``RedisArchiveState`` answers the spider's questions (``pipelines.state.ArchiveState``) from three sets:
-``stored`` (ids held as articles or aliases), ``misses`` and ``walks`` (categories walked to their end).
+``stored`` (ids held as articles or aliases), ``misses`` and ``walks`` (categories walked to their end),
+and the hash ``walks:down_to`` (categories walked down to a --since only, and how far).
 The writer fills them from SQLite when it starts (``load_sets``: also after Redis lost its data) and adds
 what each batch committed (``add_committed``), so an answer is never ahead of the archive. Open failures
 are not asked here: seeding (``crawler.distributed.seed``) reads them from the archive.
@@ -47,9 +48,28 @@ class RedisArchiveState:
         return []  # asked again by `arshif crawl --redis` (the seeder reads them from the archive)
 
     def listing_walk_complete(self, site: str, category: int, since: datetime | None = None) -> bool:
-        # The set holds walks to the listings' end only (``Archive.recorded_ids``): complete for any --since.
-        return bool(retrying(lambda: self.client.sismember(Keys(site).walks, category),
-                             what="asking about a listing walk", url=self.url))
+        # As ``Archive.listing_walk_complete``: walked to the end (the set), or given ``since``, down to it or
+        # further (the hash of walks that reached a --since only).
+        keys = Keys(site)
+        if retrying(lambda: self.client.sismember(keys.walks, category), what="asking about a listing walk",
+                    url=self.url):
+            return True
+        if since is None:
+            return False
+        down_to = retrying(lambda: self.client.hget(keys.walks_down_to, category), what="asking about a listing walk",
+                           url=self.url)
+        return down_to is not None and datetime.fromisoformat(down_to.decode()) <= since
+
+
+def settle_walks(pipe, keys: Keys, reach: dict[int, str | None]) -> None:
+    """Mirror the archive's record of these walks (``Archive.listing_walk_reach``) into the workers' keys."""
+    for category, down_to in reach.items():
+        if down_to is None:
+            pipe.sadd(keys.walks, category)
+            pipe.hdel(keys.walks_down_to, category)
+        else:
+            pipe.srem(keys.walks, category)
+            pipe.hset(keys.walks_down_to, category, down_to)
 
 
 def load_sets(client: redis.Redis, archive: Archive, site: str) -> tuple[int, int, int]:
@@ -69,5 +89,9 @@ def load_sets(client: redis.Redis, archive: Archive, site: str) -> tuple[int, in
             swap.rename(key + ":loading", key)
         else:
             swap.delete(key)
+    down_to = {category: reach for category, reach in archive.listing_walk_reach(site).items() if reach is not None}
+    swap.delete(keys.walks_down_to)
+    if down_to:
+        swap.hset(keys.walks_down_to, mapping=down_to)
     swap.execute()
     return tuple(len(members) for members in sets.values())

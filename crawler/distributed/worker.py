@@ -1,6 +1,6 @@
 """``arshif worker``: the ordinary spider and extraction, fed by the shared queue, feeding the writer.
 
-A worker is the single-process crawl with three parts swapped (``worker_settings``):
+A worker is the single-process crawl with these parts swapped (``worker_settings``):
 
 - the scheduler: scrapy-redis's (``crawler.distributed.scheduler.RedisScheduler``), with its shared
   priority queue and dupe filter, ``SCHEDULER_PERSIST`` on (one worker stopping never clears the queue);
@@ -9,7 +9,10 @@ A worker is the single-process crawl with three parts swapped (``worker_settings
   every item (after clean → validate → date window; dedupe is the writer's) goes to ``RedisItemSender``,
   which pushes it to the ``items`` list;
 - the start: a worker yields no start requests (``worker_spider``): seeding does
-  (``arshif backfill/crawl --redis``).
+  (``arshif backfill/crawl --redis``), and publishes the round's settings (``run``: the date window,
+  --max-pages, --refresh), which the worker applies before the first request of a new round;
+- listing walks: the spider's own, with what several workers must share in Redis (``walks``): the ids
+  asked for, a --since page's gate, and when a walk is complete (the ``WalksComplete`` item).
 
 With ``--warc DIR`` it keeps WARC files as a single process does (``WorkerWarcCapture``: one set of files
 per worker, named after its host and pid).
@@ -35,9 +38,11 @@ from scrapy.utils.asyncio import create_looping_call
 from crawler.distributed.connection import UNAVAILABLE, Backoff, connect, display_url, retrying
 from crawler.distributed.keys import Keys
 from crawler.distributed.state import RedisArchiveState
+from crawler.distributed.walks import SharedWalks
 from crawler.warc import WarcCaptureMiddleware
 from pipelines.context import RunContext
 from pipelines.items import to_message
+from spiders.base import ARTICLE_REQUESTS, LISTING_REQUESTS
 
 logger = logging.getLogger(__name__)
 
@@ -124,17 +129,14 @@ def worker_settings(site: str, redis_url: str, *, rate: float | None = None, exi
 
 
 def worker_spider(spidercls):
-    """The site's spider as a worker: the same callbacks (requests in the queue name them), no start."""
+    """The site's spider as a worker: the same callbacks (requests in the queue name them), no start,
+    listing walks whose shared state lives in Redis (``crawler.distributed.walks.SharedWalks``)."""
 
     async def start(self):
         return
         yield  # an async generator that yields nothing
 
-    def closing_items(self, reason):
-        return ()  # one worker cannot tell a listing walk is complete: walks span workers
-
-    return type(spidercls.__name__, (spidercls,), {"start": start, "closing_items": closing_items,
-                                                   "__module__": spidercls.__module__})
+    return type(spidercls.__name__, (SharedWalks, spidercls), {"start": start, "__module__": spidercls.__module__})
 
 
 class WorkerRun:
@@ -160,9 +162,11 @@ class WorkerRun:
         context = RunContext(archive=None, site=spider.site, run_id=None, **spider.run_arguments(),
                              state=RedisArchiveState(connect(url), url), writer=sender)
         crawler.arshif_context = context
+        spider.share_walks(connect(url), url)
         return cls(crawler, context, sender, url)
 
     def spider_opened(self, spider) -> None:
+        spider.load_round()  # the window, --max-pages, --refresh the seeding command was given
         self.timer = create_looping_call(self.sender.flush)
         self.timer.start(1.0, now=False)
         # Requests other processes queue do not wake this engine: left alone it asks the shared queue again
@@ -204,8 +208,9 @@ class WorkerRun:
                 logger.error("worker stopping with %d items Redis never took: seeding again fetches those"
                              " ids anew", count)
         stats = self.crawler.stats
-        logger.info("worker stopped (%s): %d pages, %d items sent", reason,
-                    stats.get_value("response_received_count", 0), stats.get_value(SENT, 0))
+        logger.info("worker stopped (%s): %d pages, %d items sent; asked for %d listing pages, %d articles",
+                    reason, stats.get_value("response_received_count", 0), stats.get_value(SENT, 0),
+                    stats.get_value(LISTING_REQUESTS, 0), stats.get_value(ARTICLE_REQUESTS, 0))
 
 
 def run_worker(site: str, redis_url: str, *, base_url: str | None = None, polite: bool | None = None,

@@ -36,7 +36,7 @@ from crawler.distributed.connection import Backoff, connect, display_url, retryi
 from crawler.distributed.keys import Keys
 from crawler.distributed.lease import TTL as LEASE_TTL
 from crawler.distributed.lease import WriterLease
-from crawler.distributed.state import load_sets
+from crawler.distributed.state import load_sets, settle_walks
 from crawler.errors import LockedError
 from crawler.site import get_site
 from crawler.storage import Archive, RunCounts
@@ -169,7 +169,7 @@ class StoreLoop:
                     stored.append(item.alias_id)
                 elif isinstance(item, MissItem):
                     misses.append(item.article_id)
-                elif isinstance(item, WalksComplete) and item.down_to is None:  # to the end, not to a --since
+                elif isinstance(item, WalksComplete):
                     walks.extend(item.categories)
                 self.context.writer.record(item, self.stats)
                 self.stats.inc_value(APPLIED)
@@ -178,12 +178,16 @@ class StoreLoop:
                 dead.append(raw)
                 self.stats.inc_value(DEAD)
         self.archive.commit()
+        # How far the archive now says those walks reached (to the end, or down to a --since), as recorded.
+        reach = {c: down for c, down in self.archive.listing_walk_reach(self.site.name).items() if c in walks} \
+            if walks else {}
 
         def settle():
             pipe = self.client.pipeline(transaction=True)
-            for key, members in ((self.keys.stored, stored), (self.keys.misses, misses), (self.keys.walks, walks)):
+            for key, members in ((self.keys.stored, stored), (self.keys.misses, misses)):
                 if members:
                     pipe.sadd(key, *members)
+            settle_walks(pipe, self.keys, reach)
             if dead:
                 pipe.lpush(self.keys.dead, *dead)
             pipe.delete(self.keys.processing)

@@ -514,6 +514,12 @@ class Archive(RunLog):
             return False
         return row[0] is None or (since is not None and datetime.fromisoformat(row[0]) <= since)
 
+    def listing_walk_reach(self, site: str) -> dict[int, str | None]:
+        """Every recorded walk of ``site``: category → how far it reached (``down_to``; None: to the end).
+        What the distributed writer mirrors into Redis for the workers' ``listing_walk_complete``."""
+        sql = "select category, down_to from listing_walks where site = ?"
+        return {row[0]: row[1] for row in self.db.execute(sql, [site])}
+
     def mark_listing_walks_complete(
         self, site: str, categories: Iterable[int], *, run_id: int | None, down_to: datetime | None = None
     ) -> None:

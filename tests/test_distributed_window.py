@@ -1,0 +1,129 @@
+"""`arshif crawl --redis` with --since, --until and --max-pages: the workers walk the listings as one process
+given the same flags does — the window and the page limit travel with the seed (``crawler.distributed.run``)
+— and mark the listing walks complete under the single process's rule (``crawler.distributed.walks``).
+Real redis-server, the mirror, `arshif worker` × 2 and `arshif store`, compared with single-process crawls."""
+
+from __future__ import annotations
+
+import re
+
+from crawler.distributed.keys import Keys
+from crawler.mirror import CATEGORIES
+from crawler.mirror.pages import PAGE_SIZE
+from tests.distributed_cluster import Cluster, tail
+from tests.test_crawl import arshif, articles, assert_archive_is_truth, last_run, ok, rows
+
+ASKED = re.compile(r"asked for (\d+) listing pages, (\d+) articles")
+
+
+def distributed_round(cluster: Cluster, *flags: str, workers: int = 2) -> dict[str, int]:
+    """Seed a crawl round with ``flags``, run the workers and the writer until done; what the workers asked."""
+    cluster.arshif("crawl", "alhadath", "--redis", cluster.redis.url, "--base-url", cluster.base_url,
+                   "--db", str(cluster.db), *flags)
+    writer = cluster.writer()
+    started = [cluster.worker() for _ in range(workers)]
+    cluster.wait_done(started, writer)
+    asked = {"listing": 0, "article": 0}
+    for worker in started:
+        listing, article = map(int, ASKED.findall(tail(worker))[-1])
+        asked["listing"] += listing
+        asked["article"] += article
+    return asked
+
+
+def single_round(mirror, db, tmp_path, *flags: str) -> dict:
+    ok(arshif("crawl", "alhadath", "--base-url", mirror.base_url, "--db", str(db), "--log-level", "WARNING", *flags,
+              cwd=tmp_path))
+    return last_run(db)["stats"]
+
+
+def window_dates(mirror, low: float, high: float) -> tuple[str, str]:
+    dates = sorted(t["published_at"] for t in mirror.truth() if t["status"] == "article")
+    return dates[int(low * len(dates))][:10], dates[int(high * len(dates))][:10]
+
+
+def test_since_and_until_window_walks_like_one_process(mirror, redis_server, tmp_path):
+    since, until = window_dates(mirror, 1 / 8, 1 / 4)  # old articles: the newer pages' fetches are skipped
+    single = tmp_path / "single.db"
+    stats = single_round(mirror, single, tmp_path, "--since", since, "--until", until)
+    cluster = Cluster(tmp_path, redis_server, mirror.base_url)
+    try:
+        asked = distributed_round(cluster, "--since", since, "--until", until)
+    finally:
+        cluster.close()
+    stored, expected = articles(cluster.db), articles(single)
+    assert expected and set(stored) == set(expected)
+    for article_id, row in expected.items():
+        assert stored[article_id]["published_at"] == row["published_at"]
+    assert all(since <= row["published_at"][:10] <= until for row in stored.values())
+    # The walks were cut as in one process: --until's probes skipped the newer pages' fetches, --since
+    # ended each walk at a page older than it. Without them every listed article would be asked (~300).
+    assert asked["article"] <= stats["arshif/requests/article"] + 10, (asked, stats["arshif/requests/article"])
+    assert asked["listing"] == stats["arshif/requests/listing"], (asked, stats["arshif/requests/listing"])
+    assert asked["article"] < 0.7 * len(mirror.truth()), (asked, stats)
+    # Every worker applied the seed's window (two instants in Redis, whatever the workers' clocks say).
+    settings = {k.decode(): v.decode() for k, v in cluster.client().hgetall(Keys("alhadath").run).items()}
+    assert settings["since"].startswith(since) and settings["given"] == f"--since {since} --until {until}"
+    assert rows(cluster.db, "select * from listing_walks") == []  # --until: not a complete walk, as in one process
+
+
+def test_since_walks_are_marked_complete_and_the_next_round_stops_where_they_reached(mirror, redis_server, tmp_path):
+    since, _ = window_dates(mirror, 3 / 4, 3 / 4)
+    cluster = Cluster(tmp_path, redis_server, mirror.base_url)
+    try:
+        first = distributed_round(cluster, "--since", since)
+        walks = rows(cluster.db, "select * from listing_walks")
+        # The workers sent WalksComplete: every category walked down to --since (as one process records it).
+        assert len(walks) == len(CATEGORIES) and all(w["down_to"] for w in walks), walks
+        truth = [t for t in mirror.truth() if t["status"] == "article" and not t["exact_duplicate_of"]]
+        inside = {t["id"] for t in truth if t["published_at"][:10] >= since}
+        assert inside <= set(articles(cluster.db))
+
+        again = distributed_round(cluster, "--since", since)
+        assert again["article"] == 0  # no out-of-window article asked again
+        assert again["listing"] == len(CATEGORIES) < first["listing"]
+
+        # Down to a date is not to the end: a round without --since walks on, completes the archive and
+        # records walks to the end; the round after that stops at the first page of each category.
+        distributed_round(cluster)
+        assert_archive_is_truth(cluster.db, mirror.truth())
+        walks = rows(cluster.db, "select * from listing_walks")
+        assert len(walks) == len(CATEGORIES) and all(w["down_to"] is None for w in walks)
+        last = distributed_round(cluster)
+        assert last["listing"] == len(CATEGORIES) and last["article"] == 0
+        assert cluster.client().scard(Keys("alhadath").walks) == len(CATEGORIES)
+    finally:
+        cluster.close()
+
+
+def test_max_pages_limits_each_categorys_walk_as_in_one_process(mirror, redis_server, tmp_path):
+    single = tmp_path / "single.db"
+    stats = single_round(mirror, single, tmp_path, "--max-pages", "2")
+    cluster = Cluster(tmp_path, redis_server, mirror.base_url)
+    try:
+        asked = distributed_round(cluster, "--max-pages", "2")
+    finally:
+        cluster.close()
+    # Pages 1 and 2 of each category at most, whichever worker took them: the page number travels with
+    # each listing request, so the limit is per category exactly as in one process.
+    assert len(CATEGORIES) < asked["listing"] <= 2 * len(CATEGORIES), asked
+    assert asked["listing"] == stats["arshif/requests/listing"]
+    assert set(articles(cluster.db)) == set(articles(single))
+    run = rows(cluster.db, "select * from crawl_runs where command = 'store'")[-1]
+    assert 0 < run["articles_new"] <= PAGE_SIZE * (2 * len(CATEGORIES) + 1)
+    assert rows(cluster.db, "select * from listing_walks") == []  # a bounded walk is not a complete one
+
+
+def test_a_round_with_other_settings_waits_for_the_queued_one(mirror, redis_server, tmp_path):
+    cluster = Cluster(tmp_path, redis_server, mirror.base_url)
+    base = ["crawl", "alhadath", "--redis", redis_server.url, "--base-url", mirror.base_url, "--db", str(cluster.db)]
+    try:
+        cluster.arshif(*base, "--since", "2020-01-01")
+        refused = arshif(*base, "--until", "2021-01-01", cwd=tmp_path)
+        assert refused.returncode == 2, refused.stderr
+        assert "still wait" in refused.stderr and "--since 2020-01-01" in refused.stderr
+        cluster.arshif(*base, "--since", "2020-01-01")  # the same settings: more work for the same round
+        bad = arshif(*base, "--since", "someday", cwd=tmp_path)
+        assert bad.returncode == 2 and "someday" in bad.stderr
+    finally:
+        cluster.close()
