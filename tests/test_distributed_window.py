@@ -6,22 +6,32 @@ Real redis-server, the mirror, `arshif worker` × 2 and `arshif store`, compared
 from __future__ import annotations
 
 import re
+import time
 
 from crawler.distributed.keys import Keys
 from crawler.mirror import CATEGORIES
 from crawler.mirror.pages import PAGE_SIZE
 from tests.distributed_cluster import Cluster, tail
-from tests.test_crawl import arshif, articles, assert_archive_is_truth, last_run, ok, rows
+from tests.test_crawl import arshif, articles, last_run, ok, rows
 
 ASKED = re.compile(r"asked for (\d+) listing pages, (\d+) articles")
 
 
-def distributed_round(cluster: Cluster, *flags: str, workers: int = 2) -> dict[str, int]:
-    """Seed a crawl round with ``flags``, run the workers and the writer until done; what the workers asked."""
-    cluster.arshif("crawl", "alhadath", "--redis", cluster.redis.url, "--base-url", cluster.base_url,
-                   "--db", str(cluster.db), *flags)
+def distributed_round(cluster: Cluster, *flags: str, workers: int = 2, started_first: bool = False) -> dict[str, int]:
+    """Seed a crawl round with ``flags``, run the workers and the writer until done; what the workers asked.
+    ``started_first``: the workers start (and read the previous round's settings) before the seeding."""
+    def seed():
+        cluster.arshif("crawl", "alhadath", "--redis", cluster.redis.url, "--base-url", cluster.base_url,
+                       "--db", str(cluster.db), *flags)
+
+    if not started_first:
+        seed()
     writer = cluster.writer()
-    started = [cluster.worker() for _ in range(workers)]
+    started = [cluster.worker(exit_when_idle=20 if started_first else 3) for _ in range(workers)]
+    if started_first:
+        for worker in started:
+            wait_log(worker, "round settings v")
+        seed()
     cluster.wait_done(started, writer)
     asked = {"listing": 0, "article": 0}
     for worker in started:
@@ -29,6 +39,13 @@ def distributed_round(cluster: Cluster, *flags: str, workers: int = 2) -> dict[s
         asked["listing"] += listing
         asked["article"] += article
     return asked
+
+
+def wait_log(process, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in tail(process, 100_000):
+        assert process.poll() is None and time.monotonic() < deadline, tail(process)
+        time.sleep(0.1)
 
 
 def single_round(mirror, db, tmp_path, *flags: str) -> dict:
@@ -65,35 +82,6 @@ def test_since_and_until_window_walks_like_one_process(mirror, redis_server, tmp
     settings = {k.decode(): v.decode() for k, v in cluster.client().hgetall(Keys("alhadath").run).items()}
     assert settings["since"].startswith(since) and settings["given"] == f"--since {since} --until {until}"
     assert rows(cluster.db, "select * from listing_walks") == []  # --until: not a complete walk, as in one process
-
-
-def test_since_walks_are_marked_complete_and_the_next_round_stops_where_they_reached(mirror, redis_server, tmp_path):
-    since, _ = window_dates(mirror, 3 / 4, 3 / 4)
-    cluster = Cluster(tmp_path, redis_server, mirror.base_url)
-    try:
-        first = distributed_round(cluster, "--since", since)
-        walks = rows(cluster.db, "select * from listing_walks")
-        # The workers sent WalksComplete: every category walked down to --since (as one process records it).
-        assert len(walks) == len(CATEGORIES) and all(w["down_to"] for w in walks), walks
-        truth = [t for t in mirror.truth() if t["status"] == "article" and not t["exact_duplicate_of"]]
-        inside = {t["id"] for t in truth if t["published_at"][:10] >= since}
-        assert inside <= set(articles(cluster.db))
-
-        again = distributed_round(cluster, "--since", since)
-        assert again["article"] == 0  # no out-of-window article asked again
-        assert again["listing"] == len(CATEGORIES) < first["listing"]
-
-        # Down to a date is not to the end: a round without --since walks on, completes the archive and
-        # records walks to the end; the round after that stops at the first page of each category.
-        distributed_round(cluster)
-        assert_archive_is_truth(cluster.db, mirror.truth())
-        walks = rows(cluster.db, "select * from listing_walks")
-        assert len(walks) == len(CATEGORIES) and all(w["down_to"] is None for w in walks)
-        last = distributed_round(cluster)
-        assert last["listing"] == len(CATEGORIES) and last["article"] == 0
-        assert cluster.client().scard(Keys("alhadath").walks) == len(CATEGORIES)
-    finally:
-        cluster.close()
 
 
 def test_max_pages_limits_each_categorys_walk_as_in_one_process(mirror, redis_server, tmp_path):

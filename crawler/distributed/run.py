@@ -4,9 +4,10 @@
 (``crawler.dates.DateWindow.read``, via ``spiders.base.parse_window``), and publish the resulting window
 — two instants, not the user's words, so "yesterday" means the same to a worker that starts tomorrow —
 with ``--max-pages`` and ``--refresh`` in the hash ``arshif:<site>:run``, under a new version number.
-Every request the seeder queues carries that version (``meta["arshif_run"]``); a worker that takes a
-request of a version it has not applied yet reads the hash first (``RunSettings.load``) and applies it
-to its spider and run context (``apply``). So every worker judges every page of a round by the same
+Every request the seeder queues carries that version (``meta["arshif_run"]``), and so does every request
+a worker queues from a page of that round (``scheduler.RedisScheduler.enqueue_request``); a worker that
+takes a request of a version it has not applied yet reads the hash first (``RunSettings.load``) and
+applies it to its spider and run context (``apply``). So every worker judges every page of a round by the same
 window and page limit as a single process given the same flags.
 
 One round's settings at a time: seeding different settings while requests of another round still wait

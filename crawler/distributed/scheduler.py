@@ -78,6 +78,9 @@ class RedisScheduler(Scheduler, BaseScheduler):
         return True
 
     def enqueue_request(self, request) -> bool:
+        # The round a page belongs to travels with the requests it leads to: whichever worker takes one
+        # applies that round's settings first (crawler.distributed.run; seeded requests carry it already).
+        request.meta.setdefault(RUN_META, getattr(self.spider, "run_version", 0))
         if self._available():
             try:
                 if not request.dont_filter and self.df.request_seen(request):

@@ -31,7 +31,7 @@ from __future__ import annotations
 import copyreg
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from scrapy.http import Request
@@ -110,11 +110,6 @@ class SharedIds:
     def __contains__(self, article_id: object) -> bool:
         return bool(retrying(lambda: self.client.sismember(self.key, article_id), what="asking about an id",
                              url=self.url))
-
-    def update(self, ids: Iterable[int]) -> None:
-        ids = list(ids)
-        if ids:
-            retrying(lambda: self.client.sadd(self.key, *ids), what="noting asked ids", url=self.url)
 
 
 class SharedWalks:

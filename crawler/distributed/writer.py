@@ -231,11 +231,29 @@ def run_store(options: StoreOptions) -> StoreResult:
     The caller holds the archive's lock (``crawler.lock.ArchiveLock``); the queue's lease is taken here
     before anything is written (``LockedError`` if another writer holds it)."""
     started = time.monotonic()
-    lease = take_lease(options)
+    # A signal once the lease is held stops cleanly (the lease given back); before, e.g. while waiting for
+    # Redis to answer, it interrupts at once.
+    stop = SimpleNamespace(requested=False, loop=None, leased=False)
+
+    def on_signal(signum, frame):
+        if not stop.leased:
+            raise KeyboardInterrupt
+        logger.info("store: stopping after the current batch (signal %d)", signum)
+        stop.requested = True
+        if stop.loop is not None:
+            stop.loop.stopping = True
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return _store(options, lease, started)
+        lease = take_lease(options)
+        stop.leased = True
+        try:
+            return _store(options, lease, started, stop)
+        finally:
+            lease.release()
     finally:
-        lease.release()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def writer_name(db_path: str | Path) -> str:
@@ -260,18 +278,14 @@ def take_lease(options: StoreOptions) -> WriterLease:
     return lease
 
 
-def _store(options: StoreOptions, lease: WriterLease, started: float) -> StoreResult:
+def _store(options: StoreOptions, lease: WriterLease, started: float, stop: SimpleNamespace) -> StoreResult:
     archive = Archive(options.db_path, batch_size=10**9, commit_interval=10**9)  # commits are the loop's
     run_id = archive.start_run(options.site, command="store",
                                args={"redis": display_url(options.redis_url), "batch_size": options.batch_size})
     loop = StoreLoop(options, archive, run_id)
     loop.lease = lease
-
-    def stop(signum, frame):
-        logger.info("store: stopping after the current batch (signal %d)", signum)
-        loop.stopping = True
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    stop.loop = loop
+    loop.stopping = stop.requested  # a signal that came before the loop existed
     reason = "finished"
     try:
         loop.run()
@@ -279,8 +293,6 @@ def _store(options: StoreOptions, lease: WriterLease, started: float) -> StoreRe
         reason = "failed"
         raise
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         stats = loop.stats.get_stats()
         counts = counts_from_stats(stats)
         archive.commit()
