@@ -115,3 +115,20 @@ def test_a_round_with_other_settings_waits_for_the_queued_one(mirror, redis_serv
         assert bad.returncode == 2 and "someday" in bad.stderr
     finally:
         cluster.close()
+
+
+def test_backfill_window_stores_what_one_process_stores(mirror, redis_server, tmp_path):
+    since, until = window_dates(mirror, 1 / 4, 1 / 2)
+    single = tmp_path / "single.db"
+    ok(arshif("backfill", "alhadath", "--ids", "1-120", "--base-url", mirror.base_url, "--db", str(single),
+              "--no-warc", "--since", since, "--until", until, "--log-level", "WARNING", cwd=tmp_path))
+    cluster = Cluster(tmp_path, redis_server, mirror.base_url)
+    try:
+        assert "queued 120 ids" in cluster.seed("1-120", "--since", since, "--until", until)
+        writer = cluster.writer()
+        cluster.wait_done([cluster.worker()], writer)
+    finally:
+        cluster.close()
+    stored = articles(cluster.db)
+    assert stored and set(stored) == set(articles(single))
+    assert all(since <= row["published_at"][:10] <= until for row in stored.values())
