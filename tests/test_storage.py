@@ -203,3 +203,19 @@ def test_list_values_are_stored_as_json_dumps_writes_them():
     for value in values:
         assert encode_value(value) == json.dumps(value, ensure_ascii=False)
     assert encode_value("نص") == "نص" and encode_value(None) is None and encode_value(3) == 3
+
+
+def test_a_new_article_said_new_by_dedupe_still_settles_what_named_its_id(archive):
+    """``ArticleWrite.stored=False`` (dedupe found no row) skips the row lookup and, for an id nothing
+    names, the settling writes; an id that was a miss, a failed fetch or an alias is settled as ever."""
+    archive.record_miss(SITE, 1, url="u1", reason="soft404")
+    archive.record_failure(SITE, "u2", reason="http 503", attempts=3, article_id=2)
+    archive.add_alias(record(3), of=9)
+    archive.db.conn.execute("insert into article_bands (site, band, hash, article_id) values (?, 0, 7, 4)", [SITE])
+    outcomes = archive.upsert_articles([write(record(i, paragraphs=(f"نص {i}",)), stored=False) for i in (1, 2, 3, 4, 5)])
+    assert outcomes == [Outcome.NEW] * 5
+    assert archive.known_misses(SITE, range(10)) == set() and archive.open_failures(SITE) == []
+    assert archive.aliases_of(SITE, 9) == []
+    assert archive.db.conn.execute("select count(*) from article_bands where hash = 7").fetchone()[0] == 0
+    # stored=False on a row that is there after all: the long way, an update
+    assert archive.upsert_articles([write(record(5, paragraphs=("نص اخر",)), stored=False)]) == [Outcome.UPDATED]

@@ -264,7 +264,11 @@ class Archive(RunLog):
         )
         if write.warc_record is not None:
             columns["warc_record"] = write.warc_record
-        self._settle_id(site, article_id, now)
+        # An id seen before in some other form (a miss, a failed fetch, an alias, bands) is settled; a new
+        # article's id usually is none of these, which one indexed query says (instead of four writes).
+        traces = write.stored is not False or self._id_has_traces(site, article_id)
+        if traces:
+            self._settle_id(site, article_id, now)
         # The caller that just looked (dedupe) says whether the row exists: a new one is inserted straight
         # away (a row there after all fails the insert, which leaves nothing behind, and takes the long way).
         existing = [] if write.stored is False else self.rows(
@@ -277,10 +281,11 @@ class Archive(RunLog):
                 if write.stored is not False:
                     raise
                 return self._upsert_one(replace(write, stored=None))
-            self.db.conn.execute("delete from aliases where site = ? and alias_id = ?", [site, article_id])
+            if traces:
+                self.db.conn.execute("delete from aliases where site = ? and alias_id = ?", [site, article_id])
             if self._index_by_batch:
                 self._unindexed.add(rowid)
-            self._replace_bands(site, article_id, write.band_hashes)
+            self._replace_bands(site, article_id, write.band_hashes, none_stored=not traces)
             return Outcome.NEW
         old = existing[0]
         if record_from_row(old) == record_from_row(columns):
@@ -313,8 +318,11 @@ class Archive(RunLog):
         self._replace_bands(site, article_id, write.band_hashes)
         return Outcome.UPDATED
 
-    def _replace_bands(self, site: str, article_id: int, band_hashes: Sequence[int]) -> None:
-        self.db.conn.execute("delete from article_bands where site = ? and article_id = ?", [site, article_id])
+    def _replace_bands(
+        self, site: str, article_id: int, band_hashes: Sequence[int], *, none_stored: bool = False
+    ) -> None:
+        if not none_stored:
+            self.db.conn.execute("delete from article_bands where site = ? and article_id = ?", [site, article_id])
         self.db.conn.executemany(
             INSERT_BAND, [(site, band, value, article_id) for band, value in enumerate(band_hashes)]
         )
@@ -475,6 +483,16 @@ class Archive(RunLog):
         self._begin()
         self._resolve_failure(site, url, utc_now())
         self._wrote()
+
+    def _id_has_traces(self, site: str, article_id: int) -> bool:
+        """Whether any row but an article row names this id: a miss, an open failure, an alias, band rows."""
+        return self.db.conn.execute(
+            "select 1 from misses where site = ?1 and article_id = ?2"
+            " union all select 1 from failures where site = ?1 and article_id = ?2 and resolved_at is null"
+            " union all select 1 from aliases where site = ?1 and alias_id = ?2"
+            " union all select 1 from article_bands where site = ?1 and article_id = ?2 limit 1",
+            [site, article_id],
+        ).fetchone() is not None
 
     def _settle_id(self, site: str, article_id: int, now: str) -> None:
         """An id found to hold an article is no longer a miss, and its fetch failures are resolved."""
