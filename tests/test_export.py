@@ -22,8 +22,8 @@ from tests.ops_archive import build_archive, run_with_peak_rss
 ROWS = 20_000
 SMALL_ROWS = 1_000
 # Streaming means the peak does not grow with the rows: 20,000 rows may take at most this much more than
-# 1,000 (measured: +1 to +8 MB jsonl/csv, +7 to +24 MB parquet, whose row groups are buffered; holding all
-# 20,000 rows as Python objects would take several hundred MB). The absolute cap only
+# 1,000 (measured: +1 to +8 MB jsonl/csv, +7 to +24 MB parquet, whose row groups are buffered; an export that
+# held every row would grow with the archive: 20× the rows). The absolute cap only
 # catches a runaway: the floor is the interpreter plus its imports (sqlite-utils pulls in numpy when it is
 # installed, pyarrow ~60 MB more), which differ by machine and version, not by archive size.
 GROWTH_LIMIT_MB = 50
