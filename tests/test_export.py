@@ -32,20 +32,21 @@ ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 ARSHIF = [sys.executable, "-m", "crawler"]
 
 
-@pytest.fixture(scope="module")
-def big_archive(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("big") / "big.db"
-    subprocess.run([sys.executable, "-m", "tests.ops_archive", str(path), str(ROWS)], check=True,
+def _built_archive(tmp_path_factory, name: str, rows: int) -> Path:
+    path = tmp_path_factory.mktemp(name) / f"{name}.db"
+    subprocess.run([sys.executable, "-m", "tests.ops_archive", str(path), str(rows)], check=True,
                    cwd=Path(__file__).resolve().parents[1])
     return path
+
+
+@pytest.fixture(scope="module")
+def big_archive(tmp_path_factory) -> Path:
+    return _built_archive(tmp_path_factory, "big", ROWS)
 
 
 @pytest.fixture(scope="module")
 def small_archive(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("small") / "small.db"
-    subprocess.run([sys.executable, "-m", "tests.ops_archive", str(path), str(SMALL_ROWS)], check=True,
-                   cwd=Path(__file__).resolve().parents[1])
-    return path
+    return _built_archive(tmp_path_factory, "small", SMALL_ROWS)
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
