@@ -52,7 +52,6 @@ def _tags(names) -> bytes:
     return ("(?:" + "|".join(groups) + r")(?=[\s/>])").encode()
 
 
-
 _HEAD_END = re.compile(rb"</head\s*>", re.I)
 # Text the tokenizer reads as text, not tags: comments and raw-text elements.
 _RAW_TEXT = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes")
