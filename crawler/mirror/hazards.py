@@ -38,12 +38,10 @@ from html import escape
 from typing import NamedTuple
 from urllib.parse import quote
 
-from crawler.errors import UsageError
 from crawler.mirror import model as M
-from crawler.mirror.pages import PAGE_SIZE, Page, article_href, category_page
+from crawler.mirror.model import HAZARDS, parse_hazards  # noqa: F401 (the names live with the config)
+from crawler.mirror.pages import PAGE_SIZE, Page, article_href, article_page, category_page
 
-HAZARDS = ("robots503", "robotsdrop", "robots404", "retry-after", "bomb", "huge", "hang", "trickle", "loop", "selfredirect-cookie",
-           "offsite", "offsite-private", "endless-pages", "feed", "sitemap-bomb", "feed-xxe", "hostile-strings")
 # Hazards that take an article id past the served range, in this order: name → how many ids.
 _ID_HAZARDS = (("bomb", 1), ("huge", 1), ("hang", 1), ("trickle", 1), ("loop", 2), ("offsite", 3),
                ("offsite-private", 2), ("hostile-strings", 1))
@@ -59,14 +57,6 @@ FEED_ITEMS = 50
 LOOP_HOPS = 1000
 HOSTILE_TITLE = "=HYPERLINK(\"http://x\") '); DROP TABLE articles;-- \"quoted\" [a]] \u202eمقلوب"
 HOSTILE_PARAGRAPH = ("'); DROP TABLE articles;-- \"; DELETE FROM aliases; ]]> \u202e" + "سطر طويل " * 22_000).strip()  # the growing-query loop gives up (answers 404) after this many hops
-
-
-def parse_hazards(spec: str) -> frozenset[str]:
-    names = frozenset(filter(None, (p.strip() for p in (spec or "").split(","))))
-    unknown = sorted(names - set(HAZARDS))
-    if unknown:
-        raise UsageError(f"unknown hazard {unknown[0]!r}: expected some of {', '.join(HAZARDS)}")
-    return names
 
 
 def enabled(config: M.MirrorConfig) -> frozenset[str]:
@@ -218,8 +208,6 @@ def huge_chunks():
 
 def hostile_page(config: M.MirrorConfig, base_url: str) -> Page:
     """The newest article's page with ``HOSTILE_TITLE`` and ``HOSTILE_PARAGRAPH`` in place of its own."""
-    from crawler.mirror.pages import article_page
-
     a = M.article(config, cookie_article(config))
     body = article_page(config, a.id, base_url).body
     body = body.replace(escape(a.title).encode(), escape(HOSTILE_TITLE).encode())

@@ -27,6 +27,8 @@ SITE_BASE_URL = "https://www.alhadath.ps"
 TIMEZONE = ZoneInfo("Asia/Hebron")
 MARKUPS = ("default", "table", "broken")
 WEIGHTS = ("light", "real")  # 8 KiB pages for fast tests; 82–148 KB with the chrome of a real page
+HAZARDS = ("robots503", "robotsdrop", "robots404", "retry-after", "bomb", "huge", "hang", "trickle", "loop",
+           "selfredirect-cookie", "offsite", "offsite-private", "endless-pages", "feed", "sitemap-bomb", "feed-xxe", "hostile-strings")
 FAULT_KINDS = ("status5xx", "429", "slow", "drop", "truncate")
 TRUTH_KEYS = ("id", "status", "url", "title", "published_at", "published_hijri", "byline_raw", "authors",
               "agencies", "dateline", "paragraphs", "caption", "category", "exact_duplicate_of",
@@ -76,6 +78,14 @@ def _parse_faults(spec: str) -> tuple[tuple[str, float], ...]:
     return tuple((kind, rates[kind]) for kind in FAULT_KINDS if rates.get(kind))
 
 
+def parse_hazards(spec: str) -> frozenset[str]:
+    names = frozenset(filter(None, (p.strip() for p in (spec or "").split(","))))
+    unknown = sorted(names - set(HAZARDS))
+    if unknown:
+        raise UsageError(f"unknown hazard {unknown[0]!r}: expected some of {', '.join(HAZARDS)}")
+    return names
+
+
 @dataclass(frozen=True)
 class MirrorConfig:
     """One mirror instance: which ids it serves, how it writes them, how it misbehaves.
@@ -108,8 +118,6 @@ class MirrorConfig:
             raise UsageError(f"unknown page weight {self.weight!r}; one of {', '.join(WEIGHTS)}")
         object.__setattr__(self, "fault_rates", _parse_faults(self.faults or ""))
         if self.hazards:
-            from crawler.mirror.hazards import parse_hazards
-
             parse_hazards(self.hazards)
 
     @property

@@ -22,6 +22,7 @@ from html import escape
 
 from crawler.mirror import model as M
 from crawler.mirror import words as W
+from crawler.mirror.links import _href, category_href, tag_href
 
 MIN_BYTES, MAX_BYTES = 82_000, 148_000
 _S_WEIGHT = 91  # salt of the size decision
@@ -132,8 +133,6 @@ def svg_sprite(seed: int) -> str:
 @lru_cache(maxsize=8)
 def mega_menu(seed: int) -> str:
     """The drop-down mega menu: every section with a dozen sub-sections (~130 links)."""
-    from crawler.mirror.pages import category_href, tag_href
-
     rng = random.Random(M.mix(seed, 3, _S_WEIGHT + 4))
     columns = []
     for category in M.CATEGORIES:
@@ -150,8 +149,6 @@ def mega_menu(seed: int) -> str:
 
 
 def _item(config: M.MirrorConfig, article_id: int, base_url: str, context: int, stamp: str) -> str:
-    from crawler.mirror.pages import _href
-
     a = M.headline(config, article_id)
     return (f'<li><a href="{_href(config, article_id, context, base_url)}">{escape(a.title)}</a>'
             f'<span class="time">{stamp}</span></li>')
@@ -177,8 +174,6 @@ def latest_box(config: M.MirrorConfig, base_url: str) -> str:
 
 def related_cards(config: M.MirrorConfig, a: M.Article, base_url: str) -> str:
     """"أخبار ذات صلة": cards of earlier stories, each with a title, a timestamp and a lead of its text."""
-    from crawler.mirror.pages import _href
-
     cards = []
     for article_id in M.newest_ids(config, 6, below=a.id - 4):
         other = M.article(config, article_id)
@@ -221,8 +216,6 @@ def state_script(config: M.MirrorConfig, a: M.Article) -> str:
 @lru_cache(maxsize=16)
 def big_footer(config: M.MirrorConfig) -> str:
     """Link columns, an "about" paragraph, contacts, the last update (the visit day, with a time)."""
-    from crawler.mirror.pages import category_href
-
     visit = M.visit_date(config)
     updated = datetime.combine(visit, time(9, 41, 7), M.TIMEZONE)
     sections = "".join(f'<li><a href="{category_href(c)}">{c.name}</a></li>' for c in M.CATEGORIES)
