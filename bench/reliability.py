@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import Measured, run_measured  # noqa: E402
-from crawler.mirror import MirrorConfig, MirrorProcess  # noqa: E402
+from crawler.mirror import MirrorConfig, MirrorProcess, truth  # noqa: E402
 from crawler.mirror import hazards as H  # noqa: E402
 from crawler.mirror import model as M  # noqa: E402
 from crawler.text import clean_text  # noqa: E402
@@ -114,7 +114,7 @@ def urls_failed(db: Path) -> dict[str, str]:
 
 
 def articles_ids(config: MirrorConfig) -> set[int]:
-    return {t["id"] for t in M.truth(config) if t["status"] == M.ARTICLE}
+    return {t["id"] for t in truth(config) if t["status"] == M.ARTICLE}
 
 
 def mixed_crawl(c: Checks, work: Path) -> None:

@@ -14,7 +14,7 @@ from hijridate import Gregorian
 from crawler.mirror import model as M
 from crawler.mirror import pages as P
 from crawler.mirror import (ARTICLE, MISSING, SOFT404, SOFT404_TEXT, TRUTH_KEYS, MirrorConfig, article,
-                            fault_for, render, slugify, truth)
+                            fault_for, render, slugify, truth, truth_record)
 from crawler.text import clean_text
 
 SMALL = MirrorConfig(articles=300, seed=1)
@@ -199,8 +199,8 @@ def test_updated_articles_change_title_or_one_paragraph_from_their_day(medium_tr
     kinds = Counter()
     for r in updated:
         day = r["updated_on_day"]
-        before = M.truth_record(MirrorConfig(articles=3000, day=day - 1), r["id"])
-        after = M.truth_record(MirrorConfig(articles=3000, day=day), r["id"])
+        before = truth_record(MirrorConfig(articles=3000, day=day - 1), r["id"])
+        after = truth_record(MirrorConfig(articles=3000, day=day), r["id"])
         assert before == r if day > 0 else True
         assert after["updated_on_day"] == day
         changed = [i for i, (x, y) in enumerate(zip(before["paragraphs"], after["paragraphs"])) if x != y]

@@ -1,4 +1,4 @@
-"""`arshif mirror`: serve the offline alhadath.ps mirror, or print its truth."""
+"""`arshif mirror`: serve the offline alhadath.ps mirror (or a WordPress or slug-only outlet), or print its truth."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import sys
 import click
 
 from crawler.cli.base import cli
-from crawler.mirror.model import MARKUPS, WEIGHTS, MirrorConfig, truth
+from crawler.mirror.model import CMS, MARKUPS, WEIGHTS, WP_JSON, MirrorConfig
+from crawler.mirror.truth import truth
 
 
 def content_options(func):
@@ -21,6 +22,9 @@ def content_options(func):
                      help="First id served; ids follow the real site's growth (16768 ≈ 2015-05, 195000 ≈ 2024-04)."),
         click.option("--day", default=0, show_default=True, type=click.IntRange(min=0),
                      help="Visit day: articles updated on or before this day read in their new version."),
+        click.option("--cms", default="alhadath", show_default=True, type=click.Choice(CMS),
+                     help="Whose URLs and pages: alhadath's, a WordPress news site's (/YYYY/MM/DD/slug/, wp-json, "
+                          "Yoast sitemaps, RSS) or a slug-only CMS's (/news/slug, monthly sitemaps)."),
     )):
         func = option(func)
     return func
@@ -40,8 +44,10 @@ def content_options(func):
 @click.option("--hazards", default="", metavar="LIST",
               help="Hostile-web hazards (off by default), e.g. 'robots503,bomb,huge,hang,trickle,loop,"
                    "selfredirect-cookie,offsite,endless-pages,feed,sitemap-bomb,feed-xxe' (crawler/mirror/hazards.py).")
+@click.option("--wp-json", "wp_json", default="on", show_default=True, type=click.Choice(WP_JSON),
+              help="--cms wordpress: the REST API answers (on), 404s (off) or 403s (forbidden), as hardened sites do.")
 @click.pass_context
-def mirror(ctx, articles, seed, start_id, day, host, port, faults, markup, weight, hazards) -> None:
+def mirror(ctx, articles, seed, start_id, day, cms, host, port, faults, markup, weight, hazards, wp_json) -> None:
     """Serve a deterministic offline copy of alhadath.ps until Ctrl-C / SIGTERM.
 
     The first line on stdout is the base URL (http://127.0.0.1:PORT). `arshif mirror truth` prints what
@@ -53,38 +59,40 @@ def mirror(ctx, articles, seed, start_id, day, host, port, faults, markup, weigh
         arshif mirror --articles 500 --faults 'status5xx=0.05,429=0.02,drop=0.01' --markup table
         arshif mirror --articles 3000 --weight real     # pages as heavy as a real news site's
         arshif mirror --articles 300 --hazards robots503,bomb,endless-pages,feed
+        arshif mirror --articles 500 --cms wordpress --wp-json off   # a WordPress outlet, REST API closed
     """
     if ctx.invoked_subcommand is not None:
         return
     from crawler.mirror.server import serve
 
     config = MirrorConfig(articles=articles, seed=seed, start_id=start_id, day=day, faults=faults, markup=markup,
-                          weight=weight, hazards=hazards)
+                          weight=weight, hazards=hazards, cms=cms, wp_json=wp_json)
 
     def announce(base_url: str) -> None:
         click.echo(base_url)
         sys.stdout.flush()
         click.echo(f"serving {config.articles} ids from {config.start_id} (seed {config.seed}, day {config.day}, "
                    f"markup {config.markup}, weight {config.weight}, faults {config.faults or 'none'}, "
-                   f"hazards {config.hazards or 'none'}); Ctrl-C stops", err=True)
+                   f"hazards {config.hazards or 'none'}, cms {config.cms}); Ctrl-C stops", err=True)
 
     serve(config, host=host, port=port, announce=announce)
 
 
 @mirror.command("truth")
 @content_options
-def truth_command(articles, seed, start_id, day) -> None:
+def truth_command(articles, seed, start_id, day, cms) -> None:
     """Print the truth of every served id as JSON lines (UTF-8, unescaped).
 
     Keys: id, status (article|soft404|missing), url, title, published_at, published_hijri, byline_raw,
     authors, agencies, dateline, paragraphs, caption, category, exact_duplicate_of, near_duplicate_of,
-    updated_on_day.
+    updated_on_day, key (what the archive keys it by: the id, or for --cms wordpress|slug a key from the URL).
 
     \b
     Example:
         arshif mirror truth --articles 300 --seed 1 > truth.jsonl
+        arshif mirror truth --articles 300 --cms slug > slug-truth.jsonl
     """
-    config = MirrorConfig(articles=articles, seed=seed, start_id=start_id, day=day)
+    config = MirrorConfig(articles=articles, seed=seed, start_id=start_id, day=day, cms=cms)
     out = click.get_text_stream("stdout", encoding="utf-8")
     for record in truth(config):
         out.write(json.dumps(record, ensure_ascii=False) + "\n")

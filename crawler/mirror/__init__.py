@@ -7,11 +7,15 @@ In-process API (pure functions of the config; nothing is stored per article)::
     page = render(config, "/article/42/any-slug")      # Page(status, headers, body)
     rows = list(truth(config))                          # one dict per id, keys TRUTH_KEYS
 
+``cms="wordpress"`` or ``"slug"`` serves the same stories as another outlet would (``crawler.mirror.wordpress``,
+``crawler.mirror.slugsite``); the truth's ``url`` and ``key`` follow the family.
+
 As a server: ``arshif mirror --articles 3000`` (``MirrorProcess`` starts one as a subprocess).
 """
 
 from crawler.mirror.model import (  # noqa: F401
     ARTICLE,
+    CMS,
     CATEGORIES,
     MARKUPS,
     MISSING,
@@ -25,9 +29,8 @@ from crawler.mirror.model import (  # noqa: F401
     format_timestamp,
     slugify,
     statuses,
-    truth,
-    truth_record,
     visit_date,
 )
 from crawler.mirror.pages import LINK_FORMS, SOFT404_TEXT, Page, article_href, fault_for, render, route  # noqa: F401
 from crawler.mirror.process import MirrorProcess  # noqa: F401
+from crawler.mirror.truth import truth, truth_record  # noqa: F401

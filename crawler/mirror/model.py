@@ -26,13 +26,16 @@ from crawler.mirror import words as W
 SITE_BASE_URL = "https://www.alhadath.ps"
 TIMEZONE = ZoneInfo("Asia/Hebron")
 MARKUPS = ("default", "table", "broken")
+# CMS families: the same stories under another site's URLs and markup (crawler.mirror.outlets).
+CMS = ("alhadath", "wordpress", "slug")
+WP_JSON = ("on", "off", "forbidden")  # the wordpress family's REST API: answers, 404s, or 403s (hardened sites)
 WEIGHTS = ("light", "real")  # 8 KiB pages for fast tests; 82–148 KB with the chrome of a real page
 HAZARDS = ("robots503", "robotsdrop", "robots404", "retry-after", "bomb", "huge", "hang", "trickle", "loop",
            "selfredirect-cookie", "offsite", "offsite-private", "endless-pages", "feed", "sitemap-bomb", "feed-xxe", "hostile-strings")
 FAULT_KINDS = ("status5xx", "429", "slow", "drop", "truncate")
 TRUTH_KEYS = ("id", "status", "url", "title", "published_at", "published_hijri", "byline_raw", "authors",
               "agencies", "dateline", "paragraphs", "caption", "category", "exact_duplicate_of",
-              "near_duplicate_of", "updated_on_day")
+              "near_duplicate_of", "updated_on_day", "key")
 
 ARTICLE, SOFT404, MISSING = "article", "soft404", "missing"
 
@@ -103,6 +106,8 @@ class MirrorConfig:
     markup: str = "default"
     weight: str = "light"
     hazards: str = ""  # crawler.mirror.hazards: e.g. "robots503,bomb,endless-pages"; none by default
+    cms: str = "alhadath"  # which family's URLs and pages: CMS
+    wp_json: str = "on"  # the wordpress family's /wp-json/: WP_JSON
     fault_rates: tuple[tuple[str, float], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -117,6 +122,12 @@ class MirrorConfig:
         if self.weight not in WEIGHTS:
             raise UsageError(f"unknown page weight {self.weight!r}; one of {', '.join(WEIGHTS)}")
         object.__setattr__(self, "fault_rates", _parse_faults(self.faults or ""))
+        if self.cms not in CMS:
+            raise UsageError(f"unknown CMS family {self.cms!r}; one of {', '.join(CMS)}")
+        if self.wp_json not in WP_JSON:
+            raise UsageError(f"unknown --wp-json {self.wp_json!r}; one of {', '.join(WP_JSON)}")
+        if self.cms != "alhadath" and (self.markup != "default" or self.weight != "light" or self.hazards):
+            raise UsageError(f"--markup, --weight and --hazards belong to the alhadath family, not --cms {self.cms}")
         if self.hazards:
             parse_hazards(self.hazards)
 
@@ -511,30 +522,6 @@ def _light_edit(paragraph: str, rng: random.Random) -> str:
     for at in rng.sample(range(len(tokens) - 1), 2):
         tokens[at] = next(w for w in iter(lambda: rng.choice(W.NOUNS), None) if w != tokens[at])
     return " ".join(tokens)
-
-
-# --- truth -----------------------------------------------------------------------------------------------
-
-def truth_record(config: MirrorConfig, article_id: int) -> dict:
-    """One id's truth: exactly ``TRUTH_KEYS``; what a perfect crawl on ``config.day`` would store."""
-    a = article(config, article_id)
-    if a.status != ARTICLE:
-        return dict(id=article_id, status=a.status, url=a.url, title=None, published_at=None,
-                    published_hijri=None, byline_raw=None, authors=[], agencies=[], dateline=None,
-                    paragraphs=[], caption=None, category=None, exact_duplicate_of=None,
-                    near_duplicate_of=None, updated_on_day=None)
-    return dict(id=article_id, status=ARTICLE, url=a.url, title=a.title,
-                published_at=a.published.isoformat(), published_hijri=hijri(a.published.date()),
-                byline_raw=a.byline.raw, authors=list(a.byline.authors), agencies=list(a.byline.agencies),
-                dateline=a.byline.dateline, paragraphs=list(a.paragraphs), caption=a.caption,
-                category=a.category.name, exact_duplicate_of=a.exact_duplicate_of,
-                near_duplicate_of=a.near_duplicate_of, updated_on_day=a.updated_on_day)
-
-
-def truth(config: MirrorConfig) -> Iterator[dict]:
-    """The truth of every served id, ascending."""
-    for article_id in range(config.start_id, config.end_id):
-        yield truth_record(config, article_id)
 
 
 # --- indexes for listing pages ---------------------------------------------------------------------------

@@ -11,24 +11,19 @@ import json
 import re
 from functools import lru_cache
 from html import escape
-from typing import NamedTuple
 from urllib.parse import quote
 
 from crawler.mirror import model as M
+from crawler.mirror import slugsite, wordpress
 from crawler.mirror import weight as H
 from crawler.mirror.links import LINK_FORMS, _href, article_href, category_href, tag_href  # noqa: F401
 from crawler.mirror.model import ARTICLE, MISSING, SOFT404, MirrorConfig
+from crawler.mirror.outlets import GIF, Page
 from crawler.site import unquote_fully
 
 PAGE_SIZE = 20
 SOFT404_TEXT = "الصفحة غير موجودة"
 SITE_NAME = "الحدث"
-
-
-class Page(NamedTuple):
-    status: int
-    headers: dict[str, str]
-    body: bytes
 
 
 # --- shared chrome ---------------------------------------------------------------------------------------
@@ -331,9 +326,6 @@ def robots_page() -> Page:
     return Page(200, {"Content-Type": "text/plain; charset=utf-8"}, text.encode())
 
 
-_GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"
-        b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
-
 
 # --- routing ---------------------------------------------------------------------------------------------
 
@@ -366,7 +358,7 @@ def route(config: MirrorConfig, path: str, base_url: str = "") -> Page:
     if path.startswith("/search/"):
         return search_page(config)
     if path.startswith(("/images/", "/static/")) and path.endswith((".jpg", ".png", ".gif")):
-        return Page(200, {"Content-Type": "image/gif"}, _GIF)
+        return Page(200, {"Content-Type": "image/gif"}, GIF)
     return not_found_page(config)  # /sitemap.xml included: the real one is unknown
 
 
@@ -404,4 +396,8 @@ def render(config: MirrorConfig, path: str, request_count: int = 1, base_url: st
     if fault == "429":
         return Page(429, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": str(RETRY_AFTER_SECONDS)},
                     b"too many requests\n")
+    if config.cms == "wordpress":
+        return wordpress.route(config, path, base_url)
+    if config.cms == "slug":
+        return slugsite.route(config, path, base_url)
     return route(config, path, base_url)

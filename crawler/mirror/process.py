@@ -11,7 +11,8 @@ import tempfile
 import threading
 from dataclasses import asdict
 
-from crawler.mirror.model import MirrorConfig, truth
+from crawler.mirror.model import MirrorConfig
+from crawler.mirror.truth import truth
 
 
 class MirrorProcess:
