@@ -21,6 +21,7 @@ from crawler.mirror.model import ARTICLE, MirrorConfig
 from crawler.site import unquote_fully
 
 BASE_URLS = {"alhadath": M.SITE_BASE_URL, "wordpress": "https://wpnews.example", "slug": "https://slugnews.example"}
+OWN_NAMES = {"alhadath": "الحدث", "wordpress": "نبأ", "slug": "صدى"}  # as the outlet names itself in bylines
 SITEMAP_SIZE = 200  # URLs per child sitemap (Yoast's default is 1000; smaller so test mirrors get several)
 
 
@@ -113,6 +114,15 @@ def article_key(config: MirrorConfig, article_id: int) -> int | None:
     if path is None:
         return None
     return article_id if config.cms == "alhadath" else url_key(path)
+
+
+def byline_raw(config: MirrorConfig, a: M.Article) -> str:
+    """The byline as the family prints it: the story's, with the outlet's own name for alhadath's
+    ("الحدث - وكالات" → "نبأ - وكالات"); its authors, agencies and dateline are the story's."""
+    raw = a.byline.raw
+    if config.cms != "alhadath" and raw.startswith(OWN_NAMES["alhadath"]):
+        raw = OWN_NAMES[config.cms] + raw[len(OWN_NAMES["alhadath"]):]
+    return raw
 
 
 def image_path(a: M.Article) -> str:

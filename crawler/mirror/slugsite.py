@@ -25,7 +25,7 @@ from crawler.mirror.model import MirrorConfig
 from crawler.mirror.outlets import Page
 from crawler.site import unquote_fully
 
-SITE_NAME = "أخبار اليوم"
+SITE_NAME = O.OWN_NAMES["slug"]
 PAGE_SIZE = 20
 _SECTION_BY_NAME = {c.slugs[0]: c for c in M.CATEGORIES}
 
@@ -78,7 +78,7 @@ def article_page(config: MirrorConfig, article_id: int, base_url: str) -> Page:
     more = _cards(config, [i for i in O.section_ids(config, a.category_id) if i != article_id][:4])
     page = (f'<div class="crumbs"><a href="/">الرئيسية</a> / <a href="{section_href(a.category)}">{a.category.name}</a>'
             f'</div>\n<div class="story"><h1>{escape(a.title)}</h1>\n<div class="info"><span class="writer">'
-            f'{escape(a.byline.raw)}</span> <span class="when">{_printed(a.published)}</span></div>\n{figure}'
+            f'{escape(O.byline_raw(config, a))}</span> <span class="when">{_printed(a.published)}</span></div>\n{figure}'
             f'<div class="text">\n{body}</div>\n</div>\n<div class="more"><h3>المزيد من {a.category.name}</h3>\n{more}</div>\n')
     return _page(f"{a.title} | {SITE_NAME}", page, meta)
 

@@ -24,7 +24,7 @@ def truth_record(config: MirrorConfig, article_id: int) -> dict:
                     near_duplicate_of=None, updated_on_day=None, key=None)
     return dict(id=article_id, status=ARTICLE, url=O.canonical_url(config, article_id), title=a.title,
                 published_at=a.published.isoformat(), published_hijri=M.hijri(a.published.date()),
-                byline_raw=a.byline.raw, authors=list(a.byline.authors), agencies=list(a.byline.agencies),
+                byline_raw=O.byline_raw(config, a), authors=list(a.byline.authors), agencies=list(a.byline.agencies),
                 dateline=a.byline.dateline, paragraphs=list(a.paragraphs), caption=a.caption,
                 category=a.category.name, exact_duplicate_of=a.exact_duplicate_of,
                 near_duplicate_of=a.near_duplicate_of, updated_on_day=a.updated_on_day,

@@ -27,7 +27,7 @@ from crawler.mirror.model import MirrorConfig
 from crawler.mirror.outlets import Page
 from crawler.site import unquote_fully
 
-SITE_NAME = "وب نيوز"
+SITE_NAME = O.OWN_NAMES["wordpress"]
 PER_PAGE = 10  # WordPress's posts_per_page default
 API_MAX_PER_PAGE = 100
 NEWS_ITEMS = 50
@@ -101,7 +101,7 @@ def _meta(config: MirrorConfig, a: M.Article, base_url: str) -> str:
     return (f'<div class="entry-meta"><span class="posted-on"><a href="{_href(config, a.id, base_url)}" '
             f'rel="bookmark"><time class="entry-date published" datetime="{O.w3c(a.published)}">'
             f'{_date_text(a.published)}</time>{updated}</a></span><span class="byline"> <span class="author vcard">'
-            f'{escape(a.byline.raw)}</span></span></div>\n')
+            f'{escape(O.byline_raw(config, a))}</span></span></div>\n')
 
 
 def _schema(config: MirrorConfig, a: M.Article, url: str, base_url: str) -> str:
@@ -230,7 +230,7 @@ def feed(config: MirrorConfig, base_url: str) -> Page:
     items = []
     for article_id in O.served_ids(config)[::-1][:PER_PAGE]:
         a = M.article(config, article_id)
-        creator = a.byline.authors[0] if a.byline.authors else a.byline.raw
+        creator = a.byline.authors[0] if a.byline.authors else O.byline_raw(config, a)
         items.append(f"<item><title>{escape(a.title)}</title><link>{_href(config, a.id, base_url)}</link>"
                      f"<dc:creator><![CDATA[{creator}]]></dc:creator>"
                      f"<pubDate>{O.utc(a.published):%a, %d %b %Y %H:%M:%S +0000}</pubDate>"
