@@ -30,7 +30,7 @@ from crawler.errors import (
 from crawler.monitor import QUALITY_REASON
 from crawler.progress import format_duration
 from crawler.middlewares.reasons import ROBOTS_UNAVAILABLE
-from crawler.site import get_site
+from crawler.site import SITE_MODULES, get_site
 from crawler.storage import ArchiveSummary, RunCounts
 
 
@@ -80,7 +80,7 @@ def check_options(options: CrawlOptions) -> None:
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
     try:
-        if options.mode == "backfill":
+        if options.mode == "backfill" and site.key == "id":  # a site keyed by URL backfills from its sources
             parse_id_ranges(options.ids or "")
         parse_window(options.since, options.until, tz=site.timezone)
         politeness(options.base_url or site.base_url, options.polite)
@@ -110,8 +110,13 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     check_options(options)
     started = time.monotonic()
     process = CrawlerProcess(project_settings(options))
-    crawler = process.create_crawler(options.site)
-    process.crawl(crawler, **options.spider_arguments())
+    arguments = options.spider_arguments()
+    if options.site in SITE_MODULES:
+        crawler = process.create_crawler(options.site)
+    else:  # a site given as data: the one generic spider (spiders.outlet)
+        crawler = process.create_crawler("outlet")
+        arguments["site"] = options.site
+    process.crawl(crawler, **arguments)
     process.start()
     elapsed = time.monotonic() - started
     stats = crawler.stats.get_stats() if crawler._stats is not None else {}

@@ -87,7 +87,7 @@ def record_failure(crawler, request, reason: str, *, http_status: int | None = N
     spider = crawler.spider
     article_id = request.meta.get("article_id")
     if article_id is not None:
-        url = spider.site.canonical_url(article_id)
+        url = spider.article_url(article_id) if hasattr(spider, "article_url") else spider.site.canonical_url(article_id)
     else:
         url = spider.to_real(request.url) if hasattr(spider, "to_real") else request.url
     attempts = int(request.meta.get("retry_times", 0)) + 1

@@ -27,6 +27,9 @@ class ArchiveState(Protocol):
     def known_misses(self, site: str, ids: Iterable[int]) -> set[int]:
         """The ids among ``ids`` recorded as misses (404/410, soft-404)."""
 
+    def changed_at(self, site: str, ids: Iterable[int]) -> dict[int, str]:
+        """Stored article id → its stored modified_at (else published_at), ISO 8601."""
+
     def failed_articles(self, site: str) -> list[tuple[int, str]]:
         """(article id, canonical URL) of every open (unresolved) article failure, oldest first."""
 
@@ -45,6 +48,9 @@ class SqliteArchiveState:
 
     def known_misses(self, site: str, ids: Iterable[int]) -> set[int]:
         return self._archive.known_misses(site, ids)
+
+    def changed_at(self, site: str, ids: Iterable[int]) -> dict[int, str]:
+        return self._archive.changed_at(site, ids)
 
     def failed_articles(self, site: str) -> list[tuple[int, str]]:
         return [(row["article_id"], row["url"]) for row in self._archive.open_failures(site)

@@ -57,6 +57,7 @@ from pipelines.context import RunContext, run_context
 from pipelines.items import AliasItem, ArticleItem, FailureItem, FailureResolved, FetchInfo, MissItem, WalksComplete
 from pipelines.state import ArchiveState
 from spiders.discovery import DiscoveryMixin
+from spiders.sources import OutletSources
 from spiders.links import LinkReader
 
 logger = logging.getLogger(__name__)
@@ -167,7 +168,7 @@ class UntilProbe:
     rest: list[tuple[int, str]]
 
 
-class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
+class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
     site: Site  # set by each site's spider
 
     def __init__(
@@ -192,7 +193,8 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
         if not urlsplit(self.base_url).scheme or not urlsplit(self.base_url).hostname:
             raise SpiderArgumentError(f"bad base URL {base_url!r}: use e.g. http://127.0.0.1:8000")
         self.allowed_domains = [urlsplit(self.base_url).hostname, *self.site.domains]
-        self.id_ranges = parse_id_ranges(ids) if mode == "backfill" else []
+        # A site keyed by URL has no id to count through: its backfill reads wp-json or sitemaps (spiders.sources).
+        self.id_ranges = parse_id_ranges(ids) if mode == "backfill" and self.site.key == "id" else []
         self.window = parse_window(since, until, tz=self.site.timezone)
         self.max_pages = int(max_pages) if max_pages not in (None, "", "0", 0) else None
         self.refresh = parse_flag(refresh)
@@ -204,6 +206,7 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
             "polite": self.polite,
         }
         self.requested: set[int] = set()  # article ids asked for in this run
+        self.article_urls: dict[int, str] = {}  # key → real URL, for a site keyed by URL (no URL from a key)
         self.settled: set[int] = set()  # ... and answered: stored, alias, miss or failure (settle)
         self.walks: dict[int, Walk] = {}
         self.links = LinkReader(self.site, self.base_url, self.to_base)  # each page's anchors, read once
@@ -272,6 +275,10 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
     # -- start -------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
+        if self.mode == "backfill" and self.site.key == "url":
+            for request in self.outlet_backfill_requests():
+                yield request
+            return
         if self.mode == "backfill":
             for count, request in enumerate(self.backfill_requests(), 1):
                 yield request
@@ -282,7 +289,9 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
             return
         yield Request(self.base_url + "/", callback=self.parse_home, errback=self.failed,
                       meta={"max_retry_times": LISTING_RETRY_TIMES})
-        yield self.sitemap_request(self.base_url + "/sitemap.xml")
+        if "sitemaps" in self.site.sources:
+            for path in self.site.sitemaps:
+                yield self.sitemap_request(self.base_url + path)
         for article_id, url in self.state.failed_articles(self.site.name):
             if article_id not in self.requested:
                 yield self.article_request(article_id, self.to_base(url))
@@ -305,9 +314,15 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
             # Each id is asked once by construction: Scrapy's dupe filter would only hold a fingerprint per id.
             yield self.article_request(article_id, f"{self.base_url}/article/{article_id}", dont_filter=True)
 
+    def article_url(self, article_id: int) -> str:
+        """The real URL records and failures name for an article key."""
+        return self.site.canonical_url(article_id) or self.article_urls.get(article_id, "")
+
     def article_request(self, article_id: int, url: str, page: PendingPage | UntilProbe | None = None,
                         dont_filter: bool = False) -> Request:
         self.requested.add(article_id)
+        if self.site.key == "url":
+            self.article_urls.setdefault(article_id, self.to_real(url))
         self.crawler.stats.inc_value(ARTICLE_REQUESTS)
         return Request(
             url,
@@ -324,10 +339,12 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
         state, site = self.state, self.site.name
         yield FailureResolved(site, self.to_real(response.url))
         yield from self.feed_requests(response)
+        if "links" in self.site.sources:  # no listing rules (a site from its URL alone): follow the pages
+            yield from self.follow_pages(response)
         listings: dict[int, str] = {}
         for url, category, _page in self.listing_links(response):
             listings.setdefault(category, url)
-        if not listings:
+        if not listings and "listings" in self.site.sources:
             logger.warning("no category links on the home page %s", response.url)
         for category, url in sorted(listings.items()):
             walk = Walk(category, previously_complete=state.listing_walk_complete(site, category, self.window.since))
@@ -469,20 +486,20 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
 
     def parse_article(self, response: Response, article_id: int, page: PendingPage | UntilProbe | None = None):
         charset = declared_charset(response.headers.get("Content-Type"))
-        extraction = extract_with_trace(response.body, self.to_real(response.url), site=self.site.name,
+        extraction = extract_with_trace(response.body, self.to_real(response.url), site=self.site,
                                         encoding=charset)
         record_extraction(self.crawler.stats, extraction)
         if extraction is None:
-            yield MissItem(self.site.name, article_id, self.site.canonical_url(article_id), "soft404",
+            yield MissItem(self.site.name, article_id, self.article_url(article_id), "soft404",
                            http_status=response.status)
             yield from self.settle(page, article_id, None)
             return
         record = dict(extraction.record)
         found_id = record.get("article_id")
         if found_id is None:
-            record["article_id"], record["url"] = article_id, self.site.canonical_url(article_id)
+            record["article_id"], record["url"] = article_id, self.article_url(article_id)
         elif found_id != article_id:  # /article/<id> redirected to another id: the asked id is an alias
-            yield AliasItem(self.site.name, article_id, self.site.canonical_url(article_id), of=found_id,
+            yield AliasItem(self.site.name, article_id, self.article_url(article_id), of=found_id,
                             alias_kind="redirect", title=record.get("title"),
                             published_at=record.get("published_at"))
         fetch = FetchInfo(
@@ -510,12 +527,12 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
         article_id = request.meta.get("article_id")
         site = self.site.name
         if article_id is not None and status in MISS_STATUSES:
-            yield MissItem(site, article_id, self.site.canonical_url(article_id), f"http {status}",
+            yield MissItem(site, article_id, self.article_url(article_id), f"http {status}",
                            http_status=status)
         else:
             reason = f"http {status}" if status is not None else failure_reason(failure)
             attempts = int(request.meta.get("retry_times", 0)) + 1
-            url = self.site.canonical_url(article_id) if article_id is not None else self.to_real(request.url)
+            url = self.article_url(article_id) if article_id is not None else self.to_real(request.url)
             yield FailureItem(site, url, reason, attempts=attempts, http_status=status, article_id=article_id)
             logger.warning("failed after %d attempts: %s (%s)", attempts, request.url, reason)
         if article_id is not None:
@@ -542,7 +559,7 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
         if reason != "finished":
             return []
         items: list[WalksComplete | FailureItem] = [
-            FailureItem(self.site.name, self.site.canonical_url(article_id), UNANSWERED, article_id=article_id)
+            FailureItem(self.site.name, self.article_url(article_id), UNANSWERED, article_id=article_id)
             for article_id in sorted(self.requested - self.settled)
         ]
         if items:

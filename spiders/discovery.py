@@ -35,15 +35,19 @@ class DiscoveryMixin:
         return Request(url, callback=callback, errback=self.failed,
                        meta={"handle_httpstatus_list": _OPTIONAL, "download_maxsize": cap})
 
+    def in_site(self, url: str) -> bool:
+        """On the site's real host, or on the crawl's base URL (the mirror's sitemaps name its own host)."""
+        return self.site.owns(url) or url.startswith(self.base_url)
+
     def sitemap_request(self, url: str) -> Request:
         return self.xml_request(url, self.parse_sitemap)
 
     def feed_requests(self, home: Response) -> Iterator[Request]:
         """The feeds the home page announces, then the common paths (each asked once a run)."""
         urls = [self.to_base(url) for url in feed_links(home)]
-        urls += [self.base_url + path for path in COMMON_FEED_PATHS]
+        urls += [self.base_url + path for path in (*self.site.feeds, *COMMON_FEED_PATHS)]
         for url in dict.fromkeys(urls):
-            if self.site.owns(url) or url.startswith(self.base_url):
+            if self.in_site(url):
                 yield self.xml_request(url, self.parse_feed)
 
     def read_document(self, response: Response, parse):
@@ -67,7 +71,7 @@ class DiscoveryMixin:
         yield FailureResolved(self.site.name, self.to_real(response.url))
         if sitemap.kind == "sitemapindex":
             for entry in sitemap.entries:
-                if self.site.owns(entry["loc"]) and not self._before_since(entry.get("lastmod")):
+                if self.in_site(entry["loc"]) and not self._before_since(entry.get("lastmod")):
                     yield self.sitemap_request(self.to_base(entry["loc"]))
             return
         yield from self.discovered(((entry["loc"], entry.get("lastmod")) for entry in sitemap.entries),
@@ -84,17 +88,40 @@ class DiscoveryMixin:
         yield from self.discovered(((entry.link, entry.published) for entry in entries), FEED_ARTICLES)
 
     def discovered(self, entries, stat: str) -> Iterator[Request]:
-        """Article requests for (url, date) pairs not stored nor asked yet, and not before --since."""
+        """Article requests for (url, date) pairs not stored nor asked yet, and not before --since.
+
+        A stored article is asked again when its entry's date (a sitemap's ``lastmod``) is later than the
+        time its stored version says it last changed: an hourly run over a sitemap refetches the articles
+        edited since, and only those (the change is versioned)."""
         links: dict[int, str] = {}
+        dates: dict[int, str | datetime] = {}
         for url, when in entries:
             article_id = self.site.article_id(url)
             if article_id is not None and not self._before_since(when):
                 links.setdefault(article_id, self.to_base(url))
+                if when:
+                    dates[article_id] = when
         stored = set() if self.refresh else self.state.stored_ids(self.site.name, links)
+        if stored and dates:
+            stored -= self._changed_since_stored(stored & set(dates), dates)
         for article_id, url in links.items():
             if article_id not in stored and article_id not in self.requested:
                 self.crawler.stats.inc_value(stat)
                 yield self.article_request(article_id, url)
+
+    def _changed_since_stored(self, ids: set[int], dates: dict[int, str | datetime]) -> set[int]:
+        changed = set()
+        for article_id, stored_at in self.state.changed_at(self.site.name, ids).items():
+            when, then = self._instant(dates[article_id]), self._instant(stored_at)
+            if when is not None and then is not None and when > then:
+                changed.add(article_id)
+        return changed
+
+    def _instant(self, when: str | datetime) -> datetime | None:
+        if isinstance(when, str):
+            parsed = parse_date(when, tz=self.site.timezone)
+            when = parsed.value if parsed is not None else None
+        return when
 
     def _before_since(self, when: str | datetime | None) -> bool:
         if self.window.since is None or not when:

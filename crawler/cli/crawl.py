@@ -6,7 +6,7 @@ import click
 
 from crawler.cli.base import cli, db_option
 from crawler.cli.ops import warc_directory
-from crawler.errors import LockedError
+from crawler.errors import LockedError, UsageError
 from crawler.lock import ArchiveLock
 from crawler.storage import ArchiveFull
 
@@ -76,12 +76,17 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
 
 
 @cli.command()
-@click.argument("site")
+@click.argument("site", required=False)
 @run_options
 @click.option("--max-pages", type=click.IntRange(min=1), help="Listing pages to walk per category at most.")
+@click.option("--url", "site_url", metavar="URL",
+              help="An outlet with no site file: its home page URL (articles keyed by URL, generic extraction).")
 def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, warc_dir, no_warc, if_unlocked,
-          redis_url, timeout, max_pages) -> None:
+          redis_url, timeout, max_pages, site_url) -> None:
     """Crawl SITE's listings for new articles into the archive (incremental: stops at known pages).
+
+    SITE is a site's name (alhadath, wpnews, slugnews, a file in ARSHIF_SITES) or a site file's path; with
+    --url instead, any outlet: found from its home page, feeds and sitemaps.
 
     \b
     Examples:
@@ -91,8 +96,13 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
         arshif crawl alhadath --if-unlocked                     # hourly cron: exit 0 while a backfill runs
         arshif crawl alhadath --redis redis://127.0.0.1:6379/0   # queue a round for `arshif worker`s
         arshif crawl alhadath --redis redis://127.0.0.1:6379/0 --since 2024-04-01 --max-pages 5   # the workers apply them
+        arshif crawl --url https://outlet.example/ --db outlet.db  # no site file
     """
     from crawler.runner import CrawlOptions
+
+    if bool(site) == bool(site_url):
+        raise UsageError("give a SITE or --url URL (one of them)")
+    site = site or site_url
 
     if redis_url:
         from crawler.cli.distributed import seed
@@ -107,7 +117,8 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
 
 @cli.command()
 @click.argument("site")
-@click.option("--ids", required=True, metavar="RANGES", help="Article ids: A-B, or a list like 1-5,9.")
+@click.option("--ids", metavar="RANGES", help="Article ids: A-B, or a list like 1-5,9 (required for a site keyed by "
+                                              "id; a site keyed by URL backfills through wp-json or its sitemaps).")
 @click.option("--retry-misses", is_flag=True, help="Ask again for ids recorded as misses (404, soft-404).")
 @run_options
 def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, polite, log_level, warc_dir,
@@ -121,6 +132,7 @@ def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, 
         arshif backfill alhadath --ids 30000-35000 --retry-misses
         arshif backfill alhadath --ids 1-100000 --redis redis://127.0.0.1:6379/0   # queue for `arshif worker`s
         arshif backfill alhadath --ids 1-100000 --redis redis://127.0.0.1:6379/0 --since 2020-01-01
+        arshif backfill wpnews --base-url http://127.0.0.1:8000       # every post: wp-json, else sitemaps
     """
     from crawler.runner import CrawlOptions
 

@@ -44,6 +44,9 @@ class RedisArchiveState:
     def known_misses(self, site: str, ids: Iterable[int]) -> set[int]:
         return self._members(Keys(site).misses, ids)
 
+    def changed_at(self, site: str, ids: Iterable[int]) -> dict[int, str]:
+        return {}  # the queue keeps no dates: a distributed round refetches no article for a newer lastmod
+
     def failed_articles(self, site: str) -> list[tuple[int, str]]:
         return []  # asked again by `arshif crawl --redis` (the seeder reads them from the archive)
 

@@ -377,7 +377,8 @@ class _Builder:
             if article_id is None and canonical:
                 article_id = self.site.article_id(canonical)
             if article_id is not None:
-                return article_id, self.site.canonical_url(article_id)
+                # A site keyed by URL (Site.key == "url"): its key names no URL, the fetched one is kept.
+                return article_id, self.site.canonical_url(article_id) or self.url
         return None, self._absolute(canonical) if canonical else self.url
 
     def _absolute(self, link: str) -> str:

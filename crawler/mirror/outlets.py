@@ -9,7 +9,6 @@ like the model's section indexes; nothing is stored per article.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from html import escape
@@ -18,7 +17,7 @@ from urllib.parse import quote
 
 from crawler.mirror import model as M
 from crawler.mirror.model import ARTICLE, MirrorConfig
-from crawler.site import unquote_fully
+from crawler.site import unquote_fully, url_key  # noqa: F401 (the Site contract's key; tests import it here)
 
 BASE_URLS = {"alhadath": M.SITE_BASE_URL, "wordpress": "https://wpnews.example", "slug": "https://slugnews.example"}
 OWN_NAMES = {"alhadath": "الحدث", "wordpress": "نبأ", "slug": "صدى"}  # as the outlet names itself in bylines
@@ -48,23 +47,12 @@ def redirect(location: str, status: int = 301) -> Page:
                 f'<a href="{escape(location)}">moved</a>'.encode())
 
 
-def url_key(path: str) -> int:
-    """The Site contract's key for ``key = "url"``: SHA-1 of the normalized path, in [2**62, 2**63).
-
-    Normalized: percent-decoded until stable, trailing ``/`` dropped (``/2024/04/29/خبر/`` and
-    ``/2024/04/29/%d8%ae%d8%a8%d8%b1`` are one key). In that range it never meets a real numeric id.
-    """
-    normal = unquote_fully(path).rstrip("/") or "/"
-    digest = int.from_bytes(hashlib.sha1(normal.encode("utf-8", "surrogatepass")).digest()[:8], "big")
-    return (1 << 62) | (digest & ((1 << 62) - 1))
-
-
 # --- article paths ---------------------------------------------------------------------------------------
 
 def _slug(title: str, cms: str) -> str:
-    slug = M.slugify(title).lower()
-    # WordPress stores post_name percent-encoded, in lower case; the slug family prints its paths raw.
-    return quote(slug, safe="-").lower() if cms == "wordpress" else slug
+    slug = quote(M.slugify(title).lower(), safe="-")
+    # WordPress stores post_name percent-encoded in lower case; the slug family prints upper-case escapes.
+    return slug.lower() if cms == "wordpress" else slug
 
 
 @lru_cache(maxsize=8)

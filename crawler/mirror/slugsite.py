@@ -35,7 +35,7 @@ def section_href(category: M.Category, page: int = 1) -> str:
 
 
 def _href(config: MirrorConfig, article_id: int) -> str:
-    return quote(O.article_path(config, article_id), safe="/-")
+    return O.article_path(config, article_id)
 
 
 def _printed(moment: datetime) -> str:

@@ -145,6 +145,16 @@ class Archive(RunLog):
             "select article_id from articles where site = ? and article_id in ({marks})", site, ids
         ) | self._ids_in("select alias_id from aliases where site = ? and alias_id in ({marks})", site, ids)
 
+    def changed_at(self, site: str, ids: Iterable[int]) -> dict[int, str]:
+        """Stored article id → when its stored version says it last changed (modified_at, else published_at):
+        what a sitemap's ``lastmod`` is compared with to refetch only the articles that changed since."""
+        found: dict[int, str] = {}
+        for chunk in chunks(sorted(set(ids))):
+            sql = (f"select article_id, coalesce(modified_at, published_at) from articles where site = ? and "
+                   f"article_id in ({','.join('?' * len(chunk))})")
+            found.update((row[0], row[1]) for row in self.db.conn.execute(sql, [site, *chunk]) if row[1])
+        return found
+
     def known_misses(self, site: str, ids: Iterable[int]) -> set[int]:
         return self._ids_in("select article_id from misses where site = ? and article_id in ({marks})", site, ids)
 
