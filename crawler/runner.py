@@ -30,7 +30,7 @@ from crawler.errors import (
 from crawler.monitor import QUALITY_REASON
 from crawler.progress import format_duration
 from crawler.middlewares.reasons import ROBOTS_UNAVAILABLE
-from crawler.site import get_site
+from crawler.sites import SiteFileError, get_site
 from crawler.storage import ArchiveSummary, RunCounts
 
 
@@ -77,8 +77,8 @@ def check_options(options: CrawlOptions) -> None:
 
     try:
         site = get_site(options.site)
-    except KeyError as exc:
-        raise UsageError(str(exc.args[0])) from None
+    except (KeyError, SiteFileError) as exc:
+        raise UsageError(str(exc)) from None
     try:
         if options.mode == "backfill":
             parse_id_ranges(options.ids or "")

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from crawler.dates import DateWindow
 from crawler.middlewares.reasons import ROBOTS_UNAVAILABLE
 from crawler.monitor import QUALITY_STATUS
-from crawler.site import Site
+from crawler.sites import Site
 from crawler.storage import Archive, RunCounts
 from pipelines.items import ArticleItem, FailureItem, OutcomeItem
 from pipelines.state import ArchiveState, SqliteArchiveState

@@ -1,6 +1,7 @@
 """The spider every site shares: discovery through listings, backfill by id, misses and failures.
 
-A site's spider is a few lines (``spiders/alhadath.py``): ``name`` and ``site`` (its ``Site`` data).
+Each site file (``crawler/sites/<name>.toml``) gets its subclass by name (``spiders.loader``): ``name`` and
+``site`` (its ``Site`` data).
 Arguments (``scrapy crawl <site> -a key=value`` or ``arshif crawl/backfill``; see ``SpiderArgs``):
 
 - ``base_url``: fetch from another host with the same paths (the mirror); records keep the real URLs.
@@ -38,7 +39,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -52,7 +53,7 @@ from crawler.extract import extract_with_trace
 from crawler.middlewares.reasons import failure_reason
 from crawler.monitor import record_extraction
 from crawler.progress import IDS_DONE, set_id_total
-from crawler.site import Site
+from crawler.sites import Site
 from pipelines.context import RunContext, run_context
 from pipelines.items import AliasItem, ArticleItem, FailureItem, FailureResolved, FetchInfo, MissItem, WalksComplete
 from pipelines.state import ArchiveState
@@ -168,7 +169,7 @@ class UntilProbe:
 
 
 class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
-    site: Site  # set by each site's spider
+    site: Site  # set by each site's spider class (spiders.loader.spider_class)
 
     def __init__(
         self,
@@ -237,17 +238,11 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
 
     def to_base(self, url: str) -> str:
         """A link of the site (relative, or absolute on the real host) → the same path on ``base_url``."""
-        parts = urlsplit(urljoin(self.base_url + "/", url))
-        if self.site.owns(url) or parts.hostname == urlsplit(self.base_url).hostname:
-            tail = parts.path + (f"?{parts.query}" if parts.query else "")
-            return self.base_url + tail
-        return url
+        return self.site.to_base(url, self.base_url)
 
     def to_real(self, url: str) -> str:
         """A fetched URL → the same path on the real site (what records and failures name)."""
-        if url.startswith(self.base_url):
-            return self.site.base_url + url[len(self.base_url):]
-        return url
+        return self.site.to_real(url, self.base_url)
 
     def site_links(self, response: Response) -> Iterator[str]:
         """Every link of the page that points into the site (on its real host or on ``base_url``)."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from crawler.bylines import AGENCIES, CITIES, Byline, agency_code, author_from_title, is_city, parse_byline
-from spiders.alhadath import SITE
+from crawler.sites import get_site
+
+SITE = get_site("alhadath")
 
 OWN = SITE.own_names  # the outlet's name is site knowledge: the site module declares it
 

@@ -14,7 +14,11 @@ from crawler.errors import UsageError
 from crawler.retry import retry_after_seconds
 from crawler.runner import CrawlOptions, check_options
 from pipelines.owner import ArchiveOwner
-from spiders.alhadath import SITE, AlhadathSpider
+from crawler.sites import get_site
+from spiders.loader import spider_class
+
+SITE = get_site("alhadath")
+AlhadathSpider = spider_class(SITE)
 from spiders.base import (
     IMPOLITE_SETTINGS,
     SpiderArgumentError,

@@ -23,7 +23,7 @@ from crawler.extract.selectors import URL_PATH, select_texts
 from crawler.extract.template import TEMPLATES
 from crawler.extract.walk import Page, fold, text_content, walk
 from crawler.items import ArticleRecord
-from crawler.site import Site, get_site, site_for_url
+from crawler.sites import Site, get_site, site_for_url
 from crawler.text import clean_text
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from crawler.mirror import model as M
 from crawler.mirror import weight as H
 from crawler.mirror.model import ARTICLE, MISSING, SOFT404, MirrorConfig
-from crawler.site import unquote_fully
+from crawler.sites import unquote_fully
 
 PAGE_SIZE = 20
 SOFT404_TEXT = "الصفحة غير موجودة"
