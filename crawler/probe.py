@@ -35,6 +35,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from crawler import settings as project
+from crawler.arguments import is_loopback
 from crawler.extract import extract_with_trace, read_layout, walk
 from crawler.extract.decode import decode, parse
 from crawler.extract.walk import text_content
@@ -204,8 +205,6 @@ class Fetcher:
 def probe(site: Site, base_url: str | None = None, *, articles: int = 5, polite: bool | None = None,
           timeout: float | None = None) -> ProbeReport:
     """Fetch the home page, one listing page and up to ``articles`` article pages; report what was read."""
-    from spiders.base import is_loopback  # Scrapy-free helper of the spider module
-
     base = (base_url or site.base_url).rstrip("/")
     fetcher = Fetcher(base, site, polite=not is_loopback(base) if polite is None else polite, timeout=timeout)
     report = ProbeReport(site.name, base, fetcher.read_robots(), current_selectors=dict(site.selectors))

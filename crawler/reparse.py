@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 from scrapy.exceptions import DropItem
 
+from crawler.extract.decode import declared_charset
 from crawler.sites import get_site
 from crawler.storage import ArticleQuery, Outcome, RunCounts, count_articles, iter_articles, open_archive
 from crawler.warc import read_response
@@ -29,7 +30,6 @@ from pipelines.clean import CleanPipeline
 from pipelines.context import STORED, UNCHANGED, UPDATED, RunContext
 from pipelines.items import ArticleItem, FetchInfo
 from pipelines.store import StorePipeline
-from spiders.base import declared_charset
 
 logger = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.arguments import SpiderArgumentError, parse_id_ranges, parse_window, politeness
 from crawler.errors import (
     AlarmError,
     ArshifError,
@@ -73,8 +74,6 @@ class CrawlResult:
 
 def check_options(options: CrawlOptions) -> None:
     """Reject bad arguments before Scrapy starts (a UsageError with a one-line message)."""
-    from spiders.base import SpiderArgumentError, parse_id_ranges, parse_window, politeness
-
     try:
         site = get_site(options.site)
     except (KeyError, SiteFileError) as exc:

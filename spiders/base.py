@@ -32,7 +32,6 @@ ids, known misses, open failures, completed walks) go through ``self.state``, a 
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -46,10 +45,10 @@ from scrapy import signals
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
-from w3lib.encoding import http_content_type_encoding
 
-from crawler.dates import DateWindow
+from crawler.arguments import SpiderArgumentError, parse_flag, parse_id_ranges, parse_window, politeness
 from crawler.extract import extract_with_trace
+from crawler.extract.decode import declared_charset
 from crawler.middlewares.reasons import failure_reason
 from crawler.monitor import record_extraction
 from crawler.progress import IDS_DONE, set_id_total
@@ -79,57 +78,6 @@ IMPOLITE_SETTINGS: dict[str, Any] = {
     "CONCURRENT_REQUESTS": 32,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
 }
-
-
-class SpiderArgumentError(ValueError):
-    pass
-
-
-def parse_id_ranges(spec: str) -> list[tuple[int, int]]:
-    """ "30000-35000" → [(30000, 35000)]; "1-5,9" → [(1, 5), (9, 9)] (inclusive, in the given order)."""
-    ranges = []
-    for part in filter(None, (p.strip() for p in str(spec).split(","))):
-        match = re.fullmatch(r"(\d+)\s*(?:-\s*(\d+))?", part)
-        if not match:
-            raise SpiderArgumentError(f"bad id range {part!r}: use A-B or A, separated by commas (e.g. 1-5,9)")
-        low, high = int(match.group(1)), int(match.group(2) or match.group(1))
-        if high < low:
-            raise SpiderArgumentError(f"bad id range {part!r}: {high} is below {low}")
-        ranges.append((low, high))
-    if not ranges:
-        raise SpiderArgumentError("no ids given: use e.g. --ids 30000-35000")
-    return ranges
-
-
-def parse_window(since: str | None, until: str | None, *, tz: str) -> DateWindow:
-    """``crawler.dates.DateWindow.read``, its error as a spider argument error."""
-    try:
-        return DateWindow.read(since, until, tz=tz)
-    except ValueError as exc:
-        raise SpiderArgumentError(str(exc)) from None
-
-
-def parse_flag(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
-def is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def politeness(base_url: str, polite: Any) -> bool:
-    """On for real sites, off for a loopback base URL (our mirror) unless forced either way."""
-    if polite in (None, "", "auto"):
-        return not is_loopback(base_url)
-    return parse_flag(polite)
 
 
 @dataclass
@@ -581,12 +529,3 @@ def next_page_url(url: str, page: int) -> str:
     parts = urlsplit(url)
     path = re.sub(r"/page/\d+/?$", "", parts.path).rstrip("/")
     return f"{parts.scheme}://{parts.netloc}{path}/page/{page}"
-
-
-def declared_charset(content_type: str | bytes | None) -> str | None:
-    """The charset an HTTP Content-Type names, or None. Only what the server declared: Scrapy's own guess
-    (from the body) would hide the page's <meta> charset from the extractor."""
-    if isinstance(content_type, bytes):
-        content_type = content_type.decode("latin-1")
-    return http_content_type_encoding(content_type or "")
-

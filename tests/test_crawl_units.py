@@ -19,16 +19,8 @@ from spiders.loader import spider_class
 
 SITE = get_site("alhadath")
 AlhadathSpider = spider_class(SITE)
-from spiders.base import (
-    IMPOLITE_SETTINGS,
-    SpiderArgumentError,
-    is_loopback,
-    main_block_ids,
-    next_page_url,
-    parse_id_ranges,
-    parse_window,
-    politeness,
-)
+from crawler.arguments import SpiderArgumentError, is_loopback, parse_id_ranges, parse_window, politeness
+from spiders.base import IMPOLITE_SETTINGS, main_block_ids, next_page_url
 
 
 def test_id_ranges():
