@@ -412,7 +412,7 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
 
     def parse_article(self, response: Response, article_id: int, page: PendingPage | UntilProbe | None = None):
         charset = declared_charset(response.headers.get("Content-Type"))
-        extraction = extract_with_trace(response.body, self.to_real(response.url), site=self.site.name,
+        extraction = extract_with_trace(response.body, self.to_real(response.url), site=self.site,
                                         encoding=charset)
         record_extraction(self.crawler.stats, extraction)
         if extraction is None:

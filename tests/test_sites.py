@@ -160,3 +160,12 @@ def test_a_site_file_from_arshif_sites_is_crawlable_by_name(mirror_factory, tmp_
     listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=REPO, env=env, capture_output=True,
                             text=True, timeout=120)
     assert listed.stdout.split() == ["alhadath", "outlet"], listed.stderr[-2000:]
+    # The file's path as the site argument, with no ARSHIF_SITES at all.
+    env.pop("ARSHIF_SITES")
+    by_path = subprocess.run([sys.executable, "-m", "crawler", "backfill", str(folder / "outlet.toml"), "--ids", "1-5",
+                              "--base-url", mirror.base_url, "--db", str(tmp_path / "p.db"), "--log-level", "WARNING"],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert by_path.returncode == 0, by_path.stderr[-3000:]
+    with sqlite3.connect(tmp_path / "p.db") as conn:
+        assert dict(conn.execute("select article_id, site from articles").fetchall()) == {
+            i: "outlet" for i in served if i <= 5}
