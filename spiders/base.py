@@ -246,7 +246,8 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
                     sum(high - low + 1 for low, high in self.id_ranges) - len(todo))
         for article_id in todo:
             # Each id is asked once by construction: Scrapy's dupe filter would only hold a fingerprint per id.
-            yield self.article_request(article_id, f"{self.base_url}/article/{article_id}", dont_filter=True)
+            url = self.to_base(self.site.canonical_url(article_id))  # "/article/{id}" of alhadath.toml
+            yield self.article_request(article_id, url, dont_filter=True)
 
     def article_request(self, article_id: int, url: str, page: PendingPage | UntilProbe | None = None,
                         dont_filter: bool = False) -> Request:
