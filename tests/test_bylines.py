@@ -9,7 +9,7 @@ from crawler.sites import get_site
 
 SITE = get_site("alhadath")
 
-OWN = SITE.own_names  # the outlet's name is site knowledge: the site module declares it
+OWN = SITE.own_names  # the outlet's name is site knowledge: the site file declares it
 
 # (byline as printed, authors, agencies, dateline)
 FORMS = [
