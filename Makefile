@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,parquet,bench,serve,wacz,distributed]'
 	touch $(STAMP)
 
+# The import contracts first (pyproject.toml [tool.importlinter]: layers, no Scrapy in the core, no circle).
 test: $(STAMP) browser redis-server
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Headless Chromium for the browser tests (tests/test_serve.py): Debian's package, installed when missing

@@ -101,7 +101,7 @@ def writer_alone(items: int, work: Path, rounds: int = 2) -> tuple[int, float, f
     from bench.common import alternate, median
     from crawler.distributed.keys import Keys
     from crawler.distributed.writer import Stats, StoreLoop, StoreOptions
-    from crawler.site import get_site
+    from crawler.sites import get_site
     from crawler.storage import Archive
     from pipelines.clean import CleanPipeline
     from pipelines.context import RunContext

@@ -37,7 +37,7 @@ from crawler.export import FORMATS, export_archive  # noqa: E402
 from crawler.extract import extract_article  # noqa: E402
 from crawler.mirror import MirrorConfig, render, statuses  # noqa: E402
 from crawler.mirror.model import WEIGHTS  # noqa: E402
-from crawler.site import get_site  # noqa: E402
+from crawler.sites import get_site  # noqa: E402
 from crawler.storage import Archive  # noqa: E402
 from pipelines.context import RunContext  # noqa: E402
 from pipelines.items import ArticleItem, FetchInfo  # noqa: E402

@@ -16,7 +16,7 @@ a segment nobody lists is read from where it stands —
   ``الحدث - سلواد`` and ``الحدث - كفر قدوم`` are datelines);
 - anything else of a name's shape is a writer.
 
-The outlet's own name (``own_names``) is site knowledge: the site module declares it (``Site.own_names``) and
+The outlet's own name (``own_names``) is site knowledge: the site file declares it (``Site.own_names``) and
 the caller passes it in; without it the generic parser cannot tell the outlet from a writer.
 Opinion pieces carry the writer at the end of the title instead (``author_from_title``).
 """

@@ -1,7 +1,7 @@
 """First contact with a site: does what we guessed about its markup hold? (``arshif probe``)
 
 The real alhadath.ps markup is unknown (site notes): the URL patterns, the timestamp line and the selectors in
-``spiders/alhadath.py`` are guesses. A probe fetches, politely, the home page, one listing page and a handful
+``crawler/sites/alhadath.toml`` are guesses. A probe fetches, politely, the home page, one listing page and a handful
 of article pages, and tells in a minute:
 
 - which of the site's URL patterns (article, listing, tag) the links of the home and listing pages match;
@@ -35,10 +35,11 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from crawler import settings as project
+from crawler.arguments import is_loopback
 from crawler.extract import extract_with_trace, read_layout, walk
 from crawler.extract.decode import decode, parse
 from crawler.extract.walk import text_content
-from crawler.site import Site, unquote_fully
+from crawler.sites import Site, unquote_fully
 
 # Extraction sources (record keys) → the Site.selectors name of the same field.
 SELECTOR_NAMES = {"title": "title", "published_at": "published", "byline_raw": "byline", "caption": "caption",
@@ -204,8 +205,6 @@ class Fetcher:
 def probe(site: Site, base_url: str | None = None, *, articles: int = 5, polite: bool | None = None,
           timeout: float | None = None) -> ProbeReport:
     """Fetch the home page, one listing page and up to ``articles`` article pages; report what was read."""
-    from spiders.base import is_loopback  # Scrapy-free helper of the spider module
-
     base = (base_url or site.base_url).rstrip("/")
     fetcher = Fetcher(base, site, polite=not is_loopback(base) if polite is None else polite, timeout=timeout)
     report = ProbeReport(site.name, base, fetcher.read_robots(), current_selectors=dict(site.selectors))
@@ -236,25 +235,19 @@ def _links(fetched: Fetched, site: Site, base: str) -> dict[str, list[str]]:
     if root is None:
         return found
     seen_ids: set[int] = set()
-    base_host = urlsplit(base).hostname
     for href in root.xpath("//a/@href"):
         url = urljoin(fetched.url, str(href).strip())
-        parts = urlsplit(url)
-        if not (site.owns(url) or parts.hostname == base_host):
+        if not site.on_site(url, base):
             continue
-        on_base = base + parts.path + (f"?{parts.query}" if parts.query else "")
-        path = unquote_fully(parts.path)
-        article_id = site.article_id(url)
-        if article_id is not None:
+        on_base = site.to_base(url, base)
+        kind = site.link_kind(url)
+        if kind == "article":
+            article_id = site.article_key(url)
             if article_id not in seen_ids:
                 seen_ids.add(article_id)
                 found["article"].append(on_base)
-        elif site.listing_path is not None and site.listing_path.match(path):
-            found["listing"].append(on_base)
-        elif site.tag_path is not None and site.tag_path.match(path):
-            found["tag"].append(on_base)
         else:
-            found["other"].append(on_base)
+            found[kind].append(on_base)
     for kind in ("listing", "tag", "other"):
         found[kind] = list(dict.fromkeys(found[kind]))
     return found
@@ -266,7 +259,7 @@ def _page_summary(fetched: Fetched, links: dict[str, list[str]]) -> dict[str, An
 
 
 def _probe_article(fetched: Fetched, site: Site, base: str, now: datetime) -> ArticleProbe:
-    real_url = site.base_url + fetched.url[len(base):] if fetched.url.startswith(base) else fetched.url
+    real_url = site.to_real(fetched.url, base)
     result = ArticleProbe(real_url, fetched.status, error=fetched.error)
     if not fetched.body or (fetched.status or 0) >= 400:
         result.error = result.error or f"HTTP {fetched.status}"

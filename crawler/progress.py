@@ -23,7 +23,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
-from pipelines.context import ALIASES, FAILURES, MISSES, STORED
+from crawler.statkeys import ALIASES, FAILURES, MISSES, STORED
 
 logger = logging.getLogger(__name__)
 

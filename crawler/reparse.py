@@ -19,18 +19,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
 
-from crawler.site import get_site
+from crawler.extract.decode import declared_charset
+from crawler.sites import get_site
 from crawler.storage import ArticleQuery, Outcome, RunCounts, count_articles, iter_articles, open_archive
 from crawler.warc import read_response
 from pipelines.clean import CleanPipeline
 from pipelines.context import STORED, UNCHANGED, UPDATED, RunContext
 from pipelines.items import ArticleItem, FetchInfo
 from pipelines.store import StorePipeline
-from spiders.base import declared_charset
 
 logger = logging.getLogger(__name__)
 
@@ -187,5 +186,4 @@ def _instant(value: str | None) -> datetime | None:
 
 def real_url(site_name: str, fetched_url: str) -> str:
     """The fetched URL's path on the site's real host (what the spider hands the extractor)."""
-    parts = urlsplit(fetched_url)
-    return get_site(site_name).base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+    return get_site(site_name).on_real_host(fetched_url)

@@ -19,6 +19,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.arguments import SpiderArgumentError, parse_id_ranges, parse_window, politeness
 from crawler.errors import (
     AlarmError,
     ArshifError,
@@ -30,7 +31,7 @@ from crawler.errors import (
 from crawler.monitor import QUALITY_REASON
 from crawler.progress import format_duration
 from crawler.middlewares.reasons import ROBOTS_UNAVAILABLE
-from crawler.site import SITE_MODULES, get_site
+from crawler.sites import SiteFileError, get_site
 from crawler.storage import ArchiveSummary, RunCounts
 
 
@@ -73,12 +74,10 @@ class CrawlResult:
 
 def check_options(options: CrawlOptions) -> None:
     """Reject bad arguments before Scrapy starts (a UsageError with a one-line message)."""
-    from spiders.base import SpiderArgumentError, parse_id_ranges, parse_window, politeness
-
     try:
         site = get_site(options.site)
-    except KeyError as exc:
-        raise UsageError(str(exc.args[0])) from None
+    except (KeyError, SiteFileError) as exc:
+        raise UsageError(str(exc)) from None
     try:
         if options.mode == "backfill" and site.key == "id":  # a site keyed by URL backfills from its sources
             parse_id_ranges(options.ids or "")
@@ -110,13 +109,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     check_options(options)
     started = time.monotonic()
     process = CrawlerProcess(project_settings(options))
-    arguments = options.spider_arguments()
-    if options.site in SITE_MODULES:
-        crawler = process.create_crawler(options.site)
-    else:  # a site given as data: the one generic spider (spiders.outlet)
-        crawler = process.create_crawler("outlet")
-        arguments["site"] = options.site
-    process.crawl(crawler, **arguments)
+    crawler = process.create_crawler(options.site)
+    process.crawl(crawler, **options.spider_arguments())
     process.start()
     elapsed = time.monotonic() - started
     stats = crawler.stats.get_stats() if crawler._stats is not None else {}

@@ -8,6 +8,8 @@ from crawler import __version__
 BOT_NAME = "arshif"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# A spider for every site file (crawler/sites/*.toml, ARSHIF_SITES), found by the site's name.
+SPIDER_LOADER_CLASS = "spiders.loader.SiteSpiderLoader"
 
 USER_AGENT = f"Arshif/{__version__} (+https://github.com/arshif/arshif; news archive crawler)"
 

@@ -21,20 +21,15 @@ from typing import Any, Protocol
 from crawler.dates import DateWindow
 from crawler.middlewares.reasons import ROBOTS_UNAVAILABLE
 from crawler.monitor import QUALITY_STATUS
-from crawler.site import Site
+from crawler.sites import Site
 from crawler.storage import Archive, RunCounts
 from pipelines.items import ArticleItem, FailureItem, OutcomeItem
 from pipelines.state import ArchiveState, SqliteArchiveState
 
-# Scrapy stats the owner and the pipelines keep (also read by crawler.progress).
-STORED = "arshif/articles/stored"
-UPDATED = "arshif/articles/updated"
-UNCHANGED = "arshif/articles/unchanged"
-ALIASES = "arshif/aliases"
-NEAR_DUPLICATES = "arshif/near_duplicates"
-MISSES = "arshif/misses"
-FAILURES = "arshif/failures"
-OUTSIDE_WINDOW = "arshif/outside_window"
+# Scrapy stats the owner and the pipelines keep (named in crawler.statkeys; also read by crawler.progress).
+from crawler.statkeys import (  # noqa: E402,F401
+    ALIASES, FAILURES, MISSES, NEAR_DUPLICATES, OUTSIDE_WINDOW, STORED, UNCHANGED, UPDATED,
+)
 
 
 class OutcomeWriter(Protocol):

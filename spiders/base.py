@@ -1,6 +1,7 @@
 """The spider every site shares: discovery through listings, backfill by id, misses and failures.
 
-A site's spider is a few lines (``spiders/alhadath.py``): ``name`` and ``site`` (its ``Site`` data).
+Each site file (``crawler/sites/<name>.toml``) gets its subclass by name (``spiders.loader``): ``name`` and
+``site`` (its ``Site`` data).
 Arguments (``scrapy crawl <site> -a key=value`` or ``arshif crawl/backfill``; see ``SpiderArgs``):
 
 - ``base_url``: fetch from another host with the same paths (the mirror); records keep the real URLs.
@@ -31,28 +32,27 @@ ids, known misses, open failures, completed walks) go through ``self.state``, a 
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
-from w3lib.encoding import http_content_type_encoding
 
-from crawler.dates import DateWindow
+from crawler.arguments import SpiderArgumentError, parse_flag, parse_id_ranges, parse_window, politeness
 from crawler.extract import extract_with_trace
+from crawler.extract.decode import declared_charset
 from crawler.middlewares.reasons import failure_reason
 from crawler.monitor import record_extraction
 from crawler.progress import IDS_DONE, set_id_total
-from crawler.site import Site
+from crawler.sites import Site
 from pipelines.context import RunContext, run_context
 from pipelines.items import AliasItem, ArticleItem, FailureItem, FailureResolved, FetchInfo, MissItem, WalksComplete
 from pipelines.state import ArchiveState
@@ -79,57 +79,6 @@ IMPOLITE_SETTINGS: dict[str, Any] = {
     "CONCURRENT_REQUESTS": 32,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
 }
-
-
-class SpiderArgumentError(ValueError):
-    pass
-
-
-def parse_id_ranges(spec: str) -> list[tuple[int, int]]:
-    """ "30000-35000" → [(30000, 35000)]; "1-5,9" → [(1, 5), (9, 9)] (inclusive, in the given order)."""
-    ranges = []
-    for part in filter(None, (p.strip() for p in str(spec).split(","))):
-        match = re.fullmatch(r"(\d+)\s*(?:-\s*(\d+))?", part)
-        if not match:
-            raise SpiderArgumentError(f"bad id range {part!r}: use A-B or A, separated by commas (e.g. 1-5,9)")
-        low, high = int(match.group(1)), int(match.group(2) or match.group(1))
-        if high < low:
-            raise SpiderArgumentError(f"bad id range {part!r}: {high} is below {low}")
-        ranges.append((low, high))
-    if not ranges:
-        raise SpiderArgumentError("no ids given: use e.g. --ids 30000-35000")
-    return ranges
-
-
-def parse_window(since: str | None, until: str | None, *, tz: str) -> DateWindow:
-    """``crawler.dates.DateWindow.read``, its error as a spider argument error."""
-    try:
-        return DateWindow.read(since, until, tz=tz)
-    except ValueError as exc:
-        raise SpiderArgumentError(str(exc)) from None
-
-
-def parse_flag(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
-def is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def politeness(base_url: str, polite: Any) -> bool:
-    """On for real sites, off for a loopback base URL (our mirror) unless forced either way."""
-    if polite in (None, "", "auto"):
-        return not is_loopback(base_url)
-    return parse_flag(polite)
 
 
 @dataclass
@@ -169,7 +118,7 @@ class UntilProbe:
 
 
 class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
-    site: Site  # set by each site's spider
+    site: Site  # set by each site's spider class (spiders.loader.spider_class)
 
     def __init__(
         self,
@@ -240,17 +189,11 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
 
     def to_base(self, url: str) -> str:
         """A link of the site (relative, or absolute on the real host) → the same path on ``base_url``."""
-        parts = urlsplit(urljoin(self.base_url + "/", url))
-        if self.site.owns(url) or parts.hostname == urlsplit(self.base_url).hostname:
-            tail = parts.path + (f"?{parts.query}" if parts.query else "")
-            return self.base_url + tail
-        return url
+        return self.site.to_base(url, self.base_url)
 
     def to_real(self, url: str) -> str:
         """A fetched URL → the same path on the real site (what records and failures name)."""
-        if url.startswith(self.base_url):
-            return self.site.base_url + url[len(self.base_url):]
-        return url
+        return self.site.to_real(url, self.base_url)
 
     def site_links(self, response: Response) -> Iterator[str]:
         """Every link of the page that points into the site (on its real host or on ``base_url``)."""
@@ -289,8 +232,8 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
             return
         yield Request(self.base_url + "/", callback=self.parse_home, errback=self.failed,
                       meta={"max_retry_times": LISTING_RETRY_TIMES})
-        if "sitemaps" in self.site.sources:
-            for path in self.site.sitemaps:
+        if "sitemaps" in self.site.discovery.sources:
+            for path in self.site.discovery.sitemaps:
                 yield self.sitemap_request(self.base_url + path)
         for article_id, url in self.state.failed_articles(self.site.name):
             if article_id not in self.requested:
@@ -312,11 +255,14 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
                     sum(high - low + 1 for low, high in self.id_ranges) - len(todo))
         for article_id in todo:
             # Each id is asked once by construction: Scrapy's dupe filter would only hold a fingerprint per id.
-            yield self.article_request(article_id, f"{self.base_url}/article/{article_id}", dont_filter=True)
+            url = self.to_base(self.site.canonical_url(article_id))  # "/article/{id}" of alhadath.toml
+            yield self.article_request(article_id, url, dont_filter=True)
 
     def article_url(self, article_id: int) -> str:
         """The real URL records and failures name for an article key."""
-        return self.site.canonical_url(article_id) or self.article_urls.get(article_id, "")
+        if self.site.canonical_path is None:  # a key made from the URL names no URL: the one asked for
+            return self.article_urls.get(article_id, "")
+        return self.site.canonical_url(article_id)
 
     def article_request(self, article_id: int, url: str, page: PendingPage | UntilProbe | None = None,
                         dont_filter: bool = False) -> Request:
@@ -339,12 +285,12 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         state, site = self.state, self.site.name
         yield FailureResolved(site, self.to_real(response.url))
         yield from self.feed_requests(response)
-        if "links" in self.site.sources:  # no listing rules (a site from its URL alone): follow the pages
+        if "links" in self.site.discovery.sources:  # no listing rules (a site from its URL alone): follow the pages
             yield from self.follow_pages(response)
         listings: dict[int, str] = {}
         for url, category, _page in self.listing_links(response):
             listings.setdefault(category, url)
-        if not listings and "listings" in self.site.sources:
+        if not listings and "listings" in self.site.discovery.sources:
             logger.warning("no category links on the home page %s", response.url)
         for category, url in sorted(listings.items()):
             walk = Walk(category, previously_complete=state.listing_walk_complete(site, category, self.window.since))
@@ -603,12 +549,3 @@ def next_page_url(url: str, page: int) -> str:
     parts = urlsplit(url)
     path = re.sub(r"/page/\d+/?$", "", parts.path).rstrip("/")
     return f"{parts.scheme}://{parts.netloc}{path}/page/{page}"
-
-
-def declared_charset(content_type: str | bytes | None) -> str | None:
-    """The charset an HTTP Content-Type names, or None. Only what the server declared: Scrapy's own guess
-    (from the body) would hide the page's <meta> charset from the extractor."""
-    if isinstance(content_type, bytes):
-        content_type = content_type.decode("latin-1")
-    return http_content_type_encoding(content_type or "")
-

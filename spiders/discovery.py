@@ -45,7 +45,7 @@ class DiscoveryMixin:
     def feed_requests(self, home: Response) -> Iterator[Request]:
         """The feeds the home page announces, then the common paths (each asked once a run)."""
         urls = [self.to_base(url) for url in feed_links(home)]
-        urls += [self.base_url + path for path in (*self.site.feeds, *COMMON_FEED_PATHS)]
+        urls += [self.base_url + path for path in (*self.site.discovery.feeds, *COMMON_FEED_PATHS)]
         for url in dict.fromkeys(urls):
             if self.in_site(url):
                 yield self.xml_request(url, self.parse_feed)

@@ -23,7 +23,7 @@ from weakref import WeakKeyDictionary
 from scrapy.http import Response
 from scrapy.utils.response import get_base_url
 
-from crawler.site import Site, unquote_fully
+from crawler.sites import Site
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _MAX_CACHED = 50_000  # hrefs (and URLs) remembered; past it the caches start again
@@ -35,7 +35,7 @@ class Link:
     fetch: str  # the same path on the crawl's base URL (``to_base``), for a link in the site; else ``url``
     in_site: bool  # on the site's real host or on the crawl's base URL
     article_id: int | None  # ``Site.article_id(url)``
-    listing: tuple[int, int] | None  # (category id, page number) when ``Site.listing_path`` matches
+    listing: tuple[int | str, int] | None  # ``Site.listing(url)``: (category, page number)
 
 
 class LinkReader:
@@ -83,11 +83,6 @@ class LinkReader:
                 self._links.clear()
             in_site = self.site.owns(url) or url.startswith(self.base_url)
             link = self._links[url] = Link(url, self.to_base(url) if in_site else url, in_site,
-                                           self.site.article_id(url), self._listing(url))
+                                           self.site.article_id(url), self.site.listing(url))
         return link
 
-    def _listing(self, url: str) -> tuple[int, int] | None:
-        if self.site.listing_path is None:
-            return None
-        match = self.site.listing_path.match(unquote_fully(urlsplit(url).path))
-        return (int(match.group(1)), int(match.group("page") or 1)) if match else None

@@ -3,12 +3,12 @@
 A mixin of ``spiders.base.ArchiveSpider``, used when the site is keyed by URL (``Site.key == "url"``):
 such a site has no id range to count through, so ``arshif backfill`` asks
 
-- ``/wp-json/wp/v2/posts?page=N&per_page=100`` (``Site.wp_json``), every page the first one's
+- ``/wp-json/wp/v2/posts?page=N&per_page=100`` (``Site.discovery.wp_json``), every page the first one's
   ``X-WP-TotalPages`` header announces: 100 permalinks a request, complete, newest first;
 - and when that answers anything but a JSON list (404 or 403 on hardened sites, an HTML page, a
-  transport failure), the site's sitemaps (``Site.sitemaps``, indexes followed to their children).
+  transport failure), the site's sitemaps (``Site.discovery.sitemaps``, indexes followed to their children).
 
-A site known only by its URL (``arshif crawl --url``, ``crawler.site.site_from_url``) has no listing rules
+A site known only by its URL (``arshif crawl --url``, ``crawler.sites.guess.site_from_url``) has no listing rules
 either: from the home page on, every in-site page that is not an article is read for article links and
 the pages it leads to (sections, their next pages), each once a run, at most ``MAX_FOLLOWED_PAGES``.
 
@@ -58,18 +58,18 @@ def wp_posts(body: bytes) -> list[tuple[str, str | None]] | None:
 
 class OutletSources:
     def outlet_backfill_requests(self) -> Iterator[Request]:
-        if "wp-json" in self.site.sources and self.site.wp_json:
+        if "wp-json" in self.site.discovery.sources and self.site.discovery.wp_json:
             yield self.wp_json_request(1)
         else:
             yield from self.sitemap_requests()
 
     def sitemap_requests(self) -> Iterator[Request]:
-        for path in self.site.sitemaps:
+        for path in self.site.discovery.sitemaps:
             yield self.sitemap_request(self.base_url + path)
 
     def wp_json_request(self, page: int) -> Request:
         self.crawler.stats.inc_value(WP_JSON_PAGES)
-        return Request(f"{self.base_url}{self.site.wp_json}?page={page}&per_page={WP_PER_PAGE}",
+        return Request(f"{self.base_url}{self.site.discovery.wp_json}?page={page}&per_page={WP_PER_PAGE}",
                        callback=self.parse_wp_json, errback=self.wp_json_failed, cb_kwargs={"page": page},
                        meta={"handle_httpstatus_list": [400, 401, 403, 404, 410], "wp_page": page},
                        dont_filter=True)

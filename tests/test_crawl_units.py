@@ -14,17 +14,13 @@ from crawler.errors import UsageError
 from crawler.retry import retry_after_seconds
 from crawler.runner import CrawlOptions, check_options
 from pipelines.owner import ArchiveOwner
-from spiders.alhadath import SITE, AlhadathSpider
-from spiders.base import (
-    IMPOLITE_SETTINGS,
-    SpiderArgumentError,
-    is_loopback,
-    main_block_ids,
-    next_page_url,
-    parse_id_ranges,
-    parse_window,
-    politeness,
-)
+from crawler.sites import get_site
+from spiders.loader import spider_class
+
+SITE = get_site("alhadath")
+AlhadathSpider = spider_class(SITE)
+from crawler.arguments import SpiderArgumentError, is_loopback, parse_id_ranges, parse_window, politeness
+from spiders.base import IMPOLITE_SETTINGS, main_block_ids, next_page_url
 
 
 def test_id_ranges():

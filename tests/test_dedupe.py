@@ -81,7 +81,7 @@ from types import SimpleNamespace  # noqa: E402
 import pytest  # noqa: E402
 
 from crawler.dedupe import EVIDENCE_WORDS, is_evidence  # noqa: E402
-from crawler.site import get_site  # noqa: E402
+from crawler.sites import get_site  # noqa: E402
 from crawler.storage import Archive  # noqa: E402
 from pipelines.context import RunContext  # noqa: E402
 from pipelines.dedupe import DedupePipeline  # noqa: E402

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from crawler.extract import decode, extract_article, extract_with_trace
 from crawler.mirror import MirrorConfig, article_ids, render
-from crawler.site import get_site
+from crawler.sites import get_site
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "alhadath"

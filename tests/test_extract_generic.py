@@ -10,7 +10,7 @@ import pytest
 
 from crawler.extract import decode, extract_article, extract_with_trace
 from crawler.extract.generic import drop_related_boxes, person_names, strip_affixes, url_date
-from crawler.site import get_site
+from crawler.sites import get_site
 
 BODY = "".join(f"<p>{text}</p>" for text in (
     "قالت وزارة الزراعة إن موسم قطف الزيتون هذا العام سيبدأ في منتصف تشرين الأول، بعد تأخر الأمطار الأولى.",

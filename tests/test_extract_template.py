@@ -9,7 +9,7 @@ from crawler.extract.decode import decode, parse, parsed_bytes
 from crawler.extract.template import VERIFY_EVERY, Templates
 from crawler.extract.walk import walk
 from crawler.mirror import MirrorConfig, article_ids, render
-from crawler.site import get_site
+from crawler.sites import get_site
 
 SITE = get_site("alhadath")
 FIXTURES = Path(__file__).parent / "fixtures" / "alhadath"

@@ -15,7 +15,7 @@ import pytest
 
 from crawler.errors import EXIT_ALARM
 from crawler.mirror import MirrorConfig, MirrorProcess
-from crawler.site import url_key
+from crawler.sites import url_key
 from tests.test_crawl import arshif, assert_archive_is_truth, last_run, ok, rows
 
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from crawler.dates import DateWindow
-from crawler.site import get_site
+from crawler.sites import get_site
 from crawler.storage import Archive
 from pipelines.clean import CleanPipeline
 from pipelines.context import ALIASES, FAILURES, MISSES, NEAR_DUPLICATES, STORED, UNCHANGED, UPDATED, RunContext

@@ -8,7 +8,9 @@ import sys
 
 from crawler.errors import EXIT_NO_ARTICLE, EXIT_OK, EXIT_UNREACHABLE
 from crawler.probe import probe
-from spiders.alhadath import SITE
+from crawler.sites import get_site
+
+SITE = get_site("alhadath")
 
 
 def arshif(*args):

@@ -34,6 +34,13 @@ def db_option(func):
     )(func)
 
 
+def live_line(text: str, end: str = "") -> None:
+    """A status line redrawn in place on a terminal (nothing when stderr is a file or a pipe)."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r\x1b[K{text}{end}")
+        sys.stderr.flush()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every expected error becomes one line on stderr and its own exit code."""
     try:

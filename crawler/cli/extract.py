@@ -10,14 +10,13 @@ import click
 
 from crawler.cli.base import cli
 from crawler.errors import NoArticleError, UsageError
-from crawler.site import SITE_MODULES
 
 
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--url", default=None, metavar="URL",
               help="The page's URL (gives the site and the article id). Default: the file's file:// URL.")
-@click.option("--site", type=click.Choice(SITE_MODULES), default=None,
+@click.option("--site", default=None, metavar="NAME",
               help="Read the page with this site's model. Default: the site owning --url (or the page's "
                    "canonical link); any other page is read generically (metadata, then trafilatura).")
 @click.option("--encoding", default=None, metavar="CHARSET",
@@ -46,6 +45,13 @@ def extract(path: str, url: str | None, site: str | None, encoding: str | None, 
             raise UsageError(f"no such file: {path}")
         body = file.read_bytes()
         url = url or file.resolve().as_uri()
+    if site is not None:
+        from crawler.sites import SiteFileError, get_site
+
+        try:
+            site = get_site(site)
+        except (KeyError, SiteFileError) as exc:
+            raise UsageError(str(exc)) from None
     if encoding is not None and not _known_codec(encoding):
         raise UsageError(f"unknown encoding {encoding!r}")
     extraction = extract_with_trace(body, url, site=site, encoding=encoding)

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from crawler.cli.base import cli, db_option
+from crawler.cli.base import cli, db_option, live_line
 from crawler.errors import UsageError
 from crawler.lock import ArchiveLock
 from crawler.storage import ArticleQuery
@@ -26,13 +26,6 @@ def window_query(since: str | None, until: str | None, **query) -> ArticleQuery:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return ArticleQuery(since=start, until=end, **query)
-
-
-def live_line(text: str, end: str = "") -> None:
-    """A status line redrawn in place on a terminal (nothing when stderr is a file or a pipe)."""
-    if sys.stderr.isatty():
-        sys.stderr.write(f"\r\x1b[K{text}{end}")
-        sys.stderr.flush()
 
 
 def window_options(func):

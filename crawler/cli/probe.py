@@ -32,12 +32,12 @@ def probe_command(site: str, base_url: str | None, articles: int, polite: bool |
         arshif probe alhadath --base-url http://127.0.0.1:8000 --json
     """
     from crawler.probe import probe
-    from crawler.site import get_site
+    from crawler.sites import SiteFileError, get_site
 
     try:
         model = get_site(site)
-    except KeyError as exc:
-        raise UsageError(str(exc.args[0])) from None
+    except (KeyError, SiteFileError) as exc:
+        raise UsageError(str(exc)) from None
     report = probe(model, base_url, articles=articles, polite=polite)
     click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report.text())
     home = report.pages.get("home")

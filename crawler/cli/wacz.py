@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from crawler.cli.base import live_line
 from crawler.errors import UsageError
 from crawler.storage import ArticleQuery
 
@@ -16,7 +17,6 @@ SHOWN_MISSING = 10
 def export_wacz_command(db_path: str, output: str, warc_dir: Path, query: ArticleQuery,
                         progress: Callable[[int], None]) -> None:
     """Write, validate and summarize a WACZ; the articles without a WARC record are listed, not dropped."""
-    from crawler.cli.ops import live_line
     from crawler.wacz import export_wacz
 
     if output == "-":

@@ -56,12 +56,13 @@ class _SeedingCrawler:
 
 
 def _spider(site: str, redis_url: str, db_path: str | Path | None, arguments: dict[str, Any]):
-    from scrapy.spiderloader import SpiderLoader
     from scrapy.settings import Settings
+
+    from spiders.loader import SiteSpiderLoader
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    spidercls = SpiderLoader.from_settings(settings).load(site)
+    spidercls = SiteSpiderLoader.from_settings(settings).load(site)
     spider = spidercls(**arguments)
     if db_path is not None and Path(db_path).exists():
         archive = Archive(db_path)

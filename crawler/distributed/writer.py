@@ -38,7 +38,7 @@ from crawler.distributed.lease import TTL as LEASE_TTL
 from crawler.distributed.lease import WriterLease
 from crawler.distributed.state import load_sets, settle_walks
 from crawler.errors import LockedError
-from crawler.site import get_site
+from crawler.sites import get_site
 from crawler.storage import Archive, RunCounts
 from pipelines.context import RunContext, counts_from_stats
 from pipelines.items import AliasItem, ArticleItem, MissItem, WalksComplete, from_message

@@ -23,7 +23,7 @@ from crawler.extract.selectors import URL_PATH, select_texts
 from crawler.extract.template import TEMPLATES
 from crawler.extract.walk import Page, fold, text_content, walk
 from crawler.items import ArticleRecord
-from crawler.site import Site, get_site, site_for_url
+from crawler.sites import Site, get_site, site_for_url
 from crawler.text import clean_text
 
 @dataclass(frozen=True)
@@ -377,8 +377,9 @@ class _Builder:
             if article_id is None and canonical:
                 article_id = self.site.article_id(canonical)
             if article_id is not None:
-                # A site keyed by URL (Site.key == "url"): its key names no URL, the fetched one is kept.
-                return article_id, self.site.canonical_url(article_id) or self.url
+                if self.site.canonical_path is None:  # a key made from the URL names no URL: the fetched one
+                    return article_id, self.url
+                return article_id, self.site.canonical_url(article_id)
         return None, self._absolute(canonical) if canonical else self.url
 
     def _absolute(self, link: str) -> str:

@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 
 from lxml import etree
+from w3lib.encoding import http_content_type_encoding
 
 # ---------------------------------------------------------------------------------------------
 # Decoding: HTTP charset → BOM → <meta> charset → detection
@@ -122,3 +123,11 @@ def etree_or_none(data: str | bytes, parser: etree.HTMLParser) -> etree._Element
         return etree.fromstring(data, parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
+
+
+def declared_charset(content_type: str | bytes | None) -> str | None:
+    """The charset an HTTP Content-Type names, or None. Only what the server declared: Scrapy's own guess
+    (from the body) would hide the page's <meta> charset from the extractor."""
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    return http_content_type_encoding(content_type or "")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from crawler.bylines import parse_byline
 from crawler.dates import parse_date
 from crawler.extract.walk import Line, Page, fold
-from crawler.site import Site
+from crawler.sites import Site
 
 # Page chrome announced by a label line; body paragraphs end there. Compared on fold_arabic()-ed text,
 # e.g. "اقرأ أيضاً" → "اقرا ايضا", "الأكثر قراءة" → "الاكثر قراءه".

@@ -9,7 +9,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from crawler.extract.walk import text_content
-from crawler.site import Site
+from crawler.sites import Site
 from crawler.text import clean_text
 
 URL_PATH = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?://[^/?#]*)?([^?#]*)")

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from crawler.mirror import model as M
 from crawler.mirror.model import ARTICLE, MirrorConfig
-from crawler.site import unquote_fully, url_key  # noqa: F401 (the Site contract's key; tests import it here)
+from crawler.sites import unquote_fully, url_key  # noqa: F401 (the Site contract's key; tests import it here)
 
 BASE_URLS = {"alhadath": M.SITE_BASE_URL, "wordpress": "https://wpnews.example", "slug": "https://slugnews.example"}
 OWN_NAMES = {"alhadath": "الحدث", "wordpress": "نبأ", "slug": "صدى"}  # as the outlet names itself in bylines

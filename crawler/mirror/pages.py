@@ -19,7 +19,7 @@ from crawler.mirror import weight as H
 from crawler.mirror.links import LINK_FORMS, _href, article_href, category_href, tag_href  # noqa: F401
 from crawler.mirror.model import ARTICLE, MISSING, SOFT404, MirrorConfig
 from crawler.mirror.outlets import GIF, Page
-from crawler.site import unquote_fully
+from crawler.sites import unquote_fully
 
 PAGE_SIZE = 20
 SOFT404_TEXT = "الصفحة غير موجودة"

@@ -23,7 +23,7 @@ from crawler.mirror import model as M
 from crawler.mirror import outlets as O
 from crawler.mirror.model import MirrorConfig
 from crawler.mirror.outlets import Page
-from crawler.site import unquote_fully
+from crawler.sites import unquote_fully
 
 SITE_NAME = O.OWN_NAMES["slug"]
 PAGE_SIZE = 20
