@@ -2,7 +2,7 @@
 
 Each article row with a ``warc_record`` is read back from its WARC file and takes the crawl's own path
 (``ReparseChain``): extraction with the charset of the record's own HTTP headers and its fetch time,
-then the clean → validate → dedupe → store pipelines and the writer a crawl uses. So a changed field
+then the ingest core a crawl uses (``crawler.ingest.Ingest``: clean → validate → dedupe → store). So a changed field
 makes a new version exactly as a refetch would (the previous state goes to ``article_versions``), an
 unchanged one only moves ``last_seen_at``, near-duplicate links are decided again as a crawl decides
 them, and a page that no longer validates (no title, date or body) is left as it is and listed in
@@ -13,23 +13,16 @@ recorded in ``crawl_runs`` (command "reparse").
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import DropItem
-
+from crawler.ingest import ArticleItem, FetchInfo, Ingest, Rejected, Stored
 from crawler.site import get_site
 from crawler.storage import ArticleQuery, Outcome, RunCounts, count_articles, iter_articles, open_archive
 from crawler.warc import read_response
-from pipelines.clean import CleanPipeline
-from pipelines.context import STORED, UNCHANGED, UPDATED, RunContext
-from pipelines.items import ArticleItem, FetchInfo
-from pipelines.store import StorePipeline
 from spiders.base import declared_charset
 
 logger = logging.getLogger(__name__)
@@ -120,27 +113,20 @@ def _reparse_row(chain: "ReparseChain", row: dict, warc_dir: str | Path, missing
 
 class ReparseChain:
     """The crawl's own path for one captured response: extract (with the record's HTTP charset and its
-    fetch time), then clean → validate → dedupe → store, the same pipelines and writer a crawl uses."""
+    fetch time), then the site's ``Ingest`` (clean → validate → dedupe → store), as a crawl does."""
 
     def __init__(self, archive, run_id: int) -> None:
         from crawler.extract import extract_article  # lxml/trafilatura only when needed
-        from pipelines.dedupe import DedupePipeline
-        from pipelines.validate import ValidatePipeline
 
         self.extract = extract_article
-        self.stats = _Stats()
         self.archive, self.run_id = archive, run_id
-        self._chains: dict[str, list] = {}
-        self._classes = (CleanPipeline, ValidatePipeline, DedupePipeline, StorePipeline)
+        self._ingests: dict[str, Ingest] = {}
 
-    def _pipelines(self, site_name: str) -> list:
-        """The pipelines for one site's rows (their context names the site)."""
-        if site_name not in self._chains:
-            context = RunContext(archive=self.archive, site=get_site(site_name), run_id=self.run_id,
-                                 command="reparse")
-            host = SimpleNamespace(stats=self.stats, settings={}, arshif_context=context, spider=None)
-            self._chains[site_name] = [cls.from_crawler(host) for cls in self._classes]
-        return self._chains[site_name]
+    def ingest(self, site_name: str) -> Ingest:
+        """The ingest for one site's rows (one per site: dedupe compares within a site)."""
+        if site_name not in self._ingests:
+            self._ingests[site_name] = Ingest(self.archive, get_site(site_name), self.run_id)
+        return self._ingests[site_name]
 
     def process(self, row: dict, captured) -> str:
         site = row["site"]
@@ -149,33 +135,23 @@ class ReparseChain:
         charset = declared_charset(captured.header("Content-Type"))
         fetched = _instant(captured.date)
         record = self.extract(captured.body, real_url(site, captured.url), site=site, encoding=charset, now=fetched)
+        return self.apply(row, captured, record)
+
+    def apply(self, row: dict, captured, record: dict | None) -> str:
+        """Store one row's new extraction: its Outcome value, "no_article" or "invalid"."""
+        site = row["site"]
         if record is None:
             logger.warning("article %s/%s: no article in its WARC record any more", site, row["article_id"])
             return "no_article"
         item = ArticleItem({**record, "site": site, "article_id": row["article_id"], "url": row["url"]},
                            fetch=FetchInfo(url=captured.url, status=captured.status, warc_record=row["warc_record"]))
-        before = dict(self.stats)
-        try:
-            for pipeline in self._pipelines(site):
-                item = pipeline.process_item(item)
-        except DropItem as exc:
-            logger.warning("article %s/%s: %s", site, row["article_id"], exc)
+        outcome = self.ingest(site).article(item)
+        if isinstance(outcome, Rejected):
+            logger.warning("article %s/%s: %s: %s", site, row["article_id"], outcome.reason, outcome.url)
             return "invalid"
-        # A stored row is always written back (dedupe's verdict for a known id is "update"): one of these moved.
-        changed = {key for key, value in self.stats.items() if value != before.get(key)}
-        return next(outcome.value for outcome, stat in
-                    ((Outcome.NEW, STORED), (Outcome.UPDATED, UPDATED), (Outcome.UNCHANGED, UNCHANGED))
-                    if stat in changed)
-
-
-class _Stats(Counter):
-    """The counters pipelines keep (Scrapy's stats collector API, the part they use)."""
-
-    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
-        self[key] += count
-
-    def get_value(self, key: str, default=None):
-        return self.get(key, default)
+        # A stored row is always written back (dedupe's verdict for a known id is "update"): stored again.
+        assert isinstance(outcome, Stored), outcome
+        return outcome.kind
 
 
 def _instant(value: str | None) -> datetime | None:
