@@ -38,7 +38,7 @@ from crawler.distributed.lease import TTL as LEASE_TTL
 from crawler.distributed.lease import WriterLease
 from crawler.distributed.state import load_sets, settle_walks
 from crawler.errors import LockedError
-from crawler.ingest import AliasItem, ArticleItem, Ingest, MissItem, WalksComplete, from_message
+from crawler.ingest import Aliased, ArticleItem, Ingest, Missed, WalksRecorded, from_message
 from crawler.site import get_site
 from crawler.storage import Archive, RunCounts
 
@@ -142,15 +142,15 @@ class StoreLoop:
         for raw in batch:
             try:
                 item = from_message(json.loads(raw))
+                outcome = self.ingest.record(item)
                 if isinstance(item, ArticleItem):
                     stored.append(item["article_id"])
-                elif isinstance(item, AliasItem) and item.alias_id is not None:
-                    stored.append(item.alias_id)
-                elif isinstance(item, MissItem):
-                    misses.append(item.article_id)
-                elif isinstance(item, WalksComplete):
-                    walks.extend(item.categories)
-                self.ingest.record(item)
+                elif isinstance(outcome, Aliased) and outcome.alias_id is not None:
+                    stored.append(outcome.alias_id)
+                elif isinstance(outcome, Missed):  # a stored id's "miss" is a failed extraction: not one
+                    misses.append(outcome.article_id)
+                elif isinstance(outcome, WalksRecorded):
+                    walks.extend(outcome.categories)
                 self.applied += 1
             except Exception:
                 logger.exception("could not apply an item (kept on %s): %.300r", self.keys.dead, raw)

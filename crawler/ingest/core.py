@@ -42,9 +42,13 @@ from crawler.ingest.outcomes import (
 )
 from crawler.ingest.validate import problem, published
 from crawler.storage import Archive, ArticleWrite
+from crawler.storage.schema import STORED_ARTICLE_NOT_EXTRACTED
 
 if TYPE_CHECKING:  # the site's type only: importing the registry may load a site's spider module
     from crawler.site import Site
+
+
+SOFT_404 = "soft404"  # the miss reason of a page that answered 200 with no article (spiders.base)
 
 
 class Ingest:
@@ -128,7 +132,14 @@ class Ingest:
 
     # -- the run's other outcomes -------------------------------------------------------------
 
-    def miss(self, item: MissItem) -> Missed:
+    def miss(self, item: MissItem) -> Missed | Failed:
+        """An id with no article behind it. Unless it is a stored article (or an alias of one): then the page
+        that held it did not yield it (a changed layout, say), which is a failed extraction, never a miss. The
+        article stays as stored; ``reparse`` re-extracts the failure's WARC record, a rerun asks again."""
+        if self.archive.stored_ids(item.site, [item.article_id]):
+            reason = STORED_ARTICLE_NOT_EXTRACTED if item.reason == SOFT_404 else f"{item.reason}: a stored article"
+            return self.failure(FailureItem(item.site, item.url, reason, attempts=1, http_status=item.http_status,
+                                            article_id=item.article_id, warc_record=item.warc_record))
         self.archive.record_miss(item.site, item.article_id, url=item.url, reason=item.reason,
                                  http_status=item.http_status, run_id=self.run_id)
         return self._count(Missed(item.article_id, item.reason))
@@ -139,7 +150,8 @@ class Ingest:
 
     def _write_failure(self, item: FailureItem) -> None:
         self.archive.record_failure(item.site, item.url, reason=item.reason, attempts=item.attempts,
-                                    http_status=item.http_status, article_id=item.article_id, run_id=self.run_id)
+                                    http_status=item.http_status, article_id=item.article_id, run_id=self.run_id,
+                                    warc_record=item.warc_record)
 
     def failure_resolved(self, item: FailureResolved) -> Resolved:
         self.archive.resolve_failure(item.site, item.url)

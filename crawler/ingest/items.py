@@ -11,7 +11,8 @@ Item types:
   exporters and the archive see a clean record. What the pipelines need to know about the fetch — when,
   from which URL, with which status, the WARC record — travels as the ``fetch`` attribute; pipelines add
   their own findings as attributes too (``fingerprint``, ``verdict``).
-- ``MissItem``: an id with no article behind it (404/410, soft-404): a rerun will not ask again.
+- ``MissItem``: an id with no article behind it (404/410, soft-404): a rerun will not ask again. The
+  ingest records it as a failure instead when the id is a stored article or alias (``Ingest.miss``).
 - ``FailureItem``: a fetch that failed for good (after retries) or a page that failed validation.
 - ``FailureResolved``: a later fetch of that URL succeeded (listing and home pages; articles settle
   their failures when stored).
@@ -88,6 +89,7 @@ class MissItem(OutcomeItem):
     url: str  # canonical
     reason: str  # "http 404", "soft404", ...
     http_status: int | None = None
+    warc_record: str | None = None  # the captured answer (a soft-404 of a stored id becomes a failure with it)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class FailureItem(OutcomeItem):
     attempts: int = 1
     http_status: int | None = None
     article_id: int | None = None
+    warc_record: str | None = None  # the captured answer, when one can be extracted again (``reparse``)
 
 
 @dataclass(frozen=True)
