@@ -145,7 +145,9 @@ class ArchiveStep:
 
 
 def counts_from_stats(stats: Mapping[str, Any]) -> RunCounts:
-    dropped = sum(v for k, v in stats.items() if k.startswith("item_dropped_reasons_count/"))
+    # Records not stored (invalid, outside the window); outcome items kept out of the feed are no records.
+    dropped = sum(v for k, v in stats.items() if k.startswith("item_dropped_reasons_count/")
+                  and k != "item_dropped_reasons_count/RecordedOutcome")
     return RunCounts(
         pages=int(stats.get("response_received_count", 0)),
         articles_new=int(stats.get(STORED, 0)),
