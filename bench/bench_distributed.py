@@ -29,7 +29,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -100,13 +99,11 @@ def writer_alone(items: int, work: Path, rounds: int = 2) -> tuple[int, float, f
     from bench.bench_pipelines import extracted_records
     from bench.common import alternate, median
     from crawler.distributed.keys import Keys
-    from crawler.distributed.writer import Stats, StoreLoop, StoreOptions
+    from crawler.distributed.writer import StoreLoop, StoreOptions
+    from crawler.ingest import ArticleItem, FetchInfo, Ingest, from_message, to_message
     from crawler.sites import get_site
     from crawler.storage import Archive
     from pipelines.clean import CleanPipeline
-    from pipelines.context import RunContext
-    from pipelines.dedupe import DedupePipeline
-    from pipelines.items import ArticleItem, FetchInfo, from_message, to_message
 
     records = extracted_records(int(items * 1.07) + 10)[:items]
     clean = CleanPipeline()
@@ -138,12 +135,10 @@ def writer_alone(items: int, work: Path, rounds: int = 2) -> tuple[int, float, f
 
     def in_process() -> float:
         archive = Archive(work / f"local-{next(runs)}.db", batch_size=10**9, commit_interval=10**9)
-        context = RunContext(archive=archive, site=get_site("alhadath"), run_id=None, command="bench")
-        stats = Stats()
-        dedupe = DedupePipeline(SimpleNamespace(arshif_context=context, stats=stats))
+        ingest = Ingest(archive, get_site("alhadath"), None)
         began = time.perf_counter()
         for message in messages:  # decoded here too: the writer's JSON work is not the difference measured
-            context.writer.record(dedupe.process_item(from_message(json.loads(message))), stats)
+            ingest.record(from_message(json.loads(message)))
         archive.commit()
         seconds = time.perf_counter() - began
         archive.close()

@@ -79,7 +79,9 @@ def run_pipelines(records: list[dict], db: Path, stage_seconds: Counter) -> tupl
     included)."""
     settings = Settings()
     settings.setmodule("crawler.settings")
-    crawler = SimpleNamespace(settings=settings, stats=Stats())
+    from scrapy.signalmanager import SignalManager
+
+    crawler = SimpleNamespace(settings=settings, stats=Stats(), signals=SignalManager(), spider=None)
     archive = Archive(db, batch_size=settings.getint("ARSHIF_COMMIT_EVERY"))
     run_id = archive.start_run("alhadath", command="bench", args={})
     crawler.arshif_context = RunContext(archive=archive, site=get_site("alhadath"), run_id=run_id, command="bench")

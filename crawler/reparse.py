@@ -2,7 +2,7 @@
 
 Each article row with a ``warc_record`` is read back from its WARC file and takes the crawl's own path
 (``ReparseChain``): extraction with the charset of the record's own HTTP headers and its fetch time,
-then the clean → validate → dedupe → store pipelines and the writer a crawl uses. So a changed field
+then the ingest core a crawl uses (``crawler.ingest.Ingest``: clean → validate → dedupe → store). So a changed field
 makes a new version exactly as a refetch would (the previous state goes to ``article_versions``), an
 unchanged one only moves ``last_seen_at``, near-duplicate links are decided again as a crawl decides
 them, and a page that no longer validates (no title, date or body) is left as it is and listed in
@@ -13,23 +13,16 @@ recorded in ``crawl_runs`` (command "reparse").
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
-
-from scrapy.exceptions import DropItem
 
 from crawler.extract.decode import declared_charset
+from crawler.ingest import Aliased, ArticleItem, FetchInfo, Ingest, Rejected
 from crawler.sites import get_site
-from crawler.storage import ArticleQuery, Outcome, RunCounts, count_articles, iter_articles, open_archive
+from crawler.storage import ArticleQuery, Outcome, RunCounts, iter_articles, open_archive
 from crawler.warc import read_response
-from pipelines.clean import CleanPipeline
-from pipelines.context import STORED, UNCHANGED, UPDATED, RunContext
-from pipelines.items import ArticleItem, FetchInfo
-from pipelines.store import StorePipeline
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +30,13 @@ logger = logging.getLogger(__name__)
 @dataclass
 class ReparseResult:
     run_id: int
-    total: int = 0  # rows with a WARC record in the selection
+    total: int = 0  # rows with a WARC record in the selection (+ failed extractions with one)
     rows: int = 0  # done so far
     outcomes: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
     no_article: int = 0  # the current extractor finds no article in the stored page: row left as is
     invalid: int = 0  # an article the validate pipeline rejects (no title, date or body): row left as is, failure row
     missing_record: int = 0  # WARC file or record gone or corrupt: row left as is
+    recovered: int = 0  # failed extractions (e.g. a page of a stored article in a broken layout) now extracted
 
     @property
     def updated(self) -> int:
@@ -57,26 +51,50 @@ class ReparseResult:
                          failures=self.missing_record + self.invalid, dropped=self.no_article + self.invalid)
 
 
+# What a row needs to be re-extracted (and what crosses to a worker process and back).
+_ROW_KEYS = ("site", "article_id", "url", "warc_record")
+
+
 def reparse(
     db_path: str | Path,
     warc_dir: str | Path,
     query: ArticleQuery = ArticleQuery(),
     *,
     on_row: Callable[[ReparseResult], None] | None = None,
+    jobs: int = 1,
 ) -> ReparseResult:
-    """Re-extract every selected row that has a WARC record; ``on_row(result)`` after each (progress)."""
+    """Re-extract every selected row that has a WARC record; ``on_row(result)`` after each (progress).
+
+    Then the open failed extractions that kept their WARC record (a stored article's page that yielded no
+    article, ``crawler.ingest.Ingest.miss``): re-extracted too, so a fixed extractor recovers them with
+    no refetch. ``jobs`` > 1: the extraction runs in that many processes; the results are applied here,
+    in the rows' order, by this process alone (the archive's one writer): the same archive as one job.
+    """
+    if jobs < 1:
+        raise ValueError("jobs must be at least 1")
     selection = ArticleQuery(query.site, query.since, query.until, with_warc=True)
     archive = open_archive(db_path)
     try:
         args = {"warc": str(warc_dir), "site": query.site, "since": query.since, "until": query.until}
         result = ReparseResult(archive.start_run(query.site or "all", command="reparse", args=args))
-        result.total = count_articles(archive, selection)
+        # The selection is read before any write: a worker pool's feeding thread must not share the
+        # connection the writes use (and a row rewritten meanwhile must not move the keyset pagination).
+        rows = [{key: row[key] for key in _ROW_KEYS} for row in iter_articles(archive, selection)]
+        # An open failed extraction holds the page's newest capture: it is re-extracted in place of the
+        # article's older one (which would only say again what is stored, and settle the failure unread).
+        selected = {(row["site"], row["article_id"]) for row in rows}
+        failed = [{key: row[key] for key in _ROW_KEYS} for row in archive.open_failures(query.site)
+                  if row.get("warc_record") and row["article_id"] is not None
+                  and (not (query.since or query.until) or (row["site"], row["article_id"]) in selected)]
+        refetched = {(row["site"], row["article_id"]) for row in failed}
+        rows = [row for row in rows if (row["site"], row["article_id"]) not in refetched]
+        result.total = len(rows) + len(failed)
         status = "failed"
         try:
             missing_files: set[str] = set()
             chain = ReparseChain(archive, result.run_id)
-            for row in iter_articles(archive, selection):
-                outcome = _reparse_row(chain, row, warc_dir, missing_files)
+            for index, (row, extracted) in enumerate(extractions([*rows, *failed], warc_dir, jobs)):
+                outcome = chain.apply(row, extracted, missing_files)
                 if outcome is None:
                     result.missing_record += 1
                 elif outcome == "no_article":
@@ -85,6 +103,7 @@ def reparse(
                     result.invalid += 1
                 else:
                     result.outcomes[outcome] += 1
+                    result.recovered += index >= len(rows)
                 result.rows += 1
                 if on_row is not None:
                     on_row(result)
@@ -101,80 +120,98 @@ def reparse(
         archive.close()
 
 
-def _reparse_row(chain: "ReparseChain", row: dict, warc_dir: str | Path, missing_files: set[str]) -> str | None:
-    """One row: its Outcome value, "no_article", "invalid", or None when its WARC record cannot be read."""
+@dataclass
+class Extracted:
+    """One WARC record re-extracted (in a worker process or here): what the writer needs of it."""
+
+    record: dict | None = None  # None: no article in the page
+    url: str = ""  # the URL the record was fetched from
+    status: int = 200
+    error: str | None = None  # the record could not be read: why
+    missing_file: bool = False  # ... because its WARC file is gone
+
+
+def extract_row(row: dict, warc_dir: str | Path) -> Extracted:
+    """Read one row's WARC record and extract it as the spider would have (charset, fetch time, real URL)."""
+    from crawler.extract import extract_article  # lxml/trafilatura only when needed
+
     try:
         captured = read_response(warc_dir, row["warc_record"])
     except FileNotFoundError as exc:
-        if str(exc) not in missing_files:  # one line per missing file, not per row
-            missing_files.add(str(exc))
-            logger.warning("%s: its rows are left as they are", exc)
-        return None
+        return Extracted(error=str(exc), missing_file=True)
     except Exception as exc:  # noqa: BLE001 - one bad record (bad digest, cut file) must not stop the run
-        logger.warning("article %s/%s: WARC record %s unreadable: %s",
-                       row["site"], row["article_id"], row["warc_record"], exc)
-        return None
-    return chain.process(row, captured)
+        return Extracted(error=str(exc))
+    site = row["site"]
+    # As the spider does: the page is read as if fetched from the real site (a mirror's host would
+    # otherwise leak into absolute image URLs), with only the charset its HTTP answer declared.
+    charset = declared_charset(captured.header("Content-Type"))
+    record = extract_article(captured.body, real_url(site, captured.url), site=site, encoding=charset,
+                             now=_instant(captured.date))
+    return Extracted(record=record, url=captured.url, status=captured.status)
+
+
+def _extract_task(task: tuple[dict, str]) -> Extracted:
+    return extract_row(*task)
+
+
+def extractions(rows: list[dict], warc_dir: str | Path, jobs: int) -> Iterator[tuple[dict, Extracted]]:
+    """(row, its extraction) in the rows' order, extracted here (1 job) or by ``jobs`` worker processes."""
+    if jobs == 1:
+        for row in rows:
+            yield row, extract_row(row, warc_dir)
+        return
+    import multiprocessing
+
+    # fork: the workers start at once with the extractor imported (no re-import per process); they
+    # never touch the parent's SQLite connection. Chunks keep the pipe's per-task cost small.
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs) as pool:
+        tasks = ((row, str(warc_dir)) for row in rows)
+        yield from zip(rows, pool.imap(_extract_task, tasks, chunksize=8))
 
 
 class ReparseChain:
     """The crawl's own path for one captured response: extract (with the record's HTTP charset and its
-    fetch time), then clean → validate → dedupe → store, the same pipelines and writer a crawl uses."""
+    fetch time), then the site's ``Ingest`` (clean → validate → dedupe → store), as a crawl does."""
 
     def __init__(self, archive, run_id: int) -> None:
-        from crawler.extract import extract_article  # lxml/trafilatura only when needed
-        from pipelines.dedupe import DedupePipeline
-        from pipelines.validate import ValidatePipeline
-
-        self.extract = extract_article
-        self.stats = _Stats()
         self.archive, self.run_id = archive, run_id
-        self._chains: dict[str, list] = {}
-        self._classes = (CleanPipeline, ValidatePipeline, DedupePipeline, StorePipeline)
+        self._ingests: dict[str, Ingest] = {}
 
-    def _pipelines(self, site_name: str) -> list:
-        """The pipelines for one site's rows (their context names the site)."""
-        if site_name not in self._chains:
-            context = RunContext(archive=self.archive, site=get_site(site_name), run_id=self.run_id,
-                                 command="reparse")
-            host = SimpleNamespace(stats=self.stats, settings={}, arshif_context=context, spider=None)
-            self._chains[site_name] = [cls.from_crawler(host) for cls in self._classes]
-        return self._chains[site_name]
+    def ingest(self, site_name: str) -> Ingest:
+        """The ingest for one site's rows (one per site: dedupe compares within a site)."""
+        if site_name not in self._ingests:
+            self._ingests[site_name] = Ingest(self.archive, get_site(site_name), self.run_id)
+        return self._ingests[site_name]
 
-    def process(self, row: dict, captured) -> str:
+    def apply(self, row: dict, extracted: Extracted, missing_files: set[str] | None = None) -> str | None:
+        """Store one row's new extraction: its Outcome value, "no_article", "invalid", or None when its WARC
+        record could not be read."""
         site = row["site"]
-        # As the spider does: the page is read as if fetched from the real site (a mirror's host would
-        # otherwise leak into absolute image URLs), with only the charset its HTTP answer declared.
-        charset = declared_charset(captured.header("Content-Type"))
-        fetched = _instant(captured.date)
-        record = self.extract(captured.body, real_url(site, captured.url), site=site, encoding=charset, now=fetched)
-        if record is None:
+        if extracted.error is not None:
+            if extracted.missing_file:
+                if missing_files is None or extracted.error not in missing_files:  # one line per missing file
+                    if missing_files is not None:
+                        missing_files.add(extracted.error)
+                    logger.warning("%s: its rows are left as they are", extracted.error)
+            else:
+                logger.warning("article %s/%s: WARC record %s unreadable: %s",
+                               site, row["article_id"], row["warc_record"], extracted.error)
+            return None
+        if extracted.record is None:
             logger.warning("article %s/%s: no article in its WARC record any more", site, row["article_id"])
             return "no_article"
-        item = ArticleItem({**record, "site": site, "article_id": row["article_id"], "url": row["url"]},
-                           fetch=FetchInfo(url=captured.url, status=captured.status, warc_record=row["warc_record"]))
-        before = dict(self.stats)
-        try:
-            for pipeline in self._pipelines(site):
-                item = pipeline.process_item(item)
-        except DropItem as exc:
-            logger.warning("article %s/%s: %s", site, row["article_id"], exc)
+        item = ArticleItem({**extracted.record, "site": site, "article_id": row["article_id"], "url": row["url"]},
+                           fetch=FetchInfo(url=extracted.url, status=extracted.status,
+                                           warc_record=row["warc_record"]))
+        outcome = self.ingest(site).article(item)
+        if isinstance(outcome, Rejected):
+            logger.warning("article %s/%s: %s: %s", site, row["article_id"], outcome.reason, outcome.url)
             return "invalid"
-        # A stored row is always written back (dedupe's verdict for a known id is "update"): one of these moved.
-        changed = {key for key, value in self.stats.items() if value != before.get(key)}
-        return next(outcome.value for outcome, stat in
-                    ((Outcome.NEW, STORED), (Outcome.UPDATED, UPDATED), (Outcome.UNCHANGED, UNCHANGED))
-                    if stat in changed)
-
-
-class _Stats(Counter):
-    """The counters pipelines keep (Scrapy's stats collector API, the part they use)."""
-
-    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
-        self[key] += count
-
-    def get_value(self, key: str, default=None):
-        return self.get(key, default)
+        if isinstance(outcome, Aliased):  # a failed extraction whose page now reads as an exact copy
+            return Outcome.UNCHANGED.value
+        # A stored row is always written back (dedupe's verdict for a known id is "update"): stored again.
+        return outcome.kind
 
 
 def _instant(value: str | None) -> datetime | None:

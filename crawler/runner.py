@@ -113,9 +113,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     process.crawl(crawler, **options.spider_arguments())
     process.start()
     elapsed = time.monotonic() - started
-    stats = crawler.stats.get_stats() if crawler._stats is not None else {}
-    owner = crawler.get_extension(ArchiveOwner) if crawler._extensions is not None else None
-    outcome = owner.outcome if owner is not None else None
+    outcome, stats = _owner_outcome(crawler, ArchiveOwner)
     if outcome is None:
         raise UnreachableError("the crawl did not start (see the log above)")
     robots = stats.get(ROBOTS_UNAVAILABLE)
@@ -136,6 +134,17 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         stats=stats,
         disk_full=outcome.disk_full,
     )
+
+
+def _owner_outcome(crawler, owner_class) -> tuple[Any, dict[str, Any]]:
+    """The archive owner's record of the run and the run's stats; (None, {}) when the crawl never started
+    (e.g. a spider argument refused before the engine was built: the crawler has no stats or extensions)."""
+    try:
+        stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+        owner = crawler.get_extension(owner_class)
+    except RuntimeError:  # get_extension before the extension manager existed
+        return None, {}
+    return (owner.outcome if owner is not None else None), stats
 
 
 def cooldown(options: CrawlOptions) -> float:

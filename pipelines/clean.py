@@ -1,18 +1,9 @@
-"""Clean: every record key present, text in its stored form (``clean_text``), empty list entries out."""
+"""Clean: every record key present, text in its stored form (``crawler.ingest.clean``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from crawler.items import ARTICLE_FIELDS, LIST_FIELDS
-from crawler.text import clean_text
-from pipelines.items import OutcomeItem
-
-_NULLABLE = ("article_id", "published_at", "published_hijri", "modified_at")
-_DEFAULTS: dict[str, Any] = {"language": "ar"}
-_RECORD_KEYS = frozenset(ARTICLE_FIELDS)
-_TEXT, _LIST, _NULL = "text", "list", "nullable"
-_KINDS = tuple((key, _LIST if key in LIST_FIELDS else _NULL if key in _NULLABLE else _TEXT) for key in ARTICLE_FIELDS)
+from crawler.ingest.clean import clean_list, clean_record  # noqa: F401  (clean_list: for callers of old)
+from crawler.ingest.items import OutcomeItem
 
 
 class CleanPipeline:
@@ -23,25 +14,4 @@ class CleanPipeline:
     def process_item(self, item):
         if isinstance(item, OutcomeItem):  # not an article: for the store
             return item
-        for key, kind in _KINDS:
-            value = item.get(key)
-            if kind is _TEXT:
-                item[key] = clean_text(value) if isinstance(value, str) else _DEFAULTS.get(key, "")
-            elif kind is _LIST:
-                item[key] = clean_list(key, value)
-            else:
-                item[key] = value if value not in ("", None) else None
-        if len(item) > len(ARTICLE_FIELDS):  # every record key is set by now: anything more is extra
-            for key in [key for key in item if key not in _RECORD_KEYS]:
-                del item[key]
-        return item
-
-
-def clean_list(key: str, values: Any) -> list:
-    if key == "images":
-        return [
-            {"url": (image.get("url") or "").strip(), "caption": clean_text(image.get("caption"))}
-            for image in values or []
-            if image and image.get("url")
-        ]
-    return [text for text in map(clean_text, values or ()) if text]
+        return clean_record(item)

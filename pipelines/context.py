@@ -1,14 +1,16 @@
 """One crawl's link to the archive: the run's context, found by every component with ``run_context``.
 
 Exactly one component owns the archive: ``pipelines.owner.ArchiveOwner`` (an extension built by
-``from_crawler``) opens it, starts the run's row in ``crawl_runs``, keeps the commit rhythm, records
-every item (``ArchiveWriter``) and finishes the run. It puts a ``RunContext`` on the crawler:
+``from_crawler``) opens it, starts the run's row in ``crawl_runs``, keeps the commit rhythm and finishes
+the run. It puts a ``RunContext`` on the crawler:
 
 - ``state`` (``pipelines.state.ArchiveState``): the spider's read-only questions;
+- ``ingest`` (``crawler.ingest.Ingest``): the Scrapy-free core that cleans, validates, dedupes and stores;
 - ``writer`` (``OutcomeWriter``): where items end; the store pipeline hands it every item, and code that
-  cannot yield an item (a pipeline that drops one, a downloader middleware) calls ``record_outcome``;
-- ``archive``: the open SQLite archive, for dedupe and store only (None in a distributed worker, whose
-  context has a Redis-backed state and a writer that pushes items to Redis).
+  cannot yield an item (a pipeline that drops one, a downloader middleware) calls ``record_outcome``.
+  In one process it is ``IngestWriter`` (the ingest, its outcomes mirrored into Scrapy stats);
+- ``archive``: the open SQLite archive (None in a distributed worker, whose context has a Redis-backed
+  state, no ingest, and a writer that pushes items to Redis).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from crawler.dates import DateWindow
+from crawler.ingest import Aliased, Failed, Ingest, Missed, Outcome, OutsideWindow, Stored
+from crawler.ingest.items import ArticleItem, FailureItem, OutcomeItem
 from crawler.middlewares.reasons import ROBOTS_UNAVAILABLE
 from crawler.monitor import QUALITY_STATUS
 from crawler.sites import Site
 from crawler.storage import Archive, RunCounts
-from pipelines.items import ArticleItem, FailureItem, OutcomeItem
 from pipelines.state import ArchiveState, SqliteArchiveState
 
 # Scrapy stats the owner and the pipelines keep (named in crawler.statkeys; also read by crawler.progress).
@@ -33,8 +36,42 @@ from crawler.statkeys import (  # noqa: E402,F401
 
 
 class OutcomeWriter(Protocol):
-    def record(self, item: ArticleItem | OutcomeItem, stats: Any) -> None:
+    def record(self, item: ArticleItem | OutcomeItem, stats: Any) -> Outcome | None:
         """Record the item (an article after dedupe, or any outcome item); count it in ``stats``."""
+
+
+_STORED_STATS = {"new": STORED, "updated": UPDATED, "unchanged": UNCHANGED}
+
+
+def tally(stats: Any, outcome: Outcome) -> None:
+    """Mirror one ingest outcome into Scrapy stats (the keys progress, the monitor and run rows read)."""
+    if isinstance(outcome, Stored):
+        stats.inc_value(_STORED_STATS[outcome.kind])
+        if outcome.near_duplicate_of is not None and outcome.kind != "unchanged":
+            stats.inc_value(NEAR_DUPLICATES)
+        if outcome.replaced is not None:
+            stats.inc_value(ALIASES)
+    elif isinstance(outcome, Aliased):
+        if outcome.added:
+            stats.inc_value(ALIASES)
+    elif isinstance(outcome, Missed):
+        stats.inc_value(MISSES)
+    elif isinstance(outcome, Failed):
+        stats.inc_value(FAILURES)
+    elif isinstance(outcome, OutsideWindow):
+        stats.inc_value(OUTSIDE_WINDOW)
+
+
+class IngestWriter:
+    """The ``OutcomeWriter`` of a crawl in one process: the ingest records, the stats count."""
+
+    def __init__(self, ingest: Ingest) -> None:
+        self.ingest = ingest
+
+    def record(self, item: ArticleItem | OutcomeItem, stats: Any) -> Outcome:
+        outcome = self.ingest.record(item)
+        tally(stats, outcome)
+        return outcome
 
 
 @dataclass
@@ -47,14 +84,14 @@ class RunContext:
     refresh: bool = False
     args: dict[str, Any] = field(default_factory=dict)
     state: ArchiveState | None = None  # default: the archive's (SqliteArchiveState)
-    writer: OutcomeWriter | None = None  # default: the archive's (pipelines.owner.ArchiveWriter)
+    writer: OutcomeWriter | None = None  # default: the archive's ingest (IngestWriter)
+    ingest: Ingest | None = None  # built over the archive (None without one: a distributed worker)
 
     def __post_init__(self) -> None:
         if self.archive is not None:
-            from pipelines.owner import ArchiveWriter  # the owner module builds contexts: imported late
-
             self.state = self.state or SqliteArchiveState(self.archive)
-            self.writer = self.writer or ArchiveWriter(self.archive, self.site.name, self.run_id)
+            self.ingest = self.ingest or Ingest(self.archive, self.site, self.run_id, window=self.window)
+            self.writer = self.writer or IngestWriter(self.ingest)
 
     def in_window(self, published: datetime | None) -> bool:
         return self.window.contains(published)
@@ -103,7 +140,9 @@ class ArchiveStep:
 
 
 def counts_from_stats(stats: Mapping[str, Any]) -> RunCounts:
-    dropped = sum(v for k, v in stats.items() if k.startswith("item_dropped_reasons_count/"))
+    # Records not stored (invalid, outside the window); outcome items kept out of the feed are no records.
+    dropped = sum(v for k, v in stats.items() if k.startswith("item_dropped_reasons_count/")
+                  and k != "item_dropped_reasons_count/RecordedOutcome")
     return RunCounts(
         pages=int(stats.get("response_received_count", 0)),
         articles_new=int(stats.get(STORED, 0)),

@@ -1,95 +1,14 @@
-"""Dedupe: decide how an article relates to what the archive holds (``item.verdict``); store acts on it.
-
-- same site + id already stored → "update" (the store pipeline versions it if it changed);
-- the same story under another id → "exact": the copy becomes an alias of the original ("replaces" when
-  the newcomer is the original and the stored copy must become its alias). Same story = identical folded
-  body that is evidence on its own (``crawler.dedupe.is_evidence``), or an identical short body under the
-  same folded title: two video posts whose body is only "شاهد الفيديو" stay two articles;
-- word-shingle Jaccard ≥ 0.9 with stored articles whose bodies are evidence (MinHash LSH candidates,
-  verified exactly) → its own row naming its most similar lower id (``near_duplicate_of``, ``similarity``;
-  ``crawler.dedupe.better_link``). A newcomer re-links the stored matches above it that it beats; a
-  refetched article whose body changed makes the copies that named it decide their link again.
-"The original" is the lowest id (``crawler.dedupe.is_original_of``), and a near link is a fact of the pair,
-so the table does not depend on the order in which a crawl meets the copies.
-"""
+"""Dedupe: how an article relates to what the archive holds (``item.verdict``), decided by the ingest
+core (``crawler.ingest.dedupe``); the store pipeline acts on it."""
 
 from __future__ import annotations
 
-from crawler.dedupe import NEAR_THRESHOLD, Fingerprint, better_link, folded_similarity, is_original_of
-from crawler.text import fold_arabic
+from crawler.ingest.items import OutcomeItem
 from pipelines.context import ArchiveStep
-from pipelines.items import OutcomeItem, Verdict
 
 
 class DedupePipeline(ArchiveStep):
     def process_item(self, item):
         if isinstance(item, OutcomeItem):  # misses, failures, ...: straight to the store
             return item
-        archive, site = self.context.archive, self.context.site.name
-        article_id = item["article_id"]
-        # A fingerprint already on the item came with a queue message (``pipelines.items.from_message``),
-        # checked there against this very body.
-        fingerprint = item.fingerprint if item.fingerprint is not None else Fingerprint(item["paragraphs"])
-        item.fingerprint = fingerprint
-        stored = archive.article_ref(site, article_id)
-        if stored is None:
-            same = archive.find_by_content_hash(
-                site, fingerprint.content_hash, exclude_id=article_id,
-                title_folded=None if fingerprint.evidence else fold_arabic(item.get("title") or ""),
-            )
-            if same is not None and is_original_of(same.article_id, article_id):
-                item.verdict = Verdict("exact", of=same.article_id, similarity=1.0)
-                return item
-            if same is not None:  # the stored copy becomes this one's alias; near copies now name this one
-                verdict = self._near(article_id, fingerprint, "replaces", also_exclude=same.article_id)
-                verdict.of = same.article_id
-                item.verdict = verdict
-                return item
-        item.verdict = self._near(article_id, fingerprint, "update" if stored else "new")
-        return item
-
-    def _near(self, article_id: int, fingerprint: Fingerprint, kind: str, also_exclude: int | None = None) -> Verdict:
-        archive, site = self.context.archive, self.context.site.name
-        matches = []
-        for ref, body in archive.near_duplicate_candidates(site, fingerprint.band_hashes, exclude_id=article_id):
-            if ref.article_id == also_exclude:
-                continue
-            similarity = fingerprint.similarity(body)
-            if similarity >= NEAR_THRESHOLD:
-                matches.append((ref, round(similarity, 4)))
-        link: tuple[int | None, float | None] = (None, None)
-        for ref, similarity in matches:  # this article's own link: its most similar lower id
-            if is_original_of(ref.article_id, article_id) and better_link((ref.article_id, similarity), link):
-                link = (ref.article_id, similarity)
-        # Stored copies above this one that it beats as their link now name it.
-        repoint = tuple(
-            (ref.article_id, similarity)
-            for ref, similarity in matches
-            if is_original_of(article_id, ref.article_id)
-            and better_link((article_id, similarity), (ref.near_duplicate_of, ref.similarity))
-        )
-        relink = self._relink(article_id, fingerprint, matches, repoint) if kind == "update" else ()
-        return Verdict(kind, near_duplicate_of=link[0], similarity=link[1], repoint=repoint, relink=relink)
-
-    def _relink(self, article_id: int, fingerprint: Fingerprint, matches, repoint) -> tuple:
-        """A refetched article whose body changed: the stored copies that named it decide their link again,
-        against its new body and their other candidates (same rule: most similar lower id)."""
-        archive, site = self.context.archive, self.context.site.name
-        new_similarity = {ref.article_id: similarity for ref, similarity in matches}
-        repointed = {other_id for other_id, _ in repoint}
-        relink = []
-        for ref, body, bands in archive.near_links_to(site, article_id):
-            if ref.article_id in repointed:
-                continue
-            link: tuple[int | None, float | None] = (None, None)
-            if ref.article_id in new_similarity:  # the changed article itself, by its new body
-                link = (article_id, new_similarity[ref.article_id])
-            for other, other_body in archive.near_duplicate_candidates(site, bands, exclude_id=ref.article_id):
-                if other.article_id == article_id or not is_original_of(other.article_id, ref.article_id):
-                    continue
-                similarity = round(folded_similarity(body, other_body), 4)
-                if similarity >= NEAR_THRESHOLD and better_link((other.article_id, similarity), link):
-                    link = (other.article_id, similarity)
-            if link != (ref.near_duplicate_of, ref.similarity):
-                relink.append((ref.article_id, *link))
-        return tuple(relink)
+        return self.context.ingest.dedupe(item)

@@ -1,4 +1,4 @@
-"""The archive's one owner in a crawl: ``ArchiveOwner`` (an extension) and its ``ArchiveWriter``.
+"""The archive's one owner in a crawl: ``ArchiveOwner`` (an extension).
 
 ``ArchiveOwner.from_crawler`` opens the archive (``ARSHIF_DB``), starts the run's row in ``crawl_runs``
 and puts the run's ``RunContext`` on the crawler (``pipelines.context``); while the crawl runs it commits
@@ -7,9 +7,8 @@ the spider reports at the end (``spider.closing_items(reason)``: completed listi
 records the run's counts, status and alarm reason, and closes the archive. The run's result
 (``RunOutcome``) stays on the extension for the runner: it never reopens the archive to learn it.
 
-``ArchiveWriter`` turns each item into archive writes (``record``): an article as dedupe decided
-(``item.verdict``), and every outcome item of ``pipelines.items``. The same writer serves any process
-that stores items (the distributed ``arshif store`` writer runs dedupe, then ``record``).
+Each item becomes archive writes in the Scrapy-free ingest core (``crawler.ingest.Ingest``, on the
+context); the same core serves ``reparse`` and the distributed ``arshif store`` writer.
 
 Listed last in EXTENSIONS so that its ``spider_closed`` runs after extensions that judge the run
 (the quality monitor).
@@ -19,8 +18,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -28,104 +25,14 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.monitor import QUALITY_REASON, QUALITY_STATUS
-from crawler.storage import Archive, ArchiveFull, ArchiveSummary, ArticleWrite, Outcome, RunCounts
-from pipelines.context import (
-    ALIASES,
-    FAILURES,
-    MISSES,
-    NEAR_DUPLICATES,
-    STORED,
-    UNCHANGED,
-    UPDATED,
-    RunContext,
-    counts_from_stats,
-    run_status,
-    unreachable,
-)
-from pipelines.items import (
-    AliasItem,
-    ArticleItem,
-    FailureItem,
-    FailureResolved,
-    MissItem,
-    OutcomeItem,
-    WalksComplete,
-)
+from crawler.storage import Archive, ArchiveFull, ArchiveSummary, RunCounts
+from pipelines.context import RunContext, counts_from_stats, run_status, unreachable
 
 logger = logging.getLogger(__name__)
 
-_OUTCOME_STATS = {Outcome.NEW: STORED, Outcome.UPDATED: UPDATED, Outcome.UNCHANGED: UNCHANGED}
 RUN_ID = "arshif/run_id"
 RUN_STATUS = "arshif/run_status"
 DISK_FULL = "disk_full"  # finish reason of a run stopped by ArchiveFull (the runner exits 7)
-
-
-class ArchiveWriter:
-    """Every write a crawl makes, one item at a time, into the archive's open batch."""
-
-    def __init__(self, archive: Archive, site: str, run_id: int | None) -> None:
-        self.archive = archive
-        self.site = site
-        self.run_id = run_id
-
-    def record(self, item: ArticleItem | OutcomeItem, stats: Any) -> None:
-        if isinstance(item, ArticleItem):
-            self._article(item, stats)
-        elif isinstance(item, MissItem):
-            self.archive.record_miss(item.site, item.article_id, url=item.url, reason=item.reason,
-                                     http_status=item.http_status, run_id=self.run_id)
-            stats.inc_value(MISSES)
-        elif isinstance(item, FailureItem):
-            self.archive.record_failure(item.site, item.url, reason=item.reason, attempts=item.attempts,
-                                        http_status=item.http_status, article_id=item.article_id,
-                                        run_id=self.run_id)
-            stats.inc_value(FAILURES)
-        elif isinstance(item, FailureResolved):
-            self.archive.resolve_failure(item.site, item.url)
-        elif isinstance(item, AliasItem):
-            if self.archive.add_alias(item.record(), of=item.of, kind=item.alias_kind,
-                                      similarity=item.similarity, run_id=self.run_id):
-                stats.inc_value(ALIASES)
-        elif isinstance(item, WalksComplete):
-            down_to = datetime.fromisoformat(item.down_to) if item.down_to else None
-            self.archive.mark_listing_walks_complete(item.site, item.categories, run_id=self.run_id, down_to=down_to)
-        else:
-            raise TypeError(f"the archive does not record {type(item).__name__} items")
-
-    def _article(self, item: ArticleItem, stats: Any) -> None:
-        """Write the article (or its alias) as dedupe decided."""
-        archive, site, run_id = self.archive, self.site, self.run_id
-        verdict, fetch = item.verdict, item.fetch
-        if verdict is None or item.fingerprint is None:
-            raise ValueError(f"article {item.get('article_id')} has no dedupe verdict: run the dedupe pipeline first")
-        record = dict(item)
-        if verdict.kind == "exact":
-            if archive.add_alias(record, of=verdict.of, kind="exact", similarity=1.0, run_id=run_id):
-                stats.inc_value(ALIASES)
-            return
-        write = ArticleWrite(
-            record=record,
-            content_hash=item.fingerprint.content_hash,
-            band_hashes=item.fingerprint.band_hashes,
-            body_folded=item.fingerprint.folded,
-            near_duplicate_of=verdict.near_duplicate_of,
-            similarity=verdict.similarity,
-            seen_at=fetch.fetched_at if fetch else None,
-            warc_record=fetch.warc_record if fetch else None,
-            run_id=run_id,
-            stored=verdict.kind == "update",  # dedupe found its row ("new", "replaces": none)
-        )
-        [outcome] = archive.upsert_articles([write])
-        stats.inc_value(_OUTCOME_STATS[outcome])
-        if verdict.near_duplicate_of is not None and outcome is not Outcome.UNCHANGED:
-            stats.inc_value(NEAR_DUPLICATES)
-        if verdict.kind == "replaces":
-            archive.demote_to_alias(site, verdict.of, of=record["article_id"], run_id=run_id)
-            stats.inc_value(ALIASES)
-        for other_id, similarity in verdict.repoint:
-            archive.set_near_duplicate(site, other_id, of=record["article_id"], similarity=similarity)
-        for other_id, of, similarity in verdict.relink:
-            archive.set_near_duplicate(site, other_id, of=of, similarity=similarity)
 
 
 @dataclass

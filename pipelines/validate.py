@@ -8,12 +8,13 @@ dropped as ``OutsideDateWindow``: not a failure, the run was asked not to store 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from scrapy.exceptions import DropItem
 
+from crawler.ingest import validate as rules
+from crawler.ingest.core import rejection
+from crawler.ingest.items import OutcomeItem
 from pipelines.context import OUTSIDE_WINDOW, ArchiveStep, record_outcome
-from pipelines.items import FailureItem, OutcomeItem
 
 logger = logging.getLogger(__name__)
 
@@ -23,68 +24,49 @@ class InvalidArticle(DropItem):
 
 
 class MissingId(InvalidArticle):
-    reason = "invalid: no article id"
+    reason = rules.NO_ID
 
 
 class MissingTitle(InvalidArticle):
-    reason = "invalid: no title"
+    reason = rules.NO_TITLE
 
 
 class MissingDate(InvalidArticle):
-    reason = "invalid: no publication date"
+    reason = rules.NO_DATE
 
 
 class MissingBody(InvalidArticle):
-    reason = "invalid: no body"
+    reason = rules.NO_BODY
 
 
 class OutsideDateWindow(DropItem):
     pass
 
 
+_DROPS: dict[str, type[InvalidArticle]] = {cls.reason: cls for cls in (MissingId, MissingTitle, MissingDate, MissingBody)}
+
+
 def problem(item) -> type[InvalidArticle] | None:
-    if not isinstance(item.get("article_id"), int):
-        return MissingId
-    if not item.get("title"):
-        return MissingTitle
-    if not _published(item):
-        return MissingDate
-    if not item.get("paragraphs"):
-        return MissingBody
-    return None
-
-
-def _published(item) -> datetime | None:
-    try:
-        return datetime.fromisoformat(item.get("published_at") or "")
-    except ValueError:
-        return None
+    reason = rules.problem(item)
+    return None if reason is None else _DROPS[reason]
 
 
 class ValidatePipeline(ArchiveStep):
     def process_item(self, item):
         if isinstance(item, OutcomeItem):
             return item
-        failed = problem(item)
-        if failed is None:
+        reason = rules.problem(item)
+        if reason is None:
             return item
-        fetch = getattr(item, "fetch", None)
-        url = item.get("url") or (fetch.url if fetch else "")
-        record_outcome(self.crawler, FailureItem(
-            self.context.site.name,
-            url,
-            failed.reason,
-            attempts=1,
-            http_status=fetch.status if fetch else None,
-            article_id=item.get("article_id") if isinstance(item.get("article_id"), int) else None,
-        ))
-        logger.warning("%s: %s", failed.reason, url)  # one short line; the drop itself is logged at DEBUG
-        raise failed(f"{failed.reason}: {url}")
+        failure = rejection(self.context.site.name, item, reason)
+        record_outcome(self.crawler, failure)
+        logger.warning("%s: %s", reason, failure.url)  # one short line; the drop itself is logged at DEBUG
+        raise _DROPS[reason](f"{reason}: {failure.url}")
 
 
 class DateWindowPipeline(ArchiveStep):
     def process_item(self, item):
-        if isinstance(item, OutcomeItem) or self.context.in_window(_published(item)):
+        if isinstance(item, OutcomeItem) or self.context.in_window(rules.published(item)):
             return item
         self.crawler.stats.inc_value(OUTSIDE_WINDOW)
         raise OutsideDateWindow(f"published {item.get('published_at')} outside the run's window: {item.get('url')}")

@@ -437,7 +437,7 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         record_extraction(self.crawler.stats, extraction)
         if extraction is None:
             yield MissItem(self.site.name, article_id, self.article_url(article_id), "soft404",
-                           http_status=response.status)
+                           http_status=response.status, warc_record=response.meta.get("warc_record"))
             yield from self.settle(page, article_id, None)
             return
         record = dict(extraction.record)

@@ -99,7 +99,9 @@ def crawl(tmp_path, records: list[dict]) -> tuple[dict[int, tuple], dict[int, in
     """Dedupe + store ``records`` in this order into a fresh archive: ({id: (near_duplicate_of,
     similarity)} of the articles, {alias id: article id})."""
     path = tmp_path / f"a{next(_archives)}.db"
-    crawler = SimpleNamespace(stats=_Stats(), settings={})
+    from scrapy.signalmanager import SignalManager
+
+    crawler = SimpleNamespace(stats=_Stats(), settings={}, signals=SignalManager(), spider=None)
     with Archive(path) as archive:
         run_id = archive.start_run("alhadath", command="crawl", args={})
         crawler.arshif_context = RunContext(archive=archive, site=get_site("alhadath"), run_id=run_id,

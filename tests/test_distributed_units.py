@@ -180,13 +180,14 @@ def test_writer_rebuilds_the_workers_sets_from_the_archive(redis_server, tmp_pat
 def test_item_sender_keeps_items_while_redis_is_down(redis_factory):
     from crawler.distributed.connection import connect
     from crawler.distributed.worker import RedisItemSender
-    from crawler.distributed.writer import Stats
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
     from pipelines.items import MissItem
 
     server = redis_factory()
     keys = Keys("alhadath")
     sender = RedisItemSender(connect(server.url), keys, server.url)
-    stats = Stats()
+    stats = MemoryStatsCollector(get_crawler())
     sender.record(MissItem("alhadath", 1, "u1", "http 404", 404), stats)
     server.stop()  # a clean stop writes its AOF out: what it took before is still there after the restart
     sender.record(MissItem("alhadath", 2, "u2", "http 404", 404), stats)
@@ -206,12 +207,13 @@ def test_scheduler_waits_out_redis_and_loses_no_request(redis_factory):
 
     from crawler.distributed.scheduler import RedisScheduler
     from crawler.distributed.worker import worker_settings
-    from crawler.distributed.writer import Stats
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
 
     server = redis_factory()
     settings = Settings(worker_settings("alhadath", server.url))
     scheduler = RedisScheduler.from_settings(settings)
-    scheduler.stats = Stats()
+    scheduler.stats = MemoryStatsCollector(get_crawler())
     spider = Spider(name="alhadath")
     spider.settings = settings
     scheduler.open(spider)

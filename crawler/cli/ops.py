@@ -225,7 +225,9 @@ def search(text, db_path, since, until, site, limit, as_json):
               help="Directory of the WARC files the rows point to [default: <db dir>/warc].")
 @site_option
 @window_options
-def reparse(db_path, warc_dir, site, since, until):
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes that extract (the archive keeps one writer: this process).")
+def reparse(db_path, warc_dir, site, since, until, jobs):
     """Re-extract stored articles from their WARC records with the current extractor — no network.
 
     A changed field makes a new version (the old one stays in article_versions), as a refetch would;
@@ -235,6 +237,7 @@ def reparse(db_path, warc_dir, site, since, until):
     Examples:
         arshif reparse --db arshif.db
         arshif reparse --warc /data/warc --since 2016-01-01 --until 2016-06-30
+        arshif reparse --db arshif.db --jobs 2
     """
     from crawler.reparse import reparse as run_reparse
 
@@ -247,12 +250,13 @@ def reparse(db_path, warc_dir, site, since, until):
             live_line(f"{result.rows:,}/{result.total:,} articles re-extracted · {result.updated:,} changed")
 
     with ArchiveLock(db_path):  # it writes: not beside a crawl
-        result = run_reparse(db_path, warc, query, on_row=progress)
+        result = run_reparse(db_path, warc, query, on_row=progress, jobs=jobs)
     live_line("", end="")
     click.echo(
         f"reparse run {result.run_id}: {result.rows:,} articles with WARC records — {result.updated:,} changed"
         f" (new version), {result.unchanged:,} unchanged, {result.no_article:,} without article now,"
-        f" {result.missing_record:,} unreadable records",
+        f" {result.missing_record:,} unreadable records"
+        + (f", {result.recovered:,} failed extractions recovered" if result.recovered else ""),
         err=True,
     )
     if result.total and result.missing_record == result.total:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scrapy.statscollectors import StatsCollector
 from scrapy_redis import picklecompat
 from scrapy_redis.queue import PriorityQueue
 
@@ -28,7 +29,6 @@ from crawler.distributed.keys import Keys
 from crawler.distributed.run import META as RUN_META
 from crawler.distributed.run import RunSettings, publish
 from crawler.distributed.state import RedisArchiveState
-from crawler.distributed.writer import Stats
 from crawler.storage import Archive
 from pipelines.context import RunContext
 from pipelines.state import SqliteArchiveState
@@ -52,7 +52,7 @@ class _SeedingCrawler:
     def __init__(self, context: RunContext, settings) -> None:
         self.arshif_context = context
         self.settings = settings
-        self.stats = Stats()
+        self.stats = StatsCollector(self)  # Scrapy's own (it reads only the settings of its crawler)
 
 
 def _spider(site: str, redis_url: str, db_path: str | Path | None, arguments: dict[str, Any]):

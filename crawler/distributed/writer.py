@@ -10,8 +10,8 @@ the next writer applies it again before anything else (``recover``). Every write
 (site, id) — an article stored again is "unchanged", an alias or a miss is an upsert — so applying twice
 is harmless, while applying never would lose the item.
 
-Each item runs through the same code as in one process: dedupe (``pipelines.dedupe.DedupePipeline``),
-then the archive owner's writer (``pipelines.owner.ArchiveWriter``). After each commit the writer adds
+Each item runs through the same code as in one process: the ingest core (``crawler.ingest.Ingest.record``:
+dedupe, then store; misses, failures, aliases, walks as they come). After each commit the writer adds
 the batch's ids to the Redis sets the workers read (``crawler.distributed.state``); it rebuilds them
 from SQLite at start and whenever Redis comes back without them (restarted without AOF).
 
@@ -38,10 +38,9 @@ from crawler.distributed.lease import TTL as LEASE_TTL
 from crawler.distributed.lease import WriterLease
 from crawler.distributed.state import load_sets, settle_walks
 from crawler.errors import LockedError
+from crawler.ingest import Aliased, ArticleItem, Ingest, Missed, WalksRecorded, from_message
 from crawler.sites import get_site
 from crawler.storage import Archive, RunCounts
-from pipelines.context import RunContext, counts_from_stats
-from pipelines.items import AliasItem, ArticleItem, MissItem, WalksComplete, from_message
 
 logger = logging.getLogger(__name__)
 
@@ -80,26 +79,8 @@ class StoreResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-class Stats(dict):
-    """The few calls of Scrapy's stats collector that the pipelines make."""
-
-    def inc_value(self, key: str, count: int = 1, start: int = 0, **_: Any) -> None:
-        self[key] = self.get(key, start) + count
-
-    def set_value(self, key: str, value: Any, **_: Any) -> None:
-        self[key] = value
-
-    def get_value(self, key: str, default: Any = None, **_: Any) -> Any:
-        return self.get(key, default)
-
-    def get_stats(self, *_: Any) -> dict[str, Any]:
-        return dict(self)
-
-
 class StoreLoop:
     def __init__(self, options: StoreOptions, archive: Archive, run_id: int) -> None:
-        from pipelines.dedupe import DedupePipeline
-
         self.options, self.archive, self.run_id = options, archive, run_id
         self.url = options.redis_url
         self.site = get_site(options.site)
@@ -107,9 +88,8 @@ class StoreLoop:
         self.client = connect(self.url)
         self.backoff = Backoff(self.url)
         self.take = self.client.register_script(TAKE)
-        self.stats = Stats()
-        self.context = RunContext(archive=archive, site=self.site, run_id=run_id, command="store")
-        self.dedupe = DedupePipeline(SimpleNamespace(arshif_context=self.context, stats=self.stats))
+        self.ingest = Ingest(archive, self.site, run_id)
+        self.applied = self.dead = 0
         self.stopping = False
         self.lease: WriterLease | None = None  # run_store's, held for the whole run
         self.redis_run_id: str | None = None
@@ -162,21 +142,20 @@ class StoreLoop:
         for raw in batch:
             try:
                 item = from_message(json.loads(raw))
+                outcome = self.ingest.record(item)
                 if isinstance(item, ArticleItem):
-                    item = self.dedupe.process_item(item)
                     stored.append(item["article_id"])
-                elif isinstance(item, AliasItem) and item.alias_id is not None:
-                    stored.append(item.alias_id)
-                elif isinstance(item, MissItem):
-                    misses.append(item.article_id)
-                elif isinstance(item, WalksComplete):
-                    walks.extend(item.categories)
-                self.context.writer.record(item, self.stats)
-                self.stats.inc_value(APPLIED)
+                elif isinstance(outcome, Aliased) and outcome.alias_id is not None:
+                    stored.append(outcome.alias_id)
+                elif isinstance(outcome, Missed):  # a stored id's "miss" is a failed extraction: not one
+                    misses.append(outcome.article_id)
+                elif isinstance(outcome, WalksRecorded):
+                    walks.extend(outcome.categories)
+                self.applied += 1
             except Exception:
                 logger.exception("could not apply an item (kept on %s): %.300r", self.keys.dead, raw)
                 dead.append(raw)
-                self.stats.inc_value(DEAD)
+                self.dead += 1
         self.archive.commit()
         # How far the archive now says those walks reached (to the end, or down to a --since), as recorded.
         reach = {c: down for c, down in self.archive.listing_walk_reach(self.site.name).items() if c in walks} \
@@ -218,11 +197,11 @@ class StoreLoop:
                 self.sync_sets()  # a no-op unless Redis restarted
                 last_sync = now
             if now - last_report >= self.options.progress_interval:
-                applied = self.stats.get(APPLIED, 0)
+                applied = self.applied
                 logger.info("store: %d items written (%.0f/s), %d waiting in redis", applied,
                             (applied - reported) / (now - last_report), self.waiting())
                 reported, last_report = applied, now
-        logger.info("store: %d items written in %.1fs", self.stats.get(APPLIED, 0), time.monotonic() - started)
+        logger.info("store: %d items written in %.1fs", self.applied, time.monotonic() - started)
 
 
 def run_store(options: StoreOptions) -> StoreResult:
@@ -293,11 +272,12 @@ def _store(options: StoreOptions, lease: WriterLease, started: float, stop: Simp
         reason = "failed"
         raise
     finally:
-        stats = loop.stats.get_stats()
-        counts = counts_from_stats(stats)
+        stats = {**{f"arshif/ingest/{key}": value for key, value in loop.ingest.counts.as_dict().items()},
+                 APPLIED: loop.applied, DEAD: loop.dead}
+        counts = loop.ingest.counts.run_counts(dropped=0)
         archive.commit()
         archive.finish_run(run_id, finish_reason=reason if not loop.stopping else "shutdown",
                            status="ok" if reason == "finished" else "failed", counts=counts, stats=stats)
         archive.close()
-    return StoreResult(run_id=run_id, items=stats.get(APPLIED, 0), dead=stats.get(DEAD, 0),
+    return StoreResult(run_id=run_id, items=loop.applied, dead=loop.dead,
                        recovered=loop.recovered, elapsed=time.monotonic() - started, counts=counts, stats=stats)

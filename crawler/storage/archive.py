@@ -473,18 +473,20 @@ class Archive(RunLog):
         http_status: int | None = None,
         article_id: int | None = None,
         run_id: int | None = None,
+        warc_record: str | None = None,
     ) -> None:
-        """A fetch that failed after its retries (or a page that failed validation): never a silent drop."""
+        """A fetch that failed after its retries (or a page that failed validation or extraction): never a
+        silent drop. ``warc_record``: the captured response, when there is one to extract again."""
         self._begin()
         now = utc_now()
         self.db.conn.execute(
             "insert into failures (site, url, article_id, reason, http_status, attempts, first_failed_at,"
-            " last_failed_at, resolved_at, run_id) values (?, ?, ?, ?, ?, ?, ?, ?, null, ?)"
+            " last_failed_at, resolved_at, run_id, warc_record) values (?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?)"
             " on conflict (site, url) do update set reason = excluded.reason,"
             " http_status = excluded.http_status, attempts = attempts + excluded.attempts,"
             " last_failed_at = excluded.last_failed_at, resolved_at = null, run_id = excluded.run_id,"
-            " article_id = coalesce(excluded.article_id, article_id)",
-            [site, url, article_id, reason, http_status, attempts, now, now, run_id],
+            " article_id = coalesce(excluded.article_id, article_id), warc_record = excluded.warc_record",
+            [site, url, article_id, reason, http_status, attempts, now, now, run_id, warc_record],
         )
         self._wrote()
 

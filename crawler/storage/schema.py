@@ -271,3 +271,39 @@ def m105_search_index_by_batch(db: sqlite_utils.Database) -> None:
         ' values (new.rowid, new."title_stemmed", new."body_stemmed");\n'
         "end"
     )
+
+
+# A page of a stored article that yields no record (its layout changed, say) is a failed extraction, not a
+# soft-404 miss: the reason ``crawler.ingest`` records, and this repair writes for misses made before.
+STORED_ARTICLE_NOT_EXTRACTED = "no article extracted from a stored article's page"
+
+
+@MIGRATIONS()
+def m201_ingest_failure_warc_record(db: sqlite_utils.Database) -> None:
+    """The WARC record of a failed extraction (``<file>#<offset>``): ``reparse`` re-extracts it, no refetch."""
+    db["failures"].add_column("warc_record", str)
+
+
+@MIGRATIONS()
+def m202_ingest_stored_misses_to_failures(db: sqlite_utils.Database) -> None:
+    """Repair: a miss whose id is a stored article or an alias of one was never a miss (e.g. a ``--refresh``
+    crawl of a broken layout recorded 752 stored articles as soft-404 misses). Each becomes an open
+    failure of its canonical URL (a rerun asks again) and the miss goes; the article stays as it was."""
+    stored = (
+        "exists (select 1 from articles a where a.site = m.site and a.article_id = m.article_id)"
+        " or exists (select 1 from aliases l where l.site = m.site and l.alias_id = m.article_id)"
+    )
+    db.execute(
+        "insert into failures (site, url, article_id, reason, http_status, attempts, first_failed_at,"
+        " last_failed_at, resolved_at, run_id)"
+        " select m.site, m.url, m.article_id,"
+        " case m.reason when 'soft404' then ? "
+        " else m.reason || ': a stored article' end,"
+        " m.http_status, coalesce(m.checks, 1), m.first_seen_at, m.last_checked_at, null, m.run_id"
+        f" from misses m where m.url is not null and ({stored})"
+        " on conflict (site, url) do update set reason = excluded.reason, http_status = excluded.http_status,"
+        " last_failed_at = excluded.last_failed_at, resolved_at = null, run_id = excluded.run_id,"
+        " article_id = excluded.article_id",
+        [STORED_ARTICLE_NOT_EXTRACTED],
+    )
+    db.execute(f"delete from misses as m where {stored}")

@@ -1,0 +1,122 @@
+"""crawler.ingest: the Scrapy-free ingest core, called as reparse and the distributed writer call it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime
+
+import pytest
+
+from crawler.dates import DateWindow
+from crawler.ingest import (
+    Aliased,
+    AliasItem,
+    ArticleItem,
+    FailureItem,
+    FailureResolved,
+    FetchInfo,
+    Ingest,
+    MissItem,
+    Missed,
+    NearDuplicate,
+    OutsideWindow,
+    Rejected,
+    Resolved,
+    Stored,
+    WalksComplete,
+    WalksRecorded,
+)
+from crawler.sites import get_site
+from crawler.storage import Archive
+from tests.test_storage import record
+
+LONG = " ".join(f"كلمة{i}" for i in range(120))
+
+
+@pytest.fixture
+def ingest(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    run_id = archive.start_run("alhadath", command="test", args={})
+    yield Ingest(archive, get_site("alhadath"), run_id)
+    archive.close()
+
+
+def item(article_id: int, **change) -> ArticleItem:
+    rec = {**record(article_id), **change}
+    return ArticleItem(rec, fetch=FetchInfo(url=rec["url"], fetched_at="2026-01-01T00:00:00+00:00",
+                                            warc_record=f"x.warc.gz#{article_id}"))
+
+
+def test_the_ingest_core_loads_no_scrapy():
+    code = "import sys, crawler.ingest; print(sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted'}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_an_article_is_new_then_unchanged_then_updated(ingest):
+    assert ingest.article(item(1)) == Stored(1, "new")
+    assert ingest.article(item(1)) == Stored(1, "unchanged")
+    assert ingest.article(item(1, title="عنوان جديد")) == Stored(1, "updated")
+    row = ingest.archive.get_article("alhadath", 1)
+    assert row["title"] == "عنوان جديد"
+    counts = ingest.counts.run_counts(pages=3)
+    assert (counts.articles_new, counts.articles_unchanged, counts.articles_updated, counts.pages) == (1, 1, 1, 3)
+
+
+def test_exact_copies_become_aliases_and_the_original_takes_over(ingest):
+    assert ingest.article(item(30, paragraphs=[LONG])) == Stored(30, "new")
+    assert ingest.article(item(10, paragraphs=[LONG])) == Stored(10, "new", replaced=30)  # 30 demoted
+    assert ingest.article(item(20, paragraphs=[LONG])) == Aliased(20, 10, "exact")
+    assert ingest.article(item(20, paragraphs=[LONG])) == Aliased(20, 10, "exact", added=False)
+    assert {a["alias_id"] for a in ingest.archive.aliases_of("alhadath", 10)} == {20, 30}
+    assert (ingest.counts.new, ingest.counts.aliases) == (2, 2)
+
+
+def test_a_near_duplicate_is_stored_naming_its_original(ingest):
+    ingest.article(item(40, paragraphs=[LONG]))
+    outcome = ingest.article(item(50, paragraphs=[LONG.replace("كلمة7 ", "تعديل ")]))
+    assert isinstance(outcome, NearDuplicate) and isinstance(outcome, Stored)
+    assert (outcome.kind, outcome.near_duplicate_of) == ("new", 40) and ingest.counts.near_duplicates == 1
+
+
+@pytest.mark.parametrize(("change", "reason"), [({"title": ""}, "invalid: no title"),
+                                                ({"published_at": None}, "invalid: no publication date"),
+                                                ({"paragraphs": []}, "invalid: no body")])
+def test_an_invalid_article_is_rejected_as_a_failure(ingest, change, reason):
+    outcome = ingest.article(item(5, **change))
+    assert outcome == Rejected("https://www.alhadath.ps/article/5", reason, 5)
+    [failure] = ingest.archive.open_failures()
+    assert (failure["article_id"], failure["reason"]) == (5, reason)
+    assert ingest.archive.get_article("alhadath", 5) is None
+    assert (ingest.counts.failures, ingest.counts.rejected, ingest.counts.run_counts().dropped) == (1, 1, 1)
+
+
+def test_outside_the_window_is_neither_stored_nor_a_failure(ingest):
+    ingest.window = DateWindow(since=datetime.fromisoformat("2017-01-01T00:00:00+02:00"))
+    assert ingest.article(item(5)) == OutsideWindow(5, "2016-02-19T23:15:08+02:00")
+    assert ingest.archive.open_failures() == [] and ingest.archive.get_article("alhadath", 5) is None
+
+
+def test_the_other_outcomes(ingest):
+    base = "https://www.alhadath.ps"
+    ingest.article(item(3))
+    assert ingest.record(MissItem("alhadath", 4, f"{base}/article/4", "http 404", 404)) == Missed(4, "http 404")
+    assert ingest.record(FailureItem("alhadath", f"{base}/category/9", "http 503", attempts=3)).reason == "http 503"
+    assert ingest.record(FailureResolved("alhadath", f"{base}/category/9")) == Resolved(f"{base}/category/9")
+    assert ingest.record(AliasItem("alhadath", 6, f"{base}/article/6", of=3)) == Aliased(6, 3, "redirect")
+    assert ingest.record(WalksComplete("alhadath", (9,))) == WalksRecorded((9,))
+    ingest.commit()
+    archive = ingest.archive
+    assert archive.known_misses("alhadath", range(10)) == {4} and archive.open_failures() == []
+    assert archive.stored_ids("alhadath", [3, 6]) == {3, 6} and archive.listing_walk_complete("alhadath", 9)
+    counts = ingest.counts
+    assert (counts.new, counts.misses, counts.failures, counts.aliases) == (1, 1, 1, 1)
+
+
+def test_record_dedupes_an_article_without_a_verdict(ingest):
+    """The distributed writer hands queued articles to ``record``: dedupe runs there."""
+    ingest.article(item(10, paragraphs=[LONG]))
+    assert ingest.record(ingest.clean(item(11, paragraphs=[LONG]))) == Aliased(11, 10, "exact")
+    with pytest.raises(TypeError):
+        ingest.record(object())
