@@ -123,11 +123,11 @@ class ReparseChain:
     fetch time), then clean → validate → dedupe → store, the same pipelines and writer a crawl uses."""
 
     def __init__(self, archive, run_id: int) -> None:
-        from crawler.extract import extract_article  # lxml/trafilatura only when needed
+        from crawler.extract import Extractor  # lxml/trafilatura only when needed
         from pipelines.dedupe import DedupePipeline
         from pipelines.validate import ValidatePipeline
 
-        self.extract = extract_article
+        self.extract = Extractor().extract_article  # this reparse's own learned templates
         self.stats = _Stats()
         self.archive, self.run_id = archive, run_id
         self._chains: dict[str, list] = {}

@@ -48,7 +48,7 @@ from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
 from crawler.dates import DateWindow
-from crawler.extract import extract_with_trace
+from crawler.extract import Extractor
 from crawler.middlewares.reasons import failure_reason
 from crawler.monitor import record_extraction
 from crawler.progress import IDS_DONE, set_id_total
@@ -207,6 +207,7 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
         self.settled: set[int] = set()  # ... and answered: stored, alias, miss or failure (settle)
         self.walks: dict[int, Walk] = {}
         self.links = LinkReader(self.site, self.base_url, self.to_base)  # each page's anchors, read once
+        self.extractor = Extractor()  # the story block this run learns of the site's pages
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> ArchiveSpider:
@@ -469,8 +470,8 @@ class ArchiveSpider(DiscoveryMixin, scrapy.Spider):
 
     def parse_article(self, response: Response, article_id: int, page: PendingPage | UntilProbe | None = None):
         charset = declared_charset(response.headers.get("Content-Type"))
-        extraction = extract_with_trace(response.body, self.to_real(response.url), site=self.site.name,
-                                        encoding=charset)
+        extraction = self.extractor.extract_with_trace(response.body, self.to_real(response.url),
+                                                       site=self.site.name, encoding=charset)
         record_extraction(self.crawler.stats, extraction)
         if extraction is None:
             yield MissItem(self.site.name, article_id, self.site.canonical_url(article_id), "soft404",
