@@ -47,7 +47,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.arguments import SpiderArgumentError, parse_flag, parse_id_ranges, parse_window, politeness
-from crawler.extract import extract_with_trace
+from crawler.extract import Extractor
 from crawler.extract.decode import declared_charset
 from crawler.middlewares.reasons import failure_reason
 from crawler.monitor import record_extraction
@@ -159,6 +159,7 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         self.settled: set[int] = set()  # ... and answered: stored, alias, miss or failure (settle)
         self.walks: dict[int, Walk] = {}
         self.links = LinkReader(self.site, self.base_url, self.to_base)  # each page's anchors, read once
+        self.extractor = Extractor()  # the story block this run learns of the site's pages
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> ArchiveSpider:
@@ -432,8 +433,8 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
 
     def parse_article(self, response: Response, article_id: int, page: PendingPage | UntilProbe | None = None):
         charset = declared_charset(response.headers.get("Content-Type"))
-        extraction = extract_with_trace(response.body, self.to_real(response.url), site=self.site,
-                                        encoding=charset)
+        extraction = self.extractor.extract_with_trace(response.body, self.to_real(response.url),
+                                                       site=self.site, encoding=charset)
         record_extraction(self.crawler.stats, extraction)
         if extraction is None:
             yield MissItem(self.site.name, article_id, self.article_url(article_id), "soft404",

@@ -9,7 +9,10 @@ from datetime import datetime, timezone
 import pytest
 
 from crawler.extract import decode, extract_article, extract_with_trace
-from crawler.extract.generic import drop_related_boxes, person_names, strip_affixes, url_date
+from crawler.extract.cleaning import drop_related_boxes
+from crawler.extract.dates import url_date
+from crawler.extract.names import person_names
+from crawler.extract.titles import strip_affixes
 from crawler.sites import get_site
 
 BODY = "".join(f"<p>{text}</p>" for text in (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.extract.chains import _Builder
 from crawler.extract.decode import decode, parse, parsed_bytes
+from crawler.extract.known import KnownSiteFields
 from crawler.extract.template import VERIFY_EVERY, Templates
 from crawler.extract.walk import walk
 from crawler.mirror import MirrorConfig, article_ids, render
@@ -24,12 +24,12 @@ def extract_both(templates: Templates, body: bytes, url: str):
 
     def build(tree, region, context):
         page = walk(tree, stamp) if region is None else walk(region, stamp, head=tree.find("head"), context=context)
-        return _Builder(tree, page, SITE, url, codec).build()
+        return KnownSiteFields(tree, page, SITE, url, codec).build()
 
     via_template = templates.extract(SITE.name, lambda: root, build, lambda e: e.record,
                                      source=parsed_bytes(text, body if exact else None),
                                      selectors=list(SITE.selectors.values()))
-    whole = _Builder(root, walk(root, stamp), SITE, url, codec).build()
+    whole = KnownSiteFields(root, walk(root, stamp), SITE, url, codec).build()
     return (via_template.record if via_template else None), (whole.record if whole else None)
 
 
@@ -77,3 +77,16 @@ def test_a_template_that_stops_matching_gives_way_to_the_whole_walk():
         fast, whole = extract_both(templates, body, url)
         assert fast == whole
     assert "td[@width='75%']" in templates.sites["alhadath"].path
+
+
+def test_each_extractor_owns_what_it_learns():
+    """A spider's Extractor learns its site's block; another Extractor (another run) starts from nothing,
+    and both give the same records."""
+    from crawler.extract import Extractor, extract_article
+
+    first, second = Extractor(), Extractor()
+    for body, url in pages("default", "real", 12, 11, 110000):
+        record = first.extract_article(body, url)
+        assert record == extract_article(body, url, extractor=Extractor())
+    assert first.templates.sites["alhadath"].path.endswith("main[@class='content']")
+    assert "alhadath" not in second.templates.sites

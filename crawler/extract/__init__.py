@@ -26,14 +26,22 @@ The package, in the order a page goes through it:
 - ``metadata``   schema.org JSON-LD read as text;
 - ``layout``     title, timestamp, byline and paragraphs from the text layout;
 - ``selectors``  the site's own CSS selectors;
-- ``chains``     each field's ordered chain and the entry points ``extract_article`` / ``extract_with_trace``.
+- ``stage``      ``Chain``: one field's ordered stages, recording which one gave the value;
+- ``fields``     what both extractors read alike (the record, identity, images, dates);
+- ``known``      the extractor of a known site's pages; ``generic`` the extractor of any other page, with its
+                 readings of ``dates``, ``titles``, ``names`` (authors), ``cleaning`` and ``language``;
+- ``template``   a site's learned story block (``cut``: parse only its bytes);
+- ``extractor``  ``Extractor`` (owns the learned templates: the spider or reparse holds one per run) and the
+                 one-call API ``extract_article`` / ``extract_with_trace`` (the module's default Extractor
+                 unless ``extractor=`` is given).
 """
 
-from crawler.extract.chains import Extraction, extract_article, extract_with_trace
+from crawler.extract.extractor import Extractor, extract_article, extract_with_trace
+from crawler.extract.fields import Extraction
 from crawler.extract.decode import decode
 from crawler.extract.layout import Layout, read_layout
 from crawler.extract.metadata import jsonld_article
 from crawler.extract.walk import Line, Page, walk
 
-__all__ = ["Extraction", "Layout", "Line", "Page", "decode", "extract_article", "extract_with_trace",
+__all__ = ["Extraction", "Extractor", "Layout", "Line", "Page", "decode", "extract_article", "extract_with_trace",
            "jsonld_article", "read_layout", "walk"]

@@ -18,7 +18,7 @@ Further, when the page's bytes allow it, the page is not even parsed whole: ``cr
 parses its head and that block's bytes alone (learned with the path, checked on the raw bytes per page,
 and compared with the full record on the same every-Nth pages).
 
-One template per site name and process; unknown sites always take the full chain. Records do not change:
+One template per site name and Extractor (crawler.extract.extractor); unknown sites always take the full chain. Records do not change:
 the path is only adopted when it reproduced the full record, and is checked again every Nth page.
 """
 
@@ -258,6 +258,3 @@ def _quote(value: str) -> str:
     if '"' not in value:
         return f'"{value}"'
     return "concat(" + ", \"'\", ".join(f"'{part}'" for part in value.split("'")) + ")"
-
-
-TEMPLATES = Templates()

@@ -1,0 +1,226 @@
+"""The body of a page of an unknown site, from the DOM shape and text density of the tree already parsed.
+
+No outlet's class names: the story is the cluster of paragraphs the page's own structure groups together.
+
+1. One walk over the tree cuts its text into *blocks* (what a reader sees as one paragraph: a <p>, a
+   heading, a list item, the text of a <div> between two <br>), each with the element that holds it and
+   its share of linked characters. Scripts, forms, menus (<nav>, <aside>, <header>, <footer>), figures
+   and elements whose class or id says chrome on any CMS ("comment", "share", "related", "sidebar", …)
+   are not read.
+2. Each block of prose (≥ 25 characters) scores its container and, half as much, the container's parent:
+   1 + its commas + one per 100 characters (up to 3) — the readability heuristic. A container's score
+   is weighed by its text's link density (a list of teasers is all links) and by the generic words of
+   its class/id ("article", "content", "story" vs "comment", "promo", "widget").
+3. The best container, with its siblings that score close to it, is the story: its blocks in page order,
+   less link lists and lone link lines.
+
+E.g. a page with a menu of 40 links, a story <div> of 12 <p> and a sidebar of teasers: the <div> scores
+about 12 × 3, the sidebar's teasers are mostly links (weighed down to almost 0): the 12 paragraphs.
+
+``story_blocks`` gives nothing when no container holds 120 characters of prose: the caller then falls
+back to another stage (trafilatura).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from crawler.text import clean_text
+
+# Elements that open a block of their own (the text after them starts a new one).
+_BLOCK = frozenset("address article blockquote body center dd details div dl dt fieldset hr li main "
+                   "ol p pre section summary table tbody td tfoot th thead tr ul caption br h1 h2 h3 h4 h5 h6 "
+                   "html".split())
+# Elements never read: not text, or page chrome wherever it sits.
+_SKIP = frozenset("script style noscript template iframe svg select textarea object embed head nav aside form "
+                  "button menu footer header figure figcaption input label dialog".split())
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# Class and id words the web's CMSes and themes use for what is not the story (readability's list).
+_CHROME_NAME = re.compile(
+    r"(?:^|[\s_-])(?:comments?|disqus|share|sharing|social|related|sidebar|widget|newsletter|subscribe|"
+    r"promo|advert|ads?|banner|breadcrumbs?|cookie|consent|popup|modal|masthead|skip|pagination|pager|"
+    r"recommend(?:ed|ations)?|outbrain|taboola|sponsor(?:ed)?|shopping|toolbar|teasers?|menu|navigation|"
+    r"nav|caption|credits?|related-\w+)(?:$|[\s_-])", re.I)
+_STORY_NAME = re.compile(r"article|body|content|main|story|post|entry", re.I)
+_GOOD_NAME = re.compile(r"article|body|content|entry|main|post|story|text|blog|news", re.I)
+_BAD_NAME = re.compile(r"comment|footer|footnote|masthead|media|meta|outbrain|promo|related|scroll|share|"
+                       r"shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|teaser|more", re.I)
+_MIN_PROSE = 25  # characters of a block that counts as prose
+_MIN_STORY = 120  # characters of prose a story holds at the least
+_TAIL_PROSE = 80  # characters of the paragraph a story ends with
+_DECAY = (1, 2, 6, 9)
+_CLIMB = 0.7  # the top holds less than this share of its parent's prose: the parent is the story
+_CLIMB_LINKS = 0.25  # ... unless more than this share of the parent's text is links (a page of teasers)  # a block's score in its container and the next ancestors (readability's weights)
+
+
+@dataclass(slots=True)
+class Block:
+    text: str
+    owner: etree._Element  # the element whose text it is (the nearest block element)
+    linked: int  # characters inside <a>
+    heading: bool
+
+
+def blocks(root: etree._Element) -> list[Block]:
+    """The page's text blocks in reading order (see the module's docstring, step 1)."""
+    out: list[Block] = []
+    frags: list[str] = []
+    owners: list[etree._Element] = []
+    linked = 0
+    in_link = 0
+    in_heading = 0
+    skipped: set[etree._Element] = set()
+
+    def flush() -> None:
+        nonlocal linked
+        if frags:
+            text = clean_text("".join(frags))
+            frags.clear()
+            if text:
+                out.append(Block(text, owners[-1], min(linked, len(text)), in_heading > 0))
+        linked = 0
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if not isinstance(tag, str):  # a comment or processing instruction: only its tail is text
+            if event == "end" and el.tail:
+                frags.append(el.tail)
+                linked += len(el.tail) if in_link else 0
+            continue
+        if event == "start":
+            if tag in _SKIP or (tag not in ("html", "body") and _chrome_named(el)):
+                walker.skip_subtree()  # its "end" still comes: there, only its tail is read
+                skipped.add(el)
+                continue
+            if tag in _BLOCK:
+                flush()
+                owners.append(el)
+                if tag in _HEADINGS:
+                    in_heading += 1
+            elif tag == "a":
+                in_link += 1
+            if el.text:
+                frags.append(el.text)
+                linked += len(el.text) if in_link else 0
+        else:
+            if el in skipped:
+                pass
+            elif tag in _BLOCK:
+                flush()
+                owners.pop()
+                if tag in _HEADINGS:
+                    in_heading -= 1
+            elif tag == "a":
+                in_link -= 1
+            if el.tail:  # the text after an element belongs to its parent's block
+                frags.append(el.tail)
+                linked += len(el.tail) if in_link else 0
+    flush()
+    return out
+
+
+def _chrome_named(el: etree._Element) -> bool:
+    """A class or id naming chrome and nothing of a story ("share-bar", not "article-body has-sidebar")."""
+    name = (el.get("class") or "") + " " + (el.get("id") or "")
+    return len(name) > 1 and _CHROME_NAME.search(name) is not None and _STORY_NAME.search(name) is None \
+        and el.get("itemprop") != "articleBody"
+
+
+def story_blocks(root: etree._Element) -> list[Block]:
+    """The blocks of the page's story (see the module's docstring, steps 2 and 3); [] when none is found."""
+    body = root.find("body")
+    found = blocks(body if body is not None else root)
+    if not found:
+        return []
+    scores: dict[etree._Element, float] = {}
+    chars: dict[etree._Element, int] = {}
+    link_chars: dict[etree._Element, int] = {}
+    prose: dict[etree._Element, int] = {}  # characters of prose blocks under each element
+    for block in found:
+        size = len(block.text)
+        # every ancestor knows how much text and how much linked text it holds
+        el = block.owner
+        while el is not None:
+            chars[el] = chars.get(el, 0) + size
+            link_chars[el] = link_chars.get(el, 0) + block.linked
+            el = el.getparent()
+        if size < _MIN_PROSE or block.heading or block.linked > size / 2:
+            continue
+        el = block.owner
+        while el is not None:
+            prose[el] = prose.get(el, 0) + size
+            el = el.getparent()
+        score = 1 + block.text.count(",") + block.text.count("،") + min(size // 100, 3)
+        parent = block.owner.getparent() if block.owner.tag not in ("div", "section", "td", "article", "main") \
+            else block.owner
+        if parent is None:
+            continue
+        # Its container full, the next ancestors less and less (1/2, 1/6, 1/9): a story whose paragraphs
+        # each sit in a wrapper of their own (<div><div><p>…) still adds up in the block around them all.
+        for divisor in _DECAY:
+            scores[parent] = scores.get(parent, 0.0) + score / divisor
+            parent = parent.getparent()
+            if parent is None or parent.tag in ("body", "html"):
+                break
+    if not scores:
+        return []
+    weighed = {el: score * (1 - link_chars[el] / chars[el]) * _name_weight(el) if chars.get(el) else 0.0
+               for el, score in scores.items()}
+    top = max(weighed, key=weighed.get)
+    if weighed[top] <= 0:
+        return []
+    # A story cut into several containers (ads, embeds between its parts): the ancestor that holds much
+    # more of the page's prose than the top does, with few links, is the story's block.
+    parent = top.getparent()
+    while parent is not None and parent.tag not in ("body", "html") and prose.get(parent, 0) \
+            and prose.get(top, 0) < _CLIMB * prose[parent] and link_chars[parent] < _CLIMB_LINKS * chars[parent]:
+        top, parent = parent, parent.getparent()
+    parts = {top}
+    parent = top.getparent()
+    if parent is not None:  # siblings that score close to the top: the story split in two containers
+        threshold = max(10.0, weighed[top] * 0.2)
+        for sibling in parent:
+            if sibling is not top and weighed.get(sibling, 0.0) >= threshold:
+                parts.add(sibling)
+    story = [block for block in found if _within(block.owner, parts) and _keep(block)]
+    # What follows the story's last paragraph in its container is its furniture ("War der Artikel
+    # nützlich?", "Share this", a date): short lines after the last of prose go.
+    last = max((n for n, block in enumerate(story) if len(block.text) >= _TAIL_PROSE and not block.heading),
+               default=-1)
+    story = story[:last + 1]
+    if sum(len(block.text) for block in story if not block.heading) < _MIN_STORY:
+        return []
+    return story
+
+
+def _name_weight(el: etree._Element) -> float:
+    name = (el.get("class") or "") + " " + (el.get("id") or "")
+    weight = 1.0
+    if el.tag in ("article", "main") or el.get("itemprop") == "articleBody":
+        weight *= 1.5
+    if len(name) > 1:
+        if _GOOD_NAME.search(name):
+            weight *= 1.25
+        if _BAD_NAME.search(name):
+            weight *= 0.5
+    return weight
+
+
+def _within(el: etree._Element, parts: set[etree._Element]) -> bool:
+    while el is not None:
+        if el in parts:
+            return True
+        el = el.getparent()
+    return False
+
+
+def _keep(block: Block) -> bool:
+    """Not a link list's line nor a lone link ("Mehr zum Thema", a teaser title)."""
+    size = len(block.text)
+    if block.linked >= size * 0.5:
+        return False
+    return not (block.owner.tag == "li" and block.linked > size * 0.3)

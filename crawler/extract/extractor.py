@@ -1,0 +1,123 @@
+"""The entry points: an ``Extractor`` (which owns the templates it learns) and the one-call API.
+
+A spider, a reparse or a probe holds one ``Extractor`` for its run: the story block of a site's pages is
+learned from its first pages (``crawler.extract.template``) and belongs to that run, not to the process —
+two spiders in one process, or a test after another, never share what the other learned.
+
+``extract_article(body, url)`` / ``extract_with_trace(...)`` stay the one-call API: without ``extractor=``
+they use the module's default Extractor (one per process, as the spider-less callers — the CLI's
+``arshif extract``, benchmarks, tests — always had).
+"""
+
+from __future__ import annotations
+
+import codecs
+from datetime import datetime
+
+from lxml import etree
+
+from crawler.extract.cleaning import drop_archive_toolbar
+from crawler.extract.decode import decode, parse, parsed_bytes
+from crawler.extract.fields import Extraction
+from crawler.extract.generic import GenericFields
+from crawler.extract.known import KnownSiteFields
+from crawler.extract.template import Templates
+from crawler.extract.walk import walk
+from crawler.items import ArticleRecord
+from crawler.sites import Site, get_site, site_for_url
+
+
+class Extractor:
+    """Reads article pages into records; learns each known site's story block as it goes."""
+
+    def __init__(self, *, density_body: bool = False) -> None:
+        """``density_body``: read unknown sites' bodies by DOM shape and text density (crawler.extract.body)
+        first, trafilatura only where that finds no story (opt-in: below trafilatura's accuracy so far)."""
+        self.templates = Templates()
+        self.density_body = density_body
+
+    def extract_article(self, body: bytes, url: str, *, site: str | Site | None = None,
+                        encoding: str | None = None, now: datetime | None = None) -> ArticleRecord | None:
+        """One article's record, or None when the page holds no article (soft-404, listing, error page).
+
+        ``site``: a site name ("alhadath"), a ``Site`` (e.g. with other selectors), or None for the site
+        owning ``url`` — any other page is read generically. ``encoding``: the HTTP charset, if any.
+        """
+        extraction = self.extract_with_trace(body, url, site=site, encoding=encoding, now=now)
+        return extraction.record if extraction else None
+
+    def extract_with_trace(self, body: bytes, url: str, *, site: str | Site | None = None,
+                           encoding: str | None = None, now: datetime | None = None) -> Extraction | None:
+        """Like ``extract_article``, with the stage each field came from (for the quality monitor).
+
+        ``now``: when the page was fetched (default: now); a publication date after it is a misreading.
+        """
+        if not body:
+            return None
+        text, codec = decode(body, encoding)
+        exact = codec == "utf-8" and not body.startswith(codecs.BOM_UTF8) and "\ufffd" not in text
+        site_model = _named_site(site, url)
+        if site_model is None:
+            root = parse(text, body if exact else None)
+            if root is None:
+                return None
+            site_model = _site_of_page(root)
+            if site_model is None:
+                if b"wm-ipp" in body or "wm-ipp" in text:
+                    drop_archive_toolbar(root)
+                fields = GenericFields(root, walk(root, None), None, url, codec, now)
+                fields.density_body = self.density_body
+                return fields.build()
+        else:
+            root = None
+        stamp = site_model.timestamp_pattern
+
+        def parse_whole() -> etree._Element | None:
+            return root if root is not None else parse(text, body if exact else None)
+
+        def build(tree, region, context) -> Extraction | None:
+            page = walk(tree, stamp) if region is None else walk(region, stamp, head=tree.find("head"),
+                                                                  context=context)
+            return KnownSiteFields(tree, page, site_model, url, codec, now).build()
+
+        # A known site's pages share a layout: walk only the story's block once it is known, and parse only
+        # that block's bytes where they allow it (see template and cut).
+        return self.templates.extract(site_model.name, parse_whole, build, lambda extraction: extraction.record,
+                                      source=parsed_bytes(text, body if exact else None) if root is None else None,
+                                      selectors=list(site_model.selectors.values()))
+
+
+DEFAULT = Extractor()  # the one-call API's: what it learns lives as long as the process
+
+
+def extract_article(body: bytes, url: str, *, site: str | Site | None = None, encoding: str | None = None,
+                    now: datetime | None = None, extractor: Extractor | None = None) -> ArticleRecord | None:
+    """``Extractor.extract_article`` with ``extractor`` (default: the module's ``DEFAULT``)."""
+    return (extractor or DEFAULT).extract_article(body, url, site=site, encoding=encoding, now=now)
+
+
+def extract_with_trace(body: bytes, url: str, *, site: str | Site | None = None, encoding: str | None = None,
+                       now: datetime | None = None, extractor: Extractor | None = None) -> Extraction | None:
+    """``Extractor.extract_with_trace`` with ``extractor`` (default: the module's ``DEFAULT``)."""
+    return (extractor or DEFAULT).extract_with_trace(body, url, site=site, encoding=encoding, now=now)
+
+
+def _named_site(name: str | Site | None, url: str) -> Site | None:
+    """The named site, else the one owning the URL (else ``_site_of_page`` asks the page)."""
+    if isinstance(name, Site):
+        return name
+    if name:
+        return get_site(name)
+    return site_for_url(url)
+
+
+def _site_of_page(root: etree._Element) -> Site | None:
+    """The site the page's canonical link names."""
+    for href in _CANONICAL(root):
+        site = site_for_url(href.strip())
+        if site is not None:
+            return site
+    return None
+
+
+_CANONICAL = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")

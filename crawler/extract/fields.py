@@ -1,0 +1,219 @@
+"""What both extractors read the same way: the page's record from its fields, identity, images, dates.
+
+``PageFields`` holds one parsed page (tree, walked lines, JSON-LD) and the ``Chain`` that records each
+field's stage; ``known.KnownSiteFields`` and ``generic.GenericFields`` add their own chains for the title,
+the date, the body and the authors, and override the few readings that differ (an unknown site's byline in
+another script is no Arabic byline; its language is its own).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import unquote, urljoin, urlsplit
+
+from lxml import etree
+
+from crawler.bylines import Byline, author_from_title, parse_byline
+from crawler.dates import ParsedDate, parse_date
+from crawler.extract.dates import EARLIEST_YEAR, in_window
+from crawler.extract.layout import NOT_FOUND, Layout
+from crawler.extract.metadata import jsonld_article, ld_image, ld_list, ld_text
+from crawler.extract.selectors import URL_PATH, select_texts
+from crawler.extract.stage import Chain
+from crawler.extract.walk import Page, fold, text_content
+from crawler.items import ArticleRecord
+from crawler.sites import Site
+from crawler.text import clean_text
+
+ARABIC = re.compile("[\u0600-\u06ff]")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    record: ArticleRecord
+    sources: dict[str, str]  # field → the stage that gave it (see crawler.extract's docstring)
+
+
+class PageFields:
+    """One parsed page's fields, each read by an ordered chain; ``build()`` gives the Extraction or None."""
+
+    def __init__(self, root, page: Page, site: Site | None, url: str, codec: str, now: datetime | None = None):
+        self.root, self.page, self.site, self.url, self.codec = root, page, site, url, codec
+        self.chain = Chain()
+        self.sources = self.chain.sources
+        self.ld = jsonld_article(page.jsonld) if page.jsonld else {}
+        self.own_names: tuple[str, ...] = self._own_names()
+        self.timezone = site.timezone if site else "UTC"
+        self.now = now or datetime.now(timezone.utc)
+        self.earliest_year = site.founded if site and site.founded else EARLIEST_YEAR
+
+    def _own_names(self) -> tuple[str, ...]:
+        return self.site.own_names if self.site else ()
+
+    def build(self) -> Extraction | None:
+        raise NotImplementedError
+
+    def pick(self, name: str, *stages: tuple[str, object]):
+        """The first non-empty value of (stage, value) pairs; records the stage under ``name``."""
+        return self.chain.first(name, stages)
+
+    def select(self, name: str) -> list[str]:
+        """The site's own CSS selector's texts for field ``name`` (none for an unknown site)."""
+        return select_texts(self.root, self.site, name)
+
+    # -- readings that differ between the extractors ------------------------------------------
+
+    def _byline(self, byline_raw: str) -> Byline:
+        return parse_byline(byline_raw, own_names=self.own_names)
+
+    def _byline_authors(self, byline_raw: str, authors: list[str]) -> list[str]:
+        return authors
+
+    def _title_writer(self, writer: str | None) -> str | None:
+        return writer
+
+    def _site_name(self, url: str) -> str:
+        return self.site.name if self.site else (urlsplit(url).hostname or "").removeprefix("www.")
+
+    def _language(self, title: str) -> str:
+        return "ar"
+
+    def _category(self, layout: Layout) -> str:
+        return self._metadata_category() or ""
+
+    def _tags(self, layout: Layout) -> list[str]:
+        return list(dict.fromkeys(self._metadata_tags() or []))
+
+    # -- the record -----------------------------------------------------------------------------
+
+    def _record(self, title: str, published, layout: Layout, paragraphs: list[str]) -> ArticleRecord:
+        ld, meta = self.ld, self.page.meta
+        byline_raw = self.pick("byline_raw", ("selector", first(self.select("byline"))),
+                               ("layout", layout.byline), ("jsonld", ld_text(ld.get("author"))),
+                               ("meta", clean_text(meta.get("author")))) or ""
+        byline = self._byline(byline_raw)
+        authors = list(byline.authors)
+        if authors:
+            authors = self._byline_authors(byline_raw, authors)
+        return self._record_with(title, published, layout, paragraphs, byline_raw, authors, byline)
+
+    def _record_with(self, title, published, layout: Layout, paragraphs, byline_raw: str, authors: list[str],
+                     byline) -> ArticleRecord:
+        ld, meta = self.ld, self.page.meta
+        if not authors and not byline.agencies:
+            writer = self._title_writer(author_from_title(title))
+            if writer and (not byline_raw or writer == byline_raw):
+                authors = [writer]
+                self.sources.setdefault("authors", "layout")
+        ld_image_url, ld_caption = ld_image(ld.get("image"))
+        caption = self.pick("caption", ("selector", first(self.select("caption"))),
+                            ("jsonld", ld_caption), ("layout", layout.caption)) or ""
+        image_url = self.pick("images", ("layout", layout.image[0] if layout.image else ""),
+                              ("jsonld", ld_image_url), ("meta", meta.get("og:image", "").strip()))
+        modified = self._date("modified_at", ("jsonld", ld.get("dateModified")),
+                              ("meta", meta.get("article:modified_time")))
+        article_id, url = self._identity()
+        return {
+            "site": self._site_name(url),
+            "article_id": article_id,
+            "url": url,
+            "title": title,
+            "subtitle": self.pick("subtitle", ("selector", first(self.select("subtitle"))),
+                                  ("jsonld", ld_text(ld.get("alternativeHeadline")))) or "",
+            "published_at": published.value.isoformat() if published else None,
+            "published_raw": published.raw.strip() if published else "",
+            "published_hijri": published.hijri if published else None,
+            "modified_at": modified.value.isoformat() if modified else None,
+            "byline_raw": byline_raw,
+            "authors": authors,
+            "agencies": list(byline.agencies),
+            "dateline": byline.dateline,
+            "paragraphs": paragraphs,
+            "images": [{"url": self._absolute(image_url), "caption": caption}] if image_url else [],
+            "category": self._category(layout),
+            "tags": self._tags(layout),
+            "language": self._language(title),
+            "encoding": self.codec,
+        }
+
+    def _read_date(self, raw) -> ParsedDate | None:
+        """A date as a known site's metadata and layout write it, in the window of plausible dates."""
+        if raw and isinstance(raw, str):
+            parsed = parse_date(raw.strip(), tz=self.timezone)
+            if parsed is not None and in_window(parsed, self.now, self.earliest_year):
+                return parsed
+        return None
+
+    def _date(self, name: str, *stages):
+        return self.chain.first(name, stages, self._read_date)
+
+    def _metadata_category(self) -> str | None:
+        return self.pick("category", ("selector", first(self.select("category"))),
+                         ("jsonld", ld_text(self.ld.get("articleSection"))),
+                         ("meta", clean_text(self.page.meta.get("article:section"))))
+
+    def _metadata_tags(self) -> list[str] | None:
+        meta_tags = [clean_text(tag) for tag in self.page.meta_all.get("article:tag", []) if clean_text(tag)]
+        return self.pick("tags", ("selector", self.select("tags")), ("jsonld", ld_list(self.ld.get("keywords"))),
+                         ("meta", meta_tags))
+
+    def _main_time(self, layout: Layout) -> str:
+        """The <time datetime> between the main title and the body: never a sidebar's."""
+        if layout.title_index < 0:
+            return ""
+        end = layout.body_start if layout.body_start >= 0 else layout.title_index + 3
+        for value, index in self.page.times:
+            if layout.title_index <= index <= end:
+                return value
+        return ""
+
+    def _declares_article(self) -> bool:
+        return bool(self.ld) or self.page.meta.get("og:type", "").strip().lower() == "article"
+
+    def _not_found(self) -> bool:
+        """A soft-404: "الصفحة غير موجودة" (page not found) as the page title or a heading."""
+        texts = [self.page.title_tag] + [line.text for line in self.page.lines if line.heading]
+        return any(NOT_FOUND.search(fold(text)) for text in texts
+                   if "موجود" in text or "found" in text.lower())
+
+    def _identity(self) -> tuple[int | None, str]:
+        canonical = self.page.canonical or self.page.meta.get("og:url", "")
+        if self.site is not None:
+            article_id = self.site.article_id(self.url)
+            if article_id is None and canonical:
+                article_id = self.site.article_id(canonical)
+            if article_id is not None:
+                if self.site.canonical_path is None:  # a key made from the URL names no URL: the fetched one
+                    return article_id, self.url
+                return article_id, self.site.canonical_url(article_id)
+        return None, self._absolute(canonical) if canonical else self.url
+
+    def _absolute(self, link: str) -> str:
+        return urljoin(urljoin(self.url, self.page.base_href), link.strip()) if link else ""
+
+    def _links(self, pattern: re.Pattern[str] | None, start: int, end: int) -> Iterator[tuple[int, str, str]]:
+        """(line index, text, decoded path) of non-chrome links whose path matches ``pattern``, in page order."""
+        if pattern is None:
+            return
+        if self._link_paths is None:  # the category and the tags both look: each href read once
+            self._link_paths = [(index, el, URL_PATH.match(el.get("href", "").strip()).group(1))
+                                for el, index, chrome in self.page.links if not chrome]
+        for index, el, path in self._link_paths:
+            if start <= index < end and pattern.match(path):
+                yield index, text_content(el), unquote(path) if "%" in path else path
+
+    _link_paths: list[tuple[int, etree._Element, str]] | None = None
+
+    def _markup(self) -> str:
+        if self._markup_cache is None:
+            self._markup_cache = etree.tostring(self.root, encoding="unicode")
+        return self._markup_cache
+
+    _markup_cache: str | None = None
+
+
+def first(values: list[str]) -> str:
+    return values[0] if values else ""

@@ -1,0 +1,122 @@
+"""Authors of pages of unknown sites: JSON-LD ``author`` (persons, not the outlet), ``meta name=author``,
+``rel=author`` and CMS byline elements, a byline line ("By …", "Von …", "بقلم …", "كتب …")."""
+
+from __future__ import annotations
+
+import re
+
+from crawler.extract.cleaning import unescape
+from crawler.extract.walk import Line, fold
+from crawler.text import clean_text
+
+# Words that sit next to a byline but name nobody (labels, buttons, teasers).
+_NOT_NAMES = re.compile(
+    r"^(?:trending|newsletter|anzeige|stand|updated?|aktualisiert|von|by|par|por|door|redaktion|editorial|"
+    r"staff|admin|administrator|author|autor|autorin|foto|photo|quelle|source|mehr|more|share|teilen|"
+    r"follow|folgen|kommentare?|comments?|home|news|startseite|\d.*)$", re.I)
+_BYLINE = re.compile(
+    r"^(?:by|von|par|por|door|di|av|af|autor(?:in)?:?|author:?|text:?|written by|بقلم|كتب[ت]?|إعداد|اعداد)\s*:?\s+(.{3,80})$",
+    re.I)
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|،|/|\|)\s*|\s+(?:and|und|et|y|e|og|och|en|und|و)\s+")
+_NAME_WORD = re.compile(r"^[^\W\d_][\w'’.\-]*$")
+
+
+def _clean_name(name: str) -> str:
+    name = clean_text(unescape(name)).strip(" -–—|:,;·•")
+    name = re.sub(r"^(?:by|von|par|por|door|بقلم|كتب)\s*:?\s+", "", name, flags=re.I)
+    # "Anne-Marie Slaughter, Washington" → the person; a trailing role or date in parentheses goes too.
+    name = re.sub(r"\s*\(.*?\)\s*$", "", name).strip()
+    return name
+
+
+def person_names(raw: list[str], own: set[str]) -> list[str]:
+    """Person names out of author strings: split on ``, ; & and``, stray words and the outlet dropped.
+
+    Hyphenated names stay whole ("Anne-Marie Slaughter"): only separators that join people split.
+    """
+    out: list[str] = []
+    for text in raw:
+        if "://" in text or "@" in text or text.startswith("www."):
+            continue  # a profile link or an e-mail address, not a name
+        for part in _NAME_SPLIT.split(clean_text(unescape(text))):
+            name = _clean_name(part)
+            words = name.split()
+            if not words or len(words) > 5 or len(name) > 60 or "@" in name or "http" in name.lower():
+                continue
+            if _NOT_NAMES.match(name) or not all(_NAME_WORD.match(w) for w in words):
+                continue
+            if fold(name).casefold() in own or any(o and len(o) >= 4 and o in fold(name).casefold() for o in own):
+                continue
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def ld_persons(value, by_id=None) -> tuple[list[str], bool]:
+    """Names of the JSON-LD ``author`` value's persons; (names, whether it named any author at all).
+
+    ``by_id``: a callable giving the page's JSON-LD nodes by ``@id``, for authors given by reference only.
+    """
+    items = value if isinstance(value, list) else [value]
+    names, any_author = [], False
+    for item in items:
+        if isinstance(item, dict) and set(item) <= {"@id", "@type"} and isinstance(item.get("@id"), str) and by_id:
+            item = by_id().get(item["@id"], item)
+        if isinstance(item, str):
+            any_author = True
+            names.append(item)
+        elif isinstance(item, dict):
+            any_author = True
+            kind = item.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            if "Person" not in kinds and any(k in ("Organization", "NewsMediaOrganization", "Corporation",
+                                                   "WebSite") for k in kinds):
+                continue
+            name = item.get("name")
+            if isinstance(name, list):
+                name = " ".join(n for n in name if isinstance(n, str))
+            if isinstance(name, str):
+                names.append(name)
+            elif isinstance(item.get("givenName"), str):
+                names.append(f"{item.get('givenName')} {item.get('familyName') or ''}")
+    return names, any_author
+
+
+def byline_names(lines: list[Line], title_index: int, body_start: int) -> list[str]:
+    """A "By …" / "Von …" / "بقلم …" line near the title."""
+    if title_index < 0:
+        return []
+    end = min(len(lines), max(body_start, title_index + 1) + 3, title_index + 15)
+    for index in range(max(0, title_index - 2), end):
+        line = lines[index]
+        if not line.text or line.chrome or len(line.text) > 100:
+            continue
+        match = _BYLINE.match(line.text)
+        if match:
+            return [match.group(1)]
+    return []
+
+
+# Where pages print the byline outside metadata: schema.org microdata and the class names the web's CMSes
+# share (WordPress "author vcard", "byline", "autor", "auteur"); e.g. <span class="author vcard"><a>Andreas
+# Kalt</a></span>. Comment authors are not the article's.
+_AUTHOR_ELEMENTS = None
+
+
+def markup_authors(root) -> list[str]:
+    global _AUTHOR_ELEMENTS
+    if _AUTHOR_ELEMENTS is None:
+        from lxml import etree
+
+        _AUTHOR_ELEMENTS = etree.XPath(
+            "//*[@itemprop='author' or @rel='author' or re:test(@class, '(^|[ _-])(author|byline|autor|auteur|"
+            "autore|writer|reporter)([ _-]|s?$)', 'i') or re:test(@id, '^(author|byline)', 'i')]"
+            "[not(ancestor::*[self::aside or self::nav or self::footer or re:test(@class, 'comment', 'i')])]",
+            namespaces={"re": "http://exslt.org/regular-expressions"})
+    out = []
+    for el in _AUTHOR_ELEMENTS(root)[:12]:
+        named = el.xpath(".//*[@itemprop='name']")
+        text = clean_text(" ".join(named[0].itertext()) if named else " ".join(el.itertext()))
+        if text and len(text) <= 80:
+            out.append(text)
+    return out
