@@ -69,15 +69,16 @@ class RunLog:
         self.db.execute("update crawl_runs set alarm_reason = ? where id = ?", [reason, run_id])
         self._wrote()
 
-    def recent_run_stats(self, spider: str, *, before_run: int | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        """The Scrapy stats of the latest finished runs of ``spider`` (status ok or alarm) before run
-        ``before_run``, newest first: the quality monitor's baseline."""
+    def recent_runs(self, spider: str, *, before_run: int | None = None,
+                    limit: int = 20) -> list[tuple[str, dict[str, Any]]]:
+        """(status, Scrapy stats) of the latest finished runs of ``spider`` (status ok or alarm) before run
+        ``before_run``, newest first: the quality monitor's baseline and the layout alarm's history."""
         rows = self.rows(
-            "select stats from crawl_runs where spider = ? and id < ? and status in ('ok', 'alarm')"
+            "select status, stats from crawl_runs where spider = ? and id < ? and status in ('ok', 'alarm')"
             " and stats is not null order by id desc limit ?",
             [spider, before_run if before_run is not None else 2**62, limit],
         )
-        return [json.loads(row["stats"]) for row in rows]
+        return [(row["status"], json.loads(row["stats"])) for row in rows]
 
     def committed_run_counts(self, run_id: int) -> dict[str, int]:
         """What run ``run_id`` left in the archive, counted from the rows themselves (committed writes only):
