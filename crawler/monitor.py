@@ -288,6 +288,15 @@ def assess(
     return QualityReport(status, tuple(reasons), articles, unreadable, coverage, selector_share, before)
 
 
+def judge_run(stats: Mapping[str, Any], thresholds: Thresholds, runs: list[tuple[str, Mapping[str, Any]]],
+              selector_fields: tuple[str, ...] = ()) -> QualityReport:
+    """``assess`` a run against the archive's earlier runs of its site: (status, stats), newest first, as
+    ``Archive.recent_runs`` gives them (the extension's and the alarm simulation's one way in)."""
+    previous = [run for status, run in runs if status in ("ok", "alarm")][: thresholds.baseline_runs * 4]
+    history = [PastRun(PageCounts.from_stats(run), ok=status == "ok") for status, run in runs]
+    return assess(stats, thresholds, selector_fields, previous, history)
+
+
 def _pct(share: float) -> str:
     return f"{share:.0%}"
 
@@ -310,11 +319,8 @@ class QualityMonitor:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats
-        runs = previous_runs(self.crawler)
-        previous = [run for status, run in runs if status in ("ok", "alarm")][: self.thresholds.baseline_runs * 4]
-        history = [PastRun(PageCounts.from_stats(run), ok=status == "ok") for status, run in runs]
-        self.report = assess(stats.get_stats(), self.thresholds, selector_fields(spider, self.crawler.settings),
-                             previous, history)
+        self.report = judge_run(stats.get_stats(), self.thresholds, previous_runs(self.crawler),
+                                selector_fields(spider, self.crawler.settings))
         stats.set_value(QUALITY_STATUS, self.report.status)
         if self.report.reasons:
             stats.set_value(QUALITY_REASON, self.report.reason)

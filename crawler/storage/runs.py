@@ -100,6 +100,34 @@ class RunLog:
         rows = self.rows("select * from crawl_runs where id = ?", [run_id])
         return rows[0] if rows else None
 
+    # -- incidents (crawler.notify) ------------------------------------------------------------
+
+    def open_incident(self, site: str) -> dict[str, Any] | None:
+        """The site's open incident (an alarm or failure not yet followed by a healthy run), if any."""
+        rows = self.rows("select * from incidents where site = ? and closed_at is null order by id desc limit 1",
+                         [site])
+        return rows[0] if rows else None
+
+    def start_incident(self, site: str, kind: str, reason: str, run_id: int) -> int:
+        self._begin()
+        incident_id = self.db["incidents"].insert(
+            {"site": site, "kind": kind, "reason": reason, "opened_run_id": run_id, "opened_at": utc_now(),
+             "last_run_id": run_id, "runs": 1}
+        ).last_pk
+        self.commit()
+        return int(incident_id)
+
+    def continue_incident(self, incident_id: int, run_id: int) -> None:
+        self._begin()
+        self.db.execute("update incidents set last_run_id = ?, runs = runs + 1 where id = ?", [run_id, incident_id])
+        self.commit()
+
+    def close_incident(self, incident_id: int, run_id: int) -> None:
+        self._begin()
+        self.db.execute("update incidents set closed_run_id = ?, closed_at = ? where id = ?",
+                        [run_id, utc_now(), incident_id])
+        self.commit()
+
     # -- summary -------------------------------------------------------------------------------
 
     def summary(self, site: str | None = None) -> ArchiveSummary:
