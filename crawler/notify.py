@@ -34,6 +34,7 @@ ALARM = "alarm"
 FAILED = "failed"
 OK = "ok"
 FAILED_EXIT_CODES = (4, 7, 9)  # unreachable, disk full, failed
+_KINDS = {ALARM: "a quality alarm", FAILED: "a failure"}
 
 
 def notify_targets(urls: Iterable[str] = (), environ: Mapping[str, str] | None = None) -> list[str]:
@@ -82,7 +83,7 @@ def incident_message(archive, site: str, run_id: int | None, state: str | None, 
     runs = incident["runs"]
     return Message("recovered", f"arshif: {site} recovered (run {run_id})",
                    f"Site: {site}\nRun: {run_id}\nWhat happened: recovered: run {run_id} ended ok after"
-                   f" {runs} run{'s' if runs != 1 else ''} with a {incident['kind']} since run"
+                   f" {runs} run{'s' if runs != 1 else ''} with {_KINDS[incident['kind']]} since run"
                    f" {incident['opened_run_id']} ({incident['reason']})\nLook: {look}")
 
 
@@ -94,7 +95,9 @@ def send(targets: list[str], message: Message) -> bool:
     bad = [url for url in targets if not notifier.add(url)]
     delivered = False
     try:
-        delivered = bool(len(notifier)) and bool(notifier.notify(title=message.title, body=message.body))
+        kind = apprise.NotifyType.SUCCESS if message.kind == "recovered" else apprise.NotifyType.FAILURE
+        delivered = bool(len(notifier)) and bool(notifier.notify(title=message.title, body=message.body,
+                                                                 notify_type=kind))
     except Exception as exc:  # a notifier's bug must not change the run's exit code
         logger.warning("notification not delivered: %s: %s", type(exc).__name__, exc)
         return False
