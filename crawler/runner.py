@@ -168,7 +168,8 @@ def format_summary(result: CrawlResult) -> str:
     dates = f"{(s.first_published or '?')[:10]} … {(s.last_published or '?')[:10]}"
     return "\n".join([
         f"run {result.run_id}: {result.status} ({result.finish_reason}) in {format_duration(result.elapsed)}"
-        f" — {c.pages:,} pages, {c.articles_new:,} new, {c.articles_updated:,} updated,"
+        f" — {c.pages:,} pages, {c.articles_new:,} new ({c.near_duplicates:,} near duplicates),"
+        f" {c.articles_updated:,} updated,"
         f" {c.aliases:,} aliases, {c.misses:,} misses, {c.failures:,} failures",
         f"archive: {s.articles:,} articles ({s.near_duplicates:,} near duplicates), {s.aliases:,} aliases,"
         f" {s.misses:,} misses, {s.open_failures:,} open failures, {s.versions:,} older versions;"

@@ -120,8 +120,10 @@ class ArchiveWriter:
         if verdict.near_duplicate_of is not None and outcome is not Outcome.UNCHANGED:
             stats.inc_value(NEAR_DUPLICATES)
         if verdict.kind == "replaces":
-            archive.demote_to_alias(site, verdict.of, of=record["article_id"], run_id=run_id)
+            first_run = archive.demote_to_alias(site, verdict.of, of=record["article_id"], run_id=run_id)
             stats.inc_value(ALIASES)
+            if run_id is not None and first_run == run_id:  # stored earlier in this run: no longer new
+                stats.inc_value(STORED, -1)
         for other_id, similarity in verdict.repoint:
             archive.set_near_duplicate(site, other_id, of=record["article_id"], similarity=similarity)
         for other_id, of, similarity in verdict.relink:
@@ -174,8 +176,15 @@ class ArchiveOwner:
 
     def spider_opened(self, spider) -> None:
         self.crawler.stats.set_value(RUN_ID, self.context.run_id)
-        self.timer = create_looping_call(self.context.archive.commit_if_due)
+        self.timer = create_looping_call(self.tick)
         self.timer.start(max(1.0, self.context.archive.commit_interval), now=False)
+
+    def tick(self) -> None:
+        """Note how far the run got in its row (kept if the process dies: crawler.runstate), then commit an
+        open batch that is due."""
+        archive = self.context.archive
+        archive.note_run_progress(self.context.run_id, int(self.crawler.stats.get_value("response_received_count", 0)))
+        archive.commit_if_due()
 
     def item_error(self, item, response, spider, failure) -> None:
         """The archive's disk is full: stop fetching (what is committed stays; a rerun fetches the rest)."""

@@ -47,6 +47,18 @@ def run_options(func):
     return func
 
 
+def abandon_dead_runs_of(db_path) -> None:
+    """Holding the lock, mark the runs whose process died "abandoned" (crawler.runstate)."""
+    from pathlib import Path
+
+    from crawler.runstate import abandon_dead_runs
+    from crawler.storage import Archive
+
+    if Path(db_path).exists():
+        with Archive(db_path) as archive:
+            abandon_dead_runs(archive, lock_free=True)
+
+
 def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
            timeout: float | None = None, notify: tuple[str, ...] = ()) -> None:
     """Run under the archive's lock (a concurrent run exits with code 6, or 0 with ``if_unlocked``: an hourly
@@ -69,6 +81,7 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
             raise
         click.echo(f"skipped: {exc}")
         return
+    abandon_dead_runs_of(options.db_path)
     targets = notify_targets(notify)
     try:
         try:

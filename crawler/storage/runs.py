@@ -6,6 +6,8 @@ A mixin of ``crawler.storage.archive.Archive`` (it uses the archive's connection
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +28,8 @@ class RunLog:
                 "args": json.dumps(dict(args), ensure_ascii=False, default=str),
                 "started_at": utc_now(),
                 "status": "running",
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
             }
         ).last_pk
         self.commit()
@@ -55,6 +59,29 @@ class RunLog:
             },
         )
         self.commit()
+
+    def note_run_progress(self, run_id: int, pages: int) -> None:
+        """How far a running run got (pages fetched), written with the open batch: what an abandoned run's
+        row keeps of it when its process dies."""
+        self._begin()
+        self.db.execute("update crawl_runs set pages = ? where id = ?", [pages, run_id])
+        self._wrote(0)  # committed with the batch, or on time when nothing else is written
+
+    def running_runs(self) -> list[dict[str, Any]]:
+        """Rows still "running": live runs, or runs whose process died (``crawler.runstate`` tells which)."""
+        return self.rows("select id, spider, command, started_at, pid, host, pages from crawl_runs"
+                         " where status = 'running' order by id")
+
+    def abandon_run(self, run_id: int, why: str) -> RunCounts:
+        """Mark a run whose process is gone ``abandoned``, with what it committed (and the pages it noted)."""
+        self._begin()
+        self.flush()
+        row = self.get_run(run_id) or {}
+        counts = RunCounts(pages=int(row.get("pages") or 0), **self.committed_run_counts(run_id))
+        self.db["crawl_runs"].update(run_id, {"finished_at": utc_now(), "finish_reason": why,
+                                              "status": "abandoned", **counts.__dict__})
+        self.commit()
+        return counts
 
     def set_run_status(self, run_id: int, status: str) -> None:
         if status not in RUN_STATUSES:
@@ -88,6 +115,9 @@ class RunLog:
 
         return {
             "articles_new": count("select count(*) from articles where first_run_id = ?"),
+            # of those, near duplicates (linked at insert, or later in the run when an older copy arrived)
+            "near_duplicates": count(
+                "select count(*) from articles where first_run_id = ? and near_duplicate_of is not null"),
             "articles_updated": count(
                 "select count(distinct site || ' ' || article_id) from article_versions where replaced_by_run_id = ?"
             ),

@@ -285,3 +285,10 @@ def m2xx_alarms_incidents(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db["incidents"].create_index(["site", "closed_at"])
+
+
+@MIGRATIONS()
+def m2xx_alarms_run_owner(db: sqlite_utils.Database) -> None:
+    """The process running a run (pid and host): a "running" row whose process is gone is ``abandoned``."""
+    db["crawl_runs"].add_column("pid", int)
+    db["crawl_runs"].add_column("host", str)
