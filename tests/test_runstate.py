@@ -62,35 +62,37 @@ def test_a_live_process_is_not_gone_and_a_dead_or_reused_pid_is():
     assert gone(elsewhere, lock_free=True) and not gone(elsewhere, lock_free=False)
 
 
-def test_a_killed_run_is_abandoned_by_stats_only_once_its_process_is_gone(tmp_path, mirror_factory):
+def killed_backfill(tmp_path: Path, mirror_factory, while_alive=lambda db: None) -> tuple[Path, str, int]:
+    """A backfill SIGKILLed once it committed articles (``while_alive(db)`` runs just before): (db, URL, pid)."""
     site = mirror_factory(articles=3000, faults="slow=0.2")
     db = tmp_path / "a.db"
     process = start_backfill(db, site.base_url, "1-3000")
     try:
         wait_for_committed_articles(db, process)
-        alive = json.loads(ok(arshif("stats", "--db", str(db), "--json", cwd=tmp_path)).stdout)
-        assert alive["runs"][0]["status"] == "running"  # its process still works: left alone
+        while_alive(db)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
+    return db, site.base_url, process.pid
+
+
+def test_a_killed_run_is_abandoned_by_stats_only_once_its_process_is_gone(tmp_path, mirror_factory):
+    def stats_while_alive(db):
+        alive = json.loads(ok(arshif("stats", "--db", str(db), "--json", cwd=tmp_path)).stdout)
+        assert alive["runs"][0]["status"] == "running"  # its process still works: left alone
+
+    db, _, pid = killed_backfill(tmp_path, mirror_factory, stats_while_alive)
     stats = json.loads(ok(arshif("stats", "--db", str(db), "--json", cwd=tmp_path)).stdout)
     assert stats["runs"][0]["status"] == "abandoned"
     [run] = one(db, "select * from crawl_runs")
-    assert run["status"] == "abandoned" and f"pid {process.pid}" in run["finish_reason"]
+    assert run["status"] == "abandoned" and f"pid {pid}" in run["finish_reason"]
     assert run["finished_at"] and run["articles_new"] == one(db, "select count(*) n from articles")[0]["n"] > 0
     assert run["pages"] >= run["articles_new"] // 2  # the pages it had noted before it died
 
 
 def test_the_next_run_marks_a_killed_run_abandoned(tmp_path, mirror_factory):
-    site = mirror_factory(articles=3000, faults="slow=0.2")
-    db = tmp_path / "a.db"
-    process = start_backfill(db, site.base_url, "1-3000")
-    try:
-        wait_for_committed_articles(db, process)
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-    ok(arshif("backfill", "alhadath", "--ids", "1-20", "--base-url", site.base_url, "--db", str(db), "--no-warc",
+    db, base_url, _ = killed_backfill(tmp_path, mirror_factory)
+    ok(arshif("backfill", "alhadath", "--ids", "1-20", "--base-url", base_url, "--db", str(db), "--no-warc",
               cwd=tmp_path))
     assert [r["status"] for r in one(db, "select status from crawl_runs order by id")] == ["abandoned", "ok"]
 
