@@ -78,6 +78,9 @@ def killed_backfill(tmp_path: Path, mirror_factory, while_alive=lambda db: None)
 
 def test_a_killed_run_is_abandoned_by_stats_only_once_its_process_is_gone(tmp_path, mirror_factory):
     def stats_while_alive(db):
+        deadline = time.monotonic() + 30  # the owner notes pages on its commit timer (every 5 s)
+        while not one(db, "select pages from crawl_runs")[0]["pages"] and time.monotonic() < deadline:
+            time.sleep(0.1)
         alive = json.loads(ok(arshif("stats", "--db", str(db), "--json", cwd=tmp_path)).stdout)
         assert alive["runs"][0]["status"] == "running"  # its process still works: left alone
 
