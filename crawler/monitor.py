@@ -4,10 +4,13 @@ The spider reports every page it parsed at an article URL with one call::
 
     from crawler.monitor import record_extraction
     record_extraction(self.crawler.stats, extraction)   # an Extraction, a record dict, or None
+    record_extraction(self.crawler.stats, None, no_article_kind(body, charset, known_miss=...))
 
 which counts, in Scrapy stats (so they also land in ``crawl_runs`` counts):
 
-- ``arshif/pages/article`` / ``arshif/pages/no_article``: pages that did / did not yield an article;
+- ``arshif/pages/article`` / ``arshif/pages/no_article``: pages that did / did not yield an article, and
+  of the latter ``.../no_article/not_found`` (the page says "not found") and ``.../no_article/known_miss``
+  (an id recorded as a miss, asked again): the rest are *unreadable* (``crawler.alarms``);
 - ``arshif/field/<key>/found``: article pages where the record key is non-empty;
 - ``arshif/field/<key>/<stage>``: article pages where the extractor took the key from that stage
   ("selector", "jsonld", "meta", "time", "layout", "trafilatura").
@@ -16,9 +19,10 @@ At ``spider_closed`` :class:`QualityMonitor` alarms on what a user of the archiv
 
 - coverage of title, date, byline and ≥1 paragraph among article pages (``ARSHIF_QUALITY_MIN_COVERAGE``,
   a share, or a ``{"byline": 0.5, ...}`` dict to set fields apart);
-- the share of article-URL pages that yielded no article (``ARSHIF_QUALITY_MAX_NO_ARTICLE_SHARE``);
+- unreadable article-URL pages, for runs of any size: ``crawler.alarms.judge`` (this run and its streak of
+  bad runs against the site's history; ``ARSHIF_QUALITY_MAX_NO_ARTICLE_SHARE``, ``ARSHIF_QUALITY_ALPHA``);
 - a sudden drop from the previous runs: each of those rates against the median of the last
-  ``ARSHIF_QUALITY_BASELINE_RUNS`` judged runs on the same archive (read through ``Archive.recent_run_stats``),
+  ``ARSHIF_QUALITY_BASELINE_RUNS`` judged runs on the same archive (read through ``Archive.recent_runs``),
   alarming when it fell by more than ``ARSHIF_QUALITY_MAX_DROP`` (0.2 = 20 points): bylines at 95% for weeks
   and 60% today is news even where the configured minimum is 50%.
 
@@ -26,8 +30,8 @@ The share of found fields that the site's own CSS selectors delivered is reporte
 alarm: the real site's markup is unknown, so ``selectors={"title": "h1"}`` is a guess, and a run whose
 fields are all extracted by the fallbacks has lost nothing (``arshif probe`` says what to put there).
 
-Runs with fewer than ``ARSHIF_QUALITY_MIN_PAGES`` pages are not judged (an hourly run may see three new
-articles). The verdict goes to stats ``arshif/quality/status`` ("ok" | "alarm" | "unjudged") and
+Runs with fewer than ``ARSHIF_QUALITY_MIN_PAGES`` pages (an hourly run may see three new articles) are
+judged on their unreadable pages only, against the history ("alarm" or "unjudged"). The verdict goes to stats ``arshif/quality/status`` ("ok" | "alarm" | "unjudged") and
 ``arshif/quality/reason``, one log line, and ``crawl_runs.alarm_reason``; ``pipelines.owner.ArchiveOwner``
 (listed after this extension) makes "alarm" the run's status, and the crawl command exits with code 5.
 """
@@ -43,11 +47,22 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.alarms import (
+    KNOWN_MISS,
+    NOT_FOUND,
+    PAGES_ARTICLE,
+    PAGES_KNOWN_MISS,
+    PAGES_NO_ARTICLE,
+    PAGES_NOT_FOUND,
+    PageCounts,
+    PastRun,
+    Rule,
+    judge,
+)
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "arshif/"
-PAGES_ARTICLE = "arshif/pages/article"
-PAGES_NO_ARTICLE = "arshif/pages/no_article"
 QUALITY_STATUS = "arshif/quality/status"
 QUALITY_REASON = "arshif/quality/reason"
 
@@ -75,18 +90,25 @@ DEFAULTS: dict[str, Any] = {
     "ARSHIF_QUALITY_MAX_NO_ARTICLE_SHARE": 0.3,
     "ARSHIF_QUALITY_MAX_DROP": 0.2,
     "ARSHIF_QUALITY_BASELINE_RUNS": 5,
+    "ARSHIF_QUALITY_ALPHA": 1e-3,
 }
+_NO_ARTICLE_KEYS = {NOT_FOUND: PAGES_NOT_FOUND, KNOWN_MISS: PAGES_KNOWN_MISS}
 
 
 def field_key(record_key: str, what: str) -> str:
     return f"{PREFIX}field/{record_key}/{what}"
 
 
-def record_extraction(stats: Any, extraction: Any) -> None:
-    """Count one parsed article-URL page: an ``Extraction`` (record + sources), a bare record, or None."""
+def record_extraction(stats: Any, extraction: Any, no_article: str | None = None) -> None:
+    """Count one parsed article-URL page: an ``Extraction`` (record + sources), a bare record, or None.
+
+    ``no_article``: for a page without an article, why (``crawler.alarms.no_article_kind``: "not_found",
+    "known_miss" or "unreadable", the default) — only unreadable pages count against the layout."""
     record, sources = _unpack(extraction)
     if record is None:
         stats.inc_value(PAGES_NO_ARTICLE)
+        if no_article in _NO_ARTICLE_KEYS:
+            stats.inc_value(_NO_ARTICLE_KEYS[no_article])
         return
     inc = stats.inc_value  # ~30 counters a page: the keys are built once per (field, stage)
     inc(PAGES_ARTICLE)
@@ -131,6 +153,11 @@ class Thresholds:
     max_no_article_share: float = DEFAULTS["ARSHIF_QUALITY_MAX_NO_ARTICLE_SHARE"]
     max_drop: float = DEFAULTS["ARSHIF_QUALITY_MAX_DROP"]
     baseline_runs: int = DEFAULTS["ARSHIF_QUALITY_BASELINE_RUNS"]
+    alpha: float = DEFAULTS["ARSHIF_QUALITY_ALPHA"]
+
+    def rule(self) -> Rule:
+        """The layout rule of ``crawler.alarms`` with these thresholds."""
+        return Rule(max_share=self.max_no_article_share, min_pages=self.min_pages, alpha=self.alpha)
 
     @classmethod
     def from_settings(cls, settings: Any) -> "Thresholds":
@@ -148,6 +175,7 @@ class Thresholds:
             ),
             max_drop=settings.getfloat("ARSHIF_QUALITY_MAX_DROP", DEFAULTS["ARSHIF_QUALITY_MAX_DROP"]),
             baseline_runs=settings.getint("ARSHIF_QUALITY_BASELINE_RUNS", DEFAULTS["ARSHIF_QUALITY_BASELINE_RUNS"]),
+            alpha=settings.getfloat("ARSHIF_QUALITY_ALPHA", DEFAULTS["ARSHIF_QUALITY_ALPHA"]),
         )
 
 
@@ -156,7 +184,7 @@ class QualityReport:
     status: str
     reasons: tuple[str, ...]
     article_pages: int
-    no_article_pages: int
+    no_article_pages: int  # unreadable: no article, not a soft-404, not a known miss asked again
     coverage: Mapping[str, float]
     selector_share: Mapping[str, float]  # information only
     baseline: Mapping[str, float] = field(default_factory=dict)  # median rates of the previous runs
@@ -186,10 +214,11 @@ class QualityReport:
 
 
 def rates(stats: Mapping[str, Any], min_pages: int = 1) -> dict[str, float] | None:
-    """What a user gets from a run's article-URL pages: the share that held an article ("articles") and each
-    monitored field's coverage among those; None below ``min_pages`` pages (too few to compare)."""
-    articles = int(stats.get(PAGES_ARTICLE, 0) or 0)
-    pages = articles + int(stats.get(PAGES_NO_ARTICLE, 0) or 0)
+    """What a user gets from a run's article-URL pages: the share of readable ones (not soft-404s or known
+    misses) that held an article ("articles") and each monitored field's coverage among those; None below
+    ``min_pages`` pages (too few to compare)."""
+    counts = PageCounts.from_stats(stats)
+    articles, pages = counts.articles, counts.pages
     if pages < max(1, min_pages):
         return None
     found = {name: int(stats.get(field_key(key, "found"), 0) or 0) / articles if articles else 0.0
@@ -208,24 +237,29 @@ def baseline(previous: list[Mapping[str, Any]], thresholds: Thresholds) -> dict[
 
 def assess(
     stats: Mapping[str, Any], thresholds: Thresholds, selector_fields: tuple[str, ...] = (),
-    previous: list[Mapping[str, Any]] = (),
+    previous: list[Mapping[str, Any]] = (), history: list[PastRun] | None = None,
 ) -> QualityReport:
     """Judge a run from its stats. ``selector_fields``: record keys the site declares selectors for
-    (their share is reported, not judged); ``previous``: earlier runs' stats, newest first."""
-    articles = int(stats.get(PAGES_ARTICLE, 0))
-    no_article = int(stats.get(PAGES_NO_ARTICLE, 0))
-    pages = articles + no_article
+    (their share is reported, not judged); ``previous``: earlier runs' stats, newest first; ``history``: the
+    same runs with their status (``PastRun``; default: ``previous``, all counted as ok) for the layout rule
+    of ``crawler.alarms`` — the one judgement a run of any size gets."""
+    counts = PageCounts.from_stats(stats)
+    articles, unreadable, pages = counts.articles, counts.unreadable, counts.pages
+    if history is None:
+        history = [PastRun(PageCounts.from_stats(run), ok=True) for run in previous]
+    layout = judge(counts, history, thresholds.rule())
     if pages < thresholds.min_pages:
+        if layout.alarm:
+            return QualityReport(STATUS_ALARM, (layout.reason(),), articles, unreadable, {}, {})
         return QualityReport(
-            STATUS_UNJUDGED, (f"{pages} article-URL pages < {thresholds.min_pages}",), articles, no_article, {}, {}
+            STATUS_UNJUDGED, (f"{pages} article-URL pages < {thresholds.min_pages}: only the unreadable pages"
+                              f" were judged, against the site's history (usual rate {layout.baseline_rate:.1%})",),
+            articles, unreadable, {}, {}
         )
 
     reasons: list[str] = []
-    no_article_share = no_article / pages
-    if no_article_share > thresholds.max_no_article_share:
-        reasons.append(
-            f"{_pct(no_article_share)} of article pages yielded no article (max {_pct(thresholds.max_no_article_share)})"
-        )
+    if layout.alarm:
+        reasons.append(layout.reason())
 
     coverage = {
         name: (int(stats.get(field_key(key, "found"), 0)) / articles if articles else 0.0)
@@ -251,7 +285,16 @@ def assess(
             selector_share[key] = int(stats.get(field_key(key, "selector"), 0)) / found
 
     status = STATUS_ALARM if reasons else STATUS_OK
-    return QualityReport(status, tuple(reasons), articles, no_article, coverage, selector_share, before)
+    return QualityReport(status, tuple(reasons), articles, unreadable, coverage, selector_share, before)
+
+
+def judge_run(stats: Mapping[str, Any], thresholds: Thresholds, runs: list[tuple[str, Mapping[str, Any]]],
+              selector_fields: tuple[str, ...] = ()) -> QualityReport:
+    """``assess`` a run against the archive's earlier runs of its site: (status, stats), newest first, as
+    ``Archive.recent_runs`` gives them (the extension's and the alarm simulation's one way in)."""
+    previous = [run for status, run in runs if status in ("ok", "alarm")][: thresholds.baseline_runs * 4]
+    history = [PastRun(PageCounts.from_stats(run), ok=status == "ok") for status, run in runs]
+    return assess(stats, thresholds, selector_fields, previous, history)
 
 
 def _pct(share: float) -> str:
@@ -276,8 +319,8 @@ class QualityMonitor:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats
-        self.report = assess(stats.get_stats(), self.thresholds, selector_fields(spider, self.crawler.settings),
-                             previous_stats(self.crawler, self.thresholds))
+        self.report = judge_run(stats.get_stats(), self.thresholds, previous_runs(self.crawler),
+                                selector_fields(spider, self.crawler.settings))
         stats.set_value(QUALITY_STATUS, self.report.status)
         if self.report.reasons:
             stats.set_value(QUALITY_REASON, self.report.reason)
@@ -287,13 +330,14 @@ class QualityMonitor:
         # which runs after this one (it reads QUALITY_STATUS and QUALITY_REASON).
 
 
-def previous_stats(crawler: Any, thresholds: Thresholds) -> list[Mapping[str, Any]]:
-    """The stats of the archive's earlier finished runs of this site, newest first (none without an archive)."""
+def previous_runs(crawler: Any, limit: int = 500) -> list[tuple[str, Mapping[str, Any]]]:
+    """(status, stats) of the archive's earlier finished runs of this site, newest first (none without an
+    archive): the baseline of the drop rule and the history of the layout rule."""
     context = getattr(crawler, "arshif_context", None)
     archive = getattr(context, "archive", None)
     if archive is None:
         return []
-    return archive.recent_run_stats(context.site.name, before_run=context.run_id, limit=thresholds.baseline_runs * 4)
+    return archive.recent_runs(context.site.name, before_run=context.run_id, limit=limit)
 
 
 def selector_fields(spider: Any, settings: Any) -> tuple[str, ...]:

@@ -1,10 +1,12 @@
 """Progress of a long run: a live status line on a terminal, plain periodic log lines elsewhere.
 
-    1,204 pages · 1,050 stored · 31 aliases · 98 misses · 2 failures · 9.8 pages/s · 4,210/5,001 ids · ETA 1m21s
+    1,204 pages · 1,050 new · 31 aliases · 98 misses · 2 failures · 9.8 pages/s · 4,210/5,001 ids · ETA 1m21s
 
-It only reads Scrapy stats: the keys the pipelines set (``COUNTERS``).
+It only reads Scrapy stats: the keys the pipelines set (``COUNTERS``). They count what the run's summary and
+``crawl_runs`` row count: "new" is articles first stored by this run and still articles (one the run stored
+and then demoted to an alias of an older copy counts as an alias only).
 An id-range backfill sets ``arshif/ids/total`` (ids it will ask for) and, per id settled,
-``arshif/ids/done``; without the latter, stored + aliases + misses + failures stand in for it.
+``arshif/ids/done``; without the latter, new + aliases + misses + failures stand in for it.
 
 Settings: ``ARSHIF_PROGRESS`` = "auto" (live line if stderr is a terminal, else log lines) | "tty" |
 "log" | "off"; ``ARSHIF_PROGRESS_INTERVAL`` seconds between log lines (default 30; the live line
@@ -34,12 +36,12 @@ IDS_DONE = "arshif/ids/done"
 # label → the stat key that holds it (Scrapy's pages; the pipelines' own counters).
 COUNTERS: dict[str, str] = {
     "pages": "response_received_count",
-    "stored": STORED,
+    "new": STORED,
     "aliases": ALIASES,
     "misses": MISSES,
     "failures": FAILURES,
 }
-_SETTLED = ("stored", "aliases", "misses", "failures")
+_SETTLED = ("new", "aliases", "misses", "failures")
 
 
 def set_id_total(stats: Any, total: int) -> None:
@@ -53,7 +55,7 @@ def counters(stats: Mapping[str, Any]) -> dict[str, int]:
 
 def progress_line(stats: Mapping[str, Any], elapsed: float) -> str:
     counts = counters(stats)
-    parts = [f"{counts['pages']:,} pages", f"{counts['stored']:,} stored"]
+    parts = [f"{counts['pages']:,} pages", f"{counts['new']:,} new"]
     parts += [f"{counts[label]:,} {label}" for label in ("aliases", "misses", "failures")]
     rate = counts["pages"] / elapsed if elapsed > 0 else 0.0
     parts.append(f"{rate:.1f} pages/s")

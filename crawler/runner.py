@@ -117,13 +117,17 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     if outcome is None:
         raise UnreachableError("the crawl did not start (see the log above)")
     robots = stats.get(ROBOTS_UNAVAILABLE)
+    error = None
     if robots:  # RFC 9309: a 5xx/unreachable robots.txt shut the host out (run recorded "failed")
-        raise UnreachableError(f"{robots}: nothing fetched from that host for {cooldown(options):.0f}s "
-                               f"(RFC 9309 §2.3.1.4; run {outcome.run_id})")
-    if outcome.unreachable:
-        raise UnreachableError(
+        error = UnreachableError(f"{robots}: nothing fetched from that host for {cooldown(options):.0f}s "
+                                 f"(RFC 9309 §2.3.1.4; run {outcome.run_id})")
+    elif outcome.unreachable:
+        error = UnreachableError(
             f"nothing reachable at {options.base_url or get_site(options.site).base_url} (run {outcome.run_id})"
         )
+    if error is not None:
+        error.run_id = outcome.run_id  # for crawler.notify
+        raise error
     return CrawlResult(
         run_id=outcome.run_id,
         status=outcome.status,
@@ -172,7 +176,8 @@ def format_summary(result: CrawlResult) -> str:
     dates = f"{(s.first_published or '?')[:10]} … {(s.last_published or '?')[:10]}"
     return "\n".join([
         f"run {result.run_id}: {result.status} ({result.finish_reason}) in {format_duration(result.elapsed)}"
-        f" — {c.pages:,} pages, {c.articles_new:,} new, {c.articles_updated:,} updated,"
+        f" — {c.pages:,} pages, {c.articles_new:,} new ({c.near_duplicates:,} near duplicates),"
+        f" {c.articles_updated:,} updated,"
         f" {c.aliases:,} aliases, {c.misses:,} misses, {c.failures:,} failures",
         f"archive: {s.articles:,} articles ({s.near_duplicates:,} near duplicates), {s.aliases:,} aliases,"
         f" {s.misses:,} misses, {s.open_failures:,} open failures, {s.versions:,} older versions;"

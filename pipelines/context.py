@@ -51,6 +51,8 @@ def tally(stats: Any, outcome: Outcome) -> None:
             stats.inc_value(NEAR_DUPLICATES)
         if outcome.replaced is not None:
             stats.inc_value(ALIASES)
+            if outcome.replaced_new:
+                stats.inc_value(STORED, -1)
     elif isinstance(outcome, Aliased):
         if outcome.added:
             stats.inc_value(ALIASES)

@@ -81,8 +81,15 @@ class ArchiveOwner:
 
     def spider_opened(self, spider) -> None:
         self.crawler.stats.set_value(RUN_ID, self.context.run_id)
-        self.timer = create_looping_call(self.context.archive.commit_if_due)
+        self.timer = create_looping_call(self.tick)
         self.timer.start(max(1.0, self.context.archive.commit_interval), now=False)
+
+    def tick(self) -> None:
+        """Note how far the run got in its row (kept if the process dies: crawler.runstate), then commit an
+        open batch that is due."""
+        archive = self.context.archive
+        archive.note_run_progress(self.context.run_id, int(self.crawler.stats.get_value("response_received_count", 0)))
+        archive.commit_if_due()
 
     def item_error(self, item, response, spider, failure) -> None:
         """The archive's disk is full: stop fetching (what is committed stays; a rerun fetches the rest)."""

@@ -50,6 +50,7 @@ from crawler.arguments import SpiderArgumentError, parse_flag, parse_id_ranges, 
 from crawler.extract import Extractor
 from crawler.extract.decode import declared_charset
 from crawler.middlewares.reasons import failure_reason
+from crawler.alarms import no_article_kind
 from crawler.monitor import record_extraction
 from crawler.progress import IDS_DONE, set_id_total
 from crawler.sites import Site
@@ -157,6 +158,7 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         self.requested: set[int] = set()  # article ids asked for in this run
         self.article_urls: dict[int, str] = {}  # key → real URL, for a site keyed by URL (no URL from a key)
         self.settled: set[int] = set()  # ... and answered: stored, alias, miss or failure (settle)
+        self.retried_misses: set[int] = set()  # --retry-misses: recorded misses asked again (no layout alarm)
         self.walks: dict[int, Walk] = {}
         self.links = LinkReader(self.site, self.base_url, self.to_base)  # each page's anchors, read once
         self.extractor = Extractor()  # the story block this run learns of the site's pages
@@ -249,6 +251,8 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
                 known = set() if self.refresh else state.stored_ids(site, chunk)
                 if not self.retry_misses:
                     known |= state.known_misses(site, chunk)
+                else:
+                    self.retried_misses |= state.known_misses(site, chunk)
                 todo += [article_id for article_id in chunk if article_id not in known]
         todo = list(dict.fromkeys(todo))
         set_id_total(self.crawler.stats, len(todo))
@@ -435,7 +439,11 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         charset = declared_charset(response.headers.get("Content-Type"))
         extraction = self.extractor.extract_with_trace(response.body, self.to_real(response.url),
                                                        site=self.site, encoding=charset)
-        record_extraction(self.crawler.stats, extraction)
+        if extraction is None:
+            record_extraction(self.crawler.stats, None, no_article_kind(
+                response.body, charset, known_miss=article_id in self.retried_misses))
+        else:
+            record_extraction(self.crawler.stats, extraction)
         if extraction is None:
             yield MissItem(self.site.name, article_id, self.article_url(article_id), "soft404",
                            http_status=response.status, warc_record=response.meta.get("warc_record"))

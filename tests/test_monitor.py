@@ -61,7 +61,7 @@ def test_missing_bylines_trip_coverage():
 
 def test_pages_without_articles_trip_the_no_article_share():
     report = assess(stats_for([extraction(GOOD, SELECTED)] * 10 + [None] * 10).get_stats(), Thresholds())
-    assert report.alarm and "50% of article pages yielded no article" in report.reason
+    assert report.alarm and "10 of 20 article pages (50%) in this run yielded no article (max 30%" in report.reason
 
 
 def test_fallbacks_saving_every_field_are_ok_and_the_selector_share_is_information():
@@ -106,9 +106,11 @@ def test_the_baseline_is_the_median_of_the_last_runs_only():
     assert assess(_run_stats(0.45), thresholds, previous=newest_first).status == "ok"  # median of 3 newest: 50%
 
 
-def test_too_few_pages_are_not_judged():
-    report = assess(stats_for([None] * 3).get_stats(), Thresholds(min_pages=10))
-    assert report.status == "unjudged"
+def test_too_few_pages_are_judged_only_on_unreadable_pages_against_the_history():
+    no_bylines = stats_for([extraction({**GOOD, "byline_raw": ""}, FALLBACK)] * 3).get_stats()
+    assert assess(no_bylines, Thresholds(min_pages=10)).status == "unjudged"  # coverage needs 10 pages
+    assert assess(stats_for([None] * 2).get_stats(), Thresholds(min_pages=10)).status == "unjudged"
+    assert assess(stats_for([None] * 3).get_stats(), Thresholds(min_pages=10)).status == "alarm"  # crawler.alarms
 
 
 def test_thresholds_from_settings_accept_a_share_or_a_per_field_dict():

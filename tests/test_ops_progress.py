@@ -12,7 +12,7 @@ def test_line_shows_counters_and_rate():
     stats = {"response_received_count": 200, "arshif/articles/stored": 150, "arshif/aliases": 5,
              "arshif/misses": 30, "arshif/failures": 2}
     assert progress_line(stats, 20.0) == (
-        "200 pages · 150 stored · 5 aliases · 30 misses · 2 failures · 10.0 pages/s"
+        "200 pages · 150 new · 5 aliases · 30 misses · 2 failures · 10.0 pages/s"
     )
 
 

@@ -66,7 +66,7 @@ def test_overlapping_run_exits_with_the_lock_code_and_leaves_the_db_intact(mirro
         # lost nothing, so no alarm; the selector share is reported as information
         ("table", EXIT_OK, None),
         # nothing extractable at all
-        ("broken", EXIT_ALARM, "100% of article pages yielded no article"),
+        ("broken", EXIT_ALARM, "article pages (100%) in this run yielded no article"),
     ],
 )
 def test_quality_alarm_on_a_changed_layout(mirror_factory, tmp_path, markup, code, reason):

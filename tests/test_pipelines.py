@@ -111,7 +111,8 @@ def test_exact_duplicate_becomes_alias_of_the_lower_id_in_any_order(crawler):
     process(record(20, paragraphs=(LONG.replace("كلمة1 ", "كلمة1  "),)))  # same folded body
     assert archive.get_article("alhadath", 30) is None and archive.get_article("alhadath", 20) is None
     assert {a["alias_id"] for a in archive.aliases_of("alhadath", 10)} == {20, 30}
-    assert crawler.stats[ALIASES] == 2 and crawler.stats[STORED] == 2
+    # 30 was stored and then demoted in the same run: new articles are those still articles (the run row's count)
+    assert crawler.stats[ALIASES] == 2 and crawler.stats[STORED] == 1
     process(record(30, paragraphs=(LONG,)))  # refetched alias: nothing new
     assert crawler.stats[ALIASES] == 2 and archive.get_article("alhadath", 30) is None
 

@@ -6,8 +6,11 @@ import click
 
 from crawler.cli.base import cli, db_option
 from crawler.cli.ops import warc_directory
-from crawler.errors import LockedError, UsageError
+from crawler.alarms import PageCounts
+from crawler.errors import ArshifError, LockedError, UsageError
+from crawler.monitor import QUALITY_REASON
 from crawler.lock import ArchiveLock
+from crawler.notify import after_run, condition, notify_targets
 from crawler.storage import ArchiveFull
 
 # crawler.runner (Scrapy) is imported inside the commands: `arshif export` & co. stay light.
@@ -36,13 +39,28 @@ def run_options(func):
                           " --since/--until/--max-pages/--refresh travel with it to every worker."),
         click.option("--timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
                      help="Give up on a response after SECONDS (default 30; each retry gets as long again)."),
+        click.option("--notify", "notify", multiple=True, metavar="URL",
+                     help="Tell this Apprise URL (mailto://, slack://, json://, …) when an alarm or failure starts"
+                          " and when it is over; repeatable; also $ARSHIF_NOTIFY (space/comma separated)."),
     )):
         func = option(func)
     return func
 
 
+def abandon_dead_runs_of(db_path) -> None:
+    """Holding the lock, mark the runs whose process died "abandoned" (crawler.runstate)."""
+    from pathlib import Path
+
+    from crawler.runstate import abandon_dead_runs
+    from crawler.storage import Archive
+
+    if Path(db_path).exists():
+        with Archive(db_path) as archive:
+            abandon_dead_runs(archive, lock_free=True)
+
+
 def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
-           timeout: float | None = None) -> None:
+           timeout: float | None = None, notify: tuple[str, ...] = ()) -> None:
     """Run under the archive's lock (a concurrent run exits with code 6, or 0 with ``if_unlocked``: an hourly
     cron run while a long walk holds the lock is no failure) and report the result.
 
@@ -63,14 +81,24 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
             raise
         click.echo(f"skipped: {exc}")
         return
+    abandon_dead_runs_of(options.db_path)
+    targets = notify_targets(notify)
     try:
-        result = run_crawl(options)
-    finally:
-        lock.release()
+        try:
+            result = run_crawl(options)
+        finally:
+            lock.release()
+    except ArshifError as exc:  # nothing reachable: no result, the run's row says "failed"
+        after_run(options.db_path, options.site, getattr(exc, "run_id", None), condition(None, exc.exit_code),
+                  str(exc), targets)
+        raise
     click.echo(format_summary(result))
-    if result.disk_full:
-        raise ArchiveFull(f"disk full: {options.db_path}: {result.disk_full}")
-    error = run_error(result)
+    error = (ArchiveFull(f"disk full: {options.db_path}: {result.disk_full}") if result.disk_full
+             else run_error(result))
+    what = str(result.stats.get(QUALITY_REASON) or error or result.status)
+    after_run(options.db_path, options.site, result.run_id,
+              condition(result.status, error.exit_code if error is not None else 0), what, targets,
+              proves_health=PageCounts.from_stats(result.stats).pages > 0)
     if error is not None:
         raise error
 
@@ -82,7 +110,7 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
 @click.option("--url", "site_url", metavar="URL",
               help="An outlet with no site file: its home page URL (articles keyed by URL, generic extraction).")
 def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, warc_dir, no_warc, if_unlocked,
-          redis_url, timeout, max_pages, site_url) -> None:
+          redis_url, timeout, max_pages, site_url, notify) -> None:
     """Crawl SITE's listings for new articles into the archive (incremental: stops at known pages).
 
     SITE is a site's name (alhadath, wpnews, slugnews, a file in ARSHIF_SITES) or a site file's path; with
@@ -94,6 +122,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
         arshif crawl alhadath --base-url http://127.0.0.1:8000 --db demo.db
         arshif crawl alhadath --since 2024-04-01 --max-pages 5
         arshif crawl alhadath --if-unlocked                     # hourly cron: exit 0 while a backfill runs
+        arshif crawl alhadath --notify 'mailto://ops:pw@mail.example.org?to=ops@example.org'   # alarms by mail
         arshif crawl alhadath --redis redis://127.0.0.1:6379/0   # queue a round for `arshif worker`s
         arshif crawl alhadath --redis redis://127.0.0.1:6379/0 --since 2024-04-01 --max-pages 5   # the workers apply them
         arshif crawl --url https://outlet.example/ --db outlet.db  # no site file
@@ -112,7 +141,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
 
     finish(CrawlOptions(site=site, db_path=db_path, mode="crawl", base_url=base_url, since=since, until=until,
                         max_pages=max_pages, refresh=refresh, polite=polite, log_level=log_level.upper()),
-           warc_directory(db_path, warc_dir, no_warc, default_on=False), if_unlocked, timeout)
+           warc_directory(db_path, warc_dir, no_warc, default_on=False), if_unlocked, timeout, notify)
 
 
 @cli.command()
@@ -122,7 +151,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
 @click.option("--retry-misses", is_flag=True, help="Ask again for ids recorded as misses (404, soft-404).")
 @run_options
 def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, polite, log_level, warc_dir,
-             no_warc, if_unlocked, redis_url, timeout) -> None:
+             no_warc, if_unlocked, redis_url, timeout, notify) -> None:
     """Fetch SITE's articles by id, skipping ids already recorded. Rerun the same command to resume.
 
     \b
@@ -145,4 +174,4 @@ def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, 
     finish(CrawlOptions(site=site, db_path=db_path, mode="backfill", ids=ids, base_url=base_url, since=since,
                         until=until, refresh=refresh, retry_misses=retry_misses, polite=polite,
                         log_level=log_level.upper()),
-           warc_directory(db_path, warc_dir, no_warc, default_on=True), if_unlocked, timeout)
+           warc_directory(db_path, warc_dir, no_warc, default_on=True), if_unlocked, timeout, notify)

@@ -120,6 +120,25 @@ def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no
 # -- stats --------------------------------------------------------------------------------------
 
 
+def _abandon_dead_runs(archive, db_path) -> None:
+    """Runs left "running" by a dead process become "abandoned" (crawler.runstate); the run lock says whether
+    any run holds the archive now."""
+    from crawler.errors import LockedError
+    from crawler.lock import ArchiveLock
+    from crawler.runstate import abandon_dead_runs
+
+    lock = ArchiveLock(db_path)
+    try:
+        lock.acquire()
+    except LockedError:
+        abandon_dead_runs(archive, lock_free=False)
+        return
+    try:
+        abandon_dead_runs(archive, lock_free=True)
+    finally:
+        lock.release()
+
+
 @cli.command()
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON instead of tables.")
@@ -137,6 +156,7 @@ def stats(db_path, as_json, runs):
 
     archive = open_archive(db_path)
     try:
+        _abandon_dead_runs(archive, db_path)
         data = archive_stats(archive, recent_runs=runs)
     finally:
         archive.close()

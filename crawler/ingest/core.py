@@ -119,16 +119,17 @@ class Ingest:
             stored=verdict.kind == "update",  # dedupe found its row ("new", "replaces": none)
         )
         [written] = archive.upsert_articles([write])
-        replaced = None
+        replaced, replaced_new = None, False
         if verdict.kind == "replaces":
-            archive.demote_to_alias(site, verdict.of, of=record["article_id"], run_id=run_id)
-            replaced = verdict.of
+            first_run = archive.demote_to_alias(site, verdict.of, of=record["article_id"], run_id=run_id)
+            replaced, replaced_new = verdict.of, run_id is not None and first_run == run_id
         for other_id, similarity in verdict.repoint:
             archive.set_near_duplicate(site, other_id, of=record["article_id"], similarity=similarity)
         for other_id, of, similarity in verdict.relink:
             archive.set_near_duplicate(site, other_id, of=of, similarity=similarity)
         kind = NearDuplicate if verdict.near_duplicate_of is not None else Stored
-        return self._count(kind(record["article_id"], written.value, verdict.near_duplicate_of, replaced))
+        return self._count(kind(record["article_id"], written.value, verdict.near_duplicate_of, replaced,
+                                replaced_new))
 
     # -- the run's other outcomes -------------------------------------------------------------
 

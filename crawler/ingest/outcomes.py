@@ -24,6 +24,9 @@ class Stored:
     kind: str  # NEW | UPDATED | UNCHANGED (Archive.upsert_articles' Outcome value)
     near_duplicate_of: int | None = None
     replaced: int | None = None  # the stored copy of the same story this one demoted to its alias
+    # That copy was stored earlier in this same run: it is counted as an alias only, no longer as new
+    # (so the progress line, the summary and the run row count the same new articles).
+    replaced_new: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ class IngestCounts:
                 self.near_duplicates += 1
             if outcome.replaced is not None:
                 self.aliases += 1
+                if outcome.replaced_new:
+                    self.new -= 1
         elif isinstance(outcome, Aliased):
             self.aliases += outcome.added
         elif isinstance(outcome, Missed):

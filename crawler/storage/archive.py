@@ -409,16 +409,17 @@ class Archive(RunLog):
         )
         return known is None
 
-    def demote_to_alias(self, site: str, article_id: int, *, of: int, run_id: int | None = None) -> None:
+    def demote_to_alias(self, site: str, article_id: int, *, of: int, run_id: int | None = None) -> int | None:
         """A stored article turns out to copy article ``of`` (which comes first): keep it as an alias.
 
         Its row (with its history) moves to ``aliases``; aliases and near-duplicate links that named it
-        now name ``of``.
+        now name ``of``. Returns the run that had first stored it (None: no such article), so a run that
+        stored and demoted the same article counts it as an alias, not as new.
         """
         self._begin()
         row = self.rows("select rowid, * from articles where site = ? and article_id = ?", [site, article_id])
         if not row:
-            return
+            return None
         self._flush_before_changing(row[0]["rowid"])
         self._upsert_alias_row(record_from_row(row[0]), of, "exact", 1.0, run_id)
         self.db.conn.execute(
@@ -431,6 +432,7 @@ class Archive(RunLog):
         self.db.conn.execute("delete from article_bands where site = ? and article_id = ?", [site, article_id])
         self.db.conn.execute("delete from articles where site = ? and article_id = ?", [site, article_id])
         self._wrote()
+        return row[0]["first_run_id"]
 
     def aliases_of(self, site: str, article_id: int) -> list[dict[str, Any]]:
         return self.rows(

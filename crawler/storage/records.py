@@ -13,7 +13,7 @@ from crawler.items import ARTICLE_FIELDS, LIST_FIELDS
 
 SQLITE_VARIABLES_PER_QUERY = 500  # well under SQLite's limit for `IN (?, ?, ...)` lookups
 
-RUN_STATUSES = ("running", "ok", "alarm", "failed", "interrupted")
+RUN_STATUSES = ("running", "ok", "alarm", "failed", "interrupted", "abandoned")  # abandoned: its process died
 
 
 def utc_now() -> str:

@@ -6,6 +6,8 @@ A mixin of ``crawler.storage.archive.Archive`` (it uses the archive's connection
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +28,8 @@ class RunLog:
                 "args": json.dumps(dict(args), ensure_ascii=False, default=str),
                 "started_at": utc_now(),
                 "status": "running",
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
             }
         ).last_pk
         self.commit()
@@ -56,6 +60,29 @@ class RunLog:
         )
         self.commit()
 
+    def note_run_progress(self, run_id: int, pages: int) -> None:
+        """How far a running run got (pages fetched), written with the open batch: what an abandoned run's
+        row keeps of it when its process dies."""
+        self._begin()
+        self.db.execute("update crawl_runs set pages = ? where id = ?", [pages, run_id])
+        self._wrote(0)  # committed with the batch, or on time when nothing else is written
+
+    def running_runs(self) -> list[dict[str, Any]]:
+        """Rows still "running": live runs, or runs whose process died (``crawler.runstate`` tells which)."""
+        return self.rows("select id, spider, command, started_at, pid, host, pages from crawl_runs"
+                         " where status = 'running' order by id")
+
+    def abandon_run(self, run_id: int, why: str) -> RunCounts:
+        """Mark a run whose process is gone ``abandoned``, with what it committed (and the pages it noted)."""
+        self._begin()
+        self.flush()
+        row = self.get_run(run_id) or {}
+        counts = RunCounts(pages=int(row.get("pages") or 0), **self.committed_run_counts(run_id))
+        self.db["crawl_runs"].update(run_id, {"finished_at": utc_now(), "finish_reason": why,
+                                              "status": "abandoned", **counts.__dict__})
+        self.commit()
+        return counts
+
     def set_run_status(self, run_id: int, status: str) -> None:
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown run status {status!r}")
@@ -69,15 +96,16 @@ class RunLog:
         self.db.execute("update crawl_runs set alarm_reason = ? where id = ?", [reason, run_id])
         self._wrote()
 
-    def recent_run_stats(self, spider: str, *, before_run: int | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        """The Scrapy stats of the latest finished runs of ``spider`` (status ok or alarm) before run
-        ``before_run``, newest first: the quality monitor's baseline."""
+    def recent_runs(self, spider: str, *, before_run: int | None = None,
+                    limit: int = 20) -> list[tuple[str, dict[str, Any]]]:
+        """(status, Scrapy stats) of the latest finished runs of ``spider`` (status ok or alarm) before run
+        ``before_run``, newest first: the quality monitor's baseline and the layout alarm's history."""
         rows = self.rows(
-            "select stats from crawl_runs where spider = ? and id < ? and status in ('ok', 'alarm')"
+            "select status, stats from crawl_runs where spider = ? and id < ? and status in ('ok', 'alarm')"
             " and stats is not null order by id desc limit ?",
             [spider, before_run if before_run is not None else 2**62, limit],
         )
-        return [json.loads(row["stats"]) for row in rows]
+        return [(row["status"], json.loads(row["stats"])) for row in rows]
 
     def committed_run_counts(self, run_id: int) -> dict[str, int]:
         """What run ``run_id`` left in the archive, counted from the rows themselves (committed writes only):
@@ -87,6 +115,9 @@ class RunLog:
 
         return {
             "articles_new": count("select count(*) from articles where first_run_id = ?"),
+            # of those, near duplicates (linked at insert, or later in the run when an older copy arrived)
+            "near_duplicates": count(
+                "select count(*) from articles where first_run_id = ? and near_duplicate_of is not null"),
             "articles_updated": count(
                 "select count(distinct site || ' ' || article_id) from article_versions where replaced_by_run_id = ?"
             ),
@@ -98,6 +129,34 @@ class RunLog:
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         rows = self.rows("select * from crawl_runs where id = ?", [run_id])
         return rows[0] if rows else None
+
+    # -- incidents (crawler.notify) ------------------------------------------------------------
+
+    def open_incident(self, site: str) -> dict[str, Any] | None:
+        """The site's open incident (an alarm or failure not yet followed by a healthy run), if any."""
+        rows = self.rows("select * from incidents where site = ? and closed_at is null order by id desc limit 1",
+                         [site])
+        return rows[0] if rows else None
+
+    def start_incident(self, site: str, kind: str, reason: str, run_id: int) -> int:
+        self._begin()
+        incident_id = self.db["incidents"].insert(
+            {"site": site, "kind": kind, "reason": reason, "opened_run_id": run_id, "opened_at": utc_now(),
+             "last_run_id": run_id, "runs": 1}
+        ).last_pk
+        self.commit()
+        return int(incident_id)
+
+    def continue_incident(self, incident_id: int, run_id: int) -> None:
+        self._begin()
+        self.db.execute("update incidents set last_run_id = ?, runs = runs + 1 where id = ?", [run_id, incident_id])
+        self.commit()
+
+    def close_incident(self, incident_id: int, run_id: int) -> None:
+        self._begin()
+        self.db.execute("update incidents set closed_run_id = ?, closed_at = ? where id = ?",
+                        [run_id, utc_now(), incident_id])
+        self.commit()
 
     # -- summary -------------------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ Tables:
 - ``misses``: ids with no article (404, soft-404); ``failures``: fetches that failed after retries.
 - ``listing_walks``: categories whose listings a run walked to their end (``down_to``: or to a --since).
 - ``crawl_runs``: one row per run with its arguments, finish reason, status and counts.
+- ``incidents``: a site's open or closed incident (alarm or failure, until a healthy run): one notification
+  when it opens, one when it closes.
 
 A migration is never edited once landed: a change to the schema is a new function at the end.
 """
@@ -307,3 +309,22 @@ def m202_ingest_stored_misses_to_failures(db: sqlite_utils.Database) -> None:
         [STORED_ARTICLE_NOT_EXTRACTED],
     )
     db.execute(f"delete from misses as m where {stored}")
+
+
+@MIGRATIONS()
+def m2xx_alarms_incidents(db: sqlite_utils.Database) -> None:
+    """Incidents of a site (a quality alarm or a failed run, until a healthy run): notifications go out once
+    per incident, when it opens and when it closes, not once per run (``crawler.notify``)."""
+    db["incidents"].create(
+        {"id": int, "site": str, "kind": str, "reason": str, "opened_run_id": int, "opened_at": str,
+         "last_run_id": int, "runs": int, "closed_run_id": int, "closed_at": str},
+        pk="id",
+    )
+    db["incidents"].create_index(["site", "closed_at"])
+
+
+@MIGRATIONS()
+def m2xx_alarms_run_owner(db: sqlite_utils.Database) -> None:
+    """The process running a run (pid and host): a "running" row whose process is gone is ``abandoned``."""
+    db["crawl_runs"].add_column("pid", int)
+    db["crawl_runs"].add_column("host", str)
