@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -31,7 +32,7 @@ from crawler.monitor import QUALITY_REASON
 from crawler.progress import format_duration
 from crawler.middlewares.reasons import ROBOTS_UNAVAILABLE
 from crawler.site import get_site
-from crawler.storage import ArchiveSummary, RunCounts
+from crawler.storage import ArchiveSummary, RunCounts, check_archive_path
 
 
 @dataclass
@@ -79,6 +80,8 @@ def check_options(options: CrawlOptions) -> None:
         site = get_site(options.site)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
+    check_base_url(options.base_url)
+    check_archive_path(options.db_path, create=True)  # a missing folder or a damaged file: before Scrapy starts
     try:
         if options.mode == "backfill":
             parse_id_ranges(options.ids or "")
@@ -88,6 +91,20 @@ def check_options(options: CrawlOptions) -> None:
         raise UsageError(str(exc)) from None
     if options.max_pages is not None and options.max_pages < 1:
         raise UsageError("--max-pages must be at least 1")
+
+
+def check_base_url(url: str | None) -> None:
+    """``--base-url``: an http(s) URL with a host, e.g. http://127.0.0.1:8000 (``notaurl`` or ``ftp://…``
+    would otherwise reach Twisted and end as tracebacks and "site unreachable")."""
+    if url is None:
+        return
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port that is no number
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"bad --base-url {url!r}: give an http(s) URL with a host, e.g. http://127.0.0.1:8000")
 
 
 def project_settings(options: CrawlOptions) -> Settings:

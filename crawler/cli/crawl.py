@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli.base import cli, db_option
+from crawler.cli.base import cli, db_option, known_site
 from crawler.cli.ops import warc_directory
 from crawler.errors import LockedError
 from crawler.lock import ArchiveLock
@@ -49,8 +49,9 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
     Exit codes (crawler.errors): 0 ok, 4 nothing reachable, 5 quality alarm, 6 locked, 7 disk full,
     8 interrupted (SIGTERM/SIGINT: the current batch is committed first), 9 failed.
     """
-    from crawler.runner import format_summary, run_crawl, run_error  # loads Scrapy: only when crawling
+    from crawler.runner import check_options, format_summary, run_crawl, run_error  # loads Scrapy: only when crawling
 
+    check_options(options)  # before the lock: its file would land in a missing folder
     if warc_dir:
         options.settings["ARSHIF_WARC_DIR"] = warc_dir
     if timeout:
@@ -76,7 +77,7 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
 
 
 @cli.command()
-@click.argument("site")
+@click.argument("site", callback=known_site)
 @run_options
 @click.option("--max-pages", type=click.IntRange(min=1), help="Listing pages to walk per category at most.")
 def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, warc_dir, no_warc, if_unlocked,
@@ -106,7 +107,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
 
 
 @cli.command()
-@click.argument("site")
+@click.argument("site", callback=known_site)
 @click.option("--ids", required=True, metavar="RANGES", help="Article ids: A-B, or a list like 1-5,9.")
 @click.option("--retry-misses", is_flag=True, help="Ask again for ids recorded as misses (404, soft-404).")
 @run_options

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from crawler.cli.base import cli, db_option
+from crawler.cli.base import cli, db_option, known_site
 from crawler.lock import ArchiveLock
 
 # crawler.distributed (Scrapy, redis) is imported inside the commands: other commands stay light.
@@ -26,7 +26,7 @@ def _logging(level: str) -> None:
 
 
 @cli.command()
-@click.argument("site")
+@click.argument("site", callback=known_site)
 @redis_option
 @click.option("--base-url", metavar="URL",
               help="Fetch from another host with the site's paths (the same as the seeding command's).")
@@ -58,6 +58,9 @@ def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle,
     """
     from crawler.distributed.connection import check_url
     from crawler.distributed.worker import run_worker
+    from crawler.runner import check_base_url
+
+    check_base_url(base_url)
 
     settings = {"CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency} \
         if concurrency else {}
@@ -68,7 +71,7 @@ def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle,
 @cli.command()
 @redis_option
 @db_option
-@click.option("--site", default="alhadath", show_default=True, help="Whose queue to write from.")
+@click.option("--site", default="alhadath", show_default=True, callback=known_site, help="Whose queue to write from.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
               help="Items per SQLite commit (at most; fewer when the queue runs dry).")
 @click.option("--exit-when-idle", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
@@ -113,7 +116,7 @@ def seed(mode: str, redis_url: str, site: str, db_path: str, base_url: str | Non
 
     _logging("WARNING")
     check_url(redis_url)
-    check_options(CrawlOptions(site=site, mode=mode, ids=ids, base_url=base_url, polite=polite, since=since,
+    check_options(CrawlOptions(site=site, mode=mode, ids=ids, db_path=db_path, base_url=base_url, polite=polite, since=since,
                                until=until, max_pages=max_pages))
     polite_arg = "auto" if polite is None else polite
     if mode == "backfill":

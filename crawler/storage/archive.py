@@ -30,7 +30,7 @@ from crawler.storage.records import (
     record_from_row,
     utc_now,
 )
-from crawler.storage.connection import connect
+from crawler.storage.connection import connect, inspect_file
 from crawler.storage.runs import RunLog
 from crawler.storage.schema import INDEX_NEW_ARTICLES, INSERT_BAND, INSERT_TRIGGER, MIGRATIONS
 from crawler.text import fold_arabic, stem_folded
@@ -46,6 +46,8 @@ class Archive(RunLog):
         self.path = Path(path)
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():
+            inspect_file(self.path)  # random bytes, a truncated copy, another program's database: exit 10
         self.db = sqlite_utils.Database(connect(self.path))
         MIGRATIONS.apply(self.db)
         self.batch_size = batch_size
