@@ -48,6 +48,25 @@ def db_option(func):
     )(func)
 
 
+def settings_options(func):
+    """``-s NAME=VALUE`` (repeatable, as Scrapy's) and ``--log-file``: for the commands that run Scrapy."""
+    func = click.option("--log-file", type=click.Path(dir_okay=False), metavar="PATH",
+                        help="Write the log to PATH (appended) instead of stderr; the summary stays on stdout.")(func)
+    return click.option("-s", "--set", "assignments", multiple=True, metavar="NAME=VALUE",
+                        help="Set a Scrapy or ARSHIF_* setting for this run (repeatable), e.g. -s DOWNLOAD_DELAY=2;"
+                             " it overrides the environment's ARSHIF_* variables.")(func)
+
+
+def parse_settings(assignments: tuple[str, ...]) -> dict:
+    """The ``-s`` options as settings, each value typed like its default (crawler.config)."""
+    if not assignments:
+        return {}
+    from crawler.config import parse_assignment, project_defaults
+
+    defaults = project_defaults()
+    return dict(parse_assignment(text, defaults) for text in assignments)
+
+
 def known_site(ctx: click.Context | None, param: click.Parameter | None, name: str | None) -> str | None:
     """Click callback for every SITE argument and --site option: an unknown name is a usage error (exit 2)
     that names the known sites, not an empty export or a run recorded for nothing."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli.base import cli, db_option, known_site
+from crawler.cli.base import cli, db_option, known_site, parse_settings, settings_options
 from crawler.cli.ops import warc_directory
 from crawler.errors import LockedError
 from crawler.lock import ArchiveLock
@@ -36,6 +36,7 @@ def run_options(func):
                           " --since/--until/--max-pages/--refresh travel with it to every worker."),
         click.option("--timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
                      help="Give up on a response after SECONDS (default 30; each retry gets as long again)."),
+        settings_options,
     )):
         func = option(func)
     return func
@@ -81,7 +82,7 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
 @run_options
 @click.option("--max-pages", type=click.IntRange(min=1), help="Listing pages to walk per category at most.")
 def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, warc_dir, no_warc, if_unlocked,
-          redis_url, timeout, max_pages) -> None:
+          redis_url, timeout, assignments, log_file, max_pages) -> None:
     """Crawl SITE's listings for new articles into the archive (incremental: stops at known pages).
 
     \b
@@ -90,6 +91,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
         arshif crawl alhadath --base-url http://127.0.0.1:8000 --db demo.db
         arshif crawl alhadath --since 2024-04-01 --max-pages 5
         arshif crawl alhadath --if-unlocked                     # hourly cron: exit 0 while a backfill runs
+        arshif crawl alhadath -s DOWNLOAD_DELAY=3 -s ARSHIF_QUALITY_MIN_PAGES=3 --log-file crawl.log
         arshif crawl alhadath --redis redis://127.0.0.1:6379/0   # queue a round for `arshif worker`s
         arshif crawl alhadath --redis redis://127.0.0.1:6379/0 --since 2024-04-01 --max-pages 5   # the workers apply them
     """
@@ -102,7 +104,8 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
                     refresh=refresh, polite=polite)
 
     finish(CrawlOptions(site=site, db_path=db_path, mode="crawl", base_url=base_url, since=since, until=until,
-                        max_pages=max_pages, refresh=refresh, polite=polite, log_level=log_level.upper()),
+                        max_pages=max_pages, refresh=refresh, polite=polite, log_level=log_level.upper(),
+                        log_file=log_file, settings=parse_settings(assignments)),
            warc_directory(db_path, warc_dir, no_warc, default_on=False), if_unlocked, timeout)
 
 
@@ -112,7 +115,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
 @click.option("--retry-misses", is_flag=True, help="Ask again for ids recorded as misses (404, soft-404).")
 @run_options
 def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, polite, log_level, warc_dir,
-             no_warc, if_unlocked, redis_url, timeout) -> None:
+             no_warc, if_unlocked, redis_url, timeout, assignments, log_file) -> None:
     """Fetch SITE's articles by id, skipping ids already recorded. Rerun the same command to resume.
 
     \b
@@ -120,6 +123,7 @@ def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, 
         arshif backfill alhadath --ids 30000-35000
         arshif backfill alhadath --ids 1-5,9 --base-url http://127.0.0.1:8000 --db demo.db
         arshif backfill alhadath --ids 30000-35000 --retry-misses
+        arshif backfill alhadath --ids 1-500 -s CONCURRENT_REQUESTS_PER_DOMAIN=4 --log-level DEBUG --log-file bf.log
         arshif backfill alhadath --ids 1-100000 --redis redis://127.0.0.1:6379/0   # queue for `arshif worker`s
         arshif backfill alhadath --ids 1-100000 --redis redis://127.0.0.1:6379/0 --since 2020-01-01
     """
@@ -133,5 +137,5 @@ def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, 
 
     finish(CrawlOptions(site=site, db_path=db_path, mode="backfill", ids=ids, base_url=base_url, since=since,
                         until=until, refresh=refresh, retry_misses=retry_misses, polite=polite,
-                        log_level=log_level.upper()),
+                        log_level=log_level.upper(), log_file=log_file, settings=parse_settings(assignments)),
            warc_directory(db_path, warc_dir, no_warc, default_on=True), if_unlocked, timeout)

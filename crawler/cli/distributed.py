@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from crawler.cli.base import cli, db_option, known_site
+from crawler.cli.base import cli, db_option, known_site, parse_settings, settings_options
 from crawler.lock import ArchiveLock
 
 # crawler.distributed (Scrapy, redis) is imported inside the commands: other commands stay light.
@@ -20,9 +20,9 @@ log_level_option = click.option("--log-level", default="INFO", show_default=True
                                 type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(stream=sys.stderr, level=level.upper(),
-                        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+def _logging(level: str, log_file: str | None = None) -> None:
+    target = {"filename": log_file, "encoding": "utf-8"} if log_file else {"stream": sys.stderr}
+    logging.basicConfig(level=level.upper(), format="%(asctime)s [%(name)s] %(levelname)s: %(message)s", **target)
 
 
 @cli.command()
@@ -43,7 +43,9 @@ def _logging(level: str) -> None:
               help="Keep every fetched response in WARC files under DIR on this machine, named "
                    "arshif-<host>-<time>-<pid>-<n>.warc.gz (default: none).")
 @log_level_option
-def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle, warc_dir, log_level) -> None:
+@settings_options
+def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle, warc_dir, log_level, assignments,
+           log_file) -> None:
     """Fetch and extract SITE's pages from the shared Redis queue; send the items to `arshif store`.
 
     Run any number, on any machine. Queue work with `arshif backfill/crawl ... --redis URL`.
@@ -54,6 +56,7 @@ def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle,
         arshif worker alhadath --redis redis://10.0.0.5:6379/0
         arshif worker alhadath --redis redis://127.0.0.1:6379/0 --base-url http://127.0.0.1:8000 --exit-when-idle 30
         arshif worker alhadath --redis redis://10.0.0.5:6379/0 --warc /srv/arshif/warc   # keep WARC files here
+        arshif worker alhadath --redis redis://10.0.0.5:6379/0 -s DOWNLOAD_TIMEOUT=60 --log-file worker.log
         arshif worker alhadath --redis 'rediss://10.0.0.5:6380/0?ssl_ca_certs=/etc/arshif/ca.crt'   # TLS
     """
     from crawler.distributed.connection import check_url
@@ -65,7 +68,8 @@ def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle,
     settings = {"CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency} \
         if concurrency else {}
     run_worker(site, check_url(redis_url), base_url=base_url, polite=polite, rate=rate,
-               exit_when_idle=exit_when_idle, log_level=log_level.upper(), warc_dir=warc_dir, settings=settings)
+               exit_when_idle=exit_when_idle, log_level=log_level.upper(), warc_dir=warc_dir,
+               settings={**settings, **parse_settings(assignments)}, log_file=log_file)
 
 
 @cli.command()
@@ -77,7 +81,9 @@ def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle,
 @click.option("--exit-when-idle", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="Stop once nothing came for this long (default: run until stopped).")
 @log_level_option
-def store(redis_url, db_path, site, batch_size, exit_when_idle, log_level) -> None:
+@click.option("--log-file", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Write the log to PATH (appended) instead of stderr; the summary stays on stdout.")
+def store(redis_url, db_path, site, batch_size, exit_when_idle, log_level, log_file) -> None:
     """The distributed mode's only archive writer: take the workers' items from Redis into the archive.
 
     Exactly one per archive and per queue: it takes the archive's lock and a lease on the queue in Redis
@@ -93,7 +99,7 @@ def store(redis_url, db_path, site, batch_size, exit_when_idle, log_level) -> No
     from crawler.distributed.connection import check_url
     from crawler.distributed.writer import StoreOptions, run_store
 
-    _logging(log_level)
+    _logging(log_level, log_file)
     options = StoreOptions(site=site, redis_url=check_url(redis_url), db_path=db_path, batch_size=batch_size,
                            exit_when_idle=exit_when_idle)
     with ArchiveLock(db_path):

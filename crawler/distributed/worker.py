@@ -215,18 +215,18 @@ class WorkerRun:
 
 def run_worker(site: str, redis_url: str, *, base_url: str | None = None, polite: bool | None = None,
                rate: float | None = None, exit_when_idle: float = 0, log_level: str = "INFO",
-               warc_dir: str | None = None, settings: dict | None = None) -> dict[str, Any]:
+               warc_dir: str | None = None, settings: dict | None = None,
+               log_file: str | None = None) -> dict[str, Any]:
     """Run one worker until it is stopped (or idle, see ``exit_when_idle``); returns its Scrapy stats."""
-    from scrapy.crawler import CrawlerProcess
-
+    from crawler.config import crawler_process
     from crawler.runner import CrawlOptions, check_options, project_settings
 
-    options = CrawlOptions(site=site, base_url=base_url, polite=polite, log_level=log_level,
+    options = CrawlOptions(site=site, base_url=base_url, polite=polite, log_level=log_level, log_file=log_file,
                            settings={**worker_settings(site, redis_url, rate=rate, exit_when_idle=exit_when_idle,
                                                              warc_dir=warc_dir),
                                      **(settings or {})})
-    check_options(options)
-    process = CrawlerProcess(project_settings(options))
+    check_options(options, archive=False)
+    process = crawler_process(project_settings(options))
     crawler = process.create_crawler(worker_spider(process.spider_loader.load(site)))
     process.crawl(crawler, **options.spider_arguments())
     process.start()
