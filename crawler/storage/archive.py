@@ -87,6 +87,14 @@ class Archive(RunLog):
         if self.db.conn.in_transaction:
             self.db.conn.commit()
 
+    def rollback(self) -> None:
+        """Drop the open batch (nothing of it was committed): e.g. the distributed writer stopped at once by
+        a second signal, whose batch is still in Redis's processing list and is applied by the next writer."""
+        self._unindexed = set()
+        self.pending_writes = 0
+        if self.db.conn.in_transaction:
+            self.db.conn.rollback()
+
     def flush(self) -> None:
         """Index the articles inserted in the open batch for search, in one statement (done before every
         commit, so the index never lags behind committed rows; a search on this connection calls it first)."""

@@ -83,8 +83,15 @@ def inspect_file(path: str | Path) -> None:
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
-    # The header's page count is valid when its "version-valid-for" equals the change counter (SQLite ≥ 3.7).
-    if header[92:96] == header[24:28] and pages and size < pages * page_size:
+    # The header's page count is valid when its "version-valid-for" equals the change counter (SQLite ≥ 3.7),
+    # and only with no WAL beside the file: a live archive's checkpoint writes page 1 before it extends
+    # the file, so a reader can see 7,228 pages recorded in a 6,695-page file for a moment.
+    wal = path.with_name(path.name + "-wal")
+    try:
+        live = wal.stat().st_size > 0
+    except FileNotFoundError:
+        live = False
+    if not live and header[92:96] == header[24:28] and pages and size < pages * page_size:
         raise BadArchiveError(f"{path} is truncated: {size:,} bytes where its header records {pages:,} pages of"
                               f" {page_size:,} (a partial copy?): restore a backup (`arshif backup`)")
     try:
@@ -97,7 +104,8 @@ def inspect_file(path: str | Path) -> None:
         if not is_damage(exc):
             raise
         raise BadArchiveError(f"{path} is damaged ({exc}): run `arshif check --db {path}`, or restore a backup")
-    if tables and "articles" not in tables:
+    # Only "_sqlite_migrations": an archive whose first migration was cut short (a writer killed at start).
+    if tables - {"_sqlite_migrations"} and "articles" not in tables:
         raise BadArchiveError(f"{path} is an SQLite database but not an Arshif archive (tables: "
                               f"{', '.join(sorted(tables)[:5])}{', …' if len(tables) > 5 else ''}): give the right --db")
 
