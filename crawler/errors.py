@@ -13,6 +13,8 @@ EXIT_LOCKED = 6  # another run holds the lock on this database
 EXIT_DISK_FULL = 7  # the archive's disk filled up: the run stopped, committed work kept (crawler.storage.ArchiveFull)
 EXIT_INTERRUPTED = 8  # a crawl stopped by SIGTERM/SIGINT: its committed work is kept, rerun to go on
 EXIT_RUN_FAILED = 9  # a crawl that ended on an error (crawl_runs.status "failed") other than unreachable
+EXIT_BAD_ARCHIVE = 10  # the --db file is damaged (truncated, malformed), not an archive, or fails `arshif check`
+EXIT_BROKEN_PIPE = 141  # stdout closed early (`arshif export ... | head -1`): 128 + SIGPIPE, as a shell reports it
 
 
 class ArshifError(Exception):
@@ -51,3 +53,10 @@ class InterruptedRunError(ArshifError):
 
 class FailedRunError(ArshifError):
     exit_code = EXIT_RUN_FAILED
+
+
+class BadArchiveError(ArshifError):
+    """The archive file cannot be used: random bytes, a truncated copy, another program's SQLite file, or a
+    file `arshif check` found inconsistent. Never exit 4: the site is fine, the file is not."""
+
+    exit_code = EXIT_BAD_ARCHIVE

@@ -11,15 +11,17 @@ Scrapy's reactor cannot be restarted, so ``run_crawl`` runs once per process (te
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.arguments import SpiderArgumentError, parse_id_ranges, parse_window, politeness
+from crawler.config import apply_environment, crawler_process, quiet_scrapy
 from crawler.errors import (
     AlarmError,
     ArshifError,
@@ -32,7 +34,7 @@ from crawler.monitor import QUALITY_REASON
 from crawler.progress import format_duration
 from crawler.middlewares.reasons import ROBOTS_UNAVAILABLE
 from crawler.sites import SiteFileError, get_site
-from crawler.storage import ArchiveSummary, RunCounts
+from crawler.storage import ArchiveSummary, RunCounts, check_archive_path
 
 
 @dataclass
@@ -49,7 +51,8 @@ class CrawlOptions:
     retry_misses: bool = False
     polite: bool | None = None  # None: off for a loopback base URL, on otherwise
     log_level: str = "INFO"
-    settings: dict[str, Any] = field(default_factory=dict)
+    log_file: str | None = None  # the whole log goes there instead of stderr (the summary stays on stdout)
+    settings: dict[str, Any] = field(default_factory=dict)  # -s NAME=VALUE: above the environment's
 
     def spider_arguments(self) -> dict[str, Any]:
         arguments: dict[str, Any] = {"mode": self.mode, "refresh": self.refresh, "retry_misses": self.retry_misses,
@@ -72,12 +75,16 @@ class CrawlResult:
     disk_full: str | None = None  # the archive's disk filled up: the run stopped (crawler.storage.ArchiveFull)
 
 
-def check_options(options: CrawlOptions) -> None:
-    """Reject bad arguments before Scrapy starts (a UsageError with a one-line message)."""
+def check_options(options: CrawlOptions, *, archive: bool = True) -> None:
+    """Reject bad arguments before Scrapy starts (a UsageError with a one-line message); ``archive``: the
+    run writes ``options.db_path`` (not a worker's: it never opens the archive)."""
     try:
         site = get_site(options.site)
     except (KeyError, SiteFileError) as exc:
         raise UsageError(str(exc)) from None
+    check_base_url(options.base_url)
+    if archive:
+        check_archive_path(options.db_path, create=True)  # a missing folder or a damaged file: before Scrapy
     try:
         if options.mode == "backfill" and site.key == "id":  # a site keyed by URL backfills from its sources
             parse_id_ranges(options.ids or "")
@@ -89,11 +96,31 @@ def check_options(options: CrawlOptions) -> None:
         raise UsageError("--max-pages must be at least 1")
 
 
+def check_base_url(url: str | None) -> None:
+    """``--base-url``: an http(s) URL with a host, e.g. http://127.0.0.1:8000 (``notaurl`` or ``ftp://…``
+    would otherwise reach Twisted and end as tracebacks and "site unreachable")."""
+    if url is None:
+        return
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port that is no number
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"bad --base-url {url!r}: give an http(s) URL with a host, e.g. http://127.0.0.1:8000")
+
+
 def project_settings(options: CrawlOptions) -> Settings:
+    """The run's Scrapy settings, in crawler.config's order: project defaults, quiet INFO logging,
+    ``ARSHIF_*`` environment variables, then the command line (options, ``-s``)."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
+    settings.setdict(quiet_scrapy(options.log_level), priority="project")
+    apply_environment(settings, os.environ)
     settings.set("ARSHIF_DB", str(options.db_path), priority="cmdline")
     settings.set("LOG_LEVEL", options.log_level, priority="cmdline")
+    if options.log_file:
+        settings.set("LOG_FILE", str(options.log_file), priority="cmdline")
     settings.setdict(options.settings, priority="cmdline")
     return settings
 
@@ -108,7 +135,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
 
     check_options(options)
     started = time.monotonic()
-    process = CrawlerProcess(project_settings(options))
+    process = crawler_process(project_settings(options))
     crawler = process.create_crawler(options.site)
     process.crawl(crawler, **options.spider_arguments())
     process.start()

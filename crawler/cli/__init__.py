@@ -13,3 +13,4 @@ from crawler.cli import extract  # noqa: F401,E402
 from crawler.cli import serve  # noqa: F401,E402
 from crawler.cli import probe  # noqa: F401,E402
 from crawler.cli import distributed  # noqa: F401,E402
+from crawler.cli import admin  # noqa: F401,E402

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import sys
 
 import click
 
 from crawler import __version__
-from crawler.errors import ArshifError
+from crawler.errors import EXIT_BAD_ARCHIVE, EXIT_BROKEN_PIPE, ArshifError, UsageError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class PipeClosed(Exception):
+    """stdout's reader went away. Not an OSError: click turns a broken pipe into exit 1, the code for bugs."""
+
+
+class ArshifGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise PipeClosed from None
+
+
+@click.group(cls=ArshifGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="arshif")
 def cli() -> None:
     """Arshif (أرشيف): crawl an Arabic news site into a clean, deduplicated SQLite archive.
@@ -41,6 +55,39 @@ def live_line(text: str, end: str = "") -> None:
         sys.stderr.flush()
 
 
+def settings_options(func):
+    """``-s NAME=VALUE`` (repeatable, as Scrapy's) and ``--log-file``: for the commands that run Scrapy."""
+    func = click.option("--log-file", type=click.Path(dir_okay=False), metavar="PATH",
+                        help="Write the log to PATH (appended) instead of stderr; the summary stays on stdout.")(func)
+    return click.option("-s", "--set", "assignments", multiple=True, metavar="NAME=VALUE",
+                        help="Set a Scrapy or ARSHIF_* setting for this run (repeatable), e.g. -s DOWNLOAD_DELAY=2;"
+                             " it overrides the environment's ARSHIF_* variables.")(func)
+
+
+def parse_settings(assignments: tuple[str, ...]) -> dict:
+    """The ``-s`` options as settings, each value typed like its default (crawler.config)."""
+    if not assignments:
+        return {}
+    from crawler.config import parse_assignment, project_defaults
+
+    defaults = project_defaults()
+    return dict(parse_assignment(text, defaults) for text in assignments)
+
+
+def known_site(ctx: click.Context | None, param: click.Parameter | None, name: str | None) -> str | None:
+    """Click callback for every SITE argument and --site option: an unknown name is a usage error (exit 2)
+    that names the known sites, not an empty export or a run recorded for nothing."""
+    if name is None:
+        return None
+    from crawler.sites import SiteFileError, get_site
+
+    try:
+        get_site(name)
+    except (KeyError, SiteFileError) as exc:
+        raise UsageError(str(exc.args[0]) if exc.args else f"unknown site {name!r}") from None
+    return name
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every expected error becomes one line on stderr and its own exit code."""
     try:
@@ -57,4 +104,25 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+    except (BrokenPipeError, PipeClosed):
+        # `arshif export ... | head -1`: the reader has what it wanted. No traceback, and the shell's code
+        # for a writer stopped by SIGPIPE; stdout goes to /dev/null so the exit flush does not fail again.
+        _quiet_stdout()
+        sys.exit(EXIT_BROKEN_PIPE)
+    except sqlite3.DatabaseError as exc:
+        from crawler.storage import is_damage
+
+        if not is_damage(exc):
+            raise
+        # A page deep in a damaged file, read long after it was opened: still the file's fault, not a bug.
+        click.echo(f"arshif: the archive is damaged ({exc}): run `arshif check`, or restore a backup", err=True)
+        sys.exit(EXIT_BAD_ARCHIVE)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _quiet_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

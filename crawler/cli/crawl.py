@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli.base import cli, db_option
+from crawler.cli.base import cli, db_option, known_site, parse_settings, settings_options
 from crawler.cli.ops import warc_directory
 from crawler.alarms import PageCounts
 from crawler.errors import ArshifError, LockedError, UsageError
@@ -42,6 +42,7 @@ def run_options(func):
         click.option("--notify", "notify", multiple=True, metavar="URL",
                      help="Tell this Apprise URL (mailto://, slack://, json://, …) when an alarm or failure starts"
                           " and when it is over; repeatable; also $ARSHIF_NOTIFY (space/comma separated)."),
+        settings_options,
     )):
         func = option(func)
     return func
@@ -67,8 +68,9 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
     Exit codes (crawler.errors): 0 ok, 4 nothing reachable, 5 quality alarm, 6 locked, 7 disk full,
     8 interrupted (SIGTERM/SIGINT: the current batch is committed first), 9 failed.
     """
-    from crawler.runner import format_summary, run_crawl, run_error  # loads Scrapy: only when crawling
+    from crawler.runner import check_options, format_summary, run_crawl, run_error  # loads Scrapy: only when crawling
 
+    check_options(options)  # before the lock: its file would land in a missing folder
     if warc_dir:
         options.settings["ARSHIF_WARC_DIR"] = warc_dir
     if timeout:
@@ -104,13 +106,13 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
 
 
 @cli.command()
-@click.argument("site", required=False)
+@click.argument("site", required=False, callback=known_site)
 @run_options
 @click.option("--max-pages", type=click.IntRange(min=1), help="Listing pages to walk per category at most.")
 @click.option("--url", "site_url", metavar="URL",
               help="An outlet with no site file: its home page URL (articles keyed by URL, generic extraction).")
 def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, warc_dir, no_warc, if_unlocked,
-          redis_url, timeout, max_pages, site_url, notify) -> None:
+          redis_url, timeout, assignments, log_file, max_pages, site_url, notify) -> None:
     """Crawl SITE's listings for new articles into the archive (incremental: stops at known pages).
 
     SITE is a site's name (alhadath, wpnews, slugnews, a file in ARSHIF_SITES) or a site file's path; with
@@ -123,6 +125,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
         arshif crawl alhadath --since 2024-04-01 --max-pages 5
         arshif crawl alhadath --if-unlocked                     # hourly cron: exit 0 while a backfill runs
         arshif crawl alhadath --notify 'mailto://ops:pw@mail.example.org?to=ops@example.org'   # alarms by mail
+        arshif crawl alhadath -s DOWNLOAD_DELAY=3 -s ARSHIF_QUALITY_MIN_PAGES=3 --log-file crawl.log
         arshif crawl alhadath --redis redis://127.0.0.1:6379/0   # queue a round for `arshif worker`s
         arshif crawl alhadath --redis redis://127.0.0.1:6379/0 --since 2024-04-01 --max-pages 5   # the workers apply them
         arshif crawl --url https://outlet.example/ --db outlet.db  # no site file
@@ -140,18 +143,19 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
                     refresh=refresh, polite=polite)
 
     finish(CrawlOptions(site=site, db_path=db_path, mode="crawl", base_url=base_url, since=since, until=until,
-                        max_pages=max_pages, refresh=refresh, polite=polite, log_level=log_level.upper()),
+                        max_pages=max_pages, refresh=refresh, polite=polite, log_level=log_level.upper(),
+                        log_file=log_file, settings=parse_settings(assignments)),
            warc_directory(db_path, warc_dir, no_warc, default_on=False), if_unlocked, timeout, notify)
 
 
 @cli.command()
-@click.argument("site")
+@click.argument("site", callback=known_site)
 @click.option("--ids", metavar="RANGES", help="Article ids: A-B, or a list like 1-5,9 (required for a site keyed by "
                                               "id; a site keyed by URL backfills through wp-json or its sitemaps).")
 @click.option("--retry-misses", is_flag=True, help="Ask again for ids recorded as misses (404, soft-404).")
 @run_options
 def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, polite, log_level, warc_dir,
-             no_warc, if_unlocked, redis_url, timeout, notify) -> None:
+             no_warc, if_unlocked, redis_url, timeout, assignments, log_file, notify) -> None:
     """Fetch SITE's articles by id, skipping ids already recorded. Rerun the same command to resume.
 
     \b
@@ -159,6 +163,7 @@ def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, 
         arshif backfill alhadath --ids 30000-35000
         arshif backfill alhadath --ids 1-5,9 --base-url http://127.0.0.1:8000 --db demo.db
         arshif backfill alhadath --ids 30000-35000 --retry-misses
+        arshif backfill alhadath --ids 1-500 -s CONCURRENT_REQUESTS_PER_DOMAIN=4 --log-level DEBUG --log-file bf.log
         arshif backfill alhadath --ids 1-100000 --redis redis://127.0.0.1:6379/0   # queue for `arshif worker`s
         arshif backfill alhadath --ids 1-100000 --redis redis://127.0.0.1:6379/0 --since 2020-01-01
         arshif backfill wpnews --base-url http://127.0.0.1:8000       # every post: wp-json, else sitemaps
@@ -173,5 +178,5 @@ def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, 
 
     finish(CrawlOptions(site=site, db_path=db_path, mode="backfill", ids=ids, base_url=base_url, since=since,
                         until=until, refresh=refresh, retry_misses=retry_misses, polite=polite,
-                        log_level=log_level.upper()),
+                        log_level=log_level.upper(), log_file=log_file, settings=parse_settings(assignments)),
            warc_directory(db_path, warc_dir, no_warc, default_on=True), if_unlocked, timeout, notify)

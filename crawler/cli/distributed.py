@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from crawler.cli.base import cli, db_option
+from crawler.cli.base import cli, db_option, known_site, parse_settings, settings_options
 from crawler.lock import ArchiveLock
 
 # crawler.distributed (Scrapy, redis) is imported inside the commands: other commands stay light.
@@ -20,13 +20,13 @@ log_level_option = click.option("--log-level", default="INFO", show_default=True
                                 type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(stream=sys.stderr, level=level.upper(),
-                        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+def _logging(level: str, log_file: str | None = None) -> None:
+    target = {"filename": log_file, "encoding": "utf-8"} if log_file else {"stream": sys.stderr}
+    logging.basicConfig(level=level.upper(), format="%(asctime)s [%(name)s] %(levelname)s: %(message)s", **target)
 
 
 @cli.command()
-@click.argument("site")
+@click.argument("site", callback=known_site)
 @redis_option
 @click.option("--base-url", metavar="URL",
               help="Fetch from another host with the site's paths (the same as the seeding command's).")
@@ -43,7 +43,9 @@ def _logging(level: str) -> None:
               help="Keep every fetched response in WARC files under DIR on this machine, named "
                    "arshif-<host>-<time>-<pid>-<n>.warc.gz (default: none).")
 @log_level_option
-def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle, warc_dir, log_level) -> None:
+@settings_options
+def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle, warc_dir, log_level, assignments,
+           log_file) -> None:
     """Fetch and extract SITE's pages from the shared Redis queue; send the items to `arshif store`.
 
     Run any number, on any machine. Queue work with `arshif backfill/crawl ... --redis URL`.
@@ -54,27 +56,34 @@ def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle,
         arshif worker alhadath --redis redis://10.0.0.5:6379/0
         arshif worker alhadath --redis redis://127.0.0.1:6379/0 --base-url http://127.0.0.1:8000 --exit-when-idle 30
         arshif worker alhadath --redis redis://10.0.0.5:6379/0 --warc /srv/arshif/warc   # keep WARC files here
+        arshif worker alhadath --redis redis://10.0.0.5:6379/0 -s DOWNLOAD_TIMEOUT=60 --log-file worker.log
         arshif worker alhadath --redis 'rediss://10.0.0.5:6380/0?ssl_ca_certs=/etc/arshif/ca.crt'   # TLS
     """
     from crawler.distributed.connection import check_url
     from crawler.distributed.worker import run_worker
+    from crawler.runner import check_base_url
+
+    check_base_url(base_url)
 
     settings = {"CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency} \
         if concurrency else {}
     run_worker(site, check_url(redis_url), base_url=base_url, polite=polite, rate=rate,
-               exit_when_idle=exit_when_idle, log_level=log_level.upper(), warc_dir=warc_dir, settings=settings)
+               exit_when_idle=exit_when_idle, log_level=log_level.upper(), warc_dir=warc_dir,
+               settings={**settings, **parse_settings(assignments)}, log_file=log_file)
 
 
 @cli.command()
 @redis_option
 @db_option
-@click.option("--site", default="alhadath", show_default=True, help="Whose queue to write from.")
+@click.option("--site", default="alhadath", show_default=True, callback=known_site, help="Whose queue to write from.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
               help="Items per SQLite commit (at most; fewer when the queue runs dry).")
 @click.option("--exit-when-idle", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="Stop once nothing came for this long (default: run until stopped).")
 @log_level_option
-def store(redis_url, db_path, site, batch_size, exit_when_idle, log_level) -> None:
+@click.option("--log-file", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Write the log to PATH (appended) instead of stderr; the summary stays on stdout.")
+def store(redis_url, db_path, site, batch_size, exit_when_idle, log_level, log_file) -> None:
     """The distributed mode's only archive writer: take the workers' items from Redis into the archive.
 
     Exactly one per archive and per queue: it takes the archive's lock and a lease on the queue in Redis
@@ -90,7 +99,7 @@ def store(redis_url, db_path, site, batch_size, exit_when_idle, log_level) -> No
     from crawler.distributed.connection import check_url
     from crawler.distributed.writer import StoreOptions, run_store
 
-    _logging(log_level)
+    _logging(log_level, log_file)
     options = StoreOptions(site=site, redis_url=check_url(redis_url), db_path=db_path, batch_size=batch_size,
                            exit_when_idle=exit_when_idle)
     with ArchiveLock(db_path):
@@ -113,7 +122,7 @@ def seed(mode: str, redis_url: str, site: str, db_path: str, base_url: str | Non
 
     _logging("WARNING")
     check_url(redis_url)
-    check_options(CrawlOptions(site=site, mode=mode, ids=ids, base_url=base_url, polite=polite, since=since,
+    check_options(CrawlOptions(site=site, mode=mode, ids=ids, db_path=db_path, base_url=base_url, polite=polite, since=since,
                                until=until, max_pages=max_pages))
     polite_arg = "auto" if polite is None else polite
     if mode == "backfill":

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from crawler.cli.base import cli, db_option, live_line
+from crawler.cli.base import cli, db_option, known_site, live_line
 from crawler.errors import UsageError
 from crawler.lock import ArchiveLock
 from crawler.storage import ArticleQuery
@@ -35,7 +35,7 @@ def window_options(func):
 
 
 def site_option(func):
-    return click.option("--site", help="Only this site (e.g. alhadath).")(func)
+    return click.option("--site", callback=known_site, help="Only this site (e.g. alhadath).")(func)
 
 
 def default_warc_dir(db_path: str) -> Path:

@@ -101,8 +101,12 @@ class WriterLease:
             except UNAVAILABLE as exc:
                 backoff.failed(exc, "renewing the writer's lease")
 
-    def release(self) -> None:
+    def release(self, *, wait: bool = True) -> None:
+        """Give the lease back; ``wait=False`` (Redis down or hung, the writer leaving at once): stop
+        renewing and let it expire after ``TTL`` instead of waiting for Redis to answer a release."""
         self._stop.set()
+        if not wait:
+            return
         if self._thread is not None:
             self._thread.join(5)
         if self.lost:

@@ -30,7 +30,7 @@ class RedisScheduler(Scheduler, BaseScheduler):
         from scrapy_redis import defaults
 
         url = settings.get("REDIS_URL")
-        server = connect(url)
+        server = connect(url, socket_timeout=5.0)  # on the event loop: a hung Redis holds it at most this long
         retrying(server.ping, what="starting the worker", url=url)
         instance = cls(
             server=server,

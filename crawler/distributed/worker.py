@@ -24,10 +24,14 @@ once it found the queue empty for that many seconds. Politeness is per site: ``S
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import os
 import re
+import signal
 import socket
+import threading
 import time
 from typing import Any
 
@@ -39,6 +43,7 @@ from crawler.distributed.connection import UNAVAILABLE, Backoff, connect, displa
 from crawler.distributed.keys import Keys
 from crawler.distributed.state import RedisArchiveState
 from crawler.distributed.walks import SharedWalks
+from crawler.errors import EXIT_INTERRUPTED
 from crawler.warc import WarcCaptureMiddleware
 from pipelines.context import RunContext
 from pipelines.items import to_message
@@ -47,7 +52,12 @@ from spiders.base import ARTICLE_REQUESTS, LISTING_REQUESTS
 logger = logging.getLogger(__name__)
 
 SENT = "arshif/distributed/items_sent"
-CLOSE_PATIENCE = 120.0  # seconds a stopping worker waits for Redis to take its last items
+# A stopping worker leaves this many seconds after SIGTERM/SIGINT however far its graceful stop got (a
+# hung Redis blocks the event loop; `docker stop` waits 10 s before SIGKILL). A second signal: at once.
+STOP_DEADLINE = 6.0
+CLOSE_PATIENCE = 3.0  # seconds of it a stopping worker gives Redis to take its last items
+# Redis calls run on Scrapy's event loop: a hung Redis must not hold it longer than this per call.
+SOCKET_TIMEOUT = 5.0
 QUEUE_POLL = 0.25  # seconds between an idle worker's looks at the shared queue (Scrapy's own: 5)
 
 
@@ -147,25 +157,27 @@ class WorkerRun:
         self.exit_when_idle = crawler.settings.getfloat("ARSHIF_EXIT_WHEN_IDLE", 0)
         self.last_active = time.monotonic()
         self.timer = self.poll = None
-        for handler, signal in ((self.spider_opened, signals.spider_opened),
-                                (self.spider_idle, signals.spider_idle),
-                                (self.active, signals.response_received),
-                                (self.spider_closed, signals.spider_closed)):
-            crawler.signals.connect(handler, signal=signal)
+        for handler, event in ((self.spider_opened, signals.spider_opened),
+                               (self.spider_idle, signals.spider_idle),
+                               (self.active, signals.response_received),
+                               (self.spider_closed, signals.spider_closed)):
+            crawler.signals.connect(handler, signal=event)
 
     @classmethod
     def from_crawler(cls, crawler) -> WorkerRun:
         settings, spider = crawler.settings, crawler.spider
         url = settings.get("ARSHIF_REDIS_URL")
         keys = Keys(spider.site.name)
-        sender = RedisItemSender(connect(url), keys, url)
+        sender = RedisItemSender(connect(url, socket_timeout=SOCKET_TIMEOUT), keys, url)
         context = RunContext(archive=None, site=spider.site, run_id=None, **spider.run_arguments(),
-                             state=RedisArchiveState(connect(url), url), writer=sender)
+                             state=RedisArchiveState(connect(url, socket_timeout=SOCKET_TIMEOUT), url),
+                             writer=sender)
         crawler.arshif_context = context
-        spider.share_walks(connect(url), url)
+        spider.share_walks(connect(url, socket_timeout=SOCKET_TIMEOUT), url)
         return cls(crawler, context, sender, url)
 
     def spider_opened(self, spider) -> None:
+        StopWatch(self.sender, self.url).install()  # after Scrapy's own handlers: it wraps them
         spider.load_round()  # the window, --max-pages, --refresh the seeding command was given
         self.timer = create_looping_call(self.sender.flush)
         self.timer.start(1.0, now=False)
@@ -213,20 +225,60 @@ class WorkerRun:
                     stats.get_value(LISTING_REQUESTS, 0), stats.get_value(ARTICLE_REQUESTS, 0))
 
 
+class StopWatch:
+    """Bounds a worker's stop: Scrapy's graceful stop (SIGTERM/SIGINT: in-flight requests finish, the last
+    items go to Redis) gets ``STOP_DEADLINE`` seconds; a second signal, or the deadline with the event loop
+    held by a Redis that does not answer, ends the process at once. Items not yet handed to Redis are
+    offered to it one last time (1 s); what is left is fetched again by seeding again (the writer's sets
+    say what the archive lacks), so nothing is lost but time. Exit code 8 (interrupted)."""
+
+    def __init__(self, sender: RedisItemSender, url: str) -> None:
+        self.sender, self.url = sender, url
+        self.requested = False
+
+    def install(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, functools.partial(self.on_signal, signal.getsignal(sig)))
+
+    def on_signal(self, previous, signum, frame) -> None:
+        if self.requested:
+            self.leave(f"signal {signum} again")
+        self.requested = True
+        timer = threading.Timer(STOP_DEADLINE, self.leave, args=(f"not stopped {STOP_DEADLINE:.0f}s after the signal",))
+        timer.daemon = True  # a worker that stopped in time exits without waiting for it
+        timer.start()
+        if callable(previous):
+            previous(signum, frame)  # Scrapy's: a graceful stop
+
+    def leave(self, why: str) -> None:
+        unsent = list(self.sender.unsent)
+        if unsent:
+            try:
+                connect(self.url, socket_timeout=1.0).lpush(self.sender.keys.items, *unsent)
+                unsent = []
+            except Exception:  # Redis down or hung: seeding again asks for those ids
+                pass
+        logger.error("worker: %s: leaving now (%d items Redis never took: seeding again fetches those ids)",
+                     why, len(unsent))
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+
 def run_worker(site: str, redis_url: str, *, base_url: str | None = None, polite: bool | None = None,
                rate: float | None = None, exit_when_idle: float = 0, log_level: str = "INFO",
-               warc_dir: str | None = None, settings: dict | None = None) -> dict[str, Any]:
+               warc_dir: str | None = None, settings: dict | None = None,
+               log_file: str | None = None) -> dict[str, Any]:
     """Run one worker until it is stopped (or idle, see ``exit_when_idle``); returns its Scrapy stats."""
-    from scrapy.crawler import CrawlerProcess
-
+    from crawler.config import crawler_process
     from crawler.runner import CrawlOptions, check_options, project_settings
 
-    options = CrawlOptions(site=site, base_url=base_url, polite=polite, log_level=log_level,
+    options = CrawlOptions(site=site, base_url=base_url, polite=polite, log_level=log_level, log_file=log_file,
                            settings={**worker_settings(site, redis_url, rate=rate, exit_when_idle=exit_when_idle,
                                                              warc_dir=warc_dir),
                                      **(settings or {})})
-    check_options(options)
-    process = CrawlerProcess(project_settings(options))
+    check_options(options, archive=False)
+    process = crawler_process(project_settings(options))
     crawler = process.create_crawler(worker_spider(process.spider_loader.load(site)))
     process.crawl(crawler, **options.spider_arguments())
     process.start()

@@ -56,6 +56,16 @@ return taken
 """
 APPLIED = "arshif/distributed/items_applied"
 DEAD = "arshif/distributed/items_dead"
+# Seconds a stopping writer still waits for Redis (to settle its last batch, or to answer at all) before it
+# leaves anyway: what it took stays in Redis's processing list and the next writer applies it again. Well
+# under the 10 s `docker stop` waits before SIGKILL (systemd: 90 s).
+STOP_GRACE = 5.0
+
+
+class StopNow(KeyboardInterrupt):
+    """Leave now: the stop's grace ran out while Redis did not answer, Redis is down, or a second signal
+    came. Raised from the signal handler only while the loop waits for Redis (never inside a SQLite write),
+    or at the loop's next Redis call; nothing is lost (see the module's reliable hand-over)."""
 
 
 @dataclass
@@ -90,13 +100,34 @@ class StoreLoop:
         self.take = self.client.register_script(TAKE)
         self.ingest = Ingest(archive, self.site, run_id)
         self.applied = self.dead = 0
-        self.stopping = False
+        self.stopping = False  # asked to stop: finish the batch in hand, settle it, leave
+        self.abort = False  # leave at the next Redis call, settled or not (StopNow)
+        self.in_redis = False  # waiting for Redis now: a signal may interrupt the wait (StopNow)
         self.lease: WriterLease | None = None  # run_store's, held for the whole run
         self.redis_run_id: str | None = None
         self.recovered = 0
 
     def _redis(self, call, what: str):
-        return retrying(call, what=what, url=self.url, backoff=self.backoff)
+        """``call()`` on Redis, retried while Redis is away — unless the writer is stopping: then a Redis
+        that is down ends the wait at once, and a hung one at the end of ``STOP_GRACE`` (``interrupt``)."""
+        if self.abort:
+            raise StopNow
+        self.in_redis = True
+        try:
+            return retrying(call, what=what, url=self.url, backoff=self.backoff, sleep=self._wait)
+        finally:
+            self.in_redis = False
+
+    def _wait(self, seconds: float) -> None:
+        if self.stopping:
+            raise StopNow  # Redis is down and we are asked to stop: what we took stays in Redis
+        time.sleep(seconds)
+
+    def interrupt(self) -> None:
+        """From a signal handler: leave now if waiting for Redis, else at the next Redis call."""
+        self.abort = True
+        if self.in_redis:
+            raise StopNow
 
     # -- start ---------------------------------------------------------------------------------
 
@@ -210,27 +241,51 @@ def run_store(options: StoreOptions) -> StoreResult:
     The caller holds the archive's lock (``crawler.lock.ArchiveLock``); the queue's lease is taken here
     before anything is written (``LockedError`` if another writer holds it)."""
     started = time.monotonic()
-    # A signal once the lease is held stops cleanly (the lease given back); before, e.g. while waiting for
-    # Redis to answer, it interrupts at once.
+    # A signal once the lease is held stops cleanly: the batch in hand is committed and settled, the lease
+    # given back. Redis down, or not answering within STOP_GRACE, or a second signal: it leaves at once,
+    # its taken items left in Redis's processing list. Before the lease (e.g. waiting for Redis to answer
+    # at start) a signal interrupts at once.
     stop = SimpleNamespace(requested=False, loop=None, leased=False)
 
     def on_signal(signum, frame):
         if not stop.leased:
             raise KeyboardInterrupt
+        loop = stop.loop
+        if stop.requested:
+            logger.warning("store: signal %d again: stopping now (the batch in hand stays in Redis)", signum)
+            if loop is not None:
+                loop.abort = True
+            raise StopNow
         logger.info("store: stopping after the current batch (signal %d)", signum)
         stop.requested = True
+        signal.setitimer(signal.ITIMER_REAL, STOP_GRACE)
+        if loop is not None:
+            loop.stopping = True
+            if loop.in_redis and loop.backoff.down_since is not None:
+                loop.interrupt()  # Redis is down: nothing to wait for
+
+    def on_grace_over(signum, frame):
+        logger.warning("store: Redis did not answer within %.0fs of the stop: leaving (the batch in hand stays"
+                       " in Redis for the next writer)", STOP_GRACE)
         if stop.loop is not None:
-            stop.loop.stopping = True
+            stop.loop.interrupt()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, on_grace_over)
     try:
         lease = take_lease(options)
         stop.leased = True
+        aborted = False
         try:
             return _store(options, lease, started, stop)
+        except StopNow:
+            aborted = True
+            raise
         finally:
-            lease.release()
+            # A writer that left without Redis does not wait for it again: its lease expires by itself.
+            lease.release(wait=not (aborted or (stop.loop is not None and stop.loop.abort)))
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
@@ -251,7 +306,8 @@ def take_lease(options: StoreOptions) -> WriterLease:
         holder_host, _, holder_rest = holder.partition(" pid ")
         return (holder_host, holder_rest.partition(" ")[2]) == (host, path)
 
-    lease = WriterLease(connect(options.redis_url), Keys(get_site(options.site).name).writer, name,
+    # Lease calls are tiny: 5 s without an answer is a hung Redis, not a slow one (a renewal is retried).
+    lease = WriterLease(connect(options.redis_url, socket_timeout=5.0), Keys(get_site(options.site).name).writer, name,
                         url=options.redis_url)
     lease.acquire(same_writer)
     return lease
@@ -268,6 +324,8 @@ def _store(options: StoreOptions, lease: WriterLease, started: float, stop: Simp
     reason = "finished"
     try:
         loop.run()
+    except StopNow:
+        loop.stopping = True  # recorded as a shutdown, like a stop that settled its last batch
     except BaseException:
         reason = "failed"
         raise
@@ -275,6 +333,8 @@ def _store(options: StoreOptions, lease: WriterLease, started: float, stop: Simp
         stats = {**{f"arshif/ingest/{key}": value for key, value in loop.ingest.counts.as_dict().items()},
                  APPLIED: loop.applied, DEAD: loop.dead}
         counts = loop.ingest.counts.run_counts(dropped=0)
+        if loop.abort:
+            archive.rollback()  # a batch cut short: still in Redis's processing list, applied again next time
         archive.commit()
         archive.finish_run(run_id, finish_reason=reason if not loop.stopping else "shutdown",
                            status="ok" if reason == "finished" else "failed", counts=counts, stats=stats)

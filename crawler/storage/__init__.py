@@ -13,7 +13,7 @@ Everything public is importable from ``crawler.storage``.
 """
 
 from crawler.storage.archive import Archive
-from crawler.storage.connection import ArchiveFull
+from crawler.storage.connection import ArchiveFull, check_archive_path, inspect_file, is_damage
 from crawler.storage.queries import (
     ALIAS_EXPORT_COLUMNS,
     COVERAGE_FIELDS,
@@ -43,6 +43,9 @@ from crawler.storage.records import (
 from crawler.storage.schema import MIGRATIONS
 
 __all__ = [
+    "check_archive_path",
+    "inspect_file",
+    "is_damage",
     "ALIAS_EXPORT_COLUMNS",
     "COVERAGE_FIELDS",
     "EXPORT_COLUMNS",

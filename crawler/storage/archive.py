@@ -30,7 +30,7 @@ from crawler.storage.records import (
     record_from_row,
     utc_now,
 )
-from crawler.storage.connection import connect
+from crawler.storage.connection import connect, inspect_file
 from crawler.storage.runs import RunLog
 from crawler.storage.schema import INDEX_NEW_ARTICLES, INSERT_BAND, INSERT_TRIGGER, MIGRATIONS
 from crawler.text import fold_arabic, stem_folded
@@ -46,6 +46,8 @@ class Archive(RunLog):
         self.path = Path(path)
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():
+            inspect_file(self.path)  # random bytes, a truncated copy, another program's database: exit 10
         self.db = sqlite_utils.Database(connect(self.path))
         MIGRATIONS.apply(self.db)
         self.batch_size = batch_size
@@ -84,6 +86,14 @@ class Archive(RunLog):
         self._last_commit = time.monotonic()
         if self.db.conn.in_transaction:
             self.db.conn.commit()
+
+    def rollback(self) -> None:
+        """Drop the open batch (nothing of it was committed): e.g. the distributed writer stopped at once by
+        a second signal, whose batch is still in Redis's processing list and is applied by the next writer."""
+        self._unindexed = set()
+        self.pending_writes = 0
+        if self.db.conn.in_transaction:
+            self.db.conn.rollback()
 
     def flush(self) -> None:
         """Index the articles inserted in the open batch for search, in one statement (done before every

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from crawler.errors import EXIT_DISK_FULL, ArshifError
+from crawler.errors import EXIT_DISK_FULL, ArshifError, BadArchiveError, UsageError
 
 # Tests only: cap the archive's size in pages (SQLite's max_page_count) to fill "the disk" on purpose.
 MAX_PAGE_COUNT_ENV = "ARSHIF_MAX_PAGE_COUNT"
@@ -47,6 +47,82 @@ def _full(conn: sqlite3.Connection, exc: sqlite3.OperationalError) -> Exception:
     if conn.in_transaction:
         conn.rollback()  # SQLite may have rolled back only the statement: drop the whole open batch
     return ArchiveFull(f"{exc}; the open batch was rolled back, free some space and run again")
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+# SQLite's "this is no database / a damaged one" codes: a bad file, never a bad site or a bug.
+DAMAGED_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True for the errors SQLite raises on a damaged file or a non-database ("file is not a database",
+    "database disk image is malformed"), e.g. when a page deep in a truncated copy is finally read."""
+    return isinstance(exc, sqlite3.DatabaseError) and getattr(exc, "sqlite_errorcode", None) in DAMAGED_CODES
+
+
+def inspect_file(path: str | Path) -> None:
+    """Raise ``BadArchiveError`` (one line, exit 10) unless ``path`` is an empty file or an Arshif archive.
+
+    Cheap checks that read a few pages, not the whole file (that is `arshif check`): the 16-byte SQLite
+    header (random bytes fail here); the page count the header records against the file's size (a copy cut
+    at 50 kB of a 5 MB archive fails here; ``head -c 50000 a.db > b.db``); the schema can be read and holds
+    an ``articles`` table (another program's SQLite file fails here — we would otherwise add our tables
+    to it).
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        return  # `touch arshif.db`: a new archive
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if not header.startswith(SQLITE_HEADER):
+        raise BadArchiveError(f"{path} is not an SQLite archive (its first bytes are not an SQLite header):"
+                              " give the right --db, or restore a backup (`arshif backup`)")
+    if len(header) < 100:
+        raise BadArchiveError(f"{path} is truncated ({size} bytes): restore a backup (`arshif backup`)")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # The header's page count is valid when its "version-valid-for" equals the change counter (SQLite ≥ 3.7),
+    # and only with no WAL beside the file: a live archive's checkpoint writes page 1 before it extends
+    # the file, so a reader can see 7,228 pages recorded in a 6,695-page file for a moment.
+    wal = path.with_name(path.name + "-wal")
+    try:
+        live = wal.stat().st_size > 0
+    except FileNotFoundError:
+        live = False
+    if not live and header[92:96] == header[24:28] and pages and size < pages * page_size:
+        raise BadArchiveError(f"{path} is truncated: {size:,} bytes where its header records {pages:,} pages of"
+                              f" {page_size:,} (a partial copy?): restore a backup (`arshif backup`)")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+        try:
+            tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        raise BadArchiveError(f"{path} is damaged ({exc}): run `arshif check --db {path}`, or restore a backup")
+    # Only "_sqlite_migrations": an archive whose first migration was cut short (a writer killed at start).
+    if tables - {"_sqlite_migrations"} and "articles" not in tables:
+        raise BadArchiveError(f"{path} is an SQLite database but not an Arshif archive (tables: "
+                              f"{', '.join(sorted(tables)[:5])}{', …' if len(tables) > 5 else ''}): give the right --db")
+
+
+def check_archive_path(path: str | Path, *, create: bool) -> None:
+    """Before a command opens ``path``: it must be a usable archive, or (``create``) a new one in an
+    existing folder — `--db /data/arhsif/a.db` (a typo) is an error, not a fresh archive in a new folder."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"--db {path} is a folder: give the archive's file name")
+    if path.exists():
+        inspect_file(path)
+        return
+    if not create:
+        raise UsageError(f"no archive at {path} (give --db or set ARSHIF_DB)")
+    if not path.parent.is_dir():
+        raise UsageError(f"no folder {path.parent} for a new archive {path.name}: create the folder first")
 
 
 def connect(path: Path) -> sqlite3.Connection:
