@@ -13,6 +13,7 @@ EXIT_LOCKED = 6  # another run holds the lock on this database
 EXIT_DISK_FULL = 7  # the archive's disk filled up: the run stopped, committed work kept (crawler.storage.ArchiveFull)
 EXIT_INTERRUPTED = 8  # a crawl stopped by SIGTERM/SIGINT: its committed work is kept, rerun to go on
 EXIT_RUN_FAILED = 9  # a crawl that ended on an error (crawl_runs.status "failed") other than unreachable
+EXIT_OUTDATED_ARCHIVE = 11  # a reader met an archive with pending schema migrations: run `arshif migrate`
 
 
 class ArshifError(Exception):

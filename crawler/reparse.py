@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import DropItem
 
 from crawler.site import get_site
-from crawler.storage import ArticleQuery, Outcome, RunCounts, count_articles, iter_articles, open_archive
+from crawler.storage import Archive, ArticleQuery, Outcome, RunCounts, count_articles, iter_articles
 from crawler.warc import read_response
 from pipelines.clean import CleanPipeline
 from pipelines.context import STORED, UNCHANGED, UPDATED, RunContext
@@ -67,7 +67,7 @@ def reparse(
 ) -> ReparseResult:
     """Re-extract every selected row that has a WARC record; ``on_row(result)`` after each (progress)."""
     selection = ArticleQuery(query.site, query.since, query.until, with_warc=True)
-    archive = open_archive(db_path)
+    archive = Archive.existing(db_path)  # it writes: the writer, which migrates
     try:
         args = {"warc": str(warc_dir), "site": query.site, "since": query.since, "until": query.until}
         result = ReparseResult(archive.start_run(query.site or "all", command="reparse", args=args))

@@ -140,13 +140,10 @@ def stats(db_path, as_json, runs):
         arshif stats --db arshif.db
         arshif stats --json | jq .coverage
     """
-    from crawler.storage import archive_stats, open_archive
+    from crawler.storage import open_archive
 
-    archive = open_archive(db_path)
-    try:
-        data = archive_stats(archive, recent_runs=runs)
-    finally:
-        archive.close()
+    with open_archive(db_path) as archive:
+        data = archive.stats(recent_runs=runs)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -181,6 +178,35 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+# -- migrate ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@db_option
+def migrate(db_path):
+    """Upgrade an archive written by an older arshif to this version's schema (readers — export, stats,
+    search, coverage, serve — never do it, and say so in one line with exit code 11).
+
+    \b
+    Example:
+        arshif migrate --db arshif.db
+    """
+    from crawler.storage import Archive, pending_migrations
+    from crawler.storage.reader import read_only_connection
+
+    conn = read_only_connection(db_path)
+    try:
+        pending = pending_migrations(conn)
+    finally:
+        conn.close()
+    if not pending:
+        click.echo(f"{db_path}: up to date", err=True)
+        return
+    with ArchiveLock(db_path):  # it writes: not beside a crawl
+        Archive(db_path).close()
+    click.echo(f"{db_path}: applied {len(pending)} migration(s): {', '.join(pending)}", err=True)
 
 
 # -- search -------------------------------------------------------------------------------------

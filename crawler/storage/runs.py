@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from crawler.storage.records import RUN_STATUSES, ArchiveSummary, RunCounts, utc_now
+from crawler.storage.records import RUN_STATUSES, RunCounts, utc_now
 
 
 class RunLog:
@@ -94,37 +94,6 @@ class RunLog:
             "misses": count("select count(*) from misses where run_id = ?"),
             "failures": count("select count(*) from failures where run_id = ?"),
         }
-
-    def get_run(self, run_id: int) -> dict[str, Any] | None:
-        rows = self.rows("select * from crawl_runs where id = ?", [run_id])
-        return rows[0] if rows else None
-
-    # -- summary -------------------------------------------------------------------------------
-
-    def summary(self, site: str | None = None) -> ArchiveSummary:
-        """A few totals for the end of a run or the demo."""
-        where, params = ("where site = ?", [site]) if site else ("", [])
-
-        def scalar(sql: str) -> Any:
-            return self.db.execute(sql, params).fetchone()[0]
-
-        aliases_by_kind = dict(self.db.execute(f"select kind, count(*) from aliases {where} group by kind", params).fetchall())
-        first, last = self.db.execute(
-            f"select min(published_at), max(published_at) from articles {where}", params
-        ).fetchone()
-        return ArchiveSummary(
-            articles=scalar(f"select count(*) from articles {where}"),
-            aliases=sum(aliases_by_kind.values()),
-            near_duplicates=scalar(
-                f"select count(*) from articles {where or 'where 1'} and near_duplicate_of is not null"
-            ),
-            misses=scalar(f"select count(*) from misses {where}"),
-            open_failures=scalar(f"select count(*) from failures {where or 'where 1'} and resolved_at is null"),
-            versions=scalar(f"select count(*) from article_versions {where}"),
-            first_published=first,
-            last_published=last,
-            by_kind=aliases_by_kind,
-        )
 
     def integrity_check(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]
