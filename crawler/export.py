@@ -1,6 +1,6 @@
 """Dataset exports: JSON Lines, CSV or Parquet, streamed from the archive in constant memory.
 
-- Rows come from ``storage.iter_articles`` (keyset pages of a few hundred rows); each writer keeps at
+- Rows come from ``ArchiveReader.articles`` (keyset pages of a few hundred rows); each writer keeps at
   most one Parquet row group (``ROW_GROUP_SIZE`` rows) in memory.
 - Text is UTF-8 as stored (no ``\\uXXXX`` escapes); ``published_at`` is ISO 8601 with its offset and
   ``published_hijri`` the Umm al-Qura date beside it; in CSV, lists (authors, paragraphs, images, ...)
@@ -33,7 +33,8 @@ from typing import Any, BinaryIO
 
 from crawler.errors import ArshifError, UsageError
 from crawler.items import LIST_FIELDS
-from crawler.storage import ALIAS_EXPORT_COLUMNS, EXPORT_COLUMNS, ArticleQuery, iter_articles, open_archive
+from crawler.storage import ALIAS_EXPORT_COLUMNS, EXPORT_COLUMNS, ArchiveReader, ArticleQuery, open_archive
+from crawler.storage.queries import CHANGE_COLUMNS
 
 FORMATS = ("jsonl", "csv", "parquet")
 # Rows per Parquet row group, the unit held in memory. Peak RSS of a 20,000-row export measured 110 MB
@@ -58,11 +59,27 @@ TIMESTAMP_COLUMNS = ("published_at", "modified_at", "first_seen_at", "last_seen_
 OFFSET_COLUMNS = {"published_at": "published_at_offset", "modified_at": "modified_at_offset"}
 
 
+CURSOR_SUFFIX = ".cursor"
+
+
 @dataclass(frozen=True)
 class ExportResult:
     rows: int
     path: Path | None  # None for stdout
     neutralised_cells: int = 0  # --excel: cells prefixed with ' (see FORMULA_STARTS)
+    cursor: str = ""  # what to pass as --changes-since next time (also in FILE.cursor)
+    merged: int = 0  # --changes-since: rows "merged" (ids that became aliases), among ``rows``
+
+
+def check_runs(reader: ArchiveReader, run_ids: Iterable[int]) -> None:
+    """Every run of a ``--run`` selection exists (a typo must not export nothing, silently)."""
+    missing = [run_id for run_id in run_ids if reader.get_run(run_id) is None]
+    if missing:
+        raise UsageError(f"no run {', '.join(map(str, missing))} in this archive (see `arshif stats`)")
+
+
+def cursor_path(output: Path) -> Path:
+    return output.with_name(output.name + CURSOR_SUFFIX)
 
 
 def export_archive(
@@ -75,9 +92,15 @@ def export_archive(
     originals_only: bool = False,
     excel: bool = False,
     on_row: Callable[[int], None] | None = None,
+    changes_since: str | None = None,
 ) -> ExportResult:
     """Write the articles matching ``query`` to ``output`` ("-" = stdout) in ``fmt`` (``excel``: CSV for
-    spreadsheets, see the module doc)."""
+    spreadsheets, see the module doc).
+
+    ``changes_since`` (a run id or an ISO time, e.g. the cursor the last export printed): only what was
+    added or changed since, each row with ``change`` (new|changed|aliased) and rows ``merged`` for ids
+    that became aliases of another article (``merged_into``). Every export returns the cursor to pass next
+    time and, written to a file, leaves it in ``FILE.cursor``."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
     if excel and fmt != "csv":
@@ -86,19 +109,38 @@ def export_archive(
     writer = partial(write_csv, excel=True, neutralised=neutralised) if excel else WRITERS[fmt]
     if fmt == "parquet":
         _require_pyarrow()
-    archive = open_archive(db_path)
-    try:
+    merged: list[int] = []
+    with open_archive(db_path) as archive:
+        check_runs(archive, query.all_run_ids())
+        cursor = archive.next_cursor()  # before reading: what is committed later comes next time
         if originals_only:
             query = replace(query, originals_only=True)
-        rows = iter_articles(archive, query, include_aliases=include_aliases)
+        if changes_since is not None:
+            query = replace(query, changed_since=archive.resolve_cursor(changes_since))
+        rows: Iterable[dict[str, Any]] = archive.articles(query, include_aliases=include_aliases)
+        columns = (*EXPORT_COLUMNS, "aliases") if include_aliases else EXPORT_COLUMNS
+        if query.changed_since:
+            rows = _with_merged(rows, archive.merged(query), merged)
+            columns = (*columns, *CHANGE_COLUMNS)
         if on_row is not None:
             rows = _counting(rows, on_row)
-        columns = (*EXPORT_COLUMNS, "aliases") if include_aliases else EXPORT_COLUMNS
         with _destination(output) as stream:
             count = writer(rows, stream, columns)
-    finally:
-        archive.close()
-    return ExportResult(count, None if str(output) == "-" else Path(output), sum(neutralised))
+    path = None if str(output) == "-" else Path(output)
+    if path is not None:
+        cursor_path(path).write_text(cursor + "\n", encoding="utf-8")
+    return ExportResult(count, path, sum(neutralised), cursor, sum(merged))
+
+
+def _with_merged(rows: Iterable[dict[str, Any]], merged: Iterable[dict[str, Any]], counted: list[int]
+                 ) -> Iterator[dict[str, Any]]:
+    """The changed articles, then the merged ids (counted into ``counted``)."""
+    yield from rows
+    count = 0
+    for row in merged:
+        count += 1
+        yield row
+    counted.append(count)
 
 
 def _counting(rows: Iterable[dict[str, Any]], on_row: Callable[[int], None]) -> Iterator[dict[str, Any]]:
@@ -221,6 +263,7 @@ def parquet_schema(columns: tuple[str, ...]) -> Any:
         "version": pa.int64(),
         "first_run_id": pa.int64(),
         "last_run_id": pa.int64(),
+        "merged_into": pa.int64(),
         "aliases": pa.list_(
             pa.struct(
                 [

@@ -73,7 +73,11 @@ def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default
               help="Output file, written as FILE.part and renamed when complete; '-' = stdout.")
 @window_options
 @site_option
-@click.option("--run", "run_id", type=int, help="Only articles this crawl run added or changed (see `arshif stats`).")
+@click.option("--run", "run_ids", type=int, multiple=True,
+              help="Only articles this crawl run added or changed (see `arshif stats`); repeatable.")
+@click.option("--changes-since", "changes_since", metavar="CURSOR",
+              help="Only what was added or changed since CURSOR: a run id, an ISO time, or the cursor the last"
+                   " export printed (and wrote to FILE.cursor); adds columns change and merged_into.")
 @click.option("--include-aliases", is_flag=True, help="Add an `aliases` list: the other ids/urls of each article.")
 @click.option("--no-near-duplicates", is_flag=True,
               help="Leave out articles that repeat another almost word for word (near_duplicate_of set).")
@@ -81,7 +85,8 @@ def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default
               help="wacz: directory of the WARC files [default: <db dir>/warc].")
 @click.option("--excel", is_flag=True,
               help="CSV for spreadsheets: UTF-8 BOM, CRLF, cells starting with = + - @ tab or CR prefixed with '.")
-def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no_near_duplicates, warc_dir, excel):
+def export(db_path, fmt, output, since, until, site, run_ids, changes_since, include_aliases, no_near_duplicates,
+           warc_dir, excel):
     """Export articles as a dataset, streamed in constant memory.
 
     UTF-8 as stored (no \\u escapes); published_at in ISO 8601 with its offset and published_hijri
@@ -92,19 +97,22 @@ def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no
         arshif export --format jsonl -o articles.jsonl
         arshif export --format csv --since 2016-01-01 --until 2016-12-31 -o 2016.csv
         arshif export --format csv --excel -o articles.csv
-        arshif export --format parquet --run 12 --include-aliases -o run12.parquet
+        arshif export --format parquet --run 12 --run 13 --include-aliases -o runs.parquet
+        arshif export --format jsonl --changes-since "$(cat full.jsonl.cursor)" -o changes.jsonl
         arshif export --format jsonl | jq .title
         arshif export --format wacz -o archive.wacz       # open it in ReplayWeb.page
     """
     from crawler.export import export_archive
 
-    query = window_query(since, until, site=site, run_id=run_id)
+    query = window_query(since, until, site=site, run_ids=tuple(run_ids))
     if fmt == "parquet" and output == "-" and sys.stdout.isatty():
         raise UsageError("Parquet is binary: give -o FILE (or pipe stdout)")
     def progress(rows: int) -> None:
         if rows % 1000 == 0:
             live_line(f"{rows:,} articles exported")
 
+    if fmt == "wacz" and changes_since:
+        raise UsageError("--changes-since is for jsonl, csv and parquet")
     if fmt == "wacz":
         from crawler.cli.wacz import export_wacz_command
 
@@ -115,10 +123,16 @@ def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no
         raise UsageError("--excel is for --format csv")
     result = export_archive(db_path, fmt, output, query, include_aliases=include_aliases,
                             originals_only=no_near_duplicates, excel=excel,
-                            on_row=None if output == "-" else progress)
+                            on_row=None if output == "-" else progress, changes_since=changes_since)
     if output != "-":
         live_line("", end="")
-        click.echo(f"{result.rows:,} articles → {output}", err=True)
+        merged = f" (of which {result.merged:,} merged into another article)" if changes_since else ""
+        click.echo(f"{result.rows:,} {'rows' if changes_since else 'articles'}{merged} → {output}", err=True)
+    if result.rows == 0:
+        click.echo("the selection is empty: no article matches"
+                   + (f" (nothing changed since {changes_since})" if changes_since else ""), err=True)
+    where = f" (also in {output}.cursor)" if output != "-" else ""
+    click.echo(f"next cursor: {result.cursor}  — pass it as --changes-since next time{where}", err=True)
     if excel:
         click.echo(f"excel: UTF-8 BOM and CRLF; {result.neutralised_cells:,} cells starting with = + - @ tab or CR"
                    " were prefixed with ' so a spreadsheet shows them as text (CSV injection guard)", err=True)

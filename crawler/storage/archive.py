@@ -340,8 +340,9 @@ class Archive(RunLog, ArchiveReader):
     def set_near_duplicate(self, site: str, article_id: int, of: int | None, similarity: float | None) -> None:
         self._begin()
         self.db.conn.execute(
-            "update articles set near_duplicate_of = ?, similarity = ? where site = ? and article_id = ?",
-            [of, similarity, site, article_id],
+            "update articles set near_duplicate_of = ?, similarity = ?, linked_at = ?"
+            " where site = ? and article_id = ? and (near_duplicate_of is not ? or similarity is not ?)",
+            [of, similarity, utc_now(), site, article_id, of, similarity],
         )
         self._wrote()
 
@@ -408,10 +409,12 @@ class Archive(RunLog, ArchiveReader):
         self.db.conn.execute(
             "update aliases set article_id = ? where site = ? and article_id = ?", [of, site, article_id]
         )
+        now = utc_now()
         self.db.conn.execute(
-            "update articles set near_duplicate_of = ? where site = ? and near_duplicate_of = ?",
-            [of, site, article_id],
+            "update articles set near_duplicate_of = ?, linked_at = ? where site = ? and near_duplicate_of = ?",
+            [of, now, site, article_id],
         )
+        self.db.conn.execute("update articles set linked_at = ? where site = ? and article_id = ?", [now, site, of])
         self.db.conn.execute("delete from article_bands where site = ? and article_id = ?", [site, article_id])
         self.db.conn.execute("delete from articles where site = ? and article_id = ?", [site, article_id])
         self._wrote()

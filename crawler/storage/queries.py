@@ -25,6 +25,9 @@ EXPORT_EXTRA_COLUMNS: tuple[str, ...] = (
     "warc_record",
 )
 EXPORT_COLUMNS: tuple[str, ...] = (*ARTICLE_FIELDS, *EXPORT_EXTRA_COLUMNS)
+# Beside each row of an incremental export (``--changes-since``): new|changed|aliased|merged, and for
+# "merged" (an id that became an alias of another article: drop it) the article it now belongs to.
+CHANGE_COLUMNS: tuple[str, ...] = ("change", "merged_into")
 ALIAS_EXPORT_COLUMNS: tuple[str, ...] = ("alias_id", "alias_url", "kind", "similarity", "title", "published_at")
 # Record keys whose coverage `arshif stats` reports (identity columns are always there).
 COVERAGE_FIELDS: tuple[str, ...] = tuple(
@@ -50,7 +53,9 @@ class ArticleQuery:
     ``since``/``until`` bound ``published_at`` (ISO strings compared as local time, ``until`` exclusive;
     built from a ``crawler.dates.DateWindow``); ``run_ids`` (or ``run_id``) = articles those runs added or
     changed; ``with_warc`` = only rows that point to a WARC record; ``originals_only`` = no near duplicates;
-    ``category``/``year``/``agency``/``author`` = the search page's facets (e.g. ``year="2016"``)."""
+    ``category``/``year``/``agency``/``author`` = the search page's facets (e.g. ``year="2016"``);
+    ``changed_since`` = a UTC instant ("2026-12-05T03:00:00+00:00", see ``ArchiveReader.resolve_cursor``):
+    only articles added, changed, aliased or re-linked at or after it."""
 
     site: str | None = None
     since: str | None = None
@@ -63,6 +68,7 @@ class ArticleQuery:
     year: str | None = None
     agency: str | None = None
     author: str | None = None
+    changed_since: str | None = None
 
     def all_run_ids(self) -> tuple[int, ...]:
         return tuple(dict.fromkeys((*self.run_ids, *(() if self.run_id is None else (self.run_id,)))))
@@ -99,7 +105,20 @@ class ArticleQuery:
             if value := getattr(self, facet):
                 clauses.append(f"exists (select 1 from json_each(coalesce({alias}.{column}, '[]')) j where j.value = ?)")
                 params.append(value)
+        if self.changed_since:
+            clauses.append(
+                f"({alias}.first_seen_at >= ? or {alias}.updated_at >= ? or {alias}.linked_at >= ? or exists"
+                f" (select 1 from aliases l where l.site = {alias}.site and l.article_id = {alias}.article_id"
+                " and l.first_seen_at >= ?))"
+            )
+            params += [self.changed_since] * 4
         return (" and ".join(clauses) or "1"), params
+
+    def change_column(self, alias: str = "a") -> tuple[str, list[Any]]:
+        """SQL for the ``change`` of each row of a ``changed_since`` selection: new (first stored since),
+        changed (a new version since), else aliased (an alias appeared or its dedupe link changed)."""
+        return (f"case when {alias}.first_seen_at >= ? then 'new' when {alias}.updated_at >= ? then 'changed'"
+                " else 'aliased' end", [self.changed_since] * 2)
 
 
 def fts_query(words: Sequence[str], phrases: Sequence[str] = ()) -> str:

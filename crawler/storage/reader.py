@@ -30,6 +30,7 @@ from crawler.storage.queries import (
     ArticleQuery,
     search_condition,
 )
+from crawler.storage.records import utc_now
 from crawler.storage.records import ArchiveSummary, chunks, record_from_row
 
 
@@ -148,6 +149,10 @@ class ArchiveReader:
         """
         where, params = query.where("a")
         columns = ", ".join(f"a.{name}" for name in EXPORT_COLUMNS)
+        if query.changed_since:
+            change, change_params = query.change_column("a")
+            columns += f", {change} as change"
+            params = [*change_params, *params]
         sql = (
             f"select {columns} from articles a where {where} and (a.site, a.article_id) > (?, ?)"
             " order by a.site, a.article_id limit ?"
@@ -162,6 +167,8 @@ class ArchiveReader:
             for row in rows:
                 exported = record_from_row(row)
                 exported.update({key: row.get(key) for key in EXPORT_EXTRA_COLUMNS})
+                if query.changed_since:
+                    exported["change"] = row["change"]
                 if include_aliases:
                     exported["aliases"] = aliases.get((row["site"], row["article_id"]), [])
                 yield exported
@@ -182,6 +189,50 @@ class ArchiveReader:
                 ):
                     found.setdefault((site, alias.pop("article_id")), []).append(alias)
         return found
+
+    def merged(self, query: ArticleQuery) -> Iterator[dict[str, Any]]:
+        """The ids that became aliases of another article at or after ``query.changed_since`` (a refetched
+        copy, or a stored article merged into an earlier one): ``change`` "merged", ``merged_into`` the
+        article. A team applying the change set drops these ids. Only ``site`` of ``query`` applies."""
+        params: list[Any] = [query.changed_since]
+        site = ""
+        if query.site:
+            site, params = " and l.site = ?", [*params, query.site]
+        for row in self.rows(
+            "select l.site, l.alias_id as article_id, l.alias_url as url, l.title, l.published_at,"
+            " l.article_id as merged_into from aliases l where l.first_seen_at >= ? and l.alias_id is not null"
+            f"{site} and not exists (select 1 from articles a where a.site = l.site and a.article_id = l.alias_id)"
+            " order by l.site, l.alias_id",
+            params,
+        ):
+            yield {**row, "change": "merged"}
+
+    def resolve_cursor(self, cursor: str) -> str:
+        """An ``--changes-since`` cursor as the UTC instant to compare with: a run id stands for the start of
+        that run (its changes and every later run's), an ISO time for itself (no offset: UTC)."""
+        from datetime import datetime, timezone
+
+        text = cursor.strip()
+        if text.isdigit():
+            run = self.get_run(int(text))
+            if run is None:
+                raise UsageError(f"no run {text} in this archive (see `arshif stats`)")
+            return run["started_at"]
+        try:
+            instant = datetime.fromisoformat(text)
+        except ValueError:
+            raise UsageError(f"--changes-since {cursor!r}: give a run id or an ISO time"
+                             " (e.g. 2026-12-05T03:00:00+00:00)") from None
+        instant = instant.replace(tzinfo=timezone.utc) if instant.tzinfo is None else instant
+        return instant.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+    def next_cursor(self) -> str:
+        """The cursor an export taken now hands to the next one: now — or, while a run is still writing,
+        that run's start, because rows it wrote before now may be committed only after this read (the next
+        change set then repeats a few rows; applied by (site, article_id, version) they change nothing)."""
+        running = self.scalar("select min(started_at) from crawl_runs where status = 'running'")
+        now = utc_now()
+        return min(now, running) if running else now
 
     def count(self, query: ArticleQuery = ArticleQuery()) -> int:
         where, params = query.where("a")

@@ -1,0 +1,160 @@
+"""Datasets for teams: incremental exports with a cursor, several runs, outdated archives (issue 21, 19.6).
+
+The archive is built through the storage API as crawls build it (runs, upserts with versions, aliases,
+near-duplicate links, a merge); the exports run as a user runs them (`python -m crawler export`).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.storage import Archive, ArticleWrite, RunCounts
+from tests.ops_archive import synthetic_record
+
+ARSHIF = [sys.executable, "-m", "crawler"]
+REPO = Path(__file__).resolve().parents[1]
+# Columns that move when an article is merely seen again (no change): not part of a change set.
+SEEN_COLUMNS = ("last_seen_at", "last_run_id")
+
+
+def arshif(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*ARSHIF, *args], capture_output=True, text=True, cwd=REPO)
+
+
+def store(archive: Archive, run_id: int, ids, *, edit: str = "", rng=None) -> None:
+    rng = rng or random.Random(7)
+    writes = []
+    for article_id in ids:
+        record = synthetic_record(article_id, random.Random(article_id))
+        if edit:
+            record["paragraphs"] = [*record["paragraphs"], edit]
+        writes.append(ArticleWrite(record=record, content_hash=f"h{article_id}{edit}", run_id=run_id))
+    archive.upsert_articles(writes)
+
+
+def run(archive: Archive, work) -> int:
+    time.sleep(1.1)  # each run in its own second (archive times have whole seconds)
+    run_id = archive.start_run("alhadath", command="crawl", args={})
+    work(run_id)
+    archive.finish_run(run_id, finish_reason="finished", status="ok", counts=RunCounts())
+    return run_id
+
+
+def export(db: Path, out: Path, *extra: str) -> tuple[list[dict], str]:
+    # Archive times have whole seconds and a cursor repeats its own second (a row written in it may have
+    # been committed after the read): the waits keep each night's writes out of the cursor's second, so the
+    # change labels are exact (applying the change sets is right either way).
+    time.sleep(1.1)
+    done = arshif("export", "--db", str(db), "--format", "jsonl", "--include-aliases", "-o", str(out), *extra)
+    assert done.returncode == 0, done.stderr
+    cursor = out.with_name(out.name + ".cursor").read_text(encoding="utf-8").strip()
+    assert f"next cursor: {cursor}" in done.stderr
+    time.sleep(1.1)
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()], cursor
+
+
+def applied(base: list[dict], *change_sets: list[dict]) -> dict[tuple[str, int], dict]:
+    """What a team holds after applying change sets: upsert by (site, article_id), drop "merged" ids."""
+    held = {(row["site"], row["article_id"]): row for row in base}
+    for rows in change_sets:
+        for row in rows:
+            key = (row["site"], row["article_id"])
+            if row["change"] == "merged":
+                held.pop(key, None)
+            else:
+                held[key] = row
+    return held
+
+
+def comparable(row: dict) -> dict:
+    return {key: value for key, value in row.items() if key not in (*SEEN_COLUMNS, "change", "merged_into")}
+
+
+def test_two_nightly_incremental_exports_applied_give_the_full_export(tmp_path):
+    db = tmp_path / "arshif.db"
+    with Archive(db) as archive:
+        run(archive, lambda r: store(archive, r, range(1, 31)))
+    night1, cursor1 = export(db, tmp_path / "night1.jsonl")
+    assert len(night1) == 30
+
+    with Archive(db) as archive:
+        def second(run_id: int) -> None:
+            store(archive, run_id, range(31, 36))  # new
+            store(archive, run_id, [5], edit="تصحيح")  # an old article updated: version 2
+            store(archive, run_id, [8])  # seen again, unchanged: not a change
+            copy = synthetic_record(7, random.Random(7)) | {"article_id": 41, "url": "https://www.alhadath.ps/article/41"}
+            archive.add_alias(copy, of=7, run_id=run_id)  # a new id that repeats article 7
+            archive.set_near_duplicate("alhadath", 10, 9, 0.93)  # a near-duplicate link that appeared
+            archive.demote_to_alias("alhadath", 12, of=11, run_id=run_id)  # a stored story merged into another
+        run(archive, second)
+    night2, cursor2 = export(db, tmp_path / "night2.jsonl", "--changes-since", cursor1)
+    changes = {row["article_id"]: row["change"] for row in night2}
+    assert changes == {31: "new", 32: "new", 33: "new", 34: "new", 35: "new", 5: "changed", 7: "aliased",
+                       10: "aliased", 11: "aliased", 12: "merged", 41: "merged"}
+    assert {row["article_id"]: row["version"] for row in night2 if row["change"] == "changed"} == {5: 2}
+    # 12 was exported last night and is now part of 11; 41 never was an article (a harmless drop)
+    assert [row["merged_into"] for row in night2 if row["change"] == "merged"] == [11, 7]
+    assert cursor2 > cursor1
+
+    with Archive(db) as archive:
+        def third(run_id: int) -> None:
+            store(archive, run_id, [3], edit="تحديث")
+            store(archive, run_id, [5], edit="تصحيح ثان")  # changed again: version 3
+            store(archive, run_id, [42])
+        run(archive, third)
+    night3, _ = export(db, tmp_path / "night3.jsonl", "--changes-since", cursor2)
+    assert {row["article_id"]: (row["change"], row["version"]) for row in night3} == {
+        3: ("changed", 2), 5: ("changed", 3), 42: ("new", 1)}
+
+    full, _ = export(db, tmp_path / "full.jsonl")
+    held = applied(night1, night2, night3)
+    assert sorted(held) == sorted((row["site"], row["article_id"]) for row in full)
+    assert {key: comparable(row) for key, row in held.items()} == {
+        (row["site"], row["article_id"]): comparable(row) for row in full}
+
+
+def test_a_run_cursor_repeatable_runs_and_an_empty_selection(tmp_path):
+    db = tmp_path / "arshif.db"
+    with Archive(db) as archive:
+        first = run(archive, lambda r: store(archive, r, range(1, 6)))
+        second = run(archive, lambda r: store(archive, r, range(6, 9)))
+        third = run(archive, lambda r: store(archive, r, [2], edit="تعديل"))
+    rows, _ = export(db, tmp_path / "runs.jsonl", "--run", str(first), "--run", str(third))
+    assert [row["article_id"] for row in rows] == [1, 2, 3, 4, 5]
+    rows, _ = export(db, tmp_path / "since.jsonl", "--changes-since", str(second))  # a run: its start
+    assert {row["article_id"]: row["change"] for row in rows} == {6: "new", 7: "new", 8: "new", 2: "changed"}
+
+    missing = arshif("export", "--db", str(db), "--format", "jsonl", "--run", "99", "-o", str(tmp_path / "x.jsonl"))
+    assert missing.returncode == 2 and missing.stderr.strip() == "arshif: no run 99 in this archive (see `arshif stats`)"
+    assert not (tmp_path / "x.jsonl").exists()
+
+    _, cursor = export(db, tmp_path / "a.jsonl")
+    empty = arshif("export", "--db", str(db), "--format", "csv", "--changes-since", cursor, "-o", str(tmp_path / "e.csv"))
+    assert empty.returncode == 0 and "the selection is empty" in empty.stderr
+
+
+def test_readers_never_migrate_an_outdated_archive(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    Archive(db).close()
+    with sqlite3.connect(db) as conn:  # as if written before the provenance columns existed
+        for column in ("arshif_version", "git_commit", "scrapy_version", "settings"):
+            conn.execute(f"alter table crawl_runs drop column {column}")
+        conn.execute("delete from _sqlite_migrations where name = 'm202_datasets_run_provenance'")
+    before = db.read_bytes()
+    for command in (["stats"], ["export", "--format", "jsonl"], ["search", "غزة"]):
+        done = arshif(*command, "--db", str(db))
+        assert done.returncode == 11, (command, done.stderr)
+        assert done.stderr.count("\n") == 1 and "arshif migrate --db" in done.stderr
+    assert db.read_bytes() == before
+    assert arshif("migrate", "--db", str(db)).returncode == 0
+    assert arshif("stats", "--db", str(db)).returncode == 0
+    assert "up to date" in arshif("migrate", "--db", str(db)).stderr
