@@ -105,6 +105,12 @@ def export(db_path, fmt, output, since, until, site, run_ids, changes_since, inc
     from crawler.export import export_archive
 
     query = window_query(since, until, site=site, run_ids=tuple(run_ids))
+    if run_ids:
+        from crawler.export import check_runs
+        from crawler.storage import open_archive
+
+        with open_archive(db_path) as reader:
+            check_runs(reader, run_ids)
     if fmt == "parquet" and output == "-" and sys.stdout.isatty():
         raise UsageError("Parquet is binary: give -o FILE (or pipe stdout)")
     def progress(rows: int) -> None:
