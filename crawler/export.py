@@ -69,6 +69,9 @@ class ExportResult:
     neutralised_cells: int = 0  # --excel: cells prefixed with ' (see FORMULA_STARTS)
     cursor: str = ""  # what to pass as --changes-since next time (also in FILE.cursor)
     merged: int = 0  # --changes-since: rows "merged" (ids that became aliases), among ``rows``
+    truncated_cells: int = 0  # csv: cells cut at Excel's limit (see EXCEL_CELL_LIMIT)
+    package: Path | None = None  # datapackage.json beside the file (crawler.datacard)
+    card: Path | None = None  # FILE.md
 
 
 def check_runs(reader: ArchiveReader, run_ids: Iterable[int]) -> None:
@@ -106,7 +109,9 @@ def export_archive(
     if excel and fmt != "csv":
         raise UsageError("--excel is for --format csv")
     neutralised: list[int] = []
-    writer = partial(write_csv, excel=True, neutralised=neutralised) if excel else WRITERS[fmt]
+    truncated: list[int] = []
+    writer = (partial(write_csv, excel=excel, neutralised=neutralised, truncated=truncated) if fmt == "csv"
+              else WRITERS[fmt])
     if fmt == "parquet":
         _require_pyarrow()
     merged: list[int] = []
@@ -125,10 +130,16 @@ def export_archive(
             rows = _counting(rows, on_row)
         with _destination(output) as stream:
             count = writer(rows, stream, columns)
-    path = None if str(output) == "-" else Path(output)
-    if path is not None:
-        cursor_path(path).write_text(cursor + "\n", encoding="utf-8")
-    return ExportResult(count, path, sum(neutralised), cursor, sum(merged))
+        path = None if str(output) == "-" else Path(output)
+        package = card = None
+        if path is not None:
+            from crawler.datacard import card_facts, write_package
+
+            facts = card_facts(archive, query, rows=count, fmt=fmt, changes_since=changes_since, cursor=cursor)
+            package, card = write_package(path, fmt, parquet_columns(columns) if fmt == "parquet" else columns,
+                                          facts, excel=excel)
+            cursor_path(path).write_text(cursor + "\n", encoding="utf-8")
+    return ExportResult(count, path, sum(neutralised), cursor, sum(merged), sum(truncated), package, card)
 
 
 def _with_merged(rows: Iterable[dict[str, Any]], merged: Iterable[dict[str, Any]], counted: list[int]
@@ -190,7 +201,13 @@ def write_jsonl(rows: Iterable[dict[str, Any]], stream: BinaryIO, columns: tuple
     return count
 
 
-_JSON_CELLS = frozenset((*LIST_FIELDS, "aliases"))
+_JSON_CELLS = frozenset((*LIST_FIELDS, "aliases")) - {"paragraphs"}
+# Excel keeps at most 32,767 characters in a cell and silently cuts the rest: a longer cell is cut here,
+# visibly, with this marker at its end (counted and reported on stderr).
+EXCEL_CELL_LIMIT = 32_767
+TRUNCATED_MARKER = " […truncated: Excel's 32,767-character cell limit]"
+PARAGRAPH_BREAK = "\n\n"  # the body in CSV: paragraphs as text, a blank line between two
+EXCEL_PARAGRAPH_BREAK = "\r\n\r\n"  # --excel: CRLF everywhere, inside cells too
 
 
 def write_csv(
@@ -200,17 +217,24 @@ def write_csv(
     *,
     excel: bool = False,
     neutralised: list[int] | None = None,
+    truncated: list[int] | None = None,
 ) -> int:
-    """CSV (RFC 4180 quoting); with ``excel`` a BOM, CRLF line ends and formula-like cells neutralised,
-    their count appended to ``neutralised``."""
-    count = guarded = 0
+    """CSV for people (RFC 4180 quoting): the body as text with a blank line between paragraphs (other lists
+    as JSON arrays), a cell over ``EXCEL_CELL_LIMIT`` cut with ``TRUNCATED_MARKER`` (counted into
+    ``truncated``); with ``excel`` a BOM, CRLF line ends and formula-like cells neutralised, their count
+    appended to ``neutralised``."""
+    count = guarded = cut = 0
     with _text(stream, "") as text:
         if excel:
             text.write(EXCEL_BOM)
         writer = csv.writer(text)  # RFC 4180: CRLF line ends (also what Excel expects)
         writer.writerow(columns)
         for row in rows:
-            cells = [_csv_cell(key, row.get(key)) for key in columns]
+            cells = [_csv_cell(key, row.get(key), excel) for key in columns]
+            for index, cell in enumerate(cells):
+                if isinstance(cell, str) and len(cell) > EXCEL_CELL_LIMIT:
+                    cells[index] = cell[: EXCEL_CELL_LIMIT - len(TRUNCATED_MARKER)] + TRUNCATED_MARKER
+                    cut += 1
             if excel:
                 for index, cell in enumerate(cells):
                     if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
@@ -220,10 +244,14 @@ def write_csv(
             count += 1
     if neutralised is not None:
         neutralised.append(guarded)
+    if truncated is not None:
+        truncated.append(cut)
     return count
 
 
-def _csv_cell(key: str, value: Any) -> Any:
+def _csv_cell(key: str, value: Any, excel: bool = False) -> Any:
+    if key == "paragraphs":
+        return (EXCEL_PARAGRAPH_BREAK if excel else PARAGRAPH_BREAK).join(value or [])
     if key in _JSON_CELLS:
         return json.dumps(value if value is not None else [], ensure_ascii=False)
     return "" if value is None else value
@@ -272,7 +300,13 @@ def parquet_schema(columns: tuple[str, ...]) -> Any:
             )
         ),
     }
-    return pa.schema([(name, types.get(name, pa.string())) for name in parquet_columns(columns)])
+    from crawler.datacard import COLUMNS
+
+    return pa.schema([
+        pa.field(name, types.get(name, pa.string()),
+                 metadata={"description": COLUMNS[name][1]} if name in COLUMNS else None)
+        for name in parquet_columns(columns)
+    ])
 
 
 def _instant(text: str | None) -> datetime | None:

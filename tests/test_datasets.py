@@ -158,3 +158,89 @@ def test_readers_never_migrate_an_outdated_archive(tmp_path):
     assert arshif("migrate", "--db", str(db)).returncode == 0
     assert arshif("stats", "--db", str(db)).returncode == 0
     assert "up to date" in arshif("migrate", "--db", str(db)).stderr
+
+
+def gapped_archive(db: Path) -> None:
+    """Articles 1-20 and 31-40 stored, 21-24 missed (404), 25 a failed fetch, 26-30 never asked."""
+    with Archive(db) as archive:
+        def crawl(run_id: int) -> None:
+            store(archive, run_id, [*range(1, 21), *range(31, 41)])
+            for article_id in range(21, 25):
+                archive.record_miss("alhadath", article_id, url=f"https://www.alhadath.ps/article/{article_id}",
+                                    reason="http_404", http_status=404, run_id=run_id)
+            archive.record_failure("alhadath", "https://www.alhadath.ps/article/25", reason="timeout", attempts=3,
+                                   article_id=25, run_id=run_id)
+        run(archive, crawl)
+
+
+def test_every_export_is_a_valid_frictionless_package_with_a_card(tmp_path):
+    import frictionless
+    import pyarrow.parquet as pq
+
+    from crawler.storage import ArchiveReader
+
+    db = tmp_path / "arshif.db"
+    gapped_archive(db)
+    out = tmp_path / "out"
+    for fmt in ("jsonl", "csv", "parquet"):
+        done = arshif("export", "--db", str(db), "--format", fmt, "-o", str(out / f"articles.{fmt}"))
+        assert done.returncode == 0, done.stderr
+    done = arshif("export", "--db", str(db), "--format", "csv", "--excel", "-o", str(out / "excel.csv"))
+    assert done.returncode == 0, done.stderr
+
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert [r["path"] for r in package["resources"]] == ["articles.jsonl", "articles.csv", "articles.parquet", "excel.csv"]
+    # Frictionless validates every row of the JSONL and CSV files against the package. It reads Parquet only
+    # through pandas, which turns a nullable integer column into floats and lists into numpy arrays (type
+    # errors that are not in the file): for Parquet the package's fields are checked against the file's
+    # own schema below instead.
+    for resource in frictionless.Package(str(out / "datapackage.json")).resources:
+        if resource.format == "parquet":
+            continue
+        report = frictionless.validate(resource)
+        assert report.valid, (resource.path, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5])
+    for resource in package["resources"]:
+        assert all(field["description"] for field in resource["schema"]["fields"]), resource["path"]
+    # Parquet carries the same descriptions in its schema metadata.
+    parquet = pq.read_schema(out / "articles.parquet")
+    [described] = [r for r in package["resources"] if r["path"] == "articles.parquet"]
+    assert [field["name"] for field in described["schema"]["fields"]] == parquet.names
+    kinds = {"integer": "int64", "number": "double", "string": "string", "datetime": "timestamp[us, tz=UTC]"}
+    for field in described["schema"]["fields"]:
+        assert parquet.field(field["name"]).metadata[b"description"].decode() == field["description"]
+        assert kinds.get(field["type"], "list") in str(parquet.field(field["name"]).type), field
+
+    # The card's counts are the archive's.
+    with ArchiveReader(db) as reader:
+        summary = reader.summary("alhadath")
+    facts = package["resources"][0]["arshif"]
+    assert facts["rows"] == summary.articles == 30
+    counts = facts["archive"]["alhadath"]
+    assert (counts["articles"], counts["misses"], counts["open_failures"], counts["aliases"]) == (
+        summary.articles, summary.misses, summary.open_failures, summary.aliases) == (30, 4, 1, 0)
+    assert counts["misses_by_reason"] == [{"reason": "http_404", "misses": 4}]
+    assert counts["never_seen"] == [{"first": 26, "last": 30, "ids": 5}]
+    card = (out / "articles.jsonl.md").read_text(encoding="utf-8")
+    assert "| alhadath | 30 | 0 | 0 | 0 | 4 | 1 |" in card
+    assert "http_404: 4" in card and "26-30" in card and "TO FILL IN" in card and "Arshif" in card
+
+
+def test_csv_for_people_body_as_text_and_long_cells_cut_with_a_marker(tmp_path):
+    import csv
+
+    from crawler.export import EXCEL_CELL_LIMIT, TRUNCATED_MARKER
+
+    db = tmp_path / "arshif.db"
+    with Archive(db) as archive:
+        record = synthetic_record(1, random.Random(1))
+        record["paragraphs"] = ["أول", "ثان " * 12_000]  # 48,000 characters: over Excel's cell limit
+        archive.upsert_articles([ArticleWrite(record=record, content_hash="long")])
+        store(archive, None, [2])
+    done = arshif("export", "--db", str(db), "--format", "csv", "-o", str(tmp_path / "a.csv"))
+    assert done.returncode == 0 and "1 cells over Excel's 32,767-character limit were cut" in done.stderr
+    with open(tmp_path / "a.csv", encoding="utf-8", newline="") as stream:
+        rows = {int(row["article_id"]): row for row in csv.DictReader(stream)}
+    assert len(rows[1]["paragraphs"]) == EXCEL_CELL_LIMIT and rows[1]["paragraphs"].endswith(TRUNCATED_MARKER)
+    assert rows[1]["paragraphs"].startswith("أول\n\nثان ")
+    two = synthetic_record(2, random.Random(2))["paragraphs"]
+    assert rows[2]["paragraphs"] == "\n\n".join(two)

@@ -67,7 +67,7 @@ def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default
 @cli.command()
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "wacz"]), required=True,
-              help="jsonl (one JSON object a line), csv (lists as JSON arrays), parquet (needs pyarrow)"
+              help="jsonl (one JSON object a line), csv (for people: the body as text, other lists as JSON arrays), parquet (needs pyarrow)"
                    " or wacz (the WARC captures for ReplayWeb.page/pywb; needs wacz).")
 @click.option("-o", "--output", default="-", show_default=True,
               help="Output file, written as FILE.part and renamed when complete; '-' = stdout.")
@@ -134,6 +134,11 @@ def export(db_path, fmt, output, since, until, site, run_ids, changes_since, inc
         live_line("", end="")
         merged = f" (of which {result.merged:,} merged into another article)" if changes_since else ""
         click.echo(f"{result.rows:,} {'rows' if changes_since else 'articles'}{merged} → {output}", err=True)
+    if result.truncated_cells:
+        click.echo(f"csv: {result.truncated_cells:,} cells over Excel's 32,767-character limit were cut and end"
+                   " with \"[…truncated\" (the whole text is in the jsonl and parquet exports)", err=True)
+    if result.card is not None:
+        click.echo(f"dataset card: {result.card}; Frictionless package: {result.package}", err=True)
     if result.rows == 0:
         click.echo("the selection is empty: no article matches"
                    + (f" (nothing changed since {changes_since})" if changes_since else ""), err=True)

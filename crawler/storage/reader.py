@@ -366,6 +366,60 @@ class ArchiveReader:
         ).fetchone()
         return low, high
 
+    def sites(self) -> list[str]:
+        """The sites this archive knows of (articles, aliases, misses or failures)."""
+        return [row[0] for row in self.conn.execute(
+            "select site from articles union select site from aliases union select site from misses"
+            " union select site from failures where article_id is not null order by 1")]
+
+    def id_gaps(self, site: str) -> list[tuple[int, int]]:
+        """The id ranges (first, last; inclusive) between the lowest and highest id known of ``site`` that
+        the archive has never seen: no article, alias, miss or failure names them (e.g. a backfill of
+        1-100 whose ids 40-49 were never asked gives ``[(40, 49)]``)."""
+        return [(row[0] + 1, row[1] - 1) for row in self.conn.execute(
+            "select id, next from (select id, lead(id) over (order by id) as next from ("
+            " select article_id as id from articles where site = ?1"
+            " union select alias_id from aliases where site = ?1 and alias_id is not null"
+            " union select article_id from misses where site = ?1"
+            " union select article_id from failures where site = ?1 and article_id is not null))"
+            " where next > id + 1 order by id",
+            [site],
+        )]
+
+    def coverage(self, site: str) -> dict[str, Any]:
+        """What `arshif coverage` shows for one site: the known id span, the ranges never seen, misses by
+        reason and open failures (those with an id can be fetched again by a backfill)."""
+        low, high = self.conn.execute(
+            "select min(id), max(id) from (select article_id as id from articles where site = ?1"
+            " union all select alias_id from aliases where site = ?1"
+            " union all select article_id from misses where site = ?1"
+            " union all select article_id from failures where site = ?1)", [site]).fetchone()
+        gaps = self.id_gaps(site)
+        failures = self.rows(
+            "select article_id, url, reason, http_status, attempts, last_failed_at from failures"
+            " where site = ? and resolved_at is null order by article_id, url", [site])
+        return {
+            "site": site,
+            "first_id": low,
+            "last_id": high,
+            "articles": self.scalar("select count(*) from articles where site = ?", [site]),
+            "aliases": self.scalar("select count(*) from aliases where site = ?", [site]),
+            "never_seen": [{"first": first, "last": last, "ids": last - first + 1} for first, last in gaps],
+            "never_seen_ids": sum(last - first + 1 for first, last in gaps),
+            "misses_by_reason": self.rows(
+                "select reason, count(*) as misses from misses where site = ? group by reason order by 2 desc, 1",
+                [site]),
+            "open_failures": failures,
+        }
+
+    def period(self, query: ArticleQuery = ArticleQuery()) -> list[dict[str, Any]]:
+        """Per site among ``query``'s articles: how many, and the first and last publication time."""
+        where, params = query.where("a")
+        return self.rows(
+            "select a.site, count(*) as articles, min(a.published_at) as first_published,"
+            f" max(a.published_at) as last_published from articles a where {where} group by a.site order by 1",
+            params)
+
     def stats(self, *, recent_runs: int = 10) -> dict[str, Any]:
         """Everything `arshif stats` shows, as plain data."""
         coverage_sql = ", ".join(
