@@ -223,6 +223,9 @@ def test_every_export_is_a_valid_frictionless_package_with_a_card(tmp_path):
     card = (out / "articles.jsonl.md").read_text(encoding="utf-8")
     assert "| alhadath | 30 | 0 | 0 | 0 | 4 | 1 |" in card
     assert "http_404: 4" in card and "26-30" in card and "TO FILL IN" in card and "Arshif" in card
+    from crawler import __version__
+
+    assert facts["runs"][0]["arshif_version"] == __version__ and f"Arshif {__version__}" in card
 
 
 def test_csv_for_people_body_as_text_and_long_cells_cut_with_a_marker(tmp_path):
@@ -244,3 +247,26 @@ def test_csv_for_people_body_as_text_and_long_cells_cut_with_a_marker(tmp_path):
     assert rows[1]["paragraphs"].startswith("أول\n\nثان ")
     two = synthetic_record(2, random.Random(2))["paragraphs"]
     assert rows[2]["paragraphs"] == "\n\n".join(two)
+
+
+def test_each_run_records_its_provenance(tmp_path):
+    from scrapy.settings import Settings
+
+    from crawler import __version__
+    from crawler.provenance import result_settings
+    from crawler.storage import ArchiveReader
+
+    settings = Settings({"DOWNLOAD_MAXSIZE": 1024, "RETRY_TIMES": 5, "LOG_LEVEL": "DEBUG"})
+    with Archive(tmp_path / "a.db") as archive:
+        run_id = archive.start_run("alhadath", command="crawl", args={}, settings=result_settings(settings))
+    with ArchiveReader(tmp_path / "a.db") as reader:
+        row = reader.get_run(run_id)
+    import importlib.metadata
+
+    assert row["arshif_version"] == __version__
+    assert row["scrapy_version"] == importlib.metadata.version("scrapy")
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
+    assert row["git_commit"] == (head.stdout.strip() if head.returncode == 0 else None)
+    recorded = json.loads(row["settings"])
+    assert recorded["DOWNLOAD_MAXSIZE"] == 1024 and recorded["RETRY_TIMES"] == 5
+    assert "LOG_LEVEL" not in recorded  # how loudly is not what

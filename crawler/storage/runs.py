@@ -15,8 +15,14 @@ from crawler.storage.records import RUN_STATUSES, RunCounts, utc_now
 class RunLog:
     # -- runs ----------------------------------------------------------------------------------
 
-    def start_run(self, spider: str, *, command: str, args: Mapping[str, Any]) -> int:
-        """A row for this run (status "running"), committed at once so it shows even after a crash."""
+    def start_run(
+        self, spider: str, *, command: str, args: Mapping[str, Any], settings: Mapping[str, Any] | None = None
+    ) -> int:
+        """A row for this run (status "running"), committed at once so it shows even after a crash, with its
+        provenance: the software versions and ``settings``, the settings that change results
+        (``crawler.provenance.result_settings``)."""
+        from crawler.provenance import software
+
         self._begin()
         self.flush()  # sqlite-utils commits the open batch with the row
         run_id = self.db["crawl_runs"].insert(
@@ -26,6 +32,8 @@ class RunLog:
                 "args": json.dumps(dict(args), ensure_ascii=False, default=str),
                 "started_at": utc_now(),
                 "status": "running",
+                **software(),
+                "settings": json.dumps(dict(settings or {}), ensure_ascii=False, default=str, sort_keys=True),
             }
         ).last_pk
         self.commit()
