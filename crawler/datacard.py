@@ -64,7 +64,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "merged_into": ("integer", "Incremental exports, change = merged: the article this id now belongs to."),
     "valid_from": ("datetime", "--versions: when this version became the stored one (UTC)."),
     "valid_to": ("datetime", "--versions: when a later version replaced it (UTC); empty for the current one."),
-    "replaced_by_run_id": ("integer", "--versions: the run whose fetch replaced this version."),
+    "run_id": ("integer", "--versions: the run that stored this version (its first run for version 1)."),
     "current": ("boolean", "--versions: true for the stored (latest) version."),
 }
 

@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 from crawler.errors import ArshifError, UsageError
 from crawler.items import LIST_FIELDS
 from crawler.storage import ALIAS_EXPORT_COLUMNS, EXPORT_COLUMNS, ArchiveReader, ArticleQuery, open_archive
-from crawler.storage.queries import CHANGE_COLUMNS
+from crawler.storage.queries import CHANGE_COLUMNS, VERSION_COLUMNS
 
 FORMATS = ("jsonl", "csv", "parquet")
 # Rows per Parquet row group, the unit held in memory. Peak RSS of a 20,000-row export measured 110 MB
@@ -55,7 +55,8 @@ class MissingExtraError(ArshifError):
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_BOM = "\ufeff"
 # Parquet: ISO 8601 text → timestamp[us, tz=UTC]; the two page times keep their UTC offset in a column beside.
-TIMESTAMP_COLUMNS = ("published_at", "modified_at", "first_seen_at", "last_seen_at", "updated_at")
+TIMESTAMP_COLUMNS = ("published_at", "modified_at", "first_seen_at", "last_seen_at", "updated_at", "valid_from",
+                     "valid_to")
 OFFSET_COLUMNS = {"published_at": "published_at_offset", "modified_at": "modified_at_offset"}
 
 
@@ -96,6 +97,7 @@ def export_archive(
     excel: bool = False,
     on_row: Callable[[int], None] | None = None,
     changes_since: str | None = None,
+    versions: bool = False,
 ) -> ExportResult:
     """Write the articles matching ``query`` to ``output`` ("-" = stdout) in ``fmt`` (``excel``: CSV for
     spreadsheets, see the module doc).
@@ -103,7 +105,10 @@ def export_archive(
     ``changes_since`` (a run id or an ISO time, e.g. the cursor the last export printed): only what was
     added or changed since, each row with ``change`` (new|changed|aliased) and rows ``merged`` for ids
     that became aliases of another article (``merged_into``). Every export returns the cursor to pass next
-    time and, written to a file, leaves it in ``FILE.cursor``."""
+    time and, written to a file, leaves it in ``FILE.cursor``. ``versions``: one row per version of each
+    article (``VERSION_COLUMNS``: the record as it was, version, valid_from/valid_to, run_id, current)."""
+    if versions and (changes_since is not None or include_aliases):
+        raise UsageError("--versions exports every version: not with --changes-since or --include-aliases")
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
     if excel and fmt != "csv":
@@ -123,6 +128,8 @@ def export_archive(
             query = replace(query, changed_since=archive.resolve_cursor(changes_since))
         rows: Iterable[dict[str, Any]] = archive.articles(query, include_aliases=include_aliases)
         columns = (*EXPORT_COLUMNS, "aliases") if include_aliases else EXPORT_COLUMNS
+        if versions:
+            rows, columns = archive.versions(query), VERSION_COLUMNS
         if query.changed_since:
             rows = _with_merged(rows, archive.merged(query), merged)
             columns = (*columns, *CHANGE_COLUMNS)
@@ -135,7 +142,8 @@ def export_archive(
         if path is not None:
             from crawler.datacard import card_facts, write_package
 
-            facts = card_facts(archive, query, rows=count, fmt=fmt, changes_since=changes_since, cursor=cursor)
+            facts = card_facts(archive, query, rows=count, fmt=fmt, changes_since=changes_since, cursor=cursor,
+                               versions=versions)
             package, card = write_package(path, fmt, parquet_columns(columns) if fmt == "parquet" else columns,
                                           facts, excel=excel)
             cursor_path(path).write_text(cursor + "\n", encoding="utf-8")
@@ -291,6 +299,8 @@ def parquet_schema(columns: tuple[str, ...]) -> Any:
         "first_run_id": pa.int64(),
         "last_run_id": pa.int64(),
         "merged_into": pa.int64(),
+        "run_id": pa.int64(),
+        "current": pa.bool_(),
         "aliases": pa.list_(
             pa.struct(
                 [

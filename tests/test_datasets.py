@@ -270,3 +270,24 @@ def test_each_run_records_its_provenance(tmp_path):
     recorded = json.loads(row["settings"])
     assert recorded["DOWNLOAD_MAXSIZE"] == 1024 and recorded["RETRY_TIMES"] == 5
     assert "LOG_LEVEL" not in recorded  # how loudly is not what
+
+
+def test_versions_export_lists_every_version_with_its_window_and_run(tmp_path):
+    db = tmp_path / "arshif.db"
+    with Archive(db) as archive:
+        first = run(archive, lambda r: store(archive, r, [1, 2]))
+        second = run(archive, lambda r: store(archive, r, [1], edit="تعديل"))
+        third = run(archive, lambda r: store(archive, r, [1], edit="تعديل ثان"))
+    for fmt in ("jsonl", "parquet"):
+        done = arshif("export", "--db", str(db), "--format", fmt, "--versions", "-o", str(tmp_path / f"v.{fmt}"))
+        assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in (tmp_path / "v.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["article_id"], r["version"], r["run_id"], r["current"]) for r in rows] == [
+        (1, 1, first, False), (1, 2, second, False), (1, 3, third, True), (2, 1, first, True)]
+    one = [r for r in rows if r["article_id"] == 1]
+    assert one[0]["valid_to"] == one[1]["valid_from"] and one[1]["valid_to"] == one[2]["valid_from"]
+    assert one[2]["valid_to"] is None and one[2]["paragraphs"][-1] == "تعديل ثان"
+    assert one[0]["paragraphs"][-1] != "تعديل"
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "v.parquet").num_rows == 4

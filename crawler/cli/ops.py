@@ -78,6 +78,9 @@ def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default
 @click.option("--changes-since", "changes_since", metavar="CURSOR",
               help="Only what was added or changed since CURSOR: a run id, an ISO time, or the cursor the last"
                    " export printed (and wrote to FILE.cursor); adds columns change and merged_into.")
+@click.option("--versions", is_flag=True,
+              help="Every version of each article: the record as it was, version, valid_from, valid_to, run_id,"
+                   " current.")
 @click.option("--include-aliases", is_flag=True, help="Add an `aliases` list: the other ids/urls of each article.")
 @click.option("--no-near-duplicates", is_flag=True,
               help="Leave out articles that repeat another almost word for word (near_duplicate_of set).")
@@ -85,8 +88,8 @@ def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default
               help="wacz: directory of the WARC files [default: <db dir>/warc].")
 @click.option("--excel", is_flag=True,
               help="CSV for spreadsheets: UTF-8 BOM, CRLF, cells starting with = + - @ tab or CR prefixed with '.")
-def export(db_path, fmt, output, since, until, site, run_ids, changes_since, include_aliases, no_near_duplicates,
-           warc_dir, excel):
+def export(db_path, fmt, output, since, until, site, run_ids, changes_since, versions, include_aliases,
+           no_near_duplicates, warc_dir, excel):
     """Export articles as a dataset, streamed in constant memory.
 
     UTF-8 as stored (no \\u escapes); published_at in ISO 8601 with its offset and published_hijri
@@ -99,6 +102,7 @@ def export(db_path, fmt, output, since, until, site, run_ids, changes_since, inc
         arshif export --format csv --excel -o articles.csv
         arshif export --format parquet --run 12 --run 13 --include-aliases -o runs.parquet
         arshif export --format jsonl --changes-since "$(cat full.jsonl.cursor)" -o changes.jsonl
+        arshif export --format parquet --versions -o versions.parquet
         arshif export --format jsonl | jq .title
         arshif export --format wacz -o archive.wacz       # open it in ReplayWeb.page
     """
@@ -117,8 +121,8 @@ def export(db_path, fmt, output, since, until, site, run_ids, changes_since, inc
         if rows % 1000 == 0:
             live_line(f"{rows:,} articles exported")
 
-    if fmt == "wacz" and changes_since:
-        raise UsageError("--changes-since is for jsonl, csv and parquet")
+    if fmt == "wacz" and (changes_since or versions):
+        raise UsageError("--changes-since and --versions are for jsonl, csv and parquet")
     if fmt == "wacz":
         from crawler.cli.wacz import export_wacz_command
 
@@ -129,11 +133,12 @@ def export(db_path, fmt, output, since, until, site, run_ids, changes_since, inc
         raise UsageError("--excel is for --format csv")
     result = export_archive(db_path, fmt, output, query, include_aliases=include_aliases,
                             originals_only=no_near_duplicates, excel=excel,
-                            on_row=None if output == "-" else progress, changes_since=changes_since)
+                            on_row=None if output == "-" else progress, changes_since=changes_since,
+                            versions=versions)
     if output != "-":
         live_line("", end="")
         merged = f" (of which {result.merged:,} merged into another article)" if changes_since else ""
-        click.echo(f"{result.rows:,} {'rows' if changes_since else 'articles'}{merged} → {output}", err=True)
+        click.echo(f"{result.rows:,} {'rows' if changes_since or versions else 'articles'}{merged} → {output}", err=True)
     if result.truncated_cells:
         click.echo(f"csv: {result.truncated_cells:,} cells over Excel's 32,767-character limit were cut and end"
                    " with \"[…truncated\" (the whole text is in the jsonl and parquet exports)", err=True)

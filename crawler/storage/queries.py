@@ -25,6 +25,10 @@ EXPORT_EXTRA_COLUMNS: tuple[str, ...] = (
     "warc_record",
 )
 EXPORT_COLUMNS: tuple[str, ...] = (*ARTICLE_FIELDS, *EXPORT_EXTRA_COLUMNS)
+# `arshif export --versions`: one row per version of each article (the record as it was, and when and by
+# which run it was the stored one; ``valid_to`` empty and ``current`` true for the stored version).
+VERSION_COLUMNS: tuple[str, ...] = (*ARTICLE_FIELDS, "version", "valid_from", "valid_to", "run_id", "current",
+                                    "content_hash", "warc_record")
 # Beside each row of an incremental export (``--changes-since``): new|changed|aliased|merged, and for
 # "merged" (an id that became an alias of another article: drop it) the article it now belongs to.
 CHANGE_COLUMNS: tuple[str, ...] = ("change", "merged_into")

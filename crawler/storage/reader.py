@@ -25,6 +25,7 @@ from crawler.storage.queries import (
     COVERAGE_FIELDS,
     EXPORT_COLUMNS,
     EXPORT_EXTRA_COLUMNS,
+    VERSION_COLUMNS,
     FACETS,
     FACET_LIMIT,
     ArticleQuery,
@@ -188,6 +189,56 @@ class ArchiveReader:
                     [site, *chunk],
                 ):
                     found.setdefault((site, alias.pop("article_id")), []).append(alias)
+        return found
+
+    def versions(self, query: ArticleQuery = ArticleQuery(), *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
+        """Every version of each of ``query``'s articles (``VERSION_COLUMNS``), oldest first, in (site, id)
+        order: the earlier ones from ``article_versions``, then the stored one. Version v was stored by run
+        ``run_id`` (the first run for v1, else the run that replaced v-1) from ``valid_from`` to ``valid_to``."""
+        current = (*ARTICLE_FIELDS, "version", "first_run_id", "first_seen_at", "updated_at", "content_hash",
+                   "warc_record")
+        where, params = query.where("a")
+        sql = (f"select {', '.join(f'a.{name}' for name in current)} from articles a where {where}"
+               " and (a.site, a.article_id) > (?, ?) order by a.site, a.article_id limit ?")
+        after: tuple[str, int] = ("", -(1 << 62))
+        while True:
+            rows = self.rows(sql, [*params, *after, chunk_size])
+            if not rows:
+                return
+            after = (rows[-1]["site"], rows[-1]["article_id"])
+            earlier = self._earlier_versions(rows)
+            for row in rows:
+                previous_run = row["first_run_id"]
+                for version in earlier.get((row["site"], row["article_id"]), []):
+                    record = _json(version["record"], {})
+                    yield {**{key: record.get(key) for key in ARTICLE_FIELDS}, "site": row["site"],
+                           "article_id": row["article_id"], "version": version["version"],
+                           "valid_from": version["valid_from"], "valid_to": version["replaced_at"],
+                           "run_id": previous_run, "current": False, "content_hash": version["content_hash"],
+                           "warc_record": version["warc_record"]}
+                    previous_run = version["replaced_by_run_id"]
+                stored = record_from_row(row)
+                yield {**stored, "version": row["version"],
+                       "valid_from": row["updated_at"] if row["version"] > 1 else row["first_seen_at"],
+                       "valid_to": None, "run_id": previous_run, "current": True,
+                       "content_hash": row["content_hash"], "warc_record": row["warc_record"]}
+
+    def _earlier_versions(self, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, int], list[dict]]:
+        found: dict[tuple[str, int], list[dict]] = {}
+        by_site: dict[str, list[int]] = {}
+        for row in rows:
+            if row["version"] > 1:
+                by_site.setdefault(row["site"], []).append(row["article_id"])
+        for site, ids in by_site.items():
+            for chunk in chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                for version in self.rows(
+                    "select article_id, version, record, valid_from, replaced_at, replaced_by_run_id, content_hash,"
+                    f" warc_record from article_versions where site = ? and article_id in ({marks})"
+                    " order by article_id, version",
+                    [site, *chunk],
+                ):
+                    found.setdefault((site, version["article_id"]), []).append(version)
         return found
 
     def merged(self, query: ArticleQuery) -> Iterator[dict[str, Any]]:
