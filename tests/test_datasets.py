@@ -291,3 +291,17 @@ def test_versions_export_lists_every_version_with_its_window_and_run(tmp_path):
     import pyarrow.parquet as pq
 
     assert pq.read_table(tmp_path / "v.parquet").num_rows == 4
+
+
+def test_coverage_names_exactly_the_missing_ranges_and_the_backfill_to_fill_them(tmp_path):
+    db = tmp_path / "arshif.db"
+    gapped_archive(db)
+    done = arshif("coverage", "--db", str(db), "--json")
+    assert done.returncode == 0, done.stderr
+    [entry] = json.loads(done.stdout)
+    assert entry["never_seen"] == [{"first": 26, "last": 30, "ids": 5}]
+    assert entry["misses_by_reason"] == [{"reason": "http_404", "misses": 4}]
+    assert [f["article_id"] for f in entry["open_failures"]] == [25]
+    assert entry["backfill"] == f"arshif backfill alhadath --ids 26-30,25 --db {db}"
+    text = arshif("coverage", "--db", str(db))
+    assert text.returncode == 0 and "5 ids never seen" in text.stdout and "--ids 26-30,25" in text.stdout

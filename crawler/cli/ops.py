@@ -210,6 +210,45 @@ def _cell(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+# -- coverage -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@db_option
+@site_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+def coverage(db_path, site, as_json):
+    """What the archive is missing: id ranges never seen between the first and last known id, misses by
+    reason, open failures, and the `arshif backfill --ids ...` command that would fill the gaps.
+
+    \b
+    Examples:
+        arshif coverage --db arshif.db
+        arshif coverage --json | jq .[0].backfill
+    """
+    from crawler.storage import open_archive
+
+    with open_archive(db_path) as reader:
+        sites = [site] if site else reader.sites()
+        found = [reader.coverage(name) for name in sites]
+    for entry in found:
+        ranges = [f"{g['first']}-{g['last']}" if g["first"] != g["last"] else str(g["first"])
+                  for g in entry["never_seen"]]
+        ranges += [str(f["article_id"]) for f in entry["open_failures"] if f["article_id"] is not None]
+        entry["backfill"] = (f"arshif backfill {entry['site']} --ids {','.join(ranges)} --db {db_path}"
+                             if ranges else None)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for entry in found:
+        click.secho(f"{entry['site']}: ids {entry['first_id']}…{entry['last_id']}, {entry['articles']:,} articles,"
+                    f" {entry['aliases']:,} aliases, {entry['never_seen_ids']:,} ids never seen", bold=True)
+        _table("Never seen", ["first", "last", "ids"], entry["never_seen"])
+        _table("Misses by reason", ["reason", "misses"], entry["misses_by_reason"])
+        _table("Open failures", ["article_id", "url", "reason", "attempts"], entry["open_failures"])
+        click.echo(f"\nTo fill the gaps: {entry['backfill'] or 'nothing to fill'}")
+
+
 # -- migrate ------------------------------------------------------------------------------------
 
 
