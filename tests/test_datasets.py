@@ -305,3 +305,21 @@ def test_coverage_names_exactly_the_missing_ranges_and_the_backfill_to_fill_them
     assert entry["backfill"] == f"arshif backfill alhadath --ids 26-30,25 --db {db}"
     text = arshif("coverage", "--db", str(db))
     assert text.returncode == 0 and "5 ids never seen" in text.stdout and "--ids 26-30,25" in text.stdout
+
+
+def test_the_python_api_under_one_name_loads_no_scrapy(tmp_path):
+    code = ("import sys, crawler\n"
+            "from crawler import open_archive, ArchiveReader, ArticleQuery, export_archive\n"
+            "assert 'scrapy' not in sys.modules, 'scrapy loaded'\n"
+            "print(crawler.__doc__ is not None)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0 and done.stdout.strip() == "True", done.stderr
+    db = tmp_path / "arshif.db"
+    gapped_archive(db)
+    from crawler import ArticleQuery, export_archive, open_archive
+
+    with open_archive(db) as reader:
+        assert [a["article_id"] for a in reader.articles(ArticleQuery(site="alhadath"))][:3] == [1, 2, 3]
+        assert reader.article_versions("alhadath", 5) == []
+    result = export_archive(db, "jsonl", tmp_path / "out" / "articles.jsonl")
+    assert result.rows == 30 and result.card.is_file() and result.package.is_file()
