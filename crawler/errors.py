@@ -15,6 +15,7 @@ EXIT_INTERRUPTED = 8  # a crawl stopped by SIGTERM/SIGINT: its committed work is
 EXIT_RUN_FAILED = 9  # a crawl that ended on an error (crawl_runs.status "failed") other than unreachable
 EXIT_BAD_ARCHIVE = 10  # the --db file is damaged (truncated, malformed), not an archive, or fails `arshif check`
 EXIT_BROKEN_PIPE = 141  # stdout closed early (`arshif export ... | head -1`): 128 + SIGPIPE, as a shell reports it
+EXIT_OUTDATED_ARCHIVE = 11  # a reader met an archive with pending schema migrations: run `arshif migrate`
 
 
 class ArshifError(Exception):

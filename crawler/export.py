@@ -1,6 +1,6 @@
 """Dataset exports: JSON Lines, CSV or Parquet, streamed from the archive in constant memory.
 
-- Rows come from ``storage.iter_articles`` (keyset pages of a few hundred rows); each writer keeps at
+- Rows come from ``ArchiveReader.articles`` (keyset pages of a few hundred rows); each writer keeps at
   most one Parquet row group (``ROW_GROUP_SIZE`` rows) in memory.
 - Text is UTF-8 as stored (no ``\\uXXXX`` escapes); ``published_at`` is ISO 8601 with its offset and
   ``published_hijri`` the Umm al-Qura date beside it; in CSV, lists (authors, paragraphs, images, ...)
@@ -33,7 +33,8 @@ from typing import Any, BinaryIO
 
 from crawler.errors import ArshifError, UsageError
 from crawler.items import LIST_FIELDS
-from crawler.storage import ALIAS_EXPORT_COLUMNS, EXPORT_COLUMNS, ArticleQuery, iter_articles, open_archive
+from crawler.storage import ALIAS_EXPORT_COLUMNS, EXPORT_COLUMNS, ArchiveReader, ArticleQuery, open_archive
+from crawler.storage.queries import CHANGE_COLUMNS, VERSION_COLUMNS
 
 FORMATS = ("jsonl", "csv", "parquet")
 # Rows per Parquet row group, the unit held in memory. Peak RSS of a 20,000-row export measured 110 MB
@@ -54,8 +55,12 @@ class MissingExtraError(ArshifError):
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_BOM = "\ufeff"
 # Parquet: ISO 8601 text → timestamp[us, tz=UTC]; the two page times keep their UTC offset in a column beside.
-TIMESTAMP_COLUMNS = ("published_at", "modified_at", "first_seen_at", "last_seen_at", "updated_at")
+TIMESTAMP_COLUMNS = ("published_at", "modified_at", "first_seen_at", "last_seen_at", "updated_at", "valid_from",
+                     "valid_to")
 OFFSET_COLUMNS = {"published_at": "published_at_offset", "modified_at": "modified_at_offset"}
+
+
+CURSOR_SUFFIX = ".cursor"
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,22 @@ class ExportResult:
     rows: int
     path: Path | None  # None for stdout
     neutralised_cells: int = 0  # --excel: cells prefixed with ' (see FORMULA_STARTS)
+    cursor: str = ""  # what to pass as --changes-since next time (also in FILE.cursor)
+    merged: int = 0  # --changes-since: rows "merged" (ids that became aliases), among ``rows``
+    truncated_cells: int = 0  # csv: cells cut at Excel's limit (see EXCEL_CELL_LIMIT)
+    package: Path | None = None  # datapackage.json beside the file (crawler.datacard)
+    card: Path | None = None  # FILE.md
+
+
+def check_runs(reader: ArchiveReader, run_ids: Iterable[int]) -> None:
+    """Every run of a ``--run`` selection exists (a typo must not export nothing, silently)."""
+    missing = [run_id for run_id in run_ids if reader.get_run(run_id) is None]
+    if missing:
+        raise UsageError(f"no run {', '.join(map(str, missing))} in this archive (see `arshif stats`)")
+
+
+def cursor_path(output: Path) -> Path:
+    return output.with_name(output.name + CURSOR_SUFFIX)
 
 
 def export_archive(
@@ -75,30 +96,69 @@ def export_archive(
     originals_only: bool = False,
     excel: bool = False,
     on_row: Callable[[int], None] | None = None,
+    changes_since: str | None = None,
+    versions: bool = False,
 ) -> ExportResult:
     """Write the articles matching ``query`` to ``output`` ("-" = stdout) in ``fmt`` (``excel``: CSV for
-    spreadsheets, see the module doc)."""
+    spreadsheets, see the module doc).
+
+    ``changes_since`` (a run id or an ISO time, e.g. the cursor the last export printed): only what was
+    added or changed since, each row with ``change`` (new|changed|aliased) and rows ``merged`` for ids
+    that became aliases of another article (``merged_into``). Every export returns the cursor to pass next
+    time and, written to a file, leaves it in ``FILE.cursor``. ``versions``: one row per version of each
+    article (``VERSION_COLUMNS``: the record as it was, version, valid_from/valid_to, run_id, current)."""
+    if versions and (changes_since is not None or include_aliases):
+        raise UsageError("--versions exports every version: not with --changes-since or --include-aliases")
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
     if excel and fmt != "csv":
         raise UsageError("--excel is for --format csv")
     neutralised: list[int] = []
-    writer = partial(write_csv, excel=True, neutralised=neutralised) if excel else WRITERS[fmt]
+    truncated: list[int] = []
+    writer = (partial(write_csv, excel=excel, neutralised=neutralised, truncated=truncated) if fmt == "csv"
+              else WRITERS[fmt])
     if fmt == "parquet":
         _require_pyarrow()
-    archive = open_archive(db_path)
-    try:
+    merged: list[int] = []
+    with open_archive(db_path) as archive:
+        cursor = archive.next_cursor()  # before reading: what is committed later comes next time
         if originals_only:
             query = replace(query, originals_only=True)
-        rows = iter_articles(archive, query, include_aliases=include_aliases)
+        if changes_since is not None:
+            query = replace(query, changed_since=archive.resolve_cursor(changes_since))
+        rows: Iterable[dict[str, Any]] = archive.articles(query, include_aliases=include_aliases)
+        columns = (*EXPORT_COLUMNS, "aliases") if include_aliases else EXPORT_COLUMNS
+        if versions:
+            rows, columns = archive.versions(query), VERSION_COLUMNS
+        if query.changed_since:
+            rows = _with_merged(rows, archive.merged(query), merged)
+            columns = (*columns, *CHANGE_COLUMNS)
         if on_row is not None:
             rows = _counting(rows, on_row)
-        columns = (*EXPORT_COLUMNS, "aliases") if include_aliases else EXPORT_COLUMNS
         with _destination(output) as stream:
             count = writer(rows, stream, columns)
-    finally:
-        archive.close()
-    return ExportResult(count, None if str(output) == "-" else Path(output), sum(neutralised))
+        path = None if str(output) == "-" else Path(output)
+        package = card = None
+        if path is not None:
+            from crawler.datacard import card_facts, write_package
+
+            facts = card_facts(archive, query, rows=count, fmt=fmt, changes_since=changes_since, cursor=cursor,
+                               versions=versions)
+            package, card = write_package(path, fmt, parquet_columns(columns) if fmt == "parquet" else columns,
+                                          facts, excel=excel)
+            cursor_path(path).write_text(cursor + "\n", encoding="utf-8")
+    return ExportResult(count, path, sum(neutralised), cursor, sum(merged), sum(truncated), package, card)
+
+
+def _with_merged(rows: Iterable[dict[str, Any]], merged: Iterable[dict[str, Any]], counted: list[int]
+                 ) -> Iterator[dict[str, Any]]:
+    """The changed articles, then the merged ids (counted into ``counted``)."""
+    yield from rows
+    count = 0
+    for row in merged:
+        count += 1
+        yield row
+    counted.append(count)
 
 
 def _counting(rows: Iterable[dict[str, Any]], on_row: Callable[[int], None]) -> Iterator[dict[str, Any]]:
@@ -149,7 +209,13 @@ def write_jsonl(rows: Iterable[dict[str, Any]], stream: BinaryIO, columns: tuple
     return count
 
 
-_JSON_CELLS = frozenset((*LIST_FIELDS, "aliases"))
+_JSON_CELLS = frozenset((*LIST_FIELDS, "aliases")) - {"paragraphs"}
+# Excel keeps at most 32,767 characters in a cell and silently cuts the rest: a longer cell is cut here,
+# visibly, with this marker at its end (counted and reported on stderr).
+EXCEL_CELL_LIMIT = 32_767
+TRUNCATED_MARKER = " […truncated: Excel's 32,767-character cell limit]"
+PARAGRAPH_BREAK = "\n\n"  # the body in CSV: paragraphs as text, a blank line between two
+EXCEL_PARAGRAPH_BREAK = "\r\n\r\n"  # --excel: CRLF everywhere, inside cells too
 
 
 def write_csv(
@@ -159,17 +225,24 @@ def write_csv(
     *,
     excel: bool = False,
     neutralised: list[int] | None = None,
+    truncated: list[int] | None = None,
 ) -> int:
-    """CSV (RFC 4180 quoting); with ``excel`` a BOM, CRLF line ends and formula-like cells neutralised,
-    their count appended to ``neutralised``."""
-    count = guarded = 0
+    """CSV for people (RFC 4180 quoting): the body as text with a blank line between paragraphs (other lists
+    as JSON arrays), a cell over ``EXCEL_CELL_LIMIT`` cut with ``TRUNCATED_MARKER`` (counted into
+    ``truncated``); with ``excel`` a BOM, CRLF line ends and formula-like cells neutralised, their count
+    appended to ``neutralised``."""
+    count = guarded = cut = 0
     with _text(stream, "") as text:
         if excel:
             text.write(EXCEL_BOM)
         writer = csv.writer(text)  # RFC 4180: CRLF line ends (also what Excel expects)
         writer.writerow(columns)
         for row in rows:
-            cells = [_csv_cell(key, row.get(key)) for key in columns]
+            cells = [_csv_cell(key, row.get(key), excel) for key in columns]
+            for index, cell in enumerate(cells):
+                if isinstance(cell, str) and len(cell) > EXCEL_CELL_LIMIT:
+                    cells[index] = cell[: EXCEL_CELL_LIMIT - len(TRUNCATED_MARKER)] + TRUNCATED_MARKER
+                    cut += 1
             if excel:
                 for index, cell in enumerate(cells):
                     if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
@@ -179,10 +252,14 @@ def write_csv(
             count += 1
     if neutralised is not None:
         neutralised.append(guarded)
+    if truncated is not None:
+        truncated.append(cut)
     return count
 
 
-def _csv_cell(key: str, value: Any) -> Any:
+def _csv_cell(key: str, value: Any, excel: bool = False) -> Any:
+    if key == "paragraphs":
+        return (EXCEL_PARAGRAPH_BREAK if excel else PARAGRAPH_BREAK).join(value or [])
     if key in _JSON_CELLS:
         return json.dumps(value if value is not None else [], ensure_ascii=False)
     return "" if value is None else value
@@ -221,6 +298,9 @@ def parquet_schema(columns: tuple[str, ...]) -> Any:
         "version": pa.int64(),
         "first_run_id": pa.int64(),
         "last_run_id": pa.int64(),
+        "merged_into": pa.int64(),
+        "run_id": pa.int64(),
+        "current": pa.bool_(),
         "aliases": pa.list_(
             pa.struct(
                 [
@@ -230,7 +310,13 @@ def parquet_schema(columns: tuple[str, ...]) -> Any:
             )
         ),
     }
-    return pa.schema([(name, types.get(name, pa.string())) for name in parquet_columns(columns)])
+    from crawler.datacard import COLUMNS
+
+    return pa.schema([
+        pa.field(name, types.get(name, pa.string()),
+                 metadata={"description": COLUMNS[name][1]} if name in COLUMNS else None)
+        for name in parquet_columns(columns)
+    ])
 
 
 def _instant(text: str | None) -> datetime | None:

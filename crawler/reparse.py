@@ -21,7 +21,7 @@ from pathlib import Path
 from crawler.extract.decode import declared_charset
 from crawler.ingest import Aliased, ArticleItem, FetchInfo, Ingest, Rejected
 from crawler.sites import get_site
-from crawler.storage import ArticleQuery, Outcome, RunCounts, iter_articles, open_archive
+from crawler.storage import Archive, ArticleQuery, Outcome, RunCounts, iter_articles
 from crawler.warc import read_response
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def reparse(
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
     selection = ArticleQuery(query.site, query.since, query.until, with_warc=True)
-    archive = open_archive(db_path)
+    archive = Archive.existing(db_path)  # it writes: the writer, which migrates
     try:
         args = {"warc": str(warc_dir), "site": query.site, "since": query.since, "until": query.until}
         result = ReparseResult(archive.start_run(query.site or "all", command="reparse", args=args))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from html import escape as html_escape
 from pathlib import Path
 
-from crawler.storage import ArticleQuery, open_archive, search_articles
+from crawler.storage import ArticleQuery, open_archive
 from crawler.text import parse_search, search_form
 
 SNIPPET_WORDS = 24
@@ -40,7 +40,7 @@ def search(db_path: str | Path, text: str, query: ArticleQuery = ArticleQuery(),
     """The best ``limit`` matches of ``text`` (see the module doc) among the articles ``query`` selects."""
     archive = open_archive(db_path)
     try:
-        rows = search_articles(archive, text, query, limit=limit)
+        rows = archive.search(text, query, limit=limit)
     finally:
         archive.close()
     marked = marked_words(text)

@@ -24,6 +24,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.provenance import result_settings
 from crawler.monitor import QUALITY_REASON, QUALITY_STATUS
 from crawler.storage import Archive, ArchiveFull, ArchiveSummary, RunCounts
 from pipelines.context import RunContext, counts_from_stats, run_status, unreachable
@@ -74,7 +75,8 @@ class ArchiveOwner:
             batch_size=settings.getint("ARSHIF_COMMIT_EVERY", 100),
             commit_interval=settings.getfloat("ARSHIF_COMMIT_INTERVAL", 5.0),
         )
-        run_id = archive.start_run(spider.site.name, command=run["command"], args=run["args"])
+        run_id = archive.start_run(spider.site.name, command=run["command"], args=run["args"],
+                                   settings=result_settings(settings))
         context = RunContext(archive=archive, site=spider.site, run_id=run_id, **run)
         crawler.arshif_context = context
         return cls(crawler, context)

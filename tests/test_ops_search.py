@@ -178,7 +178,7 @@ def test_quoted_words_are_an_exact_phrase(labelled_path):
     assert set(found(labelled_path, '"في المدارس" إضراب')) == {20}  # a phrase and a word
 
 
-def test_older_archive_is_migrated_to_the_stemmed_index(tmp_path):
+def test_older_archive_is_migrated_to_the_stemmed_index_by_arshif_migrate(tmp_path):
     path = tmp_path / "old.db"
     with Archive(path) as archive:  # build it, then roll the search columns back to the old index
         record = synthetic_record(5, random.Random(3))
@@ -193,4 +193,10 @@ def test_older_archive_is_migrated_to_the_stemmed_index(tmp_path):
     db.execute("delete from _sqlite_migrations where name = 'm103_search_stems'")
     db.conn.commit()
     db.close()
-    assert found(path, "إسرائيل") == [5] and found(path, "حكومة") == [5]  # opening migrates
+    # A reader never migrates: one line naming the pending upgrade and `arshif migrate`, exit code 11.
+    refused = subprocess.run([*ARSHIF, "search", "حكومة", "--db", str(path)], capture_output=True, text=True)
+    assert refused.returncode == 11 and refused.stderr.count("\n") == 1
+    assert "m103_search_stems" in refused.stderr and "arshif migrate" in refused.stderr
+    migrated = subprocess.run([*ARSHIF, "migrate", "--db", str(path)], capture_output=True, text=True)
+    assert migrated.returncode == 0 and "m103_search_stems" in migrated.stderr
+    assert found(path, "إسرائيل") == [5] and found(path, "حكومة") == [5]

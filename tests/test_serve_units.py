@@ -81,8 +81,8 @@ def test_an_archive_with_pending_upgrades_is_not_served(tmp_path):
 
     import pytest
 
-    from crawler.errors import UsageError
     from crawler.serve import build_datasette, pending_upgrades
+    from crawler.storage import ArchiveOutdated
     from crawler.storage import Archive
 
     db = tmp_path / "old.db"
@@ -91,5 +91,5 @@ def test_an_archive_with_pending_upgrades_is_not_served(tmp_path):
     with sqlite3.connect(db) as conn:  # as if written before the last migration existed
         conn.execute("delete from _sqlite_migrations where rowid = (select max(rowid) from _sqlite_migrations)")
     assert len(pending_upgrades(db)) == 1
-    with pytest.raises(UsageError, match="arshif stats --db"):
+    with pytest.raises(ArchiveOutdated, match="arshif migrate --db"):
         build_datasette(db)

@@ -60,13 +60,20 @@ def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default
 @cli.command()
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "wacz"]), required=True,
-              help="jsonl (one JSON object a line), csv (lists as JSON arrays), parquet (needs pyarrow)"
+              help="jsonl (one JSON object a line), csv (for people: the body as text, other lists as JSON arrays), parquet (needs pyarrow)"
                    " or wacz (the WARC captures for ReplayWeb.page/pywb; needs wacz).")
 @click.option("-o", "--output", default="-", show_default=True,
               help="Output file, written as FILE.part and renamed when complete; '-' = stdout.")
 @window_options
 @site_option
-@click.option("--run", "run_id", type=int, help="Only articles this crawl run added or changed (see `arshif stats`).")
+@click.option("--run", "run_ids", type=int, multiple=True,
+              help="Only articles this crawl run added or changed (see `arshif stats`); repeatable.")
+@click.option("--changes-since", "changes_since", metavar="CURSOR",
+              help="Only what was added or changed since CURSOR: a run id, an ISO time, or the cursor the last"
+                   " export printed (and wrote to FILE.cursor); adds columns change and merged_into.")
+@click.option("--versions", is_flag=True,
+              help="Every version of each article: the record as it was, version, valid_from, valid_to, run_id,"
+                   " current.")
 @click.option("--include-aliases", is_flag=True, help="Add an `aliases` list: the other ids/urls of each article.")
 @click.option("--no-near-duplicates", is_flag=True,
               help="Leave out articles that repeat another almost word for word (near_duplicate_of set).")
@@ -74,7 +81,8 @@ def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default
               help="wacz: directory of the WARC files [default: <db dir>/warc].")
 @click.option("--excel", is_flag=True,
               help="CSV for spreadsheets: UTF-8 BOM, CRLF, cells starting with = + - @ tab or CR prefixed with '.")
-def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no_near_duplicates, warc_dir, excel):
+def export(db_path, fmt, output, since, until, site, run_ids, changes_since, versions, include_aliases,
+           no_near_duplicates, warc_dir, excel):
     """Export articles as a dataset, streamed in constant memory.
 
     UTF-8 as stored (no \\u escapes); published_at in ISO 8601 with its offset and published_hijri
@@ -85,19 +93,29 @@ def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no
         arshif export --format jsonl -o articles.jsonl
         arshif export --format csv --since 2016-01-01 --until 2016-12-31 -o 2016.csv
         arshif export --format csv --excel -o articles.csv
-        arshif export --format parquet --run 12 --include-aliases -o run12.parquet
+        arshif export --format parquet --run 12 --run 13 --include-aliases -o runs.parquet
+        arshif export --format jsonl --changes-since "$(cat full.jsonl.cursor)" -o changes.jsonl
+        arshif export --format parquet --versions -o versions.parquet
         arshif export --format jsonl | jq .title
         arshif export --format wacz -o archive.wacz       # open it in ReplayWeb.page
     """
     from crawler.export import export_archive
 
-    query = window_query(since, until, site=site, run_id=run_id)
+    query = window_query(since, until, site=site, run_ids=tuple(run_ids))
+    if run_ids:
+        from crawler.export import check_runs
+        from crawler.storage import open_archive
+
+        with open_archive(db_path) as reader:
+            check_runs(reader, run_ids)
     if fmt == "parquet" and output == "-" and sys.stdout.isatty():
         raise UsageError("Parquet is binary: give -o FILE (or pipe stdout)")
     def progress(rows: int) -> None:
         if rows % 1000 == 0:
             live_line(f"{rows:,} articles exported")
 
+    if fmt == "wacz" and (changes_since or versions):
+        raise UsageError("--changes-since and --versions are for jsonl, csv and parquet")
     if fmt == "wacz":
         from crawler.cli.wacz import export_wacz_command
 
@@ -108,10 +126,22 @@ def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no
         raise UsageError("--excel is for --format csv")
     result = export_archive(db_path, fmt, output, query, include_aliases=include_aliases,
                             originals_only=no_near_duplicates, excel=excel,
-                            on_row=None if output == "-" else progress)
+                            on_row=None if output == "-" else progress, changes_since=changes_since,
+                            versions=versions)
     if output != "-":
         live_line("", end="")
-        click.echo(f"{result.rows:,} articles → {output}", err=True)
+        merged = f" (of which {result.merged:,} merged into another article)" if changes_since else ""
+        click.echo(f"{result.rows:,} {'rows' if changes_since or versions else 'articles'}{merged} → {output}", err=True)
+    if result.truncated_cells:
+        click.echo(f"csv: {result.truncated_cells:,} cells over Excel's 32,767-character limit were cut and end"
+                   " with \"[…truncated\" (the whole text is in the jsonl and parquet exports)", err=True)
+    if result.card is not None:
+        click.echo(f"dataset card: {result.card}; Frictionless package: {result.package}", err=True)
+    if result.rows == 0:
+        click.echo("the selection is empty: no article matches"
+                   + (f" (nothing changed since {changes_since})" if changes_since else ""), err=True)
+    where = f" (also in {output}.cursor)" if output != "-" else ""
+    click.echo(f"next cursor: {result.cursor}  — pass it as --changes-since next time{where}", err=True)
     if excel:
         click.echo(f"excel: UTF-8 BOM and CRLF; {result.neutralised_cells:,} cells starting with = + - @ tab or CR"
                    " were prefixed with ' so a spreadsheet shows them as text (CSV injection guard)", err=True)
@@ -120,21 +150,24 @@ def export(db_path, fmt, output, since, until, site, run_id, include_aliases, no
 # -- stats --------------------------------------------------------------------------------------
 
 
-def _abandon_dead_runs(archive, db_path) -> None:
+def _abandon_dead_runs(db_path) -> None:
     """Runs left "running" by a dead process become "abandoned" (crawler.runstate); the run lock says whether
-    any run holds the archive now."""
+    any run holds the archive now. The one write ``stats`` makes, through the writer."""
     from crawler.errors import LockedError
     from crawler.lock import ArchiveLock
     from crawler.runstate import abandon_dead_runs
+    from crawler.storage import Archive
 
     lock = ArchiveLock(db_path)
     try:
         lock.acquire()
     except LockedError:
-        abandon_dead_runs(archive, lock_free=False)
+        with Archive.existing(db_path) as archive:
+            abandon_dead_runs(archive, lock_free=False)
         return
     try:
-        abandon_dead_runs(archive, lock_free=True)
+        with Archive.existing(db_path) as archive:
+            abandon_dead_runs(archive, lock_free=True)
     finally:
         lock.release()
 
@@ -152,14 +185,13 @@ def stats(db_path, as_json, runs):
         arshif stats --db arshif.db
         arshif stats --json | jq .coverage
     """
-    from crawler.storage import archive_stats, open_archive
+    from crawler.storage import open_archive
 
-    archive = open_archive(db_path)
-    try:
-        _abandon_dead_runs(archive, db_path)
-        data = archive_stats(archive, recent_runs=runs)
-    finally:
-        archive.close()
+    with open_archive(db_path):  # a damaged or outdated archive says so before anything is written
+        pass
+    _abandon_dead_runs(db_path)
+    with open_archive(db_path) as archive:
+        data = archive.stats(recent_runs=runs)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -194,6 +226,74 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+# -- coverage -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@db_option
+@site_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+def coverage(db_path, site, as_json):
+    """What the archive is missing: id ranges never seen between the first and last known id, misses by
+    reason, open failures, and the `arshif backfill --ids ...` command that would fill the gaps.
+
+    \b
+    Examples:
+        arshif coverage --db arshif.db
+        arshif coverage --json | jq .[0].backfill
+    """
+    from crawler.storage import open_archive
+
+    with open_archive(db_path) as reader:
+        sites = [site] if site else reader.sites()
+        found = [reader.coverage(name) for name in sites]
+    for entry in found:
+        ranges = [f"{g['first']}-{g['last']}" if g["first"] != g["last"] else str(g["first"])
+                  for g in entry["never_seen"]]
+        ranges += [str(f["article_id"]) for f in entry["open_failures"] if f["article_id"] is not None]
+        entry["backfill"] = (f"arshif backfill {entry['site']} --ids {','.join(ranges)} --db {db_path}"
+                             if ranges else None)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for entry in found:
+        click.secho(f"{entry['site']}: ids {entry['first_id']}…{entry['last_id']}, {entry['articles']:,} articles,"
+                    f" {entry['aliases']:,} aliases, {entry['never_seen_ids']:,} ids never seen", bold=True)
+        _table("Never seen", ["first", "last", "ids"], entry["never_seen"])
+        _table("Misses by reason", ["reason", "misses"], entry["misses_by_reason"])
+        _table("Open failures", ["article_id", "url", "reason", "attempts"], entry["open_failures"])
+        click.echo(f"\nTo fill the gaps: {entry['backfill'] or 'nothing to fill'}")
+
+
+# -- migrate ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@db_option
+def migrate(db_path):
+    """Upgrade an archive written by an older arshif to this version's schema (readers — export, stats,
+    search, coverage, serve — never do it, and say so in one line with exit code 11).
+
+    \b
+    Example:
+        arshif migrate --db arshif.db
+    """
+    from crawler.storage import Archive, pending_migrations
+    from crawler.storage.reader import read_only_connection
+
+    conn = read_only_connection(db_path)
+    try:
+        pending = pending_migrations(conn)
+    finally:
+        conn.close()
+    if not pending:
+        click.echo(f"{db_path}: up to date", err=True)
+        return
+    with ArchiveLock(db_path):  # it writes: not beside a crawl
+        Archive(db_path).close()
+    click.echo(f"{db_path}: applied {len(pending)} migration(s): {', '.join(pending)}", err=True)
 
 
 # -- search -------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 - :mod:`crawler.serve.plugin`: the Datasette plugin (home, search, article, runs; HTML and JSON);
 - :mod:`crawler.serve.pages`: what each page shows, as plain data;
-- :mod:`crawler.storage.browse`: the reads behind them (SQL stays in crawler/storage);
+- :class:`crawler.storage.ArchiveReader`: the reads behind them (SQL stays in crawler/storage);
 - :mod:`crawler.serve.chart` (SVG coverage charts) and :mod:`crawler.serve.diff` (word diffs).
 
 The archive is opened ``?mode=ro`` (Datasette's mutable-but-read-only mode): it can serve an archive a
@@ -56,11 +56,9 @@ def build_datasette(db_path: str | Path):
     path = Path(db_path)
     if not path.is_file():
         raise UsageError(f"no archive at {db_path} (give --db or set ARSHIF_DB)")
-    pending = pending_upgrades(path)
-    if pending:
-        raise UsageError(f"{db_path} was written by an older arshif ({len(pending)} schema upgrades pending: "
-                         f"{', '.join(pending)}); serving reads only, so upgrade it once with "
-                         f"`arshif stats --db {db_path}`, then serve")
+    from crawler.storage import ArchiveReader
+
+    ArchiveReader(path).close()  # an archive with pending migrations: ArchiveOutdated (`arshif migrate`)
     if pm.get_plugin("arshif") is None:
         pm.register(plugin, name="arshif")
     return Datasette(
@@ -74,15 +72,11 @@ def build_datasette(db_path: str | Path):
 def pending_upgrades(path: Path) -> list[str]:
     """The archive's migrations not applied yet (read-only check: an old search index would answer
     stemmed queries wrongly, and the server cannot upgrade a file it opens read-only)."""
-    import sqlite3
+    from crawler.storage.reader import pending_migrations, read_only_connection
 
-    import sqlite_utils
-
-    from crawler.storage import MIGRATIONS
-
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = read_only_connection(path)
     try:
-        return [migration.name for migration in MIGRATIONS.pending(sqlite_utils.Database(conn))]
+        return pending_migrations(conn)
     finally:
         conn.close()
 

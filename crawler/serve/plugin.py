@@ -20,7 +20,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from crawler.serve import pages
-from crawler.storage.browse import SearchFilters
+from crawler.storage import ArchiveReader, ArticleQuery
 
 
 def _wants_json(request) -> bool:
@@ -81,7 +81,7 @@ async def home_view(datasette, request):
 
 async def search_view(datasette, request):
     text = request.args.get("q", "").strip()
-    filters = SearchFilters(**{name: request.args.get(name) or None for name in ("category", "year", "agency", "author")})
+    filters = ArticleQuery(**{name: request.args.get(name) or None for name in pages.FACET_NAMES})
     page = _page_number(request)
     data = await datasette.get_database().execute_fn(lambda conn: pages.search(conn, text, filters, page=page))
     if _wants_json(request):
@@ -94,9 +94,7 @@ async def article_view(datasette, request):
     db = datasette.get_database()
     data = await db.execute_fn(lambda conn: pages.article(conn, site, article_id))
     if data is None:
-        from crawler.storage.browse import alias_target
-
-        target = await db.execute_fn(lambda conn: alias_target(conn, site, article_id))
+        target = await db.execute_fn(lambda conn: ArchiveReader.over(conn).alias_target(site, article_id))
         if target is not None:
             suffix = ".json" if request.url_vars.get("format") else ""
             query = f"?{request.query_string}" if request.query_string else ""

@@ -4,16 +4,17 @@
 - ``records``: what goes in and comes out (``ArticleWrite``, ``ArticleRef``, ``RunCounts``, ...), no SQL;
 - ``archive``: ``Archive``, the one writer connection: article writes with versioning, aliases, dedupe
   lookups, misses, failures, listing walks and runs, committed in batches;
-- ``queries``: reads for exports, stats and search (``iter_articles``, ``archive_stats``,
-  ``search_articles``);
-- ``browse``: the reads behind `arshif serve` over Datasette's read-only connection (imported as
-  ``crawler.storage.browse``).
+- ``queries``: what a read asks for: ``ArticleQuery`` (the one filter), export columns, search facets;
+- ``reader``: ``ArchiveReader``, the one read API (read-only, never migrates) of export, stats, search,
+  coverage and `arshif serve` (``ArchiveReader.over(conn)`` on Datasette's connection);
+- ``archive``: ``Archive`` extends it with the writes.
 
 Everything public is importable from ``crawler.storage``.
 """
 
 from crawler.storage.archive import Archive
 from crawler.storage.connection import ArchiveFull, check_archive_path, inspect_file, is_damage
+from crawler.storage.reader import ArchiveOutdated, ArchiveReader, open_archive, pending_migrations
 from crawler.storage.queries import (
     ALIAS_EXPORT_COLUMNS,
     COVERAGE_FIELDS,
@@ -24,7 +25,6 @@ from crawler.storage.queries import (
     count_articles,
     fts_query,
     iter_articles,
-    open_archive,
     record_alarm_reason,
     search_articles,
 )
@@ -54,6 +54,9 @@ __all__ = [
     "RUN_STATUSES",
     "SQLITE_VARIABLES_PER_QUERY",
     "Archive",
+    "ArchiveOutdated",
+    "ArchiveReader",
+    "pending_migrations",
     "ArchiveFull",
     "ArchiveSummary",
     "ArticleQuery",

@@ -31,14 +31,16 @@ from crawler.storage.records import (
     utc_now,
 )
 from crawler.storage.connection import connect, inspect_file
+from crawler.storage.reader import ArchiveReader
 from crawler.storage.runs import RunLog
 from crawler.storage.schema import INDEX_NEW_ARTICLES, INSERT_BAND, INSERT_TRIGGER, MIGRATIONS
 from crawler.text import fold_arabic, stem_folded
 
 
 _REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
-class Archive(RunLog):
-    """The archive file: ``with Archive("arshif.db") as archive: ...`` (migrates on open)."""
+class Archive(RunLog, ArchiveReader):
+    """The archive file and its one writer: ``with Archive("arshif.db") as archive: ...`` (migrates on
+    open, creating the file if needed). Every read comes from ``ArchiveReader``."""
 
     def __init__(
         self, path: str | Path, *, batch_size: int = 100, commit_interval: float = 5.0
@@ -49,6 +51,7 @@ class Archive(RunLog):
         if self.path.exists():
             inspect_file(self.path)  # random bytes, a truncated copy, another program's database: exit 10
         self.db = sqlite_utils.Database(connect(self.path))
+        self.conn = self.db.conn  # what ArchiveReader's reads use
         MIGRATIONS.apply(self.db)
         self.batch_size = batch_size
         self.commit_interval = commit_interval
@@ -62,6 +65,15 @@ class Archive(RunLog):
         ).fetchone() is None
         # Load the FTS5 table's configuration now (a read of its small config table), not at the first commit.
         self.db.conn.execute("select rowid from articles_fts where rowid = 0").fetchall()
+
+    @classmethod
+    def existing(cls, path: str | Path, **kwargs: Any) -> Archive:
+        """The writer of an archive that must exist already (``reparse``: no empty file made by mistake)."""
+        from crawler.errors import UsageError
+
+        if not Path(path).is_file():
+            raise UsageError(f"no archive at {path} (give --db or set ARSHIF_DB)")
+        return cls(path, **kwargs)
 
     # -- transaction ---------------------------------------------------------------------------
 
@@ -104,6 +116,9 @@ class Archive(RunLog):
         for chunk in chunks(sorted(unindexed)):
             self.db.conn.execute(INDEX_NEW_ARTICLES.format(marks=",".join("?" * len(chunk))), chunk)
 
+    def _before_read(self) -> None:
+        self.flush()  # a search on this connection sees its own open batch
+
     def _flush_before_changing(self, rowid: int) -> None:
         """The triggers that re-index a changed or deleted row expect it in the index."""
         if rowid in self._unindexed:
@@ -126,12 +141,6 @@ class Archive(RunLog):
             or time.monotonic() - self._last_commit >= self.commit_interval
         ):
             self.commit()
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """The rows of one read query as dicts (for ``crawler.storage``'s own readers and tests)."""
-        cursor = self.db.conn.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def _ids_in(self, sql: str, site: str, ids: Iterable[int]) -> set[int]:
         """Run ``sql`` (with ``{marks}`` for the id placeholders) over ``ids`` in chunks; first column."""
@@ -179,11 +188,6 @@ class Archive(RunLog):
             "select alias_id from aliases where site = ?")
         return (stored, column("select article_id from misses where site = ?"),
                 column("select category from listing_walks where site = ? and down_to is null"))
-
-    def get_article(self, site: str, article_id: int) -> dict[str, Any] | None:
-        """The stored record of an article, or None."""
-        rows = self.rows("select * from articles where site = ? and article_id = ?", [site, article_id])
-        return record_from_row(rows[0]) if rows else None
 
     def article_ref(self, site: str, article_id: int) -> ArticleRef | None:
         rows = self.rows(
@@ -353,21 +357,12 @@ class Archive(RunLog):
             f"insert into {table} ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values())
         ).lastrowid
 
-    def article_versions(self, site: str, article_id: int) -> list[dict[str, Any]]:
-        """Previous states of an article, oldest first (each with ``version`` and the ``record``)."""
-        rows = self.rows(
-            "select * from article_versions where site = ? and article_id = ? order by version",
-            [site, article_id],
-        )
-        for row in rows:
-            row["record"] = json.loads(row["record"])
-        return rows
-
     def set_near_duplicate(self, site: str, article_id: int, of: int | None, similarity: float | None) -> None:
         self._begin()
         self.db.conn.execute(
-            "update articles set near_duplicate_of = ?, similarity = ? where site = ? and article_id = ?",
-            [of, similarity, site, article_id],
+            "update articles set near_duplicate_of = ?, similarity = ?, linked_at = ?"
+            " where site = ? and article_id = ? and (near_duplicate_of is not ? or similarity is not ?)",
+            [of, similarity, utc_now(), site, article_id, of, similarity],
         )
         self._wrote()
 
@@ -435,19 +430,16 @@ class Archive(RunLog):
         self.db.conn.execute(
             "update aliases set article_id = ? where site = ? and article_id = ?", [of, site, article_id]
         )
+        now = utc_now()
         self.db.conn.execute(
-            "update articles set near_duplicate_of = ? where site = ? and near_duplicate_of = ?",
-            [of, site, article_id],
+            "update articles set near_duplicate_of = ?, linked_at = ? where site = ? and near_duplicate_of = ?",
+            [of, now, site, article_id],
         )
+        self.db.conn.execute("update articles set linked_at = ? where site = ? and article_id = ?", [now, site, of])
         self.db.conn.execute("delete from article_bands where site = ? and article_id = ?", [site, article_id])
         self.db.conn.execute("delete from articles where site = ? and article_id = ?", [site, article_id])
         self._wrote()
         return row[0]["first_run_id"]
-
-    def aliases_of(self, site: str, article_id: int) -> list[dict[str, Any]]:
-        return self.rows(
-            "select * from aliases where site = ? and article_id = ? order by alias_id", [site, article_id]
-        )
 
     # -- misses and failures -------------------------------------------------------------------
 
@@ -534,15 +526,6 @@ class Archive(RunLog):
             "update failures set resolved_at = ? where site = ? and url = ? and resolved_at is null",
             [now, site, url],
         )
-
-    def open_failures(self, site: str | None = None) -> list[dict[str, Any]]:
-        """Failures not resolved by a later fetch, oldest first."""
-        sql = "select * from failures where resolved_at is null"
-        params: list[Any] = []
-        if site:
-            sql += " and site = ?"
-            params.append(site)
-        return self.rows(sql + " order by id", params)
 
     # -- listing walks ---------------------------------------------------------------------------
 

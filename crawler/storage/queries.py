@@ -1,16 +1,13 @@
-"""Reads for exports, stats and search: what ``arshif export``/``stats``/``search`` and Datasette ask."""
+"""What a read asks for, without SQL connections: ``ArticleQuery`` (the one filter), the export columns,
+the search facets and the full-text condition. ``crawler.storage.reader.ArchiveReader`` runs them."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from crawler.items import ARTICLE_FIELDS
-from crawler.storage.archive import Archive
-from crawler.storage.records import chunks, record_from_row
 from crawler.text import parse_search, stem_folded
 
 
@@ -28,6 +25,13 @@ EXPORT_EXTRA_COLUMNS: tuple[str, ...] = (
     "warc_record",
 )
 EXPORT_COLUMNS: tuple[str, ...] = (*ARTICLE_FIELDS, *EXPORT_EXTRA_COLUMNS)
+# `arshif export --versions`: one row per version of each article (the record as it was, and when and by
+# which run it was the stored one; ``valid_to`` empty and ``current`` true for the stored version).
+VERSION_COLUMNS: tuple[str, ...] = (*ARTICLE_FIELDS, "version", "valid_from", "valid_to", "run_id", "current",
+                                    "content_hash", "warc_record")
+# Beside each row of an incremental export (``--changes-since``): new|changed|aliased|merged, and for
+# "merged" (an id that became an alias of another article: drop it) the article it now belongs to.
+CHANGE_COLUMNS: tuple[str, ...] = ("change", "merged_into")
 ALIAS_EXPORT_COLUMNS: tuple[str, ...] = ("alias_id", "alias_url", "kind", "similarity", "title", "published_at")
 # Record keys whose coverage `arshif stats` reports (identity columns are always there).
 COVERAGE_FIELDS: tuple[str, ...] = tuple(
@@ -35,18 +39,43 @@ COVERAGE_FIELDS: tuple[str, ...] = tuple(
 )
 
 
+# The facets of the search page and the SQL that yields each article's value(s) for it.
+# (value expression, extra join): list columns are JSON arrays, one facet value per element.
+FACETS: dict[str, tuple[str, str]] = {
+    "category": ("nullif(a.category, '')", ""),
+    "year": ("substr(a.published_at, 1, 4)", ""),
+    "agency": ("j.value", ", json_each(coalesce(a.agencies, '[]')) j"),
+    "author": ("j.value", ", json_each(coalesce(a.authors, '[]')) j"),
+}
+FACET_LIMIT = 12
+
+
 @dataclass(frozen=True)
 class ArticleQuery:
-    """Which articles: ``since``/``until`` bound ``published_at`` (ISO strings compared as local time,
-    ``until`` exclusive); ``run_id`` = articles that run added or changed; ``with_warc`` = only rows
-    that point to a WARC record; ``originals_only`` = no near duplicates."""
+    """Which articles — the one filter of every reader (export, stats, search, serve, reparse).
+
+    ``since``/``until`` bound ``published_at`` (ISO strings compared as local time, ``until`` exclusive;
+    built from a ``crawler.dates.DateWindow``); ``run_ids`` (or ``run_id``) = articles those runs added or
+    changed; ``with_warc`` = only rows that point to a WARC record; ``originals_only`` = no near duplicates;
+    ``category``/``year``/``agency``/``author`` = the search page's facets (e.g. ``year="2016"``);
+    ``changed_since`` = a UTC instant ("2026-12-05T03:00:00+00:00", see ``ArchiveReader.resolve_cursor``):
+    only articles added, changed, aliased or re-linked at or after it."""
 
     site: str | None = None
     since: str | None = None
     until: str | None = None
     run_id: int | None = None
+    run_ids: tuple[int, ...] = ()
     with_warc: bool = False
     originals_only: bool = False
+    category: str | None = None
+    year: str | None = None
+    agency: str | None = None
+    author: str | None = None
+    changed_since: str | None = None
+
+    def all_run_ids(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys((*self.run_ids, *(() if self.run_id is None else (self.run_id,)))))
 
     def where(self, alias: str = "a") -> tuple[str, list[Any]]:
         clauses, params = [], []
@@ -59,131 +88,41 @@ class ArticleQuery:
         if self.until:
             clauses.append(f"{alias}.published_at < ?")
             params.append(self.until)
-        if self.run_id is not None:
+        if runs := self.all_run_ids():
+            marks = ",".join("?" * len(runs))
             clauses.append(
-                f"({alias}.first_run_id = ? or exists (select 1 from article_versions v where"
-                f" v.site = {alias}.site and v.article_id = {alias}.article_id and v.replaced_by_run_id = ?))"
+                f"({alias}.first_run_id in ({marks}) or exists (select 1 from article_versions v where"
+                f" v.site = {alias}.site and v.article_id = {alias}.article_id and v.replaced_by_run_id in ({marks})))"
             )
-            params += [self.run_id, self.run_id]
+            params += [*runs, *runs]
         if self.with_warc:
             clauses.append(f"{alias}.warc_record is not null")
         if self.originals_only:
             clauses.append(f"{alias}.near_duplicate_of is null")
+        if self.category:
+            clauses.append(f"{alias}.category = ?")
+            params.append(self.category)
+        if self.year:
+            clauses.append(f"substr({alias}.published_at, 1, 4) = ?")
+            params.append(self.year)
+        for facet, column in (("agency", "agencies"), ("author", "authors")):
+            if value := getattr(self, facet):
+                clauses.append(f"exists (select 1 from json_each(coalesce({alias}.{column}, '[]')) j where j.value = ?)")
+                params.append(value)
+        if self.changed_since:
+            clauses.append(
+                f"({alias}.first_seen_at >= ? or {alias}.updated_at >= ? or {alias}.linked_at >= ? or exists"
+                f" (select 1 from aliases l where l.site = {alias}.site and l.article_id = {alias}.article_id"
+                " and l.first_seen_at >= ?))"
+            )
+            params += [self.changed_since] * 4
         return (" and ".join(clauses) or "1"), params
 
-
-def open_archive(path: str | Path) -> Archive:
-    """An existing archive (readers must not create an empty one by mistake)."""
-    from crawler.errors import UsageError
-
-    if not Path(path).is_file():
-        raise UsageError(f"no archive at {path} (give --db or set ARSHIF_DB)")
-    return Archive(path)
-
-
-def _export_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    exported = record_from_row(row)
-    exported.update({key: row.get(key) for key in EXPORT_EXTRA_COLUMNS})
-    return exported
-
-
-def iter_articles(
-    archive: Archive, query: ArticleQuery = ArticleQuery(), *, include_aliases: bool = False, chunk_size: int = 500
-) -> Iterator[dict[str, Any]]:
-    """Stored articles as records (lists decoded) plus ``EXPORT_EXTRA_COLUMNS``, in (site, id) order.
-
-    Keyset pagination: ``chunk_size`` rows in memory at a time and no read transaction held between
-    chunks, so exporting any size runs in constant memory beside a live crawl. With ``include_aliases``
-    each row gets ``aliases``: the other ids/urls of the same article (``ALIAS_EXPORT_COLUMNS``).
-    """
-    where, params = query.where("a")
-    columns = ", ".join(f"a.{name}" for name in EXPORT_COLUMNS)
-    sql = (
-        f"select {columns} from articles a where {where} and (a.site, a.article_id) > (?, ?)"
-        " order by a.site, a.article_id limit ?"
-    )
-    after: tuple[str, int] = ("", -(1 << 62))
-    while True:
-        rows = archive.rows(sql, [*params, *after, chunk_size])
-        if not rows:
-            return
-        after = (rows[-1]["site"], rows[-1]["article_id"])
-        aliases = _aliases_for(archive, rows) if include_aliases else {}
-        for row in rows:
-            exported = _export_row(row)
-            if include_aliases:
-                exported["aliases"] = aliases.get((row["site"], row["article_id"]), [])
-            yield exported
-
-
-def _aliases_for(archive: Archive, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, int], list[dict]]:
-    found: dict[tuple[str, int], list[dict]] = {}
-    by_site: dict[str, list[int]] = {}
-    for row in rows:
-        by_site.setdefault(row["site"], []).append(row["article_id"])
-    columns = ", ".join(ALIAS_EXPORT_COLUMNS)
-    for site, ids in by_site.items():
-        for chunk in chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            for alias in archive.rows(
-                f"select article_id, {columns} from aliases where site = ? and article_id in ({marks})"
-                " order by article_id, alias_id",
-                [site, *chunk],
-            ):
-                found.setdefault((site, alias.pop("article_id")), []).append(alias)
-    return found
-
-
-def count_articles(archive: Archive, query: ArticleQuery = ArticleQuery()) -> int:
-    where, params = query.where("a")
-    return archive.db.execute(f"select count(*) from articles a where {where}", params).fetchone()[0]
-
-
-def archive_stats(archive: Archive, *, recent_runs: int = 10) -> dict[str, Any]:
-    """Everything `arshif stats` shows, as plain data."""
-
-    def pairs(sql: str) -> list[dict[str, Any]]:
-        return archive.rows(sql)
-
-    coverage_sql = ", ".join(
-        f"sum(case when {key} is not null and {key} not in ('', '[]', '{{}}') then 1 else 0 end)"
-        for key in COVERAGE_FIELDS
-    )
-    total, *covered = archive.db.execute(f"select count(*), {coverage_sql} from articles").fetchone()
-    summary = archive.summary()
-    return {
-        "articles": total,
-        "versions": summary.versions,
-        "near_duplicates": summary.near_duplicates,
-        "first_published": summary.first_published,
-        "last_published": summary.last_published,
-        "per_year": pairs(
-            "select coalesce(substr(published_at, 1, 4), '?') as year, count(*) as articles"
-            " from articles group by 1 order by 1"
-        ),
-        "per_category": pairs(
-            "select coalesce(nullif(category, ''), '?') as category, count(*) as articles"
-            " from articles group by 1 order by 2 desc, 1"
-        ),
-        "per_year_category": pairs(
-            "select coalesce(substr(published_at, 1, 4), '?') as year,"
-            " coalesce(nullif(category, ''), '?') as category, count(*) as articles"
-            " from articles group by 1, 2 order by 1, 3 desc"
-        ),
-        "coverage": {key: (count or 0) / total if total else 0.0 for key, count in zip(COVERAGE_FIELDS, covered)},
-        "aliases_by_kind": pairs("select kind, count(*) as aliases from aliases group by kind order by 2 desc"),
-        "misses": summary.misses,
-        "misses_by_reason": pairs("select reason, count(*) as misses from misses group by reason order by 2 desc"),
-        "failures_by_reason": pairs(
-            "select reason, count(*) as failures, sum(resolved_at is null) as open"
-            " from failures group by reason order by 2 desc"
-        ),
-        "runs": archive.rows(
-            "select id, command, spider, started_at, finished_at, status, alarm_reason, pages, articles_new,"
-            " articles_updated, aliases, misses, failures from crawl_runs order by id desc limit ?",
-            [recent_runs],
-        ),
-    }
+    def change_column(self, alias: str = "a") -> tuple[str, list[Any]]:
+        """SQL for the ``change`` of each row of a ``changed_since`` selection: new (first stored since),
+        changed (a new version since), else aliased (an alias appeared or its dedupe link changed)."""
+        return (f"case when {alias}.first_seen_at >= ? then 'new' when {alias}.updated_at >= ? then 'changed'"
+                " else 'aliased' end", [self.changed_since] * 2)
 
 
 def fts_query(words: Sequence[str], phrases: Sequence[str] = ()) -> str:
@@ -197,7 +136,7 @@ def fts_query(words: Sequence[str], phrases: Sequence[str] = ()) -> str:
 def search_condition(text: str, alias: str = "a") -> tuple[str, list[Any]] | None:
     """The WHERE condition (and its parameters) matching a user's search text, for a query joining
     ``articles_fts`` to ``articles`` as ``alias``; None when the text holds no word. Shared by
-    ``search_articles`` and `arshif serve` (crawler.storage.browse), so both find the same articles."""
+    ``ArchiveReader.search`` and its count and facets, so both find the same articles."""
     words, phrases = parse_search(text)
     match = fts_query(words, phrases)
     if not match:
@@ -209,31 +148,30 @@ def search_condition(text: str, alias: str = "a") -> tuple[str, list[Any]] | Non
     return f"articles_fts match ?{exact}", [match, *(f" {phrase} " for phrase in phrases for _ in (0, 1))]
 
 
-def search_articles(
-    archive: Archive, text: str, query: ArticleQuery = ArticleQuery(), *, limit: int = 20
-) -> list[dict[str, Any]]:
-    """Best matches (FTS5 bm25) of a user's search text in titles and bodies.
-
-    Index and query share ``crawler.text.search_form`` (folded and light-stemmed): ``إسرائيل`` finds
-    ``بإسرائيل``, ``حكومة`` finds ``الحكومة``. Every word must match. Words in double quotes are an exact
-    phrase: the stemmed index narrows, then the folded (unstemmed) title or body must hold the phrase."""
-    condition = search_condition(text, "a")
-    if condition is None:
-        return []
-    matching, match_params = condition
-    where, params = query.where("a")
-    archive.flush()  # this connection's open batch too
-    rows = archive.rows(
-        "select a.site, a.article_id, a.url, a.title, a.published_at, a.published_hijri, a.paragraphs"
-        " from articles_fts join articles a on a.rowid = articles_fts.rowid"
-        f" where {matching} and {where} order by bm25(articles_fts) limit ?",
-        [*match_params, *params, limit],
-    )
-    for row in rows:
-        row["paragraphs"] = json.loads(row["paragraphs"]) if row["paragraphs"] else []
-    return rows
+# The 0.1 functions, kept for callers of that API: each is one ``ArchiveReader`` method.
 
 
-def record_alarm_reason(archive: Archive, run_id: int, reason: str | None) -> None:
+def iter_articles(reader, query: ArticleQuery = ArticleQuery(), *, include_aliases: bool = False,
+                  chunk_size: int = 500) -> Iterator[dict[str, Any]]:
+    """= ``reader.articles(query, ...)``."""
+    return reader.articles(query, include_aliases=include_aliases, chunk_size=chunk_size)
+
+
+def count_articles(reader, query: ArticleQuery = ArticleQuery()) -> int:
+    """= ``reader.count(query)``."""
+    return reader.count(query)
+
+
+def archive_stats(reader, *, recent_runs: int = 10) -> dict[str, Any]:
+    """= ``reader.stats(recent_runs=...)``."""
+    return reader.stats(recent_runs=recent_runs)
+
+
+def search_articles(reader, text: str, query: ArticleQuery = ArticleQuery(), *, limit: int = 20) -> list[dict[str, Any]]:
+    """= ``reader.search(text, query, limit=...)``."""
+    return reader.search(text, query, limit=limit)
+
+
+def record_alarm_reason(archive, run_id: int, reason: str | None) -> None:
     """Why the quality monitor raised an alarm on a run (its status is set by ``finish_run``)."""
     archive.set_alarm_reason(run_id, reason)

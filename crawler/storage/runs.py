@@ -11,14 +11,20 @@ import socket
 from collections.abc import Mapping
 from typing import Any
 
-from crawler.storage.records import RUN_STATUSES, ArchiveSummary, RunCounts, utc_now
+from crawler.storage.records import RUN_STATUSES, RunCounts, utc_now
 
 
 class RunLog:
     # -- runs ----------------------------------------------------------------------------------
 
-    def start_run(self, spider: str, *, command: str, args: Mapping[str, Any]) -> int:
-        """A row for this run (status "running"), committed at once so it shows even after a crash."""
+    def start_run(
+        self, spider: str, *, command: str, args: Mapping[str, Any], settings: Mapping[str, Any] | None = None
+    ) -> int:
+        """A row for this run (status "running"), committed at once so it shows even after a crash, with its
+        provenance: the software versions and ``settings``, the settings that change results
+        (``crawler.provenance.result_settings``)."""
+        from crawler.provenance import software
+
         self._begin()
         self.flush()  # sqlite-utils commits the open batch with the row
         run_id = self.db["crawl_runs"].insert(
@@ -30,6 +36,8 @@ class RunLog:
                 "status": "running",
                 "pid": os.getpid(),
                 "host": socket.gethostname(),
+                **software(),
+                "settings": json.dumps(dict(settings or {}), ensure_ascii=False, default=str, sort_keys=True),
             }
         ).last_pk
         self.commit()
@@ -126,10 +134,6 @@ class RunLog:
             "failures": count("select count(*) from failures where run_id = ?"),
         }
 
-    def get_run(self, run_id: int) -> dict[str, Any] | None:
-        rows = self.rows("select * from crawl_runs where id = ?", [run_id])
-        return rows[0] if rows else None
-
     # -- incidents (crawler.notify) ------------------------------------------------------------
 
     def open_incident(self, site: str) -> dict[str, Any] | None:
@@ -157,33 +161,6 @@ class RunLog:
         self.db.execute("update incidents set closed_run_id = ?, closed_at = ? where id = ?",
                         [run_id, utc_now(), incident_id])
         self.commit()
-
-    # -- summary -------------------------------------------------------------------------------
-
-    def summary(self, site: str | None = None) -> ArchiveSummary:
-        """A few totals for the end of a run or the demo."""
-        where, params = ("where site = ?", [site]) if site else ("", [])
-
-        def scalar(sql: str) -> Any:
-            return self.db.execute(sql, params).fetchone()[0]
-
-        aliases_by_kind = dict(self.db.execute(f"select kind, count(*) from aliases {where} group by kind", params).fetchall())
-        first, last = self.db.execute(
-            f"select min(published_at), max(published_at) from articles {where}", params
-        ).fetchone()
-        return ArchiveSummary(
-            articles=scalar(f"select count(*) from articles {where}"),
-            aliases=sum(aliases_by_kind.values()),
-            near_duplicates=scalar(
-                f"select count(*) from articles {where or 'where 1'} and near_duplicate_of is not null"
-            ),
-            misses=scalar(f"select count(*) from misses {where}"),
-            open_failures=scalar(f"select count(*) from failures {where or 'where 1'} and resolved_at is null"),
-            versions=scalar(f"select count(*) from article_versions {where}"),
-            first_published=first,
-            last_published=last,
-            by_kind=aliases_by_kind,
-        )
 
     def integrity_check(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]

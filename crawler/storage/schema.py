@@ -328,3 +328,19 @@ def m2xx_alarms_run_owner(db: sqlite_utils.Database) -> None:
     """The process running a run (pid and host): a "running" row whose process is gone is ``abandoned``."""
     db["crawl_runs"].add_column("pid", int)
     db["crawl_runs"].add_column("host", str)
+
+
+@MIGRATIONS()
+def m201_datasets_linked_at(db: sqlite_utils.Database) -> None:
+    """When an article's dedupe links last changed without a new version — its near-duplicate link was set
+    or moved, or another stored article was merged into it — so `arshif export --changes-since` can list
+    it (e.g. a story re-linked at 03:00 shows up in the next nightly change set as ``aliased``)."""
+    db["articles"].add_column("linked_at", str)
+
+
+@MIGRATIONS()
+def m202_datasets_run_provenance(db: sqlite_utils.Database) -> None:
+    """What made each run: the Arshif version (and git commit when run from a checkout), the Scrapy version
+    and the settings that change results (JSON), e.g. ``{"DOWNLOAD_DELAY": 0.5, ...}``."""
+    for column in ("arshif_version", "git_commit", "scrapy_version", "settings"):
+        db["crawl_runs"].add_column(column, str)
