@@ -31,7 +31,7 @@ from crawler.storage.records import (
     record_from_row,
     utc_now,
 )
-from crawler.storage.connection import connect
+from crawler.storage.connection import connect, folded_body_sql
 from crawler.storage.runs import RunLog
 from crawler.storage.schema import (
     DELETE_BAND_KEY,
@@ -45,11 +45,6 @@ from crawler.text import fold_arabic, stem_folded
 
 
 _REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
-
-
-def _folded_body(paragraphs_json: str | None) -> str:
-    """The folded body of a stored row (what dedupe compares): ``fold_arabic`` of its paragraphs, one a line."""
-    return fold_arabic("\n".join(json.loads(paragraphs_json))) if paragraphs_json else ""
 
 
 class Archive(RunLog):
@@ -228,7 +223,7 @@ class Archive(RunLog):
                 f"select {_REF_COLUMNS}, paragraphs from articles where site = ? and article_id in ({marks})",
                 [site, *chunk],
             ):
-                body = _folded_body(row.pop("paragraphs"))
+                body = folded_body_sql(row.pop("paragraphs"))
                 found.append((ArticleRef(**row), body))
         return found
 
@@ -241,7 +236,7 @@ class Archive(RunLog):
             " order by +article_id",  # "+": look the link up by its index, then sort the few rows
             [site, article_id],
         ):
-            body = _folded_body(row.pop("paragraphs"))
+            body = folded_body_sql(row.pop("paragraphs"))
             found.append((ArticleRef(**row), body, folded_band_hashes(body)))
         return found
 
