@@ -1,6 +1,7 @@
 """Scale: `arshif backfill` of N ids against the mirror, for each N: throughput, CPU, peak RSS, DB size.
 
     .venv/bin/python bench/bench_scale.py [--sizes 10000,100000] [--no-warc] [--weight real|light]
+    .venv/bin/python bench/bench_scale.py --articles 1000000     # the archive alone: bench/scale_synthetic.py
 
 Each size gets its own mirror (``--articles N --weight real`` by default: 82–148 KB pages, its own process) and a fresh archive; the backfill is the
 command users run (``python -m crawler backfill alhadath --ids 1-N``, WARC capture on as by default) in a
@@ -159,7 +160,15 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--no-warc", action="store_true", help="backfill without WARC capture")
     parser.add_argument("--max-seconds", type=float, help="stop a backfill after this long; report what it did")
     parser.add_argument("--weight", choices=WEIGHTS, default="real", help="the mirror's page weight")
+    parser.add_argument("--articles", type=int,
+                        help="instead: a synthetic archive of this many articles (bench/scale_synthetic.py)")
+    parser.add_argument("--migrate-up-to", type=int, default=100_000,
+                        help="with --articles: time the lean migration at checkpoints up to this size")
     args = parser.parse_args(argv)
+    if args.articles:
+        from bench.scale_synthetic import run
+
+        return run(args.articles, migrate_up_to=args.migrate_up_to)
     runs = []
     for ids in parse_sizes(args.sizes):
         with tempfile.TemporaryDirectory(prefix=f"arshif-scale-{ids}-") as work:

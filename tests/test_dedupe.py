@@ -240,19 +240,19 @@ def test_exact_copy_inside_a_chain_in_every_crawl_order(tmp_path):
 
 
 def test_migration_drops_bands_and_links_of_short_bodies(tmp_path):
-    from crawler.storage import ArticleWrite
+    from tests.legacy_archive import add_legacy_article, legacy_archive
 
     short = ["شاهد الفيديو"]
     long_body = [" ".join(words(0, 200))]
-    with Archive(tmp_path / "old.db") as archive:  # as an older archive stored them
-        for article_id, body, link in ((1, short, None), (2, short, 1), (3, long_body, None), (4, long_body, 3)):
-            fp = Fingerprint(body)
-            archive.upsert_articles([ArticleWrite(record(article_id, paragraphs=body), content_hash=fp.content_hash,
-                                                  band_hashes=fp.band_hashes or [article_id] * BANDS,
-                                                  near_duplicate_of=link, similarity=1.0 if link else None)])
-        archive.db.execute("delete from _sqlite_migrations where name = 'm102_short_bodies_are_not_near_duplicates'")
+    db = legacy_archive(tmp_path / "old.db", "m102_short_bodies_are_not_near_duplicates")  # as it stored them
+    for article_id, body, link in ((1, short, None), (2, short, 1), (3, long_body, None), (4, long_body, 3)):
+        fp = Fingerprint(body)
+        add_legacy_article(db, record(article_id, paragraphs=body), content_hash=fp.content_hash,
+                           band_hashes=fp.band_hashes or [article_id] * BANDS,
+                           near_duplicate_of=link, similarity=1.0 if link else None)
+    db.close()
     with Archive(tmp_path / "old.db") as reopened:
-        assert {r["article_id"] for r in reopened.rows("select distinct article_id from article_bands")} == {3, 4}
+        assert {r["article_id"] for r in reopened.rows("select distinct article_id from band_keys")} == {3, 4}
         links = {r["article_id"]: r["near_duplicate_of"] for r in reopened.rows("select * from articles")}
         assert links == {1: None, 2: None, 3: None, 4: 3}
 

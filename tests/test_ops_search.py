@@ -179,19 +179,13 @@ def test_quoted_words_are_an_exact_phrase(labelled_path):
 
 
 def test_older_archive_is_migrated_to_the_stemmed_index_by_arshif_migrate(tmp_path):
-    path = tmp_path / "old.db"
-    with Archive(path) as archive:  # build it, then roll the search columns back to the old index
-        record = synthetic_record(5, random.Random(3))
-        record.update(title="خبر", paragraphs=["أعلنت الحكومة في بإسرائيل"])
-        archive.upsert_articles([ArticleWrite(record=record, content_hash="h5", run_id=1)])
-    import sqlite_utils
+    from tests.legacy_archive import add_legacy_article, legacy_archive
 
-    db = sqlite_utils.Database(path)
-    db["articles"].disable_fts()
-    db["articles"].transform(drop={"title_stemmed", "body_stemmed"})
-    db["articles"].enable_fts(["title_folded", "body_folded"], fts_version="FTS5", create_triggers=True)
-    db.execute("delete from _sqlite_migrations where name = 'm103_search_stems'")
-    db.conn.commit()
+    path = tmp_path / "old.db"
+    db = legacy_archive(path, "m103_search_stems")  # the folded index of the day, filled by its triggers
+    record = synthetic_record(5, random.Random(3))
+    record.update(title="خبر", paragraphs=["أعلنت الحكومة في بإسرائيل"])
+    add_legacy_article(db, record, content_hash="h5")
     db.close()
     # A reader never migrates: one line naming the pending upgrade and `arshif migrate`, exit code 11.
     refused = subprocess.run([*ARSHIF, "search", "حكومة", "--db", str(path)], capture_output=True, text=True)

@@ -21,6 +21,7 @@ from datasette.utils.asgi import Response
 
 from crawler.serve import pages
 from crawler.storage import ArchiveReader, ArticleQuery
+from crawler.storage.connection import register_functions
 
 
 def _wants_json(request) -> bool:
@@ -111,6 +112,12 @@ async def runs_view(datasette, request):
     if _wants_json(request):
         return _json(data)
     return await _render(datasette, request, "arshif_runs.html", data)
+
+
+@hookimpl
+def prepare_connection(conn):
+    """Search's SQL functions (``folded_body``, ``search_form``) on Datasette's connections too."""
+    register_functions(conn)
 
 
 @hookimpl

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.dedupe import folded_band_hashes
 from crawler.items import ARTICLE_FIELDS
 from crawler.storage.records import (
     ArticleRef,
@@ -30,10 +31,17 @@ from crawler.storage.records import (
     record_from_row,
     utc_now,
 )
-from crawler.storage.connection import connect, inspect_file
+from crawler.storage.connection import connect, folded_body_sql, inspect_file
 from crawler.storage.reader import ArchiveReader
 from crawler.storage.runs import RunLog
-from crawler.storage.schema import INDEX_NEW_ARTICLES, INSERT_BAND, INSERT_TRIGGER, MIGRATIONS
+from crawler.storage.schema import (
+    DELETE_BAND_KEY,
+    INDEX_ARTICLES,
+    INSERT_BAND_KEY,
+    MIGRATIONS,
+    UNINDEX_ARTICLE,
+    band_key,
+)
 from crawler.text import fold_arabic, stem_folded
 
 
@@ -57,12 +65,9 @@ class Archive(RunLog, ArchiveReader):
         self.commit_interval = commit_interval
         self.pending_writes = 0
         self._last_commit = time.monotonic()
-        # Rowids of the articles inserted in the open batch, not yet in the search index (``flush``).
-        # An archive whose insert trigger is back (an old index rebuilt by sqlite-utils) indexes by it.
-        self._unindexed: set[int] = set()
-        self._index_by_batch = self.db.conn.execute(
-            "select 1 from sqlite_master where type = 'trigger' and name = ?", [INSERT_TRIGGER]
-        ).fetchone() is None
+        # The articles inserted or changed in the open batch, not yet in the search index (``flush``):
+        # rowid → (title, body) search forms. The index stores no text, so this is where they wait.
+        self._unindexed: dict[int, tuple[str, str]] = {}
         # Load the FTS5 table's configuration now (a read of its small config table), not at the first commit.
         self.db.conn.execute("select rowid from articles_fts where rowid = 0").fetchall()
 
@@ -110,19 +115,28 @@ class Archive(RunLog, ArchiveReader):
     def flush(self) -> None:
         """Index the articles inserted in the open batch for search, in one statement (done before every
         commit, so the index never lags behind committed rows; a search on this connection calls it first)."""
-        unindexed, self._unindexed = self._unindexed, set()
+        unindexed, self._unindexed = self._unindexed, {}
         if not unindexed or not self.db.conn.in_transaction:  # nothing new, or rolled back with its rows
             return
-        for chunk in chunks(sorted(unindexed)):
-            self.db.conn.execute(INDEX_NEW_ARTICLES.format(marks=",".join("?" * len(chunk))), chunk)
+        rows = [[rowid, *forms] for rowid, forms in sorted(unindexed.items())]
+        self.db.conn.execute(INDEX_ARTICLES, [json.dumps(rows, ensure_ascii=False)])
 
     def _before_read(self) -> None:
         self.flush()  # a search on this connection sees its own open batch
 
-    def _flush_before_changing(self, rowid: int) -> None:
-        """The triggers that re-index a changed or deleted row expect it in the index."""
-        if rowid in self._unindexed:
-            self.flush()
+    def _unindex(self, row: Mapping[str, Any]) -> None:
+        """Take a stored article (its row, with ``rowid``) out of the search index and the band keys, before
+        it changes or leaves: both are recomputed from its stored title and paragraphs, as they were made."""
+        folded = fold_arabic(body_text(record_from_row(row)))
+        if self._unindexed.pop(row["rowid"], None) is None:  # else: never reached the index
+            self.db.conn.execute(
+                UNINDEX_ARTICLE, [row["rowid"], stem_folded(row["title_folded"] or ""), stem_folded(folded)]
+            )
+        self.db.conn.executemany(
+            DELETE_BAND_KEY,
+            [(row["site"], band_key(band, value), row["article_id"])
+             for band, value in enumerate(folded_band_hashes(folded))],
+        )
 
     def commit_if_due(self) -> None:
         """Commit an open batch older than ``commit_interval`` (called on a timer while a crawl idles)."""
@@ -215,45 +229,37 @@ class Archive(RunLog, ArchiveReader):
         """Stored articles sharing at least one LSH band with ``band_hashes``, each with its folded body."""
         if not band_hashes:
             return []
-        # Band hashes are random 64-bit values: look them up by hash (indexed), then check the band.
-        wanted = set(enumerate(band_hashes))
-        marks = ",".join("?" * len(band_hashes))
+        keys = [band_key(band, value) for band, value in enumerate(band_hashes)]
+        marks = ",".join("?" * len(keys))
         ids = {
             article_id
-            for article_id, band, value in self.db.conn.execute(
-                f"select article_id, band, hash from article_bands where site = ? and hash in ({marks})",
-                [site, *band_hashes],
+            for (article_id,) in self.db.conn.execute(
+                f"select article_id from band_keys where site = ? and key in ({marks})", [site, *keys]
             )
-            if (band, value) in wanted
         }
         ids.discard(exclude_id)
         found: list[tuple[ArticleRef, str]] = []
         for chunk in chunks(sorted(ids)):
             marks = ",".join("?" * len(chunk))
             for row in self.rows(
-                f"select {_REF_COLUMNS}, body_folded from articles"
-                f" where site = ? and article_id in ({marks})",
+                f"select {_REF_COLUMNS}, paragraphs from articles where site = ? and article_id in ({marks})",
                 [site, *chunk],
             ):
-                body = row.pop("body_folded") or ""
+                body = folded_body_sql(row.pop("paragraphs"))
                 found.append((ArticleRef(**row), body))
         return found
 
     def near_links_to(self, site: str, article_id: int) -> list[tuple[ArticleRef, str, list[int]]]:
         """The stored articles whose near-duplicate link names ``article_id``, each with its folded body and
-        band hashes (what re-deciding its link needs when ``article_id`` changes)."""
+        band hashes (what re-deciding its link needs when ``article_id`` changes), both from its paragraphs."""
         found = []
         for row in self.rows(
-            f"select {_REF_COLUMNS}, body_folded from articles where site = ? and near_duplicate_of = ?"
+            f"select {_REF_COLUMNS}, paragraphs from articles where site = ? and near_duplicate_of = ?"
             " order by +article_id",  # "+": look the link up by its index, then sort the few rows
             [site, article_id],
         ):
-            body = row.pop("body_folded") or ""
-            bands = [value for (value,) in self.db.conn.execute(
-                "select hash from article_bands where site = ? and article_id = ? order by band",
-                [site, row["article_id"]],
-            )]
-            found.append((ArticleRef(**row), body, bands))
+            body = folded_body_sql(row.pop("paragraphs"))
+            found.append((ArticleRef(**row), body, folded_band_hashes(body)))
         return found
 
     # -- articles ------------------------------------------------------------------------------
@@ -279,13 +285,11 @@ class Archive(RunLog, ArchiveReader):
             near_duplicate_of=write.near_duplicate_of,
             similarity=write.similarity,
             title_folded=fold_arabic(record.get("title") or ""),
-            body_folded=fold_arabic(body_text(record)) if write.body_folded is None else write.body_folded,
             last_seen_at=now,
             last_run_id=write.run_id,
         )
-        columns.update(
-            title_stemmed=stem_folded(columns["title_folded"]), body_stemmed=stem_folded(columns["body_folded"])
-        )
+        body_folded = fold_arabic(body_text(record)) if write.body_folded is None else write.body_folded
+        forms = (stem_folded(columns["title_folded"]), stem_folded(body_folded))
         if write.warc_record is not None:
             columns["warc_record"] = write.warc_record
         # An id seen before in some other form (a miss, a failed fetch, an alias, bands) is settled; a new
@@ -307,9 +311,8 @@ class Archive(RunLog, ArchiveReader):
                 return self._upsert_one(replace(write, stored=None))
             if traces:
                 self.db.conn.execute("delete from aliases where site = ? and alias_id = ?", [site, article_id])
-            if self._index_by_batch:
-                self._unindexed.add(rowid)
-            self._replace_bands(site, article_id, write.band_hashes, none_stored=not traces)
+            self._unindexed[rowid] = forms
+            self._add_bands(site, article_id, write.band_hashes)
             return Outcome.NEW
         old = existing[0]
         if record_from_row(old) == record_from_row(columns):
@@ -334,21 +337,18 @@ class Archive(RunLog, ArchiveReader):
             }
         )
         columns.update(version=old["version"] + 1, updated_at=now)
-        self._flush_before_changing(old["rowid"])
+        self._unindex(old)
         self.db.conn.execute(
             f"update articles set {', '.join(f'{name} = ?' for name in columns)} where site = ? and article_id = ?",
             [*columns.values(), site, article_id],
         )
-        self._replace_bands(site, article_id, write.band_hashes)
+        self._unindexed[old["rowid"]] = forms
+        self._add_bands(site, article_id, write.band_hashes)
         return Outcome.UPDATED
 
-    def _replace_bands(
-        self, site: str, article_id: int, band_hashes: Sequence[int], *, none_stored: bool = False
-    ) -> None:
-        if not none_stored:
-            self.db.conn.execute("delete from article_bands where site = ? and article_id = ?", [site, article_id])
+    def _add_bands(self, site: str, article_id: int, band_hashes: Sequence[int]) -> None:
         self.db.conn.executemany(
-            INSERT_BAND, [(site, band, value, article_id) for band, value in enumerate(band_hashes)]
+            INSERT_BAND_KEY, [(site, band_key(band, value), article_id) for band, value in enumerate(band_hashes)]
         )
 
     def _insert(self, table: str, row: Mapping[str, Any]) -> int:
@@ -425,7 +425,7 @@ class Archive(RunLog, ArchiveReader):
         row = self.rows("select rowid, * from articles where site = ? and article_id = ?", [site, article_id])
         if not row:
             return None
-        self._flush_before_changing(row[0]["rowid"])
+        self._unindex(row[0])
         self._upsert_alias_row(record_from_row(row[0]), of, "exact", 1.0, run_id)
         self.db.conn.execute(
             "update aliases set article_id = ? where site = ? and article_id = ?", [of, site, article_id]
@@ -436,7 +436,6 @@ class Archive(RunLog, ArchiveReader):
             [of, now, site, article_id],
         )
         self.db.conn.execute("update articles set linked_at = ? where site = ? and article_id = ?", [now, site, of])
-        self.db.conn.execute("delete from article_bands where site = ? and article_id = ?", [site, article_id])
         self.db.conn.execute("delete from articles where site = ? and article_id = ?", [site, article_id])
         self._wrote()
         return row[0]["first_run_id"]
@@ -501,12 +500,12 @@ class Archive(RunLog, ArchiveReader):
         self._wrote()
 
     def _id_has_traces(self, site: str, article_id: int) -> bool:
-        """Whether any row but an article row names this id: a miss, an open failure, an alias, band rows."""
+        """Whether any row but an article row names this id: a miss, an open failure, an alias (band keys
+        come and go with the article row)."""
         return self.db.conn.execute(
             "select 1 from misses where site = ?1 and article_id = ?2"
             " union all select 1 from failures where site = ?1 and article_id = ?2 and resolved_at is null"
-            " union all select 1 from aliases where site = ?1 and alias_id = ?2"
-            " union all select 1 from article_bands where site = ?1 and article_id = ?2 limit 1",
+            " union all select 1 from aliases where site = ?1 and alias_id = ?2 limit 1",
             [site, article_id],
         ).fetchone() is not None
 

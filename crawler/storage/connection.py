@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -125,6 +126,23 @@ def check_archive_path(path: str | Path, *, create: bool) -> None:
         raise UsageError(f"no folder {path.parent} for a new archive {path.name}: create the folder first")
 
 
+def folded_body_sql(paragraphs_json: str | None) -> str:
+    """SQL ``folded_body(paragraphs)``: the folded body of a stored row (the lean archive keeps no folded copy;
+    exact-phrase search reads it, e.g. ``instr(' ' || folded_body(a.paragraphs) || ' ', ' رام الله ')``)."""
+    from crawler.text import fold_arabic
+
+    return fold_arabic("\n".join(json.loads(paragraphs_json))) if paragraphs_json else ""
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions search needs on any connection that searches (the writer's, a reader's, Datasette's):
+    ``folded_body(paragraphs)`` and ``search_form(text)`` (``articles_fts match search_form(:q)``)."""
+    from crawler.text import search_form
+
+    conn.create_function("folded_body", 1, folded_body_sql, deterministic=True)
+    conn.create_function("search_form", 1, lambda text: search_form(text or ""), deterministic=True)
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """The one writer connection of an archive file."""
     # WAL: readers (Datasette, a sqlite3 shell, exports) never block the writer nor see a half batch;
@@ -134,6 +152,7 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across process crashes
     conn.execute("PRAGMA foreign_keys=ON")
+    register_functions(conn)
     if os.environ.get(MAX_PAGE_COUNT_ENV):
         conn.execute(f"PRAGMA max_page_count={int(os.environ[MAX_PAGE_COUNT_ENV])}")
     return conn

@@ -31,6 +31,7 @@ from crawler.storage.queries import (
     ArticleQuery,
     search_condition,
 )
+from crawler.storage.connection import register_functions
 from crawler.storage.records import utc_now
 from crawler.storage.records import ArchiveSummary, chunks, record_from_row
 
@@ -63,7 +64,9 @@ def read_only_connection(path: str | Path) -> sqlite3.Connection:
     """A connection that cannot write (SQLite refuses it), for readers beside a live crawl (WAL)."""
     if not Path(path).is_file():
         raise UsageError(f"no archive at {path} (give --db or set ARSHIF_DB)")
-    return sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30)
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30)
+    register_functions(conn)  # search's folded_body() and search_form(): the lean archive keeps no copies
+    return conn
 
 
 def pending_migrations(conn: sqlite3.Connection) -> list[str]:

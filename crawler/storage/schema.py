@@ -5,13 +5,15 @@ Tables:
 - ``articles``: one row per (site, article_id); columns named as the record keys (``crawler.items``), lists
   as JSON, plus ``content_hash``, ``near_duplicate_of``/``similarity``, ``first_seen_at``/``last_seen_at``/
   ``updated_at``, ``version``, ``first_run_id``/``last_run_id``, ``warc_record`` (nullable pointer) and
-  the folded (``fold_arabic``) ``title_folded``/``body_folded`` (dedupe, exact phrases) and their search
-  forms (``crawler.text.stem_folded``: folded further and light-stemmed) ``title_stemmed``/
-  ``body_stemmed``, which ``articles_fts`` (FTS5, external content) indexes: new rows by batch
-  (``INDEX_NEW_ARTICLES``, run by ``Archive`` before each commit), changes and deletes by triggers.
+  the folded (``fold_arabic``) ``title_folded`` (exact copies of short bodies compare titles). Since m201
+  the body is stored once, as ``paragraphs``: its folded form is computed where needed (SQL
+  ``folded_body(paragraphs)``, ``crawler.storage.connection``), and ``articles_fts`` (FTS5, contentless)
+  indexes the search forms (``crawler.text.stem_folded``) of title and body, handed to it by ``Archive``
+  (new and changed rows by batch before each commit, deletes with the old forms recomputed).
 - ``article_versions``: the previous state (full record as JSON) each time a refetch changed the record.
 - ``aliases``: another id/url for a stored article (``kind`` = "exact": identical normalized body).
-- ``article_bands``: MinHash LSH band hashes for near-duplicate lookups (indexed, never loaded whole).
+- ``band_keys``: MinHash LSH band hashes, tagged with their band, for near-duplicate lookups (WITHOUT ROWID,
+  keyed by the hash; ``article_bands`` before m201).
 - ``misses``: ids with no article (404, soft-404); ``failures``: fetches that failed after retries.
 - ``listing_walks``: categories whose listings a run walked to their end (``down_to``: or to a --since).
 - ``crawl_runs``: one row per run with its arguments, finish reason, status and counts.
@@ -344,3 +346,90 @@ def m202_datasets_run_provenance(db: sqlite_utils.Database) -> None:
     and the settings that change results (JSON), e.g. ``{"DOWNLOAD_DELAY": 0.5, ...}``."""
     for column in ("arshif_version", "git_commit", "scrapy_version", "settings"):
         db["crawl_runs"].add_column(column, str)
+
+
+# -- the lean archive (issue 22 item 3) ------------------------------------------------------------------
+# The search index is contentless FTS5: it holds the search forms of title and body (``search_form``) as
+# tokens only, computed at write time from the record, never stored as text. Deleting or changing an indexed
+# row hands FTS5 the old forms again, recomputed from the stored title and paragraphs (``Archive``): SQLite
+# 3.40 has no ``contentless_delete``. Columns keep their names so ``articles_fts match search_form(:q)`` and
+# ``bm25(articles_fts)`` read as before.
+CREATE_SEARCH_INDEX = (
+    "create virtual table articles_fts using fts5(title_stemmed, body_stemmed, content='', tokenize='unicode61')"
+)
+# New articles of the open batch, in one statement (a JSON array of [rowid, title form, body form]): FTS5
+# writes its pending terms out at every statement that touches it. A rowid no longer in ``articles`` (a
+# batch rolled back under it) is skipped.
+INDEX_ARTICLES = (
+    "insert into articles_fts (rowid, title_stemmed, body_stemmed)"
+    " select batch.value ->> 0, batch.value ->> 1, batch.value ->> 2 from json_each(?) batch"
+    " where exists (select 1 from articles where rowid = batch.value ->> 0)"
+)
+UNINDEX_ARTICLE = (
+    "insert into articles_fts (articles_fts, rowid, title_stemmed, body_stemmed) values ('delete', ?, ?, ?)"
+)
+# Band hashes by key alone: ``band_key`` puts the band number in a hash's four low bits, so one WITHOUT
+# ROWID table (its primary key is the lookup) replaces a rowid table with two indexes. An article's keys
+# are recomputed from its stored body when it changes or leaves (``crawler.dedupe.folded_band_hashes``).
+BAND_KEY_BITS = 4  # crawler.dedupe.BANDS = 16 bands
+INSERT_BAND_KEY = "insert or ignore into band_keys (site, key, article_id) values (?, ?, ?)"
+DELETE_BAND_KEY = "delete from band_keys where site = ? and key = ? and article_id = ?"
+
+
+def band_key(band: int, value: int) -> int:
+    """A band hash tagged with its band (e.g. band 3 of hash -8070450532247928832 → ...835): two bands
+    never share a key, as the old ``(band, hash)`` pair never did; 60 bits of the hash remain."""
+    return (value & ~((1 << BAND_KEY_BITS) - 1)) | band
+
+
+@MIGRATIONS()
+def m201_lean_archive(db: sqlite_utils.Database) -> None:
+    """Keep the text once (issue 22): drop ``body_folded``, ``title_stemmed`` and ``body_stemmed`` (about
+    1.6× the paragraphs' bytes), index the search forms in a contentless FTS5 table, and move the band
+    hashes to the compact ``band_keys``. ``title_folded`` stays (small; exact copies of boilerplate bodies
+    compare titles in SQL). The index gets the very forms it held (the stored search columns); band keys
+    are the stored bands, for articles still stored. m202 then VACUUMs the freed pages."""
+    db.execute(
+        "create table band_keys (site text not null, key integer not null, article_id integer not null,"
+        " primary key (site, key, article_id)) without rowid"
+    )
+    db.execute(
+        f"insert or ignore into band_keys (site, key, article_id) select b.site,"
+        f" (b.hash & {~((1 << BAND_KEY_BITS) - 1)}) | b.band, b.article_id from article_bands b"
+        " where exists (select 1 from articles a where a.site = b.site and a.article_id = b.article_id)"
+        " order by 1, 2, 3"
+    )
+    db.execute("drop table article_bands")
+    for (name,) in db.execute(
+        "select name from sqlite_master where type = 'trigger' and tbl_name = 'articles'"
+    ).fetchall():
+        db.execute(f'drop trigger "{name}"')
+    db.execute("drop table if exists articles_fts")
+    db.execute(CREATE_SEARCH_INDEX)
+    columns = {column.name for column in db["articles"].columns}
+    if {"title_stemmed", "body_stemmed"} <= columns:
+        db.execute(
+            "insert into articles_fts (rowid, title_stemmed, body_stemmed)"
+            " select rowid, coalesce(title_stemmed, ''), coalesce(body_stemmed, '') from articles order by rowid"
+        )
+    for column in ("body_folded", "title_stemmed", "body_stemmed"):
+        if column in columns:
+            db.execute(f"alter table articles drop column {column}")
+
+
+SHRINK_FREE_SHARE = 0.2  # VACUUM when at least this share of the file's pages is free
+
+
+@MIGRATIONS(transactional=False)
+def m202_lean_vacuum(db: sqlite_utils.Database) -> None:
+    """Give the pages m201 freed back to the disk: VACUUM rewrites the file (it needs free disk about the
+    new size and takes a while on a big archive, once), and says so on stderr."""
+    pages = db.execute("pragma page_count").fetchone()[0]
+    free = db.execute("pragma freelist_count").fetchone()[0]
+    if pages and free >= SHRINK_FREE_SHARE * pages:
+        import logging
+
+        logging.getLogger("arshif.storage").warning(
+            "shrinking the archive (lean schema, issue 22): VACUUM of %d pages, %d of them free", pages, free
+        )
+        db.execute("vacuum")
