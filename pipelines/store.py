@@ -44,10 +44,10 @@ class StorePipeline(ArchiveStep):
         """The feed line that says a copy it carried as an article is now an alias (Scrapy's feed exporter
         writes every ``item_scraped``)."""
         archive, site = self.context.archive, self.context.site.name
-        marker = {"site": site, "article_id": alias_id, "url": self.context.site.canonical_url(alias_id), ALIAS_OF: of}
-        for alias in archive.aliases_of(site, of) if archive is not None else ():
-            if alias["alias_id"] == alias_id:
-                marker.update(url=alias["alias_url"], title=alias["title"], published_at=alias["published_at"])
+        marker = {"site": site, "article_id": alias_id, "url": None, ALIAS_OF: of}
+        alias = archive.get_alias(site, alias_id) if archive is not None else None
+        if alias is not None:
+            marker.update(url=alias["alias_url"], title=alias["title"], published_at=alias["published_at"])
         self.crawler.signals.send_catch_log(signal=signals.item_scraped, item=marker, response=None,
                                             spider=self.crawler.spider)
 

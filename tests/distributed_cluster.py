@@ -141,7 +141,7 @@ def settled(db: Path) -> int:
 
 
 ARTICLE_COLUMNS_SKIPPED = {"first_seen_at", "last_seen_at", "updated_at", "first_run_id", "last_run_id",
-                           "warc_record", "version"}
+                           "warc_record", "version", "linked_at"}
 
 
 def snapshot(db: Path) -> dict[str, object]:

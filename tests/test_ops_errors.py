@@ -141,7 +141,6 @@ def test_check_names_each_broken_invariant_and_what_to_do(tmp_path, archive):
         insert into misses (site, article_id, reason, first_seen_at, last_checked_at)
             values ('alhadath', 5, 'soft404', '2026-01-01', '2026-01-01');
         insert into article_versions (site, article_id, version, record) values ('alhadath', 8, 3, '{}');
-        drop trigger articles_ad;
         delete from articles where article_id = 7;
     """)
     conn.commit()

@@ -15,7 +15,7 @@ def dump(db) -> dict[str, list]:
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
         out = {}
-        for table in ("articles", "article_versions", "aliases", "article_bands", "misses", "failures"):
+        for table in ("articles", "article_versions", "aliases", "band_keys", "misses", "failures"):
             rows = [{k: row[k] for k in row.keys() if k not in CLOCKS and not k.endswith("_at") or k in
                      ("published_at", "modified_at")} for row in conn.execute(f"select * from {table}")]
             out[table] = sorted(rows, key=repr)

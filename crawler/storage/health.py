@@ -85,8 +85,8 @@ def _check(conn: sqlite3.Connection) -> list[Finding]:
     fts = _fts_problem(conn)
     if fts:
         findings.append(Finding("search-index", 1, "the search index (articles_fts) is not in step with articles",
-                                "rebuild it: `sqlite3 DB \"insert into articles_fts(articles_fts) values('rebuild')\"`"
-                                " (a crawl must not run meanwhile)", [fts]))
+                                "restore a backup made with `arshif backup` (the contentless index is written only by Arshif's"
+                                " own writer: something changed the articles behind its back)", [fts]))
     for name, what, todo, query in INVARIANTS:
         rows = [str(row[0]) for row in conn.execute(query)]
         if rows:
@@ -108,6 +108,12 @@ def _fts_problem(conn: sqlite3.Connection) -> str | None:
         return str(exc)
     finally:
         conn.execute("rollback")
+    # The index is contentless (the archive keeps no folded copy): FTS5 cannot compare it with the articles,
+    # so its rows are compared here — e.g. an article deleted behind the writer's back leaves its entry.
+    stale = conn.execute("select count(*) from articles_fts where rowid not in (select rowid from articles)").fetchone()[0]
+    missing = conn.execute("select count(*) from articles where rowid not in (select rowid from articles_fts)").fetchone()[0]
+    if stale or missing:
+        return f"{stale} index entries without an article, {missing} articles not indexed"
     return None
 
 

@@ -31,7 +31,7 @@ from crawler.storage.queries import (
     ArticleQuery,
     search_condition,
 )
-from crawler.storage.connection import register_functions
+from crawler.storage.connection import inspect_file, register_functions
 from crawler.storage.records import utc_now
 from crawler.storage.records import ArchiveSummary, chunks, record_from_row
 
@@ -64,6 +64,7 @@ def read_only_connection(path: str | Path) -> sqlite3.Connection:
     """A connection that cannot write (SQLite refuses it), for readers beside a live crawl (WAL)."""
     if not Path(path).is_file():
         raise UsageError(f"no archive at {path} (give --db or set ARSHIF_DB)")
+    inspect_file(path)  # random bytes, a cut copy, another program's database: exit 10, naming the file
     conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30)
     register_functions(conn)  # search's folded_body() and search_form(): the lean archive keeps no copies
     return conn
@@ -306,6 +307,11 @@ class ArchiveReader:
         return self.rows(
             "select * from aliases where site = ? and article_id = ? order by alias_id", [site, article_id]
         )
+
+    def get_alias(self, site: str, alias_id: int) -> dict[str, Any] | None:
+        """One alias row by its id (the index on (site, alias_id)), or None."""
+        rows = self.rows("select * from aliases where site = ? and alias_id = ? limit 1", [site, alias_id])
+        return rows[0] if rows else None
 
     def alias_target(self, site: str, alias_id: int) -> int | None:
         """The stored article an alias id stands for, or None."""
