@@ -54,6 +54,7 @@ from crawler.alarms import no_article_kind
 from crawler.monitor import record_extraction
 from crawler.progress import IDS_DONE, set_id_total
 from crawler.sites import Site
+from crawler.walkbook import GateState, after_gate, after_probe, until_probe, walk_complete
 from pipelines.context import RunContext, run_context
 from pipelines.items import AliasItem, ArticleItem, FailureItem, FailureResolved, FetchInfo, MissItem, WalksComplete
 from pipelines.state import ArchiveState
@@ -390,7 +391,7 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         any date) goes first, alone (``UntilProbe``); with --since the next page waits until the page's
         articles are read (``PendingPage``: a page older than --since ends the walk).
         """
-        probe = next((pair for pair in reversed(wanted) if pair[0] in listed), None)
+        probe = until_probe(wanted, listed)
         if self.window.end is not None and not probed and probe is not None and len(wanted) > 1:
             rest = [pair for pair in wanted if pair is not probe]
             yield self.article_request(*probe, UntilProbe(walk, next_request, rest))
@@ -404,7 +405,7 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
             yield next_request
 
     def probe_settled(self, probe: UntilProbe, published: datetime | None) -> Iterator[Request]:
-        if self.window.after(published):  # the whole page is newer than --until
+        if after_probe(newer_than_until=self.window.after(published)) == "skip":  # the whole page is newer
             self.crawler.stats.inc_value(UNTIL_SKIPPED, len(probe.rest))
             if probe.next_request is not None:
                 yield probe.next_request
@@ -428,7 +429,7 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
             page.in_window = True
         if page.ids:
             return
-        if page.in_window and page.next_request is not None:
+        if after_gate(GateState(True, page.in_window), page.next_request is not None) == "next":
             yield page.next_request
         else:
             page.walk.ended = True
@@ -520,7 +521,9 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         if items:
             logger.warning("%d article requests got no answer (dropped on the way): recorded as failures", len(items))
         if self.mode == "crawl" and self.max_pages is None and self.window.end is None:
-            complete = [c for c, walk in self.walks.items() if walk.ended and not walk.lost_pages and not walk.capped]
+            complete = [c for c, walk in self.walks.items() if walk.ended and walk_complete(
+                mode=self.mode, max_pages=self.max_pages, until_set=False, lost_pages=walk.lost_pages,
+                capped=walk.capped)]
             down_to = self.window.since.isoformat() if self.window.since is not None else None
             items.append(WalksComplete(self.site.name, tuple(complete), down_to=down_to))
         return items

@@ -15,7 +15,8 @@ from crawler.dates import DateWindow
 from crawler.distributed.keys import Keys
 from crawler.distributed.run import RunSettings, publish
 from crawler.distributed.state import RedisArchiveState, load_sets
-from crawler.distributed.walks import EXPIRE, GATE, WALK, register_request_pickling
+from crawler.distributed.walks import register_request_pickling
+from crawler.walkbook import EXPIRE, GATE, WALK
 from crawler.errors import UsageError
 from crawler.storage import Archive
 

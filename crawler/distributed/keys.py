@@ -15,6 +15,10 @@ class Keys:
         return f"{PREFIX}:{self.site}:{name}"
 
     @property
+    def prefix(self) -> str:  # the walk book's keys (crawler.walkbook.RedisWalkBook): requested, gate:*, walk:*
+        return self._key("")
+
+    @property
     def requests(self) -> str:  # scrapy-redis's priority queue (a sorted set of pickled requests)
         return self._key("requests")
 
