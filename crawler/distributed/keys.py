@@ -39,6 +39,10 @@ class Keys:
         return self._key("stored")
 
     @property
+    def changed(self) -> str:  # stored id → when its stored version last changed (a hash the writer keeps)
+        return self._key("changed")
+
+    @property
     def misses(self) -> str:  # ids recorded as misses (a set the writer keeps)
         return self._key("misses")
 

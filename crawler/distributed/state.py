@@ -3,7 +3,8 @@
 ``RedisArchiveState`` answers the spider's questions (``pipelines.state.ArchiveState``) from three sets:
 ``stored`` (ids held as articles or aliases), ``misses`` and ``walks`` (categories walked to their end),
 and the hash ``walks:down_to`` (categories walked down to a --since only, and how far).
-The writer fills them from SQLite when it starts (``load_sets``: also after Redis lost its data) and adds
+The hash ``changed`` (stored id → its ``coalesce(modified_at, published_at)``) answers ``changed_at``, so a
+round refetches an article whose sitemap ``lastmod`` is newer, as one process does. The writer fills them from SQLite when it starts (``load_sets``: also after Redis lost its data) and adds
 what each batch committed (``add_committed``), so an answer is never ahead of the archive. Open failures
 are not asked here: seeding (``crawler.distributed.seed``) reads them from the archive.
 """
@@ -45,7 +46,17 @@ class RedisArchiveState:
         return self._members(Keys(site).misses, ids)
 
     def changed_at(self, site: str, ids: Iterable[int]) -> dict[int, str]:
-        return {}  # the queue keeps no dates: a distributed round refetches no article for a newer lastmod
+        """As ``Archive.changed_at``, from the writer's ``changed`` hash: the spider's one lastmod rule
+        (``spiders.discovery``) then refetches a stored article whose sitemap entry is newer."""
+        ids = list(dict.fromkeys(ids))
+        found: dict[int, str] = {}
+        key = Keys(site).changed
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            values = retrying(lambda: self.client.hmget(key, chunk), what="asking when articles changed",
+                              url=self.url)
+            found.update((article_id, value.decode()) for article_id, value in zip(chunk, values) if value)
+        return found
 
     def failed_articles(self, site: str) -> list[tuple[int, str]]:
         return []  # asked again by `arshif crawl --redis` (the seeder reads them from the archive)
@@ -92,6 +103,10 @@ def load_sets(client: redis.Redis, archive: Archive, site: str) -> tuple[int, in
             swap.rename(key + ":loading", key)
         else:
             swap.delete(key)
+    changed = list(archive.changed_at(site, sets[keys.stored]).items())
+    swap.delete(keys.changed)
+    for start in range(0, len(changed), CHUNK):
+        swap.hset(keys.changed, mapping=dict(changed[start:start + CHUNK]))
     down_to = {category: reach for category, reach in archive.listing_walk_reach(site).items() if reach is not None}
     swap.delete(keys.walks_down_to)
     if down_to:

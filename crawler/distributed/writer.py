@@ -191,12 +191,15 @@ class StoreLoop:
         # How far the archive now says those walks reached (to the end, or down to a --since), as recorded.
         reach = {c: down for c, down in self.archive.listing_walk_reach(self.site.name).items() if c in walks} \
             if walks else {}
+        changed = self.archive.changed_at(self.site.name, stored) if stored else {}
 
         def settle():
             pipe = self.client.pipeline(transaction=True)
             for key, members in ((self.keys.stored, stored), (self.keys.misses, misses)):
                 if members:
                     pipe.sadd(key, *members)
+            if changed:
+                pipe.hset(self.keys.changed, mapping=changed)
             settle_walks(pipe, self.keys, reach)
             if dead:
                 pipe.lpush(self.keys.dead, *dead)
