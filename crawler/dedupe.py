@@ -30,6 +30,7 @@ import struct
 import zlib
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -233,3 +234,28 @@ def is_original_of(article_id: int, other_id: int) -> bool:
     printed timestamp is earlier. Whichever copy a crawl meets first, the same one ends up the original.
     """
     return article_id < other_id
+
+
+def published_before(published: str | None, other: str | None) -> bool:
+    """Whether ``published`` is a strictly earlier instant than ``other`` (ISO timestamps with offsets,
+    compared in UTC: "2026-03-29T01:30:00+02:00" is before "2026-03-29T00:00:00+00:00"). An unknown or
+    unreadable date is never earlier."""
+    if not published or not other:
+        return False
+    try:
+        first, second = datetime.fromisoformat(published), datetime.fromisoformat(other)
+        return first < second
+    except (TypeError, ValueError):  # unreadable, or one without an offset: no order
+        return False
+
+
+def stored_copy_is_original(stored_id: int, stored_published: str | None, article_id: int,
+                            published: str | None, *, keyed_by_url: bool) -> bool:
+    """Of a stored article and an exact copy of it arriving now, whether the stored one stays the original.
+
+    Numeric ids (``key = "id"``): the lower id (``is_original_of``). Keys made from URLs (``key = "url"``) are
+    hashes, so their order says nothing: the earlier-published copy is the original, and on the same or an
+    unknown date the stored one — the copy seen first."""
+    if not keyed_by_url:
+        return is_original_of(stored_id, article_id)
+    return not published_before(published, stored_published)

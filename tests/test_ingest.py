@@ -121,3 +121,46 @@ def test_record_dedupes_an_article_without_a_verdict(ingest):
     assert ingest.record(ingest.clean(item(11, paragraphs=[LONG]))) == Aliased(11, 10, "exact")
     with pytest.raises(TypeError):
         ingest.record(object())
+
+
+def slug_item(site, path: str, published_at: str) -> ArticleItem:
+    url = site.base_url + path
+    key = site.article_key(url)
+    rec = {**record(key, paragraphs=[LONG]), "site": site.name, "url": url, "published_at": published_at}
+    return ArticleItem(rec, fetch=FetchInfo(url=url, fetched_at="2026-01-01T00:00:00+00:00", warc_record=None))
+
+
+@pytest.mark.parametrize("order", ["original first", "copy first"])
+def test_url_keyed_copies_the_original_is_the_earlier_article(tmp_path, order):
+    """slugnews (key = "url"): two exact copies whose hash keys are in the "wrong" order (the later article
+    has the lower key). The earlier-published one is the original whichever the crawl meets first; the
+    instants are compared in UTC (the copy's +03:00 time is later than the original's +00:00 one)."""
+    site = get_site("slugnews")
+    archive = Archive(tmp_path / "a.db")
+    ingest = Ingest(archive, site, archive.start_run(site.name, command="test", args={}))
+    # Of two slugs, the one with the higher key is made the original (published first), so that by key alone
+    # the copy would win.
+    low, high = sorted(["/news/first-story", "/news/the-story-again"], key=lambda p: site.article_key(site.base_url + p))
+    original = slug_item(site, high, "2026-03-01T08:00:00+00:00")
+    copy = slug_item(site, low, "2026-03-01T11:30:00+03:00")  # 08:30 UTC: half an hour after the original
+    first, second = (original, copy) if order == "original first" else (copy, original)
+    original_key, copy_key = original["article_id"], copy["article_id"]
+    assert copy_key < original_key  # the "wrong" order: by key alone the copy would win
+    ingest.article(first)
+    ingest.article(second)
+    articles = [row["article_id"] for row in archive.rows("select article_id from articles where site = ?",
+                                                          [site.name])]
+    assert articles == [original_key]
+    assert {a["alias_id"] for a in archive.aliases_of(site.name, original_key)} == {copy_key}
+    archive.close()
+
+
+def test_url_keyed_copies_on_the_same_date_keep_the_first_seen(tmp_path):
+    site = get_site("slugnews")
+    archive = Archive(tmp_path / "a.db")
+    ingest = Ingest(archive, site, archive.start_run(site.name, command="test", args={}))
+    one = slug_item(site, "/news/first-story", "2026-03-01T08:00:00+00:00")
+    two = slug_item(site, "/news/the-story-again", "2026-03-01T10:00:00+02:00")  # the same instant
+    assert ingest.article(one) == Stored(one["article_id"], "new")
+    assert ingest.article(two) == Aliased(two["article_id"], one["article_id"], "exact")
+    archive.close()

@@ -32,14 +32,15 @@ FAMILIES = {"wordpress": "wpnews", "slug": "slugnews"}
 def keyed_truth(mirror) -> list[dict]:
     """The truth as the archive keys it: served articles only (the families have no soft-404 pages).
 
-    Of two copies of one story the archive calls the lower key the original (``crawler.dedupe.is_original_of``:
-    the same answer whichever copy a crawl meets first). A URL's key says nothing of which copy came first,
-    so where the republished copy has the lower key, the pair's roles swap here: it is the stored article
-    and the first copy its alias (or, for a near copy, the one naming the other).
+    Of two exact copies of a site keyed by URL (both families) the archive calls the earlier-published one the
+    original (``crawler.dedupe.stored_copy_is_original``), as the mirror's truth does. Of two near copies it
+    names the lower key (``crawler.dedupe.is_original_of``: the same answer whichever copy a crawl meets
+    first); a URL's key says nothing of which copy came first, so where the republished near copy has the
+    lower key, the pair's roles swap here: the first copy is the one naming the other.
     """
     rows = {r["id"]: dict(r) for r in mirror.truth() if r["status"] == "article"}
     for r in list(rows.values()):
-        for name in ("exact_duplicate_of", "near_duplicate_of"):
+        for name in ("near_duplicate_of",):
             source = rows.get(r[name]) if r[name] is not None else None
             if source is not None and r["key"] < source["key"]:
                 source[name], r[name] = r["id"], None

@@ -56,7 +56,7 @@ class Ingest:
 
     def __init__(self, archive: Archive, site: Site, run_id: int | None, *, window: DateWindow = DateWindow()) -> None:
         self.archive, self.site, self.run_id, self.window = archive, site, run_id, window
-        self.deduper = Deduper(archive, site.name)
+        self.deduper = Deduper(archive, site.name, keyed_by_url=site.key == "url")
         self.counts = IngestCounts()
 
     def _count(self, outcome: Outcome) -> Outcome:

@@ -9,13 +9,21 @@
   verified exactly) → its own row naming its most similar lower id (``near_duplicate_of``, ``similarity``;
   ``crawler.dedupe.better_link``). A newcomer re-links the stored matches above it that it beats; a
   refetched article whose body changed makes the copies that named it decide their link again.
-"The original" is the lowest id (``crawler.dedupe.is_original_of``), and a near link is a fact of the pair,
+"The original" of exact copies is the lowest id, or for a site keyed by URL the earlier-published (then the
+first-seen) copy (``crawler.dedupe.stored_copy_is_original``); of near copies the lowest id (``is_original_of``), and a near link is a fact of the pair,
 so the table does not depend on the order in which a crawl meets the copies.
 """
 
 from __future__ import annotations
 
-from crawler.dedupe import NEAR_THRESHOLD, Fingerprint, better_link, folded_similarity, is_original_of
+from crawler.dedupe import (
+    NEAR_THRESHOLD,
+    Fingerprint,
+    better_link,
+    folded_similarity,
+    is_original_of,
+    stored_copy_is_original,
+)
 from crawler.ingest.items import ArticleItem, Verdict
 from crawler.storage import Archive
 from crawler.text import fold_arabic
@@ -24,8 +32,8 @@ from crawler.text import fold_arabic
 class Deduper:
     """Dedupe for one site of one archive: ``decide(item)`` sets ``item.fingerprint`` and ``item.verdict``."""
 
-    def __init__(self, archive: Archive, site: str) -> None:
-        self.archive, self.site = archive, site
+    def __init__(self, archive: Archive, site: str, *, keyed_by_url: bool = False) -> None:
+        self.archive, self.site, self.keyed_by_url = archive, site, keyed_by_url
 
     def decide(self, item: ArticleItem) -> ArticleItem:
         archive, site = self.archive, self.site
@@ -40,7 +48,8 @@ class Deduper:
                 site, fingerprint.content_hash, exclude_id=article_id,
                 title_folded=None if fingerprint.evidence else fold_arabic(item.get("title") or ""),
             )
-            if same is not None and is_original_of(same.article_id, article_id):
+            if same is not None and stored_copy_is_original(same.article_id, same.published_at, article_id,
+                                                            item.get("published_at"), keyed_by_url=self.keyed_by_url):
                 item.verdict = Verdict("exact", of=same.article_id, similarity=1.0)
                 return item
             if same is not None:  # the stored copy becomes this one's alias; near copies now name this one
