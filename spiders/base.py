@@ -54,7 +54,7 @@ from crawler.alarms import no_article_kind
 from crawler.monitor import record_extraction
 from crawler.progress import IDS_DONE, set_id_total
 from crawler.sites import Site
-from crawler.walkbook import GateState, after_gate, after_probe, until_probe, walk_complete
+from crawler.walkbook import LocalWalkBook, WalkBook, after_gate, after_probe, until_probe, walk_complete
 from pipelines.context import RunContext, run_context
 from pipelines.items import AliasItem, ArticleItem, FailureItem, FailureResolved, FetchInfo, MissItem, WalksComplete
 from pipelines.state import ArchiveState
@@ -103,6 +103,7 @@ class PendingPage:
     next_request: Request | None
     ids: set[int] = field(default_factory=set)
     in_window: bool = False
+    gate: str | None = None  # its gate in the walk book (``crawler.walkbook``): the ids not yet read
 
 
 @dataclass
@@ -161,6 +162,7 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         self.settled: set[int] = set()  # ... and answered: stored, alias, miss or failure (settle)
         self.retried_misses: set[int] = set()  # --retry-misses: recorded misses asked again (no layout alarm)
         self.walks: dict[int, Walk] = {}
+        self.book: WalkBook = LocalWalkBook()  # the gates' state; a distributed worker's is in Redis
         self.links = LinkReader(self.site, self.base_url, self.to_base)  # each page's anchors, read once
         self.extractor = Extractor()  # the story block this run learns of the site's pages
 
@@ -397,10 +399,17 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
             yield self.article_request(*probe, UntilProbe(walk, next_request, rest))
             return
         pending = PendingPage(walk, next_request, in_window=in_window) if self.window.since is not None and walk else None
-        for article_id, url in wanted:
-            if pending is not None:
+        if pending is None:
+            for article_id, url in wanted:
+                yield self.article_request(article_id, url)
+        else:
+            requests = []
+            for article_id, url in wanted:
                 pending.ids.add(article_id)
-            yield self.article_request(article_id, url, pending)
+                requests.append(self.article_request(article_id, url, pending))
+            if pending.ids:  # the gate opens before any of its articles can be answered
+                pending.gate = self.book.open_gate(pending.ids, in_window=pending.in_window)
+            yield from requests
         if (pending is None or not pending.ids) and next_request is not None:
             yield next_request
 
@@ -424,12 +433,13 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         if isinstance(page, UntilProbe):
             yield from self.probe_settled(page, published)
             return
-        page.ids.discard(article_id)
-        if published is None or not self.window.before(published):
-            page.in_window = True
-        if page.ids:
+        if page.gate is None:
             return
-        if after_gate(GateState(True, page.in_window), page.next_request is not None) == "next":
+        state = self.book.settle(page.gate, article_id, published is None or not self.window.before(published))
+        page.in_window = state.in_window
+        if not state.done:  # not the page's last article (with Redis: not the last of any worker's)
+            return
+        if after_gate(state, page.next_request is not None) == "next":
             yield page.next_request
         else:
             page.walk.ended = True

@@ -42,7 +42,6 @@ from crawler.distributed.keys import Keys
 from crawler.distributed.run import RunSettings, apply
 from crawler.walkbook import Ending, RedisWalkBook, walk_complete
 from pipelines.items import WalksComplete
-from spiders.base import PendingPage
 
 logger = logging.getLogger(__name__)
 
@@ -125,10 +124,6 @@ class SharedWalks:
     def page_requests(self, walk, wanted, next_request, **options):
         requests = list(super().page_requests(walk, wanted, next_request, **options))
         articles = [request for request in requests if request.meta.get("article_id") is not None]
-        gate = next((r.cb_kwargs["page"] for r in articles if isinstance(r.cb_kwargs.get("page"), PendingPage)),
-                    None)
-        if gate is not None and gate.ids:
-            gate.gate = self.book.open_gate(gate.ids, in_window=gate.in_window)
         for request in articles:
             if request.cb_kwargs.get("page") is not None:
                 request.dont_filter = True  # gated: must be answered (see the module docstring)
@@ -139,12 +134,7 @@ class SharedWalks:
         yield from requests
 
     def settle(self, page, article_id, published):
-        key = getattr(page, "gate", None)
-        if key is not None:
-            inside = published is None or not self.window.before(published)
-            state = self.book.settle(key, article_id, inside)
-            page.ids = {article_id} if state.done else {article_id, -1}  # the spider's rule sees the shared state
-            page.in_window = state.in_window
+        key = getattr(page, "gate", None)  # the spider settles the gate in the (Redis) book
         results = list(super().settle(page, article_id, published))
         yield from results
         walk = getattr(page, "walk", None)
