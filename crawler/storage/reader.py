@@ -337,6 +337,22 @@ class ArchiveReader:
             params.append(site)
         return self.rows(sql + " order by id", params)
 
+    def warc_files(self) -> set[str]:
+        """The WARC file names this archive's pointers name ("<file>:<offset>" on articles, their older
+        versions and failures): what a WACZ of it may package, never another archive's files that share
+        the folder."""
+        names = self.conn.execute(
+            " union ".join(f"select distinct substr(warc_record, 1, instr(warc_record, ':') - 1) from {table}"
+                           f" where warc_record is not null" for table in ("articles", "article_versions", "failures"))
+        ).fetchall()
+        return {name for (name,) in names if name}
+
+    def run_processes(self) -> list[dict[str, Any]]:
+        """(pid, host, started_at, finished_at) of every run that kept its pid: a WARC file written by one of
+        them (its name carries the pid and the UTC minute it opened) holds this archive's captures even
+        when no article points into it (a run that only walked listings)."""
+        return self.rows("select pid, host, started_at, finished_at from crawl_runs where pid is not null")
+
     # -- runs and totals -----------------------------------------------------------------------
 
     def get_run(self, run_id: int) -> dict[str, Any] | None:
