@@ -21,6 +21,8 @@ one bad item neither stops the writer nor loops it.
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import logging
 import os
@@ -326,8 +328,10 @@ def _store(options: StoreOptions, lease: WriterLease, started: float, stop: Simp
         loop.run()
     except StopNow:
         loop.stopping = True  # recorded as a shutdown, like a stop that settled its last batch
-    except BaseException:
+    except BaseException as exc:
         reason = "failed"
+        with contextlib.suppress(AttributeError):
+            exc.run_id = run_id  # for crawler.notify (the incident names the run)
         raise
     finally:
         stats = {**{f"arshif/ingest/{key}": value for key, value in loop.ingest.counts.as_dict().items()},
