@@ -42,7 +42,7 @@ from crawler.distributed.state import load_sets, settle_walks
 from crawler.errors import LockedError
 from crawler.ingest import Aliased, ArticleItem, Ingest, Missed, WalksRecorded, from_message
 from crawler.sites import get_site
-from crawler.storage import Archive, RunCounts
+from crawler.storage import Archive, ArchiveFull, RunCounts
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +185,8 @@ class StoreLoop:
                 elif isinstance(outcome, WalksRecorded):
                     walks.extend(outcome.categories)
                 self.applied += 1
+            except ArchiveFull:  # the archive's fault, not the item's: the batch stays in processing
+                raise
             except Exception:
                 logger.exception("could not apply an item (kept on %s): %.300r", self.keys.dead, raw)
                 dead.append(raw)
