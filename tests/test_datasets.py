@@ -174,9 +174,9 @@ def gapped_archive(db: Path) -> None:
 
 
 def test_every_export_is_a_valid_frictionless_package_with_a_card(tmp_path):
-    import frictionless
     import pyarrow.parquet as pq
 
+    from crawler.datacard import validate_package
     from crawler.storage import ArchiveReader
 
     db = tmp_path / "arshif.db"
@@ -190,15 +190,13 @@ def test_every_export_is_a_valid_frictionless_package_with_a_card(tmp_path):
 
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     assert [r["path"] for r in package["resources"]] == ["articles.jsonl", "articles.csv", "articles.parquet", "excel.csv"]
-    # Frictionless validates every row of the JSONL and CSV files against the package. It reads Parquet only
-    # through pandas, which turns a nullable integer column into floats and lists into numpy arrays (type
-    # errors that are not in the file): for Parquet the package's fields are checked against the file's
-    # own schema below instead.
-    for resource in frictionless.Package(str(out / "datapackage.json")).resources:
-        if resource.format == "parquet":
-            continue
-        report = frictionless.validate(resource)
-        assert report.valid, (resource.path, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5])
+    # Frictionless validates every row of every file against the package: JSONL and CSV as it reads them,
+    # Parquet as pyarrow reads it (crawler.datacard.validate_package says why not through pandas).
+    reports = validate_package(out / "datapackage.json")
+    assert list(reports) == ["articles.jsonl", "articles.csv", "articles.parquet", "excel.csv"]
+    for path, report in reports.items():
+        assert report.valid, (path, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5])
+        assert report.tasks[0].stats["rows"] == 30, path
     for resource in package["resources"]:
         assert all(field["description"] for field in resource["schema"]["fields"]), resource["path"]
     # Parquet carries the same descriptions in its schema metadata.
@@ -226,6 +224,37 @@ def test_every_export_is_a_valid_frictionless_package_with_a_card(tmp_path):
     from crawler import __version__
 
     assert facts["runs"][0]["arshif_version"] == __version__ and f"Arshif {__version__}" in card
+
+
+def test_frictionless_finds_wrong_parquet_rows_and_columns(tmp_path):
+    """The Parquet check reads the rows: a value of the wrong type, a list that is not one, a missing column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from crawler.datacard import validate_package
+
+    db = tmp_path / "arshif.db"
+    gapped_archive(db)
+    out = tmp_path / "out"
+    for name in ("good", "bad", "short"):
+        done = arshif("export", "--db", str(db), "--format", "parquet", "-o", str(out / f"{name}.parquet"))
+        assert done.returncode == 0, done.stderr
+    table = pq.read_table(out / "bad.parquet")
+    ids = [str(n) for n in table["article_id"].to_pylist()]
+    ids[3] = "x"
+    authors: list = [None] * table.num_rows
+    authors[5] = "not a list"
+    bad = table.set_column(table.schema.get_field_index("article_id"), "article_id", pa.array(ids))
+    bad = bad.set_column(bad.schema.get_field_index("authors"), "authors", pa.array(authors, pa.string()))
+    pq.write_table(bad, out / "bad.parquet")
+    pq.write_table(table.drop_columns(["title"]), out / "short.parquet")
+
+    reports = validate_package(out / "datapackage.json")
+    assert reports["good.parquet"].valid
+    errors = reports["bad.parquet"].flatten(["rowNumber", "fieldName", "type"])
+    assert errors == [[5, "article_id", "type-error"], [7, "authors", "type-error"]]  # row 1 is the header
+    short = reports["short.parquet"].flatten(["fieldName", "type"])  # the header no longer matches the schema
+    assert ["title", "incorrect-label"] in short and ["warc_record", "missing-label"] in short
 
 
 def test_csv_for_people_body_as_text_and_long_cells_cut_with_a_marker(tmp_path):

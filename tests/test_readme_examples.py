@@ -70,8 +70,9 @@ def rows(folder: Path, sql: str, params=()) -> list[tuple]:
 
 def test_the_section_shows_the_api_pandas_and_duckdb():
     blocks = python_blocks()
-    assert len(blocks) == 3
-    assert "open_archive" in blocks[0] and "import pandas" in blocks[1] and "import duckdb" in blocks[2]
+    assert len(blocks) == 4
+    assert "open_archive" in blocks[0] and "import pandas" in blocks[1] and "validate_package" in blocks[2]
+    assert "import duckdb" in blocks[3]
 
 
 def test_the_reader_example_prints_the_archives_january_its_search_and_its_edits(folder, printed):
@@ -119,6 +120,12 @@ def test_the_pandas_example_prints_the_exports_rows_categories_and_edits(folder,
     assert (folder / "data" / "datapackage.json").exists() and (folder / "data" / "full.parquet.md").exists()
 
 
+def test_the_validation_example_finds_every_file_of_the_package_valid(folder, printed):
+    package = json.loads((folder / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert printed[2] == [f"{resource['path']} valid" for resource in package["resources"]]
+    assert [resource["path"] for resource in package["resources"]] == ["full.parquet", "versions.parquet"]
+
+
 def test_the_duckdb_example_prints_the_archives_top_categories(folder, printed):
     top = rows(folder, "select category, count(*) from articles group by category order by 2 desc, 1 limit 3")
-    assert printed[2] == [f"{category} {count}" for category, count in top]
+    assert printed[3] == [f"{category} {count}" for category, count in top]
