@@ -6,7 +6,8 @@ Exporting ``out/articles.jsonl`` also writes
   export file of that folder (an export replaces its own resource and keeps the others): its path,
   format, row count and a schema giving each column's type and description (``COLUMNS``);
 - ``out/articles.jsonl.md``: the card — outlet(s), period, counts, dedupe rules, known gaps (misses,
-  open failures, id ranges never seen), runs and Arshif version, and a placeholder for the publisher's
+  open failures, id ranges never seen), the runs behind its rows (``ArchiveReader.runs_behind``) with
+  their Arshif version, and a placeholder for the publisher's
   terms, which the team must fill in before sharing the data.
 
 The same facts are in the resource's ``arshif`` key (machine-readable). Parquet files carry each
@@ -121,11 +122,12 @@ def card_facts(reader: ArchiveReader, query: ArticleQuery, *, rows: int, fmt: st
             }
             for site, s in summary.items()
         },
-        "runs": [
+        "runs": [  # the runs behind the exported rows, not every run of the archive
             {key: run.get(key) for key in ("id", "command", "spider", "started_at", "finished_at", "status",
                                            "arshif_version", "git_commit", "scrapy_version")}
-            for run in reader.runs(limit=1_000_000)
+            for run in reader.runs_behind(query, versions=versions)
         ],
+        "archive_runs": reader.count_runs(),
     }
 
 
@@ -155,8 +157,9 @@ def card_markdown(name: str, facts: dict[str, Any]) -> str:
         lines += [f"- **{site}**: misses (ids with no article) {misses}; {a['open_failures']:,} open failures"
                   f" (fetches that failed; `arshif coverage` lists them); {a['never_seen_ids']:,} ids never seen"
                   f" between the first and last known id: {ranges}{more}"]
-    lines += ["", "## Runs", "", f"{len(facts['runs']):,} crawl runs made this archive"
-              + (" (newest first; `arshif stats` shows their counts):" if facts["runs"] else "."), ""]
+    lines += ["", "## Runs", "", f"{len(facts['runs']):,} of the archive's {facts['archive_runs']:,} crawl runs"
+              " stored or last saw these rows" + (" (newest first; `arshif stats` shows their counts):"
+                                                   if facts["runs"] else "."), ""]
     for run in facts["runs"][:20]:
         version = run.get("arshif_version") or "version not recorded"
         lines.append(f"- run {run['id']} `{run['command']}` {run['started_at']} → {run['status']}, Arshif {version}"

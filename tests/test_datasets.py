@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
 import time
@@ -138,6 +139,36 @@ def test_a_run_cursor_repeatable_runs_and_an_empty_selection(tmp_path):
     _, cursor = export(db, tmp_path / "a.jsonl")
     empty = arshif("export", "--db", str(db), "--format", "csv", "--changes-since", cursor, "-o", str(tmp_path / "e.csv"))
     assert empty.returncode == 0 and "the selection is empty" in empty.stderr
+
+
+def test_the_card_lists_the_runs_behind_the_exported_rows(tmp_path):
+    db = tmp_path / "arshif.db"
+    with Archive(db) as archive:
+        first = run(archive, lambda r: store(archive, r, range(1, 6)))
+        second = run(archive, lambda r: store(archive, r, range(6, 9)))
+        third = run(archive, lambda r: store(archive, r, [2], edit="تعديل"))  # 2's version 2
+        fourth = run(archive, lambda r: (store(archive, r, [7]), store(archive, r, [9])))  # 7 seen again
+
+    def card_runs(name: str, *extra: str) -> list[int]:
+        out = tmp_path / name
+        done = arshif("export", "--db", str(db), "--format", "jsonl", "-o", str(out), *extra)
+        assert done.returncode == 0, done.stderr
+        package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+        [resource] = [r for r in package["resources"] if r["path"] == name]
+        ids = [run["id"] for run in resource["arshif"]["runs"]]
+        card = out.with_name(name + ".md").read_text(encoding="utf-8")
+        assert f"{len(ids)} of the archive's 4 crawl runs" in card
+        assert [int(n) for n in re.findall(r"^- run (\d+) ", card, flags=re.M)] == ids
+        return ids
+
+    # 6-8 were stored by the second run, and 7 last seen by the fourth; nothing of the first or third
+    assert card_runs("second.jsonl", "--run", str(second)) == [fourth, second]
+    # 2: stored by the first run, its current version by the third (which last saw it)
+    assert card_runs("third.jsonl", "--run", str(third)) == [third, first]
+    assert card_runs("versions.jsonl", "--run", str(third), "--versions") == [third, first]
+    assert card_runs("all.jsonl") == [fourth, third, second, first]
+    assert card_runs("since.jsonl", "--changes-since", str(fourth)) == [fourth]  # 9 (7 was only seen again)
+    assert card_runs("none.jsonl", "--changes-since", "2999-01-01T00:00:00") == []
 
 
 def test_readers_never_migrate_an_outdated_archive(tmp_path):
