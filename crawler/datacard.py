@@ -7,8 +7,8 @@ Exporting ``out/articles.jsonl`` also writes
   format, row count and a schema giving each column's type and description (``COLUMNS``);
 - ``out/articles.jsonl.md``: the card — outlet(s), period, counts, dedupe rules, known gaps (misses,
   open failures, id ranges never seen), the runs behind its rows (``ArchiveReader.runs_behind``) with
-  their Arshif version, and a placeholder for the publisher's
-  terms, which the team must fill in before sharing the data.
+  their Arshif version, and a placeholder for the publisher's terms, which the team must fill in before
+  sharing the data.
 
 The same facts are in the resource's ``arshif`` key (machine-readable). Parquet files carry each
 column's description in their schema metadata (``export.parquet_schema``). A stdout export has neither.
