@@ -98,6 +98,7 @@ def db_option(func):
         default="arshif.db",
         show_default=True,
         type=click.Path(dir_okay=False),
+        is_eager=True,  # read before SITE / --site: a `crawl --url` outlet is known by the archive's rows
         help="SQLite archive file (env ARSHIF_DB).",
     )(func)
 
@@ -128,18 +129,50 @@ def parse_settings(assignments: tuple[str, ...]) -> dict:
     return dict(parse_assignment(text, defaults) for text in assignments)
 
 
-def known_site(ctx: click.Context | None, param: click.Parameter | None, name: str | None) -> str | None:
-    """Click callback for every SITE argument and --site option: an unknown name is a usage error (exit 2)
-    that names the known sites, not an empty export or a run recorded for nothing."""
-    if name is None:
-        return None
+def _site_of(ctx: click.Context | None, name: str):
+    """The ``Site`` a SITE argument or --site option names: a site file's name or path, a URL, or the host
+    under which the archive (--db) stores an outlet crawled with `crawl --url` (``ArchiveReader.site``).
+    An unknown name is a usage error (exit 2) that names the known sites, not an empty export or a run
+    recorded for nothing."""
+    from pathlib import Path
+
     from crawler.sites import SiteFileError, get_site
 
     try:
-        get_site(name)
-    except (KeyError, SiteFileError) as exc:
-        raise UsageError(str(exc.args[0]) if exc.args else f"unknown site {name!r}") from None
+        return get_site(name)
+    except SiteFileError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    except KeyError as exc:
+        unknown = str(exc.args[0]) if exc.args else f"unknown site {name!r}"
+    db_path = ctx.params.get("db_path") if ctx is not None else None
+    if db_path and Path(db_path).is_file():
+        from crawler.storage import open_archive
+
+        with open_archive(db_path) as reader:
+            try:
+                return reader.site(name)
+            except KeyError:
+                pass
+    raise UsageError(unknown)
+
+
+def known_site(ctx: click.Context | None, param: click.Parameter | None, name: str | None) -> str | None:
+    """Click callback for a --site filter (export, search, coverage, reparse): the name as the archive
+    stores it, once checked (``_site_of``)."""
+    if name is None:
+        return None
+    _site_of(ctx, name)
     return name
+
+
+def site_to_run(ctx: click.Context | None, param: click.Parameter | None, name: str | None) -> str | None:
+    """Click callback for the site a command crawls or stores (crawl, backfill, worker, store): as
+    ``known_site``, but a `crawl --url` outlet named by its stored host (e.g. ``arshif crawl 127.0.0.1 --db
+    outlet.db``) becomes its URL (http://127.0.0.1:8000/), which every later ``get_site`` reads back."""
+    if name is None:
+        return None
+    site = _site_of(ctx, name)
+    return name if site.source is not None or name.startswith(("http://", "https://")) else site.base_url + "/"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -223,6 +223,10 @@ def _find_site(name: str) -> Site:
             if site.name != name:
                 raise SiteFileError(f"{path}: name = {site.name!r}, but the file is called {name}.toml")
             return site
+    if "." in name:  # a host: how an outlet crawled with `crawl --url` is stored
+        raise UnknownSiteError(f"unknown site {name!r}; known: {', '.join(site_names())} (an outlet crawled with"
+                               f" --url is known by its URL, e.g. https://{name}/, or by its host with --db of its"
+                               " archive)")
     raise UnknownSiteError(f"unknown site {name!r}; known: {', '.join(site_names())} "
                            f"(or add {name}.toml to a folder of {ENV})")
 

@@ -32,6 +32,7 @@ from crawler.storage.queries import (
     search_condition,
 )
 from crawler.storage.connection import inspect_file, register_functions
+from crawler.sites import Site, UnknownSiteError, get_site, site_from_url
 from crawler.storage.records import utc_now
 from crawler.storage.records import ArchiveSummary, chunks, record_from_row
 
@@ -336,6 +337,29 @@ class ArchiveReader:
             sql += " and site = ?"
             params.append(site)
         return self.rows(sql + " order by id", params)
+
+    def site(self, name: str) -> Site:
+        """The ``Site`` of a site name this archive stores: its site file (``crawler.sites.get_site``), else,
+        for an outlet crawled with ``arshif crawl --url`` (stored under its host, e.g. "outlet.example" or
+        "127.0.0.1", with no file), the site rebuilt from the scheme and host of the URLs stored under that
+        name (``site_from_url``: e.g. "http://127.0.0.1:8000/2024/04/29/slug/" → the site of
+        http://127.0.0.1:8000, named "127.0.0.1"). ``UnknownSiteError`` when neither knows it."""
+        try:
+            return get_site(name)
+        except UnknownSiteError as unknown:
+            for table, column in (("articles", "url"), ("aliases", "alias_url"), ("failures", "url"),
+                                  ("misses", "url")):
+                found = self.rows(f"select {column} as url from {table} where site = ? and {column} is not null"
+                                  " limit 1", [name])
+                if found:
+                    try:
+                        site = site_from_url(found[0]["url"])
+                    except ValueError:
+                        break
+                    if site.name == name:
+                        return site
+                    break
+            raise unknown
 
     # -- runs and totals -----------------------------------------------------------------------
 
