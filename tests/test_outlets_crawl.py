@@ -103,12 +103,13 @@ def test_slug_backfill_through_sitemaps(family_mirror, tmp_path):
 @pytest.mark.parametrize("cms", ["alhadath", "wordpress", "slug"])
 def test_zero_config_crawl_stores_every_article(cms, family_mirror, tmp_path):
     """`arshif crawl --url` with no site file: every served article ends up stored (or an alias of its copy),
-    keyed by its URL; nothing else is stored. The generic reading of bylines is not exact (the site files'
-    selectors are what make it so): a quality alarm (exit 5) may end the run, the archive is still whole."""
+    keyed by its URL; nothing else is stored. The run ends ok (exit 0): bylines, which generic reading
+    finds on only part of these pages, are judged against the site's history, not the absolute minimum
+    (crawler.monitor.unjudged_minimums)."""
     mirror = family_mirror(articles=300, seed=4, cms=cms)
     db = tmp_path / "z.db"
     result = arshif("crawl", "--url", mirror.base_url + "/", "--db", str(db), cwd=tmp_path)
-    assert result.returncode in (0, EXIT_ALARM), result.stderr[-3000:]
+    assert result.returncode == 0, result.stderr[-3000:]
     # alhadath's truth names /article/<id>; the page fetched (after the redirect) is /article/<id>/<slug>
     same = lambda url: re.sub(r"^(/article/\d+)/.*", r"\1", _path(url))  # noqa: E731
     wanted = {same(r["url"]): r for r in mirror.truth() if r["status"] == "article"}

@@ -30,6 +30,6 @@ def site_from_url(url: str) -> Site:
         raise ValueError(f"not a site URL: {url!r} (use e.g. https://outlet.example/)")
     host = parts.hostname.lower().removeprefix("www.")
     return Site(name=host, base_url=f"{parts.scheme}://{parts.netloc}", domains=(host,),
-                article_path=re.compile(GUESSED_ARTICLE), key="url",
+                article_path=re.compile(GUESSED_ARTICLE), key="url", guessed=True,
                 discovery=Discovery(sources=("home", "links", "feeds", "sitemaps"),
                                     sitemaps=("/sitemap.xml", "/sitemap_index.xml")))
