@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from crawler.cli.base import cli, db_option, known_site, parse_settings, settings_options
+from crawler.cli.base import cli, db_option, site_to_run, parse_settings, settings_options
 from crawler.lock import ArchiveLock
 
 # crawler.distributed (Scrapy, redis) is imported inside the commands: other commands stay light.
@@ -26,7 +26,7 @@ def _logging(level: str, log_file: str | None = None) -> None:
 
 
 @cli.command()
-@click.argument("site", callback=known_site)
+@click.argument("site", callback=site_to_run)
 @redis_option
 @click.option("--base-url", metavar="URL",
               help="Fetch from another host with the site's paths (the same as the seeding command's).")
@@ -75,7 +75,7 @@ def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle,
 @cli.command()
 @redis_option
 @db_option
-@click.option("--site", default="alhadath", show_default=True, callback=known_site, help="Whose queue to write from.")
+@click.option("--site", default="alhadath", show_default=True, callback=site_to_run, help="Whose queue to write from.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
               help="Items per SQLite commit (at most; fewer when the queue runs dry).")
 @click.option("--exit-when-idle", type=click.FloatRange(min=0), default=0, metavar="SECONDS",

@@ -12,6 +12,9 @@ they use the module's default Extractor (one per process, as the spider-less cal
 from __future__ import annotations
 
 import codecs
+import re
+from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 
 from lxml import etree
@@ -35,6 +38,7 @@ class Extractor:
         first, trafilatura only where that finds no story (opt-in: below trafilatura's accuracy so far)."""
         self.templates = Templates()
         self.density_body = density_body
+        self.offsets = Offsets()
 
     def extract_article(self, body: bytes, url: str, *, site: str | Site | None = None,
                         encoding: str | None = None, now: datetime | None = None) -> ArticleRecord | None:
@@ -57,6 +61,8 @@ class Extractor:
         text, codec = decode(body, encoding)
         exact = codec == "utf-8" and not body.startswith(codecs.BOM_UTF8) and "\ufffd" not in text
         site_model = _named_site(site, url)
+        if site_model is not None and site_model.guessed:  # `crawl --url`: no timezone known but the pages'
+            site_model = self.offsets.learn(site_model, text)
         if site_model is None:
             root = parse(text, body if exact else None)
             if root is None:
@@ -85,6 +91,39 @@ class Extractor:
         return self.templates.extract(site_model.name, parse_whole, build, lambda extraction: extraction.record,
                                       source=parsed_bytes(text, body if exact else None) if root is None else None,
                                       selectors=list(site_model.selectors.values()))
+
+
+class Offsets:
+    """The UTC offset an outlet known by its URL alone prints (``Site.guessed``), learned from its pages.
+
+    Its pages' machine-readable times carry offsets (``article:modified_time``, JSON-LD ``datePublished``,
+    ``<time datetime>``: e.g. 2024-03-05T10:00:00+02:00); a time printed for people has none ("10:00").
+    Each page's offsets are counted before it is read, and a time without one is read at the commonest
+    whole-hour offset seen so far (as the zone Etc/GMT-2 for +02:00: a fixed offset, not the outlet's DST
+    rules). No offset seen yet: UTC, as before. Half-hour offsets (+05:30) are not applied.
+    """
+
+    # An ISO time with an explicit offset, as metadata writes it; "Z" counts as +00:00.
+    _STAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:([+-])(\d{2}):?(\d{2})|Z)\b")
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Counter[int]] = {}  # site name → minutes east of UTC → pages printing it
+
+    def learn(self, site: Site, text: str) -> Site:
+        """``site`` with the timezone its pages so far (this one included) print."""
+        counts = self.seen.setdefault(site.name, Counter())
+        page = set()
+        for match in self._STAMP.finditer(text[:200_000]):
+            sign, hours, minutes = match.groups()
+            page.add(0 if sign is None else (1 if sign == "+" else -1) * (int(hours) * 60 + int(minutes)))
+        counts.update(page)
+        if not counts:
+            return site
+        minutes = counts.most_common(1)[0][0]
+        if minutes % 60 or not -12 <= minutes // 60 <= 14:
+            return site
+        hours = minutes // 60
+        return replace(site, timezone="UTC" if hours == 0 else f"Etc/GMT{-hours:+d}")
 
 
 DEFAULT = Extractor()  # the one-call API's: what it learns lives as long as the process

@@ -32,6 +32,7 @@ from crawler.storage.queries import (
     search_condition,
 )
 from crawler.storage.connection import inspect_file, register_functions
+from crawler.sites import Site, UnknownSiteError, get_site, site_from_url
 from crawler.storage.records import utc_now
 from crawler.storage.records import ArchiveSummary, chunks, record_from_row
 
@@ -352,6 +353,28 @@ class ArchiveReader:
         them (its name carries the pid and the UTC minute it opened) holds this archive's captures even
         when no article points into it (a run that only walked listings)."""
         return self.rows("select pid, host, started_at, finished_at from crawl_runs where pid is not null")
+    def site(self, name: str) -> Site:
+        """The ``Site`` of a site name this archive stores: its site file (``crawler.sites.get_site``), else,
+        for an outlet crawled with ``arshif crawl --url`` (stored under its host, e.g. "outlet.example" or
+        "127.0.0.1", with no file), the site rebuilt from the scheme and host of the URLs stored under that
+        name (``site_from_url``: e.g. "http://127.0.0.1:8000/2024/04/29/slug/" → the site of
+        http://127.0.0.1:8000, named "127.0.0.1"). ``UnknownSiteError`` when neither knows it."""
+        try:
+            return get_site(name)
+        except UnknownSiteError as unknown:
+            for table, column in (("articles", "url"), ("aliases", "alias_url"), ("failures", "url"),
+                                  ("misses", "url")):
+                found = self.rows(f"select {column} as url from {table} where site = ? and {column} is not null"
+                                  " limit 1", [name])
+                if found:
+                    try:
+                        site = site_from_url(found[0]["url"])
+                    except ValueError:
+                        break
+                    if site.name == name:
+                        return site
+                    break
+            raise unknown
 
     # -- runs and totals -----------------------------------------------------------------------
 
@@ -369,6 +392,36 @@ class ArchiveReader:
 
     def count_runs(self) -> int:
         return self.scalar("select count(*) from crawl_runs")
+
+    def runs_behind(self, query: ArticleQuery = ArticleQuery(), *, versions: bool = False) -> list[dict[str, Any]]:
+        """The runs behind the rows an export of ``query`` holds, newest first (what the dataset card lists).
+
+        An article row: the run that first stored it, the one that stored its current version and the one
+        that last saw it (``first_run_id``, ``last_run_id``). ``versions``: the run that stored each version.
+        With ``query.changed_since``, also the runs that merged an id into another (the "merged" rows)."""
+        where, params = query.where("a")
+        version_run = "" if versions else " and v.version = a.version - 1"
+        parts = [
+            f"select a.first_run_id as id from articles a where {where}",
+            f"select v.replaced_by_run_id from article_versions v join articles a on a.site = v.site"
+            f" and a.article_id = v.article_id where {where}{version_run}",
+        ]
+        all_params = [*params, *params]
+        if not versions:
+            parts.append(f"select a.last_run_id from articles a where {where}")
+            all_params += params
+        if query.changed_since:
+            site = " and l.site = ?" if query.site else ""
+            parts.append("select l.run_id from aliases l where l.first_seen_at >= ? and l.alias_id is not null"
+                         f"{site} and not exists (select 1 from articles a where a.site = l.site"
+                         " and a.article_id = l.alias_id)")
+            all_params += [query.changed_since, *([query.site] if query.site else [])]
+        found = self.rows(f"select * from crawl_runs where id in ({' union '.join(parts)}) order by id desc",
+                          all_params)
+        for run in found:
+            run["args"] = _json(run.get("args"), {})
+            run["stats"] = _json(run.get("stats"), {})
+        return found
 
     def summary(self, site: str | None = None) -> ArchiveSummary:
         """A few totals for the end of a run or the demo."""
