@@ -53,7 +53,8 @@ _MIN_STORY = 120  # characters of prose a story holds at the least
 _TAIL_PROSE = 80  # characters of the paragraph a story ends with
 _DECAY = (1, 2, 6, 9)
 _CLIMB = 0.7  # the top holds less than this share of its parent's prose: the parent is the story
-_CLIMB_LINKS = 0.25  # ... unless more than this share of the parent's text is links (a page of teasers)  # a block's score in its container and the next ancestors (readability's weights)
+_CLIMB_LINKS = 0.25  # ... unless more than this share of the parent's text is links (a page of teasers)
+_CLIMB_STEPS = 2  # branching ancestors above the top looked at for one that holds the rest of the story
 
 
 @dataclass(slots=True)
@@ -159,10 +160,15 @@ def story_blocks(root: etree._Element) -> list[Block]:
             else block.owner
         if parent is None:
             continue
-        # Its container full, the next ancestors less and less (1/2, 1/6, 1/9): a story whose paragraphs
-        # each sit in a wrapper of their own (<div><div><p>…) still adds up in the block around them all.
-        for divisor in _DECAY:
-            scores[parent] = scores.get(parent, 0.0) + score / divisor
+        # Its container full, the next ancestors less and less (1/2, 1/6, 1/9). A wrapper holding one
+        # element only is no level of its own: a story whose paragraphs each sit in a chain of wrappers
+        # (<div class=row><div><div><p>… once per paragraph, as React themes write them) adds up in
+        # full in the block around them all.
+        level = 0
+        while level < len(_DECAY):
+            scores[parent] = scores.get(parent, 0.0) + score / _DECAY[level]
+            if len(parent) > 1:
+                level += 1
             parent = parent.getparent()
             if parent is None or parent.tag in ("body", "html"):
                 break
@@ -174,15 +180,25 @@ def story_blocks(root: etree._Element) -> list[Block]:
     if weighed[top] <= 0:
         return []
     # A story cut into several containers (ads, embeds between its parts): the ancestor that holds much
-    # more of the page's prose than the top does, with few links, is the story's block.
+    # more of the page's prose than the top does, with few links, is the story's block. It may sit a
+    # level or two above the top's parent: wired.com's chunks are <div grid><div item><div body>… each,
+    # the story's grid (with an ad rail beside it) a sibling of the next chunk's.
+    ancestor, steps = top.getparent(), 0
+    while ancestor is not None and ancestor.tag not in ("body", "html") and steps <= _CLIMB_STEPS:
+        if prose.get(ancestor, 0) and prose.get(top, 0) < _CLIMB * prose[ancestor] \
+                and link_chars[ancestor] < _CLIMB_LINKS * chars[ancestor]:
+            top, steps = ancestor, 0
+        elif len(ancestor) > 1:
+            steps += 1
+        ancestor = ancestor.getparent()
+    # A chain of single-child wrappers around the top is one block: its siblings are the outer wrapper's.
     parent = top.getparent()
-    while parent is not None and parent.tag not in ("body", "html") and prose.get(parent, 0) \
-            and prose.get(top, 0) < _CLIMB * prose[parent] and link_chars[parent] < _CLIMB_LINKS * chars[parent]:
+    while parent is not None and parent.tag not in ("body", "html") and len(parent) == 1 \
+            and not (parent.text or "").strip():
         top, parent = parent, parent.getparent()
     parts = {top}
-    parent = top.getparent()
     if parent is not None:  # siblings that score close to the top: the story split in two containers
-        threshold = max(10.0, weighed[top] * 0.2)
+        threshold = max(10.0, weighed.get(top, 0.0) * 0.2)
         for sibling in parent:
             if sibling is not top and weighed.get(sibling, 0.0) >= threshold:
                 parts.add(sibling)
