@@ -54,6 +54,7 @@ _TAIL_PROSE = 80  # characters of the paragraph a story ends with
 _DECAY = (1, 2, 6, 9)
 _CLIMB = 0.7  # the top holds less than this share of its parent's prose: the parent is the story
 _CLIMB_LINKS = 0.25  # ... unless more than this share of the parent's text is links (a page of teasers)
+_CHROME_SHARE = 0.5  # a chrome-named element holding this share of the page's prose is the story's
 _CLIMB_STEPS = 2  # branching ancestors above the top looked at for one that holds the rest of the story
 
 
@@ -63,6 +64,7 @@ class Block:
     owner: etree._Element  # the element whose text it is (the nearest block element)
     linked: int  # characters inside <a>
     heading: bool
+    chrome: etree._Element | None = None  # the outermost ancestor whose class or id names chrome
 
 
 def blocks(root: etree._Element) -> list[Block]:
@@ -74,6 +76,7 @@ def blocks(root: etree._Element) -> list[Block]:
     in_link = 0
     in_heading = 0
     skipped: set[etree._Element] = set()
+    chrome: list[etree._Element] = []  # the chrome-named elements the walk is in
 
     def flush() -> None:
         nonlocal linked
@@ -81,7 +84,8 @@ def blocks(root: etree._Element) -> list[Block]:
             text = clean_text("".join(frags))
             frags.clear()
             if text:
-                out.append(Block(text, owners[-1], min(linked, len(text)), in_heading > 0))
+                out.append(Block(text, owners[-1], min(linked, len(text)), in_heading > 0,
+                                 chrome[0] if chrome else None))
         linked = 0
 
     walker = etree.iterwalk(root, events=("start", "end"))
@@ -93,10 +97,13 @@ def blocks(root: etree._Element) -> list[Block]:
                 linked += len(el.tail) if in_link else 0
             continue
         if event == "start":
-            if tag in _SKIP or (tag not in ("html", "body") and _chrome_named(el)):
+            if tag in _SKIP:
                 walker.skip_subtree()  # its "end" still comes: there, only its tail is read
                 skipped.add(el)
                 continue
+            if tag not in ("html", "body") and _chrome_named(el):
+                flush()  # its text is a block of its own, dropped or kept as a whole (see story_blocks)
+                chrome.append(el)
             if tag in _BLOCK:
                 flush()
                 owners.append(el)
@@ -117,6 +124,9 @@ def blocks(root: etree._Element) -> list[Block]:
                     in_heading -= 1
             elif tag == "a":
                 in_link -= 1
+            if chrome and chrome[-1] is el:
+                flush()
+                chrome.pop()
             if el.tail:  # the text after an element belongs to its parent's block
                 frags.append(el.tail)
                 linked += len(el.tail) if in_link else 0
@@ -134,7 +144,7 @@ def _chrome_named(el: etree._Element) -> bool:
 def story_blocks(root: etree._Element) -> list[Block]:
     """The blocks of the page's story (see the module's docstring, steps 2 and 3); [] when none is found."""
     body = root.find("body")
-    found = blocks(body if body is not None else root)
+    found = _without_chrome(blocks(body if body is not None else root))
     if not found:
         return []
     scores: dict[etree._Element, float] = {}
@@ -211,6 +221,22 @@ def story_blocks(root: etree._Element) -> list[Block]:
     if sum(len(block.text) for block in story if not block.heading) < _MIN_STORY:
         return []
     return story
+
+
+def _without_chrome(found: list[Block]) -> list[Block]:
+    """The blocks less those of chrome-named elements — unless such an element holds most of the page's
+    prose: then its name was no guide and it is read like any other. Layout classes name chrome words
+    about the story too: lapresse.tn's story sits in <div class="clearfix bdaia-sidebar-right">, an
+    Elementor page's in <div class="elementor-widget-wrap"> (trafilatura reverts its own over-pruning so)."""
+    total = 0
+    chrome_prose: dict[etree._Element, int] = {}
+    for block in found:
+        if len(block.text) >= _MIN_PROSE and not block.heading and block.linked <= len(block.text) / 2:
+            total += len(block.text)
+            if block.chrome is not None:
+                chrome_prose[block.chrome] = chrome_prose.get(block.chrome, 0) + len(block.text)
+    story_like = {el for el, size in chrome_prose.items() if size >= _CHROME_SHARE * total}
+    return [block for block in found if block.chrome is None or block.chrome in story_like]
 
 
 def _name_weight(el: etree._Element) -> float:
