@@ -51,6 +51,7 @@ _BAD_NAME = re.compile(r"comment|footer|footnote|masthead|media|meta|outbrain|pr
 _MIN_PROSE = 25  # characters of a block that counts as prose
 _MIN_STORY = 120  # characters of prose a story holds at the least
 _TAIL_PROSE = 80  # characters of the paragraph a story ends with
+_TAIL_KEPT = frozenset(("p", "li", "blockquote", "pre"))  # short lines after it that may still be the story's
 _DECAY = (1, 2, 6, 9)
 _CLIMB = 0.7  # the top holds less than this share of its parent's prose: the parent is the story
 _CLIMB_LINKS = 0.25  # ... unless more than this share of the parent's text is links (a page of teasers)
@@ -215,12 +216,25 @@ def story_blocks(root: etree._Element) -> list[Block]:
     story = [block for block in found if _within(block.owner, parts) and _keep(block)]
     # What follows the story's last paragraph in its container is its furniture ("War der Artikel
     # nützlich?", "Share this", a date): short lines after the last of prose go.
+    # A short paragraph or list item beside the story's paragraphs (same parent) is still the story's
+    # ("Begeisterung ist ansteckend", a closing line; the list of a blog post's last lines).
     last = max((n for n, block in enumerate(story) if len(block.text) >= _TAIL_PROSE and not block.heading),
                default=-1)
+    if last >= 0:
+        home = story[last].owner.getparent()
+        while last + 1 < len(story) and story[last + 1].owner.tag in _TAIL_KEPT and not story[last + 1].heading \
+                and _beside(story[last + 1].owner, home):
+            last += 1
     story = story[:last + 1]
     if sum(len(block.text) for block in story if not block.heading) < _MIN_STORY:
         return []
     return story
+
+
+def _beside(el: etree._Element, home: etree._Element | None) -> bool:
+    """``el`` sits in ``home`` itself or in a list of it (<ul><li> under the story's paragraphs' parent)."""
+    parent = el.getparent()
+    return parent is home or (parent is not None and parent.tag in ("ul", "ol") and parent.getparent() is home)
 
 
 def _without_chrome(found: list[Block]) -> list[Block]:
