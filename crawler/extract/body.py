@@ -36,7 +36,7 @@ _BLOCK = frozenset("address article blockquote body center dd details div dl dt 
                    "html".split())
 # Elements never read: not text, or page chrome wherever it sits.
 _SKIP = frozenset("script style noscript template iframe svg select textarea object embed head nav aside form "
-                  "button menu footer header figure figcaption input label dialog".split())
+                  "button menu footer figure figcaption input label dialog".split())
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # Class and id words the web's CMSes and themes use for what is not the story (readability's list).
 _CHROME_NAME = re.compile(
@@ -102,7 +102,7 @@ def blocks(root: etree._Element) -> list[Block]:
                 walker.skip_subtree()  # its "end" still comes: there, only its tail is read
                 skipped.add(el)
                 continue
-            if tag not in ("html", "body") and _chrome_named(el):
+            if tag == "header" or (tag not in ("html", "body") and _chrome_named(el)):
                 flush()  # its text is a block of its own, dropped or kept as a whole (see story_blocks)
                 chrome.append(el)
             if tag in _BLOCK:
@@ -250,7 +250,18 @@ def _without_chrome(found: list[Block]) -> list[Block]:
             if block.chrome is not None:
                 chrome_prose[block.chrome] = chrome_prose.get(block.chrome, 0) + len(block.text)
     story_like = {el for el, size in chrome_prose.items() if size >= _CHROME_SHARE * total}
-    return [block for block in found if block.chrome is None or block.chrome in story_like]
+    return [block for block in found if block.chrome is None or block.chrome in story_like or _standfirst(block)]
+
+
+def _standfirst(block: Block) -> bool:
+    """A paragraph of prose in an article's own <header>: its standfirst (lastampa.it's "entry__subtitle").
+    The page's <header> (logo, menus, a slogan) sits outside any article or main; the header's other lines
+    (byline, date, share links) are no <p> of prose."""
+    el = block.chrome
+    if el is None or el.tag != "header" or block.owner.tag != "p" or len(block.text) < _MIN_PROSE \
+            or block.linked > len(block.text) / 2:
+        return False
+    return any(ancestor.tag in ("article", "main") for ancestor in el.iterancestors())
 
 
 def _name_weight(el: etree._Element) -> float:
