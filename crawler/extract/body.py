@@ -145,7 +145,8 @@ def _chrome_named(el: etree._Element) -> bool:
 def story_blocks(root: etree._Element) -> list[Block]:
     """The blocks of the page's story (see the module's docstring, steps 2 and 3); [] when none is found."""
     body = root.find("body")
-    found = _without_chrome(blocks(body if body is not None else root))
+    every = blocks(body if body is not None else root)
+    found = _without_chrome(every)
     if not found:
         return []
     scores: dict[etree._Element, float] = {}
@@ -228,7 +229,23 @@ def story_blocks(root: etree._Element) -> list[Block]:
     story = story[:last + 1]
     if sum(len(block.text) for block in story if not block.heading) < _MIN_STORY:
         return []
-    return story
+    return _lead(every, found, story) + story
+
+
+def _lead(every: list[Block], found: list[Block], story: list[Block]) -> list[Block]:
+    """The paragraphs of prose between the page's <h1> and the story's first block: its lead, which many
+    themes set apart from the body (vegolosi.it's <div class="sommario">, a <p class="lead"> in the
+    article's header, radio.cz's "perex"). Only <p> of some length with few links: a byline, a date or a
+    share bar between the title and the story is none."""
+    at = {id(block): n for n, block in enumerate(every)}
+    start = at[id(story[0])]
+    title = next((n for n in range(start - 1, -1, -1) if every[n].heading and every[n].owner.tag == "h1"), -1)
+    if title < 0:
+        return []
+    kept = {id(block) for block in found}
+    return [block for block in every[title + 1:start]
+            if id(block) in kept and block.owner.tag == "p" and len(block.text) >= _TAIL_PROSE
+            and block.linked <= 0.1 * len(block.text)]
 
 
 def _beside(el: etree._Element, home: etree._Element | None) -> bool:
