@@ -37,6 +37,10 @@ _BLOCK = frozenset("address article blockquote body center dd details div dl dt 
 # Elements never read: not text, or page chrome wherever it sits.
 _SKIP = frozenset("script style noscript template iframe svg select textarea object embed head nav aside form "
                   "button menu footer figure figcaption input label dialog".split())
+# Elements read as chrome unless they hold most of the page's prose (see _without_chrome); an article's
+# own <header> gives its standfirst (see _standfirst). (<aside> and <form> stay skipped: on a page of
+# little prose — a table of standings — a sidebar's teasers would pass for the story.)
+_CHROME_TAGS = frozenset(("header",))
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # Class and id words the web's CMSes and themes use for what is not the story (readability's list).
 _CHROME_NAME = re.compile(
@@ -102,11 +106,12 @@ def blocks(root: etree._Element) -> list[Block]:
                 walker.skip_subtree()  # its "end" still comes: there, only its tail is read
                 skipped.add(el)
                 continue
-            if tag == "header" or (tag not in ("html", "body") and _chrome_named(el)):
+            if tag in _CHROME_TAGS or (tag not in ("html", "body") and _chrome_named(el)):
                 flush()  # its text is a block of its own, dropped or kept as a whole (see story_blocks)
                 chrome.append(el)
             if tag in _BLOCK:
-                flush()
+                if frags:
+                    flush()
                 owners.append(el)
                 if tag in _HEADINGS:
                     in_heading += 1
@@ -119,7 +124,8 @@ def blocks(root: etree._Element) -> list[Block]:
             if el in skipped:
                 pass
             elif tag in _BLOCK:
-                flush()
+                if frags:
+                    flush()
                 owners.pop()
                 if tag in _HEADINGS:
                     in_heading -= 1
@@ -137,9 +143,29 @@ def blocks(root: etree._Element) -> list[Block]:
 
 def _chrome_named(el: etree._Element) -> bool:
     """A class or id naming chrome and nothing of a story ("share-bar", not "article-body has-sidebar")."""
-    name = (el.get("class") or "") + " " + (el.get("id") or "")
-    return len(name) > 1 and _CHROME_NAME.search(name) is not None and _STORY_NAME.search(name) is None \
-        and el.get("itemprop") != "articleBody"
+    cls, ident = el.get("class"), el.get("id")
+    if not cls and not ident:
+        return False
+    chrome, story = _name_words(cls) if cls else _NO_WORDS
+    if ident:
+        chrome_id, story_id = _name_words(ident)
+        chrome, story = chrome or chrome_id, story or story_id
+    return chrome and not story and el.get("itemprop") != "articleBody"
+
+
+_NO_WORDS = (False, False)
+_WORDS: dict[str, tuple[bool, bool]] = {}
+
+
+def _name_words(name: str) -> tuple[bool, bool]:
+    """(names chrome, names a story) of one class or id value. A page repeats its class values on many
+    elements (and a crawl meets a theme's on every page): each is searched once (cached, bounded)."""
+    words = _WORDS.get(name)
+    if words is None:
+        if len(_WORDS) > 50_000:
+            _WORDS.clear()
+        words = _WORDS[name] = (_CHROME_NAME.search(name) is not None, _STORY_NAME.search(name) is not None)
+    return words
 
 
 def story_blocks(root: etree._Element) -> list[Block]:
