@@ -42,6 +42,10 @@ _SKIP = frozenset("script style noscript template iframe svg select textarea obj
 # little prose — a table of standings — a sidebar's teasers would pass for the story.)
 _CHROME_TAGS = frozenset(("header",))
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# Each tag's role in the walk, one dict lookup an element (any other tag is inline text: role 0).
+_R_LINK, _R_CHROME, _R_SKIP, _R_BLOCK, _R_HEADING = 1, 2, 3, 4, 5  # from _R_BLOCK up: a block
+_ROLES = {**dict.fromkeys(_BLOCK, _R_BLOCK), **dict.fromkeys(_HEADINGS, _R_HEADING), "a": _R_LINK,
+          **dict.fromkeys(_CHROME_TAGS, _R_CHROME), **dict.fromkeys(_SKIP, _R_SKIP)}
 # Class and id words the web's CMSes and themes use for what is not the story (readability's list).
 _CHROME_NAME = re.compile(
     r"(?:^|[\s_-])(?:comments?|disqus|share|sharing|social|related|sidebar|widget|newsletter|subscribe|"
@@ -80,7 +84,6 @@ def blocks(root: etree._Element) -> list[Block]:
     linked = 0
     in_link = 0
     in_heading = 0
-    skipped: set[etree._Element] = set()
     chrome: list[etree._Element] = []  # the chrome-named elements the walk is in
 
     def flush() -> None:
@@ -93,6 +96,8 @@ def blocks(root: etree._Element) -> list[Block]:
                                  chrome[0] if chrome else None))
         linked = 0
 
+    skipping = None  # the element whose subtree was skipped: its "end" comes next
+    role_of = _ROLES.get
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
@@ -101,35 +106,36 @@ def blocks(root: etree._Element) -> list[Block]:
                 frags.append(el.tail)
                 linked += len(el.tail) if in_link else 0
             continue
+        role = role_of(tag, 0)
         if event == "start":
-            if tag in _SKIP:
+            if role == _R_SKIP:
                 walker.skip_subtree()  # its "end" still comes: there, only its tail is read
-                skipped.add(el)
+                skipping = el
                 continue
-            if tag in _CHROME_TAGS or (tag not in ("html", "body") and _chrome_named(el)):
+            if role == _R_CHROME or (tag != "body" and tag != "html" and _chrome_named(el)):
                 flush()  # its text is a block of its own, dropped or kept as a whole (see story_blocks)
                 chrome.append(el)
-            if tag in _BLOCK:
+            if role >= _R_BLOCK:
                 if frags:
                     flush()
                 owners.append(el)
-                if tag in _HEADINGS:
+                if role == _R_HEADING:
                     in_heading += 1
-            elif tag == "a":
+            elif role == _R_LINK:
                 in_link += 1
             if el.text:
                 frags.append(el.text)
                 linked += len(el.text) if in_link else 0
         else:
-            if el in skipped:
-                pass
-            elif tag in _BLOCK:
+            if el is skipping:
+                skipping = None
+            elif role >= _R_BLOCK:
                 if frags:
                     flush()
                 owners.pop()
-                if tag in _HEADINGS:
+                if role == _R_HEADING:
                     in_heading -= 1
-            elif tag == "a":
+            elif role == _R_LINK:
                 in_link -= 1
             if chrome and chrome[-1] is el:
                 flush()
