@@ -4,15 +4,21 @@ No outlet's class names: the story is the cluster of paragraphs the page's own s
 
 1. One walk over the tree cuts its text into *blocks* (what a reader sees as one paragraph: a <p>, a
    heading, a list item, the text of a <div> between two <br>), each with the element that holds it and
-   its share of linked characters. Scripts, forms, menus (<nav>, <aside>, <header>, <footer>), figures
-   and elements whose class or id says chrome on any CMS ("comment", "share", "related", "sidebar", …)
-   are not read.
+   its share of linked characters. Scripts, forms, menus (<nav>, <aside>, <footer>) and figures are not
+   read; the blocks of elements whose class or id says chrome on any CMS ("comment", "share", "related",
+   "sidebar", …) and of <header>s are dropped — unless such an element holds half the page's prose (a
+   layout class such as "bdaia-sidebar-right" around the story) or the block is an article header's
+   standfirst.
 2. Each block of prose (≥ 25 characters) scores its container and, half as much, the container's parent:
    1 + its commas + one per 100 characters (up to 3) — the readability heuristic. A container's score
    is weighed by its text's link density (a list of teasers is all links) and by the generic words of
    its class/id ("article", "content", "story" vs "comment", "promo", "widget").
 3. The best container, with its siblings that score close to it, is the story: its blocks in page order,
-   less link lists and lone link lines.
+   less link lists and lone link lines. Wrappers holding one element only count as one level (React
+   themes wrap each paragraph in a chain of <div>s); the story climbs to an ancestor up to two branching
+   levels up that holds much more prose with few links (a story cut into chunks by ads); short lines after
+   its last paragraph go unless they sit beside its paragraphs; the lead paragraphs between the <h1> and
+   the story's first block are put first.
 
 E.g. a page with a menu of 40 links, a story <div> of 12 <p> and a sidebar of teasers: the <div> scores
 about 12 × 3, the sidebar's teasers are mostly links (weighed down to almost 0): the 12 paragraphs.
