@@ -64,3 +64,16 @@ def test_the_lead_set_apart_from_the_body_and_a_closing_short_line_are_the_story
 
 def test_a_page_without_a_story_gives_no_blocks():
     assert story_blocks(parse("<html><body><nav><a href='/'>Home</a></nav><p>Short.</p></body></html>")) == []
+
+
+def test_a_short_story_beside_a_box_of_related_stories_with_their_summaries_keeps_the_box_out():
+    # The alhadath mirror's real-weight pages: three short paragraphs, then <div class="related-posts">
+    # with more prose (each card's summary) than the story itself. "related-posts" names chrome although
+    # "post" names a story: within one word the chrome word wins.
+    story = "".join(f"<p>{STORY[:90]} Paragraph {i}.</p>" for i in range(3))
+    cards = "".join(f'<div class="card"><h4><a href="/a/{i}">Another story {i}</a></h4><p>{STORY} Summary {i}.</p>'
+                    "</div>" for i in range(5))
+    texts = _texts(f"""<html><body><main><article class="post"><h1>Title</h1><div class="post-body">{story}</div>
+        </article><div class="related-posts">{cards}</div></main></body></html>""")
+    assert [t[-12:] for t in texts if "Paragraph" in t] == [f"Paragraph {i}." for i in range(3)]
+    assert not any("Summary" in t for t in texts)

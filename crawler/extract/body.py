@@ -69,6 +69,7 @@ _TAIL_KEPT = frozenset(("p", "li", "blockquote", "pre"))  # short lines after it
 _DECAY = (1, 2, 6, 9)
 _CLIMB = 0.7  # the top holds less than this share of its parent's prose: the parent is the story
 _CLIMB_LINKS = 0.25  # ... unless more than this share of the parent's text is links (a page of teasers)
+_OUTSIDE_STORY = 400  # ... when the prose outside all chrome-named elements is less than this (no story there)
 _CHROME_SHARE = 0.5  # a chrome-named element holding this share of the page's prose is the story's
 _CLIMB_STEPS = 2  # branching ancestors above the top looked at for one that holds the rest of the story
 
@@ -170,13 +171,21 @@ _WORDS: dict[str, tuple[bool, bool]] = {}
 
 
 def _name_words(name: str) -> tuple[bool, bool]:
-    """(names chrome, names a story) of one class or id value. A page repeats its class values on many
-    elements (and a crawl meets a theme's on every page): each is searched once (cached, bounded)."""
+    """(names chrome, names a story) of one class or id value. Within one word of it the chrome word wins
+    ("related-posts", "post-comments": a box of the page, not the post); in another word the story's does
+    ("article-body has-sidebar": the story, on a page with a sidebar). A page repeats its class values on
+    many elements (and a crawl meets a theme's on every page): each is searched once (cached, bounded)."""
     words = _WORDS.get(name)
     if words is None:
         if len(_WORDS) > 50_000:
             _WORDS.clear()
-        words = _WORDS[name] = (_CHROME_NAME.search(name) is not None, _STORY_NAME.search(name) is not None)
+        chrome = story = False
+        for word in name.split():
+            if _CHROME_NAME.search(word) is not None:
+                chrome = True
+            elif _STORY_NAME.search(word) is not None:
+                story = True
+        words = _WORDS[name] = (chrome, story)
     return words
 
 
@@ -294,7 +303,9 @@ def _beside(el: etree._Element, home: etree._Element | None) -> bool:
 
 def _without_chrome(found: list[Block]) -> list[Block]:
     """The blocks less those of chrome-named elements — unless such an element holds most of the page's
-    prose: then its name was no guide and it is read like any other. Layout classes name chrome words
+    prose and the rest of the page holds no story (less than a few short paragraphs of prose): then its
+    name was no guide and it is read like any other. (A short story beside a box of related stories
+    with their summaries — the alhadath mirror's real-weight pages — keeps the box out.) Layout classes name chrome words
     about the story too: lapresse.tn's story sits in <div class="clearfix bdaia-sidebar-right">, an
     Elementor page's in <div class="elementor-widget-wrap"> (trafilatura reverts its own over-pruning so)."""
     total = 0
@@ -304,7 +315,9 @@ def _without_chrome(found: list[Block]) -> list[Block]:
             total += len(block.text)
             if block.chrome is not None:
                 chrome_prose[block.chrome] = chrome_prose.get(block.chrome, 0) + len(block.text)
-    story_like = {el for el, size in chrome_prose.items() if size >= _CHROME_SHARE * total}
+    outside = total - sum(chrome_prose.values())
+    story_like = {el for el, size in chrome_prose.items() if size >= _CHROME_SHARE * total} \
+        if outside < _OUTSIDE_STORY else set()
     return [block for block in found if block.chrome is None or block.chrome in story_like or _standfirst(block)]
 
 
