@@ -13,7 +13,7 @@ which counts, in Scrapy stats (so they also land in ``crawl_runs`` counts):
   (an id recorded as a miss, asked again): the rest are *unreadable* (``crawler.alarms``);
 - ``arshif/field/<key>/found``: article pages where the record key is non-empty;
 - ``arshif/field/<key>/<stage>``: article pages where the extractor took the key from that stage
-  ("selector", "jsonld", "meta", "time", "layout", "trafilatura").
+  ("selector", "jsonld", "meta", "time", "layout", "density", "trafilatura").
 
 At ``spider_closed`` :class:`QualityMonitor` alarms on what a user of the archive loses, and only that:
 

@@ -33,11 +33,8 @@ from crawler.sites import Site, get_site, site_for_url
 class Extractor:
     """Reads article pages into records; learns each known site's story block as it goes."""
 
-    def __init__(self, *, density_body: bool = False) -> None:
-        """``density_body``: read unknown sites' bodies by DOM shape and text density (crawler.extract.body)
-        first, trafilatura only where that finds no story (opt-in: below trafilatura's accuracy so far)."""
+    def __init__(self) -> None:
         self.templates = Templates()
-        self.density_body = density_body
         self.offsets = Offsets()
 
     def extract_article(self, body: bytes, url: str, *, site: str | Site | None = None,
@@ -71,9 +68,7 @@ class Extractor:
             if site_model is None:
                 if b"wm-ipp" in body or "wm-ipp" in text:
                     drop_archive_toolbar(root)
-                fields = GenericFields(root, walk(root, None), None, url, codec, now)
-                fields.density_body = self.density_body
-                return fields.build()
+                return GenericFields(root, walk(root, None), None, url, codec, now).build()
         else:
             root = None
         stamp = site_model.timestamp_pattern
