@@ -111,9 +111,10 @@ def _runner(extractor: Extractor, host: str, site: str | None) -> Callable[[byte
     return run
 
 
-def measure(label: str, cms: str, markup: str, site: str | None, learn: int, count: int, rounds: int) -> dict:
+def measure(label: str, cms: str, markup: str, site: str | None, learn: int, count: int, rounds: int,
+            density: bool = False) -> dict:
     pages = family_pages(cms, markup, learn + count)
-    extractor = Extractor()
+    extractor = Extractor(density_body=density)
     run = _runner(extractor, HOSTS[cms] if site else UNKNOWN, site)
     for body, path in pages[:learn]:
         run(body, path)
@@ -144,10 +145,10 @@ def _stats(extractor: Extractor) -> dict[str, int]:
     return {name: sum(getattr(s, name) for s in states) for name in ("fast", "cuts", "verified", "dropped")}
 
 
-def profile(key: str, learn: int, count: int, rounds: int) -> str:
+def profile(key: str, learn: int, count: int, rounds: int, density: bool = False) -> str:
     (label, cms, markup, site), = families(key)
     pages = family_pages(cms, markup, learn + count)
-    extractor = Extractor()
+    extractor = Extractor(density_body=density)
     run = _runner(extractor, HOSTS[cms] if site else UNKNOWN, site)
     for body, path in pages[:learn]:
         run(body, path)
@@ -170,18 +171,22 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--families", default="all",
                         help="comma-separated, e.g. alhadath-default,wordpress-unknown (default: all)")
     parser.add_argument("--profile", metavar="FAMILY", help="print a cProfile of one family's timed pages instead")
+    parser.add_argument("--density-body", action="store_true",
+                        help="unknown hosts' bodies by DOM shape and density (Extractor(density_body=True)), "
+                             "not trafilatura")
     args = parser.parse_args(argv)
     if args.profile:
-        return profile(args.profile, args.learn, args.pages, args.rounds)
+        return profile(args.profile, args.learn, args.pages, args.rounds, args.density_body)
     out = ["# Learned templates: extraction after the first pages vs an lxml.html parse", "",
            f"Python {sys.version.split()[0]}, lxml {lxml.etree.__version__}; real-weight pages; {args.learn} pages "
            f"learned first (untimed), then {args.pages} timed × {args.rounds} rounds, alternating page by page; "
-           "CPU ms per call (thread time), medians.", "",
+           "CPU ms per call (thread time), medians; unknown hosts' body by "
+           f"{'DOM shape and density (--density-body)' if args.density_body else 'trafilatura (the default)'}.", "",
            "| family | n | KB/page | extract ms | lxml.html ms | extract / lxml | by template (cut bytes) | "
            "full chain | checks agreed / dropped |",
            "|---|---|---|---|---|---|---|---|---|"]
     for label, cms, markup, site in families(args.families):
-        r = measure(label, cms, markup, site, args.learn, args.pages, args.rounds)
+        r = measure(label, cms, markup, site, args.learn, args.pages, args.rounds, args.density_body)
         out.append(f"| {r['label']} | {r['n']} | {r['kb']:.0f} | {r['ours']:.3f} | {r['lxml']:.3f} | "
                    f"{r['ours'] / r['lxml']:.2f}× | {r['fast']} ({r['cuts']}) | {r['calls'] - r['fast']} | "
                    f"{r['verified']} / {r['dropped']} |")
