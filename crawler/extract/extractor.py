@@ -162,12 +162,13 @@ class _PartialPage:
         return False
 
 
-_AUTHOR_WORDS = (b"author", b"autor", b"auteur", b"byline", b"writer", b"reporter")
+_AUTHOR_WORDS = (b"author", b"autor", b"auteur", b"byline", b"writer", b"reporter")  # markup_authors' words
 
 
 def _author_words(data: bytes) -> int:
     """Author-like words inside tags (``<span class="byline">``), not in text or scripts (``"author": …``
-    in a page's JSON state): what markup_authors could answer from."""
+    in a page's JSON state): what markup_authors could answer from. (A literal find per word on the
+    lowered bytes: one case-insensitive regex of the words costs ~8× more on a 120 KB page.)"""
     lowered = data.lower()
     count = 0
     for word in _AUTHOR_WORDS:
