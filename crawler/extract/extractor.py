@@ -145,7 +145,7 @@ class _PartialPage:
       page's bytes outside the cut: e.g. a "writers" box in the sidebar would have answered first on the
       whole page;
     - "trafilatura" never: it weighs the block against the rest of the page, and on the block alone it
-      keeps other lines (measured on the alhadath mirror's real-weight pages: one page in ~30 differed).
+      keeps other lines (one of the first 40 real-weight alhadath mirror pages differed).
 
     The body read by DOM shape and text density (``crawler.extract.body``) asks nothing: it reads the
     block's own containers; the template's trial and every-Nth-page check compare it with the whole page's.
