@@ -5,7 +5,8 @@
 
 Per mirror family, real weight: the alhadath markups (default, table, broken) read as alhadath (its site
 file) and read generically under a host no site file knows; the wordpress and slug families read by their
-site files (wpnews, slugnews) and generically under an unknown host. The wordpress and slug families exist
+site files (wpnews, slugnews), generically under an unknown host, and as ``arshif crawl --url`` reads them
+(a site guessed from the URL alone: the site chain, templates by the guessed site's name, its host). The wordpress and slug families exist
 only at light weight in the mirror: here their pages get the alhadath real-weight chrome (the head's CSS
 and tracking, the mega menu, the ticker, the big footer, the state script and the vendor bundle, from
 ``crawler.mirror.weight``) around the same story, 82–148 KB a page.
@@ -40,6 +41,7 @@ if str(REPO) not in sys.path:
 from crawler.extract import Extractor  # noqa: E402
 from crawler.mirror import ARTICLE, MirrorConfig, render, route, truth  # noqa: E402
 from crawler.mirror import weight as H  # noqa: E402
+from crawler.sites.guess import site_from_url  # noqa: E402
 
 UNKNOWN = "https://news.example.invalid"  # a host no site file knows: the generic chain reads it
 HOSTS = {"alhadath": "https://www.alhadath.ps", "wordpress": "https://wpnews.example",
@@ -95,6 +97,8 @@ def families(selected: str) -> list[tuple[str, str, str, str | None]]:
                 (f"alhadath {markup}, unknown host", "alhadath", markup, None)]
     for cms in ("wordpress", "slug"):
         out += [(cms, cms, "default", SITES[cms]), (f"{cms}, unknown host", cms, "default", None)]
+    # `arshif crawl --url`: a Site guessed from the URL alone (crawler.sites.guess), read by the site chain
+    out += [(f"{cms}, crawl --url", cms, "default", URL_SITE) for cms in ("wordpress", "slug")]
     if selected != "all":
         wanted = {name.strip() for name in selected.split(",")}
         out = [f for f in out if _key(f[0]) in wanted]
@@ -102,10 +106,20 @@ def families(selected: str) -> list[tuple[str, str, str, str | None]]:
 
 
 def _key(label: str) -> str:
-    return label.replace(", unknown host", "-unknown").replace(" ", "-")
+    return label.replace(", unknown host", "-unknown").replace(", crawl --url", "-url").replace(" ", "-")
+
+
+URL_SITE = "--url"
 
 
 def _runner(extractor: Extractor, host: str, site: str | None) -> Callable[[bytes, str], object]:
+    if site == URL_SITE:
+        host, guessed = UNKNOWN, site_from_url(UNKNOWN + "/")
+
+        def run_guessed(body: bytes, path: str):
+            return extractor.extract_article(body, host + path, site=guessed)
+        return run_guessed
+
     def run(body: bytes, path: str):
         return extractor.extract_article(body, host + path, site=site)
     return run

@@ -125,3 +125,18 @@ def test_byline_markup_outside_the_block_keeps_the_template_from_answering(densi
             body = body.replace(b"</body>", sidebar + b"</body>", 1)
         record = extractor.extract_article(body, url)
         assert record == full_chain(body, url, density), url
+
+
+def test_a_site_guessed_from_its_url_learns_the_wordpress_block_whose_id_names_one_post():
+    """`arshif crawl --url`: the site chain by a guessed Site; <article id="post-9"> names one post only, so
+    the template's path steps over it and the cut starts at its parent (<main id="primary">)."""
+    from crawler.sites.guess import site_from_url
+
+    site = site_from_url(HOST + "/")
+    extractor = Extractor()
+    for body, url in family("wordpress", 40, seed=20):
+        record = extractor.extract_article(body, url, site=site)
+        assert record is not None and record == Extractor().extract_article(body, url, site=site), url
+    state = extractor.templates.sites[site.name]
+    assert state.path.endswith("main[@id='primary'][@class='site-main']/article"), state.path
+    assert state.cut is not None and state.cut.open_tag.startswith(b"<main ") and state.cuts > 25, state
