@@ -14,6 +14,7 @@ Each field's chain, cheap first, each stage a fallback for the one before:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from crawler.bylines import Byline
@@ -36,6 +37,18 @@ class GenericFields(PageFields):
     """One page of an unknown site (``self.site`` is None)."""
 
     generic_authors: tuple[list[str], str, str] | None = None  # (authors, byline_raw, stage)
+    # A page cut to its <head> and story block by its host's template (crawler.extract.extractor): asked before
+    # a stage that reads the whole page ("htmldate", "markup", "trafilatura") whether the cut gives the same
+    # answer; where it does not, ``needs_whole`` is set and the template parses the whole page instead.
+    partial: Callable[[str], bool] | None = None
+    needs_whole = False
+
+    def _whole(self, stage: str) -> bool:
+        """Whether ``stage`` may read this tree (always, unless it is a cut page the stage needs whole)."""
+        if self.partial is None or self.partial(stage):
+            return True
+        self.needs_whole = True
+        return False
 
     def _own_names(self) -> tuple[str, ...]:
         return tuple(filter(None, [clean_text(self.page.meta.get("og:site_name"))]))
@@ -85,7 +98,8 @@ class GenericFields(PageFields):
                                                                 layout.body_start)),
                   ("url", url_date(self.url)), ("jsonld", self.ld.get("dateCreated")),
                   ("time", self.page.times[0][0] if len(self.page.times) == 1 else ""),
-                  ("htmldate", lambda: htmldate_date(self._markup(), self.url, self.now))]
+                  ("htmldate", lambda: htmldate_date(self._markup(), self.url, self.now)
+                   if self._whole("htmldate") else "")]
         found = chain.first_date(stages) or chain.relative
         if found is None or found[0] not in ("jsonld", "meta", "time"):
             return self.chain.record("published_at", found)
@@ -116,7 +130,7 @@ class GenericFields(PageFields):
                                                      "sailthru.author", "byl")]
         stages = [("jsonld", ld_names), ("meta", [m for m in meta_names if m and "://" not in m]),
                   ("layout", lambda: byline_names(self.page.lines, layout.title_index, layout.body_start)),
-                  ("markup", lambda: markup_authors(self.root))]
+                  ("markup", lambda: markup_authors(self.root) if self._whole("markup") else [])]
         def read(raw: list[str]) -> tuple[list[str], list[str]] | None:
             authors = person_names(raw, own) if raw else []
             return (authors, raw) if authors else None
@@ -168,6 +182,8 @@ class GenericFields(PageFields):
         """Body paragraphs by trafilatura: the last resort, where the density reading finds no story."""
         import trafilatura  # only pages our own reading finds no story in pay for it
 
+        if not self._whole("trafilatura"):
+            return []
         try:
             result = trafilatura.bare_extraction(self._markup(),
                                                  include_comments=False, include_tables=True,
