@@ -32,7 +32,7 @@ from crawler.storage.queries import (
     fts_query,
     search_condition,
 )
-from crawler.storage.connection import folded_body_sql, inspect_file, register_functions
+from crawler.storage.connection import body_holds_sql, inspect_file, register_functions
 from crawler.storage.records import utc_now
 from crawler.text import parse_search
 from crawler.storage.records import ArchiveSummary, chunks, record_from_row
@@ -53,10 +53,10 @@ def _json(text: str | None, default: Any) -> Any:
 
 def _holds_phrase(row: Mapping[str, Any], phrase: str) -> bool:
     """Whether a stored row's folded title or body holds ``phrase`` (folded) word for word: in Python, the
-    condition ``search_condition`` puts in SQL (``instr(' ' || title_folded || ' ', ' phrase ')`` ...)."""
+    condition ``search_condition`` puts in SQL (``instr(' ' || title_folded || ' ', ' phrase ') or body_holds(...)``)."""
     needle = f" {phrase} "
     title = row.get("title_folded")
-    return (title is not None and needle in f" {title} ") or needle in f" {folded_body_sql(row.get('paragraphs'))} "
+    return (title is not None and needle in f" {title} ") or body_holds_sql(row.get("paragraphs"), needle)
 
 
 def _decoded(row: Mapping[str, Any]) -> dict[str, Any]:
