@@ -79,3 +79,27 @@ def test_a_stale_index_entry_is_no_hit(archive):
             assert got == reference(archive, text, ArticleQuery(), 10, 0)
     finally:
         archive.rollback()
+
+
+def test_body_holds_is_the_folded_body_check():
+    """``body_holds`` (raw-spelling regex first, full fold otherwise) = ``' phrase ' in ' folded body '``, on
+    bodies with variant spellings, tashkeel inside a word, quotes, digits and phrases across paragraphs."""
+    import json
+
+    from crawler.storage.connection import body_holds_sql, folded_body_sql
+    from crawler.storage.records import encode_value
+    from crawler.text import fold_arabic
+
+    rng = random.Random(7)
+    pieces = ("الحكومة", "الحكومه", "الحُكومة", "والحكومة", "الجديدة", "الجديده", "إعلان", "اعلان", "مستشفى", "مستشفي",
+              "رام", "الله", "٢٠١٦", "2016", '"اقتباس"', "«الحكومة»", "الحكومة،", "ـالحكومة", "abc", "ABC")
+    checked = 0
+    for _ in range(400):
+        paragraphs = [" ".join(rng.choice(pieces) for _ in range(rng.randrange(1, 8))) for _ in range(rng.randrange(1, 4))]
+        stored = encode_value(paragraphs)
+        assert json.loads(stored) == paragraphs
+        for phrase in ("الحكومة", "الحكومة الجديدة", "إعلان مستشفى", "رام الله", "2016", "abc", "الجديدة الحكومة"):
+            needle = f" {fold_arabic(phrase)} "
+            assert body_holds_sql(stored, needle) == (needle in f" {folded_body_sql(stored)} "), (paragraphs, phrase)
+            checked += 1
+    assert checked == 2800
