@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_realpages.py --source fundus --show-misses authors
     .venv/bin/python bench/bench_realpages.py --show-misses dates --lost   # only where trafilatura was right
     .venv/bin/python bench/bench_realpages.py --data DIR --no-cache
+    .venv/bin/python bench/bench_realpages.py --timing                 # + both timed fresh, side by side
 
 The pages and their gold live beside the project (``../shared/data/real_pages``, its README: sources,
 licences, schema, scoring); they are third-party content and never enter the repository. Scoring follows
@@ -21,6 +22,12 @@ trafilatura runs as the README's reference does (``bare_extraction(page, url=url
 include_comments=False, include_tables=True)``, the page's bytes, or its text decoded with ``encoding`` when
 the gold names one). Its outputs are cached outside the repository (``--cache``, default in the temp dir,
 keyed by trafilatura's version and the page's bytes): they do not change while we iterate on ours.
+
+``--timing`` runs trafilatura fresh on every page (never from the cache), right after ours on the same bytes
+in the same process, and reports both medians and totals and their ratio — for the first pass (cold: each
+side's first page of a language compiles its date parser's patterns, ours first, so ours pays for the
+caches both share) and for a second pass over the same pages (warm, as a crawl of thousands of pages runs).
+The table also counts the stage that gave our body (``density`` or the ``trafilatura`` fallback) per page.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from crawler.extract import extract_article  # noqa: E402
+from crawler.extract import extract_with_trace  # noqa: E402
 
 DATA_DEFAULT = REPO.parent / "shared" / "data" / "real_pages"
 SOURCES = ("fundus", "trafilatura", "htmldate", "scrapinghub")
@@ -139,11 +146,12 @@ def snippets(with_: list[str], without: list[str], got: str | None) -> tuple[boo
 
 
 def ours(page: bytes, row: dict) -> dict | None:
-    record = extract_article(page, row["url"], encoding=row.get("encoding"))
-    if record is None:
+    extraction = extract_with_trace(page, row["url"], encoding=row.get("encoding"))
+    if extraction is None:
         return None
+    record = extraction.record
     return {"title": record["title"], "date": record["published_at"], "authors": record["authors"],
-            "text": "\n\n".join(record["paragraphs"])}
+            "text": "\n\n".join(record["paragraphs"]), "body_stage": extraction.sources.get("paragraphs", "")}
 
 
 def theirs(page: bytes, row: dict) -> dict | None:
@@ -219,7 +227,9 @@ def load_cache(path: Path | None) -> dict:
         return {}
 
 
-def run(data: Path, sources: tuple[str, ...], cache_path: Path | None, with_theirs: bool = True):
+def run(data: Path, sources: tuple[str, ...], cache_path: Path | None, with_theirs: bool = True,
+        fresh: bool = False):
+    """``fresh``: run trafilatura on every page (timed), whatever the cache holds."""
     import trafilatura
 
     rows = [json.loads(line) for line in (data / "gold.jsonl").read_text(encoding="utf-8").splitlines() if line]
@@ -236,7 +246,7 @@ def run(data: Path, sources: tuple[str, ...], cache_path: Path | None, with_thei
         other = None
         if with_theirs:
             key = f"{version}:{row['file']}:{hashlib.sha1(page).hexdigest()}"
-            if key in cache:
+            if key in cache and not fresh:
                 other, cached = cache[key], cached + 1
             else:
                 started = time.perf_counter()
@@ -247,9 +257,24 @@ def run(data: Path, sources: tuple[str, ...], cache_path: Path | None, with_thei
         pages.append((row, mine, other, verdict_ours, verdict_theirs))
     if with_theirs and cache_path is not None and their_ms:
         cache_path.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
+    warm = None
+    if fresh:  # the same again, both sides warm
+        warm_ours, warm_theirs = [], []
+        for row, *_ in pages:
+            page = gzip.decompress((data / row["file"]).read_bytes())
+            started = time.perf_counter()
+            ours(page, row)
+            warm_ours.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            theirs(page, row)
+            warm_theirs.append((time.perf_counter() - started) * 1000)
+        warm = (statistics.median(warm_ours), sum(warm_ours) / 1000, statistics.median(warm_theirs),
+                sum(warm_theirs) / 1000)
     timing = {"ours_ms": statistics.median(our_ms) if our_ms else 0.0,
               "theirs_ms": statistics.median(their_ms) if their_ms else None, "cached": cached,
-              "version": version}
+              "version": version, "ours_total": sum(our_ms) / 1000, "theirs_total": sum(their_ms) / 1000,
+              "timed": len(their_ms), "pages": len(our_ms), "warm": warm,
+              "body_stages": Counter((mine or {}).get("body_stage") or "none" for _, mine, *_ in pages)}
     return tallies, pages, timing
 
 
@@ -305,6 +330,19 @@ def markdown(tallies: dict, sources: tuple[str, ...], timing: dict, with_theirs:
                  else f"cached ({timing['cached']} pages, same version and bytes)")
     out.append(f"Median time per page: extract_article {timing['ours_ms']:.1f} ms; trafilatura {theirs_ms} "
                "(machine shared, indicative only).")
+    stages = ", ".join(f"{name} {count}" for name, count in timing["body_stages"].most_common())
+    out.append(f"Our body's stage, pages: {stages}.")
+    if timing["timed"] == timing["pages"] and timing["pages"]:
+        rows = [("first pass (cold)", timing["ours_ms"], timing["ours_total"], timing["theirs_ms"],
+                 timing["theirs_total"])]
+        if timing["warm"]:
+            rows.append(("second pass (warm)", *timing["warm"]))
+        out += ["", f"Side by side, same bytes, same process, {timing['pages']} pages (trafilatura fresh, not cached):", "",
+                "| pass | extract_article median ms / total s | trafilatura.bare_extraction median ms / total s "
+                "| ratio trafilatura / ours (median, total) |", "|---|---|---|---|"]
+        for name, our_median, our_total, their_median, their_total in rows:
+            out.append(f"| {name} | {our_median:.1f} / {our_total:.2f} | {their_median:.1f} / {their_total:.2f} | "
+                       f"{their_median / our_median:.2f}×, {their_total / our_total:.2f}× |")
     return "\n".join(out) + "\n"
 
 
@@ -338,11 +376,14 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--cache", type=Path, default=CACHE, help="trafilatura's outputs (default: %(default)s)")
     parser.add_argument("--no-cache", action="store_true", help="run trafilatura on every page")
     parser.add_argument("--ours-only", action="store_true", help="skip trafilatura")
+    parser.add_argument("--timing", action="store_true",
+                        help="run trafilatura fresh on every page, timed beside ours (medians, totals, ratio)")
     args = parser.parse_args(argv)
     if not (args.data / "gold.jsonl").exists():
         return f"## Real pages\n\n**SKIPPED**: no {args.data}/gold.jsonl beside the project.\n"
     sources = tuple(args.source or SOURCES)
-    tallies, pages, timing = run(args.data, sources, None if args.no_cache else args.cache, not args.ours_only)
+    tallies, pages, timing = run(args.data, sources, None if args.no_cache else args.cache, not args.ours_only,
+                                 fresh=args.timing)
     report = markdown(tallies, sources, timing, not args.ours_only)
     if args.show_misses:
         print(show_misses(pages, args.show_misses, args.lost), file=sys.stderr)

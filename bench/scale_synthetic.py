@@ -27,7 +27,8 @@ from crawler.dedupe import Fingerprint
 from crawler.export import export_archive
 from crawler.items import ARTICLE_FIELDS
 from crawler.mirror import MirrorConfig
-from crawler.mirror.model import ARTICLE, truth_record
+from crawler.mirror.model import ARTICLE
+from crawler.mirror.truth import truth_record
 from crawler.storage import Archive, ArticleWrite, search_articles
 from crawler.storage.connection import connect
 from crawler.text import stem_folded

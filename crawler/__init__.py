@@ -9,6 +9,7 @@ The Python API, under one import name (loaded on first use: ``import crawler`` l
         hits = reader.search('"رام الله"', limit=5)
         history = reader.article_versions("alhadath", 5)
     export_archive("arshif.db", "parquet", "out/articles.parquet")  # + datapackage.json and the card
+    validate_package("out/datapackage.json")                        # frictionless, every row of every file
 """
 
 __version__ = "0.1.0"
@@ -23,6 +24,7 @@ _API = {
     "export_archive": "crawler.export",
     "ExportResult": "crawler.export",
     "search": "crawler.search",
+    "validate_package": "crawler.datacard",
 }
 __all__ = ["__version__", *_API]
 

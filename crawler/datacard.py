@@ -6,11 +6,13 @@ Exporting ``out/articles.jsonl`` also writes
   export file of that folder (an export replaces its own resource and keeps the others): its path,
   format, row count and a schema giving each column's type and description (``COLUMNS``);
 - ``out/articles.jsonl.md``: the card — outlet(s), period, counts, dedupe rules, known gaps (misses,
-  open failures, id ranges never seen), runs and Arshif version, and a placeholder for the publisher's
-  terms, which the team must fill in before sharing the data.
+  open failures, id ranges never seen), the runs behind its rows (``ArchiveReader.runs_behind``) with
+  their Arshif version, and a placeholder for the publisher's terms, which the team must fill in before
+  sharing the data.
 
 The same facts are in the resource's ``arshif`` key (machine-readable). Parquet files carry each
 column's description in their schema metadata (``export.parquet_schema``). A stdout export has neither.
+``validate_package`` checks every row of every file of a package with the ``frictionless`` library.
 """
 
 from __future__ import annotations
@@ -120,11 +122,12 @@ def card_facts(reader: ArchiveReader, query: ArticleQuery, *, rows: int, fmt: st
             }
             for site, s in summary.items()
         },
-        "runs": [
+        "runs": [  # the runs behind the exported rows, not every run of the archive
             {key: run.get(key) for key in ("id", "command", "spider", "started_at", "finished_at", "status",
                                            "arshif_version", "git_commit", "scrapy_version")}
-            for run in reader.runs(limit=1_000_000)
+            for run in reader.runs_behind(query, versions=versions)
         ],
+        "archive_runs": reader.count_runs(),
     }
 
 
@@ -154,8 +157,9 @@ def card_markdown(name: str, facts: dict[str, Any]) -> str:
         lines += [f"- **{site}**: misses (ids with no article) {misses}; {a['open_failures']:,} open failures"
                   f" (fetches that failed; `arshif coverage` lists them); {a['never_seen_ids']:,} ids never seen"
                   f" between the first and last known id: {ranges}{more}"]
-    lines += ["", "## Runs", "", f"{len(facts['runs']):,} crawl runs made this archive"
-              + (" (newest first; `arshif stats` shows their counts):" if facts["runs"] else "."), ""]
+    lines += ["", "## Runs", "", f"{len(facts['runs']):,} of the archive's {facts['archive_runs']:,} crawl runs"
+              " stored or last saw these rows" + (" (newest first; `arshif stats` shows their counts):"
+                                                   if facts["runs"] else "."), ""]
     for run in facts["runs"][:20]:
         version = run.get("arshif_version") or "version not recorded"
         lines.append(f"- run {run['id']} `{run['command']}` {run['started_at']} → {run['status']}, Arshif {version}"
@@ -198,3 +202,43 @@ def _resource_name(filename: str) -> str:
     """Frictionless names: lower-case letters, digits, ``-._``."""
     cleaned = "".join(ch if ch.isalnum() and ch.isascii() or ch in "-._" else "-" for ch in filename.lower())
     return cleaned.strip("-") or "export"
+
+
+def validate_package(descriptor: str | Path) -> dict[str, Any]:
+    """Validate every row of every file of an export's ``datapackage.json`` with frictionless: {path: Report}.
+
+    JSONL and CSV files are read by frictionless itself. A Parquet file is read row by row with pyarrow
+    (Python ints, lists, tz-aware datetimes, exactly as stored) and frictionless validates those rows, header
+    first, against the same resource's schema. Why not frictionless's own Parquet reader: it goes through
+    pandas, which turns a nullable integer column into floats and a list into a numpy array, so a correct file
+    reports type errors (e.g. ``near_duplicate_of`` 12.0, ``authors`` array(['…'])). Needs ``frictionless``
+    (and ``pyarrow`` for Parquet); e.g.::
+
+        reports = validate_package("data/datapackage.json")
+        assert all(report.valid for report in reports.values())
+    """
+    import frictionless
+
+    reports = {}
+    for resource in frictionless.Package(str(descriptor)).resources:
+        checked = _parquet_rows(resource) if resource.format == "parquet" else resource
+        reports[resource.path] = frictionless.validate(checked)
+    return reports
+
+
+def _parquet_rows(resource: Any) -> Any:
+    """An inline frictionless resource of the Parquet file's rows (its header first), streamed in batches."""
+    import frictionless
+    import pyarrow.parquet as pq
+
+    path = resource.normpath  # the package folder joined with the resource's (checked, relative) path
+
+    def rows():
+        with pq.ParquetFile(path) as parquet:
+            names = parquet.schema_arrow.names
+            yield names
+            for batch in parquet.iter_batches(batch_size=1000):
+                for row in batch.to_pylist():
+                    yield [row[name] for name in names]
+
+    return frictionless.Resource(data=rows, name=resource.name, schema=resource.schema)

@@ -13,7 +13,7 @@ which counts, in Scrapy stats (so they also land in ``crawl_runs`` counts):
   (an id recorded as a miss, asked again): the rest are *unreadable* (``crawler.alarms``);
 - ``arshif/field/<key>/found``: article pages where the record key is non-empty;
 - ``arshif/field/<key>/<stage>``: article pages where the extractor took the key from that stage
-  ("selector", "jsonld", "meta", "time", "layout", "trafilatura").
+  ("selector", "jsonld", "meta", "time", "layout", "density", "trafilatura").
 
 At ``spider_closed`` :class:`QualityMonitor` alarms on what a user of the archive loses, and only that:
 
@@ -238,11 +238,13 @@ def baseline(previous: list[Mapping[str, Any]], thresholds: Thresholds) -> dict[
 def assess(
     stats: Mapping[str, Any], thresholds: Thresholds, selector_fields: tuple[str, ...] = (),
     previous: list[Mapping[str, Any]] = (), history: list[PastRun] | None = None,
+    relative_only: tuple[str, ...] = (),
 ) -> QualityReport:
     """Judge a run from its stats. ``selector_fields``: record keys the site declares selectors for
     (their share is reported, not judged); ``previous``: earlier runs' stats, newest first; ``history``: the
     same runs with their status (``PastRun``; default: ``previous``, all counted as ok) for the layout rule
-    of ``crawler.alarms`` — the one judgement a run of any size gets."""
+    of ``crawler.alarms`` — the one judgement a run of any size gets. ``relative_only``: fields judged only
+    against the site's earlier runs (the drop rule), not against the absolute minimum (``unjudged_minimums``)."""
     counts = PageCounts.from_stats(stats)
     articles, unreadable, pages = counts.articles, counts.unreadable, counts.pages
     if history is None:
@@ -268,7 +270,7 @@ def assess(
     if articles:
         for name, share in coverage.items():
             minimum = thresholds.min_coverage.get(name, 0.0)
-            if share < minimum:
+            if share < minimum and name not in relative_only:
                 reasons.append(f"{name} found on {_pct(share)} of articles (min {_pct(minimum)})")
 
     before = baseline(list(previous), thresholds)
@@ -289,12 +291,12 @@ def assess(
 
 
 def judge_run(stats: Mapping[str, Any], thresholds: Thresholds, runs: list[tuple[str, Mapping[str, Any]]],
-              selector_fields: tuple[str, ...] = ()) -> QualityReport:
+              selector_fields: tuple[str, ...] = (), relative_only: tuple[str, ...] = ()) -> QualityReport:
     """``assess`` a run against the archive's earlier runs of its site: (status, stats), newest first, as
     ``Archive.recent_runs`` gives them (the extension's and the alarm simulation's one way in)."""
     previous = [run for status, run in runs if status in ("ok", "alarm")][: thresholds.baseline_runs * 4]
     history = [PastRun(PageCounts.from_stats(run), ok=status == "ok") for status, run in runs]
-    return assess(stats, thresholds, selector_fields, previous, history)
+    return assess(stats, thresholds, selector_fields, previous, history, relative_only=relative_only)
 
 
 def _pct(share: float) -> str:
@@ -320,7 +322,7 @@ class QualityMonitor:
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats
         self.report = judge_run(stats.get_stats(), self.thresholds, previous_runs(self.crawler),
-                                selector_fields(spider, self.crawler.settings))
+                                selector_fields(spider, self.crawler.settings), unjudged_minimums(spider))
         stats.set_value(QUALITY_STATUS, self.report.status)
         if self.report.reasons:
             stats.set_value(QUALITY_REASON, self.report.reason)
@@ -338,6 +340,16 @@ def previous_runs(crawler: Any, limit: int = 500) -> list[tuple[str, Mapping[str
     if archive is None:
         return []
     return archive.recent_runs(context.site.name, before_run=context.run_id, limit=limit)
+
+
+def unjudged_minimums(spider: Any) -> tuple[str, ...]:
+    """Fields a run is judged on only against its site's earlier runs. Bylines of a site known by its URL
+    alone (``crawl --url``): how many pages print a byline is the outlet's habit, and without selectors a
+    byline set apart by markup only (e.g. a span beside the date) is not read; a first run's 56% says
+    nothing is broken. A later fall from the usual share still alarms, and titles, dates and bodies keep
+    their minimum, so a broken layout is still caught."""
+    site = getattr(spider, "site", None)
+    return ("byline",) if getattr(site, "guessed", False) else ()
 
 
 def selector_fields(spider: Any, settings: Any) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ of article pages, and tells in a minute:
 
 - which of the site's URL patterns (article, listing, tag) the links of the home and listing pages match;
 - for each article page, which stage of the extraction chains delivered each field (``extract_with_trace``:
-  selector, jsonld, meta, time, layout, trafilatura) and where a fallback had to stand in for the site's
+  selector, jsonld, meta, time, layout, density, trafilatura) and where a fallback had to stand in for the site's
   own selector;
 - whether the text-layout anchors of the site notes were found: the timestamp line (``Site.timestamp_pattern``),
   the title above it and the byline below;

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from crawler.extract.decode import declared_charset
 from crawler.ingest import Aliased, ArticleItem, FetchInfo, Ingest, Rejected
-from crawler.sites import get_site
+from crawler.sites import Site
 from crawler.storage import Archive, ArticleQuery, Outcome, RunCounts, iter_articles
 from crawler.warc import read_response
 
@@ -93,7 +93,7 @@ def reparse(
         try:
             missing_files: set[str] = set()
             chain = ReparseChain(archive, result.run_id)
-            for index, (row, extracted) in enumerate(extractions([*rows, *failed], warc_dir, jobs)):
+            for index, (row, extracted) in enumerate(extractions([*rows, *failed], warc_dir, jobs, chain.site)):
                 outcome = chain.apply(row, extracted, missing_files)
                 if outcome is None:
                     result.missing_record += 1
@@ -131,8 +131,9 @@ class Extracted:
     missing_file: bool = False  # ... because its WARC file is gone
 
 
-def extract_row(row: dict, warc_dir: str | Path) -> Extracted:
-    """Read one row's WARC record and extract it as the spider would have (charset, fetch time, real URL)."""
+def extract_row(row: dict, warc_dir: str | Path, site: Site) -> Extracted:
+    """Read one row's WARC record and extract it as the spider would have (charset, fetch time, real URL).
+    ``site``: the row's (``ArchiveReader.site``: a `crawl --url` outlet has no file to find it by name)."""
     from crawler.extract import extract_article  # lxml/trafilatura only when needed
 
     try:
@@ -141,24 +142,25 @@ def extract_row(row: dict, warc_dir: str | Path) -> Extracted:
         return Extracted(error=str(exc), missing_file=True)
     except Exception as exc:  # noqa: BLE001 - one bad record (bad digest, cut file) must not stop the run
         return Extracted(error=str(exc))
-    site = row["site"]
     # As the spider does: the page is read as if fetched from the real site (a mirror's host would
     # otherwise leak into absolute image URLs), with only the charset its HTTP answer declared.
     charset = declared_charset(captured.header("Content-Type"))
-    record = extract_article(captured.body, real_url(site, captured.url), site=site, encoding=charset,
+    record = extract_article(captured.body, site.on_real_host(captured.url), site=site, encoding=charset,
                              now=_instant(captured.date))
     return Extracted(record=record, url=captured.url, status=captured.status)
 
 
-def _extract_task(task: tuple[dict, str]) -> Extracted:
+def _extract_task(task: tuple[dict, str, Site]) -> Extracted:
     return extract_row(*task)
 
 
-def extractions(rows: list[dict], warc_dir: str | Path, jobs: int) -> Iterator[tuple[dict, Extracted]]:
-    """(row, its extraction) in the rows' order, extracted here (1 job) or by ``jobs`` worker processes."""
+def extractions(rows: list[dict], warc_dir: str | Path, jobs: int, site_of: Callable[[str], Site]
+                ) -> Iterator[tuple[dict, Extracted]]:
+    """(row, its extraction) in the rows' order, extracted here (1 job) or by ``jobs`` worker processes;
+    ``site_of(name)``: the ``Site`` of a row's site name."""
     if jobs == 1:
         for row in rows:
-            yield row, extract_row(row, warc_dir)
+            yield row, extract_row(row, warc_dir, site_of(row["site"]))
         return
     import multiprocessing
 
@@ -166,7 +168,8 @@ def extractions(rows: list[dict], warc_dir: str | Path, jobs: int) -> Iterator[t
     # never touch the parent's SQLite connection. Chunks keep the pipe's per-task cost small.
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs) as pool:
-        tasks = ((row, str(warc_dir)) for row in rows)
+        sites = {name: site_of(name) for name in {row["site"] for row in rows}}  # here: the pool's feeder is a thread
+        tasks = ((row, str(warc_dir), sites[row["site"]]) for row in rows)
         yield from zip(rows, pool.imap(_extract_task, tasks, chunksize=8))
 
 
@@ -177,11 +180,18 @@ class ReparseChain:
     def __init__(self, archive, run_id: int) -> None:
         self.archive, self.run_id = archive, run_id
         self._ingests: dict[str, Ingest] = {}
+        self._sites: dict[str, Site] = {}
+
+    def site(self, site_name: str) -> Site:
+        """The site a row's name stands for in this archive (a site file, or a `crawl --url` outlet's host)."""
+        if site_name not in self._sites:
+            self._sites[site_name] = self.archive.site(site_name)
+        return self._sites[site_name]
 
     def ingest(self, site_name: str) -> Ingest:
         """The ingest for one site's rows (one per site: dedupe compares within a site)."""
         if site_name not in self._ingests:
-            self._ingests[site_name] = Ingest(self.archive, get_site(site_name), self.run_id)
+            self._ingests[site_name] = Ingest(self.archive, self.site(site_name), self.run_id)
         return self._ingests[site_name]
 
     def apply(self, row: dict, extracted: Extracted, missing_files: set[str] | None = None) -> str | None:
@@ -219,8 +229,3 @@ def _instant(value: str | None) -> datetime | None:
         return datetime.fromisoformat((value or "").replace("Z", "+00:00"))
     except ValueError:
         return None
-
-
-def real_url(site_name: str, fetched_url: str) -> str:
-    """The fetched URL's path on the site's real host (what the spider hands the extractor)."""
-    return get_site(site_name).on_real_host(fetched_url)

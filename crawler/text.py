@@ -60,6 +60,15 @@ def clean_text(text: str | None) -> str:
     return " ".join(text.split())
 
 
+def folded_variants() -> dict[str, str]:
+    """Each character ``fold_arabic`` writes for others, with the characters it writes it for: {"ا": "أإآٱ",
+    "ي": "ى", "ه": "ة", "1": "١۱", ...} (what a search may look for in stored, unfolded text)."""
+    variants: dict[str, str] = {}
+    for char, folded in _FOLD_CHARS:
+        variants[folded] = variants.get(folded, "") + char
+    return variants
+
+
 def to_ascii_digits(text: str) -> str:
     return text.translate(DIGITS)
 

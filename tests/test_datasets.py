@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
 import time
@@ -140,6 +141,36 @@ def test_a_run_cursor_repeatable_runs_and_an_empty_selection(tmp_path):
     assert empty.returncode == 0 and "the selection is empty" in empty.stderr
 
 
+def test_the_card_lists_the_runs_behind_the_exported_rows(tmp_path):
+    db = tmp_path / "arshif.db"
+    with Archive(db) as archive:
+        first = run(archive, lambda r: store(archive, r, range(1, 6)))
+        second = run(archive, lambda r: store(archive, r, range(6, 9)))
+        third = run(archive, lambda r: store(archive, r, [2], edit="تعديل"))  # 2's version 2
+        fourth = run(archive, lambda r: (store(archive, r, [7]), store(archive, r, [9])))  # 7 seen again
+
+    def card_runs(name: str, *extra: str) -> list[int]:
+        out = tmp_path / name
+        done = arshif("export", "--db", str(db), "--format", "jsonl", "-o", str(out), *extra)
+        assert done.returncode == 0, done.stderr
+        package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+        [resource] = [r for r in package["resources"] if r["path"] == name]
+        ids = [run["id"] for run in resource["arshif"]["runs"]]
+        card = out.with_name(name + ".md").read_text(encoding="utf-8")
+        assert f"{len(ids)} of the archive's 4 crawl runs" in card
+        assert [int(n) for n in re.findall(r"^- run (\d+) ", card, flags=re.M)] == ids
+        return ids
+
+    # 6-8 were stored by the second run, and 7 last seen by the fourth; nothing of the first or third
+    assert card_runs("second.jsonl", "--run", str(second)) == [fourth, second]
+    # 2: stored by the first run, its current version by the third (which last saw it)
+    assert card_runs("third.jsonl", "--run", str(third)) == [third, first]
+    assert card_runs("versions.jsonl", "--run", str(third), "--versions") == [third, first]
+    assert card_runs("all.jsonl") == [fourth, third, second, first]
+    assert card_runs("since.jsonl", "--changes-since", str(fourth)) == [fourth]  # 9 (7 was only seen again)
+    assert card_runs("none.jsonl", "--changes-since", "2999-01-01T00:00:00") == []
+
+
 def test_readers_never_migrate_an_outdated_archive(tmp_path):
     import sqlite3
 
@@ -174,9 +205,9 @@ def gapped_archive(db: Path) -> None:
 
 
 def test_every_export_is_a_valid_frictionless_package_with_a_card(tmp_path):
-    import frictionless
     import pyarrow.parquet as pq
 
+    from crawler.datacard import validate_package
     from crawler.storage import ArchiveReader
 
     db = tmp_path / "arshif.db"
@@ -190,15 +221,13 @@ def test_every_export_is_a_valid_frictionless_package_with_a_card(tmp_path):
 
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     assert [r["path"] for r in package["resources"]] == ["articles.jsonl", "articles.csv", "articles.parquet", "excel.csv"]
-    # Frictionless validates every row of the JSONL and CSV files against the package. It reads Parquet only
-    # through pandas, which turns a nullable integer column into floats and lists into numpy arrays (type
-    # errors that are not in the file): for Parquet the package's fields are checked against the file's
-    # own schema below instead.
-    for resource in frictionless.Package(str(out / "datapackage.json")).resources:
-        if resource.format == "parquet":
-            continue
-        report = frictionless.validate(resource)
-        assert report.valid, (resource.path, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5])
+    # Frictionless validates every row of every file against the package: JSONL and CSV as it reads them,
+    # Parquet as pyarrow reads it (crawler.datacard.validate_package says why not through pandas).
+    reports = validate_package(out / "datapackage.json")
+    assert list(reports) == ["articles.jsonl", "articles.csv", "articles.parquet", "excel.csv"]
+    for path, report in reports.items():
+        assert report.valid, (path, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5])
+        assert report.tasks[0].stats["rows"] == 30, path
     for resource in package["resources"]:
         assert all(field["description"] for field in resource["schema"]["fields"]), resource["path"]
     # Parquet carries the same descriptions in its schema metadata.
@@ -226,6 +255,37 @@ def test_every_export_is_a_valid_frictionless_package_with_a_card(tmp_path):
     from crawler import __version__
 
     assert facts["runs"][0]["arshif_version"] == __version__ and f"Arshif {__version__}" in card
+
+
+def test_frictionless_finds_wrong_parquet_rows_and_columns(tmp_path):
+    """The Parquet check reads the rows: a value of the wrong type, a list that is not one, a missing column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from crawler.datacard import validate_package
+
+    db = tmp_path / "arshif.db"
+    gapped_archive(db)
+    out = tmp_path / "out"
+    for name in ("good", "bad", "short"):
+        done = arshif("export", "--db", str(db), "--format", "parquet", "-o", str(out / f"{name}.parquet"))
+        assert done.returncode == 0, done.stderr
+    table = pq.read_table(out / "bad.parquet")
+    ids = [str(n) for n in table["article_id"].to_pylist()]
+    ids[3] = "x"
+    authors: list = [None] * table.num_rows
+    authors[5] = "not a list"
+    bad = table.set_column(table.schema.get_field_index("article_id"), "article_id", pa.array(ids))
+    bad = bad.set_column(bad.schema.get_field_index("authors"), "authors", pa.array(authors, pa.string()))
+    pq.write_table(bad, out / "bad.parquet")
+    pq.write_table(table.drop_columns(["title"]), out / "short.parquet")
+
+    reports = validate_package(out / "datapackage.json")
+    assert reports["good.parquet"].valid
+    errors = reports["bad.parquet"].flatten(["rowNumber", "fieldName", "type"])
+    assert errors == [[5, "article_id", "type-error"], [7, "authors", "type-error"]]  # row 1 is the header
+    short = reports["short.parquet"].flatten(["fieldName", "type"])  # the header no longer matches the schema
+    assert ["title", "incorrect-label"] in short and ["warc_record", "missing-label"] in short
 
 
 def test_csv_for_people_body_as_text_and_long_cells_cut_with_a_marker(tmp_path):

@@ -21,7 +21,7 @@ from crawler.sites import get_site
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "alhadath"
 ARABIC = "قالت وزارة الصحة الفلسطينية إن الطواقم الطبية تعمل في ظروف صعبة، وإن المستشفيات تحتاج إلى الوقود والأدوية."
-STAGES = {"selector", "jsonld", "meta", "time", "layout", "trafilatura"}
+STAGES = {"selector", "jsonld", "meta", "time", "layout", "density", "trafilatura"}
 
 
 # --- decoding ----------------------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ GENERIC = f"""<html><head><meta charset="utf-8"><title>غد - خبر</title>
 </article><footer>جميع الحقوق محفوظة</footer></body></html>"""
 
 
-def test_unknown_site_metadata_then_trafilatura():
+def test_unknown_site_metadata_then_the_density_body():
     extraction = extract_with_trace(GENERIC.encode("utf-8"), "https://ghad.example/news/7413?ref=home")
     record = extraction.record
     assert record["site"] == "ghad.example" and record["article_id"] is None
@@ -199,7 +199,7 @@ def test_unknown_site_metadata_then_trafilatura():
     assert datetime.fromisoformat(record["published_at"]) == datetime.fromisoformat("2025-04-11T08:30:00+03:00")
     assert record["published_hijri"] == Gregorian(2025, 4, 11).to_hijri().isoformat()
     assert record["category"] == "محليات"
-    assert extraction.sources["paragraphs"] == "trafilatura"
+    assert extraction.sources["paragraphs"] == "density"
     assert record["paragraphs"][0] == ARABIC and len(record["paragraphs"]) == 3
 
 

@@ -20,12 +20,60 @@ def test_the_story_is_the_paragraph_cluster_without_menus_teasers_or_share_bars(
     assert not any("Section number" in t or "teaser" in t or "Share this" in t for t in texts)
 
 
-def test_an_extractor_with_the_density_body_reads_it_and_trafilatura_stays_the_default():
+def test_the_density_body_is_the_default_and_trafilatura_only_the_fallback_where_it_finds_no_story():
     url = "https://news.example.invalid/2024/05/01/library"
-    dense = Extractor(density_body=True).extract_with_trace(PAGE.encode(), url)
+    dense = Extractor().extract_with_trace(PAGE.encode(), url)
     assert dense.sources["paragraphs"] == "density" and len(dense.record["paragraphs"]) == 6
-    assert Extractor().extract_with_trace(PAGE.encode(), url).sources["paragraphs"] == "trafilatura"
+    # The whole story inside a <form> (aljazeera.com's, ASP.NET pages'): ours reads no story there.
+    in_form = f"""<html><head><title>Library stays open</title></head><body><h1>Library stays open</h1>
+        <form id="aspnetForm">{''.join(f'<p>{STORY} Paragraph {i}.</p>' for i in range(6))}</form></body></html>"""
+    fallback = Extractor().extract_with_trace(in_form.encode(), url)
+    assert fallback.sources["paragraphs"] == "trafilatura"
+    assert [p[-12:] for p in fallback.record["paragraphs"]] == [f"Paragraph {i}." for i in range(6)]
+
+
+def _texts(html: str) -> list[str]:
+    return [block.text for block in story_blocks(parse(html))]
+
+
+def test_paragraphs_each_in_a_chain_of_wrappers_add_up_in_the_block_around_them_all():
+    # React themes (eveningstandard.co.uk): <div class=row><div><div><p> once per paragraph, ads between.
+    rows = "".join(f'<div class="row"><div><div><p>{STORY} Paragraph {i}.</p></div></div></div>'
+                   f'<div class="ad-slot"><span>Advertisement</span></div>' for i in range(8))
+    texts = _texts(f"<html><body><div id='main'><h1>Title</h1>{rows}</div></body></html>")
+    assert [t for t in texts if "Paragraph" in t] == [f"{STORY} Paragraph {i}." for i in range(8)]
+
+
+def test_a_layout_class_naming_chrome_around_the_story_does_not_hide_it_but_a_real_share_box_goes():
+    # lapresse.tn: the story sits in <div class="clearfix bdaia-sidebar-right">; its share box is chrome.
+    paragraphs = "".join(f"<p>{STORY} Paragraph {i}.</p>" for i in range(5))
+    texts = _texts(f"""<html><body><div class="clearfix bdaia-sidebar-right"><h1>T</h1>{paragraphs}</div>
+        <div class="share-box"><p>Share this story with your friends and family, today, please.</p></div>
+        </body></html>""")
+    assert sum("Paragraph" in t for t in texts) == 5 and not any("Share this" in t for t in texts)
+
+
+def test_the_lead_set_apart_from_the_body_and_a_closing_short_line_are_the_storys():
+    lead = "The council's vote ends a year of debate over the future of the town's oldest public building."
+    body = "".join(f"<p>{STORY} Paragraph {i}.</p>" for i in range(4))
+    texts = _texts(f"""<html><body><article><header><h1>Library stays open</h1><p class="byline">By Ann</p>
+        <p class="lead">{lead}</p></header><div class="entry-content">{body}<p>See you there!</p></div>
+        <div class="tools"><span>Print</span></div></article></body></html>""")
+    assert texts[0] == lead and texts[-1] == "See you there!" and not any("By Ann" in t for t in texts)
 
 
 def test_a_page_without_a_story_gives_no_blocks():
     assert story_blocks(parse("<html><body><nav><a href='/'>Home</a></nav><p>Short.</p></body></html>")) == []
+
+
+def test_a_short_story_beside_a_box_of_related_stories_with_their_summaries_keeps_the_box_out():
+    # The alhadath mirror's real-weight pages: three short paragraphs, then <div class="related-posts">
+    # with more prose (each card's summary) than the story itself. "related-posts" names chrome although
+    # "post" names a story: within one word the chrome word wins.
+    story = "".join(f"<p>{STORY} Paragraph {i}.</p>" for i in range(3))
+    cards = "".join(f'<div class="card"><h4><a href="/a/{i}">Another story {i}</a></h4><p>{STORY} Summary {i}.</p>'
+                    "</div>" for i in range(5))
+    texts = _texts(f"""<html><body><main><article class="post"><h1>Title</h1><div class="post-body">{story}</div>
+        </article><div class="related-posts">{cards}</div></main></body></html>""")
+    assert [t[-12:] for t in texts if "Paragraph" in t] == [f"Paragraph {i}." for i in range(3)]
+    assert not any("Summary" in t for t in texts)

@@ -156,3 +156,21 @@ def test_extension_reads_the_previous_runs_from_the_archive(tmp_path):
     monitor.spider_closed(SimpleNamespace(site=SimpleNamespace(selectors={})), "finished")
     assert stats.get_value(QUALITY_REASON) == "byline coverage fell to 60% from 95% in the previous runs"
     archive.close()
+
+
+def test_a_site_known_by_its_url_alone_is_judged_on_bylines_only_against_its_history():
+    from types import SimpleNamespace
+
+    from crawler.monitor import unjudged_minimums
+    from crawler.sites import get_site, site_from_url
+
+    relative = unjudged_minimums(SimpleNamespace(site=site_from_url("https://outlet.example/")))
+    assert relative == ("byline",) and unjudged_minimums(SimpleNamespace(site=get_site("alhadath"))) == ()
+    first = _run_stats(0.56)
+    assert assess(first, Thresholds()).alarm  # a site file's run: under the minimum
+    assert assess(first, Thresholds(), relative_only=relative).status == "ok"  # the outlet's habit, not breakage
+    # still an alarm: bylines falling from the usual share, and titles or bodies under their minimum
+    report = assess(_run_stats(0.2), Thresholds(), previous=[first] * 3, relative_only=relative)
+    assert report.reasons == ("byline coverage fell to 20% from 55% in the previous runs",)  # 22 of 40
+    no_titles = stats_for([extraction({**GOOD, "title": ""}, SELECTED)] * 30).get_stats()
+    assert "title found on 0% of articles (min 80%)" in assess(no_titles, Thresholds(), relative_only=relative).reasons

@@ -13,7 +13,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
     found = []
-    for name, command in sorted(group.commands.items()):
+    with click.Context(group) as ctx:
+        commands = [(name, group.get_command(ctx, name)) for name in group.list_commands(ctx)]
+    for name, command in sorted(commands):
         path = (*prefix, name)
         found.append((path, command))
         if isinstance(command, click.Group):
@@ -43,3 +45,21 @@ def test_every_command_help_has_an_example():
         if "Example" not in help_text:
             without.append(" ".join(path))
     assert not without, f"no example in the help of: {', '.join(without)}"
+
+
+def test_each_command_is_loaded_from_its_own_module_only():
+    """`arshif mirror` imports its own module, not Scrapy or the archive (whose sqlite_utils imports pandas)."""
+    import subprocess
+    import sys
+
+    from crawler.cli.base import COMMAND_MODULES
+
+    top = {path[0]: command for path, command in COMMANDS if len(path) == 1}
+    assert set(COMMAND_MODULES) == set(top)
+    assert all(command.callback.__module__ == COMMAND_MODULES[name] for name, command in top.items())
+    probe = ("import sys; from crawler.cli import main; sys.argv = ['arshif', 'mirror', 'truth', '--articles', '3'];\n"
+             "try: main()\nexcept SystemExit: pass\n"
+             "print(sorted(m for m in ('scrapy', 'sqlite_utils', 'crawler.storage', 'pandas') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]", done.stdout[-500:]
+    assert len(done.stdout.splitlines()) > 1  # the truth lines were printed: the command ran

@@ -91,7 +91,8 @@ def digest(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def server(archive):
-    """``arshif serve --port 0`` on the archive; yields its base URL; checks it wrote nothing."""
+    """``arshif serve --port 0`` on the archive; yields its base URL with a slash (the tests add paths to
+    it); checks it wrote nothing."""
     before = digest(archive)
     process = subprocess.Popen([sys.executable, "-m", "crawler", "serve", "--db", str(archive), "--port", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -100,7 +101,7 @@ def server(archive):
     if not url.startswith("http://127.0.0.1:"):
         process.kill()
         pytest.fail(f"arshif serve did not start: {url!r} {process.stderr.read()[-2000:]}")
-    yield url
+    yield url + "/"
     process.terminate()
     process.wait(timeout=10)
     assert digest(archive) == before, "serving changed the archive file"

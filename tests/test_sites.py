@@ -169,3 +169,37 @@ def test_a_site_file_from_arshif_sites_is_crawlable_by_name(mirror_factory, tmp_
     with sqlite3.connect(tmp_path / "p.db") as conn:
         assert dict(conn.execute("select article_id, site from articles").fetchall()) == {
             i: "outlet" for i in served if i <= 5}
+
+
+def test_a_broken_file_in_arshif_sites_is_reported_once_and_skipped(tmp_path, monkeypatch, caplog):
+    import subprocess
+    import sys
+
+    from crawler.sites import registry
+
+    monkeypatch.setenv("ARSHIF_SITES", str(tmp_path))
+    monkeypatch.setattr(registry, "_REPORTED", {})
+    write(tmp_path, "outlet", OUTLET)
+    (tmp_path / "broken.toml").write_text('name = "broken"\nbase_url = "https://broken.example"\n[urls\n',
+                                          encoding="utf-8")
+    with caplog.at_level("WARNING", logger="crawler.sites.registry"):
+        assert site_names() == ["alhadath", "outlet", "slugnews", "wpnews"]
+        assert site_for_url("https://news.outlet.example/article/3").name == "outlet"
+        assert site_for_url("https://www.alhadath.ps/article/3").name == "alhadath"
+        assert site_for_url("https://broken.example/article/3") is None
+        site_names()
+    reports = [r.getMessage() for r in caplog.records if "broken.toml" in r.getMessage()]
+    assert len(reports) == 1 and "not valid TOML" in reports[0] and str(tmp_path / "broken.toml") in reports[0]
+    with pytest.raises(SiteFileError, match="broken.toml: not valid TOML"):
+        get_site("broken")
+    # In the CLI: naming it is a usage error naming the file; other sites work beside it.
+    env = {**os.environ, "ARSHIF_SITES": str(tmp_path)}
+    named = subprocess.run([sys.executable, "-m", "crawler", "crawl", "broken", "--db", str(tmp_path / "a.db")],
+                           capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert named.returncode == 2 and "broken.toml: not valid TOML" in named.stderr
+    page = "<html><head><title>t</title></head><body><h1>عنوان</h1></body></html>"
+    (tmp_path / "p.html").write_text(page, encoding="utf-8")
+    other = subprocess.run([sys.executable, "-m", "crawler", "extract", str(tmp_path / "p.html"), "--url",
+                            "https://news.outlet.example/article/3"], capture_output=True, text=True, env=env,
+                           cwd=tmp_path)
+    assert "Traceback" not in other.stderr and other.stderr.count("broken.toml") <= 1, other.stderr

@@ -16,7 +16,61 @@ class PipeClosed(Exception):
     """stdout's reader went away. Not an OSError: click turns a broken pipe into exit 1, the code for bugs."""
 
 
+# Which module defines each command, so that `arshif mirror` imports the mirror's module only. Why: the
+# other modules import crawler.storage → sqlite_utils, which imports pandas whenever it is installed (pandas
+# is in the test extra for the README's examples); that took the 200,000-id mirror from 76 to 189 MB RSS. A
+# command missing here is still found (every module is then imported), only not lazily; tests/test_readme.py
+# checks the table is complete.
+COMMAND_MODULES = {
+    "mirror": "crawler.cli.mirror",
+    "date": "crawler.cli.dates",
+    "crawl": "crawler.cli.crawl",
+    "backfill": "crawler.cli.crawl",
+    "export": "crawler.cli.ops",
+    "stats": "crawler.cli.ops",
+    "coverage": "crawler.cli.ops",
+    "migrate": "crawler.cli.ops",
+    "search": "crawler.cli.ops",
+    "reparse": "crawler.cli.ops",
+    "extract": "crawler.cli.extract",
+    "serve": "crawler.cli.serve",
+    "probe": "crawler.cli.probe",
+    "worker": "crawler.cli.distributed",
+    "store": "crawler.cli.distributed",
+    "check": "crawler.cli.admin",
+    "backup": "crawler.cli.admin",
+}
+
+
+def load_all_commands() -> None:
+    """Import every module of crawler.cli: each registers its commands on ``cli`` when imported."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    package = __name__.rpartition(".")[0]
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        importlib.import_module(f"{package}.{module.name}")
+
+
 class ArshifGroup(click.Group):
+    """The `arshif` group: commands load on first use (COMMAND_MODULES); one error boundary for pipes."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            import importlib
+
+            module = COMMAND_MODULES.get(cmd_name)
+            if module is not None:
+                importlib.import_module(module)
+            if cmd_name not in self.commands:
+                load_all_commands()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        load_all_commands()
+        return super().list_commands(ctx)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -44,6 +98,7 @@ def db_option(func):
         default="arshif.db",
         show_default=True,
         type=click.Path(dir_okay=False),
+        is_eager=True,  # read before SITE / --site: a `crawl --url` outlet is known by the archive's rows
         help="SQLite archive file (env ARSHIF_DB).",
     )(func)
 
@@ -74,18 +129,50 @@ def parse_settings(assignments: tuple[str, ...]) -> dict:
     return dict(parse_assignment(text, defaults) for text in assignments)
 
 
-def known_site(ctx: click.Context | None, param: click.Parameter | None, name: str | None) -> str | None:
-    """Click callback for every SITE argument and --site option: an unknown name is a usage error (exit 2)
-    that names the known sites, not an empty export or a run recorded for nothing."""
-    if name is None:
-        return None
+def _site_of(ctx: click.Context | None, name: str):
+    """The ``Site`` a SITE argument or --site option names: a site file's name or path, a URL, or the host
+    under which the archive (--db) stores an outlet crawled with `crawl --url` (``ArchiveReader.site``).
+    An unknown name is a usage error (exit 2) that names the known sites, not an empty export or a run
+    recorded for nothing."""
+    from pathlib import Path
+
     from crawler.sites import SiteFileError, get_site
 
     try:
-        get_site(name)
-    except (KeyError, SiteFileError) as exc:
-        raise UsageError(str(exc.args[0]) if exc.args else f"unknown site {name!r}") from None
+        return get_site(name)
+    except SiteFileError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    except KeyError as exc:
+        unknown = str(exc.args[0]) if exc.args else f"unknown site {name!r}"
+    db_path = ctx.params.get("db_path") if ctx is not None else None
+    if db_path and Path(db_path).is_file():
+        from crawler.storage import open_archive
+
+        with open_archive(db_path) as reader:
+            try:
+                return reader.site(name)
+            except KeyError:
+                pass
+    raise UsageError(unknown)
+
+
+def known_site(ctx: click.Context | None, param: click.Parameter | None, name: str | None) -> str | None:
+    """Click callback for a --site filter (export, search, coverage, reparse): the name as the archive
+    stores it, once checked (``_site_of``)."""
+    if name is None:
+        return None
+    _site_of(ctx, name)
     return name
+
+
+def site_to_run(ctx: click.Context | None, param: click.Parameter | None, name: str | None) -> str | None:
+    """Click callback for the site a command crawls or stores (crawl, backfill, worker, store): as
+    ``known_site``, but a `crawl --url` outlet named by its stored host (e.g. ``arshif crawl 127.0.0.1 --db
+    outlet.db``) becomes its URL (http://127.0.0.1:8000/), which every later ``get_site`` reads back."""
+    if name is None:
+        return None
+    site = _site_of(ctx, name)
+    return name if site.source is not None or name.startswith(("http://", "https://")) else site.base_url + "/"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli.base import cli, db_option, known_site, parse_settings, settings_options
+from crawler.cli.base import cli, db_option, site_to_run, parse_settings, settings_options
 from crawler.cli.ops import warc_directory
 from crawler.alarms import PageCounts
 from crawler.errors import ArshifError, LockedError, UsageError
@@ -106,7 +106,7 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
 
 
 @cli.command()
-@click.argument("site", required=False, callback=known_site)
+@click.argument("site", required=False, callback=site_to_run)
 @run_options
 @click.option("--max-pages", type=click.IntRange(min=1), help="Listing pages to walk per category at most.")
 @click.option("--url", "site_url", metavar="URL",
@@ -149,7 +149,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
 
 
 @cli.command()
-@click.argument("site", callback=known_site)
+@click.argument("site", callback=site_to_run)
 @click.option("--ids", metavar="RANGES", help="Article ids: A-B, or a list like 1-5,9 (required for a site keyed by "
                                               "id; a site keyed by URL backfills through wp-json or its sitemaps).")
 @click.option("--retry-misses", is_flag=True, help="Ask again for ids recorded as misses (404, soft-404).")

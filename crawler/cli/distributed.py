@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from crawler.cli.base import cli, db_option, known_site, parse_settings, settings_options
+from crawler.cli.base import cli, db_option, site_to_run, parse_settings, settings_options
 from crawler.lock import ArchiveLock
 
 # crawler.distributed (Scrapy, redis) is imported inside the commands: other commands stay light.
@@ -26,7 +26,7 @@ def _logging(level: str, log_file: str | None = None) -> None:
 
 
 @cli.command()
-@click.argument("site", callback=known_site)
+@click.argument("site", callback=site_to_run)
 @redis_option
 @click.option("--base-url", metavar="URL",
               help="Fetch from another host with the site's paths (the same as the seeding command's).")
@@ -75,7 +75,7 @@ def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle,
 @cli.command()
 @redis_option
 @db_option
-@click.option("--site", default="alhadath", show_default=True, callback=known_site, help="Whose queue to write from.")
+@click.option("--site", default="alhadath", show_default=True, callback=site_to_run, help="Whose queue to write from.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
               help="Items per SQLite commit (at most; fewer when the queue runs dry).")
 @click.option("--exit-when-idle", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
@@ -83,7 +83,10 @@ def worker(site, redis_url, base_url, rate, polite, concurrency, exit_when_idle,
 @log_level_option
 @click.option("--log-file", type=click.Path(dir_okay=False), metavar="PATH",
               help="Write the log to PATH (appended) instead of stderr; the summary stays on stdout.")
-def store(redis_url, db_path, site, batch_size, exit_when_idle, log_level, log_file) -> None:
+@click.option("--notify", "notify", multiple=True, metavar="URL",
+              help="Tell this Apprise URL (mailto://, slack://, json://, …) when a store run fails (e.g. exit 7,"
+                   " disk full) and when a later one is ok again; repeatable; also $ARSHIF_NOTIFY.")
+def store(redis_url, db_path, site, batch_size, exit_when_idle, log_level, log_file, notify) -> None:
     """The distributed mode's only archive writer: take the workers' items from Redis into the archive.
 
     Exactly one per archive and per queue: it takes the archive's lock and a lease on the queue in Redis
@@ -95,15 +98,27 @@ def store(redis_url, db_path, site, batch_size, exit_when_idle, log_level, log_f
     Examples:
         arshif store --redis redis://127.0.0.1:6379/0 --db archive.db
         arshif store --redis redis://127.0.0.1:6379/0 --db archive.db --exit-when-idle 60
+        arshif store --redis redis://127.0.0.1:6379/0 --db archive.db --notify 'json://127.0.0.1:9000/hook'
     """
     from crawler.distributed.connection import check_url
     from crawler.distributed.writer import StoreOptions, run_store
+    from crawler.errors import EXIT_FAILURE
+    from crawler.notify import after_run, condition, notify_targets
 
     _logging(log_level, log_file)
     options = StoreOptions(site=site, redis_url=check_url(redis_url), db_path=db_path, batch_size=batch_size,
                            exit_when_idle=exit_when_idle)
-    with ArchiveLock(db_path):
-        result = run_store(options)
+    targets = notify_targets(notify)
+    try:
+        with ArchiveLock(db_path):
+            result = run_store(options)
+    except Exception as exc:  # a store run that failed (its row says "failed"): one message per incident
+        run_id = getattr(exc, "run_id", None)
+        after_run(db_path, options.site, run_id, condition("failed", getattr(exc, "exit_code", EXIT_FAILURE)),
+                  str(exc), targets)
+        raise
+    # Ok: closes an open incident. Only a run that applied items proves the writer healthy again.
+    after_run(db_path, options.site, result.run_id, condition("ok", 0), "ok", targets, proves_health=result.items > 0)
     click.echo(f"store run {result.run_id}: {result.items:,} items written in {result.elapsed:.1f}s"
                f" ({result.counts.articles_new:,} new, {result.counts.articles_updated:,} updated,"
                f" {result.counts.aliases:,} aliases, {result.counts.misses:,} misses,"

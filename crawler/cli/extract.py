@@ -18,7 +18,8 @@ from crawler.errors import NoArticleError, UsageError
               help="The page's URL (gives the site and the article id). Default: the file's file:// URL.")
 @click.option("--site", default=None, metavar="NAME",
               help="Read the page with this site's model. Default: the site owning --url (or the page's "
-                   "canonical link); any other page is read generically (metadata, then trafilatura).")
+                   "canonical link); any other page is read generically (metadata, then the body by text "
+                   "density, trafilatura only where that finds none).")
 @click.option("--encoding", default=None, metavar="CHARSET",
               help="The charset the HTTP response declared (e.g. windows-1256). Default: BOM, <meta>, detection.")
 @click.option("--sources", is_flag=True, help="Also print, on stderr, which stage gave each field.")

@@ -21,11 +21,12 @@ def serve(db_path, host, port):
 
     The archive is opened read-only (a running crawl can go on writing to it). Every page is also
     JSON (add .json), and Datasette's own table views and SQL are at /<database>. The first line on
-    stdout is the URL. Needs the `serve` extra (Datasette).
+    stdout is the base URL, without a trailing slash: "$URL/search.json" joins cleanly. Needs the
+    `serve` extra (Datasette).
 
     \b
     Examples:
-        arshif serve --db demo.db                    # then open http://127.0.0.1:8001/
+        arshif serve --db demo.db                    # then open http://127.0.0.1:8001
         arshif serve --db arshif.db --port 0         # any free port, printed first
         curl 'http://127.0.0.1:8001/search.json?q=اسرائيل&year=2016'
     """
@@ -36,7 +37,7 @@ def serve(db_path, host, port):
     sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    click.echo(f"http://{shown}:{bound_port}/")
+    click.echo(f"http://{shown}:{bound_port}")  # no trailing slash: "$URL/.json" must not be "//.json"
     sys.stdout.flush()
     click.echo(f"serving {db_path} read-only; Ctrl-C stops", err=True)
     run(datasette, sock)

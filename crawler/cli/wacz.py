@@ -12,6 +12,7 @@ from crawler.errors import UsageError
 from crawler.storage import ArticleQuery
 
 SHOWN_MISSING = 10
+SHOWN_FOREIGN = 3
 
 
 def export_wacz_command(db_path: str, output: str, warc_dir: Path, query: ArticleQuery,
@@ -25,6 +26,10 @@ def export_wacz_command(db_path: str, output: str, warc_dir: Path, query: Articl
         raise UsageError(f"no WARC directory at {warc_dir} (give --warc DIR)")
     result = export_wacz(db_path, output, warc_dir, query, on_row=progress)
     live_line("", end="")
+    if result.foreign:
+        shown = ", ".join(result.foreign[:SHOWN_FOREIGN]) + (" …" if len(result.foreign) > SHOWN_FOREIGN else "")
+        click.echo(f"note: left out {len(result.foreign):,} WARC file{'s' if len(result.foreign) != 1 else ''}"
+                   f" in {warc_dir} that this archive does not name (another archive's): {shown}", err=True)
     click.echo(f"{result.pages:,} of {result.articles:,} articles → {output} (valid WACZ,"
                f" {len(result.warc_files):,} WARC file{'s' if len(result.warc_files) != 1 else ''})", err=True)
     if result.without_warc:

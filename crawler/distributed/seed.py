@@ -117,7 +117,7 @@ def seed_backfill(site: str, redis_url: str, *, ids: str, db_path: str | Path | 
     finally:
         if archive is not None:
             archive.close()
-    logger.info("seeded %d ids into %s on %s (%d requests waiting)", queued, Keys(site).requests,
+    logger.info("seeded %d ids into %s on %s (%d requests waiting)", queued, Keys(spider.site.name).requests,
                 display_url(redis_url), waiting)
     return SeedResult(queued, waiting, source)
 
@@ -135,7 +135,7 @@ def seed_crawl(site: str, redis_url: str, *, db_path: str | Path | None = None, 
     arguments = {"mode": "crawl", "base_url": base_url, "refresh": refresh, "polite": polite, "since": since,
                  "until": until, "max_pages": max_pages}
     spider, archive, source = _spider(site, redis_url, db_path, arguments)
-    keys = Keys(site)
+    keys = Keys(spider.site.name)  # the site's name, also when ``site`` is a `crawl --url` outlet's URL
     client = connect(redis_url)
 
     async def collect():

@@ -54,7 +54,11 @@ logger = logging.getLogger(__name__)
 SENT = "arshif/distributed/items_sent"
 # A stopping worker leaves this many seconds after SIGTERM/SIGINT however far its graceful stop got (a
 # hung Redis blocks the event loop; `docker stop` waits 10 s before SIGKILL). A second signal: at once.
-STOP_DEADLINE = 6.0
+STOP_DEADLINE = 5.0
+# At the deadline, the items still held are offered to Redis once more, for at most this long (a thread
+# joined with this timeout: redis-py's own timeouts are per socket operation, and one LPUSH on a fresh
+# connection to a paused Redis took ~4 s: connect, the on-connect handshake, each retried once).
+LAST_OFFER = 0.5
 CLOSE_PATIENCE = 3.0  # seconds of it a stopping worker gives Redis to take its last items
 # Redis calls run on Scrapy's event loop: a hung Redis must not hold it longer than this per call.
 SOCKET_TIMEOUT = 5.0
@@ -229,7 +233,7 @@ class StopWatch:
     """Bounds a worker's stop: Scrapy's graceful stop (SIGTERM/SIGINT: in-flight requests finish, the last
     items go to Redis) gets ``STOP_DEADLINE`` seconds; a second signal, or the deadline with the event loop
     held by a Redis that does not answer, ends the process at once. Items not yet handed to Redis are
-    offered to it one last time (1 s); what is left is fetched again by seeding again (the writer's sets
+    offered to it one last time (``LAST_OFFER``); what is left is fetched again by seeding again (the writer's sets
     say what the archive lacks), so nothing is lost but time. Exit code 8 (interrupted)."""
 
     def __init__(self, sender: RedisItemSender, url: str) -> None:
@@ -252,17 +256,29 @@ class StopWatch:
 
     def leave(self, why: str) -> None:
         unsent = list(self.sender.unsent)
-        if unsent:
-            try:
-                connect(self.url, socket_timeout=1.0).lpush(self.sender.keys.items, *unsent)
-                unsent = []
-            except Exception:  # Redis down or hung: seeding again asks for those ids
-                pass
-        logger.error("worker: %s: leaving now (%d items Redis never took: seeding again fetches those ids)",
+        if unsent and self.offer(unsent):
+            unsent = []
+        # Not confirmed is not lost: seeding again asks for those ids (and an LPUSH a paused Redis reads
+        # after we left only duplicates an item the writer stores idempotently).
+        logger.error("worker: %s: leaving now (%d items Redis did not confirm: seeding again fetches those ids)",
                      why, len(unsent))
         for handler in logging.getLogger().handlers:
             handler.flush()
         os._exit(EXIT_INTERRUPTED)
+
+    def offer(self, items: list[bytes]) -> bool:
+        """One last LPUSH of ``items``, given ``LAST_OFFER`` seconds in all, whatever Redis does."""
+        taken = threading.Event()
+
+        def push() -> None:
+            try:
+                connect(self.url, socket_timeout=LAST_OFFER).lpush(self.sender.keys.items, *items)
+                taken.set()
+            except Exception:  # Redis down or hung
+                pass
+
+        threading.Thread(target=push, name="arshif-last-offer", daemon=True).start()
+        return taken.wait(LAST_OFFER)
 
 
 def run_worker(site: str, redis_url: str, *, base_url: str | None = None, polite: bool | None = None,

@@ -21,6 +21,8 @@ one bad item neither stops the writer nor loops it.
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import logging
 import os
@@ -40,7 +42,7 @@ from crawler.distributed.state import load_sets, settle_walks
 from crawler.errors import LockedError
 from crawler.ingest import Aliased, ArticleItem, Ingest, Missed, WalksRecorded, from_message
 from crawler.sites import get_site
-from crawler.storage import Archive, RunCounts
+from crawler.storage import Archive, ArchiveFull, RunCounts
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +185,8 @@ class StoreLoop:
                 elif isinstance(outcome, WalksRecorded):
                     walks.extend(outcome.categories)
                 self.applied += 1
+            except ArchiveFull:  # the archive's fault, not the item's: the batch stays in processing
+                raise
             except Exception:
                 logger.exception("could not apply an item (kept on %s): %.300r", self.keys.dead, raw)
                 dead.append(raw)
@@ -329,8 +333,10 @@ def _store(options: StoreOptions, lease: WriterLease, started: float, stop: Simp
         loop.run()
     except StopNow:
         loop.stopping = True  # recorded as a shutdown, like a stop that settled its last batch
-    except BaseException:
+    except BaseException as exc:
         reason = "failed"
+        with contextlib.suppress(AttributeError):
+            exc.run_id = run_id  # for crawler.notify (the incident names the run)
         raise
     finally:
         stats = {**{f"arshif/ingest/{key}": value for key, value in loop.ingest.counts.as_dict().items()},

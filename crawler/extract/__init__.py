@@ -11,7 +11,8 @@ Each field is then read by an ordered chain; the first stage that yields a value
 - ``time``        the ``<time datetime>`` of the main block (never a sidebar's);
 - ``layout``      the text layout of the site notes: title, ``2016-02-19 11:15:08 PM``, [repeated title,
                   caption], byline, paragraphs — anchored on the main block's timestamp;
-- ``trafilatura`` the body of pages of unknown sites.
+- ``density``     the body of pages of unknown sites: the story's paragraph cluster by DOM shape and text
+                  density (``body``); ``trafilatura`` only where that finds no story.
 
 Pages of unknown sites add (``generic``): ``title`` (the <title> tag), ``visible`` (a date printed near the
 title), ``url`` (a date in the URL), ``htmldate`` (the last resort for dates) and ``markup`` (microdata and

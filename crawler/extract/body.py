@@ -4,15 +4,21 @@ No outlet's class names: the story is the cluster of paragraphs the page's own s
 
 1. One walk over the tree cuts its text into *blocks* (what a reader sees as one paragraph: a <p>, a
    heading, a list item, the text of a <div> between two <br>), each with the element that holds it and
-   its share of linked characters. Scripts, forms, menus (<nav>, <aside>, <header>, <footer>), figures
-   and elements whose class or id says chrome on any CMS ("comment", "share", "related", "sidebar", …)
-   are not read.
+   its share of linked characters. Scripts, forms, menus (<nav>, <aside>, <footer>) and figures are not
+   read; the blocks of elements whose class or id says chrome on any CMS ("comment", "share", "related",
+   "sidebar", …) and of <header>s are dropped — unless such an element holds half the page's prose (a
+   layout class such as "bdaia-sidebar-right" around the story) or the block is an article header's
+   standfirst.
 2. Each block of prose (≥ 25 characters) scores its container and, half as much, the container's parent:
    1 + its commas + one per 100 characters (up to 3) — the readability heuristic. A container's score
    is weighed by its text's link density (a list of teasers is all links) and by the generic words of
    its class/id ("article", "content", "story" vs "comment", "promo", "widget").
 3. The best container, with its siblings that score close to it, is the story: its blocks in page order,
-   less link lists and lone link lines.
+   less link lists and lone link lines. Wrappers holding one element only count as one level (React
+   themes wrap each paragraph in a chain of <div>s); the story climbs to an ancestor up to two branching
+   levels up that holds much more prose with few links (a story cut into chunks by ads); short lines after
+   its last paragraph go unless they sit beside its paragraphs; the lead paragraphs between the <h1> and
+   the story's first block are put first.
 
 E.g. a page with a menu of 40 links, a story <div> of 12 <p> and a sidebar of teasers: the <div> scores
 about 12 × 3, the sidebar's teasers are mostly links (weighed down to almost 0): the 12 paragraphs.
@@ -36,8 +42,16 @@ _BLOCK = frozenset("address article blockquote body center dd details div dl dt 
                    "html".split())
 # Elements never read: not text, or page chrome wherever it sits.
 _SKIP = frozenset("script style noscript template iframe svg select textarea object embed head nav aside form "
-                  "button menu footer header figure figcaption input label dialog".split())
+                  "button menu footer figure figcaption input label dialog".split())
+# Elements read as chrome unless they hold most of the page's prose (see _without_chrome); an article's
+# own <header> gives its standfirst (see _standfirst). (<aside> and <form> stay skipped: on a page of
+# little prose — a table of standings — a sidebar's teasers would pass for the story.)
+_CHROME_TAGS = frozenset(("header",))
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# Each tag's role in the walk, one dict lookup an element (any other tag is inline text: role 0).
+_R_LINK, _R_CHROME, _R_SKIP, _R_BLOCK, _R_HEADING = 1, 2, 3, 4, 5  # from _R_BLOCK up: a block
+_ROLES = {**dict.fromkeys(_BLOCK, _R_BLOCK), **dict.fromkeys(_HEADINGS, _R_HEADING), "a": _R_LINK,
+          **dict.fromkeys(_CHROME_TAGS, _R_CHROME), **dict.fromkeys(_SKIP, _R_SKIP)}
 # Class and id words the web's CMSes and themes use for what is not the story (readability's list).
 _CHROME_NAME = re.compile(
     r"(?:^|[\s_-])(?:comments?|disqus|share|sharing|social|related|sidebar|widget|newsletter|subscribe|"
@@ -51,9 +65,13 @@ _BAD_NAME = re.compile(r"comment|footer|footnote|masthead|media|meta|outbrain|pr
 _MIN_PROSE = 25  # characters of a block that counts as prose
 _MIN_STORY = 120  # characters of prose a story holds at the least
 _TAIL_PROSE = 80  # characters of the paragraph a story ends with
+_TAIL_KEPT = frozenset(("p", "li", "blockquote", "pre"))  # short lines after it that may still be the story's
 _DECAY = (1, 2, 6, 9)
 _CLIMB = 0.7  # the top holds less than this share of its parent's prose: the parent is the story
-_CLIMB_LINKS = 0.25  # ... unless more than this share of the parent's text is links (a page of teasers)  # a block's score in its container and the next ancestors (readability's weights)
+_CLIMB_LINKS = 0.25  # ... unless more than this share of the parent's text is links (a page of teasers)
+_OUTSIDE_STORY = 400  # ... when the prose outside all chrome-named elements is less than this (no story there)
+_CHROME_SHARE = 0.5  # a chrome-named element holding this share of the page's prose is the story's
+_CLIMB_STEPS = 2  # branching ancestors above the top looked at for one that holds the rest of the story
 
 
 @dataclass(slots=True)
@@ -62,6 +80,7 @@ class Block:
     owner: etree._Element  # the element whose text it is (the nearest block element)
     linked: int  # characters inside <a>
     heading: bool
+    chrome: etree._Element | None = None  # the outermost ancestor whose class or id names chrome
 
 
 def blocks(root: etree._Element) -> list[Block]:
@@ -72,7 +91,7 @@ def blocks(root: etree._Element) -> list[Block]:
     linked = 0
     in_link = 0
     in_heading = 0
-    skipped: set[etree._Element] = set()
+    chrome: list[etree._Element] = []  # the chrome-named elements the walk is in
 
     def flush() -> None:
         nonlocal linked
@@ -80,9 +99,12 @@ def blocks(root: etree._Element) -> list[Block]:
             text = clean_text("".join(frags))
             frags.clear()
             if text:
-                out.append(Block(text, owners[-1], min(linked, len(text)), in_heading > 0))
+                out.append(Block(text, owners[-1], min(linked, len(text)), in_heading > 0,
+                                 chrome[0] if chrome else None))
         linked = 0
 
+    skipping = None  # the element whose subtree was skipped: its "end" comes next
+    role_of = _ROLES.get
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
@@ -91,31 +113,40 @@ def blocks(root: etree._Element) -> list[Block]:
                 frags.append(el.tail)
                 linked += len(el.tail) if in_link else 0
             continue
+        role = role_of(tag, 0)
         if event == "start":
-            if tag in _SKIP or (tag not in ("html", "body") and _chrome_named(el)):
+            if role == _R_SKIP:
                 walker.skip_subtree()  # its "end" still comes: there, only its tail is read
-                skipped.add(el)
+                skipping = el
                 continue
-            if tag in _BLOCK:
-                flush()
+            if role == _R_CHROME or (tag != "body" and tag != "html" and _chrome_named(el)):
+                flush()  # its text is a block of its own, dropped or kept as a whole (see story_blocks)
+                chrome.append(el)
+            if role >= _R_BLOCK:
+                if frags:
+                    flush()
                 owners.append(el)
-                if tag in _HEADINGS:
+                if role == _R_HEADING:
                     in_heading += 1
-            elif tag == "a":
+            elif role == _R_LINK:
                 in_link += 1
             if el.text:
                 frags.append(el.text)
                 linked += len(el.text) if in_link else 0
         else:
-            if el in skipped:
-                pass
-            elif tag in _BLOCK:
-                flush()
+            if el is skipping:
+                skipping = None
+            elif role >= _R_BLOCK:
+                if frags:
+                    flush()
                 owners.pop()
-                if tag in _HEADINGS:
+                if role == _R_HEADING:
                     in_heading -= 1
-            elif tag == "a":
+            elif role == _R_LINK:
                 in_link -= 1
+            if chrome and chrome[-1] is el:
+                flush()
+                chrome.pop()
             if el.tail:  # the text after an element belongs to its parent's block
                 frags.append(el.tail)
                 linked += len(el.tail) if in_link else 0
@@ -125,15 +156,44 @@ def blocks(root: etree._Element) -> list[Block]:
 
 def _chrome_named(el: etree._Element) -> bool:
     """A class or id naming chrome and nothing of a story ("share-bar", not "article-body has-sidebar")."""
-    name = (el.get("class") or "") + " " + (el.get("id") or "")
-    return len(name) > 1 and _CHROME_NAME.search(name) is not None and _STORY_NAME.search(name) is None \
-        and el.get("itemprop") != "articleBody"
+    cls, ident = el.get("class"), el.get("id")
+    if not cls and not ident:
+        return False
+    chrome, story = _name_words(cls) if cls else _NO_WORDS
+    if ident:
+        chrome_id, story_id = _name_words(ident)
+        chrome, story = chrome or chrome_id, story or story_id
+    return chrome and not story and el.get("itemprop") != "articleBody"
+
+
+_NO_WORDS = (False, False)
+_WORDS: dict[str, tuple[bool, bool]] = {}
+
+
+def _name_words(name: str) -> tuple[bool, bool]:
+    """(names chrome, names a story) of one class or id value. Within one word of it the chrome word wins
+    ("related-posts", "post-comments": a box of the page, not the post); in another word the story's does
+    ("article-body has-sidebar": the story, on a page with a sidebar). A page repeats its class values on
+    many elements (and a crawl meets a theme's on every page): each is searched once (cached, bounded)."""
+    words = _WORDS.get(name)
+    if words is None:
+        if len(_WORDS) > 50_000:
+            _WORDS.clear()
+        chrome = story = False
+        for word in name.split():
+            if _CHROME_NAME.search(word) is not None:
+                chrome = True
+            elif _STORY_NAME.search(word) is not None:
+                story = True
+        words = _WORDS[name] = (chrome, story)
+    return words
 
 
 def story_blocks(root: etree._Element) -> list[Block]:
     """The blocks of the page's story (see the module's docstring, steps 2 and 3); [] when none is found."""
     body = root.find("body")
-    found = blocks(body if body is not None else root)
+    every = blocks(body if body is not None else root)
+    found = _without_chrome(every)
     if not found:
         return []
     scores: dict[etree._Element, float] = {}
@@ -159,10 +219,15 @@ def story_blocks(root: etree._Element) -> list[Block]:
             else block.owner
         if parent is None:
             continue
-        # Its container full, the next ancestors less and less (1/2, 1/6, 1/9): a story whose paragraphs
-        # each sit in a wrapper of their own (<div><div><p>…) still adds up in the block around them all.
-        for divisor in _DECAY:
-            scores[parent] = scores.get(parent, 0.0) + score / divisor
+        # Its container full, the next ancestors less and less (1/2, 1/6, 1/9). A wrapper holding one
+        # element only is no level of its own: a story whose paragraphs each sit in a chain of wrappers
+        # (<div class=row><div><div><p>… once per paragraph, as React themes write them) adds up in
+        # full in the block around them all.
+        level = 0
+        while level < len(_DECAY):
+            scores[parent] = scores.get(parent, 0.0) + score / _DECAY[level]
+            if len(parent) > 1:
+                level += 1
             parent = parent.getparent()
             if parent is None or parent.tag in ("body", "html"):
                 break
@@ -174,27 +239,97 @@ def story_blocks(root: etree._Element) -> list[Block]:
     if weighed[top] <= 0:
         return []
     # A story cut into several containers (ads, embeds between its parts): the ancestor that holds much
-    # more of the page's prose than the top does, with few links, is the story's block.
+    # more of the page's prose than the top does, with few links, is the story's block. It may sit a
+    # level or two above the top's parent: wired.com's chunks are <div grid><div item><div body>… each,
+    # the story's grid (with an ad rail beside it) a sibling of the next chunk's.
+    ancestor, steps = top.getparent(), 0
+    while ancestor is not None and ancestor.tag not in ("body", "html") and steps <= _CLIMB_STEPS:
+        if prose.get(ancestor, 0) and prose.get(top, 0) < _CLIMB * prose[ancestor] \
+                and link_chars[ancestor] < _CLIMB_LINKS * chars[ancestor]:
+            top, steps = ancestor, 0
+        elif len(ancestor) > 1:
+            steps += 1
+        ancestor = ancestor.getparent()
+    # A chain of single-child wrappers around the top is one block: its siblings are the outer wrapper's.
     parent = top.getparent()
-    while parent is not None and parent.tag not in ("body", "html") and prose.get(parent, 0) \
-            and prose.get(top, 0) < _CLIMB * prose[parent] and link_chars[parent] < _CLIMB_LINKS * chars[parent]:
+    while parent is not None and parent.tag not in ("body", "html") and len(parent) == 1 \
+            and not (parent.text or "").strip():
         top, parent = parent, parent.getparent()
     parts = {top}
-    parent = top.getparent()
     if parent is not None:  # siblings that score close to the top: the story split in two containers
-        threshold = max(10.0, weighed[top] * 0.2)
+        threshold = max(10.0, weighed.get(top, 0.0) * 0.2)
         for sibling in parent:
             if sibling is not top and weighed.get(sibling, 0.0) >= threshold:
                 parts.add(sibling)
     story = [block for block in found if _within(block.owner, parts) and _keep(block)]
     # What follows the story's last paragraph in its container is its furniture ("War der Artikel
     # nützlich?", "Share this", a date): short lines after the last of prose go.
+    # A short paragraph or list item beside the story's paragraphs (same parent) is still the story's
+    # ("Begeisterung ist ansteckend", a closing line; the list of a blog post's last lines).
     last = max((n for n, block in enumerate(story) if len(block.text) >= _TAIL_PROSE and not block.heading),
                default=-1)
+    if last >= 0:
+        home = story[last].owner.getparent()
+        while last + 1 < len(story) and story[last + 1].owner.tag in _TAIL_KEPT and not story[last + 1].heading \
+                and _beside(story[last + 1].owner, home):
+            last += 1
     story = story[:last + 1]
     if sum(len(block.text) for block in story if not block.heading) < _MIN_STORY:
         return []
-    return story
+    return _lead(every, found, story) + story
+
+
+def _lead(every: list[Block], found: list[Block], story: list[Block]) -> list[Block]:
+    """The paragraphs of prose between the page's <h1> and the story's first block: its lead, which many
+    themes set apart from the body (vegolosi.it's <div class="sommario">, a <p class="lead"> in the
+    article's header, radio.cz's "perex"). Only <p> of some length with few links: a byline, a date or a
+    share bar between the title and the story is none."""
+    at = {id(block): n for n, block in enumerate(every)}
+    start = at[id(story[0])]
+    title = next((n for n in range(start - 1, -1, -1) if every[n].heading and every[n].owner.tag == "h1"), -1)
+    if title < 0:
+        return []
+    kept = {id(block) for block in found}
+    return [block for block in every[title + 1:start]
+            if id(block) in kept and block.owner.tag == "p" and len(block.text) >= _TAIL_PROSE
+            and block.linked <= 0.1 * len(block.text)]
+
+
+def _beside(el: etree._Element, home: etree._Element | None) -> bool:
+    """``el`` sits in ``home`` itself or in a list of it (<ul><li> under the story's paragraphs' parent)."""
+    parent = el.getparent()
+    return parent is home or (parent is not None and parent.tag in ("ul", "ol") and parent.getparent() is home)
+
+
+def _without_chrome(found: list[Block]) -> list[Block]:
+    """The blocks less those of chrome-named elements — unless such an element holds most of the page's
+    prose and the rest of the page holds no story (less than a few short paragraphs of prose): then its
+    name was no guide and it is read like any other. (A short story beside a box of related stories
+    with their summaries — the alhadath mirror's real-weight pages — keeps the box out.) Layout classes name chrome words
+    about the story too: lapresse.tn's story sits in <div class="clearfix bdaia-sidebar-right">, an
+    Elementor page's in <div class="elementor-widget-wrap"> (trafilatura reverts its own over-pruning so)."""
+    total = 0
+    chrome_prose: dict[etree._Element, int] = {}
+    for block in found:
+        if len(block.text) >= _MIN_PROSE and not block.heading and block.linked <= len(block.text) / 2:
+            total += len(block.text)
+            if block.chrome is not None:
+                chrome_prose[block.chrome] = chrome_prose.get(block.chrome, 0) + len(block.text)
+    outside = total - sum(chrome_prose.values())
+    story_like = {el for el, size in chrome_prose.items() if size >= _CHROME_SHARE * total} \
+        if outside < _OUTSIDE_STORY else set()
+    return [block for block in found if block.chrome is None or block.chrome in story_like or _standfirst(block)]
+
+
+def _standfirst(block: Block) -> bool:
+    """A paragraph of prose in an article's own <header>: its standfirst (lastampa.it's "entry__subtitle").
+    The page's <header> (logo, menus, a slogan) sits outside any article or main; the header's other lines
+    (byline, date, share links) are no <p> of prose."""
+    el = block.chrome
+    if el is None or el.tag != "header" or block.owner.tag != "p" or len(block.text) < _MIN_PROSE \
+            or block.linked > len(block.text) / 2:
+        return False
+    return any(ancestor.tag in ("article", "main") for ancestor in el.iterancestors())
 
 
 def _name_weight(el: etree._Element) -> float:

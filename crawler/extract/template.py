@@ -18,12 +18,17 @@ Further, when the page's bytes allow it, the page is not even parsed whole: ``cr
 parses its head and that block's bytes alone (learned with the path, checked on the raw bytes per page,
 and compared with the full record on the same every-Nth pages).
 
-One template per site name and Extractor (crawler.extract.extractor); unknown sites always take the full chain. Records do not change:
-the path is only adopted when it reproduced the full record, and is checked again every Nth page.
+One template per site and Extractor (crawler.extract.extractor), keyed by the site's name, or for a page
+of a site with no site file by its host ("//news.example"): there it is learned from the generic chain's
+answers only after the host's third page (``learn_after``; a site seen once or twice pays nothing) and
+runs beside the full chain on its first pages (``trial``) before it serves. Records do not change: the path
+is only adopted when it reproduced the full record, and is checked again every Nth page. An element id
+with a number (``post-9``) is no step of a path: it names one article, not the layout.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +42,9 @@ VERIFY_EVERY = 20  # every Nth page of a site with a template: both walks, compa
 RELEARN_EVERY = 25  # after a failed learning, pages before the next attempt
 MISSES_BEFORE_RELEARN = 5  # article pages in a row the template did not fit: learn the new layout
 _STABLE_ATTRIBUTES = ("id", "class", "role", "itemprop", "width", "align", "valign")
+# An id with a number names one article, not the layout (WordPress's <article id="post-9">): not a step.
+_NUMBERED = re.compile(r"\d")
+MAX_SITES = 512  # sites (hosts) whose state an Extractor keeps
 _MAX_UP = 4  # parents of the lowest common ancestor tried as the block
 _METADATA_TAGS = ("meta", "link", "time", "base", "script")  # what the walk reads outside the text
 
@@ -54,6 +62,7 @@ class _SiteState:
     verified: int = 0
     dropped: int = 0
     misses: int = 0  # pages in a row the template did not serve: the layout changed, learn again
+    trial: int = 0  # pages left on which a new template runs beside the full chain before it serves
 
 
 Context = tuple[int, int, int, int]
@@ -67,14 +76,21 @@ class Templates:
         self.sites: dict[str, _SiteState] = {}
 
     def extract(self, site_name: str, parse_whole: Callable[[], etree._Element | None], build: Build,
-                record_of: Callable[[object], dict], source: bytes | None = None, selectors: list[str] = ()):
+                record_of: Callable[[object], dict], source: bytes | None = None, selectors: list[str] = (),
+                learn_after: int = 1, trial: int = 0):
         """One page's extraction. ``parse_whole()``: the page's tree (None: nothing to parse);
         ``build(root, region, context)`` extracts it — the whole page when ``region`` is None;
         ``source``: the bytes ``parse_whole`` parses when they are parsed as they are (else None: no cut);
-        ``selectors``: the site's CSS selectors (a cut needs them to be bare tag names)."""
-        state = self.sites.setdefault(site_name, _SiteState())
+        ``selectors``: the site's CSS selectors (a cut needs them to be bare tag names);
+        ``learn_after``: the site's pages read whole before a template is learned; ``trial``: the pages a
+        newly learned template runs beside the full chain (the full record the answer) before it serves."""
+        state = self.sites.get(site_name)
+        if state is None:
+            if len(self.sites) >= MAX_SITES:  # many hosts seen once (a reparse of mixed pages): forget the oldest
+                del self.sites[next(iter(self.sites))]
+            state = self.sites[site_name] = _SiteState(wait=learn_after - 1)
         state.pages += 1
-        verify = state.pages % VERIFY_EVERY == 0
+        verify = state.pages % VERIFY_EVERY == 0 or state.trial > 0
         cut = state.cut.parse(source) if state.cut is not None and source is not None else None
         if cut is not None and not verify:
             fast = build(*cut)
@@ -102,6 +118,7 @@ class Templates:
                 if full is not None and record_of(fast) == record_of(full) \
                         and by_cut is not None and record_of(by_cut) == record_of(full):
                     state.verified += 1
+                    state.trial = max(0, state.trial - 1)
                 else:
                     _drop(state)
                     state.dropped += 1
@@ -121,6 +138,7 @@ class Templates:
             else:
                 try:
                     self._learn(state, root, build, record_of(full), record_of, source, list(selectors))
+                    state.trial = trial if state.xpath is not None else 0
                 except (ValueError, etree.LxmlError):  # markup no path can name: the whole walk it is
                     state.wait = RELEARN_EVERY
         return full
@@ -158,13 +176,27 @@ class Templates:
 
 
 def _learn_cut(source, root, block, context, selectors, build: Build, record: dict, record_of) -> Cut | None:
-    """The block's cut, kept only when parsing the cut bytes alone gives this page's full record."""
-    cut = learn_cut(source, root, block, context, selectors)
-    parts = cut.parse(source) if cut is not None else None
-    if parts is None:
-        return None
-    fast = build(*parts)
-    return cut if fast is not None and record_of(fast) == record else None
+    """The block's cut, kept only when parsing the cut bytes alone gives this page's full record.
+
+    A start tag with a number in it is likely the article's own (WordPress's ``<article id="post-9"
+    class="post-9 … category-sport">``) and would name no other page: the nearest ancestor (up to
+    ``_MAX_UP``) whose start tag has none is tried first, then the block itself."""
+    candidates = [block, *list(block.iterancestors())[:_MAX_UP]]
+    learned = []
+    for el in candidates:
+        if el.tag in ("html", "body"):
+            break
+        el_context = context if el is block else region_context(el)
+        cut = learn_cut(source, root, el, el_context, selectors) if el_context is not None else None
+        if cut is not None:
+            learned.append(cut)
+    learned.sort(key=lambda cut: bool(_NUMBERED.search(cut.open_tag.decode("utf-8", "replace"))))
+    for cut in learned[:2]:
+        parts = cut.parse(source)
+        fast = build(*parts) if parts is not None else None
+        if fast is not None and record_of(fast) == record:
+            return cut
+    return None
 
 
 def _drop(state: _SiteState) -> None:
@@ -240,7 +272,8 @@ def _path(block: etree._Element) -> str:
         if not isinstance(el.tag, str):
             return ""
         predicates = "".join(f"[@{name}={_quote(value)}]" for name in _STABLE_ATTRIBUTES
-                             if (value := el.get(name)) is not None and len(value) <= 60)
+                             if (value := el.get(name)) is not None and len(value) <= 60
+                             and not (name == "id" and _NUMBERED.search(value)))
         step = el.tag + predicates
         if parent is not None:
             same = parent.xpath(f"./{step}")

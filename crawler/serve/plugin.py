@@ -12,7 +12,10 @@ Every page is also JSON: add ``.json`` to the path (``/search.json?q=…``, ``/a
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
+import sys
 from urllib.parse import urlencode
 from typing import Any
 
@@ -112,6 +115,63 @@ async def runs_view(datasette, request):
     if _wants_json(request):
         return _json(data)
     return await _render(datasette, request, "arshif_runs.html", data)
+
+
+_SLASHES = re.compile(r"/{2,}")
+
+
+def _joined_slashes(app):
+    """ASGI wrapper: a path with repeated slashes is redirected (301) to the path with single ones, so
+    ``$URL/.json`` with a URL that ends in ``/`` (``//.json``) reaches the home page's JSON, and
+    ``//search.json?q=x`` the search, instead of matching no route."""
+
+    async def wrapped(scope, receive, send):
+        if scope.get("type") == "http":
+            raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8")
+            path = raw.partition(b"?")[0].decode("latin-1")
+            if "//" in path:
+                target = _SLASHES.sub("/", path)
+                query = scope.get("query_string") or b""
+                location = target.encode("latin-1") + (b"?" + query if query else b"")
+                await send({"type": "http.response.start", "status": 301,
+                            "headers": [(b"location", location), (b"content-type", b"text/plain; charset=utf-8")]})
+                await send({"type": "http.response.body", "body": b"moved to " + location})
+                return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+class _RichInsideExcept:
+    """Datasette 0.65 prints each error with rich's ``print_exception``, which raises ValueError when no
+    exception is being handled: the case of a path that matches no route (``/a/b/c/d/e/f``), so a 404
+    became a 500 with a traceback on the console. This prints only inside an ``except`` (real errors keep
+    their console traceback) and lets the 404 page through."""
+
+    def __init__(self, rich) -> None:
+        self.rich = rich
+
+    def get_console(self):
+        return self
+
+    def print_exception(self, **kwargs: Any) -> None:
+        if sys.exc_info()[0] is not None:
+            self.rich.get_console().print_exception(**kwargs)
+
+
+def _guard_datasette_404() -> None:
+    handler = importlib.import_module("datasette.handle_exception")
+    rich = getattr(handler, "rich", None)
+    if rich is not None and not isinstance(rich, _RichInsideExcept):
+        handler.rich = _RichInsideExcept(rich)
+
+
+_guard_datasette_404()
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return _joined_slashes
 
 
 @hookimpl

@@ -9,10 +9,11 @@ A file's keys are documented in README.md ("Adding an outlet"); ``crawler/sites/
 worked example.
 """
 
+from crawler.sites.guess import site_from_url
 from crawler.sites.model import Discovery, LinkKind, Site, unquote_fully, url_key
 from crawler.sites.registry import (
     SiteFileError, UnknownSiteError, dump_site, get_site, load_site, site_folders, site_for_url, site_names,
 )
 
 __all__ = ["Discovery", "LinkKind", "Site", "SiteFileError", "UnknownSiteError", "dump_site", "get_site",
-           "load_site", "site_folders", "site_for_url", "site_names", "unquote_fully", "url_key"]
+           "load_site", "site_folders", "site_for_url", "site_from_url", "site_names", "unquote_fully", "url_key"]

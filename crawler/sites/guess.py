@@ -5,7 +5,8 @@ words or more ("/2024/04/29/قصف-على-غزة/", "/news/قصف-على-غزة"
 sections, tags, authors, pages and feeds every CMS has; found from the home page, the pages it leads to
 ("links": sections and their next pages), the feeds it announces and the usual sitemap paths; read by the
 generic extractor. Dates keep the offsets the pages print (article:published_time, JSON-LD,
-``<time datetime>``); a time printed without one is read as UTC.
+``<time datetime>``); a time printed without one is read at the offset the pages print
+(``crawler.extract.extractor.Offsets``), UTC until one is seen.
 """
 
 from __future__ import annotations
@@ -30,6 +31,6 @@ def site_from_url(url: str) -> Site:
         raise ValueError(f"not a site URL: {url!r} (use e.g. https://outlet.example/)")
     host = parts.hostname.lower().removeprefix("www.")
     return Site(name=host, base_url=f"{parts.scheme}://{parts.netloc}", domains=(host,),
-                article_path=re.compile(GUESSED_ARTICLE), key="url",
+                article_path=re.compile(GUESSED_ARTICLE), key="url", guessed=True,
                 discovery=Discovery(sources=("home", "links", "feeds", "sitemaps"),
                                     sitemaps=("/sitemap.xml", "/sitemap_index.xml")))

@@ -67,6 +67,8 @@ class Site:
     discovery: Discovery = Discovery()
     hook: str = ""  # "module:function" for what data cannot say (``load_hook``)
     source: Path | None = field(default=None, compare=False)  # the file it was read from
+    # Built from a URL alone (`crawl --url`, ``crawler.sites.guess``): no file, no selectors, generic reading.
+    guessed: bool = False
 
     # -- articles -------------------------------------------------------------------------------
 

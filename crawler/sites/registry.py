@@ -13,6 +13,7 @@ a spider: ``get_site("alhadath")`` reads one small file.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import tomllib
@@ -223,14 +224,43 @@ def _find_site(name: str) -> Site:
             if site.name != name:
                 raise SiteFileError(f"{path}: name = {site.name!r}, but the file is called {name}.toml")
             return site
+    if "." in name:  # a host: how an outlet crawled with `crawl --url` is stored
+        raise UnknownSiteError(f"unknown site {name!r}; known: {', '.join(site_names())} (an outlet crawled with"
+                               f" --url is known by its URL, e.g. https://{name}/, or by its host with --db of its"
+                               " archive)")
     raise UnknownSiteError(f"unknown site {name!r}; known: {', '.join(site_names())} "
                            f"(or add {name}.toml to a folder of {ENV})")
 
 
 def site_names() -> list[str]:
-    """Every site name the registry knows, sorted."""
-    names = {path.stem for folder in site_folders() if folder.is_dir() for path in folder.glob("*.toml")}
-    return sorted(names)
+    """Every site name the registry knows, sorted: a name whose file (the first found, as ``get_site`` finds
+    it) cannot be read is left out, with one warning naming the file and the error (``_readable``). Naming
+    that site still fails, with the error (``get_site``: ``SiteFileError``, exit 2 in the CLI)."""
+    first: dict[str, Path] = {}
+    for folder in site_folders():
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.toml")):
+                first.setdefault(path.stem, path)
+    return sorted(name for name, path in first.items() if _readable(path))
+
+
+# Broken site files already reported (path → error): one warning per file and process, not one per URL.
+_REPORTED: dict[Path, str] = {}
+
+
+def _readable(path: Path) -> bool:
+    """Whether a site file loads under its own name. Why not raise: one broken file in an ARSHIF_SITES
+    folder must not stop every other site (``site_for_url`` reads them all for any URL)."""
+    try:
+        site = load_site(path)
+        if site.name != path.stem:
+            raise SiteFileError(f"{path}: name = {site.name!r}, but the file is called {path.stem}.toml")
+        return True
+    except (SiteFileError, OSError) as exc:
+        if _REPORTED.get(path) != str(exc):
+            _REPORTED[path] = str(exc)
+            logging.getLogger(__name__).warning("site file skipped: %s", exc)
+        return False
 
 
 def site_for_url(url: str) -> Site | None:

@@ -136,14 +136,14 @@ def fts_query(words: Sequence[str], phrases: Sequence[str] = ()) -> str:
 def search_condition(text: str, alias: str = "a") -> tuple[str, list[Any]] | None:
     """The WHERE condition (and its parameters) matching a user's search text, for a query joining
     ``articles_fts`` to ``articles`` as ``alias``, on a connection with ``register_functions`` (the exact
-    phrase is looked up in ``folded_body``); None when the text holds no word. Shared by
+    phrase is looked up in ``body_holds``: the folded body); None when the text holds no word. Shared by
     ``ArchiveReader.search`` and its count and facets, so both find the same articles."""
     words, phrases = parse_search(text)
     match = fts_query(words, phrases)
     if not match:
         return None
     exact = "".join(
-        f" and (instr(' ' || {alias}.title_folded || ' ', ?) or instr(' ' || folded_body({alias}.paragraphs) || ' ', ?))"
+        f" and (instr(' ' || {alias}.title_folded || ' ', ?) or body_holds({alias}.paragraphs, ?))"
         for _ in phrases
     )
     return f"articles_fts match ?{exact}", [match, *(f" {phrase} " for phrase in phrases for _ in (0, 1))]

@@ -25,6 +25,8 @@ A migration is never edited once landed: a change to the schema is a new functio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlite_utils
 from sqlite_utils import Migrations
 
@@ -376,10 +378,30 @@ INSERT_BAND_KEY = "insert or ignore into band_keys (site, key, article_id) value
 DELETE_BAND_KEY = "delete from band_keys where site = ? and key = ? and article_id = ?"
 
 
+_BAND_KEY_MASK = ~((1 << BAND_KEY_BITS) - 1)
+
+
 def band_key(band: int, value: int) -> int:
     """A band hash tagged with its band (e.g. band 3 of hash -8070450532247928832 → ...835): two bands
     never share a key, as the old ``(band, hash)`` pair never did; 60 bits of the hash remain."""
-    return (value & ~((1 << BAND_KEY_BITS) - 1)) | band
+    return (value & _BAND_KEY_MASK) | band
+
+
+def band_keys(band_hashes: Sequence[int]) -> list[int]:
+    """``band_key`` of each band hash, in band order (one comprehension: the store computes 32 for each article)."""
+    return [(value & _BAND_KEY_MASK) | band for band, value in enumerate(band_hashes)]
+
+
+def insert_band_keys_sql(count: int) -> str:
+    """One INSERT of ``count`` band keys of one article (parameters: site, article id, then the keys), instead
+    of ``count`` executions of ``INSERT_BAND_KEY``: e.g. ``insert_band_keys_sql(2)`` → ``... values (?1, ?3,
+    ?2), (?1, ?4, ?2)``."""
+    return _INSERT_BAND_KEYS.get(count) or _INSERT_BAND_KEYS.setdefault(count, (
+        "insert or ignore into band_keys (site, key, article_id) values "
+        + ", ".join(f"(?1, ?{number}, ?2)" for number in range(3, count + 3))))
+
+
+_INSERT_BAND_KEYS: dict[int, str] = {}
 
 
 @MIGRATIONS()
