@@ -74,6 +74,7 @@ class Templates:
 
     def __init__(self) -> None:
         self.sites: dict[str, _SiteState] = {}
+        self.served = 0  # pages a template read, all sites (``crawler.extract.work``: the crawl's stats)
 
     def extract(self, site_name: str, parse_whole: Callable[[], etree._Element | None], build: Build,
                 record_of: Callable[[object], dict], source: bytes | None = None, selectors: list[str] = (),
@@ -96,6 +97,7 @@ class Templates:
             fast = build(*cut)
             if fast is not None:
                 state.fast += 1
+                self.served += 1
                 state.cuts += 1
                 state.misses = 0
                 return fast
@@ -110,6 +112,7 @@ class Templates:
                 state.misses = 0
                 if not verify:
                     state.fast += 1
+                    self.served += 1
                     if state.cut is None and source is not None:
                         self._learn_cut_later(state, root, region, build, fast, record_of, source, selectors)
                     return fast
