@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import signal
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from crawler.extract.extractor import Extractor
@@ -46,6 +47,7 @@ class PageResult:
     extraction: Extraction | None = None
     template: bool = False  # a learned template read the page (its block only), not the full chain
     error: str | None = None  # e.g. "extraction worker died (exit code -9)": the page is a failure
+    cpu: float = 0.0  # a worker's CPU seconds for this page (task in, extraction, answer out): its share of the run
 
 
 def extract_page(extractor: Extractor, task: PageTask) -> PageResult:
@@ -63,6 +65,7 @@ def serve(conn, exit_on: str | None = None) -> None:
     how to stop, ends the workers (``ExtractPool.close``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     extractor = Extractor()
+    spent = time.process_time()
     while True:
         try:
             task = conn.recv()
@@ -76,4 +79,6 @@ def serve(conn, exit_on: str | None = None) -> None:
             result = extract_page(extractor, task)
         except Exception as exc:  # noqa: BLE001 - one page's bug must not take the worker's templates with it
             result = PageResult(error=f"extraction failed: {type(exc).__name__}: {exc}")
-        conn.send(result)
+        now = time.process_time()
+        conn.send(replace(result, cpu=now - spent))  # pickling the answer is counted with the next page
+        spent = now

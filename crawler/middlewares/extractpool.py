@@ -38,6 +38,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from crawler.extract.work import EXIT_ON_ENV, PageResult, PageTask, serve
+from crawler.statkeys import EXTRACT_WORKER_CPU
 
 logger = logging.getLogger(__name__)
 
@@ -227,5 +228,7 @@ class ExtractPoolMiddleware:
         task = self.crawler.spider.page_task(request, response)
         if task is None:  # not an article page
             return response
-        request.meta[EXTRACTED] = await maybe_deferred_to_future(deferred_of(self.pool.submit(task)))
+        result = await maybe_deferred_to_future(deferred_of(self.pool.submit(task)))
+        self.crawler.stats.inc_value(EXTRACT_WORKER_CPU, result.cpu)  # the workers' CPU is not the crawl's own
+        request.meta[EXTRACTED] = result
         return response
