@@ -497,7 +497,7 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             warc_record=response.meta.get("warc_record"),
         )
-        yield ArticleItem(record, fetch=fetch)
+        yield ArticleItem(record, fetch=fetch, carried=result.carried)
         published = None
         if record.get("published_at"):
             try:

@@ -104,3 +104,33 @@ def test_extract_jobs_auto_is_one_fewer_than_the_cores():
     assert extract_jobs(-1, cpus=2) == 1
     assert extract_jobs(-1, cpus=8) == 7
     assert extract_jobs(0) == 0 and extract_jobs("3") == 3
+
+
+def test_the_worker_fingerprint_spares_the_writer_the_minhash(monkeypatch):
+    import crawler.dedupe
+    from crawler.ingest import ArticleItem
+    from crawler.ingest.clean import carried_fingerprint, clean_record
+
+    words = " ".join(f"كلمة{n}" for n in range(60))
+    # As extraction leaves it: the clean step still trims, drops the RLM mark and the empty paragraph.
+    record = {"article_id": 5, "title": " خبر ", "paragraphs": [f"  {words}\u200f ", "", f"{words} ثانية"]}
+    carried = carried_fingerprint(record)  # in the worker, before the writer's clean step
+    item = ArticleItem(record, carried=carried)
+    clean_record(item)  # the writer's clean pipeline
+    expected = crawler.dedupe.Fingerprint(item["paragraphs"])
+    assert expected.evidence and carried["band_hashes"] == expected.band_hashes
+
+    def no_signature(*args, **kwargs):
+        raise AssertionError("the writer computed the MinHash signature")
+
+    monkeypatch.setattr(crawler.dedupe, "_signature", no_signature)
+    taken = crawler.dedupe.Fingerprint(item["paragraphs"], item.carried)  # what dedupe does with the item
+    assert taken.band_hashes == expected.band_hashes
+    # A fingerprint of another body is not taken: recomputed (here: the signature would run).
+    other = {**carried, "content_hash": "0" * 64}
+    try:
+        crawler.dedupe.Fingerprint(item["paragraphs"], other)
+    except AssertionError as exc:
+        assert "MinHash" in str(exc)
+    else:
+        raise AssertionError("a fingerprint of another body was taken")

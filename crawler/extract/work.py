@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -47,6 +48,7 @@ class PageResult:
     extraction: Extraction | None = None
     template: bool = False  # a learned template read the page (its block only), not the full chain
     error: str | None = None  # e.g. "extraction worker died (exit code -9)": the page is a failure
+    carried: dict | None = None  # the body's dedupe fingerprint (``Fingerprint.carried``), when the worker made it
     cpu: float = 0.0  # a worker's CPU seconds for this page (task in, extraction, answer out): its share of the run
 
 
@@ -58,8 +60,11 @@ def extract_page(extractor: Extractor, task: PageTask) -> PageResult:
     return PageResult(extraction, template=extractor.templates.served > served)
 
 
-def serve(conn, exit_on: str | None = None) -> None:
+def serve(conn, exit_on: str | None = None, derive: Callable[[dict], dict] | None = None) -> None:
     """An extraction worker's loop: a ``PageTask`` in, its ``PageResult`` out, until ``None`` or the pipe closes.
+
+    ``derive(record)``: more pure work on each record found, whose answer travels as ``PageResult.carried``
+    (the crawl passes ``crawler.ingest.clean.carried_fingerprint``: the writer then skips the MinHash).
 
     Ctrl-C reaches the whole process group: the worker ignores it, and the crawl's process, which decides
     how to stop, ends the workers (``ExtractPool.close``)."""
@@ -77,6 +82,8 @@ def serve(conn, exit_on: str | None = None) -> None:
             os._exit(70)
         try:
             result = extract_page(extractor, task)
+            if derive is not None and result.extraction is not None:
+                result = replace(result, carried=derive(result.extraction.record))
         except Exception as exc:  # noqa: BLE001 - one page's bug must not take the worker's templates with it
             result = PageResult(error=f"extraction failed: {type(exc).__name__}: {exc}")
         now = time.process_time()

@@ -10,6 +10,8 @@ stored — the item pipelines, ``crawler.ingest``, SQLite — stays in the crawl
 
 - Each worker keeps its own ``Extractor`` (templates learned from the pages it gets, checked against the
   full chain on a sample): records are those of in-process extraction, in whatever order results come.
+- A worker also makes each record's dedupe fingerprint (``crawler.ingest.clean.carried_fingerprint``): the
+  writer's dedupe takes it for the very body it cleaned (same content hash) and skips the MinHash signature.
 - A worker that dies (OOM killer, SIGKILL) fails only the page it held: the page is recorded as a failure
   (``extraction worker died (exit code -9)``; the next crawl asks it again) and a new worker takes its place.
 - In flight: one page per busy worker, the rest wait in the parent; the downloader counts a response as
@@ -28,6 +30,7 @@ import logging
 import os
 import threading
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future
 from multiprocessing import connection, get_context
 from typing import Any
@@ -37,6 +40,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
+from crawler.ingest.clean import carried_fingerprint
 from crawler.extract.work import EXIT_ON_ENV, PageResult, PageTask, serve
 from crawler.statkeys import EXTRACT_WORKER_CPU
 
@@ -56,13 +60,17 @@ def extract_jobs(value: Any, cpus: int | None = None) -> int:
 
 class ExtractPool:
     """``jobs`` extraction worker processes; ``submit(task)`` → a ``Future`` of its ``PageResult``, never an
-    exception: a worker that died answers with ``PageResult(error=...)``. Thread-safe; one dispatcher thread."""
+    exception: a worker that died answers with ``PageResult(error=...)``. Thread-safe; one dispatcher thread.
 
-    def __init__(self, jobs: int) -> None:
+    ``derive``: more pure work per record in the workers (default: the dedupe fingerprint of its cleaned body,
+    which the writer takes instead of computing the MinHash signature itself)."""
+
+    def __init__(self, jobs: int, derive: Callable[[dict], dict] | None = carried_fingerprint) -> None:
         if jobs < 1:
             raise ValueError("an extraction pool needs at least one job")
         self._context = get_context("forkserver")
         self._context.set_forkserver_preload(["crawler.extract.work"])
+        self._derive = derive
         self._pending: deque[tuple[PageTask, Future]] = deque()
         self._lock = threading.Lock()
         self._closed = False
@@ -74,7 +82,8 @@ class ExtractPool:
 
     def _start(self) -> _Worker:
         ours, theirs = self._context.Pipe()
-        process = self._context.Process(target=serve, args=(theirs, os.environ.get(EXIT_ON_ENV)), name="arshif-extract", daemon=True)
+        process = self._context.Process(target=serve, args=(theirs, os.environ.get(EXIT_ON_ENV), self._derive),
+                                        name="arshif-extract", daemon=True)
         process.start()
         theirs.close()
         return _Worker(process, ours)
