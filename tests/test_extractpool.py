@@ -134,3 +134,36 @@ def test_the_worker_fingerprint_spares_the_writer_the_minhash(monkeypatch):
         assert "MinHash" in str(exc)
     else:
         raise AssertionError("a fingerprint of another body was taken")
+
+
+def test_sigterm_stops_the_extraction_workers_with_the_crawl(mirror_factory, tmp_path):
+    import signal
+    import time
+
+    import psutil
+
+    from crawler.errors import EXIT_INTERRUPTED
+    from tests.test_crawl import settled_ids
+
+    mirror = mirror_factory(articles=2000, seed=5)
+    db = tmp_path / "a.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "backfill", "alhadath", "--ids", "1-2000", "--base-url", mirror.base_url,
+         "--db", str(db), "--log-level", "WARNING", "--no-warc", "--extract-jobs", "2"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        while process.poll() is None and settled_ids(db) == 0:
+            time.sleep(0.01)  # until the first batch is committed: the workers are at work
+        assert process.poll() is None, "the backfill ended before it could be stopped"
+        helpers = psutil.Process(process.pid).children(recursive=True)  # the fork server and its 2 workers
+        assert len(helpers) >= 3
+        process.send_signal(signal.SIGTERM)
+        _stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == EXIT_INTERRUPTED, stderr[-3000:]
+    gone, alive = psutil.wait_procs(helpers, timeout=30)
+    assert alive == [], alive
