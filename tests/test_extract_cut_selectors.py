@@ -86,3 +86,20 @@ def test_a_selectors_class_in_a_tag_outside_the_block_gives_no_cut():
         assert cut.parse(body.replace(b"</body>", b"<p>entry-meta</p></body>")) is not None  # text only
         assert extractor.extract_article(changed, url, site="wpnews") == Extractor().extract_article(
             changed, url, site="wpnews")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_byline_markup_before_or_after_the_block_reads_the_page_whole(where):
+    """Unknown host: the cut answers the byline-markup stage only when no author-like name sits in a tag of
+    the bytes the cut left out (before the block or after it); those pages keep the whole page's record."""
+    from tests.test_extract_template_hosts import family
+
+    extractor = Extractor()
+    box = b'<div class="box"><span class="author">Writer Of The Week</span></div>'
+    for n, (body, url) in enumerate(family("slug", 30, seed=23, weight="real")):
+        if n >= 15:
+            body = body.replace(b"<body>", b"<body>" + box, 1) if where == "before" \
+                else body.replace(b"</body>", box + b"</body>", 1)
+        assert extractor.extract_article(body, url) == Extractor().extract_article(body, url), url
+    state = extractor.templates.sites["//news.example.invalid"]
+    assert state.cuts > 3 and state.dropped == 0

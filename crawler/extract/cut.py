@@ -84,6 +84,8 @@ class Cut:
     lead: int = 0
     # Class or id names the site's selectors need, looked for inside tags outside the block (lower case).
     words: tuple[bytes, ...] = ()
+    # (source, head end, block start, block end) of the page last cut: what ``outside`` answers from.
+    last: list = field(default_factory=list, compare=False, repr=False)
 
     def parse(self, source: bytes) -> tuple[etree._Element, etree._Element, tuple[int, int, int, int]] | None:
         """(tree of the cut page, the block in it, its context), or None when the page must be parsed whole."""
@@ -110,7 +112,16 @@ class Cut:
         body = root.find("body") if root is not None else None
         if body is None or len(body) != 1 or body[0].tag != self.tag:
             return None
+        self.last[:] = (source, head_end, start, end)
         return root, body[0], self.context
+
+    def outside(self, source: bytes) -> tuple[bytes, bytes] | None:
+        """The bytes the cut of ``source`` (the page ``parse`` cut last) left out: those between the head
+        and the block, and those after the block; None when ``source`` is not that page."""
+        if not self.last or self.last[0] is not source:
+            return None
+        _, head_end, start, end = self.last
+        return source[head_end:start], source[end:]
 
     def _context(self, before: bytes) -> tuple[int, int, int, int] | None:
         if before not in self.contexts:
