@@ -91,6 +91,15 @@ class Templates:
             if len(self.sites) >= MAX_SITES:  # many hosts seen once (a reparse of mixed pages): forget the oldest
                 del self.sites[next(iter(self.sites))]
             state = self.sites[site_name] = _SiteState(wait=learn_after - 1)
+        try:
+            return self._extract(state, parse_whole, build, record_of, source, selectors, trial)
+        finally:  # the page's bytes are not kept past its extraction (up to MAX_SITES cuts would hold one each)
+            if state.parsed is not None:
+                state.parsed.last.clear()
+            state.parsed = None
+
+    def _extract(self, state: _SiteState, parse_whole, build: Build, record_of, source: bytes | None, selectors,
+                 trial: int):
         state.pages += 1
         verify = state.pages % VERIFY_EVERY == 0 or state.trial > 0
         cut = state.cut.parse(source) if state.cut is not None and source is not None else None
