@@ -84,7 +84,7 @@ class Cut:
     lead: int = 0
     # Class or id names the site's selectors need, looked for inside tags outside the block (lower case).
     words: tuple[bytes, ...] = ()
-    # (source, head end, block start, block end) of the page last cut: what ``outside`` answers from.
+    # (source, the bytes before the block, block end) of the page last cut: what ``outside`` answers from.
     last: list = field(default_factory=list, compare=False, repr=False)
 
     def parse(self, source: bytes) -> tuple[etree._Element, etree._Element, tuple[int, int, int, int]] | None:
@@ -104,7 +104,8 @@ class Cut:
         end = self._end(source, start)
         if end is None or source.find(self.open_tag, at + 1, end) >= 0:
             return None
-        if self.after.search(source, end) or self._context(source[head_end:start]) != self.context:
+        before = source[head_end:start]
+        if self.after.search(source, end) or self._context(before) != self.context:
             return None
         if self.words and _has_words(source[end:].lower(), self.words):
             return None
@@ -112,7 +113,7 @@ class Cut:
         body = root.find("body") if root is not None else None
         if body is None or len(body) != 1 or body[0].tag != self.tag:
             return None
-        self.last[:] = (source, head_end, start, end)
+        self.last[:] = (source, before, end)
         return root, body[0], self.context
 
     def outside(self, source: bytes) -> tuple[bytes, bytes] | None:
@@ -120,8 +121,8 @@ class Cut:
         and the block, and those after the block; None when ``source`` is not that page."""
         if not self.last or self.last[0] is not source:
             return None
-        _, head_end, start, end = self.last
-        return source[head_end:start], source[end:]
+        _, before, end = self.last  # (the very object ``_context`` looked up: its hash is computed once)
+        return before, source[end:]
 
     def _context(self, before: bytes) -> tuple[int, int, int, int] | None:
         if before not in self.contexts:

@@ -192,7 +192,10 @@ class _PartialPage:
 
     def answers(self, stage: str) -> bool:
         if stage == "markup":
-            return self.outside is not None and not any(map(_author_words, self.outside))
+            if self.outside is None:
+                return False
+            before, after = self.outside
+            return not _author_words_before(before) and not _author_words(after)
         return False
 
 
@@ -210,6 +213,21 @@ def _author_words(data: bytes) -> int:
         while at >= 0:
             count += lowered.rfind(b"<", 0, at) > lowered.rfind(b">", 0, at)
             at = lowered.find(word, at + len(word))
+    return count
+
+
+_BEFORE_KEPT = 64
+_before_words: dict[bytes, int] = {}
+
+
+def _author_words_before(before: bytes) -> int:
+    """``_author_words`` of the bytes before a cut block: the header and menus, mostly the same bytes from
+    page to page of a host, so counted once per distinct prefix (their hash is already computed by the cut)."""
+    count = _before_words.get(before)
+    if count is None:
+        if len(_before_words) >= _BEFORE_KEPT:
+            _before_words.clear()
+        count = _before_words[before] = _author_words(before)
     return count
 
 
