@@ -70,9 +70,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Article pages extracted by worker processes (ARSHIF_EXTRACT_JOBS): outermost, it sees the final response.
     "crawler.middlewares.extractpool.ExtractPoolMiddleware": 10,
 }
-# Extraction worker processes in a crawl: -1 = one fewer than the cores (0 on one core), 0 = in the crawl's
-# process, N = N processes (crawler/middlewares/extractpool.py; `arshif crawl --extract-jobs N`).
-ARSHIF_EXTRACT_JOBS = -1
+# Extraction worker processes in a crawl: 0 = in the crawl's process (the default: on the 2-core machine it was
+# measured on, one worker's hand-over cost ~0.8 ms a page and the crawl was slower, bench/results.md "crawlpool"),
+# N = N processes, -1 = one fewer than the cores (crawler/middlewares/extractpool.py; `arshif crawl --extract-jobs N`).
+ARSHIF_EXTRACT_JOBS = 0
 
 # clean → validate → date window → dedupe → store (pipelines/): articles; the spider's other items
 # (misses, failures, aliases, …) pass through to the store, which hands every item to the archive's owner.

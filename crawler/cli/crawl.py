@@ -43,8 +43,8 @@ def run_options(func):
                      help="Tell this Apprise URL (mailto://, slack://, json://, …) when an alarm or failure starts"
                           " and when it is over; repeatable; also $ARSHIF_NOTIFY (space/comma separated)."),
         click.option("--extract-jobs", type=click.IntRange(min=0), metavar="N",
-                     help="Extract article pages in N worker processes (0: in the crawl's process). "
-                          "Default: one fewer than the cores."),
+                     help="Extract article pages in N worker processes. Default 0: in the crawl's process "
+                          "(setting ARSHIF_EXTRACT_JOBS; -1 = one fewer than the cores)."),
         settings_options,
     )):
         func = option(func)
