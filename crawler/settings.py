@@ -33,10 +33,15 @@ ARSHIF_XML_MAXSIZE = 50 * 1024 * 1024  # sitemaps and feeds, after gunzip (the s
 ROBOTSTXT_COOLDOWN = 3600.0
 # Redirects (crawler/middlewares/redirects.py): http(s) within the site's domains, at most this many hops.
 REDIRECT_MAX_TIMES = 10
-# Listings (spiders/base.py): at most this many pages per category in one run (a backstop against endless
+# Listings (spiders/walks.py): at most this many pages per category in one run (a backstop against endless
 # pagination; alhadath's largest section had ~3,300 pages in 2024). A capped walk is not complete.
 ARSHIF_MAX_LISTING_PAGES = 10000
 ARSHIF_REDIRECT_MAX_HOPS = 10
+# The listing walks' book (spiders/walks.py): None = one process's LocalWalkBook; `arshif worker` names
+# "crawler.distributed.worker.redis_walk_book" (a factory called with the spider) and sets
+# ARSHIF_SHARED_ROUND: seeding starts the round, walks complete as they end.
+ARSHIF_WALK_BOOK = None
+ARSHIF_SHARED_ROUND = False
 
 # Items per response processed "in parallel": our pipelines are synchronous, so parallelism buys nothing,
 # and Scrapy starts CONCURRENT_ITEMS asyncio tasks for every callback's output (100 by default: ~0.7 ms

@@ -20,6 +20,9 @@ memory for one process (``LocalWalkBook``), in Redis when several workers share 
 
 Redis calls go through ``run(call, what)`` so the distributed worker can wrap them in its retry loop
 (``crawler.distributed.connection.retrying``) while this module stays below it in the layers.
+
+The spider's listing walks (``spiders.walks``) go through this interface only, so one process and a
+distributed worker run the same spider code: only the book they are given differs (``ARSHIF_WALK_BOOK``).
 """
 
 from __future__ import annotations
@@ -109,8 +112,6 @@ class LocalWalkBook:
     def asked(self, article_id: int) -> bool:
         return article_id in self.requested
 
-    __contains__ = asked  # ``id in book``: the spider's ``self.requested`` reads it so
-
     def open_gate(self, ids: Iterable[int], in_window: bool = False) -> str:
         token = uuid.uuid4().hex
         self.gates[token] = (set(ids), [in_window])
@@ -199,8 +200,6 @@ class RedisWalkBook:
 
     def asked(self, article_id: int) -> bool:
         return bool(self.run(lambda: self.client.sismember(self.requested_key, article_id), "asking about an id"))
-
-    __contains__ = asked
 
     def gate_key(self, token: str) -> str:
         return f"{self.prefix}gate:{token}"

@@ -16,7 +16,8 @@ the home page, or at common paths) when the site has them (``spiders.discovery``
 
 A walk also ends at a listing page that brings no id not already seen in this walk (CMSes that answer
 ``/page/N`` for any N with the last page), and after ``ARSHIF_MAX_LISTING_PAGES`` pages per category in a
-run (a backstop: such a walk is not complete).
+run (a backstop: such a walk is not complete). The walks and their rules (asked ids, --since gates,
+--until probes, when a walk ended complete) are ``spiders.walks``, over the walk book ``self.book``.
 
 Incremental rule: a category's walk stops at a listing page whose articles are all stored — but only once
 an earlier run walked that category to its end (``listing_walks``); until then (first run, a run that was
@@ -33,9 +34,7 @@ ids, known misses, open failures, completed walks) go through ``self.state``, a 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +42,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.http import Request, Response
+from scrapy.utils.misc import load_object
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -52,26 +52,34 @@ from crawler.extract.decode import declared_charset
 from crawler.middlewares.reasons import failure_reason
 from crawler.alarms import no_article_kind
 from crawler.monitor import record_extraction
-from crawler.progress import IDS_DONE, set_id_total
+from crawler.progress import set_id_total
 from crawler.sites import Site
-from crawler.walkbook import LocalWalkBook, WalkBook, after_gate, after_probe, until_probe, walk_complete
+from crawler.walkbook import LocalWalkBook, WalkBook
 from pipelines.context import RunContext, run_context
 from pipelines.items import AliasItem, ArticleItem, FailureItem, FailureResolved, FetchInfo, MissItem, WalksComplete
 from pipelines.state import ArchiveState
 from spiders.discovery import DiscoveryMixin
 from spiders.sources import OutletSources
 from spiders.links import LinkReader
+from spiders.walks import (  # noqa: F401  (main_block_ids, next_page_url, LISTING_REQUESTS: read from here too)
+    LISTING_REQUESTS,
+    LISTING_RETRY_TIMES,
+    MISS_STATUSES,
+    WALK_META,
+    ListingWalks,
+    PendingPage,
+    UntilProbe,
+    Walk,
+    main_block_ids,
+    next_page_url,
+)
 
 logger = logging.getLogger(__name__)
 
 MODES = ("crawl", "backfill")
-MISS_STATUSES = (404, 410)
-LISTING_RETRY_TIMES = 8  # a lost listing page hides a whole page of articles: try harder
 BACKFILL_CHUNK = 1000
 ARTICLE_REQUESTS = "arshif/requests/article"  # articles asked for (retries and redirects not counted)
-LISTING_REQUESTS = "arshif/requests/listing"
 UNANSWERED = "no answer: the request was dropped before a response"
-UNTIL_SKIPPED = "arshif/until/skipped"  # article fetches skipped: their listing page is newer than --until
 
 # Politeness off (our own loopback server): no delay, no AutoThrottle, no robots.txt, high concurrency.
 IMPOLITE_SETTINGS: dict[str, Any] = {
@@ -83,45 +91,12 @@ IMPOLITE_SETTINGS: dict[str, Any] = {
 }
 
 
-@dataclass
-class Walk:
-    """One category's walk through its listing pages in this run."""
-
-    category: int
-    previously_complete: bool
-    ended: bool = False  # reached its natural end (last page, stop rule, --since, --max-pages)
-    lost_pages: int = 0  # listing pages that failed: the walk is not complete
-    seen: set[int] = field(default_factory=set)  # ids its pages listed so far
-    capped: bool = False  # stopped by ARSHIF_MAX_LISTING_PAGES: not complete
-
-
-@dataclass
-class PendingPage:
-    """A listing page whose articles must be read before the walk goes on (only with --since)."""
-
-    walk: Walk
-    next_request: Request | None
-    ids: set[int] = field(default_factory=set)
-    in_window: bool = False
-    gate: str | None = None  # its gate in the walk book (``crawler.walkbook``): the ids not yet read
-
-
-@dataclass
-class UntilProbe:
-    """A page of links under --until, newest first: its oldest wanted article is fetched alone first.
-
-    Listings show no dates on the mirror (nor, as far as the site notes say, on the real site), but they
-    are newest first: if their oldest article is newer than --until, so is every other one on the page,
-    and the page's other fetches are skipped (``arshif/until/skipped``). Otherwise the rest is fetched.
-    """
-
-    walk: Walk | None  # None: the home page's links
-    next_request: Request | None
-    rest: list[tuple[int, str]]
-
-
-class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
+class ArchiveSpider(ListingWalks, OutletSources, DiscoveryMixin, scrapy.Spider):
     site: Site  # set by each site's spider class (spiders.loader.spider_class)
+    # One worker of a round shared through Redis (``ARSHIF_SHARED_ROUND``, set by ``arshif worker``): the
+    # seeding command yields the start requests, the queue and its dupe filter are shared, and this
+    # process's stop is not the round's end (walks complete as they end: ``spiders.walks``).
+    shared_round = False
 
     def __init__(
         self,
@@ -157,12 +132,14 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
             "max_pages": self.max_pages, "refresh": self.refresh, "retry_misses": self.retry_misses,
             "polite": self.polite,
         }
-        self.requested: set[int] = set()  # article ids asked for in this run
+        self.asked_here: dict[int, str | None] = {}  # article ids this process asked for → their walk's key
         self.article_urls: dict[int, str] = {}  # key → real URL, for a site keyed by URL (no URL from a key)
         self.settled: set[int] = set()  # ... and answered: stored, alias, miss or failure (settle)
         self.retried_misses: set[int] = set()  # --retry-misses: recorded misses asked again (no layout alarm)
         self.walks: dict[int, Walk] = {}
-        self.book: WalkBook = LocalWalkBook()  # the gates' state; a distributed worker's is in Redis
+        # The walk rules' state (asked ids, gates, walks' outstanding requests); a worker's is in Redis.
+        self.book: WalkBook = LocalWalkBook()
+        self.complete_walks: list[int] = []  # categories walked complete, for closing_items
         self.links = LinkReader(self.site, self.base_url, self.to_base)  # each page's anchors, read once
         self.extractor = Extractor()  # the story block this run learns of the site's pages
 
@@ -175,6 +152,10 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         # on every response (its cache is keyed on the bound method, a new object each time): ~3% of a
         # backfill's CPU. Our callbacks return no value.
         crawler.settings.set("WARN_ON_GENERATOR_RETURN_VALUE", False, priority="spider")
+        spider.shared_round = crawler.settings.getbool("ARSHIF_SHARED_ROUND")
+        factory = crawler.settings.get("ARSHIF_WALK_BOOK")  # e.g. crawler.distributed.worker.redis_walk_book
+        if factory:
+            spider.book = load_object(factory)(spider)
         return spider
 
     def run_arguments(self) -> dict[str, Any]:
@@ -224,6 +205,8 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
     # -- start -------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
+        if self.shared_round:  # seeded elsewhere (``arshif crawl/backfill --redis``)
+            return
         if self.mode == "backfill" and self.site.key == "url":
             for request in self.outlet_backfill_requests():
                 yield request
@@ -242,7 +225,7 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
             for path in self.site.discovery.sitemaps:
                 yield self.sitemap_request(self.base_url + path)
         for article_id, url in self.state.failed_articles(self.site.name):
-            if article_id not in self.requested:
+            if not self.book.asked(article_id):
                 yield self.article_request(article_id, self.to_base(url))
 
     def backfill_requests(self) -> Iterator[Request]:
@@ -273,8 +256,11 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         return self.site.canonical_url(article_id)
 
     def article_request(self, article_id: int, url: str, page: PendingPage | UntilProbe | None = None,
-                        dont_filter: bool = False) -> Request:
-        self.requested.add(article_id)
+                        dont_filter: bool = False, walk: str | None = None) -> Request:
+        """The request for an article (``walk``: the key of the walk whose page asks for it)."""
+        self.book.ask((article_id,))
+        if not self.shared_round:  # a worker's stop is not the round's end: it never lists the unanswered
+            self.asked_here[article_id] = walk
         if self.site.key == "url":
             self.article_urls.setdefault(article_id, self.to_real(url))
         self.crawler.stats.inc_value(ARTICLE_REQUESTS)
@@ -283,7 +269,7 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
             callback=self.parse_article,
             errback=self.failed,
             cb_kwargs={"article_id": article_id, "page": page},
-            meta={"article_id": article_id},
+            meta={"article_id": article_id} if walk is None else {"article_id": article_id, WALK_META: walk},
             dont_filter=dont_filter,
         )
 
@@ -301,152 +287,26 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         if not listings and "listings" in self.site.discovery.sources:
             logger.warning("no category links on the home page %s", response.url)
         for category, url in sorted(listings.items()):
-            walk = Walk(category, previously_complete=state.listing_walk_complete(site, category, self.window.since))
+            walk = Walk(category, previously_complete=state.listing_walk_complete(site, category, self.window.since),
+                        round=self.run_version)
             self.walks[category] = walk
             yield self.listing_request(walk, url, 1)
         # Articles on the home page that no listing may reach (e.g. a section missing from the menu).
         links = self.article_links(response)
         stored = set() if self.refresh else state.stored_ids(site, links)
         wanted = [(article_id, url) for article_id, url in links.items()
-                  if article_id not in stored and article_id not in self.requested]
+                  if article_id not in stored and not self.book.asked(article_id)]
         listed = main_block_ids(response, self.site, links, self.links)
         yield from self.page_requests(None, wanted, None, listed=listed)
-
-    def listing_request(self, walk: Walk, url: str, page: int) -> Request:
-        self.crawler.stats.inc_value(LISTING_REQUESTS)
-        return Request(
-            url,
-            callback=self.parse_listing,
-            errback=self.listing_failed,
-            cb_kwargs={"walk": walk, "page": page},
-            meta={"max_retry_times": LISTING_RETRY_TIMES, "handle_httpstatus_list": [404], "walk": walk,
-                  "page": page},
-        )
-
-    def next_listing_url(self, response: Response, walk: Walk, page: int) -> str | None:
-        for url, category, number in self.listing_links(response):
-            if category == walk.category and number == page + 1:
-                return url
-        return None
-
-    def parse_listing(self, response: Response, walk: Walk, page: int) -> Iterator[Request | FailureResolved]:
-        state, site = self.state, self.site.name
-        if response.status in MISS_STATUSES:  # past the last page
-            walk.ended = True
-            return
-        yield FailureResolved(site, self.to_real(response.url))
-        links = self.article_links(response)
-        listed = main_block_ids(response, self.site, links, self.links)
-        if not listed:
-            walk.ended = True
-            return
-        if listed <= walk.seen:  # nothing new: the CMS answers past its last page with the last page again
-            self.crawler.stats.inc_value("arshif/listings/stopped_no_new_ids")
-            walk.ended = True
-            return
-        walk.seen |= listed
-        if page >= self.crawler.settings.getint("ARSHIF_MAX_LISTING_PAGES"):
-            logger.warning("category %s: stopped at page %d (ARSHIF_MAX_LISTING_PAGES)", walk.category, page)
-            walk.capped = True
-        stored = state.stored_ids(site, links)
-        if not self.refresh and walk.previously_complete and stored >= listed:
-            self.crawler.stats.inc_value("arshif/listings/stopped_on_stored")
-            walk.ended = True
-            return
-        known = self.known_older(walk, links, listed, stored)
-        next_url = self.next_listing_url(response, walk, page)
-        at_limit = walk.capped or (self.max_pages is not None and page >= self.max_pages)
-        next_request = None
-        if next_url is not None and not at_limit and known is None:
-            next_request = self.listing_request(walk, next_url, page + 1)
-        if next_request is None:
-            walk.ended = True
-        wanted = [
-            (article_id, url)
-            for article_id, url in links.items()
-            if (self.refresh or article_id not in stored) and article_id not in self.requested
-            and article_id not in (known or ())
-        ]
-        yield from self.page_requests(walk, wanted, next_request, listed=listed)
-
-    def known_older(self, walk: Walk, links: dict[int, str], listed: set[int], stored: set[int]) -> set[int] | None:
-        """With --since, on a walk an earlier run completed down to --since or further: the unstored articles
-        listed after (older than) a stored one were seen by that walk — outside the window — so they are not
-        fetched again, and the walk ends on this page. None when the rule does not apply."""
-        if self.refresh or self.window.since is None or not walk.previously_complete:
-            return None
-        order = [article_id for article_id in links if article_id in listed]
-        first = next((n for n, article_id in enumerate(order) if article_id in stored), None)
-        if first is None:
-            return None
-        known = {article_id for article_id in order[first:] if article_id not in stored}
-        self.crawler.stats.inc_value("arshif/listings/stopped_on_stored")
-        self.crawler.stats.inc_value("arshif/listings/known_older", len(known))
-        return known
-
-    def page_requests(self, walk: Walk | None, wanted: list[tuple[int, str]], next_request: Request | None,
-                      *, listed: set[int] = frozenset(), probed: bool = False,
-                      in_window: bool = False) -> Iterator[Request]:
-        """Requests for a page's wanted articles (in page order), then the walk's next page.
-
-        With --until the oldest one of the page's main list (``listed``, newest first; sidebars may hold
-        any date) goes first, alone (``UntilProbe``); with --since the next page waits until the page's
-        articles are read (``PendingPage``: a page older than --since ends the walk).
-        """
-        probe = until_probe(wanted, listed)
-        if self.window.end is not None and not probed and probe is not None and len(wanted) > 1:
-            rest = [pair for pair in wanted if pair is not probe]
-            yield self.article_request(*probe, UntilProbe(walk, next_request, rest))
-            return
-        pending = PendingPage(walk, next_request, in_window=in_window) if self.window.since is not None and walk else None
-        if pending is None:
-            for article_id, url in wanted:
-                yield self.article_request(article_id, url)
-        else:
-            requests = []
-            for article_id, url in wanted:
-                pending.ids.add(article_id)
-                requests.append(self.article_request(article_id, url, pending))
-            if pending.ids:  # the gate opens before any of its articles can be answered
-                pending.gate = self.book.open_gate(pending.ids, in_window=pending.in_window)
-            yield from requests
-        if (pending is None or not pending.ids) and next_request is not None:
-            yield next_request
-
-    def probe_settled(self, probe: UntilProbe, published: datetime | None) -> Iterator[Request]:
-        if after_probe(newer_than_until=self.window.after(published)) == "skip":  # the whole page is newer
-            self.crawler.stats.inc_value(UNTIL_SKIPPED, len(probe.rest))
-            if probe.next_request is not None:
-                yield probe.next_request
-            return
-        in_window = not self.window.before(published)
-        rest = [(article_id, url) for article_id, url in probe.rest if article_id not in self.requested]  # asked meanwhile
-        yield from self.page_requests(probe.walk, rest, probe.next_request, probed=True, in_window=in_window)
-
-    def settle(self, page: PendingPage | UntilProbe | None, article_id: int,
-               published: datetime | None) -> Iterator[Request]:
-        """An article is settled (a gated page's, with --since/--until: the walk goes on once all are)."""
-        self.crawler.stats.inc_value(IDS_DONE)
-        self.settled.add(article_id)
-        if page is None:
-            return
-        if isinstance(page, UntilProbe):
-            yield from self.probe_settled(page, published)
-            return
-        if page.gate is None:
-            return
-        state = self.book.settle(page.gate, article_id, published is None or not self.window.before(published))
-        page.in_window = state.in_window
-        if not state.done:  # not the page's last article (with Redis: not the last of any worker's)
-            return
-        if after_gate(state, page.next_request is not None) == "next":
-            yield page.next_request
-        else:
-            page.walk.ended = True
 
     # -- articles ----------------------------------------------------------------------------
 
     def parse_article(self, response: Response, article_id: int, page: PendingPage | UntilProbe | None = None):
+        yield from self.read_article(response, article_id, page)
+        if response.request is not None:
+            yield from self.answered(response.request)  # its walk's count in the book (spiders.walks)
+
+    def read_article(self, response: Response, article_id: int, page: PendingPage | UntilProbe | None):
         charset = declared_charset(response.headers.get("Content-Type"))
         extraction = self.extractor.extract_with_trace(response.body, self.to_real(response.url),
                                                        site=self.site, encoding=charset)
@@ -503,14 +363,7 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
             logger.warning("failed after %d attempts: %s (%s)", attempts, request.url, reason)
         if article_id is not None:
             yield from self.settle(request.cb_kwargs.get("page"), article_id, None)
-
-    def listing_failed(self, failure: Failure):
-        """A listing page lost for good: recorded, the walk marked incomplete, the next page still tried."""
-        walk, page = failure.request.meta["walk"], failure.request.meta["page"]
-        walk.lost_pages += 1
-        yield from self.failed(failure)
-        if self.max_pages is None or page < self.max_pages:
-            yield self.listing_request(walk, next_page_url(failure.request.url, page + 1), page + 1)
+            yield from self.answered(request)
 
     def closing_items(self, reason: str) -> list[WalksComplete | FailureItem]:
         """What the run learned only by ending (the owner records it):
@@ -521,53 +374,23 @@ class ArchiveSpider(OutletSources, DiscoveryMixin, scrapy.Spider):
         - the categories it walked completely: to their natural end — the last page, a page of stored
           articles where an earlier walk ends, or with --since a page older than it — with no listing page
           lost, no --max-pages, no --until (a walk that skipped the newest articles).
+
+        A walk is complete when the book says so (``spiders.walks``: ended, nothing outstanding); an
+        unanswered request, now a failure, counts as answered. One process records them only here, when the
+        run finished (an interrupted run records none); a worker of a shared round yields them as they end.
         """
         if reason != "finished":
             return []
+        unanswered = sorted(article_id for article_id in self.asked_here if article_id not in self.settled)
         items: list[WalksComplete | FailureItem] = [
             FailureItem(self.site.name, self.article_url(article_id), UNANSWERED, article_id=article_id)
-            for article_id in sorted(self.requested - self.settled)
+            for article_id in unanswered
         ]
         if items:
             logger.warning("%d article requests got no answer (dropped on the way): recorded as failures", len(items))
+        for article_id in unanswered:
+            items.extend(self.walk_count(self.asked_here[article_id], -1))  # a worker's: none (it has no close)
         if self.mode == "crawl" and self.max_pages is None and self.window.end is None:
-            complete = [c for c, walk in self.walks.items() if walk.ended and walk_complete(
-                mode=self.mode, max_pages=self.max_pages, until_set=False, lost_pages=walk.lost_pages,
-                capped=walk.capped)]
             down_to = self.window.since.isoformat() if self.window.since is not None else None
-            items.append(WalksComplete(self.site.name, tuple(complete), down_to=down_to))
+            items.append(WalksComplete(self.site.name, tuple(sorted(self.complete_walks)), down_to=down_to))
         return items
-
-
-def main_block_ids(response: Response, site: Site, links: dict[int, str],
-                   reader: LinkReader | None = None) -> set[int]:
-    """The article ids of the page's main list, without sidebars ("most read") or other chrome.
-
-    No class names are known for the real site, so this goes by DOM shape: the deepest element that holds
-    at least half of the page's distinct article links is the list; sidebars hold fewer. ``reader``: the
-    spider's, when the page's anchors were read already.
-    """
-    reader = reader or LinkReader(site, site.base_url, lambda url: url)
-    held: dict[Any, set[int]] = {}
-    depth: dict[Any, int] = {}
-    for element, link in reader.anchors(response):
-        article_id = link.article_id
-        if article_id is None or article_id not in links:
-            continue
-        for level, ancestor in enumerate(reversed(list(element.iterancestors()))):
-            held.setdefault(ancestor, set()).add(article_id)
-            depth[ancestor] = level
-    if not held:
-        return set()
-    enough = max(2, (len(links) + 1) // 2)
-    blocks = [element for element, ids in held.items() if len(ids) >= enough]
-    if not blocks:
-        return set(links)
-    return held[max(blocks, key=depth.__getitem__)]
-
-
-def next_page_url(url: str, page: int) -> str:
-    """The listing URL of page ``page`` next to ``url`` (…/page/<n> replaced or appended)."""
-    parts = urlsplit(url)
-    path = re.sub(r"/page/\d+/?$", "", parts.path).rstrip("/")
-    return f"{parts.scheme}://{parts.netloc}{path}/page/{page}"

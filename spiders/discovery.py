@@ -105,7 +105,7 @@ class DiscoveryMixin:
         if stored and dates:
             stored -= self._changed_since_stored(stored & set(dates), dates)
         for article_id, url in links.items():
-            if article_id not in stored and article_id not in self.requested:
+            if article_id not in stored and not self.book.asked(article_id):
                 self.crawler.stats.inc_value(stat)
                 yield self.article_request(article_id, url)
 

@@ -127,8 +127,7 @@ class OutletSources:
         # A link of another form redirected to an article ("/article/42" → "/article/42/slug"): read it here.
         article_id = self.site.article_id(self.to_real(response.url))
         if article_id is not None:
-            if article_id not in self.requested:
-                self.requested.add(article_id)
+            if self.book.ask((article_id,)):  # not asked before: now it is
                 self.article_urls.setdefault(article_id, self.to_real(response.url))
                 yield from self.parse_article(response, article_id)
             return

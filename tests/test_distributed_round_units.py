@@ -1,21 +1,20 @@
 """Small pieces of the distributed rounds against a real redis-server: the round's settings
-(``crawler.distributed.run``), the --since page gate and the walk counter (``crawler.distributed.walks``),
+(``crawler.distributed.run``), the --since page gate and the walk counter (the walk book's Lua scripts, ``crawler.walkbook``),
 the walks the writer mirrors (``crawler.distributed.state``)."""
 
 from __future__ import annotations
 
 import copyreg
-import pickle
 from datetime import datetime
 
 import pytest
 from scrapy.http import Request
+from scrapy.utils.request import request_from_dict
 
 from crawler.dates import DateWindow
 from crawler.distributed.keys import Keys
 from crawler.distributed.run import RunSettings, publish
 from crawler.distributed.state import RedisArchiveState, load_sets
-from crawler.distributed.walks import register_request_pickling
 from crawler.walkbook import EXPIRE, GATE, WALK
 from crawler.errors import UsageError
 from crawler.storage import Archive
@@ -87,19 +86,28 @@ def test_walks_down_to_a_since_are_answered_as_sqlite_does(redis_server, tmp_pat
                     archive.listing_walk_complete("alhadath", category, since), (category, since)
 
 
-def test_a_request_inside_a_request_pickles_by_callback_name():
+def test_a_gated_article_request_pickles_as_plain_data_without_a_custom_pickler():
+    """A --since page's article request carries its gate and the walk's next listing page as plain data
+    (``NextPage``: URL and number), so the worker's queue pickles it as scrapy-redis does any request:
+    by callback name, with no request nested inside it and nothing registered with copyreg."""
+    from scrapy_redis import picklecompat
+
+    from spiders.walks import NextPage, PendingPage, Walk
+
     class Spider:
         name = "s"
 
-        def parse_listing(self, response):
+        def parse_article(self, response):
             pass
 
-    spider = Spider()
-    register_request_pickling(spider)
-    try:
-        inner = Request("http://127.0.0.1:9/category/1/page/2", callback=spider.parse_listing, cb_kwargs={"page": 2})
-        copy = pickle.loads(pickle.dumps({"page": inner}))["page"]
-    finally:
-        copyreg.dispatch_table.pop(Request)  # this process's other tests pickle requests as usual
-    assert copy.url == inner.url and copy.cb_kwargs == {"page": 2}
-    assert copy.callback == spider.parse_listing  # bound to the live spider, not to a pickled copy of it
+        def failed(self, failure):
+            pass
+
+    spider, walk = Spider(), Walk(7, previously_complete=False, round=3)
+    page = PendingPage(walk, NextPage("http://127.0.0.1:9/category/7/page/2", 2), ids={5, 6}, gate="g1")
+    request = Request("http://127.0.0.1:9/article/5", callback=spider.parse_article, errback=spider.failed,
+                      cb_kwargs={"article_id": 5, "page": page}, meta={"article_id": 5, "arshif_walk": walk.key})
+    assert Request not in copyreg.dispatch_table
+    copy = request_from_dict(picklecompat.loads(picklecompat.dumps(request.to_dict(spider=spider))), spider=spider)
+    assert copy.callback == spider.parse_article and copy.meta["arshif_walk"] == "3:7"
+    assert copy.cb_kwargs["page"] == page and copy.cb_kwargs["page"].next_page.page == 2

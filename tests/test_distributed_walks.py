@@ -1,5 +1,5 @@
 """Listing walks that span workers are marked complete under the single process's rule (the workers send
-``WalksComplete``; ``crawler.distributed.walks``), so the next round stops where they reached: down to a
+``WalksComplete`` as their walks end; ``spiders.walks`` over a ``RedisWalkBook``), so the next round stops where they reached: down to a
 --since, or at the first page once a round walked to the end. Real redis-server, the mirror, 2 workers."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`arshif crawl --redis` with --since, --until and --max-pages: the workers walk the listings as one process
 given the same flags does — the window and the page limit travel with the seed (``crawler.distributed.run``)
-— and mark the listing walks complete under the single process's rule (``crawler.distributed.walks``).
+— and mark the listing walks complete under the single process's rule (``spiders.walks``, the walk book in Redis).
 Real redis-server, the mirror, `arshif worker` × 2 and `arshif store`, compared with single-process crawls."""
 
 from __future__ import annotations

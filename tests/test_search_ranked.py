@@ -103,3 +103,42 @@ def test_body_holds_is_the_folded_body_check():
             assert body_holds_sql(stored, needle) == (needle in f" {folded_body_sql(stored)} "), (paragraphs, phrase)
             checked += 1
     assert checked == 2800
+
+
+def reference_count_and_facets(archive: Archive, text: str, query: ArticleQuery) -> tuple[int, dict]:
+    """Count and facets as one joined query per facet defines them: the phrase checked on every match in SQL."""
+    from crawler.storage.queries import FACETS
+    matching, params = search_condition(text, "a")
+    where, where_params = query.where("a")
+    source = (f"from articles_fts join articles a on a.rowid = articles_fts.rowid where {matching} and {where}",
+              [*params, *where_params])
+    count = archive.scalar(f"select count(*) {source[0]}", source[1])
+    facets = {name: archive.rows(
+        f"select {value} as value, count(*) as count from (select a.rowid as id {source[0]}) m"
+        f" join articles a on a.rowid = m.id{join} where {value} is not null group by 1 order by 2 desc, 1 limit ?",
+        [*source[1], 12]) for name, (value, join) in FACETS.items()}
+    return count, facets
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_count_and_facets_answer_as_the_joined_queries(archive, text):
+    # A phrase search's matches are found once and reused by count and facets (serve asks for both).
+    for query in FILTERS:
+        expected = reference_count_and_facets(archive, text, query) if search_condition(text, "a") else (0, None)
+        assert archive.search_count(text, query) == expected[0], (text, query)
+        if expected[1] is not None:
+            assert archive.search_facets(text, query) == expected[1], (text, query)
+        assert archive.search_count(text, query) == expected[0], (text, query)  # the memo, asked again
+
+
+def test_a_phrase_count_sees_the_writers_new_article(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    try:
+        archive.upsert_articles([write(record(1, title="خبر", paragraphs=["قالت الحكومة الجديدة اليوم"]))])
+        archive.commit()
+        assert archive.search_count('"الحكومة الجديدة"') == 1
+        archive.upsert_articles([write(record(2, title="خبر آخر", paragraphs=["الحكومة الجديدة تجتمع"]))])
+        assert archive.search_count('"الحكومة الجديدة"') == 2  # a write on the connection ends the memo
+        assert [f["count"] for f in archive.search_facets('"الحكومة الجديدة"')["year"]] == [2]
+    finally:
+        archive.close()

@@ -119,3 +119,31 @@ def test_until_probe_is_the_oldest_of_the_main_list():
     assert until_probe(wanted, listed=set()) is None
     assert after_probe(newer_than_until=True) == "skip"
     assert after_probe(newer_than_until=False) == "fetch"
+
+
+def test_a_walk_answered_before_its_end_is_noted_completes_at_the_end(book):
+    walk = "0:4"
+    book.count(walk, +2)
+    assert book.count(walk, -1) is None and book.count(walk, -1) is None  # all answered, not yet ended
+    assert book.count(walk, 0, ended=Ending(True)) == Ending(True, None)
+
+
+def test_both_books_see_a_walk_end_complete_at_the_same_call(redis_server):
+    """The local book and the Redis one answer the same calls the same way: a walk's end is learned by the
+    same call in both (the spider then records it, at once in a worker, at the close of a finished run
+    in one process)."""
+    since = "2026-03-01T00:00:00+02:00"
+    calls = [("0:1", +3, None), ("0:2", +1, None), ("0:1", -1, None), ("0:1", 0, Ending(True, since)),
+             ("0:2", 0, Ending(False)), ("0:1", -1, None), ("0:2", -1, None), ("0:1", -1, None),
+             ("0:1", -1, None), ("0:3", 0, Ending(True, since))]
+    books = [LocalWalkBook(), RedisWalkBook(redis_server.client(), "arshif:same:")]
+    answers = [[book.count(walk, change, ended=ended) for walk, change, ended in calls] for book in books]
+    assert answers[0] == answers[1] == [None, None, None, None, None, None, Ending(False, None),
+                                        Ending(True, since), None, Ending(True, since)]
+
+
+def test_an_asked_id_is_asked_for_every_page_of_the_round(book):
+    """``ask`` both answers and notes: of two pages listing the same ids, only the first asks for them."""
+    first, second = book.ask([5, 6, 7]), book.ask([7, 6, 8])
+    assert (first, second) == ([5, 6, 7], [8])
+    assert [n for n in range(4, 10) if book.asked(n)] == [5, 6, 7, 8]

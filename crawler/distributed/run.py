@@ -24,6 +24,7 @@ from typing import Any
 import redis
 
 from crawler.dates import DateWindow
+from crawler.distributed.connection import retrying
 from crawler.distributed.keys import Keys
 from crawler.errors import UsageError
 
@@ -102,6 +103,14 @@ def publish(client: redis.Redis, site: str, settings: RunSettings, *, queued: in
     client.hset(keys.run, mapping=settings.to_hash(version))
     logger.info("round settings v%d: %s", version, settings.describe())
     return version
+
+
+def load_round(spider: Any, client: redis.Redis, url: str) -> None:
+    """Read the round's settings the seeder published and give them to a worker's spider if they are new."""
+    version, settings = retrying(lambda: RunSettings.load(client, spider.site.name),
+                                 what="reading the round's settings", url=url)
+    if version != spider.run_version:
+        apply(spider, settings, version)
 
 
 def apply(spider: Any, settings: RunSettings, version: int) -> None:

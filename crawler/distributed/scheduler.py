@@ -19,7 +19,7 @@ from scrapy.core.scheduler import BaseScheduler
 from scrapy_redis.scheduler import Scheduler
 
 from crawler.distributed.connection import UNAVAILABLE, Backoff, connect, retrying
-from crawler.distributed.run import META as RUN_META
+from crawler.distributed.run import META as RUN_META, load_round
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class RedisScheduler(Scheduler, BaseScheduler):
             self.stats.inc_value("scheduler/dequeued/redis")
             version = request.meta.get(RUN_META)
             if version and version != getattr(self.spider, "run_version", version):
-                self.spider.load_round()  # the first request of a new round: its settings first
+                load_round(self.spider, self.server, self.url)  # the first request of a new round: its settings first
         return request
 
     def has_pending_requests(self) -> bool:

@@ -8,11 +8,12 @@ A worker is the single-process crawl with these parts swapped (``worker_settings
   context with no archive: the spider's questions go to ``RedisArchiveState`` (the writer's sets) and
   every item (after clean → validate → date window; dedupe is the writer's) goes to ``RedisItemSender``,
   which pushes it to the ``items`` list;
-- the start: a worker yields no start requests (``worker_spider``): seeding does
-  (``arshif backfill/crawl --redis``), and publishes the round's settings (``run``: the date window,
-  --max-pages, --refresh), which the worker applies before the first request of a new round;
-- listing walks: the spider's own, with what several workers must share in Redis (``walks``): the ids
-  asked for, a --since page's gate, and when a walk is complete (the ``WalksComplete`` item).
+- the spider is the site's own class, told by two settings that it is one of several workers:
+  ``ARSHIF_SHARED_ROUND`` (it yields no start requests: seeding does, ``arshif backfill/crawl --redis``,
+  and publishes the round's settings, ``run``: the date window, --max-pages, --refresh, which the worker
+  applies before the first request of a new round; walks complete as they end, not when it stops) and
+  ``ARSHIF_WALK_BOOK`` (``redis_walk_book``: the listing walks' rules keep their state in Redis, the walk
+  book's ``RedisWalkBook``: the ids asked for, a --since page's gate, each walk's outstanding requests).
 
 With ``--warc DIR`` it keeps WARC files as a single process does (``WorkerWarcCapture``: one set of files
 per worker, named after its host and pid).
@@ -41,9 +42,10 @@ from scrapy.utils.asyncio import create_looping_call
 
 from crawler.distributed.connection import UNAVAILABLE, Backoff, connect, display_url, retrying
 from crawler.distributed.keys import Keys
+from crawler.distributed.run import load_round
 from crawler.distributed.state import RedisArchiveState
-from crawler.distributed.walks import SharedWalks
 from crawler.errors import EXIT_INTERRUPTED
+from crawler.walkbook import RedisWalkBook
 from crawler.warc import WarcCaptureMiddleware
 from pipelines.context import RunContext
 from pipelines.items import to_message
@@ -139,18 +141,17 @@ def worker_settings(site: str, redis_url: str, *, rate: float | None = None, exi
         "EXTENSIONS": extensions,
         "DOWNLOADER_MIDDLEWARES": downloader,
         "ARSHIF_WARC_DIR": warc_dir,  # None: no capture
+        "ARSHIF_SHARED_ROUND": True,  # the spider: seeded elsewhere, one of several (spiders.base)
+        "ARSHIF_WALK_BOOK": "crawler.distributed.worker.redis_walk_book",
     }
 
 
-def worker_spider(spidercls):
-    """The site's spider as a worker: the same callbacks (requests in the queue name them), no start,
-    listing walks whose shared state lives in Redis (``crawler.distributed.walks.SharedWalks``)."""
-
-    async def start(self):
-        return
-        yield  # an async generator that yields nothing
-
-    return type(spidercls.__name__, (SharedWalks, spidercls), {"start": start, "__module__": spidercls.__module__})
+def redis_walk_book(spider) -> RedisWalkBook:
+    """The worker's walk book (``ARSHIF_WALK_BOOK``): the round's walk state under the site's keys in
+    Redis (e.g. ``arshif:alhadath:requested``), each call in the worker's retry loop."""
+    url = spider.crawler.settings.get("ARSHIF_REDIS_URL")
+    return RedisWalkBook(connect(url, socket_timeout=SOCKET_TIMEOUT), Keys(spider.site.name).prefix,
+                         run=lambda call, what: retrying(call, what=what, url=url))
 
 
 class WorkerRun:
@@ -177,12 +178,11 @@ class WorkerRun:
                              state=RedisArchiveState(connect(url, socket_timeout=SOCKET_TIMEOUT), url),
                              writer=sender)
         crawler.arshif_context = context
-        spider.share_walks(connect(url, socket_timeout=SOCKET_TIMEOUT), url)
         return cls(crawler, context, sender, url)
 
     def spider_opened(self, spider) -> None:
         StopWatch(self.sender, self.url).install()  # after Scrapy's own handlers: it wraps them
-        spider.load_round()  # the window, --max-pages, --refresh the seeding command was given
+        load_round(spider, self.sender.client, self.url)  # the window, --max-pages, --refresh the seeding command was given
         self.timer = create_looping_call(self.sender.flush)
         self.timer.start(1.0, now=False)
         # Requests other processes queue do not wake this engine: left alone it asks the shared queue again
@@ -295,7 +295,7 @@ def run_worker(site: str, redis_url: str, *, base_url: str | None = None, polite
                                      **(settings or {})})
     check_options(options, archive=False)
     process = crawler_process(project_settings(options))
-    crawler = process.create_crawler(worker_spider(process.spider_loader.load(site)))
+    crawler = process.create_crawler(process.spider_loader.load(site))
     process.crawl(crawler, **options.spider_arguments())
     process.start()
     return crawler.stats.get_stats() if crawler.stats else {}

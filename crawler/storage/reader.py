@@ -663,8 +663,26 @@ class ArchiveReader:
         return [_decoded({key: value for key, value in row.items() if key != "title_folded"})
                 for row in found[offset:wanted]]
 
+    def _matches(self, text: str, query: ArticleQuery) -> tuple[str, list[Any]] | None:
+        """The FROM/WHERE of a search's matches, for its count and facets. A quoted phrase is checked on each
+        match's folded body (~100 µs a match: ``"الحكومة"`` in 40,000 articles has 20,781 matches, 2 s), so
+        a phrase search's matches are found once per reader and then named by rowid: serve's page asks for
+        the count and four facets of one search, which checked every match five times. The memo holds while
+        the connection writes nothing (``total_changes``); word-only searches stay in SQL, where the index
+        alone answers them."""
+        matching = self._matching(text, query)
+        if matching is None or not parse_search(text)[1]:
+            return matching
+        key = (text, query, self.conn.total_changes)
+        memo = getattr(self, "_phrase_memo", None)
+        if memo is None or memo[0] != key:
+            source, params = matching
+            memo = self._phrase_memo = (key, json.dumps([rowid for (rowid,) in self.conn.execute(
+                f"select a.rowid {source}", params)]))
+        return "from articles a where a.rowid in (select value from json_each(?))", [memo[1]]
+
     def search_count(self, text: str, query: ArticleQuery = ArticleQuery()) -> int:
-        if (matching := self._matching(text, query)) is None:
+        if (matching := self._matches(text, query)) is None:
             return 0
         source, params = matching
         return self.scalar(f"select count(*) {source}", params)
@@ -674,7 +692,7 @@ class ArchiveReader:
     ) -> dict[str, list[dict[str, Any]]]:
         """For each facet, its commonest values among the matches: ``[{"value": ..., "count": ...}]``."""
         facets: dict[str, list[dict[str, Any]]] = {name: [] for name in FACETS}
-        if (matching := self._matching(text, query)) is None:
+        if (matching := self._matches(text, query)) is None:
             return facets
         source, params = matching
         for name, (value, join) in FACETS.items():
