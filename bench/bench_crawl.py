@@ -2,12 +2,17 @@
 Scrapy spider that follows the same links and parses nothing (bench/bare_spider.py), on the same mirror.
 
     .venv/bin/python bench/bench_crawl.py [--articles 2000] [--rounds 3] [--weights real,light] [--stock]
+                                          [--extract-jobs 0,auto]
 
 Per page weight (``real``: 82–148 KB article pages, ``light``: ~8 KiB), one mirror process serves every run. The contenders alternate (ours, bare, ours, bare, …), each crawl a
 subprocess with the same Scrapy settings (our spider's for a loopback site: no delay, no AutoThrottle, no
 robots.txt, the same concurrency — CONCURRENT_ITEMS included — and extensions); wall time, CPU and peak RSS
 are the kernel's figures for the crawler process. ``--stock`` adds a third contender: the bare spider with
 Scrapy's own defaults for everything but politeness and request concurrency.
+``--extract-jobs`` (comma-separated, default ``0,auto``): one "ours" contender per value of
+``arshif crawl --extract-jobs`` (``auto``: the crawl's default, cores − 1); with worker processes, "CPU"
+adds the workers' own CPU (their ``arshif/extract/worker_cpu_s`` stat: per page, measured in the worker)
+to the crawl process's, so CPU per article stays comparable.
 Target (issue 7): our throughput ≥ 0.7× the bare spider's. ``main()`` returns the report as markdown.
 """
 
@@ -27,6 +32,7 @@ if str(REPO) not in sys.path:
 from bench.common import alternate, median, process_cpu, python_command, ratio, run_measured, table  # noqa: E402
 from crawler import settings as project_settings  # noqa: E402
 from crawler.mirror import MirrorConfig, MirrorProcess  # noqa: E402
+from crawler.statkeys import EXTRACT_WORKER_CPU  # noqa: E402
 from crawler.storage import Archive  # noqa: E402
 from spiders.base import IMPOLITE_SETTINGS  # noqa: E402
 
@@ -75,18 +81,21 @@ class Contenders:
         measured = run_measured(command).check(what)
         return measured, process_cpu(self.mirror.process.pid) - before
 
-    def ours(self) -> CrawlRun:
+    def ours(self, jobs: str = "auto") -> CrawlRun:
         self.runs += 1
         db = self.work / f"ours-{self.runs}.db"
+        jobs_option = [] if jobs == "auto" else ["--extract-jobs", jobs]
         measured, mirror_cpu = self._measure(
             python_command("-m", "crawler", "crawl", "alhadath", "--base-url", self.mirror.base_url,
-                           "--db", str(db), "--log-level", "WARNING", "--no-polite"),
+                           "--db", str(db), "--log-level", "WARNING", "--no-polite", *jobs_option),
             "arshif crawl")
         with Archive(db) as archive:
             summary = archive.summary("alhadath")
+            stats = archive.runs(limit=1)[0]["stats"]
         # Article pages fetched: stored, stored as an alias of another, or recorded as a miss (soft 404).
         pages = summary.articles + summary.aliases + summary.misses
-        return CrawlRun(pages, measured.wall, measured.cpu, measured.peak_rss_mb, mirror_cpu)
+        worker_cpu = float(stats.get(EXTRACT_WORKER_CPU, 0.0))
+        return CrawlRun(pages, measured.wall, measured.cpu + worker_cpu, measured.peak_rss_mb, mirror_cpu)
 
     def bare(self, settings: dict = BARE_SETTINGS) -> CrawlRun:
         measured, mirror_cpu = self._measure(
@@ -101,13 +110,16 @@ class Contenders:
 
 
 def report(by_weight: dict[str, dict[str, list[CrawlRun]]], articles: int, rounds: int) -> str:
-    names = {"ours": "arshif crawl (extract + pipelines + SQLite)", "bare": "bare Scrapy spider (parses nothing)",
+    names = {"bare": "bare Scrapy spider (parses nothing)",
              "stock": "bare Scrapy spider, Scrapy's defaults (CONCURRENT_ITEMS 100, all extensions)"}
     rows = []
     verdicts = []
     for weight, runs in by_weight.items():
         medians = {}
-        for key, label in names.items():
+        ours = [key for key in runs if key.startswith("ours")]
+        labels = {key: f"arshif crawl --extract-jobs {key.removeprefix('ours ')} (extract + pipelines + SQLite)"
+                  for key in ours}
+        for key, label in {**labels, **names}.items():
             if key not in runs:
                 continue
             got = runs[key]
@@ -121,18 +133,19 @@ def report(by_weight: dict[str, dict[str, list[CrawlRun]]], articles: int, round
                          f"{medians[key]['cpu_per_1000']:.1f}",
                          f"{median([r.mirror_cpu / r.article_pages * 1000 for r in got]):.1f}",
                          f"{medians[key]['rss']:.0f}"])
-        throughput = ratio(medians["ours"]["per_second"], medians["bare"]["per_second"])
-        cpu = ratio(medians["ours"]["cpu_per_1000"], medians["bare"]["cpu_per_1000"])
-        met = "met" if throughput >= TARGET else "**missed**"
-        verdicts.append(
-            f"- {weight} pages: throughput ours / bare **{throughput:.2f}×** (target ≥ {TARGET}× — {met}); CPU per "
-            f"article ours / bare **{cpu:.1f}×**; peak RSS ours / bare "
-            f"{ratio(medians['ours']['rss'], medians['bare']['rss']):.2f}×.")
-        if "stock" in medians:
+        for key in ours:
+            throughput = ratio(medians[key]["per_second"], medians["bare"]["per_second"])
+            cpu = ratio(medians[key]["cpu_per_1000"], medians["bare"]["cpu_per_1000"])
+            met = "met" if throughput >= TARGET else "**missed**"
             verdicts.append(
-                f"- {weight} pages, against the stock bare spider: throughput ours / stock "
-                f"**{ratio(medians['ours']['per_second'], medians['stock']['per_second']):.2f}×**; CPU per article "
-                f"{ratio(medians['ours']['cpu_per_1000'], medians['stock']['cpu_per_1000']):.1f}×.")
+                f"- {weight} pages, --extract-jobs {key.removeprefix('ours ')}: throughput ours / bare "
+                f"**{throughput:.2f}×** (target ≥ {TARGET}× — {met}); CPU per article ours / bare **{cpu:.1f}×**; "
+                f"peak RSS ours / bare {ratio(medians[key]['rss'], medians['bare']['rss']):.2f}×.")
+            if "stock" in medians:
+                verdicts.append(
+                    f"- {weight} pages, --extract-jobs {key.removeprefix('ours ')}, against the stock bare spider: "
+                    f"throughput ours / stock **{ratio(medians[key]['per_second'], medians['stock']['per_second']):.2f}×**;"
+                    f" CPU per article {ratio(medians[key]['cpu_per_1000'], medians['stock']['cpu_per_1000']):.1f}×.")
     return "\n".join([
         "### End-to-end crawl vs a bare Scrapy spider", "",
         table(["page weight", "crawler", "article pages (each round)", "wall s", "articles/s",
@@ -151,13 +164,17 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--weights", default="real,light", help="mirror page weights, one section each")
     parser.add_argument("--stock", action="store_true", help="also run the bare spider with Scrapy's defaults")
+    parser.add_argument("--extract-jobs", default="0,auto",
+                        help="ours once per value of arshif crawl --extract-jobs (auto: the crawl's default)")
     args = parser.parse_args(argv)
     by_weight = {}
     for weight in filter(None, args.weights.split(",")):
         with tempfile.TemporaryDirectory(prefix="arshif-bench-crawl-") as work, \
                 MirrorProcess.start(MirrorConfig(articles=args.articles, seed=SEED, weight=weight)) as mirror:
             contenders = Contenders(mirror, Path(work))
-            runners = {"ours": contenders.ours, "bare": contenders.bare}
+            runners = {f"ours {jobs}": (lambda jobs=jobs: contenders.ours(jobs))
+                       for jobs in filter(None, args.extract_jobs.split(","))}
+            runners["bare"] = contenders.bare
             if args.stock:
                 runners["stock"] = contenders.stock
             by_weight[weight] = alternate(runners, args.rounds)

@@ -67,7 +67,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.limits.SizeCapMiddleware": 940,
     # WARC capture (on when ARSHIF_WARC_DIR is set): next to the downloader, so it sees raw responses.
     "crawler.warc.WarcCaptureMiddleware": 950,
+    # Article pages extracted by worker processes (ARSHIF_EXTRACT_JOBS): outermost, it sees the final response.
+    "crawler.middlewares.extractpool.ExtractPoolMiddleware": 10,
 }
+# Extraction worker processes in a crawl: -1 = one fewer than the cores (0 on one core), 0 = in the crawl's
+# process, N = N processes (crawler/middlewares/extractpool.py; `arshif crawl --extract-jobs N`).
+ARSHIF_EXTRACT_JOBS = -1
 
 # clean → validate → date window → dedupe → store (pipelines/): articles; the spider's other items
 # (misses, failures, aliases, …) pass through to the store, which hands every item to the archive's owner.

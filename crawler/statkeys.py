@@ -12,3 +12,6 @@ NEAR_DUPLICATES = "arshif/near_duplicates"
 MISSES = "arshif/misses"
 FAILURES = "arshif/failures"
 OUTSIDE_WINDOW = "arshif/outside_window"
+TEMPLATE_PAGES = "arshif/extract/template_pages"  # article pages a learned template read (its block only)
+EXTRACT_WORKER_FAILED = "arshif/extract/worker_failed"  # pages whose extraction worker died or failed
+EXTRACT_WORKER_CPU = "arshif/extract/worker_cpu_s"  # CPU seconds the extraction workers spent on pages

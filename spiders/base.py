@@ -49,10 +49,13 @@ from twisted.python.failure import Failure
 from crawler.arguments import SpiderArgumentError, parse_flag, parse_id_ranges, parse_window, politeness
 from crawler.extract import Extractor
 from crawler.extract.decode import declared_charset
+from crawler.extract.work import PageResult, PageTask, extract_page
+from crawler.middlewares.extractpool import EXTRACTED
 from crawler.middlewares.reasons import failure_reason
 from crawler.alarms import no_article_kind
 from crawler.monitor import record_extraction
 from crawler.progress import set_id_total
+from crawler.statkeys import EXTRACT_WORKER_FAILED, TEMPLATE_PAGES
 from crawler.sites import Site
 from crawler.walkbook import LocalWalkBook, WalkBook
 from pipelines.context import RunContext, run_context
@@ -301,6 +304,16 @@ class ArchiveSpider(ListingWalks, OutletSources, DiscoveryMixin, scrapy.Spider):
 
     # -- articles ----------------------------------------------------------------------------
 
+    def page_task(self, request: Request, response: Response) -> PageTask | None:
+        """An article response's extraction task (None for other pages): for ``self.extractor`` or a worker's."""
+        if request.callback != self.parse_article:
+            return None
+        return self._page_task(response, request.meta.get("article_id"))
+
+    def _page_task(self, response: Response, article_id: int | None) -> PageTask:
+        return PageTask(response.body, self.to_real(response.url), self.site,
+                        declared_charset(response.headers.get("Content-Type")), article_id)
+
     def parse_article(self, response: Response, article_id: int, page: PendingPage | UntilProbe | None = None):
         yield from self.read_article(response, article_id, page)
         if response.request is not None:
@@ -308,8 +321,18 @@ class ArchiveSpider(ListingWalks, OutletSources, DiscoveryMixin, scrapy.Spider):
 
     def read_article(self, response: Response, article_id: int, page: PendingPage | UntilProbe | None):
         charset = declared_charset(response.headers.get("Content-Type"))
-        extraction = self.extractor.extract_with_trace(response.body, self.to_real(response.url),
-                                                       site=self.site, encoding=charset)
+        # Extracted by a worker process (crawler.middlewares.extractpool, --extract-jobs), else here.
+        result: PageResult = response.meta.get(EXTRACTED) or extract_page(
+            self.extractor, self._page_task(response, article_id))
+        if result.error is not None:  # the worker died on this page (or the pool closed): asked again next run
+            self.crawler.stats.inc_value(EXTRACT_WORKER_FAILED)
+            yield FailureItem(self.site.name, self.article_url(article_id), result.error,
+                              http_status=response.status, article_id=article_id)
+            yield from self.settle(page, article_id, None)
+            return
+        if result.template:
+            self.crawler.stats.inc_value(TEMPLATE_PAGES)
+        extraction = result.extraction
         if extraction is None:
             record_extraction(self.crawler.stats, None, no_article_kind(
                 response.body, charset, known_miss=article_id in self.retried_misses))
@@ -334,7 +357,7 @@ class ArchiveSpider(ListingWalks, OutletSources, DiscoveryMixin, scrapy.Spider):
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             warc_record=response.meta.get("warc_record"),
         )
-        yield ArticleItem(record, fetch=fetch)
+        yield ArticleItem(record, fetch=fetch, carried=result.carried)
         published = None
         if record.get("published_at"):
             try:

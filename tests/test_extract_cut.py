@@ -78,7 +78,7 @@ def test_no_cut_is_learned_where_the_bytes_cannot_name_the_block():
     root = parse_utf8(body)
     block = root.xpath("//main")[0]
     assert learn(body, root, block, region_context(block), ["h1"]) is not None
-    assert learn(body, root, block, region_context(block), ["div.title"]) is None  # no byte check for a class
+    assert learn(body, root, block, region_context(block), ["div[title]"]) is None  # no byte check for an attribute
     assert learn(None, root, block, region_context(block), ["h1"]) is None  # not parsed from its bytes
     cell = root.xpath("//td") or [block.getparent()]
     if cell[0].tag == "td":

@@ -42,6 +42,9 @@ def run_options(func):
         click.option("--notify", "notify", multiple=True, metavar="URL",
                      help="Tell this Apprise URL (mailto://, slack://, json://, …) when an alarm or failure starts"
                           " and when it is over; repeatable; also $ARSHIF_NOTIFY (space/comma separated)."),
+        click.option("--extract-jobs", type=click.IntRange(min=0), metavar="N",
+                     help="Extract article pages in N worker processes (0: in the crawl's process). "
+                          "Default: one fewer than the cores."),
         settings_options,
     )):
         func = option(func)
@@ -61,7 +64,7 @@ def abandon_dead_runs_of(db_path) -> None:
 
 
 def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
-           timeout: float | None = None, notify: tuple[str, ...] = ()) -> None:
+           timeout: float | None = None, notify: tuple[str, ...] = (), extract_jobs: int | None = None) -> None:
     """Run under the archive's lock (a concurrent run exits with code 6, or 0 with ``if_unlocked``: an hourly
     cron run while a long walk holds the lock is no failure) and report the result.
 
@@ -75,6 +78,8 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
         options.settings["ARSHIF_WARC_DIR"] = warc_dir
     if timeout:
         options.settings["DOWNLOAD_TIMEOUT"] = timeout
+    if extract_jobs is not None:
+        options.settings["ARSHIF_EXTRACT_JOBS"] = extract_jobs
     lock = ArchiveLock(options.db_path)
     try:
         lock.acquire()
@@ -112,7 +117,7 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
 @click.option("--url", "site_url", metavar="URL",
               help="An outlet with no site file: its home page URL (articles keyed by URL, generic extraction).")
 def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, warc_dir, no_warc, if_unlocked,
-          redis_url, timeout, assignments, log_file, max_pages, site_url, notify) -> None:
+          redis_url, timeout, extract_jobs, assignments, log_file, max_pages, site_url, notify) -> None:
     """Crawl SITE's listings for new articles into the archive (incremental: stops at known pages).
 
     SITE is a site's name (alhadath, wpnews, slugnews, a file in ARSHIF_SITES) or a site file's path; with
@@ -123,6 +128,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
         arshif crawl alhadath                                   # the real site, politely
         arshif crawl alhadath --base-url http://127.0.0.1:8000 --db demo.db
         arshif crawl alhadath --since 2024-04-01 --max-pages 5
+        arshif crawl alhadath --extract-jobs 2                  # extract in 2 worker processes
         arshif crawl alhadath --if-unlocked                     # hourly cron: exit 0 while a backfill runs
         arshif crawl alhadath --notify 'mailto://ops:pw@mail.example.org?to=ops@example.org'   # alarms by mail
         arshif crawl alhadath -s DOWNLOAD_DELAY=3 -s ARSHIF_QUALITY_MIN_PAGES=3 --log-file crawl.log
@@ -145,7 +151,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
     finish(CrawlOptions(site=site, db_path=db_path, mode="crawl", base_url=base_url, since=since, until=until,
                         max_pages=max_pages, refresh=refresh, polite=polite, log_level=log_level.upper(),
                         log_file=log_file, settings=parse_settings(assignments)),
-           warc_directory(db_path, warc_dir, no_warc, default_on=False), if_unlocked, timeout, notify)
+           warc_directory(db_path, warc_dir, no_warc, default_on=False), if_unlocked, timeout, notify, extract_jobs)
 
 
 @cli.command()
@@ -155,7 +161,7 @@ def crawl(site, db_path, base_url, since, until, refresh, polite, log_level, war
 @click.option("--retry-misses", is_flag=True, help="Ask again for ids recorded as misses (404, soft-404).")
 @run_options
 def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, polite, log_level, warc_dir,
-             no_warc, if_unlocked, redis_url, timeout, assignments, log_file, notify) -> None:
+             no_warc, if_unlocked, redis_url, timeout, extract_jobs, assignments, log_file, notify) -> None:
     """Fetch SITE's articles by id, skipping ids already recorded. Rerun the same command to resume.
 
     \b
@@ -179,4 +185,4 @@ def backfill(site, ids, retry_misses, db_path, base_url, since, until, refresh, 
     finish(CrawlOptions(site=site, db_path=db_path, mode="backfill", ids=ids, base_url=base_url, since=since,
                         until=until, refresh=refresh, retry_misses=retry_misses, polite=polite,
                         log_level=log_level.upper(), log_file=log_file, settings=parse_settings(assignments)),
-           warc_directory(db_path, warc_dir, no_warc, default_on=True), if_unlocked, timeout, notify)
+           warc_directory(db_path, warc_dir, no_warc, default_on=True), if_unlocked, timeout, notify, extract_jobs)

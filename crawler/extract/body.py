@@ -63,7 +63,7 @@ _GOOD_NAME = re.compile(r"article|body|content|entry|main|post|story|text|blog|n
 _BAD_NAME = re.compile(r"comment|footer|footnote|masthead|media|meta|outbrain|promo|related|scroll|share|"
                        r"shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|teaser|more", re.I)
 _MIN_PROSE = 25  # characters of a block that counts as prose
-_MIN_STORY = 120  # characters of prose a story holds at the least
+MIN_STORY = _MIN_STORY = 120  # characters of prose a story holds at the least (generic's other body stages too)
 _TAIL_PROSE = 80  # characters of the paragraph a story ends with
 _TAIL_KEPT = frozenset(("p", "li", "blockquote", "pre"))  # short lines after it that may still be the story's
 _DECAY = (1, 2, 6, 9)

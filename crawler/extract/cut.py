@@ -8,11 +8,15 @@ later page of the site is parsed as ``<head>…</head>`` + ``<body>`` + that blo
 cheap look at the raw bytes shows that the whole parse would give the same record:
 
 - the page's bytes are parsed as they are (strict UTF-8, see ``decode.parsed_bytes``) and have a ``</head>``;
-- the start tag occurs once, after ``</head>``; its element ends at the matching end tag (counting the
-  same tag's start and end tags; comments and raw-text elements such as <script> skipped) — only tags
-  the parser never closes by itself are cut so (div, main, article, section);
+- the start tag occurs once, after ``</head>`` — or, where the same start tag also opens another element
+  (an old table layout's ``<table width="100%">`` around the story and again around the footer), the
+  start tag with the few tags written just before it (``<td width="75%" valign="top"><table width="100%">``)
+  occurs once; its element ends at the matching end tag (counting the same tag's start and end tags;
+  comments and raw-text elements such as <script> skipped) — only tags the parser never closes by itself
+  are cut so (div, main, article, section, table);
 - outside the head and the block there is no metadata the walk reads (``<meta>``, ``<link>``, ``<time>``,
-  ``<base>``, ``<title>``, JSON <script>) and no element the site's selectors name (``<h1>``);
+  ``<base>``, ``<title>``, JSON <script>) and nothing the site's selectors could match there (see
+  ``selector_keys``: ``h1`` as a tag, ``.entry-meta .author`` by the class ``entry-meta`` inside a tag);
 - the tags before the block put it at the same depth of chrome, article, heading and figcaption as the
   learning page, and inside no link or skipped element (counted in order; a stray end tag: no cut);
 - the cut parses into a <body> holding that block alone.
@@ -33,8 +37,9 @@ from crawler.extract.decode import parse_utf8
 from crawler.extract.walk import context_roles
 
 # The parser closes these only at their own end tag or an ancestor's: counting start and end tags finds
-# the end. (A <p>, <li> or <td> also ends where the next one starts: no cut.)
-CUTTABLE = frozenset(("div", "main", "article", "section"))
+# the end. (A <p>, <li> or <td> also ends where the next one starts: no cut; a <td>'s <table> is cut instead.)
+CUTTABLE = frozenset(("div", "main", "article", "section", "table"))
+_MAX_LEAD = 3  # tags before a repeated start tag that may be kept with it to name the block once
 _ROLES = context_roles()
 
 
@@ -64,7 +69,7 @@ _CONTEXTS_KEPT = 256
 @dataclass(frozen=True)
 class Cut:
     tag: str
-    open_tag: bytes  # the block's start tag exactly as the learning page wrote it
+    open_tag: bytes  # the block's start tag exactly as the learning page wrote it (with its lead, if any)
     context: tuple[int, int, int, int]  # region_context of the block on the learning page
     # Between the head and the block: (metadata, end, role tag) of each tag that counts.
     before: re.Pattern[bytes] = field(repr=False)
@@ -74,6 +79,13 @@ class Cut:
     tokens: re.Pattern[bytes] = field(repr=False)
     # The bytes before the block (header, menus) are mostly the same from page to page: their count, by content.
     contexts: dict[bytes, tuple[int, int, int, int] | None] = field(default_factory=dict, compare=False, repr=False)
+    # Bytes of ``open_tag`` written before the block's own start tag (its parent's start tag …): 0 when
+    # the start tag alone names the block.
+    lead: int = 0
+    # Class or id names the site's selectors need, looked for inside tags outside the block (lower case).
+    words: tuple[bytes, ...] = ()
+    # (source, the bytes before the block, block end) of the page last cut: what ``outside`` answers from.
+    last: list = field(default_factory=list, compare=False, repr=False)
 
     def parse(self, source: bytes) -> tuple[etree._Element, etree._Element, tuple[int, int, int, int]] | None:
         """(tree of the cut page, the block in it, its context), or None when the page must be parsed whole."""
@@ -85,25 +97,41 @@ class Cut:
             if match is None:
                 return None
             head_end = match.end()
-        start = source.find(self.open_tag, head_end)  # (in the head it could only be a script's text)
-        if start < 0:
+        at = source.find(self.open_tag, head_end)  # (in the head it could only be a script's text)
+        if at < 0:
             return None
+        start = at + self.lead
         end = self._end(source, start)
-        if end is None or source.find(self.open_tag, start + 1, end) >= 0:
+        if end is None or source.find(self.open_tag, at + 1, end) >= 0:
             return None
-        if self.after.search(source, end) or self._context(source[head_end:start]) != self.context:
+        before = source[head_end:start]
+        if self.after.search(source, end) or self._context(before) != self.context:
+            return None
+        if self.words and _has_words(source[end:].lower(), self.words):
             return None
         root = parse_utf8(source[:head_end] + b"<body>" + source[start:end] + b"</body></html>")
         body = root.find("body") if root is not None else None
         if body is None or len(body) != 1 or body[0].tag != self.tag:
             return None
+        self.last[:] = (source, before, end)
         return root, body[0], self.context
+
+    def outside(self, source: bytes) -> tuple[bytes, bytes] | None:
+        """The bytes the cut of ``source`` (the page ``parse`` cut last) left out: those between the head
+        and the block, and those after the block; None when ``source`` is not that page."""
+        if not self.last or self.last[0] is not source:
+            return None
+        _, before, end = self.last  # (the very object ``_context`` looked up: its hash is computed once)
+        return before, source[end:]
 
     def _context(self, before: bytes) -> tuple[int, int, int, int] | None:
         if before not in self.contexts:
             if len(self.contexts) >= _CONTEXTS_KEPT:
                 self.contexts.clear()
-            self.contexts[before] = _context(self.before.findall(before))
+            context = _context(self.before.findall(before))
+            if context is not None and self.words and _has_words(before.lower(), self.words):
+                context = None
+            self.contexts[before] = context
         return self.contexts[before]
 
     def _end(self, source: bytes, start: int) -> int | None:
@@ -124,25 +152,88 @@ def learn(source: bytes | None, root: etree._Element, block: etree._Element,
           context: tuple[int, int, int, int], selector_css: list[str]) -> Cut | None:
     """The cut of ``block`` on this page, or None when its bytes cannot name it (see the module's rules).
 
-    ``selector_css``: the site's selectors; each must be a bare tag name, looked for outside the block.
+    ``selector_css``: the site's selectors; what each could match is looked for outside the block
+    (``selector_keys``; a selector it cannot read: no cut).
     """
-    if source is None or block.tag not in CUTTABLE or not all(_SIMPLE_TAG.fullmatch(css) for css in selector_css):
+    keys = selector_keys(selector_css)
+    if source is None or block.tag not in CUTTABLE or keys is None:
         return None
+    tags, words = keys
     tag = block.tag.encode()
-    starts = [m.group(0) for m in re.finditer(rb"<" + tag + rb"(?=[\s/>])[^>]*>", source, re.I)]
+    starts = list(re.finditer(rb"<" + tag + rb"(?=[\s/>])[^>]*>", source, re.I))
     elements = list(root.iter(block.tag))
     if len(starts) != len(elements):  # a start tag in a script or comment: no way to tell which is the block
         return None
-    open_tag = starts[elements.index(block)]
-    if source.count(open_tag) != 1:
+    found = starts[elements.index(block)]
+    begin = found.start()
+    for _ in range(_MAX_LEAD + 1):
+        open_tag = source[begin:found.end()]
+        if source.count(open_tag) == 1:
+            break
+        begin = source.rfind(b"<", 0, begin)
+        if begin < 0:
+            return None
+    else:
         return None
-    metadata = _tags({"meta", "link", "time", "base", "title", *selector_css}) + rb"|[sS](?i:cript)[^>]*(?i:json)"
+    metadata = _tags({"meta", "link", "time", "base", "title", *tags}) + rb"|[sS](?i:cript)[^>]*(?i:json)"
     before = re.compile(rb"<(?:(" + metadata + rb")|(/?)(" + _tags(_ROLES) + rb"))")  # metadata first: <h1> is both
     after = re.compile(rb"<(?:" + metadata + rb"|" + re.escape(open_tag[1:]) + rb")")
     first = sorted({"!", "/", *(n[0] + n[0].upper() for n in (block.tag, *_RAW_TEXT))})
     tokens = re.compile(rb"<(?=[" + "".join(first).encode() + rb"])(?:(?P<skipped>" + _SKIPPED + rb")|(?P<close>/)?"
                         + _tags([block.tag]) + rb"[^>]*>)", re.S)
-    return Cut(block.tag, open_tag, context, before, after, tokens)
+    return Cut(block.tag, open_tag, context, before, after, tokens, lead=found.start() - begin, words=words)
+
+
+_COMPOUND = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)?((?:[.#][-_a-zA-Z0-9]+)*)")
+
+
+def selector_keys(selector_css) -> tuple[set[str], tuple[bytes, ...]] | None:
+    """What must not occur outside the block for the site's selectors to select the same elements in the
+    cut page as in the whole one: (tag names, class or id names), or None for a selector this cannot read
+    (attributes, pseudo-classes, sibling combinators).
+
+    An element outside the block has only ancestors outside it, and an element inside it has the same
+    ancestors inside it in both parses. So a selector ``A B C`` (descendant or child combinators) selects
+    the same in both when its ancestor compounds ``A`` and ``B`` match no element outside the block (then no
+    element outside matches the whole selector either); a lone compound (``figcaption``, ``.photo-note``)
+    must itself match nothing outside. A compound is looked for by one name it needs: its first class or
+    id (``.entry-meta`` → the word entry-meta inside some tag, as ``_has_words`` finds it), else its tag
+    (``h1`` → ``<h1``). E.g. wpnews's ``.entry-content p``: no tag outside the block may hold the word
+    entry-content; paragraphs outside it are no matter."""
+    tags: set[str] = set()
+    words: set[bytes] = set()
+    for css in selector_css:
+        for part in css.split(","):
+            compounds = part.replace(">", " ").split()
+            if not compounds or any(not c or _COMPOUND.fullmatch(c) is None for c in compounds):
+                return None
+            for compound in compounds[:-1] or compounds:
+                tag, names = _COMPOUND.fullmatch(compound).groups()
+                if names:
+                    words.add(re.split(r"[.#]", names)[1].lower().encode())
+                elif tag:
+                    tags.add(tag.lower())
+                else:
+                    return None
+    return tags, tuple(sorted(words))
+
+
+_NAME_EDGE = b" \t\n\r\f\"'=>/"  # what may stand beside a class or id name in a tag (class="a b", id=x)
+
+
+def _has_words(lowered: bytes, words: tuple[bytes, ...]) -> bool:
+    """Whether one of ``words`` stands as a whole name inside a tag of ``lowered`` (``<div class="x info">``
+    for "info"; not ``site-info``, nor a word of the text). A '<' in a script may make text look like a
+    tag: that only costs a cut."""
+    for word in words:
+        at = lowered.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if lowered[at - 1:at] in _NAME_EDGE and lowered[end:end + 1] in _NAME_EDGE \
+                    and lowered.rfind(b"<", 0, at) > lowered.rfind(b">", 0, at):
+                return True
+            at = lowered.find(word, end)
+    return False
 
 
 def _context(tags: list[tuple[bytes, bytes, bytes]]) -> tuple[int, int, int, int] | None:

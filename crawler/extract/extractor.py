@@ -68,7 +68,8 @@ class Extractor:
                                                                   context=context)
             fields = GenericFields(tree, page, None, url, codec, now)
             if not whole or tree is not whole[0]:  # the block's bytes alone were parsed (crawler.extract.cut)
-                fields.partial = _PartialPage(source, tree).answers
+                cut = self.templates.sites["//" + host].parsed
+                fields.partial = _PartialPage(cut.outside(source) if cut is not None and source else None).answers
             extraction = fields.build()
             return None if fields.needs_whole else extraction
 
@@ -176,9 +177,9 @@ class _PartialPage:
     story block alone), asked by ``GenericFields`` before such a stage runs on one:
 
     - "htmldate" never: it reads every date on the page (the header's visit day included);
-    - "markup" (byline elements: class="author", rel="author", …) only when no author-like word occurs in the
-      page's bytes outside the cut: e.g. a "writers" box in the sidebar would have answered first on the
-      whole page;
+    - "markup" (byline elements: class="author", rel="author", …) only when no author-like word occurs in a
+      tag of the page's bytes outside the cut (those before and after the block, as the cut found them): e.g.
+      a "writers" box in the sidebar would have answered first on the whole page;
     - "trafilatura" never: it weighs the block against the rest of the page, and on the block alone it
       keeps other lines (one of the first 40 real-weight alhadath mirror pages differed).
 
@@ -186,14 +187,15 @@ class _PartialPage:
     block's own containers; the template's trial and every-Nth-page check compare it with the whole page's.
     """
 
-    def __init__(self, source: bytes | None, tree: etree._Element):
-        self.source, self.tree = source, tree
+    def __init__(self, outside: tuple[bytes, bytes] | None):
+        self.outside = outside
 
     def answers(self, stage: str) -> bool:
         if stage == "markup":
-            if self.source is None:
+            if self.outside is None:
                 return False
-            return _author_words(self.source) == _author_words(etree.tostring(self.tree, encoding="utf-8"))
+            before, after = self.outside
+            return not _author_words_before(before) and not _author_words(after)
         return False
 
 
@@ -211,6 +213,21 @@ def _author_words(data: bytes) -> int:
         while at >= 0:
             count += lowered.rfind(b"<", 0, at) > lowered.rfind(b">", 0, at)
             at = lowered.find(word, at + len(word))
+    return count
+
+
+_BEFORE_KEPT = 64
+_before_words: dict[bytes, int] = {}
+
+
+def _author_words_before(before: bytes) -> int:
+    """``_author_words`` of the bytes before a cut block: the header and menus, mostly the same bytes from
+    page to page of a host, so counted once per distinct prefix (their hash is already computed by the cut)."""
+    count = _before_words.get(before)
+    if count is None:
+        if len(_before_words) >= _BEFORE_KEPT:
+            _before_words.clear()
+        count = _before_words[before] = _author_words(before)
     return count
 
 

@@ -63,6 +63,8 @@ class _SiteState:
     dropped: int = 0
     misses: int = 0  # pages in a row the template did not serve: the layout changed, learn again
     trial: int = 0  # pages left on which a new template runs beside the full chain before it serves
+    # The cut whose bytes the tree being built was parsed from (``Cut.outside`` tells what it left out).
+    parsed: Cut | None = None
 
 
 Context = tuple[int, int, int, int]
@@ -74,6 +76,7 @@ class Templates:
 
     def __init__(self) -> None:
         self.sites: dict[str, _SiteState] = {}
+        self.served = 0  # pages a template read, all sites (``crawler.extract.work``: the crawl's stats)
 
     def extract(self, site_name: str, parse_whole: Callable[[], etree._Element | None], build: Build,
                 record_of: Callable[[object], dict], source: bytes | None = None, selectors: list[str] = (),
@@ -89,13 +92,24 @@ class Templates:
             if len(self.sites) >= MAX_SITES:  # many hosts seen once (a reparse of mixed pages): forget the oldest
                 del self.sites[next(iter(self.sites))]
             state = self.sites[site_name] = _SiteState(wait=learn_after - 1)
+        try:
+            return self._extract(state, parse_whole, build, record_of, source, selectors, trial)
+        finally:  # the page's bytes are not kept past its extraction (up to MAX_SITES cuts would hold one each)
+            if state.parsed is not None:
+                state.parsed.last.clear()
+            state.parsed = None
+
+    def _extract(self, state: _SiteState, parse_whole, build: Build, record_of, source: bytes | None, selectors,
+                 trial: int):
         state.pages += 1
         verify = state.pages % VERIFY_EVERY == 0 or state.trial > 0
         cut = state.cut.parse(source) if state.cut is not None and source is not None else None
+        state.parsed = state.cut
         if cut is not None and not verify:
             fast = build(*cut)
             if fast is not None:
                 state.fast += 1
+                self.served += 1
                 state.cuts += 1
                 state.misses = 0
                 return fast
@@ -110,13 +124,15 @@ class Templates:
                 state.misses = 0
                 if not verify:
                     state.fast += 1
+                    self.served += 1
                     if state.cut is None and source is not None:
                         self._learn_cut_later(state, root, region, build, fast, record_of, source, selectors)
                     return fast
                 full = build(root, None, None)
+                # No record from the cut bytes is no disagreement: such a page is parsed whole (above).
                 by_cut = build(*cut) if cut is not None else fast
                 if full is not None and record_of(fast) == record_of(full) \
-                        and by_cut is not None and record_of(by_cut) == record_of(full):
+                        and (by_cut is None or record_of(by_cut) == record_of(full)):
                     state.verified += 1
                     state.trial = max(0, state.trial - 1)
                 else:
@@ -149,7 +165,8 @@ class Templates:
         if state.cut_wait > 0:
             state.cut_wait -= 1
             return
-        state.cut = _learn_cut(source, root, region[0], region[1], list(selectors), build, record_of(fast), record_of)
+        state.cut = _learn_cut(state, source, root, region[0], region[1], list(selectors), build, record_of(fast),
+                               record_of)
         if state.cut is None:
             state.cut_wait = RELEARN_EVERY
 
@@ -169,13 +186,15 @@ class Templates:
                 fast = build(root, *region)
                 if fast is not None and record_of(fast) == record:
                     state.path, state.xpath = path, xpath
-                    state.cut = _learn_cut(source, root, block, region[1], selectors, build, record, record_of)
+                    state.cut = _learn_cut(state, source, root, block, region[1], selectors, build, record,
+                                           record_of)
                     return
             block = block.getparent()
         state.wait = RELEARN_EVERY
 
 
-def _learn_cut(source, root, block, context, selectors, build: Build, record: dict, record_of) -> Cut | None:
+def _learn_cut(state: _SiteState, source, root, block, context, selectors, build: Build, record: dict,
+               record_of) -> Cut | None:
     """The block's cut, kept only when parsing the cut bytes alone gives this page's full record.
 
     A start tag with a number in it is likely the article's own (WordPress's ``<article id="post-9"
@@ -193,6 +212,7 @@ def _learn_cut(source, root, block, context, selectors, build: Build, record: di
     learned.sort(key=lambda cut: bool(_NUMBERED.search(cut.open_tag.decode("utf-8", "replace"))))
     for cut in learned[:2]:
         parts = cut.parse(source)
+        state.parsed = cut
         fast = build(*parts) if parts is not None else None
         if fast is not None and record_of(fast) == record:
             return cut

@@ -39,8 +39,10 @@ class Deduper:
         archive, site = self.archive, self.site
         article_id = item["article_id"]
         # A fingerprint already on the item came with a queue message (``pipelines.items.from_message``),
-        # checked there against this very body.
-        fingerprint = item.fingerprint if item.fingerprint is not None else Fingerprint(item["paragraphs"])
+        # checked there against this very body; ``item.carried`` came from the crawl's extraction worker
+        # (``crawler.ingest.clean.carried_fingerprint``) and is taken only for this cleaned body's hash.
+        fingerprint = item.fingerprint if item.fingerprint is not None else \
+            Fingerprint(item["paragraphs"], item.carried)
         item.fingerprint = fingerprint
         stored = archive.article_ref(site, article_id)
         if stored is None:

@@ -66,12 +66,15 @@ class ArticleItem(dict):
     fetch: FetchInfo | None
     fingerprint: Fingerprint | None
     verdict: Verdict | None
+    carried: Mapping[str, Any] | None  # a fingerprint made elsewhere (``Fingerprint.carried``), checked by dedupe
 
-    def __init__(self, record: Mapping[str, Any] = (), *, fetch: FetchInfo | None = None) -> None:
+    def __init__(self, record: Mapping[str, Any] = (), *, fetch: FetchInfo | None = None,
+                 carried: Mapping[str, Any] | None = None) -> None:
         super().__init__(record)
         self.fetch = fetch
         self.fingerprint = None
         self.verdict = None
+        self.carried = carried
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,91 @@
+"""One article page's pure CPU work, the same in the crawl's process and in an extraction worker process.
+
+``extract_page(extractor, task)`` is what the spider does with an article response (``PageTask``: the
+body, the real URL, the site, the HTTP charset); ``serve(conn)`` is an extraction worker process's loop
+(``crawler.middlewares.extractpool``): it keeps its own ``Extractor`` — so its own templates, learned from
+the pages it is given and checked against the full chain on a sample as in the crawl's process — and
+answers each task with a ``PageResult`` (the ``Extraction``: record and stage provenance, and whether a
+template read the page).
+
+A worker never touches the archive: the crawl's process stays its one writer.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from crawler.extract.extractor import Extractor
+from crawler.extract.fields import Extraction
+from crawler.sites import Site
+
+# Test hook (tests/test_extractpool.py): a worker given this article id exits at once (os._exit), as a
+# worker killed by the OOM killer would, e.g. ARSHIF_TEST_EXTRACT_EXIT_ON=42. Read from the crawl's
+# environment when the pool starts a worker (a fork server's own environment is that of its first pool).
+EXIT_ON_ENV = "ARSHIF_TEST_EXTRACT_EXIT_ON"
+
+
+@dataclass(frozen=True)
+class PageTask:
+    """One article response to extract (what crosses to a worker process)."""
+
+    body: bytes
+    url: str  # on the real host (records keep real URLs)
+    site: Site
+    encoding: str | None = None  # the charset the HTTP answer declared
+    article_id: int | None = None
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What came of a ``PageTask``: its extraction (None: no article in the page), or the error that stopped it."""
+
+    extraction: Extraction | None = None
+    template: bool = False  # a learned template read the page (its block only), not the full chain
+    error: str | None = None  # e.g. "extraction worker died (exit code -9)": the page is a failure
+    carried: dict | None = None  # the body's dedupe fingerprint (``Fingerprint.carried``), when the worker made it
+    cpu: float = 0.0  # a worker's CPU seconds for this page (task in, extraction, answer out): its share of the run
+
+
+def extract_page(extractor: Extractor, task: PageTask) -> PageResult:
+    """The page's extraction by ``extractor`` (its templates learn from it)."""
+    served = extractor.templates.served
+    extraction = extractor.extract_with_trace(task.body, task.url, site=task.site, encoding=task.encoding,
+                                              now=task.now)
+    return PageResult(extraction, template=extractor.templates.served > served)
+
+
+def serve(conn, exit_on: str | None = None, derive: Callable[[dict], dict] | None = None) -> None:
+    """An extraction worker's loop: a ``PageTask`` in, its ``PageResult`` out, until ``None`` or the pipe closes.
+
+    ``derive(record)``: more pure work on each record found, whose answer travels as ``PageResult.carried``
+    (the crawl passes ``crawler.ingest.clean.carried_fingerprint``: the writer then skips the MinHash).
+
+    Ctrl-C reaches the whole process group: the worker ignores it, and the crawl's process, which decides
+    how to stop, ends the workers (``ExtractPool.close``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    extractor = Extractor()
+    spent = time.process_time()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the crawl's process is gone
+            return
+        if task is None:
+            return
+        if exit_on and str(task.article_id) == exit_on:
+            os._exit(70)
+        try:
+            result = extract_page(extractor, task)
+            if derive is not None and result.extraction is not None:
+                result = replace(result, carried=derive(result.extraction.record))
+        except Exception as exc:  # noqa: BLE001 - one page's bug must not take the worker's templates with it
+            result = PageResult(error=f"extraction failed: {type(exc).__name__}: {exc}")
+        now = time.process_time()
+        conn.send(replace(result, cpu=now - spent))  # pickling the answer is counted with the next page
+        spent = now

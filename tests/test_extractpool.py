@@ -1,0 +1,169 @@
+"""Extraction over worker processes in the crawl (issue 22 item 4): ``arshif crawl --extract-jobs N``.
+
+Real crawls of the mirror subprocess; the archive is compared row by row with an in-process crawl's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from crawler.extract.work import EXIT_ON_ENV, PageTask
+from crawler.middlewares.extractpool import ExtractPool, extract_jobs
+from crawler.sites import get_site
+from crawler.statkeys import EXTRACT_WORKER_FAILED, TEMPLATE_PAGES
+from tests.test_crawl import REPO, ok, rows
+from tests.test_reparse_jobs import dump
+
+
+def crawl(mirror, db, jobs: int, cwd, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", "crawl", "alhadath", "--base-url", mirror.base_url, "--db", str(db),
+         "--no-polite", "--extract-jobs", str(jobs)],
+        cwd=cwd, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
+
+
+def run_stats(db) -> dict:
+    return json.loads(rows(db, "select stats from crawl_runs order by id desc limit 1")[0]["stats"])
+
+
+def test_two_extract_jobs_store_exactly_what_in_process_extraction_stores(mirror_factory, tmp_path):
+    mirror = mirror_factory(articles=200, seed=7, weight="real")
+    archives = {}
+    for jobs in (0, 2):
+        archives[jobs] = tmp_path / f"jobs{jobs}.db"
+        ok(crawl(mirror, archives[jobs], jobs, tmp_path))
+    # Row ids of aliases, failures … follow the order answers arrive in, which no two crawls share.
+    here, pooled = ({table: sorted(({k: v for k, v in row.items() if k != "id"} for row in table_rows), key=repr)
+                     for table, table_rows in dump(archives[jobs]).items()} for jobs in (0, 2))
+    assert len(here["articles"]) > 150
+    for table in here:
+        assert here[table] == pooled[table], table
+    # Each worker learned its own template: later pages were read by it, and the crawl counted them.
+    for jobs in (0, 2):
+        assert run_stats(archives[jobs]).get(TEMPLATE_PAGES, 0) > 50, jobs
+
+
+def test_a_worker_killed_on_one_page_fails_that_page_only_and_the_next_crawl_gets_it(mirror_factory, tmp_path):
+    mirror = mirror_factory(articles=120, seed=3)
+    reference = tmp_path / "reference.db"
+    ok(crawl(mirror, reference, 0, tmp_path))
+    stored = sorted(row["article_id"] for row in rows(reference, "select article_id from articles"))
+    victim = stored[len(stored) // 2]
+
+    db = tmp_path / "killed.db"
+    ok(crawl(mirror, db, 1, tmp_path, env={EXIT_ON_ENV: str(victim)}))
+    failures = rows(db, "select article_id, reason from failures where resolved_at is null")
+    assert [row["article_id"] for row in failures] == [victim]
+    assert failures[0]["reason"].startswith("extraction worker died (exit code 70)")
+    assert sorted(row["article_id"] for row in rows(db, "select article_id from articles")) == \
+        [article_id for article_id in stored if article_id != victim]
+    assert run_stats(db)[EXTRACT_WORKER_FAILED] == 1
+
+    ok(crawl(mirror, db, 1, tmp_path))  # open failures are asked again: the page is stored now
+    assert sorted(row["article_id"] for row in rows(db, "select article_id from articles")) == stored
+    assert rows(db, "select article_id from failures where resolved_at is null") == []
+
+
+def page(article_id: int) -> PageTask:
+    body = f"<html><head><title>t</title></head><body><h1>خبر {article_id}</h1><p>نص</p></body></html>"
+    return PageTask(body.encode(), f"https://www.alhadath.ps/article/{article_id}", get_site("alhadath"),
+                    "utf-8", article_id)
+
+
+def test_pool_replaces_a_dead_worker_and_close_answers_what_it_still_held(monkeypatch):
+    monkeypatch.setenv(EXIT_ON_ENV, "2")
+    pool = ExtractPool(1)
+    try:
+        futures = [pool.submit(page(article_id)) for article_id in (1, 2, 3)]
+        results = [future.result(timeout=60) for future in futures]
+        assert results[0].error is None and results[2].error is None
+        assert results[1].error == "extraction worker died (exit code 70)"
+        assert pool.replaced == 1
+        workers = [worker.process for worker in pool._workers]
+    finally:
+        pool.close()
+    assert not any(process.is_alive() for process in workers)
+    late = pool.submit(page(4))
+    assert late.result(timeout=1).error == "extraction pool closed"
+
+
+def test_close_does_not_hang_on_pages_in_flight():
+    pool = ExtractPool(1)
+    futures = [pool.submit(page(article_id)) for article_id in range(1, 40)]
+    pool.close()
+    assert all(future.done() for future in futures)  # each answered: extracted, or "extraction pool closed"
+    assert {future.result().error for future in futures} <= {None, "extraction pool closed"}
+
+
+def test_extract_jobs_auto_is_one_fewer_than_the_cores():
+    assert extract_jobs(-1, cpus=1) == 0
+    assert extract_jobs(-1, cpus=2) == 1
+    assert extract_jobs(-1, cpus=8) == 7
+    assert extract_jobs(0) == 0 and extract_jobs("3") == 3
+
+
+def test_the_worker_fingerprint_spares_the_writer_the_minhash(monkeypatch):
+    import crawler.dedupe
+    from crawler.ingest import ArticleItem
+    from crawler.ingest.clean import carried_fingerprint, clean_record
+
+    words = " ".join(f"كلمة{n}" for n in range(60))
+    # As extraction leaves it: the clean step still trims, drops the RLM mark and the empty paragraph.
+    record = {"article_id": 5, "title": " خبر ", "paragraphs": [f"  {words}\u200f ", "", f"{words} ثانية"]}
+    carried = carried_fingerprint(record)  # in the worker, before the writer's clean step
+    item = ArticleItem(record, carried=carried)
+    clean_record(item)  # the writer's clean pipeline
+    expected = crawler.dedupe.Fingerprint(item["paragraphs"])
+    assert expected.evidence and carried["band_hashes"] == expected.band_hashes
+
+    def no_signature(*args, **kwargs):
+        raise AssertionError("the writer computed the MinHash signature")
+
+    monkeypatch.setattr(crawler.dedupe, "_signature", no_signature)
+    taken = crawler.dedupe.Fingerprint(item["paragraphs"], item.carried)  # what dedupe does with the item
+    assert taken.band_hashes == expected.band_hashes
+    # A fingerprint of another body is not taken: recomputed (here: the signature would run).
+    other = {**carried, "content_hash": "0" * 64}
+    try:
+        crawler.dedupe.Fingerprint(item["paragraphs"], other)
+    except AssertionError as exc:
+        assert "MinHash" in str(exc)
+    else:
+        raise AssertionError("a fingerprint of another body was taken")
+
+
+def test_sigterm_stops_the_extraction_workers_with_the_crawl(mirror_factory, tmp_path):
+    import signal
+    import time
+
+    import psutil
+
+    from crawler.errors import EXIT_INTERRUPTED
+    from tests.test_crawl import settled_ids
+
+    mirror = mirror_factory(articles=2000, seed=5)
+    db = tmp_path / "a.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "backfill", "alhadath", "--ids", "1-2000", "--base-url", mirror.base_url,
+         "--db", str(db), "--log-level", "WARNING", "--no-warc", "--extract-jobs", "2"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        while process.poll() is None and settled_ids(db) == 0:
+            time.sleep(0.01)  # until the first batch is committed: the workers are at work
+        assert process.poll() is None, "the backfill ended before it could be stopped"
+        helpers = psutil.Process(process.pid).children(recursive=True)  # the fork server and its 2 workers
+        assert len(helpers) >= 3
+        process.send_signal(signal.SIGTERM)
+        _stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == EXIT_INTERRUPTED, stderr[-3000:]
+    gone, alive = psutil.wait_procs(helpers, timeout=30)
+    assert alive == [], alive
