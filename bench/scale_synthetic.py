@@ -85,7 +85,11 @@ def legacy_copy(db: Path, copy: Path) -> None:
     conn.execute("update articles set body_folded = folded_body(paragraphs)")
     conn.execute("update articles set title_stemmed = stem_folded(title_folded), body_stemmed = stem_folded(body_folded)")
     conn.execute("create table article_bands (site text, band integer, hash integer, article_id integer)")
-    conn.execute("insert into article_bands select site, key & 15, key, article_id from band_keys")
+    conn.execute("insert into article_bands select site, key & 15, key, article_id from band_keys"
+                 " union all select site, key & 15, key, article_id from band_keys_middle"
+                 " union all select site, key & 15, key, article_id from band_keys_recent")  # every level
+    conn.execute("drop table band_keys_recent")
+    conn.execute("drop table band_keys_middle")
     conn.execute("create index idx_article_bands_site_hash on article_bands (site, hash)")
     conn.execute("create index idx_article_bands_site_article_id on article_bands (site, article_id)")
     conn.execute("drop table band_keys")
@@ -102,7 +106,8 @@ def legacy_copy(db: Path, copy: Path) -> None:
         ' insert into "articles_fts" ("articles_fts", rowid, "title_stemmed", "body_stemmed") values(\'delete\','
         ' old.rowid, old."title_stemmed", old."body_stemmed"); insert into "articles_fts" (rowid,'
         ' "title_stemmed", "body_stemmed") values (new.rowid, new."title_stemmed", new."body_stemmed"); end')
-    conn.execute("delete from _sqlite_migrations where name in ('m201_lean_archive', 'm202_lean_vacuum')")
+    conn.execute("delete from _sqlite_migrations where name in ('m201_lean_archive', 'm202_lean_vacuum',"
+                 " 'm2xx_bands_levels')")
     conn.commit()
     conn.execute("vacuum")
     conn.close()

@@ -31,6 +31,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from crawler.storage.bands import union_rows_sql  # noqa: E402
+from crawler.storage.schema import BAND_LEVELS  # noqa: E402
+
 REAL_PAGES = REPO.parent / "shared" / "data" / "real_pages"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 # Columns whose values are clocks, durations or run bookkeeping: they differ between two identical runs.
@@ -97,10 +100,16 @@ def _table_rows(db: Path) -> dict[str, list[dict]]:
     names = [r[0] for r in conn.execute(
         "select name from sqlite_master where type='table' and name not like 'sqlite_%' "
         "and name not like '%\_fts%' escape '\\' and substr(name, 1, 1) != '_' order by name")]
+    # The band keys as one table held them (sorted union of the levels, crawler.storage.bands): where a key
+    # sits is the store's business, which keys exist is the archive's.
+    levels = [name for name in BAND_LEVELS if name in names]
+    if levels:
+        names = sorted(name for name in names if name not in levels[:-1])
     tables = {}
     for name in names:
         rows = []
-        for row in conn.execute(f'select * from "{name}"'):
+        query = union_rows_sql() if name == "band_keys" and len(levels) > 1 else f'select * from "{name}"'
+        for row in conn.execute(query):
             rows.append({k: row[k] for k in row.keys() if not _volatile(k)})
         tables[name] = rows
     conn.close()

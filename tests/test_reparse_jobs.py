@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
+from crawler.storage.bands import union_rows_sql
 from tests.test_crawl import arshif, ok
 
 CLOCKS = ("first_seen_at", "last_seen_at", "updated_at", "valid_from", "valid_to", "resolved_at",
@@ -16,8 +17,9 @@ def dump(db) -> dict[str, list]:
         conn.row_factory = sqlite3.Row
         out = {}
         for table in ("articles", "article_versions", "aliases", "band_keys", "misses", "failures"):
+            query = union_rows_sql() if table == "band_keys" else f"select * from {table}"  # both levels
             rows = [{k: row[k] for k in row.keys() if k not in CLOCKS and not k.endswith("_at") or k in
-                     ("published_at", "modified_at")} for row in conn.execute(f"select * from {table}")]
+                     ("published_at", "modified_at")} for row in conn.execute(query)]
             out[table] = sorted(rows, key=repr)
         return out
 

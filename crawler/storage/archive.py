@@ -31,17 +31,11 @@ from crawler.storage.records import (
     record_from_row,
     utc_now,
 )
+from crawler.storage.bands import BandKeys
 from crawler.storage.connection import connect, folded_body_sql, inspect_file
 from crawler.storage.reader import ArchiveReader
 from crawler.storage.runs import RunLog
-from crawler.storage.schema import (
-    DELETE_BAND_KEY,
-    INDEX_ARTICLES,
-    MIGRATIONS,
-    UNINDEX_ARTICLE,
-    band_keys,
-    insert_band_keys_sql,
-)
+from crawler.storage.schema import INDEX_ARTICLES, MIGRATIONS, UNINDEX_ARTICLE
 from crawler.text import fold_arabic, stem_folded
 
 
@@ -62,6 +56,7 @@ class Archive(RunLog, ArchiveReader):
         self.conn = self.db.conn  # what ArchiveReader's reads use
         MIGRATIONS.apply(self.db)
         self.batch_size = batch_size
+        self.bands = BandKeys(self.db.conn)
         self.commit_interval = commit_interval
         self.pending_writes = 0
         self._last_commit = time.monotonic()
@@ -102,13 +97,15 @@ class Archive(RunLog, ArchiveReader):
         self.pending_writes = 0
         self._last_commit = time.monotonic()
         if self.db.conn.in_transaction:
+            self.bands.merge_if_due()  # with the batch: both commit, or neither
             self.db.conn.commit()
 
     def rollback(self) -> None:
         """Drop the open batch (nothing of it was committed): e.g. the distributed writer stopped at once by
         a second signal, whose batch is still in Redis's processing list and is applied by the next writer."""
-        self._unindexed = set()
+        self._unindexed = {}  # rowid → search forms (was set(): the next insert after a rollback failed)
         self.pending_writes = 0
+        self.bands.forget_counts()
         if self.db.conn.in_transaction:
             self.db.conn.rollback()
 
@@ -132,10 +129,7 @@ class Archive(RunLog, ArchiveReader):
             self.db.conn.execute(
                 UNINDEX_ARTICLE, [row["rowid"], stem_folded(row["title_folded"] or ""), stem_folded(folded)]
             )
-        self.db.conn.executemany(
-            DELETE_BAND_KEY,
-            [(row["site"], key, row["article_id"]) for key in band_keys(folded_band_hashes(folded))],
-        )
+        self.bands.remove(row["site"], row["article_id"], folded_band_hashes(folded))
 
     def commit_if_due(self) -> None:
         """Commit an open batch older than ``commit_interval`` (called on a timer while a crawl idles)."""
@@ -228,14 +222,7 @@ class Archive(RunLog, ArchiveReader):
         """Stored articles sharing at least one LSH band with ``band_hashes``, each with its folded body."""
         if not band_hashes:
             return []
-        keys = band_keys(band_hashes)
-        marks = ",".join("?" * len(keys))
-        ids = {
-            article_id
-            for (article_id,) in self.db.conn.execute(
-                f"select article_id from band_keys where site = ? and key in ({marks})", [site, *keys]
-            )
-        }
+        ids = self.bands.article_ids(site, band_hashes)
         ids.discard(exclude_id)
         found: list[tuple[ArticleRef, str]] = []
         for chunk in chunks(sorted(ids)):
@@ -311,7 +298,7 @@ class Archive(RunLog, ArchiveReader):
             if traces:
                 self.db.conn.execute("delete from aliases where site = ? and alias_id = ?", [site, article_id])
             self._unindexed[rowid] = forms
-            self._add_bands(site, article_id, write.band_hashes)
+            self.bands.add(site, article_id, write.band_hashes)
             return Outcome.NEW
         old = existing[0]
         if record_from_row(old) == record_from_row(columns):
@@ -342,12 +329,8 @@ class Archive(RunLog, ArchiveReader):
             [*columns.values(), site, article_id],
         )
         self._unindexed[old["rowid"]] = forms
-        self._add_bands(site, article_id, write.band_hashes)
+        self.bands.add(site, article_id, write.band_hashes)
         return Outcome.UPDATED
-
-    def _add_bands(self, site: str, article_id: int, band_hashes: Sequence[int]) -> None:
-        if band_hashes:  # one statement for the article's keys (16 executions of one row cost 2× as much)
-            self.db.conn.execute(insert_band_keys_sql(len(band_hashes)), [site, article_id, *band_keys(band_hashes)])
 
     def _insert(self, table: str, row: Mapping[str, Any]) -> int:
         """One row by a plain INSERT (sqlite-utils' ``insert`` reads the table's schema on every call); its rowid."""

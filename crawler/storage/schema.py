@@ -13,7 +13,8 @@ Tables:
 - ``article_versions``: the previous state (full record as JSON) each time a refetch changed the record.
 - ``aliases``: another id/url for a stored article (``kind`` = "exact": identical normalized body).
 - ``band_keys``: MinHash LSH band hashes, tagged with their band, for near-duplicate lookups (WITHOUT ROWID,
-  keyed by the hash; ``article_bands`` before m201).
+  keyed by the hash; ``article_bands`` before m201). Since m2xx_bands_levels new keys go to the small
+  ``band_keys_recent`` first, merged into ``band_keys`` in key order now and then (``crawler.storage.bands``).
 - ``misses``: ids with no article (404, soft-404); ``failures``: fetches that failed after retries.
 - ``listing_walks``: categories whose listings a run walked to their end (``down_to``: or to a --since).
 - ``crawl_runs``: one row per run with its arguments, finish reason, status and counts.
@@ -374,10 +375,6 @@ UNINDEX_ARTICLE = (
 # ROWID table (its primary key is the lookup) replaces a rowid table with two indexes. An article's keys
 # are recomputed from its stored body when it changes or leaves (``crawler.dedupe.folded_band_hashes``).
 BAND_KEY_BITS = 4  # crawler.dedupe.BANDS = 16 bands
-INSERT_BAND_KEY = "insert or ignore into band_keys (site, key, article_id) values (?, ?, ?)"
-DELETE_BAND_KEY = "delete from band_keys where site = ? and key = ? and article_id = ?"
-
-
 _BAND_KEY_MASK = ~((1 << BAND_KEY_BITS) - 1)
 
 
@@ -390,18 +387,6 @@ def band_key(band: int, value: int) -> int:
 def band_keys(band_hashes: Sequence[int]) -> list[int]:
     """``band_key`` of each band hash, in band order (one comprehension: the store computes 32 for each article)."""
     return [(value & _BAND_KEY_MASK) | band for band, value in enumerate(band_hashes)]
-
-
-def insert_band_keys_sql(count: int) -> str:
-    """One INSERT of ``count`` band keys of one article (parameters: site, article id, then the keys), instead
-    of ``count`` executions of ``INSERT_BAND_KEY``: e.g. ``insert_band_keys_sql(2)`` → ``... values (?1, ?3,
-    ?2), (?1, ?4, ?2)``."""
-    return _INSERT_BAND_KEYS.get(count) or _INSERT_BAND_KEYS.setdefault(count, (
-        "insert or ignore into band_keys (site, key, article_id) values "
-        + ", ".join(f"(?1, ?{number}, ?2)" for number in range(3, count + 3))))
-
-
-_INSERT_BAND_KEYS: dict[int, str] = {}
 
 
 @MIGRATIONS()
@@ -455,3 +440,19 @@ def m202_lean_vacuum(db: sqlite_utils.Database) -> None:
             "shrinking the archive (lean schema, issue 22): VACUUM of %d pages, %d of them free", pages, free
         )
         db.execute("vacuum")
+
+
+# The band-key levels, recent first: a key is in exactly one of them (crawler.storage.bands).
+BAND_LEVELS = ("band_keys_recent", "band_keys_middle", "band_keys")
+
+
+@MIGRATIONS()
+def m2xx_bands_levels(db: sqlite_utils.Database) -> None:
+    """Levels of band keys (issue 22: store cost per article flat to 1M): the existing ``band_keys`` becomes
+    the main level as it is; new keys go to ``band_keys_recent``, merged into ``band_keys_middle``, merged
+    into ``band_keys`` (same columns and key), each merge in key order (``crawler.storage.bands``)."""
+    for level in ("band_keys_recent", "band_keys_middle"):
+        db.execute(
+            f"create table {level} (site text not null, key integer not null, article_id integer not null,"
+            " primary key (site, key, article_id)) without rowid"
+        )

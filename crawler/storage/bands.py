@@ -1,0 +1,131 @@
+"""The near-duplicate band keys in levels, so that storing an article costs the same at 10k and at 1M.
+
+Why: an article's 16 band keys are random hashes. In one big ``band_keys`` table (WITHOUT ROWID, ordered
+by key) they land on 16 different leaf pages, and once the table outgrows the cache each commit dirties and
+writes ~16 pages an article (WAL, then checkpoint): store CPU per article grew 1.9× from 10k to 1M (issue 22).
+
+How (a small log-structured merge): new keys go to ``band_keys_recent``, whose few pages a commit rewrites;
+when a level passes ``max(floor × ratio**level, next level's keys / ratio)`` keys it is merged into the next
+level in key order by one INSERT ... SELECT inside the writer's open transaction, and emptied:
+``band_keys_recent`` → ``band_keys_middle`` → ``band_keys`` (the main level). A merge writes each page of the
+next level once for many articles: e.g. at 1M articles (16M keys) merging 2M middle keys rewrites the main
+level's ~120k pages once for 125k articles (~1 page an article) instead of 16 pages an article. Two levels
+(recent → main) were not enough: the recent level then grows to 1/8 of the main one and a commit of 1,000
+articles rewrote most of its pages again (``bench/bench_bands.py``, ``bench/results.md``).
+
+Same decisions by construction: a key is in exactly one level (added to the first, moved whole by a merge),
+so a lookup over every level (one UNION ALL) and a delete from every level see the very rows one table held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sqlite3
+
+from crawler.storage.schema import BAND_LEVELS, band_keys
+
+# Merge the recent level into the main one when it holds more than max(MERGE_FLOOR, main rows / MERGE_RATIO)
+# keys: the floor keeps merges rare while the archive is small (65,536 keys: 4,096 articles), the ratio
+# keeps the recent level a fixed share of the main one so each merge's page writes are amortized.
+MERGE_FLOOR = 65_536
+MERGE_RATIO = 8
+BANDS_PER_ARTICLE = 16  # crawler.dedupe.BANDS, for the main level's size estimate
+
+
+class BandKeys:
+    """The band-key store of one archive connection (used by ``Archive``, the single writer)."""
+
+    def __init__(self, conn: sqlite3.Connection, *, floor: int = MERGE_FLOOR, ratio: int = MERGE_RATIO,
+                 levels: Sequence[str] = BAND_LEVELS) -> None:
+        self.conn = conn
+        self.floor = floor
+        self.ratio = ratio
+        self.levels = tuple(levels)  # newest first, the main level last
+        self._rows: list[int] | None = None  # keys in each level but the main one: counted once, then kept
+        self._insert_sql: dict[int, str] = {}
+        self._lookup_sql: dict[int, str] = {}
+
+    def add(self, site: str, article_id: int, band_hashes: Sequence[int]) -> None:
+        """The article's keys, in one statement (16 executions of one row cost 2× as much)."""
+        if not band_hashes:
+            return
+        count = len(band_hashes)
+        sql = self._insert_sql.get(count) or self._insert_sql.setdefault(count, (
+            f"insert or ignore into {self.levels[0]} (site, key, article_id) values "
+            + ", ".join(f"(?1, ?{number}, ?2)" for number in range(3, count + 3))))
+        added = self.conn.execute(sql, [site, article_id, *band_keys(band_hashes)]).rowcount
+        if self._rows is not None and len(self.levels) > 1:
+            self._rows[0] += max(added, 0)
+
+    def remove(self, site: str, article_id: int, band_hashes: Sequence[int]) -> None:
+        """Drop the article's keys from whichever level holds them (the kept counts may then be high: they
+        only pace the merges)."""
+        rows = [(site, key, article_id) for key in band_keys(band_hashes)]
+        for table in self.levels:
+            self.conn.executemany(f"delete from {table} where site = ? and key = ? and article_id = ?", rows)
+
+    def article_ids(self, site: str, band_hashes: Sequence[int]) -> set[int]:
+        """The articles that share at least one band key with ``band_hashes``, over every level."""
+        if not band_hashes:
+            return set()
+        keys = band_keys(band_hashes)
+        count = len(keys)
+        sql = self._lookup_sql.get(count)
+        if sql is None:
+            marks = ",".join(f"?{number}" for number in range(2, count + 2))
+            sql = self._lookup_sql.setdefault(count, " union all ".join(
+                f"select article_id from {table} where site = ?1 and key in ({marks})" for table in self.levels))
+        return {article_id for (article_id,) in self.conn.execute(sql, [site, *keys])}
+
+    def merge_if_due(self) -> int:
+        """Merge each level that has grown past its share into the next (called by the writer inside its
+        open transaction, before a commit: the merges commit or roll back with the batch). Level ``i`` is
+        due past ``max(floor × ratio**i, next level's keys / ratio)`` keys. Returns the merges made."""
+        if len(self.levels) < 2:
+            return 0
+        if self._rows is None:
+            self._rows = [self.conn.execute(f"select count(*) from {table}").fetchone()[0]
+                          for table in self.levels[:-1]]
+        if self._rows[0] <= self.floor:
+            return 0
+        merges = 0
+        for index in range(len(self.levels) - 1):
+            if self._rows[index] <= self.floor * self.ratio**index:
+                break
+            if self._next_rows(index) >= self._rows[index] * self.ratio:
+                break
+            self.merge(index)
+            merges += 1
+        return merges
+
+    def _next_rows(self, index: int) -> int:
+        if index + 1 < len(self.levels) - 1:
+            return self._rows[index + 1]
+        # The main level's size from the articles' rowids (no count over millions of keys): an estimate
+        # is enough, it only paces the merges.
+        articles = self.conn.execute("select coalesce(max(rowid), 0) from articles").fetchone()[0]
+        return max(BANDS_PER_ARTICLE * articles - sum(self._rows), 0)
+
+    def merge(self, index: int = 0) -> None:
+        """Move every key of level ``index`` into the next one, in its key order, then empty the level."""
+        source, target = self.levels[index], self.levels[index + 1]
+        moved = self.conn.execute(
+            f"insert or ignore into {target} (site, key, article_id)"
+            f" select site, key, article_id from {source} order by site, key, article_id"
+        ).rowcount
+        self.conn.execute(f"delete from {source}")
+        if self._rows is not None:
+            if index + 1 < len(self._rows):
+                self._rows[index + 1] += max(moved, 0)
+            self._rows[index] = 0
+
+    def forget_counts(self) -> None:
+        """After a rollback the kept counts may be wrong: count again at the next check."""
+        self._rows = None
+
+
+def union_rows_sql(columns: Iterable[str] = ("site", "key", "article_id")) -> str:
+    """Every band key of both levels in key order, as one table held them (snapshots, tests)."""
+    names = ", ".join(columns)
+    return " union all ".join(f"select {names} from {table}" for table in BAND_LEVELS) + f" order by {names}"

@@ -1,0 +1,133 @@
+"""Band keys in two levels (crawler.storage.bands, issue 22): the near-duplicate candidates are the ones the
+single ``band_keys`` table gave, across inserts, updates, deletes and merges; older archives migrate."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+from crawler.dedupe import Fingerprint
+from crawler.storage import Archive
+from crawler.storage.bands import union_rows_sql
+from crawler.storage.schema import BAND_LEVELS, band_keys
+from tests.test_storage import SITE, record, write
+
+STORIES = [[f"قصة{story}كلمة{i}" for i in range(120)] for story in range(6)]
+
+
+def body(rng: random.Random) -> list[str]:
+    """A story's words with a few changed: articles of one story share some bands, not all."""
+    words = list(rng.choice(STORIES))
+    for _ in range(rng.choice((0, 2, 6, 20))):
+        words[rng.randrange(len(words))] = f"تغيير{rng.randrange(10_000)}"
+    if rng.random() < 0.1:
+        words = words[:3]  # too short to be evidence: no band keys at all
+    return [" ".join(words[:60]), " ".join(words[60:])]
+
+
+def level_rows(archive: Archive) -> dict[str, set[tuple]]:
+    return {table: {tuple(row) for row in archive.db.execute(f"select site, key, article_id from {table}")}
+            for table in BAND_LEVELS}
+
+
+def check(archive: Archive, model: dict[int, set[int]], probes: list[list[int]]) -> None:
+    """Every probe's candidates equal those of one table holding each stored article's keys (``model``),
+    and no key sits in two levels."""
+    levels = list(level_rows(archive).values())
+    assert sum(len(rows) for rows in levels) == len(set().union(*levels))  # no key in two levels
+    assert set().union(*levels) == {(SITE, key, article_id) for article_id, keys in model.items() for key in keys}
+    for hashes in probes:
+        keys = set(band_keys(hashes))
+        expected = sorted(article_id for article_id, stored in model.items() if stored & keys)
+        got = sorted(ref.article_id for ref, _ in archive.near_duplicate_candidates(SITE, hashes))
+        assert got == expected
+
+
+def test_candidates_equal_the_single_table_across_merges(tmp_path):
+    rng = random.Random(22)
+    model: dict[int, set[int]] = {}  # what the single table held: article id → its keys
+    probes: list[list[int]] = []
+    merges = 0
+    with Archive(tmp_path / "a.db") as archive:
+        archive.bands.floor, archive.bands.ratio = 48, 2  # merges every few articles
+        merged = archive.bands.merge
+        def counting_merge(index: int = 0) -> None:
+            nonlocal merges
+            merges += 1
+            merged(index)
+        archive.bands.merge = counting_merge
+        next_id = 1
+        for step in range(400):
+            action = rng.random()
+            if action < 0.55 or not model:  # a new article
+                rec = record(next_id, paragraphs=body(rng))
+                next_id += 1
+            elif action < 0.85:  # an update whose body changed: old keys out, new ones in
+                rec = record(rng.choice(sorted(model)), paragraphs=body(rng))
+            else:  # an exact copy found late: the article leaves for aliases, with its keys
+                gone = rng.choice(sorted(model))
+                archive.demote_to_alias(SITE, gone, of=0)
+                del model[gone]
+                rec = None
+            if rec is not None:
+                fingerprint = Fingerprint(rec["paragraphs"])
+                archive.upsert_articles([write(rec)])
+                model[rec["article_id"]] = set(band_keys(fingerprint.band_hashes))
+                probes.append(list(fingerprint.band_hashes))
+            if rng.random() < 0.3:
+                archive.commit()  # where merges happen
+            if step % 20 == 0:
+                check(archive, model, [p for p in probes[-30:] if p])
+        archive.commit()
+        check(archive, model, [p for p in probes if p])
+        assert merges >= 5
+        assert level_rows(archive)["band_keys"]  # keys went down every level
+    with Archive(tmp_path / "a.db") as reopened:  # the kept count starts again from the file
+        check(reopened, model, [p for p in probes if p][:50])
+
+
+def test_a_merge_rolled_back_with_its_batch_leaves_the_levels_as_they_were(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        archive.bands.floor, archive.bands.ratio = 16, 1
+        archive.upsert_articles([write(record(1, paragraphs=body(random.Random(1))))])
+        archive.commit()  # 16 keys: not past the floor
+        before = level_rows(archive)
+        assert len(before["band_keys_recent"]) == 16 and sum(map(len, before.values())) == 16
+        archive.upsert_articles([write(record(2, paragraphs=body(random.Random(2))))])
+        archive.rollback()
+        assert level_rows(archive) == before
+        archive.upsert_articles([write(record(3, paragraphs=body(random.Random(3))))])
+        archive.commit()  # 32 keys: merged, in the same transaction as article 3
+        after = level_rows(archive)
+        assert not after["band_keys_recent"] and sum(map(len, after.values())) == 32
+
+
+def test_an_archive_of_the_single_table_migrates_with_its_keys_in_the_main_level(tmp_path):
+    rng = random.Random(7)
+    recs = [record(article_id, paragraphs=body(rng)) for article_id in range(1, 31)]
+    with Archive(tmp_path / "old.db") as built:
+        built.upsert_articles([write(rec) for rec in recs])
+        for index in range(len(BAND_LEVELS) - 1):
+            built.bands.merge(index)
+    # As main's code left it: every key in the one table, no recent level, the migration not applied.
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        for level in BAND_LEVELS[:-1]:
+            db.execute(f"drop table {level}")
+        db.execute("delete from _sqlite_migrations where name = 'm2xx_bands_levels'")
+        before = [tuple(row) for row in db.execute("select site, key, article_id from band_keys")]
+    db.close()
+    assert before
+    with Archive(tmp_path / "old.db") as migrated:
+        rows = level_rows(migrated)
+        assert sorted(rows["band_keys"]) == sorted(before)
+        assert not any(rows[level] for level in BAND_LEVELS[:-1])
+        assert [tuple(row) for row in migrated.db.execute(union_rows_sql())] == sorted(before)
+        model = {rec["article_id"]: set(band_keys(Fingerprint(rec["paragraphs"]).band_hashes)) for rec in recs}
+        model = {article_id: keys for article_id, keys in model.items() if keys}
+        probes = [Fingerprint(rec["paragraphs"]).band_hashes for rec in recs]
+        check(migrated, model, [p for p in probes if p])
+        new = record(99, paragraphs=body(rng))
+        migrated.upsert_articles([write(new)])
+        model[99] = set(band_keys(Fingerprint(new["paragraphs"]).band_hashes))
+        migrated.commit()
+        check(migrated, model, [p for p in probes if p])
