@@ -49,7 +49,7 @@ from twisted.python.failure import Failure
 from crawler.arguments import SpiderArgumentError, parse_flag, parse_id_ranges, parse_window, politeness
 from crawler.extract import Extractor
 from crawler.extract.decode import declared_charset
-from crawler.extract.work import PageResult, PageTask, extract_page
+from crawler.extract.work import PageResult, PageTask, extract_page_or_failure
 from crawler.middlewares.extractpool import EXTRACTED
 from crawler.middlewares.reasons import failure_reason
 from crawler.alarms import no_article_kind
@@ -322,12 +322,13 @@ class ArchiveSpider(ListingWalks, OutletSources, DiscoveryMixin, scrapy.Spider):
     def read_article(self, response: Response, article_id: int, page: PendingPage | UntilProbe | None):
         charset = declared_charset(response.headers.get("Content-Type"))
         # Extracted by a worker process (crawler.middlewares.extractpool, --extract-jobs), else here.
-        result: PageResult = response.meta.get(EXTRACTED) or extract_page(
+        result: PageResult = response.meta.get(EXTRACTED) or extract_page_or_failure(
             self.extractor, self._page_task(response, article_id))
-        if result.error is not None:  # the worker died on this page (or the pool closed): asked again next run
+        if result.error is not None:  # extraction failed, or its worker died (or the pool closed): asked again next run
             self.crawler.stats.inc_value(EXTRACT_WORKER_FAILED)
-            yield FailureItem(self.site.name, self.article_url(article_id), result.error,
-                              http_status=response.status, article_id=article_id)
+            yield FailureItem(self.site.name, self.article_url(article_id), result.error,  # with its WARC
+                              http_status=response.status, article_id=article_id,  # record: reparse reads it
+                              warc_record=response.meta.get("warc_record"))  # once the extractor is fixed
             yield from self.settle(page, article_id, None)
             return
         if result.template:

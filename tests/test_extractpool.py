@@ -167,3 +167,28 @@ def test_sigterm_stops_the_extraction_workers_with_the_crawl(mirror_factory, tmp
     assert process.returncode == EXIT_INTERRUPTED, stderr[-3000:]
     gone, alive = psutil.wait_procs(helpers, timeout=30)
     assert alive == [], alive
+
+
+def test_a_bug_in_in_process_extraction_fails_that_page_as_a_worker_would(monkeypatch, caplog):
+    # --extract-jobs 0: an exception in the extractor is that page's failure (reason, WARC record, walk
+    # answered), as in a worker process, not a Scrapy spider error left as "no answer" at the run's end.
+    from scrapy.http import HtmlResponse, Request
+
+    from crawler.ingest.items import FailureItem
+    from tests.test_spider_walks import build
+
+    spider = build()
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug on this page")
+
+    monkeypatch.setattr(spider.extractor, "extract_with_trace", broken)
+    url = spider.article_url(42)
+    request = Request(url, cb_kwargs={"article_id": 42}, meta={"warc_record": "x.warc.gz:0"})
+    response = HtmlResponse(url, body=b"<html><body><h1>t</h1></body></html>", encoding="utf-8", request=request)
+    with caplog.at_level("ERROR"):
+        out = list(spider.parse_article(response, article_id=42))
+    failures = [item for item in out if isinstance(item, FailureItem)]
+    assert [(f.article_id, f.reason, f.warc_record) for f in failures] == [
+        (42, "extraction failed: ValueError: a bug on this page", "x.warc.gz:0")]
+    assert "extraction of" in caplog.text and "a bug on this page" in caplog.text  # the traceback is logged

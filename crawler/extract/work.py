@@ -1,6 +1,6 @@
 """One article page's pure CPU work, the same in the crawl's process and in an extraction worker process.
 
-``extract_page(extractor, task)`` is what the spider does with an article response (``PageTask``: the
+``extract_page_or_failure(extractor, task)`` is what the spider does with an article response (``PageTask``: the
 body, the real URL, the site, the HTTP charset); ``serve(conn)`` is an extraction worker process's loop
 (``crawler.middlewares.extractpool``): it keeps its own ``Extractor`` — so its own templates, learned from
 the pages it is given and checked against the full chain on a sample as in the crawl's process — and
@@ -11,6 +11,8 @@ A worker never touches the archive: the crawl's process stays its one writer.
 """
 
 from __future__ import annotations
+
+import logging
 
 import os
 import signal
@@ -27,6 +29,9 @@ from crawler.sites import Site
 # worker killed by the OOM killer would, e.g. ARSHIF_TEST_EXTRACT_EXIT_ON=42. Read from the crawl's
 # environment when the pool starts a worker (a fork server's own environment is that of its first pool).
 EXIT_ON_ENV = "ARSHIF_TEST_EXTRACT_EXIT_ON"
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,21 @@ def extract_page(extractor: Extractor, task: PageTask) -> PageResult:
     return PageResult(extraction, template=extractor.templates.served > served)
 
 
+def extract_page_or_failure(extractor: Extractor, task: PageTask,
+                            derive: Callable[[dict], dict] | None = None) -> PageResult:
+    """``extract_page`` (then ``derive`` on the record found), with a bug in the extractor made that page's
+    failure (``PageResult.error``: a ``failures`` row, the page asked again by the next run, its traceback in
+    the log) instead of an exception: the same outcome in a worker process and in the crawl's own process."""
+    try:
+        result = extract_page(extractor, task)
+        if derive is not None and result.extraction is not None:
+            result = replace(result, carried=derive(result.extraction.record))
+        return result
+    except Exception as exc:  # noqa: BLE001 - one page's bug must not end the run or a worker's templates
+        logger.exception("extraction of %s failed", task.url)
+        return PageResult(error=f"extraction failed: {type(exc).__name__}: {exc}")
+
+
 def serve(conn, exit_on: str | None = None, derive: Callable[[dict], dict] | None = None) -> None:
     """An extraction worker's loop: a ``PageTask`` in, its ``PageResult`` out, until ``None`` or the pipe closes.
 
@@ -80,12 +100,7 @@ def serve(conn, exit_on: str | None = None, derive: Callable[[dict], dict] | Non
             return
         if exit_on and str(task.article_id) == exit_on:
             os._exit(70)
-        try:
-            result = extract_page(extractor, task)
-            if derive is not None and result.extraction is not None:
-                result = replace(result, carried=derive(result.extraction.record))
-        except Exception as exc:  # noqa: BLE001 - one page's bug must not take the worker's templates with it
-            result = PageResult(error=f"extraction failed: {type(exc).__name__}: {exc}")
+        result = extract_page_or_failure(extractor, task, derive)
         now = time.process_time()
         conn.send(replace(result, cpu=now - spent))  # pickling the answer is counted with the next page
         spent = now
