@@ -29,6 +29,7 @@ it with the full record again (a difference drops it). Pages of any other charse
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -86,6 +87,8 @@ class Cut:
     words: tuple[bytes, ...] = ()
     # (source, the bytes before the block, block end) of the page last cut: what ``outside`` answers from.
     last: list = field(default_factory=list, compare=False, repr=False)
+    # What a caller counted in the bytes before the block (author-like words), by content, as ``contexts``.
+    counted: dict[bytes, int] = field(default_factory=dict, compare=False, repr=False)
 
     def parse(self, source: bytes) -> tuple[etree._Element, etree._Element, tuple[int, int, int, int]] | None:
         """(tree of the cut page, the block in it, its context), or None when the page must be parsed whole."""
@@ -123,6 +126,16 @@ class Cut:
             return None
         _, before, end = self.last  # (the very object ``_context`` looked up: its hash is computed once)
         return before, source[end:]
+
+    def count_before(self, before: bytes, count: Callable[[bytes], int]) -> int:
+        """``count(before)`` for the bytes before the block (``outside``'s first part): the header and menus,
+        mostly the same bytes from page to page of a site, so counted once per distinct content, kept with
+        the cut (the template's owner) rather than by the process."""
+        if before not in self.counted:
+            if len(self.counted) >= _CONTEXTS_KEPT:
+                self.counted.clear()
+            self.counted[before] = count(before)
+        return self.counted[before]
 
     def _context(self, before: bytes) -> tuple[int, int, int, int] | None:
         if before not in self.contexts:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from crawler.extract.cleaning import drop_archive_toolbar
+from crawler.extract.cut import Cut
 from crawler.extract.decode import decode, parse, parsed_bytes
 from crawler.extract.fields import Extraction
 from crawler.extract.generic import GenericFields
@@ -69,7 +70,7 @@ class Extractor:
             fields = GenericFields(tree, page, None, url, codec, now)
             if not whole or tree is not whole[0]:  # the block's bytes alone were parsed (crawler.extract.cut)
                 cut = self.templates.sites["//" + host].parsed
-                fields.partial = _PartialPage(cut.outside(source) if cut is not None and source else None).answers
+                fields.partial = _PartialPage(cut, source).answers
             extraction = fields.build()
             return None if fields.needs_whole else extraction
 
@@ -187,15 +188,16 @@ class _PartialPage:
     block's own containers; the template's trial and every-Nth-page check compare it with the whole page's.
     """
 
-    def __init__(self, outside: tuple[bytes, bytes] | None):
-        self.outside = outside
+    def __init__(self, cut: Cut | None, source: bytes | None):
+        self.cut, self.source = cut, source
 
     def answers(self, stage: str) -> bool:
         if stage == "markup":
-            if self.outside is None:
+            outside = self.cut.outside(self.source) if self.cut is not None and self.source else None
+            if outside is None:
                 return False
-            before, after = self.outside
-            return not _author_words_before(before) and not _author_words(after)
+            before, after = outside
+            return not self.cut.count_before(before, _author_words) and not _author_words(after)
         return False
 
 
@@ -213,21 +215,6 @@ def _author_words(data: bytes) -> int:
         while at >= 0:
             count += lowered.rfind(b"<", 0, at) > lowered.rfind(b">", 0, at)
             at = lowered.find(word, at + len(word))
-    return count
-
-
-_BEFORE_KEPT = 64
-_before_words: dict[bytes, int] = {}
-
-
-def _author_words_before(before: bytes) -> int:
-    """``_author_words`` of the bytes before a cut block: the header and menus, mostly the same bytes from
-    page to page of a host, so counted once per distinct prefix (their hash is already computed by the cut)."""
-    count = _before_words.get(before)
-    if count is None:
-        if len(_before_words) >= _BEFORE_KEPT:
-            _before_words.clear()
-        count = _before_words[before] = _author_words(before)
     return count
 
 
