@@ -73,6 +73,30 @@ def search_times(archive: Archive) -> tuple[float, float, float, float, int]:
             hits // 3)
 
 
+# The store's parts, by the tables and indexes dbstat names (a part's pages grow with it).
+PARTS = {
+    "articles (rows)": ("articles",),
+    "articles' indexes": ("sqlite_autoindex_articles_1", "idx_articles_site_content_hash",
+                          "idx_articles_site_published_at", "idx_articles_site_near_duplicate_of"),
+    "search index (FTS5)": ("articles_fts_data", "articles_fts_idx", "articles_fts_docsize", "articles_fts_config"),
+    "band keys (3 levels)": ("band_keys_recent", "band_keys_middle", "band_keys"),
+    "versions": ("article_versions",),
+}
+
+
+def part_pages(conn: sqlite3.Connection) -> dict[str, int]:
+    """Pages of each part of the store (``dbstat``, SQLite's table of every page of the file)."""
+    by_name = dict(conn.execute("select name, count(*) from dbstat group by name").fetchall())
+    return {part: sum(by_name.get(name, 0) for name in names) for part, names in PARTS.items()}
+
+
+def parts_table(parts: list[tuple[int, dict[str, int]]]) -> str:
+    """Pages per article of each part at each checkpoint: the part whose figure grows is the one to flatten."""
+    return "Pages (4 KiB) per article by part, at each checkpoint (dbstat):\n\n" + table(
+        ["articles", *PARTS], [[f"{stored:,}", *(f"{pages[part] / stored:.3f}" for part in PARTS)]
+                               for stored, pages in parts])
+
+
 def legacy_copy(db: Path, copy: Path) -> None:
     """The archive as arshif stored it before m201: folded and stemmed columns filled, ``article_bands``,
     the external-content FTS index and its triggers (m105's), m201/m202 not applied. Then VACUUMed."""
@@ -119,7 +143,8 @@ def run(articles: int, migrate_up_to: int = 100_000) -> str:
     db = work / "scale.db"
     rows, notes = [], []
     marks = checkpoints(articles)
-    stored, store_seconds, store_cpu, print_seconds, stretch_start = 0, 0.0, 0.0, 0.0, (0, 0.0, 0.0)
+    stored, store_seconds, store_cpu, print_seconds, stretch_start = 0, 0.0, 0.0, 0.0, (0, 0.0, 0.0, 0)
+    wal_pages, parts = 0, []
     article_id = 0
     try:
         archive = Archive(db, batch_size=BATCH, commit_interval=3600)
@@ -143,6 +168,8 @@ def run(articles: int, migrate_up_to: int = 100_000) -> str:
                 store_seconds += time.perf_counter() - started
                 store_cpu += time.process_time() - cpu
                 stored += len(batch)
+                # Pages the commit wrote to the WAL (copied back at once: a WAL of ~1,000 pages would be anyway).
+                wal_pages += archive.db.conn.execute("pragma wal_checkpoint(passive)").fetchone()[1]
             archive.db.conn.execute("pragma wal_checkpoint(truncate)")
             size = file_size(*db_files(db))
             text = archive.db.conn.execute(
@@ -163,10 +190,13 @@ def run(articles: int, migrate_up_to: int = 100_000) -> str:
                              f"{file_size(*db_files(legacy)) / 2**20:.0f} MiB)")
                 for path in db_files(legacy):
                     path.unlink(missing_ok=True)
-            stretch = (stored - stretch_start[0], store_seconds - stretch_start[1], store_cpu - stretch_start[2])
-            stretch_start = (stored, store_seconds, store_cpu)
+            stretch = (stored - stretch_start[0], store_seconds - stretch_start[1], store_cpu - stretch_start[2],
+                       wal_pages - stretch_start[3])
+            stretch_start = (stored, store_seconds, store_cpu, wal_pages)
+            parts.append((stored, part_pages(archive.db.conn)))
             rows.append([f"{stored:,}", f"{size / 2**20:,.0f}", f"{size / stored:,.0f}", f"{size / text:.2f}×",
                          f"{stretch[1] / stretch[0] * 1e6:,.0f} / {stretch[2] / stretch[0] * 1e6:,.0f}",
+                         f"{stretch[3] / stretch[0]:.2f}",
                          f"{p50:.1f} / {cpu50:.1f}", f"{p95:.1f} / {cpu95:.1f}", f"{hits}",
                          f"{export_rate:,.0f}", migration])
             print(f"  scale synthetic: {' | '.join(rows[-1])}", flush=True, file=__import__("sys").stderr)
@@ -177,9 +207,10 @@ def run(articles: int, migrate_up_to: int = 100_000) -> str:
                  "beside the store (not in the store column).")
     out = [f"### Scale: a synthetic {articles:,}-article archive through `Archive.upsert_articles`", "",
            table(["articles", "file MiB", "bytes/article", "file / text",
-                  "store µs/article, wall / CPU (this stretch)", "search p50 ms, wall / CPU",
+                  "store µs/article, wall / CPU (this stretch)", "WAL pages/article (this stretch)",
+                  "search p50 ms, wall / CPU",
                   "search p95 ms, wall / CPU", "hits (20 queries)", "export rows/s (jsonl)",
-                  "lean migration of an older-format copy"], rows), "", *notes, "",
+                  "lean migration of an older-format copy"], rows), "", *notes, "", parts_table(parts), "",
            f"Built in batches of {BATCH:,} (each committed); records = the light mirror's truth records; search = "
            "20 queries × 3 with `search_articles(limit=20)` on the writer's connection."]
     return "\n".join(out) + "\n"
