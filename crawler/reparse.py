@@ -22,7 +22,7 @@ from crawler.extract.decode import declared_charset
 from crawler.ingest import Aliased, ArticleItem, FetchInfo, Ingest, Rejected
 from crawler.sites import Site
 from crawler.storage import Archive, ArticleQuery, Outcome, RunCounts, iter_articles
-from crawler.warc import read_response
+from crawler.warc import WarcReader
 
 logger = logging.getLogger(__name__)
 
@@ -131,13 +131,13 @@ class Extracted:
     missing_file: bool = False  # ... because its WARC file is gone
 
 
-def extract_row(row: dict, warc_dir: str | Path, site: Site) -> Extracted:
+def extract_row(row: dict, warc: WarcReader, site: Site) -> Extracted:
     """Read one row's WARC record and extract it as the spider would have (charset, fetch time, real URL).
     ``site``: the row's (``ArchiveReader.site``: a `crawl --url` outlet has no file to find it by name)."""
     from crawler.extract import extract_article  # lxml/trafilatura only when needed
 
     try:
-        captured = read_response(warc_dir, row["warc_record"])
+        captured = warc.read(row["warc_record"])
     except FileNotFoundError as exc:
         return Extracted(error=str(exc), missing_file=True)
     except Exception as exc:  # noqa: BLE001 - one bad record (bad digest, cut file) must not stop the run
@@ -150,8 +150,20 @@ def extract_row(row: dict, warc_dir: str | Path, site: Site) -> Extracted:
     return Extracted(record=record, url=captured.url, status=captured.status)
 
 
-def _extract_task(task: tuple[dict, str, Site]) -> Extracted:
-    return extract_row(*task)
+# A worker process's own WARC reader and the sites, set once by ``_start_worker`` (after the fork: no
+# file is shared with the parent, whose reader would move the same file offset).
+_worker: tuple[WarcReader, dict[str, Site]] | None = None
+
+
+def _start_worker(warc_dir: str, sites: dict[str, Site]) -> None:
+    global _worker
+    _worker = (WarcReader(warc_dir), sites)
+
+
+def _extract_task(row: dict) -> Extracted:
+    assert _worker is not None, "a reparse worker runs _start_worker first"
+    reader, sites = _worker
+    return extract_row(row, reader, sites[row["site"]])
 
 
 def extractions(rows: list[dict], warc_dir: str | Path, jobs: int, site_of: Callable[[str], Site]
@@ -159,18 +171,21 @@ def extractions(rows: list[dict], warc_dir: str | Path, jobs: int, site_of: Call
     """(row, its extraction) in the rows' order, extracted here (1 job) or by ``jobs`` worker processes;
     ``site_of(name)``: the ``Site`` of a row's site name."""
     if jobs == 1:
-        for row in rows:
-            yield row, extract_row(row, warc_dir, site_of(row["site"]))
+        with WarcReader(warc_dir) as reader:
+            for row in rows:
+                yield row, extract_row(row, reader, site_of(row["site"]))
         return
     import multiprocessing
 
     # fork: the workers start at once with the extractor imported (no re-import per process); they
-    # never touch the parent's SQLite connection. Chunks keep the pipe's per-task cost small.
+    # never touch the parent's SQLite connection. A task is one row (its pointer and keys, ~100 bytes);
+    # chunks keep the pipe's per-task cost small, and small enough that the workers end together
+    # (e.g. 930 rows, 2 jobs: chunks of 29, ~16 per worker).
+    sites = {name: site_of(name) for name in {row["site"] for row in rows}}
+    chunksize = max(1, min(64, len(rows) // (jobs * 16)))
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs) as pool:
-        sites = {name: site_of(name) for name in {row["site"] for row in rows}}  # here: the pool's feeder is a thread
-        tasks = ((row, str(warc_dir), sites[row["site"]]) for row in rows)
-        yield from zip(rows, pool.imap(_extract_task, tasks, chunksize=8))
+    with context.Pool(jobs, initializer=_start_worker, initargs=(str(warc_dir), sites)) as pool:
+        yield from zip(rows, pool.imap(_extract_task, rows, chunksize=chunksize))
 
 
 class ReparseChain:
