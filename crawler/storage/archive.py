@@ -202,6 +202,26 @@ class Archive(RunLog, ArchiveReader):
         )
         return ArticleRef(**rows[0]) if rows else None
 
+    def settled_records(self, site: str, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Each stored article among ``ids`` that no other row names as a miss, an open failure or an alias,
+        as its record's columns (``ARTICLE_FIELDS``; lists as their stored JSON text) and ``linked``
+        (true when it has a near-duplicate link or another article's link names it): storing an equal
+        record again (``same_record``) would only move ``last_seen_at`` and decide near-duplicate links.
+        ``crawler.reparse`` leaves such a page as it is. An id left out takes the whole path: storing it
+        settles the rows that name it (a miss deleted, a failure resolved)."""
+        found: dict[int, dict[str, Any]] = {}
+        for chunk in chunks(list(ids)):
+            found.update((row["article_id"], row) for row in self.rows(
+                f"select {', '.join(ARTICLE_FIELDS)}, near_duplicate_of is not null or exists (select 1 from"
+                " articles n where n.site = a.site and n.near_duplicate_of = a.article_id) as linked"
+                f" from articles a where site = ? and article_id in ({','.join('?' * len(chunk))})"
+                " and not exists (select 1 from misses where site = a.site and article_id = a.article_id)"
+                " and not exists (select 1 from failures where site = a.site and article_id = a.article_id"
+                " and resolved_at is null)"
+                " and not exists (select 1 from aliases where site = a.site and alias_id = a.article_id)",
+                [site, *chunk]))
+        return found
+
     def find_by_content_hash(
         self, site: str, content_hash: str, *, exclude_id: int | None = None, title_folded: str | None = None
     ) -> ArticleRef | None:
