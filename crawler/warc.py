@@ -400,6 +400,15 @@ def _captured(record: Any, body: bytes, pointer: WarcPointer) -> CapturedRespons
 
 _MEMBER_CHUNK = 1 << 16
 
+# ISA-L's inflate (the ``isal`` package, a dependency) reads the same gzip members 2.5x as fast as zlib's:
+# on a real-weight page's record ~0.11 ms against ~0.28 ms, a tenth of a reparsed page. zlib if it is missing.
+try:
+    from isal import isal_zlib as _inflate
+    _INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _inflate.error)
+except ImportError:  # pragma: no cover - a machine without the wheel
+    _inflate = zlib
+    _INFLATE_ERRORS = (zlib.error,)
+
 
 def _read_plain_response(file: Any, pointer: WarcPointer) -> CapturedResponse | None:
     record = _gunzip_member(file)
@@ -438,7 +447,7 @@ def _read_plain_response(file: Any, pointer: WarcPointer) -> CapturedResponse | 
 
 def _gunzip_member(file: Any) -> bytes | None:
     """The gzip member starting at the file's position, decompressed; None if it does not end whole."""
-    inflater = zlib.decompressobj(wbits=31)
+    inflater = _inflate.decompressobj(wbits=31)
     parts = []
     try:
         while not inflater.eof:
@@ -446,7 +455,7 @@ def _gunzip_member(file: Any) -> bytes | None:
             if not chunk:
                 return None
             parts.append(inflater.decompress(chunk))
-    except zlib.error:
+    except _INFLATE_ERRORS:
         return None
     return b"".join(parts)
 
