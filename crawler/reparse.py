@@ -21,7 +21,7 @@ from pathlib import Path
 from crawler.extract.decode import declared_charset
 from crawler.ingest import Aliased, ArticleItem, FetchInfo, Ingest, Rejected
 from crawler.sites import Site
-from crawler.storage import Archive, ArticleQuery, Outcome, RunCounts, iter_articles, same_record
+from crawler.storage import Archive, ArticleQuery, Outcome, RunCounts, same_record
 from crawler.warc import WarcReader
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def reparse(
         result = ReparseResult(archive.start_run(query.site or "all", command="reparse", args=args))
         # The selection is read before any write: a worker pool's feeding thread must not share the
         # connection the writes use (and a row rewritten meanwhile must not move the keyset pagination).
-        rows = [{key: row[key] for key in _ROW_KEYS} for row in iter_articles(archive, selection)]
+        rows = archive.warc_rows(selection)
         # An open failed extraction holds the page's newest capture: it is re-extracted in place of the
         # article's older one (which would only say again what is stored, and settle the failure unread).
         selected = {(row["site"], row["article_id"]) for row in rows}
