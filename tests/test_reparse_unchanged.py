@@ -116,3 +116,30 @@ def test_rows_an_older_code_left_are_stored_as_the_whole_path_stores_them(backfi
     assert all(row["resolved_at"] is not None for row in dump(paths["fast"])["failures"])
     with sqlite3.connect(paths["fast"]) as conn:
         assert conn.execute("select count(*) from articles where near_duplicate_of is not null").fetchone()[0] > 0
+
+
+def test_the_articles_that_share_band_keys_are_found_over_every_level(tmp_path):
+    """``BandKeys.shared_article_ids``: the articles a near-duplicate lookup can find anything for, whichever
+    level (recent, middle, main) holds each one's keys; an article alone in its bands is not among them."""
+    from crawler.dedupe import Fingerprint
+    from crawler.storage import Archive, ArticleWrite
+
+    words = [f"كلمة{n}" for n in range(80)]
+    bodies = {1: words, 2: words[:-1], 3: [f"أخرى{n}" for n in range(80)], 4: words[1:]}
+    with Archive(tmp_path / "a.db") as archive:
+        for article_id, body in bodies.items():
+            paragraphs = [" ".join(body)]
+            fingerprint = Fingerprint(paragraphs)
+            record = {"site": "alhadath", "article_id": article_id, "url": f"https://www.alhadath.ps/article/{article_id}",
+                      "title": f"خبر {article_id}", "published_at": "2024-01-01T10:00:00+02:00", "paragraphs": paragraphs}
+            archive.upsert_articles([ArticleWrite(record=record, content_hash=fingerprint.content_hash,
+                                                  band_hashes=fingerprint.band_hashes)])
+            if article_id < 3:  # 1's keys end in the main level, 2's in the middle one, 3's and 4's stay recent
+                archive.bands.merge(0)
+                if article_id == 1:
+                    archive.bands.merge(1)
+        archive.commit()
+        levels = [archive.scalar(f"select count(distinct article_id) from {table}") for table in archive.bands.levels]
+        assert levels == [2, 1, 1]
+        assert archive.bands.shared_article_ids("alhadath") == {1, 2, 4}
+        assert archive.bands.shared_article_ids("elsewhere") == set()
