@@ -20,6 +20,7 @@ from pathlib import Path
 
 from crawler.extract.decode import declared_charset
 from crawler.ingest import Aliased, ArticleItem, FetchInfo, Ingest, Rejected
+from crawler.ingest.validate import problem
 from crawler.sites import Site
 from crawler.storage import Archive, ArticleQuery, Outcome, RunCounts, same_record
 from crawler.warc import WarcReader
@@ -96,8 +97,9 @@ def reparse(
         try:
             missing_files: set[str] = set()
             chain = ReparseChain(archive, result.run_id, settled=rows if shortcut else [])
-            for index, (row, extracted) in enumerate(extractions([*rows, *failed], warc_dir, jobs, chain.site)):
-                outcome = chain.apply(row, extracted, missing_files, index=index)
+            work = extractions([*rows, *failed], warc_dir, jobs, chain.site, chain.stored_for)
+            for index, (row, extracted) in enumerate(work):
+                outcome = chain.apply(row, extracted, missing_files)
                 if outcome is None:
                     result.missing_record += 1
                 elif outcome == "no_article":
@@ -127,16 +129,19 @@ def reparse(
 class Extracted:
     """One WARC record re-extracted (in a worker process or here): what the writer needs of it."""
 
-    record: dict | None = None  # None: no article in the page
+    record: dict | None = None  # the cleaned record with the row's keys (None: no article, or ``same``)
     url: str = ""  # the URL the record was fetched from
     status: int = 200
     error: str | None = None  # the record could not be read: why
     missing_file: bool = False  # ... because its WARC file is gone
+    same: bool = False  # valid and equal to the stored columns it was given (the record is sent only if needed)
 
 
-def extract_row(row: dict, warc: WarcReader, site: Site) -> Extracted:
-    """Read one row's WARC record and extract it as the spider would have (charset, fetch time, real URL).
-    ``site``: the row's (``ArchiveReader.site``: a `crawl --url` outlet has no file to find it by name)."""
+def extract_row(row: dict, warc: WarcReader, site: Site, stored: dict | None = None) -> Extracted:
+    """Read one row's WARC record, extract it as the spider would have (charset, fetch time, real URL) and
+    clean it with the row's keys, as the ingest's first stage does; ``site``: the row's
+    (``ArchiveReader.site``: a `crawl --url` outlet has no file to find it by name). ``stored``: the row's
+    stored columns (``ReparseChain.stored_for``): a valid record equal to them comes back as ``same``."""
     from crawler.extract import extract_article  # lxml/trafilatura only when needed
 
     try:
@@ -150,7 +155,12 @@ def extract_row(row: dict, warc: WarcReader, site: Site) -> Extracted:
     charset = declared_charset(captured.header("Content-Type"))
     record = extract_article(captured.body, site.on_real_host(captured.url), site=site, encoding=charset,
                              now=_instant(captured.date))
-    return Extracted(record=record, url=captured.url, status=captured.status)
+    if record is None:
+        return Extracted(url=captured.url, status=captured.status)
+    record = Ingest.clean({**record, "site": row["site"], "article_id": row["article_id"], "url": row["url"]})
+    same = stored is not None and problem(record) is None and same_record(record, stored)
+    keep = not same or stored["may_link"]  # dedupe needs it; an unchanged page alone is not sent back
+    return Extracted(record=record if keep else None, url=captured.url, status=captured.status, same=same)
 
 
 # A worker process's own WARC reader and the sites, set once by ``_start_worker`` (after the fork: no
@@ -163,46 +173,66 @@ def _start_worker(warc_dir: str, sites: dict[str, Site]) -> None:
     _worker = (WarcReader(warc_dir), sites)
 
 
-def _extract_task(row: dict) -> Extracted:
+def _extract_chunk(tasks: list[tuple[dict, dict | None]]) -> list[Extracted]:
     assert _worker is not None, "a reparse worker runs _start_worker first"
     reader, sites = _worker
-    return extract_row(row, reader, sites[row["site"]])
+    return [extract_row(row, reader, sites[row["site"]], stored) for row, stored in tasks]
 
 
-def extractions(rows: list[dict], warc_dir: str | Path, jobs: int, site_of: Callable[[str], Site]
+def extractions(rows: list[dict], warc_dir: str | Path, jobs: int, site_of: Callable[[str], Site],
+                stored_for: Callable[[list[dict]], list[dict | None]] | None = None,
                 ) -> Iterator[tuple[dict, Extracted]]:
     """(row, its extraction) in the rows' order, extracted here (1 job) or by ``jobs`` worker processes;
-    ``site_of(name)``: the ``Site`` of a row's site name."""
+    ``site_of(name)``: the ``Site`` of a row's site name; ``stored_for(chunk)``: each row's stored columns
+    (or None), asked in this thread, between the caller's writes, for each chunk before it is extracted."""
+    stored_for = stored_for or (lambda chunk: [None] * len(chunk))
     if jobs == 1:
         with WarcReader(warc_dir) as reader:
-            for row in rows:
-                yield row, extract_row(row, reader, site_of(row["site"]))
+            for start in range(0, len(rows), ReparseChain.BATCH):
+                chunk = rows[start:start + ReparseChain.BATCH]
+                for row, stored in zip(chunk, stored_for(chunk)):
+                    yield row, extract_row(row, reader, site_of(row["site"]), stored)
         return
     import multiprocessing
+    from collections import deque
 
     # fork: the workers start at once with the extractor imported (no re-import per process); they
-    # never touch the parent's SQLite connection. A task is one row (its pointer and keys, ~100 bytes);
-    # chunks keep the pipe's per-task cost small, and small enough that the workers end together
-    # (e.g. 930 rows, 2 jobs: chunks of 29, ~16 per worker).
+    # never touch the parent's SQLite connection. A task is a chunk of rows with their stored columns,
+    # small enough that the workers end together (930 rows, 2 jobs: chunks of 29) and few enough in
+    # flight (``jobs`` × 3) that the stored columns read ahead stay few; this thread submits them (the
+    # stored columns are read on the writer's connection, which no other thread may use).
     sites = {name: site_of(name) for name in {row["site"] for row in rows}}
-    chunksize = max(1, min(64, len(rows) // (jobs * 16)))
+    size = max(1, min(64, len(rows) // (jobs * 16)))
+    chunks = [rows[start:start + size] for start in range(0, len(rows), size)]
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_start_worker, initargs=(str(warc_dir), sites)) as pool:
-        yield from zip(rows, pool.imap(_extract_task, rows, chunksize=chunksize))
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append((chunk, pool.apply_async(_extract_chunk, (list(zip(chunk, stored_for(chunk))),))))
+            if len(pending) >= jobs * 3:
+                done, results = pending.popleft()
+                yield from zip(done, results.get())
+        while pending:
+            done, results = pending.popleft()
+            yield from zip(done, results.get())
 
 
 class ReparseChain:
     """The crawl's own path for one captured response: extract (with the record's HTTP charset and its
     fetch time), then the site's ``Ingest`` (clean → validate → dedupe → store), as a crawl does.
 
-    ``settled``: the rows (in the order ``apply`` gets them, ``index`` 0 on) whose stored record is read
-    beforehand, ``BATCH`` rows at a time (``Archive.settled_records``). A page that cleans to exactly that
-    record — most of a reparse with an unchanged extractor — is left as it is: no fold or stem, no write,
-    not even ``last_seen_at`` (a reparse sees no page on the site). Its near-duplicate links are decided
-    again, as a crawl's store decides them, only when a lookup could find any: the article has a link, is
+    ``settled``: the rows whose stored record is compared (``stored_for``, asked for each chunk of rows before
+    it is extracted; ``Archive.settled_records``). A page that cleans to exactly that record — most of a
+    reparse with an unchanged extractor — is left as it is: no fold or stem, no write, not even
+    ``last_seen_at`` (a reparse sees no page on the site). Its near-duplicate links are decided again, as a
+    crawl's store decides them, only when a lookup could find any (``may_link``): the article has a link, is
     named by one, or shares a band key with another (``BandKeys.shared_article_ids``); an archive left
     without its links by an older dedupe gets them here. Any other page, and any id another row names (a
     miss, an open failure, an alias: storing settles them), takes the whole path as a crawl would.
+
+    A stored record read ahead of the writes before it is still the one its own row finds: only that row
+    changes its record, and the ids other rows name are settled only by their own rows. Links that change
+    meanwhile are decided by the row that changes them, against this one's stored body.
 
     Finding the articles that share band keys scans the site's band keys once (~16 an article): done when
     the selection holds at least ``1 / SCAN_SHARE`` of the site's articles (e.g. 62,500 of 1M: ~0.1 ms of
@@ -216,27 +246,23 @@ class ReparseChain:
         self._ingests: dict[str, Ingest] = {}
         self._sites: dict[str, Site] = {}
         self._settled_rows = settled
-        self._stored: dict[tuple[str, int], dict] = {}  # (site, id) → stored columns, of the current batch
-        self._batch_end = 0  # the rows up to here have been read into _stored
+        self._settled = {(row["site"], row["article_id"]) for row in settled}
         self._shared: dict[str, set[int] | None] = {}  # site → ids sharing band keys (None: no shortcut)
 
-    def _stored_record(self, index: int | None, row: dict) -> dict | None:
-        """The stored columns of row ``index`` of the settled rows (None: not one of them, or not settled)."""
-        if index is None or index >= len(self._settled_rows):
-            return None
-        if index >= self._batch_end:  # the next batch, read as it comes: what the writes before it left
-            start, self._batch_end = index, min(index + self.BATCH, len(self._settled_rows))
-            by_site: dict[str, list[int]] = {}
-            for settled in self._settled_rows[start:self._batch_end]:
-                by_site.setdefault(settled["site"], []).append(settled["article_id"])
-            self._stored = {(site, article_id): columns for site, ids in by_site.items()
-                            for article_id, columns in self.archive.settled_records(site, ids).items()}
-        return self._stored.get((row["site"], row["article_id"]))
-
-    def _may_link(self, site: str, article_id: int, stored: dict) -> bool:
-        """Whether a near-duplicate lookup for this stored article could find anything."""
-        shared = self._shared_ids(site)
-        return bool(stored["linked"]) or shared is None or article_id in shared
+    def stored_for(self, rows: list[dict]) -> list[dict | None]:
+        """Each row's stored columns and ``may_link`` (None: not a settled row, or an id another row names)."""
+        by_site: dict[str, list[int]] = {}
+        for row in rows:
+            if (row["site"], row["article_id"]) in self._settled:
+                by_site.setdefault(row["site"], []).append(row["article_id"])
+        stored: dict[tuple[str, int], dict] = {}
+        for site, ids in by_site.items():
+            shared = self._shared_ids(site)
+            for article_id, columns in self.archive.settled_records(site, ids).items():
+                linked = columns.pop("linked")
+                columns["may_link"] = bool(linked) or shared is None or article_id in shared
+                stored[site, article_id] = columns
+        return [stored.get((row["site"], row["article_id"])) for row in rows]
 
     def _shared_ids(self, site: str) -> set[int] | None:
         if site not in self._shared:
@@ -258,10 +284,9 @@ class ReparseChain:
             self._ingests[site_name] = Ingest(self.archive, self.site(site_name), self.run_id)
         return self._ingests[site_name]
 
-    def apply(self, row: dict, extracted: Extracted, missing_files: set[str] | None = None, *,
-              index: int | None = None) -> str | None:
+    def apply(self, row: dict, extracted: Extracted, missing_files: set[str] | None = None) -> str | None:
         """Store one row's new extraction: its Outcome value, "no_article", "invalid", or None when its WARC
-        record could not be read. ``index``: its place among the ``settled`` rows, if one of them."""
+        record could not be read."""
         site = row["site"]
         if extracted.error is not None:
             if extracted.missing_file:
@@ -273,26 +298,19 @@ class ReparseChain:
                 logger.warning("article %s/%s: WARC record %s unreadable: %s",
                                site, row["article_id"], row["warc_record"], extracted.error)
             return None
-        if extracted.record is None:
+        ingest = self.ingest(site)
+        item = None if extracted.record is None else ArticleItem(
+            extracted.record, fetch=FetchInfo(url=extracted.url, status=extracted.status,
+                                              warc_record=row["warc_record"]))
+        if extracted.same:  # what Ingest.store does for it, less the write that would only move last_seen_at
+            if item is not None:  # it may have near duplicates: sent back for dedupe
+                self._link(site, ingest.dedupe(item))
+            return Outcome.UNCHANGED.value
+        if item is None:
             logger.warning("article %s/%s: no article in its WARC record any more", site, row["article_id"])
             return "no_article"
-        item = ArticleItem({**extracted.record, "site": site, "article_id": row["article_id"], "url": row["url"]},
-                           fetch=FetchInfo(url=extracted.url, status=extracted.status,
-                                           warc_record=row["warc_record"]))
-        ingest = self.ingest(site)
-        stored = self._stored_record(index, row)
-        if stored is None:
-            outcome = ingest.article(item)
-        else:  # Ingest.article's stages, with the stored record compared before dedupe
-            ingest.clean(item)
-            outcome = ingest.validate(item) or ingest.outside_window(item)
-            if outcome is None:
-                if not same_record(item, stored):
-                    outcome = ingest.store(ingest.dedupe(item))
-                else:  # what Ingest.store does for it, less the write that would only move last_seen_at
-                    if self._may_link(site, row["article_id"], stored):
-                        self._link(site, ingest.dedupe(item))
-                    return Outcome.UNCHANGED.value
+        # Ingest.article's stages after the clean (done with the extraction, extract_row)
+        outcome = ingest.validate(item) or ingest.outside_window(item) or ingest.store(ingest.dedupe(item))
         if isinstance(outcome, Rejected):
             logger.warning("article %s/%s: %s: %s", site, row["article_id"], outcome.reason, outcome.url)
             return "invalid"
@@ -300,7 +318,6 @@ class ReparseChain:
             return Outcome.UNCHANGED.value
         # A stored row is always written back (dedupe's verdict for a known id is "update"): stored again.
         return outcome.kind
-
 
     def _link(self, site: str, item: ArticleItem) -> None:
         """Dedupe's decisions about the other rows of an unchanged article, applied as ``Ingest.store`` applies
