@@ -143,3 +143,33 @@ def test_the_articles_that_share_band_keys_are_found_over_every_level(tmp_path):
         assert levels == [2, 1, 1]
         assert archive.bands.shared_article_ids("alhadath") == {1, 2, 4}
         assert archive.bands.shared_article_ids("elsewhere") == set()
+
+
+def test_same_record_compares_the_stored_text_and_an_older_encoding_takes_the_whole_path(tmp_path):
+    """``same_record`` is the store's own comparison made on the stored text: equal columns are an unchanged
+    record; a list written by another JSON encoder (here with \\u escapes) is no match for it, and the whole path
+    (``upsert_articles``) then finds the record unchanged all the same: the shortcut only ever skips what the
+    store would skip."""
+    import json
+
+    from crawler.dedupe import Fingerprint
+    from crawler.ingest.clean import clean_record
+    from crawler.storage import Archive, ArticleWrite, Outcome, same_record
+
+    record = clean_record({"site": "alhadath", "article_id": 7, "url": "https://www.alhadath.ps/article/7",
+                           "title": "عنوان", "published_at": "2024-01-01T10:00:00+02:00",
+                           "paragraphs": ["فقرة أولى", "فقرة ثانية"], "authors": ["كاتب"]})
+    fingerprint = Fingerprint(record["paragraphs"])
+    write = ArticleWrite(record=record, content_hash=fingerprint.content_hash, band_hashes=fingerprint.band_hashes)
+    with Archive(tmp_path / "a.db") as archive:
+        assert archive.upsert_articles([write]) == [Outcome.NEW]
+        [columns] = archive.settled_records("alhadath", [7]).values()
+        assert columns["linked"] == 0 and same_record(record, columns)
+        assert not same_record({**record, "title": "عنوان آخر"}, columns)
+        assert not same_record({**record, "paragraphs": ["فقرة أولى"]}, columns)
+        archive.conn.execute("update articles set paragraphs = ? where article_id = 7", [json.dumps(record["paragraphs"])])
+        [columns] = archive.settled_records("alhadath", [7]).values()
+        assert not same_record(record, columns)
+        assert archive.upsert_articles([write]) == [Outcome.UNCHANGED]
+        archive.conn.execute("insert into misses (site, article_id, url, reason) values ('alhadath', 7, 'u', 'http 404')")
+        assert archive.settled_records("alhadath", [7]) == {}  # a miss names it: storing it settles the miss
