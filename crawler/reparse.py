@@ -238,7 +238,7 @@ class ReparseChain:
     the selection holds at least ``1 / SCAN_SHARE`` of the site's articles (e.g. 62,500 of 1M: ~0.1 ms of
     scan per row against ~0.5 ms of dedupe saved); for a smaller one every unchanged page is deduped."""
 
-    BATCH = 256
+    BATCH = 256  # rows whose stored columns one job reads at once (jobs: chunks sized for balance)
     SCAN_SHARE = 16
 
     def __init__(self, archive, run_id: int, settled: list[dict] = ()) -> None:
