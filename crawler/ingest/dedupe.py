@@ -44,12 +44,13 @@ class Deduper:
         fingerprint = item.fingerprint if item.fingerprint is not None else \
             Fingerprint(item["paragraphs"], item.carried)
         item.fingerprint = fingerprint
-        stored = archive.article_ref(site, article_id)
+        # The stored row and an exact copy under another id, in one query (the copy matters only when the
+        # id is not stored yet).
+        stored, same = archive.stored_and_copy(
+            site, article_id, fingerprint.content_hash,
+            title_folded=None if fingerprint.evidence else fold_arabic(item.get("title") or ""),
+        )
         if stored is None:
-            same = archive.find_by_content_hash(
-                site, fingerprint.content_hash, exclude_id=article_id,
-                title_folded=None if fingerprint.evidence else fold_arabic(item.get("title") or ""),
-            )
             if same is not None and stored_copy_is_original(same.article_id, same.published_at, article_id,
                                                             item.get("published_at"), keyed_by_url=self.keyed_by_url):
                 item.verdict = Verdict("exact", of=same.article_id, similarity=1.0)
