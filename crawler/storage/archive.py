@@ -111,13 +111,19 @@ class Archive(RunLog, ArchiveReader):
             self.db.conn.rollback()
 
     def flush(self) -> None:
-        """Index the articles inserted in the open batch for search, in one statement (done before every
-        commit, so the index never lags behind committed rows; a search on this connection calls it first)."""
+        """Index the articles inserted in the open batch for search, in rowid order (done before every commit,
+        so the index never lags behind committed rows; a search on this connection calls it first)."""
         unindexed, self._unindexed = self._unindexed, {}
         if not unindexed or not self.db.conn.in_transaction:  # nothing new, or rolled back with its rows
             return
-        rows = [[rowid, *forms] for rowid, forms in sorted(unindexed.items())]
-        self.db.conn.execute(INDEX_ARTICLES, [json.dumps(rows, ensure_ascii=False)])
+        rowids = sorted(unindexed)
+        # Only rows still in ``articles``: a statement that failed (a full disk) may have rolled back rows
+        # whose forms wait here.
+        present: set[int] = set()
+        for chunk in chunks(rowids):
+            sql = f"select rowid from articles where rowid in ({','.join('?' * len(chunk))})"
+            present.update(row[0] for row in self.db.conn.execute(sql, chunk))
+        self.db.conn.executemany(INDEX_ARTICLES, [(rowid, *unindexed[rowid]) for rowid in rowids if rowid in present])
 
     def _before_read(self) -> None:
         self.flush()  # a search on this connection sees its own open batch
