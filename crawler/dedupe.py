@@ -54,6 +54,7 @@ _ALL_SLOTS = range(SLOTS)
 _SLOT_SET = frozenset(_ALL_SLOTS)
 _SIGNATURE = struct.Struct(f"<{SLOTS}Q")
 _BAND_BYTES = ROWS_PER_BAND * 8
+_BAND_VALUES = struct.Struct(f">{BANDS}q")
 
 
 def folded_body(paragraphs: Sequence[str]) -> str:
@@ -82,7 +83,16 @@ def _ngram_list(words: list, space, size: int) -> list:
     """The n-grams in text order, repeats kept (a text shorter than ``size`` words is one n-gram)."""
     if len(words) <= size:
         return [space.join(words)] if words else []
+    if size == 3:  # the shingles' size: the slices spelled out (no generator per call)
+        return list(map(space.join, zip(words, words[1:], words[2:])))
     return list(map(space.join, zip(*(words[i:] for i in range(size)))))
+
+
+def _shingle_hashes(utf8_words: list[bytes]) -> np.ndarray:
+    """CRC-32 of each word shingle of a folded body's UTF-8 words, in text order (repeats kept: a repeated
+    shingle cannot change a minimum), as the int64 array ``_signature`` takes."""
+    grams = _ngram_list(utf8_words, b" ", SHINGLE_WORDS)
+    return np.fromiter(map(zlib.crc32, grams), dtype=np.int64, count=len(grams))
 
 
 def jaccard(a: set, b: set) -> float:
@@ -101,9 +111,9 @@ _SLOT_NUMBERS = np.arange(SLOTS, dtype=np.int64)
 _EMPTY_SIGNATURE = np.full(SLOTS, _EMPTY, dtype=np.int64)
 
 
-def _signature(hashes: Iterable[int]) -> np.ndarray:
+def _signature(hashes: Iterable[int] | np.ndarray) -> np.ndarray:
     """``_reference_signature`` by numpy: the same ``SLOTS`` values, as an int64 array."""
-    values = np.fromiter(hashes, dtype=np.int64)
+    values = hashes if isinstance(hashes, np.ndarray) else np.fromiter(hashes, dtype=np.int64)
     if not len(values):
         return _EMPTY_SIGNATURE.copy()
     smallest = _EMPTY_SIGNATURE.copy()
@@ -141,10 +151,11 @@ def band_hashes(signature: Sequence[int] | np.ndarray) -> list[int]:
         packed = signature.astype("<u8").tobytes()  # = _SIGNATURE.pack: little-endian unsigned 64-bit
     else:
         packed = _SIGNATURE.pack(*signature)
-    return [
-        int.from_bytes(hashlib.blake2b(packed[start : start + _BAND_BYTES], digest_size=8).digest(), "big", signed=True)
-        for start in range(0, len(packed), _BAND_BYTES)
-    ]
+    digests = b"".join([hashlib.blake2b(packed[start : start + _BAND_BYTES], digest_size=8).digest()
+                        for start in range(0, len(packed), _BAND_BYTES)])
+    # Each digest read as a big-endian signed 64-bit integer, all in one call.
+    return list(_BAND_VALUES.unpack(digests)) if len(digests) == _BAND_VALUES.size else \
+        [int.from_bytes(digests[start : start + 8], "big", signed=True) for start in range(0, len(digests), 8)]
 
 
 def folded_band_hashes(folded: str) -> list[int]:
@@ -152,7 +163,7 @@ def folded_band_hashes(folded: str) -> list[int]:
     a body that is not evidence (``is_evidence``)."""
     if not is_evidence(folded):
         return []
-    return band_hashes(_signature(map(zlib.crc32, _ngram_list(folded.encode("utf-8").split(), b" ", SHINGLE_WORDS))))
+    return band_hashes(_signature(_shingle_hashes(folded.encode("utf-8").split())))
 
 
 def is_evidence(folded: str) -> bool:
@@ -179,8 +190,7 @@ class Fingerprint:
             return
         # A repeated shingle cannot change a minimum: the signature hashes the n-grams as they come, and
         # the set (for ``similarity``, needed only when there are candidates) is built on first use.
-        self.band_hashes = band_hashes(_signature(map(zlib.crc32, _ngram_list(utf8.split(), b" ", SHINGLE_WORDS)))) \
-            if self.evidence else []
+        self.band_hashes = band_hashes(_signature(_shingle_hashes(utf8.split()))) if self.evidence else []
 
     def carried(self) -> dict[str, Any]:
         """What another process needs to skip the signature of this body: ``Fingerprint(paragraphs, carried)``
