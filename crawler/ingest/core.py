@@ -117,6 +117,7 @@ class Ingest:
             warc_record=fetch.warc_record if fetch else None,
             run_id=run_id,
             stored=verdict.kind == "update",  # dedupe found its row ("new", "replaces": none)
+            traces=verdict.traces,  # and whether other rows name its id
         )
         [written] = archive.upsert_articles([write])
         replaced, replaced_new = None, False

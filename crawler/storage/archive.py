@@ -40,6 +40,12 @@ from crawler.text import fold_arabic, stem_folded
 
 
 _REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
+# Rows but an article row that name an id (?1 site, ?2 id): a miss, an open failure, an alias.
+_TRACES_SQL = (
+    "select 1 from misses where site = ?1 and article_id = ?2"
+    " union all select 1 from failures where site = ?1 and article_id = ?2 and resolved_at is null"
+    " union all select 1 from aliases where site = ?1 and alias_id = ?2 limit 1"
+)
 class Archive(RunLog, ArchiveReader):
     """The archive file and its one writer: ``with Archive("arshif.db") as archive: ...`` (migrates on
     open, creating the file if needed). Every read comes from ``ArchiveReader``."""
@@ -225,12 +231,14 @@ class Archive(RunLog, ArchiveReader):
 
     def stored_and_copy(
         self, site: str, article_id: int, content_hash: str, *, title_folded: str | None = None
-    ) -> tuple[ArticleRef | None, ArticleRef | None]:
-        """What dedupe asks first, in one round trip: the stored article ``article_id`` (``article_ref``) and
-        the lowest-id other article with this body hash and, when given, this folded title
-        (``find_by_content_hash(..., exclude_id=article_id)``); None for either that is not there.
+    ) -> tuple[ArticleRef | None, ArticleRef | None, bool]:
+        """What dedupe asks first, in one round trip: the stored article ``article_id`` (``article_ref``), the
+        lowest-id other article with this body hash and, when given, this folded title
+        (``find_by_content_hash(..., exclude_id=article_id)``) — None for either that is not there — and
+        whether any row but an article row names the id (a miss, an open failure, an alias: what storing it
+        settles; ``ArticleWrite.traces``).
 
-        Two indexed lookups in one statement: each SQL statement costs a round trip through the sqlite3
+        Three indexed lookups in one statement: each SQL statement costs a round trip through the sqlite3
         module (binding, stepping, building the row), ~10 µs, on every item a crawl stores."""
         sql = self._copy_sql.get(title_folded is not None)
         if sql is None:
@@ -238,12 +246,17 @@ class Archive(RunLog, ArchiveReader):
             sql = self._copy_sql.setdefault(title_folded is not None, (
                 f"select 0, {_REF_COLUMNS} from articles where site = ?1 and article_id = ?2 union all"
                 f" select 1, {_REF_COLUMNS} from articles where rowid = (select rowid from articles where"
-                f" site = ?1 and content_hash = ?3 and article_id != ?2{title} order by +article_id limit 1)"))
+                f" site = ?1 and content_hash = ?3 and article_id != ?2{title} order by +article_id limit 1)"
+                f" union all select 2, null, null, null, null, null where exists ({_TRACES_SQL})"))
         params = [site, article_id, content_hash] + ([title_folded] if title_folded is not None else [])
         found: list[ArticleRef | None] = [None, None]
+        traces = False
         for which, *ref in self.db.conn.execute(sql, params):
-            found[which] = ArticleRef(*ref)  # the columns of _REF_COLUMNS, in ArticleRef's order
-        return found[0], found[1]
+            if which == 2:
+                traces = True
+            else:
+                found[which] = ArticleRef(*ref)  # the columns of _REF_COLUMNS, in ArticleRef's order
+        return found[0], found[1], traces
 
     def near_duplicate_candidates(
         self, site: str, band_hashes: Sequence[int], *, exclude_id: int | None = None
@@ -309,7 +322,8 @@ class Archive(RunLog, ArchiveReader):
             columns["warc_record"] = write.warc_record
         # An id seen before in some other form (a miss, a failed fetch, an alias, bands) is settled; a new
         # article's id usually is none of these, which one indexed query says (instead of four writes).
-        traces = write.stored is not False or self._id_has_traces(site, article_id)
+        traces = write.stored is not False or (
+            write.traces if write.traces is not None else self._id_has_traces(site, article_id))
         if traces:
             self._settle_id(site, article_id, now)
         # The caller that just looked (dedupe) says whether the row exists: a new one is inserted straight
@@ -512,12 +526,7 @@ class Archive(RunLog, ArchiveReader):
     def _id_has_traces(self, site: str, article_id: int) -> bool:
         """Whether any row but an article row names this id: a miss, an open failure, an alias (band keys
         come and go with the article row)."""
-        return self.db.conn.execute(
-            "select 1 from misses where site = ?1 and article_id = ?2"
-            " union all select 1 from failures where site = ?1 and article_id = ?2 and resolved_at is null"
-            " union all select 1 from aliases where site = ?1 and alias_id = ?2 limit 1",
-            [site, article_id],
-        ).fetchone() is not None
+        return self.db.conn.execute(_TRACES_SQL, [site, article_id]).fetchone() is not None
 
     def _settle_id(self, site: str, article_id: int, now: str) -> None:
         """An id found to hold an article is no longer a miss, and its fetch failures are resolved."""

@@ -45,6 +45,7 @@ class ArticleWrite:
     run_id: int | None = None
     body_folded: str | None = None  # ``fold_arabic`` of the body, when the caller has it already
     stored: bool | None = None  # whether its row exists, when the caller has just looked (None: look)
+    traces: bool | None = None  # whether a miss, open failure or alias names its id, likewise (None: look)
 
 
 @dataclass(frozen=True)
