@@ -46,6 +46,8 @@ _TRACES_SQL = (
     " union all select 1 from failures where site = ?1 and article_id = ?2 and resolved_at is null"
     " union all select 1 from aliases where site = ?1 and alias_id = ?2 limit 1"
 )
+
+
 class Archive(RunLog, ArchiveReader):
     """The archive file and its one writer: ``with Archive("arshif.db") as archive: ...`` (migrates on
     open, creating the file if needed). Every read comes from ``ArchiveReader``."""
@@ -209,12 +211,6 @@ class Archive(RunLog, ArchiveReader):
         return (stored, column("select article_id from misses where site = ?"),
                 column("select category from listing_walks where site = ? and down_to is null"))
 
-    def article_ref(self, site: str, article_id: int) -> ArticleRef | None:
-        rows = self.rows(
-            f"select {_REF_COLUMNS} from articles where site = ? and article_id = ?", [site, article_id]
-        )
-        return ArticleRef(**rows[0]) if rows else None
-
     def find_by_content_hash(
         self, site: str, content_hash: str, *, exclude_id: int | None = None, title_folded: str | None = None
     ) -> ArticleRef | None:
@@ -232,7 +228,7 @@ class Archive(RunLog, ArchiveReader):
     def stored_and_copy(
         self, site: str, article_id: int, content_hash: str, *, title_folded: str | None = None
     ) -> tuple[ArticleRef | None, ArticleRef | None, bool]:
-        """What dedupe asks first, in one round trip: the stored article ``article_id`` (``article_ref``), the
+        """What dedupe asks first, in one round trip: the stored article ``article_id`` (its ``ArticleRef``), the
         lowest-id other article with this body hash and, when given, this folded title
         (``find_by_content_hash(..., exclude_id=article_id)``) — None for either that is not there — and
         whether any row but an article row names the id (a miss, an open failure, an alias: what storing it
