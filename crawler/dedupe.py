@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from crawler.text import fold_arabic
+from crawler.text import fold_arabic, fold_words, stem_words
 
 SHINGLE_WORDS = 3
 NEAR_THRESHOLD = 0.9
@@ -177,10 +177,11 @@ class Fingerprint:
     A body that is not evidence (``is_evidence``) gets no band hashes: it is never a near duplicate, and
     its boilerplate twins do not crowd the band index."""
 
-    __slots__ = ("_shingles", "band_hashes", "content_hash", "evidence", "folded")
+    __slots__ = ("_shingles", "_words", "band_hashes", "content_hash", "evidence", "folded")
 
     def __init__(self, paragraphs: Sequence[str], carried: Mapping[str, Any] | None = None) -> None:
-        self.folded = folded_body(paragraphs)
+        self._words = fold_words("\n".join(paragraphs))  # = folded_body(paragraphs).split(), kept for search_form
+        self.folded = " ".join(self._words)
         utf8 = self.folded.encode("utf-8")
         self.content_hash = hashlib.sha256(utf8).hexdigest()
         self.evidence = is_evidence(self.folded)
@@ -208,6 +209,12 @@ class Fingerprint:
             and len(bands) == (BANDS if self.evidence else 0)
             and all(type(value) is int and -(2**63) <= value < 2**63 for value in bands)
         )
+
+    @property
+    def search_form(self) -> str:
+        """The body's search form (``crawler.text.stem_folded`` of ``folded``) from the folded words at hand:
+        what the store indexes."""
+        return stem_words(self._words)
 
     @property
     def shingles(self) -> set[bytes]:

@@ -111,6 +111,7 @@ class Ingest:
             content_hash=item.fingerprint.content_hash,
             band_hashes=item.fingerprint.band_hashes,
             body_folded=item.fingerprint.folded,
+            body_form=item.fingerprint.search_form,
             near_duplicate_of=verdict.near_duplicate_of,
             similarity=verdict.similarity,
             seen_at=fetch.fetched_at if fetch else None,

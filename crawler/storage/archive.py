@@ -36,7 +36,7 @@ from crawler.storage.connection import connect, folded_body_sql, inspect_file
 from crawler.storage.reader import ArchiveReader
 from crawler.storage.runs import RunLog
 from crawler.storage.schema import INDEX_ARTICLES, MIGRATIONS, UNINDEX_ARTICLE
-from crawler.text import fold_arabic, stem_folded
+from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
 
 
 _REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
@@ -304,16 +304,19 @@ class Archive(RunLog, ArchiveReader):
         columns = {key: encode_value(value) if isinstance(value := record.get(key), (list, dict)) else value
                    for key in ARTICLE_FIELDS}
         columns["article_id"] = article_id
+        title_words = fold_words(record.get("title") or "")
         columns.update(
             content_hash=write.content_hash,
             near_duplicate_of=write.near_duplicate_of,
             similarity=write.similarity,
-            title_folded=fold_arabic(record.get("title") or ""),
+            title_folded=" ".join(title_words),
             last_seen_at=now,
             last_run_id=write.run_id,
         )
         body_folded = fold_arabic(body_text(record)) if write.body_folded is None else write.body_folded
-        forms = (stem_folded(columns["title_folded"]), stem_folded(body_folded))
+        # The search forms of title and body (the body's from the caller when it made it with body_folded).
+        forms = (stem_words(title_words),
+                 stem_folded(body_folded) if write.body_form is None or write.body_folded is None else write.body_form)
         if write.warc_record is not None:
             columns["warc_record"] = write.warc_record
         # An id seen before in some other form (a miss, a failed fetch, an alias, bands) is settled; a new
