@@ -118,13 +118,15 @@ def _signature(hashes: Iterable[int] | np.ndarray) -> np.ndarray:
         return _EMPTY_SIGNATURE.copy()
     smallest = _EMPTY_SIGNATURE.copy()
     np.minimum.at(smallest, values & _SLOT_MASK, values)
-    filled = np.flatnonzero(smallest != _EMPTY)
+    filled = (smallest != _EMPTY).nonzero()[0]
     if len(filled) == SLOTS:
         return smallest
-    # Each bin's source: itself when filled, else the next filled bin (circularly); the borrowed value is
-    # offset by the distance, as in the reference.
-    source = filled[np.searchsorted(filled, _SLOT_NUMBERS) % len(filled)]
-    return smallest[source] + ((source - _SLOT_NUMBERS) % SLOTS) * _EMPTY
+    # Each bin's source: itself when filled, else the next filled bin (circularly: "wrap" takes index
+    # len(filled) as 0); the borrowed value is offset by the distance (mod SLOTS, a power of two: & mask), as
+    # in the reference. Array methods, not numpy functions: a body's 245 shingles leave ~19 bins empty, so
+    # this runs for nearly every article, and each numpy call costs ~1 µs on 128 values.
+    source = filled.take(filled.searchsorted(_SLOT_NUMBERS), mode="wrap")
+    return smallest.take(source) + ((source - _SLOT_NUMBERS) & _SLOT_MASK) * _EMPTY
 
 
 def _reference_signature(hashes: Iterable[int]) -> list[int]:

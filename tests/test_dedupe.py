@@ -275,6 +275,8 @@ def test_numpy_signature_equals_the_plain_python_definition():
     import random
     import zlib
 
+    import numpy as np
+
     from crawler.dedupe import SLOTS, _reference_signature, _signature
 
     rng = random.Random(11)
@@ -285,6 +287,7 @@ def test_numpy_signature_equals_the_plain_python_definition():
               for seed, words in ((1, 20), (2, 240), (3, 900))]
     for hashes in cases:
         assert _signature(iter(hashes)).tolist() == _reference_signature(hashes)
+        assert _signature(np.array(hashes, dtype=np.int64)).tolist() == _reference_signature(hashes)  # Fingerprint's
         assert band_hashes(_signature(hashes)) == band_hashes(_reference_signature(hashes))
 
 
