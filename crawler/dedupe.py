@@ -174,7 +174,7 @@ def is_evidence(folded: str) -> bool:
 
 
 class Fingerprint:
-    """What dedupe computes once per article body (the store reuses ``folded``).
+    """What dedupe computes once per article body (the store reuses ``folded`` and ``search_form``).
 
     A body that is not evidence (``is_evidence``) gets no band hashes: it is never a near duplicate, and
     its boilerplate twins do not crowd the band index."""
