@@ -44,7 +44,9 @@ class ArticleWrite:
     warc_record: str | None = None
     run_id: int | None = None
     body_folded: str | None = None  # ``fold_arabic`` of the body, when the caller has it already
+    body_form: str | None = None  # ``stem_folded`` of that body (its search form), likewise
     stored: bool | None = None  # whether its row exists, when the caller has just looked (None: look)
+    traces: bool | None = None  # whether a miss, open failure or alias names its id, likewise (None: look)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,11 @@ def encode_value(value: Any) -> Any:
         if not value:
             return "[]"
         if all(type(entry) is str for entry in value):
+            # Printable text without '"' or '\\' is written as it is (the encoder escapes only those and
+            # characters below U+0020): one join and three C scans instead of escaping string by string.
+            text = '", "'.join(value)
+            if text.count('"') == 2 * len(value) - 2 and "\\" not in text and text.isprintable():
+                return '["' + text + '"]'
             return "[" + ", ".join(map(_json_string, value)) + "]"
     return _to_json(value) if isinstance(value, (list, dict)) else value
 
