@@ -42,6 +42,12 @@ class GenericFields(PageFields):
     # answer; where it does not, ``needs_whole`` is set and the template parses the whole page instead.
     partial: Callable[[str], bool] | None = None
     needs_whole = False
+    # A host whose pages have shown a title but no story for a while (``Templates.storyless``): trafilatura,
+    # the one expensive fallback, is not run (``skipped`` says it was not); ``no_story`` tells the caller
+    # that this page had a title and no story by the stages that ran.
+    storyless = False
+    skipped = False
+    no_story = False
 
     def _whole(self, stage: str) -> bool:
         """Whether ``stage`` may read this tree (always, unless it is a cut page the stage needs whole)."""
@@ -79,6 +85,7 @@ class GenericFields(PageFields):
                                ("jsonld", lambda: self._metadata_body(title, layout)),
                                ("trafilatura", lambda: self._trafilatura_body(title, layout)))
         if not paragraphs:
+            self.no_story = not self.needs_whole
             return None
         published = self._published(layout)
         self.sources["paragraphs"] = self.sources.pop("paragraphs")  # the trace lists the date first, as it did
@@ -193,6 +200,9 @@ class GenericFields(PageFields):
         """Body paragraphs by trafilatura: the last resort, where the density reading finds no story."""
         import trafilatura  # only pages our own reading finds no story in pay for it
 
+        if self.storyless:
+            self.skipped = True
+            return []
         if not self._whole("trafilatura"):
             return []
         try:
