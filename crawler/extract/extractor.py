@@ -304,7 +304,7 @@ def _named_site(name: str | Site | None, url: str) -> Site | None:
         return name
     if name:
         return get_site(name)
-    return site_for_url(url)
+    return _site_of_host(url)
 
 
 def _site_of_page(root: etree._Element) -> Site | None:
