@@ -165,3 +165,19 @@ def test_author_words_after_the_block_skip_raw_text_and_comments(after, found):
     from crawler.extract.extractor import _author_words_outside_raw_text
 
     assert _author_words_outside_raw_text(after) is found
+
+
+def test_canonical_links_are_what_the_xpath_selected_in_document_order():
+    """_site_of_page's links (a page under an unknown host naming a site we know): as the XPath
+    //link[@rel='canonical']/@href | //meta[@property='og:url']/@content selects them."""
+    from lxml import etree
+
+    from crawler.extract.decode import parse_utf8
+    from crawler.extract.extractor import _canonical_links
+
+    page = parse_utf8(b'<html><head><link rel="canonical" href=" a "><meta property="og:url" content="b">'
+                      b'<link rel="Canonical" href="c"><link rel="canonical"><meta name="og:url" content="x">'
+                      b'</head><body><meta property="og:url" content="d"><link rel="canonical amp" href="e">'
+                      b'<link href="f" rel="canonical"></body></html>')
+    xpath = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
+    assert list(_canonical_links(page)) == [str(v) for v in xpath(page)] == [" a ", "b", "d", "f"]
