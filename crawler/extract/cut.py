@@ -65,6 +65,7 @@ _SKIPPED = rb"!--.*?-->|" + b"|".join(b"(?i:" + name.encode() + rb")(?=[\s/>])[^
                                     + rb")\s*>" for name in _RAW_TEXT)
 _SIMPLE_TAG = re.compile(r"[a-z][a-z0-9]*")
 _CONTEXTS_KEPT = 256
+_TAG_NAME_END = (b" ", b"\t", b"\n", b"\r", b"\f", b"/", b">")
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,15 @@ class Cut:
         return self.counted[before]
 
     def _context(self, before: bytes) -> tuple[int, int, int, int] | None:
+        # The page's <body> start tag often names the article (WordPress's class="… postid-85 …"): every page's
+        # bytes before the block would differ by it alone. It counts nothing (no metadata, no role: ``before``
+        # does not match at it, nor inside it when it holds no other "<"), so the count is kept by the rest.
+        # (Not where the site's selectors name words: those are looked for in the whole of ``before``.)
+        at = len(before) - len(before.lstrip())
+        if not self.words and before[at:at + 5].lower() == b"<body" and before[at + 5:at + 6] in _TAG_NAME_END:
+            end = before.find(b">", at)
+            if end > 0 and before.find(b"<", at + 1, end) < 0 and self.before.match(before, at) is None:
+                before = before[end + 1:]
         if before not in self.contexts:
             if len(self.contexts) >= _CONTEXTS_KEPT:
                 self.contexts.clear()
