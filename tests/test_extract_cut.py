@@ -105,3 +105,27 @@ def test_a_body_start_tag_naming_the_article_does_not_make_every_page_counted_an
     odd = body.replace(b"<body", b'<body title="<a href=x>"', 1)
     assert cut.parse(odd) is None  # (the link left open around the block)
     assert len(cut.contexts) == 2
+
+
+def test_metadata_written_in_a_script_or_comment_after_the_block_does_not_stop_the_cut(trained):
+    """No element is made of a script's text or a comment (cut.markup_spans): the page is still cut, with the
+    whole page's record; a JSON-LD script itself (its start tag) still stops it."""
+    templates, more = trained
+    cut = templates.sites["alhadath"].cut
+    for body, url in more[:3]:
+        changed = _around_block(body, after=b"<script>document.write('<meta property=\"og:title\" content=x>');"
+                                              b"</script><!-- <time datetime='2020-01-01'>x</time> -->")
+        assert cut.parse(changed) is not None
+        fast, whole = extract_both(templates, changed, url)
+        assert fast == whole
+        assert cut.parse(_around_block(body, after=b'<SCRIPT type="application/ld+json">{}</SCRIPT>')) is None
+
+
+def test_markup_spans_leave_out_raw_text_and_comments():
+    from crawler.extract.cut import markup_spans
+
+    data = b'<p>a</p><SCRIPT src="x">if (a<b) x()</SCRIPT><!-- c --><i>d</i><style>p{}</style >e'
+    assert [data[a:b] for a, b in markup_spans(data)] == [b'<p>a</p><SCRIPT src="x">', b"</SCRIPT>",
+                                                           b"--><i>d</i><style>", b"</style >e"]
+    inside = b'<a title="<script>">x</a>'  # inside a tag: starts nothing
+    assert [inside[a:b] for a, b in markup_spans(inside)] == [b'<a title="<script>', b'">x</a>']

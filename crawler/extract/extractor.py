@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from crawler.extract.cleaning import drop_archive_toolbar
-from crawler.extract.cut import Cut
+from crawler.extract.cut import Cut, markup_spans
 from crawler.extract.decode import decode, parse, parsed_bytes
 from crawler.extract.fields import Extraction
 from crawler.extract.generic import GenericFields
@@ -232,37 +232,12 @@ def _author_words(data: bytes) -> bool:
 
 
 def _author_words_outside_raw_text(data: bytes) -> bool:
-    """``_author_words`` less the contents of raw-text elements (script, style, …: no element inside them, as
-    libxml2 tokenizes them) and of comments: after a page's story block they are most of its bytes (the
-    vendor bundle, the JSON state: 83–93% of a real-weight mirror page's), where six finds cost about half
-    an lxml parse of the page (0.21 → 0.06 ms on the slug family's). A start tag of theirs is searched
-    (``<script class="author">``); one written inside another tag (``title="<script>"``) starts nothing;
-    one never closed leaves the rest searched. (Before the block, mostly menus, the plain search is faster.)"""
+    """``_author_words`` less the contents of raw-text elements and comments (``cut.markup_spans``: no element
+    in them), most of the bytes after a page's story block, where six finds cost about half an lxml parse of
+    the page (0.21 → 0.06 ms on the slug family's). (Before the block, mostly menus, the plain search is
+    faster.)"""
     lowered = data.lower()
-    at = 0  # where the bytes not yet searched begin
-    while True:
-        raw = _RAW_START.search(lowered, at)
-        if raw is None:
-            return _words_in_tags(lowered, at, len(lowered))
-        name = raw.group(1)
-        in_tag = lowered.rfind(b"<", 0, raw.start()) > lowered.rfind(b">", 0, raw.start())  # starts nothing
-        # (a start tag is searched; "<!--" holds no word)
-        if _words_in_tags(lowered, at, raw.end() if in_tag or name else raw.start()):
-            return True
-        if name and not in_tag and any(word in raw.group(0) for word in _AUTHOR_WORDS):  # (a quoted ">" in it)
-            return True
-        if in_tag:
-            at = raw.end()
-        elif name:
-            end = _RAW_END[name].search(lowered, raw.end())
-            at = end.start() if end is not None else raw.end()
-        elif lowered.startswith(b">", raw.end()) or lowered.startswith(b"->", raw.end()):  # <!--> and <!--->
-            at = raw.end()
-        else:
-            end = lowered.find(b"-->", raw.end())
-            bang = lowered.find(b"--!>", raw.end(), len(lowered) if end < 0 else end)  # (rare: not past "-->")
-            end = bang if bang >= 0 else end
-            at = end if end >= 0 else raw.end()
+    return any(_words_in_tags(lowered, start, end) for start, end in markup_spans(lowered))
 
 
 def _words_in_tags(lowered: bytes, start: int, end: int) -> bool:
@@ -273,14 +248,6 @@ def _words_in_tags(lowered: bytes, start: int, end: int) -> bool:
                 return True
             at = lowered.find(word, at + len(word), end)
     return False
-
-
-# The raw-text elements of the HTML tokenizer (crawler.extract.cut's list) and comments, in lowered bytes: a
-# start tag with its attributes (quoted values may hold ">"), or "<!--".
-_RAW_NAMES = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes")
-_RAW_START = re.compile(rb"<(?:(s(?:cript|tyle)|t(?:extarea|itle)|xmp|iframe|no(?:embed|frames))"
-                        rb"(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>|!--)")
-_RAW_END = {name.encode(): re.compile(rb"</" + name.encode() + rb"(?=[\s/>])") for name in _RAW_NAMES}
 
 
 DEFAULT = Extractor()  # the one-call API's: what it learns lives as long as the process
