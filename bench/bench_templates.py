@@ -155,10 +155,11 @@ def measure(label: str, cms: str, markup: str, site: str | None, learn: int, cou
 
 def _stats(extractor: Extractor) -> dict[str, int]:
     states = list(extractor.templates.sites.values())
-    return {name: sum(getattr(s, name) for s in states) for name in ("fast", "cuts", "verified", "dropped")}
+    return {name: sum(getattr(s, name) for s in states) for name in ("fast", "cuts", "verified", "dropped",
+                                                                        "storyless_served")}
 
 
-def profile(key: str, learn: int, count: int, rounds: int) -> str:
+def profile(key: str, learn: int, count: int, rounds: int, sort: str = "cumulative") -> str:
     (label, cms, markup, site), = families(key)
     pages = family_pages(cms, markup, learn + count)
     extractor = Extractor()
@@ -172,7 +173,7 @@ def profile(key: str, learn: int, count: int, rounds: int) -> str:
             run(body, path)
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
+    pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(45)
     return f"# {label}: {_stats(extractor)}\n" + out.getvalue()
 
 
@@ -184,21 +185,24 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--families", default="all",
                         help="comma-separated, e.g. alhadath-default,wordpress-unknown (default: all)")
     parser.add_argument("--profile", metavar="FAMILY", help="print a cProfile of one family's timed pages instead")
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"),
+                        help="--profile's order: cumulative (default) or tottime (own time)")
     args = parser.parse_args(argv)
     if args.profile:
-        return profile(args.profile, args.learn, args.pages, args.rounds)
+        return profile(args.profile, args.learn, args.pages, args.rounds, args.sort)
     out = ["# Learned templates: extraction after the first pages vs an lxml.html parse", "",
            f"Python {sys.version.split()[0]}, lxml {lxml.etree.__version__}; real-weight pages; {args.learn} pages "
            f"learned first (untimed), then {args.pages} timed × {args.rounds} rounds, alternating page by page; "
            "CPU ms per call (thread time), medians; unknown hosts' body by "
            "DOM shape and density (crawler.extract.body; trafilatura only where it finds no story).", "",
            "| family | n | KB/page | extract ms | lxml.html ms | extract / lxml | by template (cut bytes) | "
-           "full chain | checks agreed / dropped |",
+           "full chain (storyless: cheap stages only) | checks agreed / dropped |",
            "|---|---|---|---|---|---|---|---|---|"]
     for label, cms, markup, site in families(args.families):
         r = measure(label, cms, markup, site, args.learn, args.pages, args.rounds)
+        storyless = f" ({r['storyless_served']})" if r["storyless_served"] else ""
         out.append(f"| {r['label']} | {r['n']} | {r['kb']:.0f} | {r['ours']:.3f} | {r['lxml']:.3f} | "
-                   f"{r['ours'] / r['lxml']:.2f}× | {r['fast']} ({r['cuts']}) | {r['calls'] - r['fast']} | "
+                   f"{r['ours'] / r['lxml']:.2f}× | {r['fast']} ({r['cuts']}) | {r['calls'] - r['fast']}{storyless} | "
                    f"{r['verified']} / {r['dropped']} |")
         print(out[-1], file=sys.stderr, flush=True)
     out += ["", "Target (issue 22): ≤ 2.5× an lxml.html parse on real-weight pages of every mirror family after "

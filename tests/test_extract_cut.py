@@ -83,3 +83,49 @@ def test_no_cut_is_learned_where_the_bytes_cannot_name_the_block():
     cell = root.xpath("//td") or [block.getparent()]
     if cell[0].tag == "td":
         assert learn(body, root, cell[0], region_context(cell[0]), ["h1"]) is None  # a <td> ends by itself
+
+
+def test_a_body_start_tag_naming_the_article_does_not_make_every_page_counted_anew():
+    """WordPress writes the article into <body class="… postid-85 …">: the bytes before the block differ on
+    every page by that tag alone, which counts nothing; the count of the rest is kept (one entry), the same."""
+    from crawler.extract.cut import _context
+
+    body, url = pages("default", "real", 1, 14, 150000)[0]
+    root = parse_utf8(body)
+    block = root.xpath("//main")[0]
+    cut = learn(body, root, block, region_context(block), ["h1"])
+    assert cut is not None and not cut.words
+    for n in range(5):
+        page = body.replace(b"<body", b'<body class="single postid-%d"' % n, 1)
+        assert cut.parse(page) is not None
+        _, before, _ = cut.last
+        assert cut._context(before) == _context(cut.before.findall(before)) == cut.context
+    assert len(cut.contexts) == 1
+    # a <body> tag holding another "<" is counted whole, as any other bytes
+    odd = body.replace(b"<body", b'<body title="<a href=x>"', 1)
+    assert cut.parse(odd) is None  # (the link left open around the block)
+    assert len(cut.contexts) == 2
+
+
+def test_metadata_written_in_a_script_or_comment_after_the_block_does_not_stop_the_cut(trained):
+    """No element is made of a script's text or a comment (cut.markup_spans): the page is still cut, with the
+    whole page's record; a JSON-LD script itself (its start tag) still stops it."""
+    templates, more = trained
+    cut = templates.sites["alhadath"].cut
+    for body, url in more[:3]:
+        changed = _around_block(body, after=b"<script>document.write('<meta property=\"og:title\" content=x>');"
+                                              b"</script><!-- <time datetime='2020-01-01'>x</time> -->")
+        assert cut.parse(changed) is not None
+        fast, whole = extract_both(templates, changed, url)
+        assert fast == whole
+        assert cut.parse(_around_block(body, after=b'<SCRIPT type="application/ld+json">{}</SCRIPT>')) is None
+
+
+def test_markup_spans_leave_out_raw_text_and_comments():
+    from crawler.extract.cut import markup_spans
+
+    data = b'<p>a</p><SCRIPT src="x">if (a<b) x()</SCRIPT><!-- c --><i>d</i><style>p{}</style >e'
+    assert [data[a:b] for a, b in markup_spans(data)] == [b'<p>a</p><SCRIPT src="x">', b"</SCRIPT>",
+                                                           b"--><i>d</i><style>", b"</style >e"]
+    inside = b'<a title="<script>">x</a>'  # inside a tag: starts nothing
+    assert [inside[a:b] for a, b in markup_spans(inside)] == [b'<a title="<script>', b'">x</a>']

@@ -154,3 +154,19 @@ def test_a_related_box_between_paragraphs_is_skipped_not_an_end():
              "Lesen Sie auch: Die Bahn streikt wieder", "La tercera frase del artículo sigue aquí."]
     assert drop_related_boxes(lines) == ["الفقرة الأولى من الخبر تنتهي هنا.", "الفقرة الثانية من الخبر تتابع القصة.",
                                          "La tercera frase del artículo sigue aquí."]
+
+
+def test_a_body_line_is_folded_whole_only_where_its_first_word_could_start_a_skipped_line():
+    """_clean_body drops the lines that fold to the title, byline, caption or date line; _folds_to answers
+    fold(text) in skip without folding lines whose first token's fold starts none of them."""
+    from crawler.extract.generic import _folds_to
+    from crawler.extract.walk import fold
+
+    lines = ["وقال رئيس المؤتمر إن الجلسات ستناقش الموازنات.", "«مؤتمر» البلديات يبدأ أعماله", "— الحدث - رام الله",
+             "Hello, world: again", "ΑΣ ΒΣ", "x\u0301 y", "a_b c", "١٢ آذار ٢٠١٩", "(AFP) - Paris", "...", "The end"]
+    skips = [set(), {fold("مؤتمر البلديات يبدأ أعماله")}, {fold("الحدث رام الله"), fold("12 اذار 2019")},
+             {fold("hello world again"), fold("αΣ βς")}, {fold("x\u0301 y"), fold("a_b c"), fold("AFP Paris")}]
+    for skip in skips:
+        for line in lines:
+            assert _folds_to(line, skip) == (fold(line) in skip), (line, skip)
+    assert _folds_to("«مؤتمر» البلديات يبدأ أعماله", skips[1]) and _folds_to("١٢ آذار ٢٠١٩", skips[2])

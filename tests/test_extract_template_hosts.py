@@ -140,3 +140,43 @@ def test_a_site_guessed_from_its_url_learns_the_wordpress_block_whose_id_names_o
     state = extractor.templates.sites[site.name]
     assert state.path.endswith("main[@id='primary'][@class='site-main']/article"), state.path
     assert state.cut is not None and state.cut.open_tag.startswith(b"<main ") and state.cuts > 25, state
+
+
+# What a cut page's "markup" stage asks of the bytes after the block (crawler.extract.extractor): whether a tag
+# there holds an author-like word — searched outside raw-text elements and comments, which hold no element.
+@pytest.mark.parametrize("after, found", [
+    (b'<div class="author">x</div>', True),
+    (b'<script>var author = 1;</script><p>x</p>', False),  # a script's text
+    (b'<SCRIPT type="x">{"byline": 1}</SCRIPT >', False),
+    (b'<script class="author">x</script>', True),  # a start tag is searched
+    (b'<!-- <span class=author> -->', False),  # a comment
+    (b'<!--><span class=author>x</span>', True),  # "<!-->" ends there
+    (b'<!---><span class=author>x</span>', True),
+    (b'<!-- a --!> <b class=author>', True),  # "--!>" ends a comment too
+    (b'<!-- never closed <b class=author>', True),  # searched all the same
+    (b'<a title="<script>"><span class=byline>y</span></a></script>', True),  # inside a tag: starts nothing
+    (b'<script>x</script foo><i class=writer>', True),  # an end tag with junk still ends it
+    (b'<script>never closed <b class=author>', True),
+    (b'<style>.author { color: red }</style><p>x</p>', False),
+    (b'<textarea><script></textarea><span class=author>X</span></script>', True),  # raw text: not a script
+])
+def test_author_words_after_the_block_skip_raw_text_and_comments(after, found):
+    from crawler.extract.extractor import _author_words_outside_raw_text
+
+    assert _author_words_outside_raw_text(after) is found
+
+
+def test_canonical_links_are_what_the_xpath_selected_in_document_order():
+    """_site_of_page's links (a page under an unknown host naming a site we know): as the XPath
+    //link[@rel='canonical']/@href | //meta[@property='og:url']/@content selects them."""
+    from lxml import etree
+
+    from crawler.extract.decode import parse_utf8
+    from crawler.extract.extractor import _canonical_links
+
+    page = parse_utf8(b'<html><head><link rel="canonical" href=" a "><meta property="og:url" content="b">'
+                      b'<link rel="Canonical" href="c"><link rel="canonical"><meta name="og:url" content="x">'
+                      b'</head><body><meta property="og:url" content="d"><link rel="canonical amp" href="e">'
+                      b'<link href="f" rel="canonical"></body></html>')
+    xpath = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
+    assert list(_canonical_links(page)) == [str(v) for v in xpath(page)] == [" a ", "b", "d", "f"]

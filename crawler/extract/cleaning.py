@@ -66,8 +66,7 @@ def drop_related_boxes(lines: list[str]) -> list[str]:
     out: list[str] = []
     skipping = 0
     for line in lines:
-        folded = fold(line).casefold()
-        if len(line) <= 200 and _RELATED_LABEL.match(folded):
+        if len(line) <= 200 and _RELATED_LABEL.match(fold(line).casefold()):  # (a paragraph is not folded)
             label_only = len(line) <= 60 and (line.rstrip().endswith(":") or len(line.split()) <= 6)
             skipping = 6 if label_only else 0
             continue

@@ -42,6 +42,12 @@ class GenericFields(PageFields):
     # answer; where it does not, ``needs_whole`` is set and the template parses the whole page instead.
     partial: Callable[[str], bool] | None = None
     needs_whole = False
+    # A host whose pages have shown a title but no story for a while (``Templates.storyless``): trafilatura,
+    # the one expensive fallback, is not run (``skipped`` says it was not); ``no_story`` tells the caller
+    # that this page had a title and no story by the stages that ran.
+    storyless = False
+    skipped = False
+    no_story = False
 
     def _whole(self, stage: str) -> bool:
         """Whether ``stage`` may read this tree (always, unless it is a cut page the stage needs whole)."""
@@ -79,6 +85,7 @@ class GenericFields(PageFields):
                                ("jsonld", lambda: self._metadata_body(title, layout)),
                                ("trafilatura", lambda: self._trafilatura_body(title, layout)))
         if not paragraphs:
+            self.no_story = not self.needs_whole
             return None
         published = self._published(layout)
         self.sources["paragraphs"] = self.sources.pop("paragraphs")  # the trace lists the date first, as it did
@@ -193,6 +200,9 @@ class GenericFields(PageFields):
         """Body paragraphs by trafilatura: the last resort, where the density reading finds no story."""
         import trafilatura  # only pages our own reading finds no story in pay for it
 
+        if self.storyless:
+            self.skipped = True
+            return []
         if not self._whole("trafilatura"):
             return []
         try:
@@ -211,13 +221,26 @@ class GenericFields(PageFields):
     def _clean_body(self, texts: list[str], title: str, layout: Layout) -> list[str]:
         """The body's lines without the title, byline, caption and dateline lines and related-article boxes."""
         skip = {fold(title), fold(layout.byline), fold(layout.caption), fold(layout.published_raw)} - {""}
-        lines = [text for text in map(clean_text, texts) if text and fold(text) not in skip]
+        lines = [text for text in map(clean_text, texts) if text and not _folds_to(text, skip)]
         lines = drop_related_boxes(lines) or lines
         # A date line opening the body ("12 آذار 2019" printed under the title) is the dateline, not text.
         while lines and len(lines[0]) <= 40 and any(ch.isdigit() for ch in lines[0]) \
                 and parse_date(lines[0], tz=self.timezone) is not None and len(lines) > 1:
             lines.pop(0)
         return lines
+
+
+def _folds_to(text: str, folded: set[str]) -> bool:
+    """``fold(text) in folded``, without folding a paragraph that cannot be one of them (most of a body's):
+    fold keeps a text's word characters in order and splits where it has whitespace, so the fold of its first
+    whitespace-separated token (short, and cached: "وقال", "The") is the fold's first word or words. No
+    member starting with those words: not one of them (a paragraph's fold costs ~10 µs, its first word's ~0)."""
+    if not folded:
+        return False
+    head = fold(text.split(None, 1)[0])
+    if head and not any(member == head or member.startswith(head + " ") for member in folded):
+        return False
+    return fold(text) in folded
 
 
 def _a_story(lines: list[str]) -> list[str]:

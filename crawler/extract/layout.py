@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 
 from crawler.bylines import parse_byline
 from crawler.dates import parse_date
@@ -154,12 +155,28 @@ def read_layout(page: Page, site: Site | None, title_hints: list[str], anchor_ti
             return layout
         layout.title, layout.title_index = lines[position].text, position
         position += 1
-        if position < len(lines) and len(lines[position].text) <= 60 and parse_date(lines[position].text):
+        if position < len(lines) and len(lines[position].text) <= 60 and _is_date(lines[position].text):
             layout.published_raw = lines[position].text
             position += 1
     position = _read_head_lines(lines, position, layout, own_names)
     _read_paragraphs(lines, position, layout, site.timestamp_pattern if site else None)
     return layout
+
+
+_DATE_LINES: dict[tuple[str, date], bool] = {}  # (line, today in UTC) → whether parse_date reads a date in it
+
+
+def _is_date(text: str) -> bool:
+    """``parse_date(text)`` reads a date. The line under a title is most often a byline, the same on many pages
+    of a site ("مهند عبد الحميد"), which parse_date only gives up on after dateparser (~0.1 ms): asked once a
+    day per line (the day: what a date without a year or a relative one is read against)."""
+    key = (text, datetime.now(timezone.utc).date())
+    found = _DATE_LINES.get(key)
+    if found is None:
+        if len(_DATE_LINES) >= 4096:
+            _DATE_LINES.clear()
+        found = _DATE_LINES[key] = parse_date(text) is not None
+    return found
 
 
 def _find_title_line(lines: list[Line], title: str) -> int:

@@ -109,9 +109,18 @@ def markup_authors(root) -> list[str]:
     found = 0
     # One pass in Python over the elements' attributes: an XPath with EXSLT's re:test calls back into
     # Python on every element anyway (4 ms a page), and one with many contains() costs as much.
+    classes = _CLASSES
     for el in root.iter("*"):
         cls, ident = el.get("class"), el.get("id")
-        if not (cls and _AUTHOR_CLASS.search(cls) or ident and _AUTHOR_ID.match(ident)
+        if cls:
+            named = classes.get(cls)
+            if named is None:
+                if len(classes) > 50_000:
+                    classes.clear()
+                named = classes[cls] = _AUTHOR_CLASS.search(cls) is not None
+        else:
+            named = False
+        if not (named or ident and _AUTHOR_ID.match(ident)
                 or el.get("itemprop") == "author" or el.get("rel") == "author"):
             continue
         if any(a.tag in ("aside", "nav", "footer") or _COMMENT.search(a.get("class") or "")
@@ -127,6 +136,7 @@ def markup_authors(root) -> list[str]:
     return out
 
 
+_CLASSES: dict[str, bool] = {}  # class attribute → _AUTHOR_CLASS finds a word in it (a theme's few, on every page)
 _AUTHOR_CLASS = re.compile(r"(^|[ _-])(author|byline|autor|auteur|autore|writer|reporter)([ _-]|s?$)", re.I)
 _AUTHOR_ID = re.compile(r"^(author|byline)", re.I)
 _COMMENT = re.compile("comment", re.I)

@@ -65,7 +65,13 @@ class _SiteState:
     trial: int = 0  # pages left on which a new template runs beside the full chain before it serves
     # The cut whose bytes the tree being built was parsed from (``Cut.outside`` tells what it left out).
     parsed: Cut | None = None
+    # Pages in a row on which the full chain found a title but no story (see ``Templates.storyless``).
+    no_story: int = 0
+    storyless_served: int = 0  # pages read without the expensive fallbacks (for tests and profiles)
 
+
+# Pages in a row with a title and no story before a host is read as storyless (``Templates.storyless``).
+NO_STORY_AFTER = 5
 
 Context = tuple[int, int, int, int]
 Build = Callable[[etree._Element, etree._Element | None, Context | None], object]
@@ -98,6 +104,39 @@ class Templates:
             if state.parsed is not None:
                 state.parsed.last.clear()
             state.parsed = None
+
+    def storyless(self, site_name: str) -> bool:
+        """Whether the next page of ``site_name`` may skip the expensive last fallbacks of its story.
+
+        A site whose pages hold a title but no story the chain can read — the story only in a script's
+        JSON state, written by JavaScript (the mirror's broken markup) — sends every page through every
+        fallback (trafilatura reads the whole page again: 5 ms a page, 35× an lxml parse). After
+        ``NO_STORY_AFTER`` such pages in a row the site is storyless: its pages run the cheap stages only
+        (a story they find is the full chain's answer too, as the fallbacks run only where they find none),
+        and every ``VERIFY_EVERY``-th page runs the full chain as a check. A page with a story — on a check
+        or by the cheap stages — ends it; ``NO_STORY_AFTER`` pages in a row learn it again. The records are
+        the full chain's but on a non-check page whose story only a skipped fallback would find."""
+        state = self.sites.get(site_name)
+        return state is not None and state.no_story >= NO_STORY_AFTER and (state.pages + 1) % VERIFY_EVERY != 0
+
+    def story_seen(self, site_name: str, story: bool | None, skipped: bool) -> None:
+        """After a page of ``site_name``: ``story`` True (a record), False (a title but no story), None (no
+        article for another reason: a soft 404, no title — nothing said of the story); ``skipped``: the
+        expensive fallbacks were not run (``storyless``)."""
+        state = self.sites.get(site_name)
+        if state is None or story is None:
+            return
+        learned = state.no_story >= NO_STORY_AFTER
+        if story:
+            if learned:
+                state.dropped += 1
+            state.no_story = 0
+        elif skipped:
+            state.storyless_served += 1
+        else:
+            if learned:
+                state.verified += 1
+            state.no_story += 1
 
     def _extract(self, state: _SiteState, parse_whole, build: Build, record_of, source: bytes | None, selectors,
                  trial: int):
