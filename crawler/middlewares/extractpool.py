@@ -113,9 +113,8 @@ class ExtractPool:
         process.start()
         theirs.close()
         worker = _Worker(self, process, ours, widen(ours))
-        if self._reactor is not None:
-            self._reactor.addReader(worker)
-            self._reactor.addReader(worker.sentinel_reader)
+        for reader in worker.readers if self._reactor is not None else ():
+            self._reactor.addReader(reader)
         return worker
 
     # -- submitting --------------------------------------------------------------------------
@@ -271,14 +270,15 @@ def widen(conn: Any, size: int = SEND_BUFFER) -> int:
 
 
 class _Worker:
-    """One worker process and its pipe; to the reactor, the reader of that pipe (``IReadDescriptor``)."""
+    """One worker process and its pipe (the reactor reads both through ``readers``)."""
 
     def __init__(self, pool: ExtractPool, process, conn, buffer: int) -> None:
         self.pool, self.process, self.conn, self.buffer = pool, process, conn, buffer
         self.held: deque[tuple[PageTask, Done]] = deque()  # pages sent, in the order it answers them
         self.held_bytes = 0  # their bodies' bytes: at most ``buffer`` beyond the first page
         self.site: Any = None  # the Site it was last sent (sent again only when another)
-        self.sentinel_reader = _Sentinel(self)
+        self.readers = (_Reader(self, lambda: conn.fileno(), ended=False),  # -1 once gone: the reactor knows
+                        _Reader(self, lambda: process.sentinel, ended=True))
         self.gone = False
 
     def send(self, tasks: list[PageTask] | None) -> bool:
@@ -302,36 +302,23 @@ class _Worker:
         if self.gone:
             return
         self.gone = True
-        if self.pool._reactor is not None:
-            self.pool._reactor.removeReader(self)
-            self.pool._reactor.removeReader(self.sentinel_reader)
+        for reader in self.readers if self.pool._reactor is not None else ():
+            self.pool._reactor.removeReader(reader)
         self.conn.close()
 
-    # IReadDescriptor
-    def fileno(self) -> int:
-        return -1 if self.gone else self.conn.fileno()
 
-    def doRead(self) -> None:
-        self.pool._readable(self)
+class _Reader:
+    """What the reactor watches for a worker (an ``IReadDescriptor``): its pipe (answers, or the end of the
+    pipe), or its process sentinel (readable once the process ended: ``ended``)."""
 
-    def connectionLost(self, reason: Any) -> None:
-        pass
-
-    def logPrefix(self) -> str:
-        return "arshif-extract"
-
-
-class _Sentinel:
-    """The reactor's reader of a worker's process sentinel (readable when the process ended)."""
-
-    def __init__(self, worker: _Worker) -> None:
-        self.worker = worker
+    def __init__(self, worker: _Worker, fileno: Callable[[], int], ended: bool) -> None:
+        self.worker, self._fileno, self.ended = worker, fileno, ended
 
     def fileno(self) -> int:
-        return -1 if self.worker.gone else self.worker.process.sentinel
+        return -1 if self.worker.gone else self._fileno()
 
     def doRead(self) -> None:
-        self.worker.pool._readable(self.worker, ended=True)
+        self.worker.pool._readable(self.worker, ended=self.ended)
 
     def connectionLost(self, reason: Any) -> None:
         pass
