@@ -195,9 +195,9 @@ def test_a_bug_in_in_process_extraction_fails_that_page_as_a_worker_would(monkey
 
 
 def test_a_worker_dying_mid_batch_fails_its_page_and_the_next_worker_takes_the_rest(monkeypatch):
-    # Pages go a few to a message when the queue is deep (the pool's lock held: all six wait, then 4 leave at
-    # once); the worker answers page by page, so when it dies on page 2 only page 2 fails: 3 and 4, sent with
-    # it but not started, go to its successor with 5 and 6.
+    # Pages go a few to a message when the queue is deep (the pool's lock held: all six wait, then leave in one
+    # message); the worker answers page by page, so when it dies on page 2 only page 2 fails: 3 to 6, sent with
+    # it but not started, go to its successor.
     monkeypatch.setenv(EXIT_ON_ENV, "2")
     pool = ExtractPool(1)
     try:

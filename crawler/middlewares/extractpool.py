@@ -17,7 +17,7 @@ stored — the item pipelines, ``crawler.ingest``, SQLite — stays in the crawl
 - The hand-over is the reactor's own: it reads the workers' pipes (``reactor.addReader``), with no
   dispatcher thread taking the GIL from it. A page crosses as its bytes, URL, charset and id; the ``Site``
   crosses once per worker (not re-pickled per page: it is the same object for the whole run).
-- In flight: up to ``PIPELINE_DEPTH`` pages per worker (sent a few to a message when the queue is deep, so a
+- In flight: up to ``PIPELINE_DEPTH`` (8) pages per worker (sent a few to a message when the queue is deep, so a
   worker finds its next page waiting when it finishes one), the rest wait in the parent; the downloader
   counts a response as active until it left the middlewares, so pages held here are at most
   CONCURRENT_REQUESTS. A worker answers page by page, in order: when it dies, the page it was on fails and
@@ -55,8 +55,9 @@ logger = logging.getLogger(__name__)
 
 EXTRACTED = "arshif_extracted"  # request.meta key: the PageResult the pool gave for the response
 # Pages a worker holds at most (the one it works on and those waiting in its pipe); it is topped up when it
-# holds half of that or fewer, so with a deep queue a message carries 2 pages or more.
-PIPELINE_DEPTH = 4
+# holds half of that or fewer, so with a deep queue a message carries 4 pages or more. Crawl's process CPU
+# for 1,000 real-weight ids with one worker (bench/results.md, crawlx): depth 1 5.3–6.0 s, 4 4.6–4.7 s, 8 4.3–4.6 s.
+PIPELINE_DEPTH = 8
 CLOSED = "extraction pool closed"
 # The pipe's send buffer asked for (the kernel may give less: net.core.wmem_max): pages sent to a busy
 # worker wait there, and a send that does not fit would block the reactor until the worker reads.
