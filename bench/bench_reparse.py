@@ -5,7 +5,7 @@
 Per page weight, an archive is built once by `arshif backfill alhadath --ids 1-N` against a mirror of that
 weight (WARC capture on, as backfills do); then `arshif reparse --db …` re-extracts every stored article
 from its WARC record, ``--rounds`` times (the first round and the later ones do the same work: every
-record read, extracted, cleaned, fingerprinted and upserted; unchanged rows only move ``last_seen_at``).
+record read, extracted, cleaned and compared with its stored row; unchanged rows are left as they are).
 Each reparse is a subprocess (wall, CPU and peak RSS from the kernel); it is single-threaded, so pages per
 CPU-second is the pace on one core. The floor beside it: reading the same WARC records as reparse reads
 them and parsing them with lxml, in-process. Target (issue 15): ≥ 600 pages/s on one core. ``main()`` returns markdown.
@@ -14,6 +14,10 @@ them and parsing them with lxml, in-process. Target (issue 15): ≥ 600 pages/s 
 alternated (1 2 1 2 …) so machine load hits both alike; the speed-up is the median wall time of 1 job over
 N jobs, shown with and without the interpreter's start-up (measured alone: ``import`` of the CLI, reparse
 and the extractor). Target: ≥ 1.7× with 2 jobs.
+
+``--versus DIR`` (issue 22, side by side): another checkout of the project (e.g. ``git worktree add /tmp/main
+main``) runs the same reparses on the same archive, rounds alternated with this tree's (this, other, this, …),
+so both see the same machine load; its rows are labelled ``versus``.
 """
 
 from __future__ import annotations
@@ -73,42 +77,53 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--weights", default="real,light")
     parser.add_argument("--jobs", default="1", help="comma-separated --jobs values, e.g. 1,2 (the first is the base)")
+    parser.add_argument("--versus", type=Path, help="another checkout whose reparse runs alternated with this one's")
     args = parser.parse_args(argv)
     jobs = [int(j) for j in args.jobs.split(",") if j]
+    trees = {"this tree": REPO, **({"versus": args.versus.resolve()} if args.versus else {})}
     rows, verdicts, job_rows = [], [], []
-    startup = median([run_measured(python_command(
-        "-c", "import crawler.cli, crawler.reparse, crawler.extract")).check("start-up").wall for _ in range(3)])
+
+    def in_tree(tree: Path, *command: str):
+        return run_measured(python_command(*command), cwd=tree, env={"PYTHONPATH": str(tree)})
+
+    startups = {label: median([in_tree(tree, "-c", "import crawler.cli, crawler.reparse, crawler.extract")
+                               .check("start-up").wall for _ in range(3)]) for label, tree in trees.items()}
     with tempfile.TemporaryDirectory(prefix="arshif-bench-reparse-") as tmp:
         for weight in filter(None, args.weights.split(",")):
             work = Path(tmp) / weight
             work.mkdir()
             db, stored = build_archive(args.articles, weight, work)
-            by_jobs: dict[int, list] = {j: [] for j in jobs}
+            runs_of: dict[tuple[str, int], list] = {(label, j): [] for label in trees for j in jobs}
             for _ in range(args.rounds):
-                for j in jobs:
-                    by_jobs[j].append(run_measured(python_command(
-                        "-m", "crawler", "reparse", "--db", str(db), "--jobs", str(j))).check("reparse"))
-            runs = by_jobs[jobs[0]]
-            base_wall = median([r.wall for r in runs])
-            for j in jobs:
-                j_wall, j_cpu = median([r.wall for r in by_jobs[j]]), median([r.cpu for r in by_jobs[j]])
-                speedup = base_wall / j_wall
-                net = (base_wall - startup) / (j_wall - startup) if j_wall > startup else float("nan")
-                job_rows.append([weight, str(j), f"{j_wall:.1f}", f"{stored / j_wall:.0f}", f"{stored / j_cpu:.0f}",
-                                 f"{speedup:.2f}×", f"{net:.2f}×"])
-                if j == 2:
-                    met = "met" if net >= SPEEDUP_TARGET else "**missed**"
-                    verdicts.append(f"- {weight} pages, 2 jobs: **{net:.2f}×** the wall time of 1 job less start-up "
-                                    f"({speedup:.2f}× with it; target ≥ {SPEEDUP_TARGET}× — {met}).")
-            wall, cpu = median([r.wall for r in runs]), median([r.cpu for r in runs])
+                for label, tree in trees.items():
+                    for j in jobs:
+                        runs_of[label, j].append(in_tree(tree, "-m", "crawler", "reparse", "--db", str(db),
+                                                         "--jobs", str(j)).check("reparse"))
             floor_cpu, floor_pages = floor_seconds(db)
-            per_cpu = stored / cpu
-            rows.append([weight, f"{stored:,}", f"{wall:.1f}", f"{stored / wall:.0f}", f"{per_cpu:.0f}",
-                         f"{median([r.peak_rss_mb for r in runs]):.0f}",
-                         f"{floor_pages / floor_cpu:.0f}" if floor_cpu else "—"])
-            met = "met" if per_cpu >= TARGET else "**missed**"
-            verdicts.append(f"- {weight} pages: **{per_cpu:.0f} pages per CPU-second** (target ≥ {TARGET} — {met}); "
-                            f"wall {stored / wall:.0f} pages/s including interpreter start-up.")
+            for label in trees:
+                code = "" if label == "this tree" else f" ({label})"
+                runs = runs_of[label, jobs[0]]
+                base_wall = median([r.wall for r in runs])
+                for j in jobs:
+                    j_runs = runs_of[label, j]
+                    j_wall, j_cpu = median([r.wall for r in j_runs]), median([r.cpu for r in j_runs])
+                    speedup = base_wall / j_wall
+                    net = (base_wall - startups[label]) / (j_wall - startups[label]) \
+                        if j_wall > startups[label] else float("nan")
+                    job_rows.append([weight + code, str(j), f"{j_wall:.1f}", f"{stored / j_wall:.0f}",
+                                     f"{stored / j_cpu:.0f}", f"{speedup:.2f}×", f"{net:.2f}×"])
+                    if j == 2:
+                        met = "met" if net >= SPEEDUP_TARGET else "**missed**"
+                        verdicts.append(f"- {weight} pages{code}, 2 jobs: **{net:.2f}×** the wall time of 1 job less "
+                                        f"start-up ({speedup:.2f}× with it; target ≥ {SPEEDUP_TARGET}× — {met}).")
+                wall, cpu = median([r.wall for r in runs]), median([r.cpu for r in runs])
+                per_cpu = stored / cpu
+                rows.append([weight + code, f"{stored:,}", f"{wall:.1f}", f"{stored / wall:.0f}", f"{per_cpu:.0f}",
+                             f"{median([r.peak_rss_mb for r in runs]):.0f}",
+                             f"{floor_pages / floor_cpu:.0f}" if floor_cpu else "—"])
+                met = "met" if per_cpu >= TARGET else "**missed**"
+                verdicts.append(f"- {weight} pages{code}: **{per_cpu:.0f} pages per CPU-second** (target ≥ {TARGET} — "
+                                f"{met}); wall {stored / wall:.0f} pages/s including interpreter start-up.")
     return "\n".join([
         "### `arshif reparse` from WARC", "",
         table(["page weight", "articles", "wall s", "pages/s (wall)", "pages per CPU-second (one core)",
@@ -116,7 +131,8 @@ def main(argv: list[str] | None = None) -> str:
         *([""] + [table(["page weight", "jobs", "wall s", "pages/s (wall)", "pages per CPU-second (all processes)",
                           "speed-up (wall)", "speed-up less start-up"], job_rows)] if len(jobs) > 1 else []),
         *verdicts, "",
-        f"Start-up (interpreter + imports, measured alone): {startup:.2f} s.",
+        "Start-up (interpreter + imports, measured alone): "
+        + ", ".join(f"{seconds:.2f} s ({label})" for label, seconds in startups.items()) + ".",
         f"Archive: `arshif backfill` of {args.articles:,} ids (seed {SEED}, WARC on) per weight; medians of "
         f"{args.rounds} `arshif reparse` runs (subprocesses; CPU from the kernel's rusage). The floor reads each "
         f"article's WARC record as reparse does (`crawler.warc.read_response`) and parses the page with "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Arabic-Indic (U+0660..) and Persian/Urdu (U+06F0..) digits → ASCII.
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -75,8 +76,14 @@ def to_ascii_digits(text: str) -> str:
 
 def fold_arabic(text: str) -> str:
     """Comparison form: no tashkeel or tatweel, أ/إ/آ→ا, ى→ي, ة→ه, ASCII digits, punctuation → space."""
+    return " ".join(fold_words(text)) if text else ""
+
+
+def fold_words(text: str) -> list[str]:
+    """The words of ``fold_arabic(text)`` (which joins them by one space): for a caller that also wants the
+    search form of the text (``stem_words``), so that it is not split into words twice."""
     if not text:
-        return ""
+        return []
     if not text.isascii():
         text = _nfc(text)
         text = _UNFOLDED_MARKS.sub("", text)
@@ -90,8 +97,8 @@ def fold_arabic(text: str) -> str:
     # The words (\w runs: str.isalnum() characters and "_") joined by one space.
     words = text.split()
     if "".join(words).isalnum():
-        return " ".join(words)
-    return " ".join(_WORD.findall(text))
+        return words
+    return _WORD.findall(text)
 
 
 # -- the search form: folding further, then a light stemmer --------------------------------------------
@@ -179,9 +186,34 @@ def fold_search(folded: str) -> str:
     return folded
 
 
+class _WordForms(dict):
+    """``fold_arabic`` word → its search form: ``fold_search`` of the word, then ``light_stem`` of each word that
+    makes — one as a rule; NFKC may make several (ﷺ) or none. A miss computes it, as ``_StemCache``."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= _STEM_CACHE_SIZE:
+            self.clear()
+        form = self[word] = " ".join(map(_STEMS.__getitem__, fold_search(word).split()))
+        return form
+
+
+_FORMS = _WordForms()
+
+
 def stem_folded(folded: str) -> str:
     """The search form of an already ``fold_arabic``-folded text: ``fold_search``, then ``light_stem`` per word."""
-    return " ".join(map(_STEMS.__getitem__, fold_search(folded).split()))
+    return stem_words(folded.split())
+
+
+def stem_words(words: Iterable[str]) -> str:
+    """``stem_folded`` of a folded text given as its words (``fold_words``), word by word: ``fold_search``
+    changes letters only, and NFKC composes nothing across a space, so the text's form is its words' forms
+    in turn (tests/test_text_equivalence.py holds it to the whole-text definition). The per-word cache
+    skips ``fold_search``'s passes over the whole body (its NFKC check and a scan per letter rule)."""
+    form = " ".join(map(_FORMS.__getitem__, words))
+    if "  " in form or form[:1] == " " or form[-1:] == " ":  # a word whose form is empty
+        return " ".join(form.split())
+    return form
 
 
 def search_form(text: str) -> str:

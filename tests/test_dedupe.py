@@ -275,6 +275,8 @@ def test_numpy_signature_equals_the_plain_python_definition():
     import random
     import zlib
 
+    import numpy as np
+
     from crawler.dedupe import SLOTS, _reference_signature, _signature
 
     rng = random.Random(11)
@@ -285,7 +287,20 @@ def test_numpy_signature_equals_the_plain_python_definition():
               for seed, words in ((1, 20), (2, 240), (3, 900))]
     for hashes in cases:
         assert _signature(iter(hashes)).tolist() == _reference_signature(hashes)
+        assert _signature(np.array(hashes, dtype=np.int64)).tolist() == _reference_signature(hashes)  # Fingerprint's
         assert band_hashes(_signature(hashes)) == band_hashes(_reference_signature(hashes))
+
+
+def test_fingerprint_search_form_is_that_of_its_folded_body():
+    """The store indexes ``Fingerprint.search_form`` (made from the folded words at hand) in place of
+    ``stem_folded(folded)``: the same text, clitics, hamza seats and presentation forms included."""
+    from crawler.text import stem_folded
+
+    bodies = [["والحكومة الفلسطينية تجتمع اليوم،", "مسؤول: «لا تعليق»."], ["ﻻ ﷺ ﺍلقدس", ""], [], ["COVID-19 ١٢٣"]]
+    for paragraphs in bodies:
+        fingerprint = Fingerprint(paragraphs)
+        assert fingerprint.folded == folded_body(paragraphs)
+        assert fingerprint.search_form == stem_folded(fingerprint.folded)
 
 
 def test_fingerprint_bands_are_those_of_the_shingle_set():

@@ -74,6 +74,30 @@ def test_exact_copies_become_aliases_and_the_original_takes_over(ingest):
     assert (ingest.counts.new, ingest.counts.aliases) == (1, 2)
 
 
+def test_dedupe_looks_up_what_names_a_new_id_and_the_store_settles_it(ingest):
+    """Dedupe's one lookup says whether a miss, an open failure or an alias names the id (``Verdict.traces``);
+    storing the article settles exactly those, and an id nothing names gets no settling writes."""
+    archive = ingest.archive
+    archive.record_miss("alhadath", 1, url="u1", reason="soft404")
+    archive.record_failure("alhadath", "u2", reason="http 503", attempts=3, article_id=2)
+    archive.add_alias({**record(3), "url": "https://www.alhadath.ps/article/3/alias"}, of=9)
+    archive.record_failure("alhadath", "u4", reason="http 503", attempts=1, article_id=4)
+    archive.resolve_failure("alhadath", "u4")  # resolved: no trace any more
+    items = {article_id: ingest.dedupe(ingest.clean(item(article_id, paragraphs=[f"{LONG} {article_id}"])))
+             for article_id in (1, 2, 3, 4, 5)}
+    assert {article_id: it.verdict.traces for article_id, it in items.items()} == \
+        {1: True, 2: True, 3: True, 4: False, 5: False}
+    statements: list[str] = []
+    archive.db.conn.set_trace_callback(statements.append)
+    outcomes = [ingest.store(it) for it in items.values()]
+    archive.db.conn.set_trace_callback(None)
+    assert [outcome.kind for outcome in outcomes] == ["new"] * 5
+    assert archive.known_misses("alhadath", range(10)) == set() and archive.open_failures("alhadath") == []
+    assert archive.aliases_of("alhadath", 9) == []
+    assert not any(sql.startswith("select 1 from misses") for sql in statements)  # no second look
+    assert sum(sql.startswith("delete from misses") for sql in statements) == 3  # ids 1, 2, 3 only
+
+
 def test_a_near_duplicate_is_stored_naming_its_original(ingest):
     ingest.article(item(40, paragraphs=[LONG]))
     outcome = ingest.article(item(50, paragraphs=[LONG.replace("كلمة7 ", "تعديل ")]))

@@ -199,7 +199,10 @@ def test_list_values_are_stored_as_json_dumps_writes_them():
     from crawler.storage.records import encode_value
 
     values = [[], ["فقرة أولى", "ثانية"], ['a"b\\c\n\t\u2028\x00\x1f', "é", "𝄞", "\ud800", ""], ["x"], [1, "a"],
-              [None], [{"url": "u", "caption": "ت"}], {"k": ["v"]}, ["\u007f\u0080"]]
+              [None], [{"url": "u", "caption": "ت"}], {"k": ["v"]}, ["\u007f\u0080"],
+              # the written-as-is path: one character to escape anywhere sends the list to the encoder
+              ['نص "مقتبس"', "ب"], ["أ", "ب\\ج"], ["أ", "ب\x1fج"], ["أ\u2028", "ب"], ['a", "b'], ["", ""],
+              ["فقرة ١", "فقرة ٢", "«اقتباس»"]]
     for value in values:
         assert encode_value(value) == json.dumps(value, ensure_ascii=False)
     assert encode_value("نص") == "نص" and encode_value(None) is None and encode_value(3) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import subprocess
 import sys
 import zlib
@@ -135,6 +136,25 @@ def test_a_record_whose_digest_fails_is_refused_by_both_readers(tmp_path):
         assert _read_plain_response(file, pointer) is None
     with pytest.raises(ArchiveLoadFailed, match="digest"):
         read_response(tmp_path, pointer)
+
+
+def test_a_member_whose_gzip_check_fails_is_not_read_plainly_and_many_records_share_one_reader(tmp_path):
+    """The plain reader's inflate (ISA-L's when installed) checks the member's CRC-32 as zlib does: a flipped
+    byte in the trailer leaves the record to warcio. ``WarcReader`` reads any pointers in any order from
+    its open files, as ``read_response`` reads each alone."""
+    from crawler.warc import WarcReader, _gunzip_member
+
+    writer = RotatingWarcWriter(tmp_path, max_bytes=1500)  # a few records per file: several files
+    pointers = write_pages(writer, 6)
+    writer.close()
+    assert len({pointer.file for pointer in pointers}) > 1
+    with WarcReader(tmp_path) as reader:
+        for pointer in [*reversed(pointers), *pointers]:
+            assert reader.read(str(pointer)) == read_response(tmp_path, pointer)
+    member = gzip.compress(b"<p>page</p>" * 50)
+    assert _gunzip_member(io.BytesIO(member)) == b"<p>page</p>" * 50
+    broken = member[:-8] + bytes([member[-8] ^ 1]) + member[-7:]  # the CRC-32's first byte
+    assert _gunzip_member(io.BytesIO(broken)) is None
 
 
 KILLED_WRITER = """

@@ -111,12 +111,14 @@ class Ingest:
             content_hash=item.fingerprint.content_hash,
             band_hashes=item.fingerprint.band_hashes,
             body_folded=item.fingerprint.folded,
+            body_form=item.fingerprint.search_form,
             near_duplicate_of=verdict.near_duplicate_of,
             similarity=verdict.similarity,
             seen_at=fetch.fetched_at if fetch else None,
             warc_record=fetch.warc_record if fetch else None,
             run_id=run_id,
             stored=verdict.kind == "update",  # dedupe found its row ("new", "replaces": none)
+            traces=verdict.traces,  # and whether other rows name its id
         )
         [written] = archive.upsert_articles([write])
         replaced, replaced_new = None, False

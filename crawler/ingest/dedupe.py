@@ -44,22 +44,25 @@ class Deduper:
         fingerprint = item.fingerprint if item.fingerprint is not None else \
             Fingerprint(item["paragraphs"], item.carried)
         item.fingerprint = fingerprint
-        stored = archive.article_ref(site, article_id)
+        # The stored row, an exact copy under another id and the id's other traces, in one query (the copy
+        # matters only when the id is not stored yet; the traces go to the store with the verdict).
+        stored, same, traces = archive.stored_and_copy(
+            site, article_id, fingerprint.content_hash,
+            title_folded=None if fingerprint.evidence else fold_arabic(item.get("title") or ""),
+        )
         if stored is None:
-            same = archive.find_by_content_hash(
-                site, fingerprint.content_hash, exclude_id=article_id,
-                title_folded=None if fingerprint.evidence else fold_arabic(item.get("title") or ""),
-            )
             if same is not None and stored_copy_is_original(same.article_id, same.published_at, article_id,
                                                             item.get("published_at"), keyed_by_url=self.keyed_by_url):
-                item.verdict = Verdict("exact", of=same.article_id, similarity=1.0)
+                item.verdict = Verdict("exact", of=same.article_id, similarity=1.0, traces=traces)
                 return item
             if same is not None:  # the stored copy becomes this one's alias; near copies now name this one
                 verdict = self._near(article_id, fingerprint, "replaces", also_exclude=same.article_id)
                 verdict.of = same.article_id
+                verdict.traces = traces
                 item.verdict = verdict
                 return item
         item.verdict = self._near(article_id, fingerprint, "update" if stored else "new")
+        item.verdict.traces = traces
         return item
 
     def _near(self, article_id: int, fingerprint: Fingerprint, kind: str, also_exclude: int | None = None) -> Verdict:

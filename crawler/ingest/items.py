@@ -60,6 +60,9 @@ class Verdict:
     # stored near duplicates that named this article and must name another one (or none) now that its
     # body changed: (id, new near_duplicate_of or None, similarity or None)
     relink: tuple[tuple[int, int | None, float | None], ...] = ()
+    # whether a miss, an open failure or an alias names this id (looked up with the stored row): what
+    # storing it settles (``ArticleWrite.traces``); None: not looked up
+    traces: bool | None = None
 
 
 class ArticleItem(dict):

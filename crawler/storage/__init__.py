@@ -60,6 +60,7 @@ from crawler.storage.records import (
     RunCounts,
     body_text,
     record_from_row,
+    same_record,
     utc_now,
 )
 from crawler.storage.schema import MIGRATIONS
@@ -95,5 +96,6 @@ __all__ = [
     "record_alarm_reason",
     "search_articles",
     "record_from_row",
+    "same_record",
     "utc_now",
 ]

@@ -33,13 +33,22 @@ from crawler.storage.records import (
 )
 from crawler.storage.bands import BandKeys
 from crawler.storage.connection import connect, folded_body_sql, inspect_file
+from crawler.storage.queries import ArticleQuery
 from crawler.storage.reader import ArchiveReader
 from crawler.storage.runs import RunLog
 from crawler.storage.schema import INDEX_ARTICLES, MIGRATIONS, UNINDEX_ARTICLE
-from crawler.text import fold_arabic, stem_folded
+from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
 
 
 _REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
+# Rows but an article row that name an id (?1 site, ?2 id): a miss, an open failure, an alias.
+_TRACES_SQL = (
+    "select 1 from misses where site = ?1 and article_id = ?2"
+    " union all select 1 from failures where site = ?1 and article_id = ?2 and resolved_at is null"
+    " union all select 1 from aliases where site = ?1 and alias_id = ?2 limit 1"
+)
+
+
 class Archive(RunLog, ArchiveReader):
     """The archive file and its one writer: ``with Archive("arshif.db") as archive: ...`` (migrates on
     open, creating the file if needed). Every read comes from ``ArchiveReader``."""
@@ -63,6 +72,7 @@ class Archive(RunLog, ArchiveReader):
         # The articles inserted or changed in the open batch, not yet in the search index (``flush``):
         # rowid → (title, body) search forms. The index stores no text, so this is where they wait.
         self._unindexed: dict[int, tuple[str, str]] = {}
+        self._copy_sql: dict[bool, str] = {}  # stored_and_copy's statement, with and without the title
         # Load the FTS5 table's configuration now (a read of its small config table), not at the first commit.
         self.db.conn.execute("select rowid from articles_fts where rowid = 0").fetchall()
 
@@ -110,13 +120,19 @@ class Archive(RunLog, ArchiveReader):
             self.db.conn.rollback()
 
     def flush(self) -> None:
-        """Index the articles inserted in the open batch for search, in one statement (done before every
-        commit, so the index never lags behind committed rows; a search on this connection calls it first)."""
+        """Index the articles inserted in the open batch for search, in rowid order (done before every commit,
+        so the index never lags behind committed rows; a search on this connection calls it first)."""
         unindexed, self._unindexed = self._unindexed, {}
         if not unindexed or not self.db.conn.in_transaction:  # nothing new, or rolled back with its rows
             return
-        rows = [[rowid, *forms] for rowid, forms in sorted(unindexed.items())]
-        self.db.conn.execute(INDEX_ARTICLES, [json.dumps(rows, ensure_ascii=False)])
+        rowids = sorted(unindexed)
+        # Only rows still in ``articles``: a statement that failed (a full disk) may have rolled back rows
+        # whose forms wait here.
+        present: set[int] = set()
+        for chunk in chunks(rowids):
+            sql = f"select rowid from articles where rowid in ({','.join('?' * len(chunk))})"
+            present.update(row[0] for row in self.db.conn.execute(sql, chunk))
+        self.db.conn.executemany(INDEX_ARTICLES, [(rowid, *unindexed[rowid]) for rowid in rowids if rowid in present])
 
     def _before_read(self) -> None:
         self.flush()  # a search on this connection sees its own open batch
@@ -196,11 +212,33 @@ class Archive(RunLog, ArchiveReader):
         return (stored, column("select article_id from misses where site = ?"),
                 column("select category from listing_walks where site = ? and down_to is null"))
 
-    def article_ref(self, site: str, article_id: int) -> ArticleRef | None:
-        rows = self.rows(
-            f"select {_REF_COLUMNS} from articles where site = ? and article_id = ?", [site, article_id]
-        )
-        return ArticleRef(**rows[0]) if rows else None
+    def warc_rows(self, query: ArticleQuery) -> list[dict[str, Any]]:
+        """``site``, ``article_id``, ``url`` and ``warc_record`` of each article ``query`` selects, in (site, id)
+        order: what a reparse reads of its selection before any write (the records themselves are not
+        decoded: ``articles()`` would cost ~0.1 ms a row for columns it drops)."""
+        where, params = query.where("a")
+        return self.rows(f"select a.site, a.article_id, a.url, a.warc_record from articles a where {where}"
+                         " order by a.site, a.article_id", params)
+
+    def settled_records(self, site: str, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Each stored article among ``ids`` that no other row names as a miss, an open failure or an alias,
+        as its record's columns (``ARTICLE_FIELDS``; lists as their stored JSON text) and ``linked``
+        (true when it has a near-duplicate link or another article's link names it): storing an equal
+        record again (``same_record``) would only move ``last_seen_at`` and decide near-duplicate links.
+        ``crawler.reparse`` leaves such a page as it is. An id left out takes the whole path: storing it
+        settles the rows that name it (a miss deleted, a failure resolved)."""
+        found: dict[int, dict[str, Any]] = {}
+        for chunk in chunks(list(ids)):
+            found.update((row["article_id"], row) for row in self.rows(
+                f"select {', '.join(ARTICLE_FIELDS)}, near_duplicate_of is not null or exists (select 1 from"
+                " articles n where n.site = a.site and n.near_duplicate_of = a.article_id) as linked"
+                f" from articles a where site = ? and article_id in ({','.join('?' * len(chunk))})"
+                " and not exists (select 1 from misses where site = a.site and article_id = a.article_id)"
+                " and not exists (select 1 from failures where site = a.site and article_id = a.article_id"
+                " and resolved_at is null)"
+                " and not exists (select 1 from aliases where site = a.site and alias_id = a.article_id)",
+                [site, *chunk]))
+        return found
 
     def find_by_content_hash(
         self, site: str, content_hash: str, *, exclude_id: int | None = None, title_folded: str | None = None
@@ -215,6 +253,35 @@ class Archive(RunLog, ArchiveReader):
             params.append(title_folded)
         rows = self.rows(sql + " order by +article_id limit 1", params)
         return ArticleRef(**rows[0]) if rows else None
+
+    def stored_and_copy(
+        self, site: str, article_id: int, content_hash: str, *, title_folded: str | None = None
+    ) -> tuple[ArticleRef | None, ArticleRef | None, bool]:
+        """What dedupe asks first, in one round trip: the stored article ``article_id`` (its ``ArticleRef``), the
+        lowest-id other article with this body hash and, when given, this folded title
+        (``find_by_content_hash(..., exclude_id=article_id)``) — None for either that is not there — and
+        whether any row but an article row names the id (a miss, an open failure, an alias: what storing it
+        settles; ``ArticleWrite.traces``).
+
+        Three indexed lookups in one statement: each SQL statement costs a round trip through the sqlite3
+        module (binding, stepping, building the row), ~10 µs, on every item a crawl stores."""
+        sql = self._copy_sql.get(title_folded is not None)
+        if sql is None:
+            title = " and title_folded = ?4" if title_folded is not None else ""
+            sql = self._copy_sql.setdefault(title_folded is not None, (
+                f"select 0, {_REF_COLUMNS} from articles where site = ?1 and article_id = ?2 union all"
+                f" select 1, {_REF_COLUMNS} from articles where rowid = (select rowid from articles where"
+                f" site = ?1 and content_hash = ?3 and article_id != ?2{title} order by +article_id limit 1)"
+                f" union all select 2, null, null, null, null, null where exists ({_TRACES_SQL})"))
+        params = [site, article_id, content_hash] + ([title_folded] if title_folded is not None else [])
+        found: list[ArticleRef | None] = [None, None]
+        traces = False
+        for which, *ref in self.db.conn.execute(sql, params):
+            if which == 2:
+                traces = True
+            else:
+                found[which] = ArticleRef(*ref)  # the columns of _REF_COLUMNS, in ArticleRef's order
+        return found[0], found[1], traces
 
     def near_duplicate_candidates(
         self, site: str, band_hashes: Sequence[int], *, exclude_id: int | None = None
@@ -266,21 +333,25 @@ class Archive(RunLog, ArchiveReader):
         columns = {key: encode_value(value) if isinstance(value := record.get(key), (list, dict)) else value
                    for key in ARTICLE_FIELDS}
         columns["article_id"] = article_id
+        title_words = fold_words(record.get("title") or "")
         columns.update(
             content_hash=write.content_hash,
             near_duplicate_of=write.near_duplicate_of,
             similarity=write.similarity,
-            title_folded=fold_arabic(record.get("title") or ""),
+            title_folded=" ".join(title_words),
             last_seen_at=now,
             last_run_id=write.run_id,
         )
         body_folded = fold_arabic(body_text(record)) if write.body_folded is None else write.body_folded
-        forms = (stem_folded(columns["title_folded"]), stem_folded(body_folded))
+        # The search forms of title and body (the body's from the caller when it made it with body_folded).
+        forms = (stem_words(title_words),
+                 stem_folded(body_folded) if write.body_form is None or write.body_folded is None else write.body_form)
         if write.warc_record is not None:
             columns["warc_record"] = write.warc_record
         # An id seen before in some other form (a miss, a failed fetch, an alias, bands) is settled; a new
         # article's id usually is none of these, which one indexed query says (instead of four writes).
-        traces = write.stored is not False or self._id_has_traces(site, article_id)
+        traces = write.stored is not False or (
+            write.traces if write.traces is not None else self._id_has_traces(site, article_id))
         if traces:
             self._settle_id(site, article_id, now)
         # The caller that just looked (dedupe) says whether the row exists: a new one is inserted straight
@@ -483,12 +554,7 @@ class Archive(RunLog, ArchiveReader):
     def _id_has_traces(self, site: str, article_id: int) -> bool:
         """Whether any row but an article row names this id: a miss, an open failure, an alias (band keys
         come and go with the article row)."""
-        return self.db.conn.execute(
-            "select 1 from misses where site = ?1 and article_id = ?2"
-            " union all select 1 from failures where site = ?1 and article_id = ?2 and resolved_at is null"
-            " union all select 1 from aliases where site = ?1 and alias_id = ?2 limit 1",
-            [site, article_id],
-        ).fetchone() is not None
+        return self.db.conn.execute(_TRACES_SQL, [site, article_id]).fetchone() is not None
 
     def _settle_id(self, site: str, article_id: int, now: str) -> None:
         """An id found to hold an article is no longer a miss, and its fetch failures are resolved."""

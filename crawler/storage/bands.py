@@ -78,6 +78,29 @@ class BandKeys:
                 f"select article_id from {table} where site = ?1 and key in ({marks})" for table in self.levels))
         return {article_id for (article_id,) in self.conn.execute(sql, [site, *keys])}
 
+    def shared_article_ids(self, site: str) -> set[int]:
+        """Every article of ``site`` that shares a band key with another one (over every level): the only
+        articles a near-duplicate lookup can find anything for. One ordered scan of each level (duplicate
+        keys within it), then the few keys of the smaller levels probed in the larger ones; ~1 s per million
+        keys. ``crawler.reparse`` leaves an unchanged article outside this set as it is."""
+        shared: set[int] = set()
+        for index, table in enumerate(self.levels):
+            shared.update(key for (key,) in self.conn.execute(
+                f"select key from {table} where site = ? group by key having count(*) > 1", [site]))
+            for other in self.levels[index + 1:]:
+                shared.update(key for (key,) in self.conn.execute(
+                    f"select key from {table} t where site = ?1 and exists"
+                    f" (select 1 from {other} o where o.site = ?1 and o.key = t.key)", [site]))
+        ids: set[int] = set()
+        keys = sorted(shared)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for table in self.levels:
+                ids.update(article_id for (article_id,) in self.conn.execute(
+                    f"select article_id from {table} where site = ? and key in ({marks})", [site, *chunk]))
+        return ids
+
     def merge_if_due(self) -> int:
         """Merge each level that has grown past its share into the next (called by the writer inside its
         open transaction, before a commit: the merges commit or roll back with the batch). Level ``i`` is

@@ -44,7 +44,9 @@ class ArticleWrite:
     warc_record: str | None = None
     run_id: int | None = None
     body_folded: str | None = None  # ``fold_arabic`` of the body, when the caller has it already
+    body_form: str | None = None  # ``stem_folded`` of that body (its search form), likewise
     stored: bool | None = None  # whether its row exists, when the caller has just looked (None: look)
+    traces: bool | None = None  # whether a miss, open failure or alias names its id, likewise (None: look)
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,29 @@ def encode_value(value: Any) -> Any:
         if not value:
             return "[]"
         if all(type(entry) is str for entry in value):
+            # Printable text without '"' or '\\' is written as it is (the encoder escapes only those and
+            # characters below U+0020): one join and three C scans instead of escaping string by string.
+            text = '", "'.join(value)
+            if text.count('"') == 2 * len(value) - 2 and "\\" not in text and text.isprintable():
+                return '["' + text + '"]'
             return "[" + ", ".join(map(_json_string, value)) + "]"
     return _to_json(value) if isinstance(value, (list, dict)) else value
+
+
+def same_record(record: Mapping[str, Any], columns: Mapping[str, Any]) -> bool:
+    """Whether storing ``record`` would write exactly ``columns`` (``Archive.settled_records``): every field in
+    its stored form equal (lists compared as the JSON text ``encode_value`` writes, not decoded). An equal
+    record has an equal content hash (the hash is made of its paragraphs). A column written by an older
+    encoder may differ in text only: then the record takes the whole path, which finds it unchanged."""
+    for key in ARTICLE_FIELDS:
+        value = record.get(key)
+        if isinstance(value, (list, dict)):
+            value = encode_value(value)
+        elif key == "article_id" and value is not None:
+            value = int(value)
+        if value != columns.get(key):
+            return False
+    return True
 
 
 def chunks(items: Sequence[Any], size: int = SQLITE_VARIABLES_PER_QUERY) -> Iterator[Sequence[Any]]:
