@@ -228,3 +228,24 @@ def test_a_worker_is_sent_the_site_once_and_each_page_as_its_bytes():
     (site1, pages1), (site2, pages2) = worker.conn.sent
     assert site1 is first.site and site2 is None  # the same Site object: not pickled again
     assert pages1 == [(first.body, first.url, "utf-8", 1, None)] and pages2[0][3] == 2
+
+
+def test_a_send_to_a_worker_that_just_died_first_takes_what_it_answered(monkeypatch):
+    # The worker answered page 1, then died on page 2; the next pages are handed to it before its end was read
+    # (the send fails): page 1 keeps its answer, page 2 fails, page 3 goes to the successor. (A crawl saw page 1
+    # failed in page 2's place, and page 2 asked of the successor, which died on it again.)
+    monkeypatch.setenv(EXIT_ON_ENV, "2")
+    pool = ExtractPool(1)
+    try:
+        with pool._lock:  # the pool's own thread cannot read the worker's end meanwhile
+            futures = [pool.submit(page(article_id)) for article_id in (1, 2)]
+            pool._hand_out()
+            pool._workers[0].process.join(timeout=60)
+            assert pool._workers[0].process.exitcode == 70
+            futures.append(pool.submit(page(3)))
+            pool._hand_out()  # the send fails: the worker is gone
+        results = [future.result(timeout=60) for future in futures]
+    finally:
+        pool.close()
+    assert [result.error for result in results] == [None, "extraction worker died (exit code 70)", None]
+    assert pool.replaced == 1

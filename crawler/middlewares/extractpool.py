@@ -158,7 +158,7 @@ class ExtractPool:
         """Top up every worker holding half its depth or fewer, a few pages to a message (under the lock)."""
         if self._closed:
             return
-        for index, worker in enumerate(self._workers):
+        for worker in self._workers:
             if not self._pending:
                 return
             room = self._depth - len(worker.held)
@@ -176,9 +176,9 @@ class ExtractPool:
                 continue
             worker.held.extend(batch)
             worker.held_bytes += sum(len(task.body) for task, _done in batch)
-            if not worker.send([task for task, _done in batch]):  # died before taking them
-                self._died(index, worker)
-                return self._hand_out()  # its pages, and the rest, to the workers left and its successor
+            if not worker.send([task for task, _done in batch]):  # it died: first read what it answered before
+                # (a page it finished is no failure), then the page it was on fails and the rest go to its successor
+                return self._readable(worker, ended=True)
 
     def _readable(self, worker: _Worker, ended: bool = False) -> None:
         """A worker's pipe has answers, or its end closed, or (``ended``) its process ended: deliver what it
