@@ -2,9 +2,10 @@
 
 The spider reports every page it parsed at an article URL with one call::
 
-    from crawler.monitor import record_extraction
+    from crawler.monitor import PageTally, record_extraction
     record_extraction(self.crawler.stats, extraction)   # an Extraction, a record dict, or None
     record_extraction(self.crawler.stats, None, no_article_kind(body, charset, known_miss=...))
+    tally = PageTally(self.crawler.stats); tally.record(extraction); tally.flush()   # the same, in batches
 
 which counts, in Scrapy stats (so they also land in ``crawl_runs`` counts):
 
@@ -103,22 +104,63 @@ def record_extraction(stats: Any, extraction: Any, no_article: str | None = None
     """Count one parsed article-URL page: an ``Extraction`` (record + sources), a bare record, or None.
 
     ``no_article``: for a page without an article, why (``crawler.alarms.no_article_kind``: "not_found",
-    "known_miss" or "unreadable", the default) — only unreadable pages count against the layout."""
-    record, sources = _unpack(extraction)
-    if record is None:
-        stats.inc_value(PAGES_NO_ARTICLE)
-        if no_article in _NO_ARTICLE_KEYS:
-            stats.inc_value(_NO_ARTICLE_KEYS[no_article])
-        return
-    inc = stats.inc_value  # ~30 counters a page: the keys are built once per (field, stage)
-    inc(PAGES_ARTICLE)
-    for key, value in record.items():
-        if _present(value):
-            inc(_FOUND.get(key) or _FOUND.setdefault(key, field_key(key, "found")))
-    for key, stage in (sources or {}).items():
-        if stage:
-            pair = (key, stage)
-            inc(_STAGES.get(pair) or _STAGES.setdefault(pair, field_key(_record_key(key), str(stage))))
+    "known_miss" or "unreadable", the default) — only unreadable pages count against the layout.
+    A crawl counts through a ``PageTally`` instead (the same keys, merged into the stats in batches)."""
+    tally = PageTally(stats)
+    tally.record(extraction, no_article)
+    tally.flush()
+
+
+class PageTally:
+    """``record_extraction``'s counters for one run, kept in a dict and merged into Scrapy's stats every
+    ``every`` pages and by ``flush()`` (the spider flushes when it closes, before any extension reads them).
+
+    Why: ~30 counters a page, each ``stats.inc_value`` going through Scrapy 2.19's deprecation wrapper
+    (~1.5 µs a call against ~0.1 µs for a dict): 1,000 real-weight articles made ~30,000 such calls. The
+    final stats are the same numbers; only a reader in the middle of a run sees them up to ``every`` pages late."""
+
+    def __init__(self, stats: Any, every: int = 100) -> None:
+        self.stats = stats
+        self.every = every
+        self.counts: dict[str, int] = {}
+        self.pages = 0
+
+    def record(self, extraction: Any, no_article: str | None = None) -> None:
+        """Count one page, as ``record_extraction`` does."""
+        counts = self.counts
+        get = counts.get
+        record, sources = _unpack(extraction)
+        if record is None:
+            counts[PAGES_NO_ARTICLE] = get(PAGES_NO_ARTICLE, 0) + 1
+            if no_article in _NO_ARTICLE_KEYS:
+                key = _NO_ARTICLE_KEYS[no_article]
+                counts[key] = get(key, 0) + 1
+        else:
+            counts[PAGES_ARTICLE] = get(PAGES_ARTICLE, 0) + 1
+            for key, value in record.items():  # the keys are built once per (field, stage)
+                if _present(value):
+                    key = _FOUND.get(key) or _FOUND.setdefault(key, field_key(key, "found"))
+                    counts[key] = get(key, 0) + 1
+            for key, stage in (sources or {}).items():
+                if stage:
+                    pair = (key, stage)
+                    key = _STAGES.get(pair) or _STAGES.setdefault(pair, field_key(_record_key(key), str(stage)))
+                    counts[key] = get(key, 0) + 1
+        self.pages += 1
+        if self.pages >= self.every:
+            self.flush()
+
+    def count(self, key: str, value: float = 1) -> None:
+        """Another per-page counter of the run, merged with the rest (e.g. pages a template read)."""
+        self.counts[key] = self.counts.get(key, 0) + value
+
+    def flush(self) -> None:
+        """Merge what was counted since the last flush into the stats (one ``inc_value`` per key)."""
+        inc = self.stats.inc_value
+        for key, count in self.counts.items():
+            inc(key, count)
+        self.counts.clear()
+        self.pages = 0
 
 
 _FOUND: dict[str, str] = {}

@@ -34,6 +34,7 @@ ids, known misses, open failures, completed walks) go through ``self.state``, a 
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -53,7 +54,7 @@ from crawler.extract.work import PageResult, PageTask, extract_page_or_failure
 from crawler.middlewares.extractpool import EXTRACTED
 from crawler.middlewares.reasons import failure_reason
 from crawler.alarms import no_article_kind
-from crawler.monitor import record_extraction
+from crawler.monitor import PageTally
 from crawler.progress import set_id_total
 from crawler.statkeys import EXTRACT_WORKER_FAILED, TEMPLATE_PAGES
 from crawler.sites import Site
@@ -160,6 +161,18 @@ class ArchiveSpider(ListingWalks, OutletSources, DiscoveryMixin, scrapy.Spider):
         if factory:
             spider.book = load_object(factory)(spider)
         return spider
+
+    @cached_property
+    def tally(self) -> PageTally:
+        """The quality monitor's per-page counters, merged into the stats in batches and when the spider
+        closes (``closed``: Scrapy connects it when the spider is made, before any extension's handler, so
+        the monitor, the owner's ``crawl_runs`` row and the summary read the merged numbers)."""
+        return PageTally(self.crawler.stats)
+
+    def closed(self, reason: str) -> None:
+        """Scrapy's ``spider_closed`` for the spider itself (the first handler): the tally's last pages."""
+        if "tally" in self.__dict__:
+            self.tally.flush()
 
     def run_arguments(self) -> dict[str, Any]:
         """What the archive's owner records for this run (``crawl_runs``) and the pipelines' window."""
@@ -332,13 +345,13 @@ class ArchiveSpider(ListingWalks, OutletSources, DiscoveryMixin, scrapy.Spider):
             yield from self.settle(page, article_id, None)
             return
         if result.template:
-            self.crawler.stats.inc_value(TEMPLATE_PAGES)
+            self.tally.count(TEMPLATE_PAGES)
         extraction = result.extraction
         if extraction is None:
-            record_extraction(self.crawler.stats, None, no_article_kind(
-                response.body, charset, known_miss=article_id in self.retried_misses))
+            self.tally.record(None, no_article_kind(response.body, charset,
+                                                    known_miss=article_id in self.retried_misses))
         else:
-            record_extraction(self.crawler.stats, extraction)
+            self.tally.record(extraction)
         if extraction is None:
             yield MissItem(self.site.name, article_id, self.article_url(article_id), "soft404",
                            http_status=response.status, warc_record=response.meta.get("warc_record"))

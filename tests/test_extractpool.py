@@ -192,3 +192,60 @@ def test_a_bug_in_in_process_extraction_fails_that_page_as_a_worker_would(monkey
     assert [(f.article_id, f.reason, f.warc_record) for f in failures] == [
         (42, "extraction failed: ValueError: a bug on this page", "x.warc.gz:0")]
     assert "extraction of" in caplog.text and "a bug on this page" in caplog.text  # the traceback is logged
+
+
+def test_a_worker_dying_mid_batch_fails_its_page_and_the_next_worker_takes_the_rest(monkeypatch):
+    # Pages go a few to a message when the queue is deep (the pool's lock held: all six wait, then leave in one
+    # message); the worker answers page by page, so when it dies on page 2 only page 2 fails: 3 to 6, sent with
+    # it but not started, go to its successor.
+    monkeypatch.setenv(EXIT_ON_ENV, "2")
+    pool = ExtractPool(1)
+    try:
+        with pool._lock:
+            futures = [pool.submit(page(article_id)) for article_id in range(1, 7)]
+        results = [future.result(timeout=60) for future in futures]
+    finally:
+        pool.close()
+    assert [result.error for result in results] == [None, "extraction worker died (exit code 70)", None, None, None,
+                                                    None]
+    assert all(result.cpu > 0 for n, result in enumerate(results, 1) if n != 2)  # each extracted by a worker
+    assert pool.replaced == 1
+
+
+def test_a_worker_is_sent_the_site_once_and_each_page_as_its_bytes():
+    from crawler.middlewares.extractpool import _Worker
+
+    class Pipe:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, message):
+            self.sent.append(message)
+
+    worker = _Worker(pool=None, process=None, conn=Pipe(), buffer=1 << 20)
+    first, second = page(1), page(2)
+    assert worker.send([first]) and worker.send([second])
+    (site1, pages1), (site2, pages2) = worker.conn.sent
+    assert site1 is first.site and site2 is None  # the same Site object: not pickled again
+    assert pages1 == [(first.body, first.url, "utf-8", 1, None)] and pages2[0][3] == 2
+
+
+def test_a_send_to_a_worker_that_just_died_first_takes_what_it_answered(monkeypatch):
+    # The worker answered page 1, then died on page 2; the next pages are handed to it before its end was read
+    # (the send fails): page 1 keeps its answer, page 2 fails, page 3 goes to the successor. (A crawl saw page 1
+    # failed in page 2's place, and page 2 asked of the successor, which died on it again.)
+    monkeypatch.setenv(EXIT_ON_ENV, "2")
+    pool = ExtractPool(1)
+    try:
+        with pool._lock:  # the pool's own thread cannot read the worker's end meanwhile
+            futures = [pool.submit(page(article_id)) for article_id in (1, 2)]
+            pool._hand_out()
+            pool._workers[0].process.join(timeout=60)
+            assert pool._workers[0].process.exitcode == 70
+            futures.append(pool.submit(page(3)))
+            pool._hand_out()  # the send fails: the worker is gone
+        results = [future.result(timeout=60) for future in futures]
+    finally:
+        pool.close()
+    assert [result.error for result in results] == [None, "extraction worker died (exit code 70)", None]
+    assert pool.replaced == 1

@@ -174,3 +174,27 @@ def test_a_site_known_by_its_url_alone_is_judged_on_bylines_only_against_its_his
     assert report.reasons == ("byline coverage fell to 20% from 55% in the previous runs",)  # 22 of 40
     no_titles = stats_for([extraction({**GOOD, "title": ""}, SELECTED)] * 30).get_stats()
     assert "title found on 0% of articles (min 80%)" in assess(no_titles, Thresholds(), relative_only=relative).reasons
+
+
+def test_page_tally_in_batches_gives_record_extractions_numbers():
+    # The crawl counts through a PageTally (merged every `every` pages and at close): the stats must be the very
+    # numbers one record_extraction call a page gives, whatever the batch size and with a tail left to flush.
+    from crawler.monitor import PageTally
+
+    pages = [extraction(GOOD, SELECTED), extraction({**GOOD, "byline_raw": ""}, FALLBACK), None, GOOD] * 7
+    expected = stats_for(pages).get_stats()
+    for every in (1, 3, 5, 100):
+        stats = MemoryStatsCollector(SimpleNamespace(settings=Settings()))
+        tally = PageTally(stats, every=every)
+        for page in pages:
+            tally.record(page)
+        assert sum(stats.get_stats().values()) <= sum(expected.values())
+        tally.flush()
+        assert stats.get_stats() == expected, every
+    stats = MemoryStatsCollector(SimpleNamespace(settings=Settings()))
+    tally = PageTally(stats, every=5)
+    for page in pages[:12]:
+        tally.record(page)
+    assert stats.get_value("arshif/pages/article") == 8  # the first 10 pages are merged, 2 wait for the flush
+    tally.flush()
+    assert stats.get_value("arshif/pages/article") == 9 and stats.get_value("arshif/pages/no_article") == 3

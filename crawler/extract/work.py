@@ -81,7 +81,9 @@ def extract_page_or_failure(extractor: Extractor, task: PageTask,
 
 
 def serve(conn, exit_on: str | None = None, derive: Callable[[dict], dict] | None = None) -> None:
-    """An extraction worker's loop: a ``PageTask`` in, its ``PageResult`` out, until ``None`` or the pipe closes.
+    """An extraction worker's loop, until ``None`` or the pipe closes: a message of a few pages in
+    (``(site or None, [(body, url, encoding, article_id, now), ...])``: the ``Site`` only when it changed, so
+    it is not pickled again for every page), one ``PageResult`` out per page, in order, as each is done.
 
     ``derive(record)``: more pure work on each record found, whose answer travels as ``PageResult.carried``
     (the crawl passes ``crawler.ingest.clean.carried_fingerprint``: the writer then skips the MinHash).
@@ -90,17 +92,23 @@ def serve(conn, exit_on: str | None = None, derive: Callable[[dict], dict] | Non
     how to stop, ends the workers (``ExtractPool.close``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     extractor = Extractor()
-    spent = time.process_time()
+    site: Site | None = None
+    # From 0, not from now: a forked worker's CPU clock starts at its fork, so its first page also carries the
+    # worker's own start (the Extractor above); the fork server's imports, done once, are in no page.
+    spent = 0.0
     while True:
         try:
-            task = conn.recv()
+            message = conn.recv()
         except (EOFError, OSError):  # the crawl's process is gone
             return
-        if task is None:
+        if message is None:
             return
-        if exit_on and str(task.article_id) == exit_on:
-            os._exit(70)
-        result = extract_page_or_failure(extractor, task, derive)
-        now = time.process_time()
-        conn.send(replace(result, cpu=now - spent))  # pickling the answer is counted with the next page
-        spent = now
+        sent_site, pages = message
+        site = sent_site if sent_site is not None else site
+        for body, url, encoding, article_id, now in pages:
+            if exit_on and str(article_id) == exit_on:
+                os._exit(70)
+            result = extract_page_or_failure(extractor, PageTask(body, url, site, encoding, article_id, now), derive)
+            now_cpu = time.process_time()
+            conn.send(replace(result, cpu=now_cpu - spent))  # pickling the answer is counted with the next page
+            spent = now_cpu

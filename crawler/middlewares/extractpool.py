@@ -14,8 +14,14 @@ stored — the item pipelines, ``crawler.ingest``, SQLite — stays in the crawl
   writer's dedupe takes it for the very body it cleaned (same content hash) and skips the MinHash signature.
 - A worker that dies (OOM killer, SIGKILL) fails only the page it held: the page is recorded as a failure
   (``extraction worker died (exit code -9)``; the next crawl asks it again) and a new worker takes its place.
-- In flight: one page per busy worker, the rest wait in the parent; the downloader counts a response as
-  active until it left the middlewares, so pages held here are at most CONCURRENT_REQUESTS.
+- The hand-over is the reactor's own: it reads the workers' pipes (``reactor.addReader``), with no
+  dispatcher thread taking the GIL from it. A page crosses as its bytes, URL, charset and id; the ``Site``
+  crosses once per worker (not re-pickled per page: it is the same object for the whole run).
+- In flight: up to ``PIPELINE_DEPTH`` (8) pages per worker (sent a few to a message when the queue is deep, so a
+  worker finds its next page waiting when it finishes one), the rest wait in the parent; the downloader
+  counts a response as active until it left the middlewares, so pages held here are at most
+  CONCURRENT_REQUESTS. A worker answers page by page, in order: when it dies, the page it was on fails and
+  the pages it had not started go to the next worker.
 - The workers are started by a fork server (single-threaded, with the extractor imported once), not by
   forking the crawl's multi-threaded process; they ignore SIGINT and end when the spider closes, or when
   their pipe closes because the crawl's process is gone.
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -47,6 +54,16 @@ from crawler.statkeys import EXTRACT_WORKER_CPU
 logger = logging.getLogger(__name__)
 
 EXTRACTED = "arshif_extracted"  # request.meta key: the PageResult the pool gave for the response
+# Pages a worker holds at most (the one it works on and those waiting in its pipe); it is topped up when it
+# holds half of that or fewer, so with a deep queue a message carries 4 pages or more. Crawl's process CPU
+# for 1,000 real-weight ids with one worker (bench/results.md, crawlx): depth 1 5.3–6.0 s, 4 4.6–4.7 s, 8 4.3–4.6 s.
+PIPELINE_DEPTH = 8
+CLOSED = "extraction pool closed"
+# The pipe's send buffer asked for (the kernel may give less: net.core.wmem_max): pages sent to a busy
+# worker wait there, and a send that does not fit would block the reactor until the worker reads.
+SEND_BUFFER = 4 * 1024 * 1024
+
+Done = Callable[[PageResult], None]
 
 
 def extract_jobs(value: Any, cpus: int | None = None) -> int:
@@ -59,26 +76,36 @@ def extract_jobs(value: Any, cpus: int | None = None) -> int:
 
 
 class ExtractPool:
-    """``jobs`` extraction worker processes; ``submit(task)`` → a ``Future`` of its ``PageResult``, never an
-    exception: a worker that died answers with ``PageResult(error=...)``. Thread-safe; one dispatcher thread.
+    """``jobs`` extraction worker processes. ``hand(task, done)`` calls ``done(PageResult)`` once, never with
+    an exception: a worker that died answers ``PageResult(error=...)``.
+
+    Driven by the Twisted reactor (``reactor``: it reads the workers' pipes; every call in its thread), or
+    without one by a small thread of its own (``submit(task)`` → a ``Future``: scripts and tests).
 
     ``derive``: more pure work per record in the workers (default: the dedupe fingerprint of its cleaned body,
     which the writer takes instead of computing the MinHash signature itself)."""
 
-    def __init__(self, jobs: int, derive: Callable[[dict], dict] | None = carried_fingerprint) -> None:
+    def __init__(self, jobs: int, derive: Callable[[dict], dict] | None = carried_fingerprint,
+                 reactor: Any = None, depth: int = PIPELINE_DEPTH) -> None:
         if jobs < 1:
             raise ValueError("an extraction pool needs at least one job")
         self._context = get_context("forkserver")
         self._context.set_forkserver_preload(["crawler.extract.work"])
         self._derive = derive
-        self._pending: deque[tuple[PageTask, Future]] = deque()
-        self._lock = threading.Lock()
+        self._reactor = reactor
+        self._depth = max(1, depth)
+        self._pending: deque[tuple[PageTask, Done]] = deque()
+        self._lock = threading.RLock()  # only contended in the thread-driven mode
         self._closed = False
-        self._wake_read, self._wake_write = os.pipe()
         self.replaced = 0  # workers that died and were replaced
+        self.worker_cpu = 0.0  # CPU seconds the workers reported for their pages
+        self._thread: threading.Thread | None = None
+        if reactor is None:
+            self._wake_read, self._wake_write = os.pipe()
         self._workers = [self._start() for _ in range(jobs)]
-        self._thread = threading.Thread(target=self._dispatch, name="arshif-extract-pool", daemon=True)
-        self._thread.start()
+        if reactor is None:
+            self._thread = threading.Thread(target=self._drive, name="arshif-extract-pool", daemon=True)
+            self._thread.start()
 
     def _start(self) -> _Worker:
         ours, theirs = self._context.Pipe()
@@ -86,120 +113,219 @@ class ExtractPool:
                                         name="arshif-extract", daemon=True)
         process.start()
         theirs.close()
-        return _Worker(process, ours)
+        worker = _Worker(self, process, ours, widen(ours))
+        for reader in worker.readers if self._reactor is not None else ():
+            self._reactor.addReader(reader)
+        return worker
 
-    def submit(self, task: PageTask) -> Future:
-        future: Future = Future()
+    # -- submitting --------------------------------------------------------------------------
+
+    def hand(self, task: PageTask, done: Done) -> None:
+        """Extract ``task`` in a worker; ``done(result)`` is called in the driver's thread (the reactor's)."""
         with self._lock:
             if self._closed:
-                future.set_result(PageResult(error="extraction pool closed"))
-                return future
-            self._pending.append((task, future))
+                done(PageResult(error=CLOSED))
+                return
+            self._pending.append((task, done))
+            if self._reactor is not None:
+                self._hand_out()
+                return
         os.write(self._wake_write, b"x")
+
+    def submit(self, task: PageTask) -> Future:
+        """``hand`` with a ``Future`` of the result (thread-safe in the thread-driven mode)."""
+        future: Future = Future()
+        self.hand(task, future.set_result)
         return future
 
     def close(self) -> None:
-        """Stop the workers (a page still held answers "extraction pool closed"); idempotent."""
+        """Stop the workers (a page still held or waiting answers "extraction pool closed"); idempotent."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-        os.write(self._wake_write, b"x")
-        self._thread.join(timeout=10)
-        os.close(self._wake_read)
-        os.close(self._wake_write)
-
-    # -- the dispatcher thread ---------------------------------------------------------------
-
-    def _dispatch(self) -> None:
-        try:
-            while not self._closed:
-                self._hand_out()
-                busy = [worker for worker in self._workers if worker.held is not None]
-                ready = connection.wait([self._wake_read, *(w.conn for w in busy),
-                                         *(w.process.sentinel for w in self._workers)])
-                if self._wake_read in ready:
-                    os.read(self._wake_read, 4096)
-                for index, worker in enumerate(self._workers):
-                    if worker.held is not None and worker.conn in ready:
-                        self._receive(index, worker)
-                    elif worker.process.sentinel in ready:
-                        self._died(index, worker)
-        finally:
+        if self._thread is not None:
+            os.write(self._wake_write, b"x")
+            self._thread.join(timeout=10)
+            os.close(self._wake_read)
+            os.close(self._wake_write)
+        else:
             self._stop_all()
 
-    def _hand_out(self) -> None:
-        for index, worker in enumerate(self._workers):
-            if worker.held is not None:
-                continue
-            with self._lock:
-                if not self._pending:
-                    return
-                task, future = self._pending.popleft()
-            try:
-                worker.conn.send(task)
-            except (OSError, ValueError):  # the worker died before taking it: it counts as the one that died
-                worker.held = (task, future)
-                self._died(index, worker)
-                continue
-            worker.held = (task, future)
+    # -- the workers' answers ----------------------------------------------------------------
 
-    def _receive(self, index: int, worker: _Worker) -> None:
-        try:
-            result = worker.conn.recv()
-        except (EOFError, OSError):
-            self._died(index, worker)
+    def _hand_out(self) -> None:
+        """Top up every worker holding half its depth or fewer, a few pages to a message (under the lock)."""
+        if self._closed:
             return
-        _task, future = worker.held
-        worker.held = None
-        future.set_result(result)
+        for worker in self._workers:
+            if not self._pending:
+                return
+            room = self._depth - len(worker.held)
+            if worker.held and room < (self._depth + 1) // 2:
+                continue
+            share = -(-len(self._pending) // len(self._workers))  # a shallow queue is shared, not taken by one
+            batch: list[tuple[PageTask, Done]] = []
+            size = worker.held_bytes
+            while self._pending and len(batch) < min(room, share):
+                size += len(self._pending[0][0].body)
+                if (batch or worker.held) and size > worker.buffer:  # would wait in the pipe: not the reactor
+                    break
+                batch.append(self._pending.popleft())
+            if not batch:
+                continue
+            worker.held.extend(batch)
+            worker.held_bytes += sum(len(task.body) for task, _done in batch)
+            if not worker.send([task for task, _done in batch]):  # it died: first read what it answered before
+                # (a page it finished is no failure), then the page it was on fails and the rest go to its successor
+                return self._readable(worker, ended=True)
+
+    def _readable(self, worker: _Worker, ended: bool = False) -> None:
+        """A worker's pipe has answers, or its end closed, or (``ended``) its process ended: deliver what it
+        answered, replace it if it is gone, then hand out more."""
+        answers: list[tuple[Done, PageResult]] = []
+        with self._lock:
+            if worker.gone:
+                return
+            try:
+                while worker.conn.poll():  # also true at the end of the pipe: recv then raises EOFError
+                    result = worker.conn.recv()
+                    task, done = worker.held.popleft()
+                    worker.held_bytes -= len(task.body)
+                    self.worker_cpu += result.cpu
+                    answers.append((done, result))
+            except (EOFError, OSError):
+                ended = True
+        for done, result in answers:  # outside the lock: a callback may hand more pages in
+            done(result)
+        with self._lock:
+            if ended and not worker.gone and not self._closed:
+                self._died(self._workers.index(worker), worker)
+            self._hand_out()
 
     def _died(self, index: int, worker: _Worker) -> None:
+        """The worker is gone: the page it was on fails, the ones it had not started go back to the queue."""
         worker.process.join(timeout=5)
         code = worker.process.exitcode
-        worker.conn.close()
-        if worker.held is not None:
-            task, future = worker.held
+        worker.forget()
+        if worker.held:
+            task, done = worker.held.popleft()
             logger.error("extraction worker died (exit code %s) on %s: the page is recorded as a failure",
                          code, task.url)
-            future.set_result(PageResult(error=f"extraction worker died (exit code {code})"))
+            self._pending.extendleft(reversed(worker.held))
+            worker.held.clear()
+            worker.held_bytes = 0
+            done(PageResult(error=f"extraction worker died (exit code {code})"))
         self.replaced += 1
         self._workers[index] = self._start()
 
     def _stop_all(self) -> None:
-        for worker in self._workers:
-            if worker.held is not None:
-                worker.held[1].set_result(PageResult(error="extraction pool closed"))
-                worker.held = None
-            try:
-                worker.conn.send(None)
-            except (OSError, ValueError):
-                pass
+        with self._lock:
+            held = [entry for worker in self._workers for entry in worker.held]
+            held += self._pending
+            self._pending = deque()
+            for worker in self._workers:
+                worker.held.clear()
+                worker.held_bytes = 0
+                worker.send(None)
         for worker in self._workers:
             worker.process.join(timeout=2)
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(timeout=2)
-            worker.conn.close()
-        with self._lock:
-            left, self._pending = list(self._pending), deque()
-        for _task, future in left:
-            future.set_result(PageResult(error="extraction pool closed"))
+            worker.forget()
+        for _task, done in held:
+            done(PageResult(error=CLOSED))
+
+    # -- the thread-driven mode (no reactor) -------------------------------------------------
+
+    def _drive(self) -> None:
+        try:
+            while not self._closed:
+                with self._lock:
+                    self._hand_out()
+                    conns = {w.conn: w for w in self._workers}
+                    sentinels = {w.process.sentinel: w for w in self._workers}
+                ready = connection.wait([self._wake_read, *conns, *sentinels])
+                if self._wake_read in ready:
+                    os.read(self._wake_read, 4096)
+                for ready_one in ready:
+                    if ready_one in conns:
+                        self._readable(conns[ready_one])
+                    elif ready_one in sentinels:
+                        self._readable(sentinels[ready_one], ended=True)
+        finally:
+            self._stop_all()
+
+
+def widen(conn: Any, size: int = SEND_BUFFER) -> int:
+    """Ask for a ``size`` send buffer on a ``multiprocessing`` pipe (a Unix socket pair); the bytes granted."""
+    sock = socket.socket(fileno=os.dup(conn.fileno()))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+        return sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) // 2  # Linux reports twice what it grants
+    except OSError:
+        return 64 * 1024
+    finally:
+        sock.close()  # the duplicate only
 
 
 class _Worker:
-    def __init__(self, process, conn) -> None:
-        self.process, self.conn = process, conn
-        self.held: tuple[PageTask, Future] | None = None  # the page it works on
+    """One worker process and its pipe (the reactor reads both through ``readers``)."""
+
+    def __init__(self, pool: ExtractPool, process, conn, buffer: int) -> None:
+        self.pool, self.process, self.conn, self.buffer = pool, process, conn, buffer
+        self.held: deque[tuple[PageTask, Done]] = deque()  # pages sent, in the order it answers them
+        self.held_bytes = 0  # their bodies' bytes: at most ``buffer`` beyond the first page
+        self.site: Any = None  # the Site it was last sent (sent again only when another)
+        self.readers = (_Reader(self, lambda: conn.fileno(), ended=False),  # -1 once gone: the reactor knows
+                        _Reader(self, lambda: process.sentinel, ended=True))
+        self.gone = False
+
+    def send(self, tasks: list[PageTask] | None) -> bool:
+        """Send a few pages (their bytes, URL, charset, id: the ``Site`` only when it changed), or None (stop)."""
+        try:
+            if tasks is None:
+                self.conn.send(None)
+                return True
+            site = tasks[0].site
+            if any(task.site is not site for task in tasks):  # one Site a message (a crawl has one)
+                return all(self.send([task]) for task in tasks)
+            self.conn.send((site if site is not self.site else None,
+                            [(task.body, task.url, task.encoding, task.article_id, task.now) for task in tasks]))
+            self.site = site
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def forget(self) -> None:
+        """Stop reading this worker's pipe and close it (the reactor first: the fd number is reused)."""
+        if self.gone:
+            return
+        self.gone = True
+        for reader in self.readers if self.pool._reactor is not None else ():
+            self.pool._reactor.removeReader(reader)
+        self.conn.close()
 
 
-def deferred_of(future: Future) -> Deferred:
-    """A Deferred fired in the reactor's thread with the future's result (any reactor)."""
-    from twisted.internet import reactor
+class _Reader:
+    """What the reactor watches for a worker (an ``IReadDescriptor``): its pipe (answers, or the end of the
+    pipe), or its process sentinel (readable once the process ended: ``ended``)."""
 
-    deferred: Deferred = Deferred()
-    future.add_done_callback(lambda done: reactor.callFromThread(deferred.callback, done.result()))
-    return deferred
+    def __init__(self, worker: _Worker, fileno: Callable[[], int], ended: bool) -> None:
+        self.worker, self._fileno, self.ended = worker, fileno, ended
+
+    def fileno(self) -> int:
+        return -1 if self.worker.gone else self._fileno()
+
+    def doRead(self) -> None:
+        self.worker.pool._readable(self.worker, ended=self.ended)
+
+    def connectionLost(self, reason: Any) -> None:
+        pass
+
+    def logPrefix(self) -> str:
+        return "arshif-extract"
 
 
 class ExtractPoolMiddleware:
@@ -223,7 +349,9 @@ class ExtractPoolMiddleware:
 
     def spider_opened(self, spider) -> None:
         if hasattr(spider, "page_task"):
-            self.pool = ExtractPool(self.jobs)
+            from twisted.internet import reactor
+
+            self.pool = ExtractPool(self.jobs, reactor=reactor)
             logger.info("extraction in %d worker process%s", self.jobs, "es" if self.jobs > 1 else "")
 
     def close(self, *args: Any, **kwargs: Any) -> None:
@@ -237,7 +365,9 @@ class ExtractPoolMiddleware:
         task = self.crawler.spider.page_task(request, response)
         if task is None:  # not an article page
             return response
-        result = await maybe_deferred_to_future(deferred_of(self.pool.submit(task)))
+        deferred: Deferred = Deferred()
+        self.pool.hand(task, deferred.callback)
+        result = await maybe_deferred_to_future(deferred)
         self.crawler.stats.inc_value(EXTRACT_WORKER_CPU, result.cpu)  # the workers' CPU is not the crawl's own
         request.meta[EXTRACTED] = result
         return response
