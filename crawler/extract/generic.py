@@ -27,7 +27,7 @@ from crawler.extract.language import page_language
 from crawler.extract.layout import Layout, read_layout
 from crawler.extract.metadata import jsonld_by_id, ld_text
 from crawler.extract.names import byline_names, ld_persons, markup_authors, person_names
-from crawler.extract.titles import choose_title, host_label
+from crawler.extract.titles import choose_title, host_label, without_outer_affix
 from crawler.extract.walk import fold, text_content
 from crawler.items import ArticleRecord
 from crawler.text import clean_text
@@ -74,6 +74,17 @@ class GenericFields(PageFields):
         self.sources["title"] = stage
         hints = [t for t in (title, h1, page.title_tag) if t]
         layout = read_layout(page, None, hints, title, self.own_names)
+        if layout.title_index < 0 and stage != "layout":
+            # A <title> whose site-name affix we could not tell ("الحدث - رفض التقرير …" on a host named
+            # otherwise, no og:site_name) matches no line of the page, so the date printed under the headline
+            # ("2014-11-01 12:19:26 AM") went unread and htmldate gave the next day: the headline is the line
+            # that the title less its affix names.
+            for bare in without_outer_affix(title):
+                found = read_layout(page, None, [bare, *hints], bare, self.own_names)
+                if found.title_index >= 0 and page.lines[found.title_index].linked < 0.5:
+                    layout, title = found, found.title
+                    hints = [bare, *hints]
+                    break
         if layout.title_index < 0 and h1 and h1 != title:
             layout = read_layout(page, None, hints, h1, self.own_names)
         # Our own reading first (≥ trafilatura's accuracy on the real-pages set at a third of its cost,

@@ -54,6 +54,24 @@ def strip_affixes(title: str, names: list[str], anchors: list[str]) -> str:
     return title[spans[start][0]: spans[end - 1][1]].strip()
 
 
+def without_outer_affix(title: str) -> list[str]:
+    """``title`` less one short outer segment (a site name we could not know), longest rest first.
+
+    <title> often prefixes or suffixes the outlet's name, and an unknown host's name need not be its domain's
+    or in its metadata: "الحدث - رفض التقرير …" under news.example.invalid (no og:site_name). The caller keeps
+    a reading only where the page prints it as a line of its own (the headline), so "Vanlife in Schweden -
+    Skandinavien im Wohnmobil" stays whole on a page that prints it whole. A removed segment is a name: at
+    most four words and shorter than the rest.
+    """
+    out = []
+    for match in _SEPARATORS.finditer(title):
+        head, tail = title[:match.start()].strip(), title[match.end():].strip()
+        for affix, rest in ((head, tail), (tail, head)):
+            if rest and affix and len(affix.split()) <= 4 and len(affix) < len(rest):
+                out.append(rest)
+    return sorted(dict.fromkeys(out), key=len, reverse=True)
+
+
 def _is_name(segment: str, folded_names: set[str]) -> bool:
     segment = fold(segment).casefold().strip()
     return any(segment == name or (len(name) >= 4 and name in segment and len(segment) <= len(name) + 12)
