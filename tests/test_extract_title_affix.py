@@ -85,11 +85,11 @@ def test_a_hand_written_page_with_an_affixed_title_and_a_sidebar_date():
 
 
 @pytest.mark.parametrize("title, readings", [
-    ("الحدث - رفض التقرير السياسية", ["رفض التقرير السياسية"]),
-    ("Talks resume after a long pause | Daily Planet", ["Talks resume after a long pause"]),
+    ("الحدث - رفض التقرير السياسية", [("رفض التقرير السياسية", "الحدث")]),
+    ("Talks resume after a long pause | Daily Planet", [("Talks resume after a long pause", "Daily Planet")]),
     ("No separator here", []),
     # the longer rest first; a long "affix" (five words) is no site name
-    ("A - B c d e f g", ["B c d e f g"]),
+    ("A - B c d e f g", [("B c d e f g", "A")]),
     ("one two three four five - six seven eight nine ten eleven", []),
 ])
 def test_without_outer_affix(title, readings):

@@ -78,11 +78,14 @@ class GenericFields(PageFields):
             # A <title> whose site-name affix we could not tell ("الحدث - رفض التقرير …" on a host named
             # otherwise, no og:site_name) matches no line of the page, so the date printed under the headline
             # ("2014-11-01 12:19:26 AM") went unread and htmldate gave the next day: the headline is the line
-            # that the title less its affix names.
-            for bare in without_outer_affix(title):
-                found = read_layout(page, None, [bare, *hints], bare, self.own_names)
+            # that the title less its affix names. The affix is then the outlet's name: the byline
+            # "الحدث - أ ف ب" names the outlet and an agency, not a town "الحدث".
+            for bare, affix in without_outer_affix(title):
+                own_names = (*self.own_names, affix)
+                found = read_layout(page, None, [bare, *hints], bare, own_names)
                 if found.title_index >= 0 and page.lines[found.title_index].linked < 0.5:
-                    layout, title = found, found.title
+                    layout, title, self.own_names = found, found.title, own_names
+                    names = self._outlet_names()
                     hints = [bare, *hints]
                     break
         if layout.title_index < 0 and h1 and h1 != title:

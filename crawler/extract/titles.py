@@ -54,8 +54,8 @@ def strip_affixes(title: str, names: list[str], anchors: list[str]) -> str:
     return title[spans[start][0]: spans[end - 1][1]].strip()
 
 
-def without_outer_affix(title: str) -> list[str]:
-    """``title`` less one short outer segment (a site name we could not know), longest rest first.
+def without_outer_affix(title: str) -> list[tuple[str, str]]:
+    """(rest, affix): ``title`` less one short outer segment (a site name we could not know), longest rest first.
 
     <title> often prefixes or suffixes the outlet's name, and an unknown host's name need not be its domain's
     or in its metadata: "الحدث - رفض التقرير …" under news.example.invalid (no og:site_name). The caller keeps
@@ -68,8 +68,8 @@ def without_outer_affix(title: str) -> list[str]:
         head, tail = title[:match.start()].strip(), title[match.end():].strip()
         for affix, rest in ((head, tail), (tail, head)):
             if rest and affix and len(affix.split()) <= 4 and len(affix) < len(rest):
-                out.append(rest)
-    return sorted(dict.fromkeys(out), key=len, reverse=True)
+                out.append((rest, affix))
+    return sorted(dict.fromkeys(out), key=lambda pair: len(pair[0]), reverse=True)
 
 
 def _is_name(segment: str, folded_names: set[str]) -> bool:
