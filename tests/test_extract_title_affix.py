@@ -94,3 +94,10 @@ def test_a_hand_written_page_with_an_affixed_title_and_a_sidebar_date():
 ])
 def test_without_outer_affix(title, readings):
     assert without_outer_affix(title) == readings
+
+
+def test_the_affix_is_the_outlets_name_in_the_byline(table_records):
+    """The affix removed ("الحدث") names the outlet: "الحدث - أ ف ب" is the outlet and an agency, no town."""
+    for record, sources, row in table_records:
+        assert (record["agencies"], record["dateline"] or None) == (row["agencies"], row["dateline"] or None), \
+            record["byline_raw"]
