@@ -101,3 +101,20 @@ def test_the_affix_is_the_outlets_name_in_the_byline(table_records):
     for record, sources, row in table_records:
         assert (record["agencies"], record["dateline"] or None) == (row["agencies"], row["dateline"] or None), \
             record["byline_raw"]
+
+
+def test_a_reading_the_page_prints_only_as_a_link_is_no_headline():
+    """The title less its affix names only a sidebar link here (with that article's date under it): the link
+    is not taken for the headline, nor its date for this page's."""
+    body = """<html><head><meta charset="utf-8"><title>صحيفة النور - افتتاح المعرض الدولي للكتاب</title></head>
+<body><table><tr><td><a href="/n/9">افتتاح المعرض الدولي للكتاب</a><br>2018-01-05 10:00:00 AM</td></tr></table>
+<div><p>افتتح وزير الثقافة صباح اليوم المعرض الدولي للكتاب في دورته الجديدة بمشاركة أكثر من مئتي دار نشر
+عربية وأجنبية، ويستمر المعرض عشرة أيام تتخللها ندوات وأمسيات شعرية وحفلات توقيع للكتب الجديدة.</p>
+<p>وقال مدير المعرض إن عدد العناوين المعروضة هذا العام تجاوز خمسين ألف عنوان في مختلف مجالات المعرفة، وإن
+جناحا خاصا خصص لكتب الأطفال واليافعين بأسعار مخفضة تشجيعا للقراءة بين الأجيال الناشئة في البلاد.</p></div>
+</body></html>"""
+    extraction = Extractor().extract_with_trace(body.encode("utf-8"), "https://www.noor.example.invalid/n/10")
+    assert extraction is not None
+    assert extraction.sources["published_at"] != "layout"  # (htmldate may still find the day in the text)
+    assert not extraction.record["published_at"].startswith("2018-01-05T10:00")
+    assert extraction.record["title"] == "صحيفة النور - افتتاح المعرض الدولي للكتاب"  # <title>, as before

@@ -83,7 +83,8 @@ class GenericFields(PageFields):
             for bare, affix in without_outer_affix(title):
                 own_names = (*self.own_names, affix)
                 found = read_layout(page, None, [bare, *hints], bare, own_names)
-                if found.title_index >= 0 and page.lines[found.title_index].linked < 0.5:
+                line = page.lines[found.title_index] if found.title_index >= 0 else None
+                if line is not None and line.linked < 0.5 and not line.chrome:  # no menu or sidebar link
                     layout, title, self.own_names = found, found.title, own_names
                     names = self._outlet_names()
                     hints = [bare, *hints]
