@@ -84,7 +84,7 @@ class GenericFields(PageFields):
                 own_names = (*self.own_names, affix)
                 found = read_layout(page, None, [bare, *hints], bare, own_names)
                 line = page.lines[found.title_index] if found.title_index >= 0 else None
-                if line is not None and line.linked < 0.5 and not line.chrome:  # no menu or sidebar link
+                if line is not None and line.linked < 0.5:  # no sidebar link to a story
                     layout, title, self.own_names = found, found.title, own_names
                     names = self._outlet_names()
                     hints = [bare, *hints]
