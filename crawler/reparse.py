@@ -304,13 +304,12 @@ class ReparseChain:
                                               warc_record=row["warc_record"]))
         if extracted.same:  # what Ingest.store does for it, less the write that would only move last_seen_at
             if item is not None:  # it may have near duplicates: sent back for dedupe
-                self._link(site, ingest.dedupe(item))
+                ingest.link(ingest.dedupe(item))
             return Outcome.UNCHANGED.value
         if item is None:
             logger.warning("article %s/%s: no article in its WARC record any more", site, row["article_id"])
             return "no_article"
-        # Ingest.article's stages after the clean (done with the extraction, extract_row)
-        outcome = ingest.validate(item) or ingest.outside_window(item) or ingest.store(ingest.dedupe(item))
+        outcome = ingest.cleaned(item)  # cleaned with the extraction (extract_row)
         if isinstance(outcome, Rejected):
             logger.warning("article %s/%s: %s: %s", site, row["article_id"], outcome.reason, outcome.url)
             return "invalid"
@@ -318,15 +317,6 @@ class ReparseChain:
             return Outcome.UNCHANGED.value
         # A stored row is always written back (dedupe's verdict for a known id is "update"): stored again.
         return outcome.kind
-
-    def _link(self, site: str, item: ArticleItem) -> None:
-        """Dedupe's decisions about the other rows of an unchanged article, applied as ``Ingest.store`` applies
-        them (its own link is not rewritten for an unchanged record there either)."""
-        verdict = item.verdict
-        for other_id, similarity in verdict.repoint:
-            self.archive.set_near_duplicate(site, other_id, of=item["article_id"], similarity=similarity)
-        for other_id, of, similarity in verdict.relink:
-            self.archive.set_near_duplicate(site, other_id, of=of, similarity=similarity)
 
 
 def _instant(value: str | None) -> datetime | None:

@@ -34,9 +34,9 @@ ids, known misses, open failures, completed walks) go through ``self.state``, a 
 from __future__ import annotations
 
 import logging
-from functools import cached_property
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 

@@ -12,7 +12,6 @@ they use the module's default Extractor (one per process, as the spider-less cal
 from __future__ import annotations
 
 import codecs
-import os
 import re
 from collections import Counter
 from dataclasses import replace
@@ -31,7 +30,6 @@ from crawler.extract.template import Templates
 from crawler.extract.walk import walk
 from crawler.items import ArticleRecord
 from crawler.sites import Site, get_site, site_for_url
-from crawler.sites.registry import ENV as SITES_ENV
 
 
 class Extractor:
@@ -271,30 +269,16 @@ def _named_site(name: str | Site | None, url: str) -> Site | None:
         return name
     if name:
         return get_site(name)
-    return _site_of_host(url)
+    return site_for_url(url)
 
 
 def _site_of_page(root: etree._Element) -> Site | None:
     """The site the page's canonical link names."""
     for href in _canonical_links(root):
-        site = _site_of_host(href.strip())
+        site = site_for_url(href.strip())
         if site is not None:
             return site
     return None
-
-
-_OWNERS: dict[tuple[str, str], Site | None] = {}  # (ARSHIF_SITES, host) → site_for_url's answer
-
-
-def _site_of_host(url: str) -> Site | None:
-    """``site_for_url(url)``, which asks only the URL's host, once per host: every page of a host asks it of
-    its canonical link (urlsplit once per site file: ~0.1 ms a page)."""
-    key = (os.environ.get(SITES_ENV, ""), (urlsplit(url).hostname or "").lower().removeprefix("www."))
-    if key not in _OWNERS:
-        if len(_OWNERS) >= 4096:
-            _OWNERS.clear()
-        _OWNERS[key] = site_for_url(url)
-    return _OWNERS[key]
 
 
 def _canonical_links(root: etree._Element):

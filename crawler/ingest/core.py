@@ -90,7 +90,10 @@ class Ingest:
 
     def article(self, item: ArticleItem) -> Outcome:
         """The whole path for one extracted record: clean → validate → window → dedupe → store."""
-        self.clean(item)
+        return self.cleaned(self.clean(item))
+
+    def cleaned(self, item: ArticleItem) -> Outcome:
+        """The path after the clean, for a record cleaned already (``crawler.reparse``'s workers clean it)."""
         refused = self.validate(item) or self.outside_window(item)
         if refused is not None:
             return refused
@@ -125,13 +128,19 @@ class Ingest:
         if verdict.kind == "replaces":
             first_run = archive.demote_to_alias(site, verdict.of, of=record["article_id"], run_id=run_id)
             replaced, replaced_new = verdict.of, run_id is not None and first_run == run_id
-        for other_id, similarity in verdict.repoint:
-            archive.set_near_duplicate(site, other_id, of=record["article_id"], similarity=similarity)
-        for other_id, of, similarity in verdict.relink:
-            archive.set_near_duplicate(site, other_id, of=of, similarity=similarity)
+        self.link(item)
         kind = NearDuplicate if verdict.near_duplicate_of is not None else Stored
         return self._count(kind(record["article_id"], written.value, verdict.near_duplicate_of, replaced,
                                 replaced_new))
+
+    def link(self, item: ArticleItem) -> None:
+        """Dedupe's decisions about the other stored rows (``verdict.repoint``, ``verdict.relink``) written: a
+        stored article's own link is written with its row; a reparse whose record is unchanged writes only these."""
+        site, verdict = self.site.name, item.verdict
+        for other_id, similarity in verdict.repoint:
+            self.archive.set_near_duplicate(site, other_id, of=item["article_id"], similarity=similarity)
+        for other_id, of, similarity in verdict.relink:
+            self.archive.set_near_duplicate(site, other_id, of=of, similarity=similarity)
 
     # -- the run's other outcomes -------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler.sites.guess import is_site_url, site_from_url
@@ -194,7 +195,7 @@ def _is_path(name: str) -> bool:
 # Sites found by name, per value of ARSHIF_SITES: the extractor asks for its site on every page (a file
 # lookup and stat each time cost ~0.1 ms a page); a process reads its site files once.
 _BY_NAME: dict[tuple[str, str], Site] = {}
-_ALL: dict[str, tuple[Site, ...]] = {}
+_BY_HOST: dict[str, dict[str, Site]] = {}  # ARSHIF_SITES → each known domain's site (the first by name)
 
 
 def get_site(name: str) -> Site:
@@ -264,12 +265,13 @@ def _readable(path: Path) -> bool:
 
 
 def site_for_url(url: str) -> Site | None:
-    """The known site whose domains hold the URL's host, else None."""
+    """The known site whose domains hold the URL's host (``Site.owns``; the first by name), else None.
+    Asked of every page's URL and canonical link: one dict lookup by host, not a pass over the sites."""
     env = os.environ.get(ENV, "")
-    sites = _ALL.get(env)
-    if sites is None:
-        sites = _ALL[env] = tuple(get_site(name) for name in site_names())
-    for site in sites:
-        if site.owns(url):
-            return site
-    return None
+    by_host = _BY_HOST.get(env)
+    if by_host is None:
+        by_host = _BY_HOST[env] = {}
+        for site in (get_site(name) for name in site_names()):
+            for domain in site.domains:
+                by_host.setdefault(domain, site)
+    return by_host.get((urlsplit(url).hostname or "").lower().removeprefix("www."))
