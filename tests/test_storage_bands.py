@@ -6,9 +6,11 @@ from __future__ import annotations
 import random
 import sqlite3
 
+import pytest
+
 from crawler.dedupe import Fingerprint
 from crawler.storage import Archive
-from crawler.storage.bands import union_rows_sql
+from crawler.storage.bands import MIRROR_MAX_KEYS, union_rows_sql
 from crawler.storage.schema import BAND_LEVELS, band_keys
 from tests.test_storage import SITE, record, write
 
@@ -43,13 +45,15 @@ def check(archive: Archive, model: dict[int, set[int]], probes: list[list[int]])
         assert got == expected
 
 
-def test_candidates_equal_the_single_table_across_merges(tmp_path):
+@pytest.mark.parametrize("mirror_max", [MIRROR_MAX_KEYS, 20, -1])  # mirrored; by turns; never (all SQL)
+def test_candidates_equal_the_single_table_across_merges(tmp_path, mirror_max):
     rng = random.Random(22)
     model: dict[int, set[int]] = {}  # what the single table held: article id → its keys
     probes: list[list[int]] = []
     merges = 0
     with Archive(tmp_path / "a.db") as archive:
         archive.bands.floor, archive.bands.ratio = 48, 2  # merges every few articles
+        archive.bands.mirror_max = mirror_max
         merged = archive.bands.merge
         def counting_merge(index: int = 0) -> None:
             nonlocal merges
@@ -131,3 +135,40 @@ def test_an_archive_of_the_single_table_migrates_with_its_keys_in_the_main_level
         model[99] = set(band_keys(Fingerprint(new["paragraphs"]).band_hashes))
         migrated.commit()
         check(migrated, model, [p for p in probes if p])
+
+
+def candidates(archive: Archive, hashes) -> list[int]:
+    return sorted(ref.article_id for ref, _ in archive.near_duplicate_candidates(SITE, hashes))
+
+
+def test_the_recent_levels_mirror_follows_commits_and_every_kind_of_rollback(tmp_path):
+    """The lookups answer from the recent level's copy in memory; a transaction that ends otherwise than by a
+    commit (``Archive.rollback``, or SQLite's own rollback on a full disk, ``connection._full``) must not leave
+    that copy wrong: a key deleted in it is found again, a key added in it is not."""
+    story = [" ".join(STORIES[0][:60]), " ".join(STORIES[0][60:])]
+    other = [" ".join(STORIES[1][:60]), " ".join(STORIES[1][60:])]
+    old, new = Fingerprint(story).band_hashes, Fingerprint(other).band_hashes
+    with Archive(tmp_path / "a.db") as archive:
+        archive.upsert_articles([write(record(1, paragraphs=story))])
+        archive.commit()
+        assert candidates(archive, old) == [1] and candidates(archive, new) == []
+        assert archive.bands._mirror is not None  # the lookups went to memory
+        for end in ("sqlite", "archive"):
+            archive.upsert_articles([write(record(1, paragraphs=other))])  # its keys change in the open batch
+            assert candidates(archive, old) == [] and candidates(archive, new) == [1]
+            archive.upsert_articles([write(record(2, paragraphs=story))])  # a second owner of the old keys
+            assert candidates(archive, old) == [2]
+            if end == "sqlite":
+                archive.db.conn.rollback()  # what connection._full does on a full disk, unknown to Archive
+                archive.record_miss(SITE, 9, url="u", reason="http 404")  # the next write opens a transaction
+            else:
+                archive.rollback()
+            assert candidates(archive, old) == [1] and candidates(archive, new) == []
+            archive.rollback()
+        # A lookup inside the open batch sees its own keys; after the commit they stay.
+        archive.upsert_articles([write(record(3, paragraphs=other))])
+        assert candidates(archive, new) == [3]
+        archive.commit()
+        assert candidates(archive, new) == [3] and candidates(archive, old) == [1]
+    with Archive(tmp_path / "a.db") as reopened:
+        assert candidates(reopened, new) == [3] and candidates(reopened, old) == [1]

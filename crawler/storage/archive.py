@@ -109,6 +109,7 @@ class Archive(RunLog, ArchiveReader):
         if self.db.conn.in_transaction:
             self.bands.merge_if_due()  # with the batch: both commit, or neither
             self.db.conn.commit()
+            self.bands.committed()
 
     def rollback(self) -> None:
         """Drop the open batch (nothing of it was committed): e.g. the distributed writer stopped at once by
@@ -154,6 +155,7 @@ class Archive(RunLog, ArchiveReader):
 
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
+            self.bands.began()
             self.db.conn.execute("BEGIN")
 
     def _wrote(self, count: int = 1) -> None:
