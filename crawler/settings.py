@@ -123,5 +123,8 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # The SQLite archive: the source of truth for what is done.
 ARSHIF_DB = "arshif.db"
-ARSHIF_COMMIT_EVERY = 100  # items (and misses/failures) per committed batch
+# Items (and misses/failures) per committed batch. 500, not 100: each commit rewrites the pages its batch
+# touched (index leaves, FTS5's new segment, band keys), 3.2 WAL pages an item at 100, 1.7 at 500
+# (bench/results.md, ingest3); a kill -9 loses at most the open batch, or ARSHIF_COMMIT_INTERVAL's worth.
+ARSHIF_COMMIT_EVERY = 500
 ARSHIF_COMMIT_INTERVAL = 5.0  # seconds: a slow polite crawl still commits its work this often

@@ -72,7 +72,7 @@ class ArchiveOwner:
         run = spider.run_arguments()
         archive = Archive(
             settings.get("ARSHIF_DB", "arshif.db"),
-            batch_size=settings.getint("ARSHIF_COMMIT_EVERY", 100),
+            batch_size=settings.getint("ARSHIF_COMMIT_EVERY", 500),
             commit_interval=settings.getfloat("ARSHIF_COMMIT_INTERVAL", 5.0),
         )
         run_id = archive.start_run(spider.site.name, command=run["command"], args=run["args"],

@@ -157,9 +157,10 @@ def test_backfill_survives_kill_9(mirror_factory, tmp_path):
 
     Each kill lands after a seeded number of newly committed ids (the archive is polled), not after a
     time: a fast machine cannot finish a run before its kill, a slow one cannot be killed before its
-    first commit. A kill lands at its run's first commit (batches of 100, or fewer on the 5 s timer), so
-    5 kills leave about half of the 1,000 ids to the final rerun (2,000 ids made that rerun alone take
-    minutes on a loaded machine: the work, not the check, is what got smaller).
+    first commit. A kill lands at its run's first commit (batches of 100 here, or fewer on the 5 s timer; the
+    default is 500, which would let a run of 1,000 ids finish before its fifth kill), so 5 kills leave about
+    half of the 1,000 ids to the final rerun (2,000 ids made that rerun alone take minutes on a loaded
+    machine: the work, not the check, is what got smaller).
     """
     mirror = mirror_factory(articles=1000, seed=7)
     db = tmp_path / "a.db"
@@ -170,7 +171,8 @@ def test_backfill_survives_kill_9(mirror_factory, tmp_path):
     for _ in range(5):
         before = settled_ids(db)
         target = before + rng.randint(1, 100)  # kill once this many ids are committed (batches of 100)
-        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   env={**os.environ, "ARSHIF_COMMIT_EVERY": "100"})
         deadline = time.monotonic() + 120
         while process.poll() is None and settled_ids(db) < target and time.monotonic() < deadline:
             time.sleep(0.01)
