@@ -186,7 +186,7 @@ class Fingerprint:
         self.folded = " ".join(self._words)
         utf8 = self.folded.encode("utf-8")
         self.content_hash = hashlib.sha256(utf8).hexdigest()
-        self.evidence = is_evidence(self.folded)
+        self.evidence = len(self._words) >= EVIDENCE_WORDS  # = is_evidence(self.folded): its words, counted
         self._shingles: set[bytes] | None = None
         if carried is not None and self._carried_bands_fit(carried):
             self.band_hashes = list(carried["band_hashes"])

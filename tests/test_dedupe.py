@@ -342,3 +342,23 @@ def test_a_carried_fingerprint_is_taken_only_for_the_same_body_and_scheme():
     assert from_message(older).fingerprint is None  # dedupe computes it
     short = ["شاهد الفيديو"]  # not evidence: no bands, carried or not
     assert Fingerprint(short, Fingerprint(short).carried()).band_hashes == []
+
+
+def test_a_fingerprints_evidence_is_is_evidence_of_its_folded_body():
+    """``Fingerprint.evidence`` counts the folded words it has instead of splitting the body again: the same
+    answer around the line (29, 30, 31 words), for words that folding splits or removes, and for no words."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from crawler.dedupe import EVIDENCE_WORDS, is_evidence
+
+    pieces = st.sampled_from(["كلمة", "الحكومة", "٢٠٢٤", "-", "،", "ـ", "َ", " ", "\u200f", "a.b", "x_y", "«ق»", "\n"])
+
+    @given(st.lists(st.lists(pieces, max_size=8).map("".join), max_size=45))
+    @settings(max_examples=300, deadline=None)
+    def holds(words):
+        for cut in (EVIDENCE_WORDS - 1, EVIDENCE_WORDS, EVIDENCE_WORDS + 1, len(words)):
+            paragraphs = [" ".join(words[:cut])]
+            assert Fingerprint(paragraphs).evidence == is_evidence(folded_body(paragraphs))
+
+    holds()

@@ -56,6 +56,16 @@ class RecentMirror:
         # commit, e.g. SQLite's own rollback on a full disk, makes it wrong: it is dropped).
         self.dirty = conn.in_transaction
 
+    def add(self, site: str, keys: Sequence[int], article_id: int) -> None:
+        """An article's keys (distinct: each carries its band), added in the open transaction."""
+        self.dirty = True
+        owners = self.keys.setdefault(site, {})
+        if owners.keys().isdisjoint(keys):  # the rule: no other article holds any of them
+            owners.update(dict.fromkeys(keys, article_id))
+        else:
+            for key in keys:
+                self.put(site, key, article_id)
+
     def put(self, site: str, key: int, article_id: int) -> None:
         owners = self.keys.setdefault(site, {})
         held = owners.setdefault(key, article_id)
@@ -123,9 +133,7 @@ class BandKeys:
         if self._rows is not None and len(self.levels) > 1:
             self._rows[0] += max(added, 0)
         if self._mirror is not None:
-            self._mirror.dirty = True
-            for key in keys:
-                self._mirror.put(site, key, article_id)
+            self._mirror.add(site, keys, article_id)
 
     def remove(self, site: str, article_id: int, band_hashes: Sequence[int]) -> None:
         """Drop the article's keys from whichever level holds them (the kept counts may then be high: they
