@@ -155,6 +155,8 @@ class BandKeys:
         mirror = self._recent()
         if mirror is not None:
             mirror.article_ids(site, keys, found)
+            if not self._filled:  # the recent level is all there is (an archive of < ~4,000 articles)
+                return found
         tables = tuple(table for index, table in enumerate(self.levels)
                        if table in self._filled or (index == 0 and mirror is None))
         if not tables:
