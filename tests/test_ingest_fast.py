@@ -66,8 +66,8 @@ def run(tmp_path, name: str, stream: list[dict], *, mirror: bool, batch: int, me
     outcomes = [ingest.article(ArticleItem(dict(record), fetch=FetchInfo(url=record["url"], fetched_at=FETCHED)))
                 for record in stream]
     archive.commit()
-    if mirror:
-        assert archive.bands._mirror is not None or archive.bands._mirror_off is False
+    sql_lookups = archive.bands._lookups  # lookups made without the mirror
+    assert sql_lookups < len(stream) / 4 if mirror else sql_lookups > len(stream) / 2
     tables = {
         "articles": archive.rows("select * from articles order by site, article_id"),
         "aliases": archive.rows("select site, alias_id, alias_url, article_id, kind, similarity, title, published_at"

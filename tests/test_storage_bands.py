@@ -151,7 +151,8 @@ def test_the_recent_levels_mirror_follows_commits_and_every_kind_of_rollback(tmp
     with Archive(tmp_path / "a.db") as archive:
         archive.upsert_articles([write(record(1, paragraphs=story))])
         archive.commit()
-        assert candidates(archive, old) == [1] and candidates(archive, new) == []
+        for _ in range(3):  # a few lookups make the mirror worth reading (16 keys)
+            assert candidates(archive, old) == [1] and candidates(archive, new) == []
         assert archive.bands._mirror is not None  # the lookups went to memory
         for end in ("sqlite", "archive"):
             archive.upsert_articles([write(record(1, paragraphs=other))])  # its keys change in the open batch
@@ -172,3 +173,24 @@ def test_the_recent_levels_mirror_follows_commits_and_every_kind_of_rollback(tmp
         assert candidates(archive, new) == [3] and candidates(archive, old) == [1]
     with Archive(tmp_path / "a.db") as reopened:
         assert candidates(reopened, new) == [3] and candidates(reopened, old) == [1]
+
+
+def test_the_mirror_is_read_only_once_the_runs_lookups_pay_for_it(tmp_path):
+    """An archive whose recent level holds 3,200 keys: a run's first lookups go to SQL (an hourly crawl of a
+    few articles never reads 3,200 keys for them), the mirror is read once the lookups reach about a tenth of
+    the keys, and every answer is the same either way."""
+    rng = random.Random(3)
+    recs = [record(article_id, paragraphs=[" ".join(f"خبر{article_id}كلمة{i}" for i in range(40))])
+            for article_id in range(1, 201)]
+    with Archive(tmp_path / "a.db") as built:
+        built.upsert_articles([write(rec) for rec in recs])
+    hashes = [Fingerprint(rec["paragraphs"]).band_hashes for rec in recs]
+    with Archive(tmp_path / "a.db") as archive:
+        assert archive.scalar("select count(*) from band_keys_recent") == 3200
+        for lookup in range(1, 601):
+            probe = rng.randrange(len(recs))
+            assert candidates(archive, hashes[probe]) == [probe + 1]
+            if lookup == 100:
+                assert archive.bands._mirror is None
+        assert archive.bands._mirror is not None
+        assert 320 <= archive.bands._lookups <= 600
