@@ -118,7 +118,7 @@ class BandKeys:
         self._insert_sql: dict[int, str] = {}
         self._lookup_sql: dict[tuple[int, tuple[str, ...]], str] = {}
         self.mirror_max = MIRROR_MAX_KEYS
-        self._mirror: RecentMirror | None = None  # read at the first lookup (``_recent``)
+        self._mirror: RecentMirror | None = None  # read when the lookups make it worth it (``_recent``)
         self._lookups = 0  # lookups made without the mirror...
         self._next_check = 1  # ...and at which one the recent level's size is checked again (then 2, 4, 8 on)
         self._gap = 1
@@ -179,10 +179,12 @@ class BandKeys:
         return found
 
     def _recent(self) -> RecentMirror | None:
-        """The recent level's mirror, read now if it is not at hand (None: too big, probe it in SQL)."""
+        """The recent level's mirror, read now if it is due (None: not worth reading yet, or over
+        ``mirror_max`` keys: the recent level is probed in SQL)."""
         mirror = self._mirror
         if mirror is not None and mirror.dirty and not self.conn.in_transaction:
-            mirror = self._drop_mirror()  # its transaction ended without ``committed``: rolled back
+            self._drop_mirror()  # its transaction ended without ``committed``: rolled back
+            mirror = None
         if mirror is None and len(self.levels) > 1:
             self._lookups += 1
             if self._lookups >= self._next_check:
