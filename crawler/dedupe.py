@@ -40,11 +40,12 @@ from crawler.text import fold_arabic, fold_words, stem_words
 # makes one only for a page that may have near duplicates).
 np: Any = None
 # A process's first signatures are made by the plain-Python definition (~100 µs against numpy's ~55 µs for a
-# 240-word body): numpy's import pays for itself only after ~1,300 of them, so a process that makes few — a
-# reparse of mostly unchanged pages (30 of 930 in bench_reparse), an hourly crawl of a few dozen articles —
-# never loads it, and one that makes many pays at most ~50 ms more than if it had loaded numpy at once.
-PLAIN_SIGNATURES = 1000
+# 240-word body), so a process that makes few — a reparse of mostly unchanged pages (30 of 930 in
+# bench_reparse), an hourly crawl of a few dozen articles — never loads numpy, and one that makes many pays
+# ~6 ms more than if it had loaded numpy at once (not more: the pipelines' per-item cost stays numpy's).
+PLAIN_SIGNATURES = 128
 _plain_signatures = 0
+_numpy_missing = False  # numpy could not be imported: every signature by the definition (slower, the same)
 SHINGLE_WORDS = 3
 NEAR_THRESHOLD = 0.9
 # Below this many folded words a body is not evidence of a story on its own. The boilerplate bodies of
@@ -152,9 +153,15 @@ def _signature(hashes: Iterable[int] | np.ndarray) -> np.ndarray:
 
 def _body_signature(utf8_words: list[bytes]) -> list[int] | np.ndarray:
     """The signature of a folded body's UTF-8 words: by numpy once loaded or once ``PLAIN_SIGNATURES`` were made
-    without it, else by ``_reference_signature`` (the same values: ``band_hashes`` takes either)."""
-    global _plain_signatures
-    if np is None and _plain_signatures < PLAIN_SIGNATURES:
+    without it, else (or where numpy cannot be imported) by ``_reference_signature``: the same values, and
+    ``band_hashes`` takes either."""
+    global _plain_signatures, _numpy_missing
+    if np is None and not _numpy_missing and _plain_signatures >= PLAIN_SIGNATURES:
+        try:
+            _numpy()
+        except ImportError:
+            _numpy_missing = True
+    if np is None:
         _plain_signatures += 1
         return _reference_signature(map(zlib.crc32, _ngram_list(utf8_words, b" ", SHINGLE_WORDS)))
     return _signature(_shingle_hashes(utf8_words))

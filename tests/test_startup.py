@@ -48,16 +48,17 @@ def run(*args: str, cwd, block: bool = False, plain: int | None = None) -> tuple
 
 
 def test_every_command_works_without_numpy_and_makes_the_same_archive(mirror_factory, tmp_path):
-    mirror = mirror_factory(articles=120, seed=5)
+    mirror = mirror_factory(articles=200, seed=5)
     dbs = {}
     for name, options in {"without": {"block": True}, "numpy": {"plain": 0}}.items():
         work = tmp_path / name
         work.mkdir()
         dbs[name] = work / "a.db"
-        answer, _ = run("backfill", "alhadath", "--ids", "1-120", "--base-url", mirror.base_url, "--db",
+        answer, _ = run("backfill", "alhadath", "--ids", "1-200", "--base-url", mirror.base_url, "--db",
                         str(dbs[name]), "--no-polite", cwd=work, **options)
         assert answer["numpy"] is (name == "numpy")
-    # The same band keys (hence the same near-duplicate decisions) by either signature.
+    # The same band keys (hence the same near-duplicate decisions) by either signature: past PLAIN_SIGNATURES
+    # (128) the backfill without numpy goes on with the plain-Python one.
     without, numpy = dump(dbs["without"]), dump(dbs["numpy"])
     assert without["band_keys"] and without["articles"]
     for rows in (*without.values(), *numpy.values()):  # the WARC file's name holds its writing time
@@ -122,3 +123,15 @@ def test_plain_signatures_are_the_numpy_ones(monkeypatch):
         assert plain == dedupe._signature(dedupe._shingle_hashes(words)).tolist() \
             == dedupe._reference_signature(map(zlib.crc32, grams))
         assert dedupe.band_hashes(plain) == dedupe.band_hashes(dedupe._signature(dedupe._shingle_hashes(words)))
+
+
+def test_numpy_takes_over_after_the_plain_signatures(monkeypatch):
+    from crawler import dedupe
+
+    words = " ".join(f"كلمة{i % 11} نص{i}" for i in range(80)).encode().split()
+    monkeypatch.setattr(dedupe, "np", None)
+    monkeypatch.setattr(dedupe, "_plain_signatures", dedupe.PLAIN_SIGNATURES - 1)
+    first = dedupe._body_signature(words)
+    assert isinstance(first, list) and dedupe.np is None
+    second = dedupe._body_signature(words)
+    assert dedupe.np is not None and second.tolist() == first
