@@ -13,6 +13,9 @@ Scrapy's own defaults for everything but politeness and request concurrency.
 ``arshif crawl --extract-jobs`` (``auto``: the crawl's default, cores − 1); with worker processes, "CPU"
 adds the workers' own CPU (their ``arshif/extract/worker_cpu_s`` stat: per page, measured in the worker)
 to the crawl process's, so CPU per article stays comparable.
+``--versus DIR`` (side by side): another checkout of the project (e.g. main, ``git archive main | tar -x -C
+/tmp/main``) runs the same "ours" crawls from its own tree, alternated with this tree's and the bare spider's
+on the same mirror, so load hits all alike; its rows are labelled ``versus``.
 Target (issue 7): our throughput ≥ 0.7× the bare spider's. ``main()`` returns the report as markdown.
 """
 
@@ -49,7 +52,9 @@ STOCK_SETTINGS = {
 BARE_SETTINGS = {
     **STOCK_SETTINGS,
     "CONCURRENT_ITEMS": project_settings.CONCURRENT_ITEMS,
-    "EXTENSIONS": {name: None for name, order in project_settings.EXTENSIONS.items() if order is None},
+    # The extensions our crawl leaves out (it drops them from EXTENSIONS_BASE, which imports nothing), switched
+    # off as a Scrapy project usually does: None in EXTENSIONS (Scrapy then still imports them: aiohttp).
+    "EXTENSIONS": {name: None for name in project_settings.scrapy_extensions_off},
 }
 
 
@@ -76,19 +81,20 @@ class Contenders:
         self.work = work
         self.runs = 0
 
-    def _measure(self, command: list[str], what: str):
+    def _measure(self, command: list[str], what: str, tree: Path = REPO):
         before = process_cpu(self.mirror.process.pid)
-        measured = run_measured(command).check(what)
+        measured = run_measured(command, cwd=tree, env={"PYTHONPATH": str(tree)}).check(what)
         return measured, process_cpu(self.mirror.process.pid) - before
 
-    def ours(self, jobs: str = "auto") -> CrawlRun:
+    def ours(self, jobs: str = "auto", tree: Path = REPO) -> CrawlRun:
+        """`arshif crawl` as ``tree``'s code runs it (``--versus``: another checkout)."""
         self.runs += 1
         db = self.work / f"ours-{self.runs}.db"
         jobs_option = [] if jobs == "auto" else ["--extract-jobs", jobs]
         measured, mirror_cpu = self._measure(
             python_command("-m", "crawler", "crawl", "alhadath", "--base-url", self.mirror.base_url,
                            "--db", str(db), "--log-level", "WARNING", "--no-polite", *jobs_option),
-            "arshif crawl")
+            "arshif crawl", tree)
         with Archive(db) as archive:
             summary = archive.summary("alhadath")
             stats = archive.runs(limit=1)[0]["stats"]
@@ -116,9 +122,9 @@ def report(by_weight: dict[str, dict[str, list[CrawlRun]]], articles: int, round
     verdicts = []
     for weight, runs in by_weight.items():
         medians = {}
-        ours = [key for key in runs if key.startswith("ours")]
-        labels = {key: f"arshif crawl --extract-jobs {key.removeprefix('ours ')} (extract + pipelines + SQLite)"
-                  for key in ours}
+        ours = [key for key in runs if key.startswith(("ours", "versus"))]
+        labels = {key: f"arshif crawl --extract-jobs {key.split(' ', 1)[1]} (extract + pipelines + SQLite)"
+                       + (" (versus)" if key.startswith("versus") else "") for key in ours}
         for key, label in {**labels, **names}.items():
             if key not in runs:
                 continue
@@ -138,12 +144,13 @@ def report(by_weight: dict[str, dict[str, list[CrawlRun]]], articles: int, round
             cpu = ratio(medians[key]["cpu_per_1000"], medians["bare"]["cpu_per_1000"])
             met = "met" if throughput >= TARGET else "**missed**"
             verdicts.append(
-                f"- {weight} pages, --extract-jobs {key.removeprefix('ours ')}: throughput ours / bare "
+                f"- {weight} pages, --extract-jobs {key.split(' ', 1)[1]}{' (versus)' if key.startswith('versus') else ''}:"
+                f" throughput ours / bare "
                 f"**{throughput:.2f}×** (target ≥ {TARGET}× — {met}); CPU per article ours / bare **{cpu:.1f}×**; "
                 f"peak RSS ours / bare {ratio(medians[key]['rss'], medians['bare']['rss']):.2f}×.")
             if "stock" in medians:
                 verdicts.append(
-                    f"- {weight} pages, --extract-jobs {key.removeprefix('ours ')}, against the stock bare spider: "
+                    f"- {weight} pages, --extract-jobs {key.split(' ', 1)[1]}, against the stock bare spider: "
                     f"throughput ours / stock **{ratio(medians[key]['per_second'], medians['stock']['per_second']):.2f}×**;"
                     f" CPU per article {ratio(medians[key]['cpu_per_1000'], medians['stock']['cpu_per_1000']):.1f}×.")
     return "\n".join([
@@ -166,14 +173,18 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--stock", action="store_true", help="also run the bare spider with Scrapy's defaults")
     parser.add_argument("--extract-jobs", default="0,auto",
                         help="ours once per value of arshif crawl --extract-jobs (auto: the crawl's default)")
+    parser.add_argument("--versus", type=Path, help="another checkout whose crawls run alternated with this one's")
     args = parser.parse_args(argv)
     by_weight = {}
     for weight in filter(None, args.weights.split(",")):
         with tempfile.TemporaryDirectory(prefix="arshif-bench-crawl-") as work, \
                 MirrorProcess.start(MirrorConfig(articles=args.articles, seed=SEED, weight=weight)) as mirror:
             contenders = Contenders(mirror, Path(work))
-            runners = {f"ours {jobs}": (lambda jobs=jobs: contenders.ours(jobs))
-                       for jobs in filter(None, args.extract_jobs.split(","))}
+            runners = {}
+            for jobs in filter(None, args.extract_jobs.split(",")):
+                runners[f"ours {jobs}"] = lambda jobs=jobs: contenders.ours(jobs)
+                if args.versus:
+                    runners[f"versus {jobs}"] = lambda jobs=jobs: contenders.ours(jobs, args.versus.resolve())
             runners["bare"] = contenders.bare
             if args.stock:
                 runners["stock"] = contenders.stock

@@ -71,6 +71,8 @@ SECTIONS = [
     Section("reparse", "7. `arshif reparse` from WARC (both page weights)", "bench_reparse",
             ["--articles", "1000", "--rounds", "2", "--weights", "real,light"],
             quick_args=["--articles", "40", "--rounds", "1", "--weights", "real"], timeout=1200),
+    Section("startup", "8. Start-up: CPU of short commands", "bench_startup", ["--rounds", "5", "--articles", "100"],
+            quick_args=["--rounds", "1", "--articles", "12"], timeout=600),
     Section("export", "Export of a 100,000-row archive (peak RSS per format)", "bench_export", full_only=True,
             returns_markdown=False, timeout=1200),
 ]

@@ -33,10 +33,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-
 from crawler.text import fold_arabic, fold_words, stem_words
 
+# numpy is imported when MinHashes are many (``_body_signature``), not with this module: its import, ~0.06–0.1
+# CPU-s, was a tenth of a command's start-up (``arshif export`` makes no MinHash; a reparse of unchanged pages
+# makes one only for a page that may have near duplicates).
+np: Any = None
+# A process's first signatures are made by the plain-Python definition (~100 µs against numpy's ~55 µs for a
+# 240-word body), so a process that makes few — a reparse of mostly unchanged pages (30 of 930 in
+# bench_reparse), an hourly crawl of a few dozen articles — never loads numpy, and one that makes many pays
+# ~6 ms more than if it had loaded numpy at once (not more: the pipelines' per-item cost stays numpy's).
+PLAIN_SIGNATURES = 128
+_plain_signatures = 0
+_numpy_missing = False  # numpy could not be imported: every signature by the definition (slower, the same)
 SHINGLE_WORDS = 3
 NEAR_THRESHOLD = 0.9
 # Below this many folded words a body is not evidence of a story on its own. The boilerplate bodies of
@@ -92,6 +101,7 @@ def _shingle_hashes(utf8_words: list[bytes]) -> np.ndarray:
     """CRC-32 of each word shingle of a folded body's UTF-8 words, in text order (repeats kept: a repeated
     shingle cannot change a minimum), as the int64 array ``_signature`` takes."""
     grams = _ngram_list(utf8_words, b" ", SHINGLE_WORDS)
+    np = _numpy()
     return np.fromiter(map(zlib.crc32, grams), dtype=np.int64, count=len(grams))
 
 
@@ -107,12 +117,24 @@ def minhash(shingle_set: Iterable[str | bytes]) -> list[int]:
     return _signature(map(zlib.crc32, encoded)).tolist()
 
 
-_SLOT_NUMBERS = np.arange(SLOTS, dtype=np.int64)
-_EMPTY_SIGNATURE = np.full(SLOTS, _EMPTY, dtype=np.int64)
+_SLOT_NUMBERS: Any = None  # np.arange(SLOTS), set with np by ``_numpy``
+_EMPTY_SIGNATURE: Any = None  # SLOTS × _EMPTY
+
+
+def _numpy() -> Any:
+    global np, _SLOT_NUMBERS, _EMPTY_SIGNATURE
+    if np is None:
+        import numpy
+
+        _SLOT_NUMBERS = numpy.arange(SLOTS, dtype=numpy.int64)
+        _EMPTY_SIGNATURE = numpy.full(SLOTS, _EMPTY, dtype=numpy.int64)
+        np = numpy
+    return np
 
 
 def _signature(hashes: Iterable[int] | np.ndarray) -> np.ndarray:
     """``_reference_signature`` by numpy: the same ``SLOTS`` values, as an int64 array."""
+    np = _numpy()
     values = hashes if isinstance(hashes, np.ndarray) else np.fromiter(hashes, dtype=np.int64)
     if not len(values):
         return _EMPTY_SIGNATURE.copy()
@@ -127,6 +149,22 @@ def _signature(hashes: Iterable[int] | np.ndarray) -> np.ndarray:
     # this runs for nearly every article, and each numpy call costs ~1 µs on 128 values.
     source = filled.take(filled.searchsorted(_SLOT_NUMBERS), mode="wrap")
     return smallest.take(source) + ((source - _SLOT_NUMBERS) & _SLOT_MASK) * _EMPTY
+
+
+def _body_signature(utf8_words: list[bytes]) -> list[int] | np.ndarray:
+    """The signature of a folded body's UTF-8 words: by numpy once loaded or once ``PLAIN_SIGNATURES`` were made
+    without it, else (or where numpy cannot be imported) by ``_reference_signature``: the same values, and
+    ``band_hashes`` takes either."""
+    global _plain_signatures, _numpy_missing
+    if np is None and not _numpy_missing and _plain_signatures >= PLAIN_SIGNATURES:
+        try:
+            _numpy()
+        except ImportError:
+            _numpy_missing = True
+    if np is None:
+        _plain_signatures += 1
+        return _reference_signature(map(zlib.crc32, _ngram_list(utf8_words, b" ", SHINGLE_WORDS)))
+    return _signature(_shingle_hashes(utf8_words))
 
 
 def _reference_signature(hashes: Iterable[int]) -> list[int]:
@@ -149,7 +187,7 @@ def _reference_signature(hashes: Iterable[int]) -> list[int]:
 
 def band_hashes(signature: Sequence[int] | np.ndarray) -> list[int]:
     """One signed 64-bit hash per band (what the archive indexes)."""
-    if isinstance(signature, np.ndarray):
+    if np is not None and isinstance(signature, np.ndarray):  # an array is made by numpy, loaded by then
         packed = signature.astype("<u8").tobytes()  # = _SIGNATURE.pack: little-endian unsigned 64-bit
     else:
         packed = _SIGNATURE.pack(*signature)
@@ -165,7 +203,7 @@ def folded_band_hashes(folded: str) -> list[int]:
     a body that is not evidence (``is_evidence``)."""
     if not is_evidence(folded):
         return []
-    return band_hashes(_signature(_shingle_hashes(folded.encode("utf-8").split())))
+    return band_hashes(_body_signature(folded.encode("utf-8").split()))
 
 
 def is_evidence(folded: str) -> bool:
@@ -193,7 +231,7 @@ class Fingerprint:
             return
         # A repeated shingle cannot change a minimum: the signature hashes the n-grams as they come, and
         # the set (for ``similarity``, needed only when there are candidates) is built on first use.
-        self.band_hashes = band_hashes(_signature(_shingle_hashes(utf8.split()))) if self.evidence else []
+        self.band_hashes = band_hashes(_body_signature(utf8.split())) if self.evidence else []
 
     def carried(self) -> dict[str, Any]:
         """What another process needs to skip the signature of this body: ``Fingerprint(paragraphs, carried)``

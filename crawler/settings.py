@@ -3,6 +3,8 @@
 Crawls of our own loopback mirror switch politeness off per run (see the crawl command).
 """
 
+from scrapy.settings import default_settings as scrapy_defaults
+
 from crawler import __version__
 
 BOT_NAME = "arshif"
@@ -87,10 +89,13 @@ ITEM_PIPELINES = {
 
 # ArchiveOwner owns the archive (opens it, records every item, commits, records the run in crawl_runs at
 # spider_closed): keep it last, after anything that judges the run (the quality monitor).
+# Scrapy's extensions that a crawl runs without: left out of EXTENSIONS_BASE rather than set to None in
+# EXTENSIONS, because Scrapy imports every key of EXTENSIONS to normalize it, None or not, and the remote
+# control imports aiohttp: ~0.1–0.2 CPU-s of every run's start-up (bench/results.md "reparse3").
+scrapy_extensions_off = ("scrapy.extensions.remote_control.RemoteControl", "scrapy.extensions.telnet.TelnetConsole")
+EXTENSIONS_BASE = {name: order for name, order in scrapy_defaults.EXTENSIONS_BASE.items()
+                   if name not in scrapy_extensions_off}
 EXTENSIONS = {
-    # Off, and not even imported: the remote control imports aiohttp (~0.1 s of every run's start-up).
-    "scrapy.extensions.remote_control.RemoteControl": None,
-    "scrapy.extensions.telnet.TelnetConsole": None,
     "crawler.monitor.QualityMonitor": 900,
     "crawler.progress.ProgressDisplay": 950,
     "pipelines.owner.ArchiveOwner": 1000,

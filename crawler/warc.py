@@ -29,16 +29,18 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.client import responses as HTTP_REASONS
+from functools import cache
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import GzippingWrapper, WARCWriter
-
 from crawler import __version__
+
+# warcio (and the http.client, ssl and email it imports, ~25 ms of CPU) is imported by the functions that
+# write records or read one the plain reader leaves to it: `arshif reparse` reads records as this module
+# writes them and never needs it. (HTTP_REASONS is http.client.responses, without importing http.client.)
+HTTP_REASONS = {status.value: status.phrase for status in HTTPStatus}
 
 logger = logging.getLogger(__name__)
 
@@ -84,23 +86,28 @@ class CapturedResponse:
         return next((value for key, value in self.headers if key.lower() == name), default)
 
 
-class _GzipMember(GzippingWrapper):
-    """warcio's gzip member per record, at a chosen compression level."""
+@cache
+def _leveled_writer_class() -> type:
+    """``WARCWriter(gzip=True)`` with ``level`` instead of warcio's fixed 9: one gzip member per record (a class
+    made on first use, as warcio is imported then)."""
+    from warcio.warcwriter import GzippingWrapper, WARCWriter
 
-    def __init__(self, out: Any, level: int) -> None:
-        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        self.out = out
+    class _GzipMember(GzippingWrapper):
+        """warcio's gzip member per record, at a chosen compression level."""
 
+        def __init__(self, out: Any, level: int) -> None:
+            self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+            self.out = out
 
-class _LeveledWarcWriter(WARCWriter):
-    """``WARCWriter(gzip=True)`` with ``level`` instead of warcio's fixed 9: one gzip member per record."""
+    class _LeveledWarcWriter(WARCWriter):
+        def __init__(self, filebuf: Any, level: int, **kwargs: Any) -> None:
+            super().__init__(filebuf, gzip=False, **kwargs)
+            self.level = level
 
-    def __init__(self, filebuf: Any, level: int, **kwargs: Any) -> None:
-        super().__init__(filebuf, gzip=False, **kwargs)
-        self.level = level
+        def _write_warc_record(self, out: Any, record: Any) -> None:
+            super()._write_warc_record(_GzipMember(out, self.level), record)  # its closing flush ends the member
 
-    def _write_warc_record(self, out: Any, record: Any) -> None:
-        super()._write_warc_record(_GzipMember(out, self.level), record)  # its closing flush ends the member
+    return _LeveledWarcWriter
 
 
 class RotatingWarcWriter:
@@ -113,7 +120,7 @@ class RotatingWarcWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._file: io.BufferedWriter | None = None
         self._name = ""
-        self._writer: WARCWriter | None = None
+        self._writer: Any = None  # a warcio WARCWriter
         self._serial = 0
         self.records_written = 0
         self.files_closed: list[Path] = []
@@ -137,6 +144,8 @@ class RotatingWarcWriter:
         ip_address: str | None = None,
     ) -> WarcPointer:
         """Write one response record and its request record; return the response record's pointer."""
+        from warcio.statusandheaders import StatusAndHeaders
+
         writer = self._ensure_open()
         date = writer.curr_warc_date()
         reason = HTTP_REASONS.get(status, "")
@@ -178,7 +187,7 @@ class RotatingWarcWriter:
     def close(self) -> None:
         self._close_file()
 
-    def _ensure_open(self) -> WARCWriter:
+    def _ensure_open(self) -> Any:
         if self._writer is not None:
             return self._writer
         self._serial += 1
@@ -186,7 +195,7 @@ class RotatingWarcWriter:
         self._name = f"{self.prefix}-{stamp}-{os.getpid()}-{self._serial:05d}{SUFFIX}"
         self._file = open(self.directory / f"{self._name}{OPEN_SUFFIX}", "xb")
         fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self._writer = _LeveledWarcWriter(self._file, self.gzip_level, warc_version="1.1")
+        self._writer = _leveled_writer_class()(self._file, self.gzip_level, warc_version="1.1")
         info = {"software": f"arshif/{__version__} (warcio)", "format": "WARC File Format 1.1"}
         self._writer.write_record(self._writer.create_warcinfo_record(self._name, info))
         return self._writer
@@ -226,6 +235,8 @@ def recover_open_files(directory: Path) -> list[Path]:
 
 
 def _end_of_complete_records(file: Any) -> int:
+    from warcio.archiveiterator import ArchiveIterator
+
     file.seek(0)
     end = 0
     try:
@@ -361,6 +372,8 @@ class WarcReader:
 
 def read_with_warcio(file: Any, pointer: WarcPointer) -> CapturedResponse:
     """The response record at the file's position, read by warcio (any record it reads; its errors)."""
+    from warcio.archiveiterator import ArchiveIterator
+
     for record in ArchiveIterator(file, check_digests="raise"):
         if record.rec_type != "response":
             raise ValueError(f"{pointer} is a {record.rec_type} record, not a response")
@@ -370,6 +383,8 @@ def read_with_warcio(file: Any, pointer: WarcPointer) -> CapturedResponse:
 
 def iter_responses(directory: str | os.PathLike[str]) -> Iterator[CapturedResponse]:
     """Every response record of every WARC file in ``directory``, oldest file first."""
+    from warcio.archiveiterator import ArchiveIterator
+
     for path in sorted(Path(directory).glob(f"*{SUFFIX}")):
         with open(path, "rb") as file:
             iterator = ArchiveIterator(file, check_digests="raise")

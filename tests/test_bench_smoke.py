@@ -48,3 +48,14 @@ def test_a_missing_benchmark_is_reported_not_hidden(tmp_path, monkeypatch):
     outcome = run_all.run_section(missing, [])
     assert not outcome.ok and "MISSING" in outcome.markdown
     assert "FAILED / MISSING" in run_all.render([outcome], "- machine\n", "quick", 0.0)
+
+
+def test_startup_bench_runs_side_by_side():
+    """bench/bench_startup.py with --versus (here this tree against itself): every command measured in both."""
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "bench_startup.py"), "--rounds", "1", "--articles",
+                           "12", "--versus", str(REPO)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for command in ("arshif --help", "arshif crawl --help", "arshif stats", "arshif reparse (12 ids",
+                    "arshif crawl of a 12-id mirror"):
+        assert re.search(rf"\| {re.escape(command)}[^|]*\| \d+\.\d\d \| \d+\.\d\d \| [+-]\d+\.\d\d \| \d+ \|",
+                         done.stdout), command

@@ -123,7 +123,7 @@ def test_the_worker_fingerprint_spares_the_writer_the_minhash(monkeypatch):
     def no_signature(*args, **kwargs):
         raise AssertionError("the writer computed the MinHash signature")
 
-    monkeypatch.setattr(crawler.dedupe, "_signature", no_signature)
+    monkeypatch.setattr(crawler.dedupe, "_body_signature", no_signature)
     taken = crawler.dedupe.Fingerprint(item["paragraphs"], item.carried)  # what dedupe does with the item
     assert taken.band_hashes == expected.band_hashes
     # A fingerprint of another body is not taken: recomputed (here: the signature would run).

@@ -6,14 +6,11 @@ import click
 
 from crawler.cli.base import cli, db_option, site_to_run, parse_settings, settings_options
 from crawler.cli.ops import warc_directory
-from crawler.alarms import PageCounts
 from crawler.errors import ArshifError, LockedError, UsageError
-from crawler.monitor import QUALITY_REASON
 from crawler.lock import ArchiveLock
-from crawler.notify import after_run, condition, notify_targets
-from crawler.storage import ArchiveFull
 
-# crawler.runner (Scrapy) is imported inside the commands: `arshif export` & co. stay light.
+# crawler.runner (Scrapy), the monitor (Scrapy), notify and storage are imported inside the commands: `arshif
+# --help` (which loads every command module) and `arshif export` & co. stay light.
 
 
 def run_options(func):
@@ -71,7 +68,11 @@ def finish(options, warc_dir: str | None = None, if_unlocked: bool = False,
     Exit codes (crawler.errors): 0 ok, 4 nothing reachable, 5 quality alarm, 6 locked, 7 disk full,
     8 interrupted (SIGTERM/SIGINT: the current batch is committed first), 9 failed.
     """
+    from crawler.alarms import PageCounts
+    from crawler.monitor import QUALITY_REASON
+    from crawler.notify import after_run, condition, notify_targets
     from crawler.runner import check_options, format_summary, run_crawl, run_error  # loads Scrapy: only when crawling
+    from crawler.storage import ArchiveFull
 
     check_options(options)  # before the lock: its file would land in a missing folder
     if warc_dir:

@@ -6,20 +6,23 @@ import json
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from crawler.cli.base import cli, db_option, known_site, live_line
 from crawler.errors import UsageError
 from crawler.lock import ArchiveLock
-from crawler.storage import ArticleQuery
+
+if TYPE_CHECKING:  # crawler.storage (sqlite_utils) is imported by the commands that read or write an archive
+    from crawler.storage import ArticleQuery
 
 
 def window_query(since: str | None, until: str | None, **query) -> ArticleQuery:
     """The articles of a --since/--until window (``crawler.dates.DateWindow``: since inclusive, until
     inclusive of the day or second written) as an archive query; ``query``: ArticleQuery's other fields."""
     from crawler.dates import DateWindow
+    from crawler.storage import ArticleQuery
 
     try:
         start, end = DateWindow.read(since, until).local_bounds()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from crawler.cli.base import live_line
 from crawler.errors import UsageError
-from crawler.storage import ArticleQuery
+
+if TYPE_CHECKING:
+    from crawler.storage import ArticleQuery
 
 SHOWN_MISSING = 10
 SHOWN_FOREIGN = 3
