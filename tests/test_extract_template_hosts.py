@@ -180,3 +180,30 @@ def test_canonical_links_are_what_the_xpath_selected_in_document_order():
                       b'<link href="f" rel="canonical"></body></html>')
     xpath = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
     assert list(_canonical_links(page)) == [str(v) for v in xpath(page)] == [" a ", "b", "d", "f"]
+
+
+def test_the_cut_hands_the_author_check_the_spans_it_found_after_the_block():
+    """Cut.outside's spans (found by Cut.parse on the page's bytes, for its metadata search) are what
+    markup_spans finds in the lowered bytes after the block, where the author-word check used to look again;
+    the check gives the same answer with them (real-weight pages of three families, their scripts included)."""
+    from crawler.extract.cut import markup_spans
+    from crawler.extract.extractor import _author_words_outside_raw_text
+
+    compared = 0
+    for cms, markup in (("alhadath", "table"), ("alhadath", "default"), ("slug", "default")):
+        extractor = Extractor()
+        pages = family(cms, 30, 21, markup=markup, weight="real")
+        for body, url in pages[:20]:
+            extractor.extract_article(body, url)
+        cut = extractor.templates.sites[KEY].cut
+        assert cut is not None, (cms, markup)
+        for body, _ in pages[20:]:
+            # the same bytes with a script, a comment and an author-like class after the block
+            for page in (body, body.replace(b"</body>", b"<script>x<y</script><!-- <b class=author> --><i class=byline>")):
+                if cut.parse(page) is None:
+                    continue
+                before, after, spans = cut.outside(page)
+                assert spans == list(markup_spans(after.lower())), (cms, markup)
+                assert _author_words_outside_raw_text(after, spans) is _author_words_outside_raw_text(after)
+                compared += 1
+    assert compared >= 50

@@ -146,8 +146,8 @@ class Cut:
         if end is None or source.find(self.open_tag, at + 1, end) >= 0:
             return None
         before = source[head_end:start]
-        if any(self.after.search(source, a, b) for a, b in markup_spans(source, end)) \
-                or self._context(before) != self.context:
+        spans = list(markup_spans(source, end))  # (kept for ``outside``: the author-word check reads them too)
+        if any(self.after.search(source, a, b) for a, b in spans) or self._context(before) != self.context:
             return None
         if self.words and _has_words(source[end:].lower(), self.words):
             return None
@@ -155,16 +155,17 @@ class Cut:
         body = root.find("body") if root is not None else None
         if body is None or len(body) != 1 or body[0].tag != self.tag:
             return None
-        self.last[:] = (source, before, end)
+        self.last[:] = (source, before, end, spans)
         return root, body[0], self.context
 
-    def outside(self, source: bytes) -> tuple[bytes, bytes] | None:
+    def outside(self, source: bytes) -> tuple[bytes, bytes, list[tuple[int, int]]] | None:
         """The bytes the cut of ``source`` (the page ``parse`` cut last) left out: those between the head
-        and the block, and those after the block; None when ``source`` is not that page."""
+        and the block, and those after the block with their ``markup_spans`` (offsets into them, as ``parse``
+        found them); None when ``source`` is not that page."""
         if not self.last or self.last[0] is not source:
             return None
-        _, before, end = self.last  # (the very object ``_context`` looked up: its hash is computed once)
-        return before, source[end:]
+        _, before, end, spans = self.last  # (the very object ``_context`` looked up: its hash is computed once)
+        return before, source[end:], [(a - end, b - end) for a, b in spans]
 
     def count_before(self, before: bytes, count: Callable[[bytes], int]) -> int:
         """``count(before)`` for the bytes before the block (``outside``'s first part): the header and menus,

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 
 from crawler.bylines import parse_byline
 from crawler.dates import parse_date
-from crawler.extract.walk import Line, Page, fold
+from crawler.extract.walk import Line, Page, fold, folds_to
 from crawler.sites import Site
 
 # Page chrome announced by a label line; body paragraphs end there. Compared on fold_arabic()-ed text,
@@ -180,11 +180,15 @@ def _is_date(text: str) -> bool:
 
 
 def _find_title_line(lines: list[Line], title: str) -> int:
+    """The first line folding to ``title``'s fold. Only a line whose first word could start it is folded whole
+    (``folds_to``): most lines are paragraphs, each a ~10 µs fold, and a title that no line holds (a <title>
+    with the outlet's affix, "الحدث - …") folded every line of the page."""
     folded = fold(title)
     if not folded:
         return -1
+    wanted = {folded}
     for index, line in enumerate(lines):
-        if line.text and fold(line.text) == folded:
+        if line.text and folds_to(line.text, wanted):
             return index
     return -1
 
