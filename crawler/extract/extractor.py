@@ -107,7 +107,10 @@ class Extractor:
             host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
             # The Wayback toolbar's ids; on the bytes alone where the codec writes ASCII as itself (a str
             # search of a 115 KB Arabic page costs as much as the bytes' again: ~0.1 ms, 8% of a template page).
-            archived = b"wm-ipp" in body or (codec not in _ASCII_AS_ITSELF and "wm-ipp" in text)
+            # rfind, not ``in``: CPython's forward search tests the needle's last byte, "p", at each step and
+            # skips on a filter that Arabic UTF-8 bytes and CSS pass too often; its backward one tests "w"
+            # (0.062 → 0.022 ms on a 120 KB real-weight page, the same answer).
+            archived = body.rfind(b"wm-ipp") >= 0 or (codec not in _ASCII_AS_ITSELF and text.rfind("wm-ipp") >= 0)
             if host and not archived:
                 try:
                     return self._by_host(host, body, text, codec, exact, url, now)
