@@ -192,7 +192,12 @@ class PageFields:
         return None, self._absolute(canonical) if canonical else self.url
 
     def _absolute(self, link: str) -> str:
-        return urljoin(urljoin(self.url, self.page.base_href), link.strip()) if link else ""
+        if not link:
+            return ""
+        link = link.strip()
+        if not self.page.base_href and _PLAIN_ABSOLUTE.fullmatch(link):
+            return link  # what urljoin gives it (``plain_absolute``): two urljoins cost ~0.02 ms a page
+        return urljoin(urljoin(self.url, self.page.base_href), link)
 
     def _links(self, pattern: re.Pattern[str] | None, start: int, end: int) -> Iterator[tuple[int, str, str]]:
         """(line index, text, decoded path) of non-chrome links whose path matches ``pattern``, in page order."""
@@ -213,6 +218,13 @@ class PageFields:
         return self._markup_cache
 
     _markup_cache: str | None = None
+
+
+# An absolute http(s) URL that urljoin returns as it is, whatever the base: a lower-case scheme, a host, and only
+# characters urlsplit neither strips nor splits on (no whitespace or controls, no ";" "?" "#" whose empty
+# parameters, query or fragment urlunsplit would drop, no "[" "]" it checks as an IPv6 host, ASCII only).
+# E.g. https://www.alhadath.ps/article/60/%D8%A7 (a canonical link, an og:image). Others go through urljoin.
+_PLAIN_ABSOLUTE = re.compile(r"https?://[A-Za-z0-9.\-_~:@!$&'()*+,=%]+(?:/[A-Za-z0-9.\-_~:@!$&'()*+,=%/]*)?")
 
 
 def first(values: list[str]) -> str:
