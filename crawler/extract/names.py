@@ -35,7 +35,24 @@ def person_names(raw: list[str], own: set[str]) -> list[str]:
     """Person names out of author strings: split on ``, ; & and``, stray words and the outlet dropped.
 
     Hyphenated names stay whole ("Anne-Marie Slaughter"): only separators that join people split.
+    A site's pages repeat their bylines and outlet names ("صدى-فرانس برس" on every agency story): each
+    (strings, outlet names) is read once (cached, bounded; a copy of the list is returned).
     """
+    if not all(isinstance(text, str) for text in raw):
+        return _person_names(raw, own)
+    key = (tuple(raw), frozenset(own))
+    found = _PERSON_NAMES.get(key)
+    if found is None:
+        if len(_PERSON_NAMES) >= 4096:
+            _PERSON_NAMES.clear()
+        found = _PERSON_NAMES[key] = _person_names(raw, own)
+    return list(found)
+
+
+_PERSON_NAMES: dict[tuple[tuple[str, ...], frozenset[str]], list[str]] = {}
+
+
+def _person_names(raw: list[str], own: set[str]) -> list[str]:
     out: list[str] = []
     for text in raw:
         if "://" in text or "@" in text or text.startswith("www."):
