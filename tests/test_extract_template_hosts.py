@@ -161,9 +161,11 @@ def test_a_site_guessed_from_its_url_learns_the_wordpress_block_whose_id_names_o
     (b'<textarea><script></textarea><span class=author>X</span></script>', True),  # raw text: not a script
 ])
 def test_author_words_after_the_block_skip_raw_text_and_comments(after, found):
+    from crawler.extract.cut import markup_spans
     from crawler.extract.extractor import _author_words_outside_raw_text
 
     assert _author_words_outside_raw_text(after) is found
+    assert _author_words_outside_raw_text(after, list(markup_spans(after))) is found  # the cut's spans
 
 
 def test_canonical_links_are_what_the_xpath_selected_in_document_order():

@@ -201,6 +201,12 @@ class PageFields:
 
     def _links(self, pattern: re.Pattern[str] | None, start: int, end: int) -> Iterator[tuple[int, str, str]]:
         """(line index, text, decoded path) of non-chrome links whose path matches ``pattern``, in page order."""
+        for index, el, path in self._link_elements(pattern, start, end):
+            yield index, text_content(el), path
+
+    def _link_elements(self, pattern: re.Pattern[str] | None, start: int,
+                       end: int) -> Iterator[tuple[int, etree._Element, str]]:
+        """``_links`` with each link's element for its text: for a caller that reads the text of a few only."""
         if pattern is None:
             return
         if self._link_paths is None:  # the category and the tags both look: each href read once
@@ -208,7 +214,7 @@ class PageFields:
                                 for el, index, chrome in self.page.links if not chrome]
         for index, el, path in self._link_paths:
             if start <= index < end and pattern.match(path):
-                yield index, text_content(el), unquote(path) if "%" in path else path
+                yield index, el, unquote(path) if "%" in path else path
 
     _link_paths: list[tuple[int, etree._Element, str]] | None = None
 
