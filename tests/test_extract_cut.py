@@ -98,7 +98,7 @@ def test_a_body_start_tag_naming_the_article_does_not_make_every_page_counted_an
     for n in range(5):
         page = body.replace(b"<body", b'<body class="single postid-%d"' % n, 1)
         assert cut.parse(page) is not None
-        _, before, _, _ = cut.last
+        _, before, _, _, _ = cut.last
         assert cut._context(before) == _context(cut.before.findall(before)) == cut.context
     assert len(cut.contexts) == 1
     # a <body> tag holding another "<" is counted whole, as any other bytes

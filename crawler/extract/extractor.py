@@ -216,8 +216,11 @@ class _PartialPage:
             outside = self.cut.outside(self.source) if self.cut is not None and self.source else None
             if outside is None:
                 return False
-            before, after, spans = outside
-            return not self.cut.count_before(before, _author_words) \
+            # The <body> tag apart (``Cut.outside``): a rest the same from page to page is counted once. Whether a
+            # word stands in a tag of the rest is the same alone as after that tag (it ends in ">" and holds no
+            # other "<").
+            body_tag, before, after, spans = outside
+            return not (body_tag and _author_words(body_tag)) and not self.cut.count_before(before, _author_words) \
                 and not _author_words_outside_raw_text(after, spans)
         return False
 
