@@ -209,14 +209,20 @@ class PageFields:
         """``_links`` with each link's element for its text: for a caller that reads the text of a few only."""
         if pattern is None:
             return
-        if self._link_paths is None:  # the category and the tags both look: each href read once
-            self._link_paths = [(index, el, URL_PATH.match(el.get("href", "").strip()).group(1))
-                                for el, index, chrome in self.page.links if not chrome]
-        for index, el, path in self._link_paths:
-            if start <= index < end and pattern.match(path):
+        if self._link_paths is None:  # the category and the tags both look: each href read once, when asked
+            self._link_paths = [[index, el, None] for el, index, chrome in self.page.links if not chrome]
+        for link in self._link_paths:  # (in line order: the walk numbers its links as it meets them)
+            index, el, path = link
+            if index >= end:
+                break
+            if index < start:
+                continue
+            if path is None:
+                path = link[2] = URL_PATH.match(el.get("href", "").strip()).group(1)
+            if pattern.match(path):
                 yield index, el, unquote(path) if "%" in path else path
 
-    _link_paths: list[tuple[int, etree._Element, str]] | None = None
+    _link_paths: list[list] | None = None  # [line index, <a>, its path or None until read]
 
     def _markup(self) -> str:
         if self._markup_cache is None:

@@ -118,18 +118,18 @@ class GenericFields(PageFields):
     def _published(self, layout: Layout):
         chain = DateChain(self.timezone, self.now, self.earliest_year)
         meta = self.page.meta
+        from_url = url_date(self.url)
         stages = [("jsonld", self.ld.get("datePublished")), ("meta", meta_date(meta)),
                   ("time", self._main_time(layout)), ("layout", layout.published_raw),
                   *(("visible", text) for text in visible_dates(self.page.lines, layout.title_index,
                                                                 layout.body_start)),
-                  ("url", url_date(self.url)), ("jsonld", self.ld.get("dateCreated")),
+                  ("url", from_url), ("jsonld", self.ld.get("dateCreated")),
                   ("time", self.page.times[0][0] if len(self.page.times) == 1 else ""),
                   ("htmldate", lambda: htmldate_date(self._markup(), self.url, self.now)
                    if self._whole("htmldate") else "")]
         found = chain.first_date(stages) or chain.relative
         if found is None or found[0] not in ("jsonld", "meta", "time"):
             return self.chain.record("published_at", found)
-        from_url = url_date(self.url)
         days = (found[1].value.date() - date.fromisoformat(from_url)).days if from_url else 0
         if abs(days) > 1:
             # The URL is fixed when a story is first published; metadata often carries a later republication
