@@ -33,9 +33,31 @@ def test_every_plain_absolute_link_is_what_urljoin_gives():
     assert plain > 1_500
 
 
+def test_every_plain_path_is_what_urljoin_gives():
+    """A path from the root (fields._PLAIN_PATH, no "." or ".." segment) on an http(s) page: the page's scheme
+    and host before it, as urljoin resolves it."""
+    from urllib.parse import urlsplit
+
+    from crawler.extract.fields import _PLAIN_PATH
+
+    rng = random.Random(11)
+    plain = 0
+    links = ["/" + "".join(rng.choice("/.%-_azAZ09:@?#;[] ") for _ in range(rng.randint(0, 16))) for _ in range(60_000)]
+    for link in [*links, "/", "//h/x", "/a//b", "/a/./b", "/a/../b", "/.well-known/x", "/a/b/", "/%d9%88/"]:
+        if _PLAIN_PATH.fullmatch(link) and "/." not in link:
+            plain += 1
+            for base in BASES:
+                page = urlsplit(base)
+                if page.scheme in ("http", "https") and page.netloc:
+                    assert urljoin(base, link) == f"{page.scheme}://{page.netloc}{link}", (base, link)
+    assert plain > 3_000
+
+
 def test_absolute_links_of_a_page():
     for base_href, link, expected in [("", " https://h/a.jpg ", "https://h/a.jpg"),
                                       ("", "/a.jpg", "https://www.alhadath.ps/a.jpg"),
+                                      ("", "/a/../b.jpg", "https://www.alhadath.ps/b.jpg"),
+                                      ("", "a.jpg", "https://www.alhadath.ps/article/60/a.jpg"),
                                       ("", "https://h/a?x=1", "https://h/a?x=1"),
                                       ("", "https://h/a?", "https://h/a"),  # urljoin drops the empty query
                                       ("", " ", "https://www.alhadath.ps/article/60/x"),
