@@ -98,7 +98,7 @@ def test_a_body_start_tag_naming_the_article_does_not_make_every_page_counted_an
     for n in range(5):
         page = body.replace(b"<body", b'<body class="single postid-%d"' % n, 1)
         assert cut.parse(page) is not None
-        _, before, _ = cut.last
+        _, before, _, _, _ = cut.last
         assert cut._context(before) == _context(cut.before.findall(before)) == cut.context
     assert len(cut.contexts) == 1
     # a <body> tag holding another "<" is counted whole, as any other bytes
@@ -129,3 +129,21 @@ def test_markup_spans_leave_out_raw_text_and_comments():
                                                            b"--><i>d</i><style>", b"</style >e"]
     inside = b'<a title="<script>">x</a>'  # inside a tag: starts nothing
     assert [inside[a:b] for a, b in markup_spans(inside)] == [b'<a title="<script>', b'">x</a>']
+
+
+def test_the_head_end_is_where_a_plain_search_finds_it():
+    """cut._head_end hops from "<" to "<" (memchr) and hands over to bytes.find after _LT_TRIES of them:
+    the first b"</head>" either way — or -1."""
+    import random
+
+    from crawler.extract.cut import _LT_TRIES, _head_end
+
+    rng = random.Random(3)
+    pieces = [b"<", b"</", b"</head>", b"</HEAD>", b"</head >", b"<head>", b"x", b"<!-- </head> -->", b"a<b", b">"]
+    cases = [b"", b"</head>", b"<" * (_LT_TRIES + 5) + b"</head>", b"<" * (_LT_TRIES - 1) + b"</head>",
+             b"<" * _LT_TRIES + b"x</head>"]
+    cases += [b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 80))) for _ in range(3000)]
+    for data in cases:
+        assert _head_end(data) == data.find(b"</head>"), data
+    body, _ = pages("default", "real", 1, 14, 150000)[0]
+    assert _head_end(body) == body.find(b"</head>") > 0

@@ -159,7 +159,7 @@ def test_a_related_box_between_paragraphs_is_skipped_not_an_end():
 def test_a_body_line_is_folded_whole_only_where_its_first_word_could_start_a_skipped_line():
     """_clean_body drops the lines that fold to the title, byline, caption or date line; _folds_to answers
     fold(text) in skip without folding lines whose first token's fold starts none of them."""
-    from crawler.extract.generic import _folds_to
+    from crawler.extract.walk import folds_to as _folds_to
     from crawler.extract.walk import fold
 
     lines = ["وقال رئيس المؤتمر إن الجلسات ستناقش الموازنات.", "«مؤتمر» البلديات يبدأ أعماله", "— الحدث - رام الله",
@@ -170,3 +170,20 @@ def test_a_body_line_is_folded_whole_only_where_its_first_word_could_start_a_ski
         for line in lines:
             assert _folds_to(line, skip) == (fold(line) in skip), (line, skip)
     assert _folds_to("«مؤتمر» البلديات يبدأ أعماله", skips[1]) and _folds_to("١٢ آذار ٢٠١٩", skips[2])
+
+
+def test_the_title_line_is_the_first_line_folding_to_the_title_without_folding_every_line():
+    """layout._find_title_line folds a line whole only where its first word could start the title (folds_to):
+    the same line as comparing every line's fold — a title no line holds ("الحدث - …" with its affix) too."""
+    from crawler.extract.layout import _find_title_line
+    from crawler.extract.walk import Line, fold
+
+    texts = ["الرئيسية", "الحدث - رفض التقرير الأممي", "«رفض» التقرير الأممي", "رفض التقرير الأممي",
+             "وقال رئيس المؤتمر إن الجلسات ستناقش الموازنات.", "", "Hello, world: again", "(AFP) - Paris", "..."]
+    lines = [Line(text, 0.0, False, False, False) for text in texts]
+    for title in ("رفض التقرير الأممي", "الحدث - رفض التقرير الأممي", "hello world again", "AFP Paris", "...",
+                  "لا يوجد", "رفض"):
+        plain = next((n for n, line in enumerate(lines) if line.text and fold(line.text) == fold(title)), -1) \
+            if fold(title) else -1
+        assert _find_title_line(lines, title) == plain, title
+    assert _find_title_line(lines, "رفض التقرير الأممي") == 2

@@ -161,9 +161,11 @@ def test_a_site_guessed_from_its_url_learns_the_wordpress_block_whose_id_names_o
     (b'<textarea><script></textarea><span class=author>X</span></script>', True),  # raw text: not a script
 ])
 def test_author_words_after_the_block_skip_raw_text_and_comments(after, found):
+    from crawler.extract.cut import markup_spans
     from crawler.extract.extractor import _author_words_outside_raw_text
 
     assert _author_words_outside_raw_text(after) is found
+    assert _author_words_outside_raw_text(after, list(markup_spans(after))) is found  # the cut's spans
 
 
 def test_canonical_links_are_what_the_xpath_selected_in_document_order():
@@ -180,3 +182,46 @@ def test_canonical_links_are_what_the_xpath_selected_in_document_order():
                       b'<link href="f" rel="canonical"></body></html>')
     xpath = etree.XPath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
     assert list(_canonical_links(page)) == [str(v) for v in xpath(page)] == [" a ", "b", "d", "f"]
+
+
+def test_the_cut_hands_the_author_check_the_spans_it_found_after_the_block():
+    """Cut.outside's spans (found by Cut.parse on the page's bytes, for its metadata search) are what
+    markup_spans finds in the lowered bytes after the block, where the author-word check used to look again;
+    the check gives the same answer with them (real-weight pages of three families, their scripts included)."""
+    from crawler.extract.cut import markup_spans
+    from crawler.extract.extractor import _author_words, _author_words_outside_raw_text
+
+    compared = 0
+    for cms, markup in (("alhadath", "table"), ("alhadath", "default"), ("slug", "default"), ("wordpress", "default")):
+        extractor = Extractor()
+        pages = family(cms, 30, 21, markup=markup, weight="real")
+        for body, url in pages[:20]:
+            extractor.extract_article(body, url)
+        cut = extractor.templates.sites[KEY].cut
+        assert cut is not None, (cms, markup)
+        for body, _ in pages[20:]:
+            # the same bytes with a script, a comment and an author-like class after the block
+            for page in (body, body.replace(b"</body>", b"<script>x<y</script><!-- <b class=author> --><i class=byline>")):
+                if cut.parse(page) is None:
+                    continue
+                body_tag, before, after, spans = cut.outside(page)
+                assert spans == list(markup_spans(after.lower())), (cms, markup)
+                assert body_tag + before == page[page.find(b"</head>") + 7:page.find(cut.open_tag) + cut.lead]
+                assert (bool(body_tag and _author_words(body_tag)) or bool(_author_words(before))) \
+                    is _author_words(body_tag + before)
+                assert _author_words_outside_raw_text(after, spans) is _author_words_outside_raw_text(after)
+                compared += 1
+    assert compared >= 50
+
+
+@pytest.mark.parametrize("body_tag", [b"", b"\n<body>", b'<body class="single postid-85">', b'<body class="author-archive">',
+                                      b'  <BODY data-x="a>b author">', b"<body id=byline>"])
+@pytest.mark.parametrize("rest", [b"<div>author</div>", b'<nav><a class="byline">x</a></nav>', b"writer> <p>",
+                                  b'<p title="x">reporter', b"", b"<script>author</script>"])
+def test_the_body_tag_apart_gives_the_same_author_answer(body_tag, rest):
+    """_PartialPage asks the <body> start tag and the rest of the bytes before the block apart (the rest's answer
+    kept by its content, Cut.count_before): the same answer as for the bytes whole."""
+    from crawler.extract.extractor import _author_words
+
+    apart = bool(body_tag and _author_words(body_tag)) or _author_words(rest)
+    assert apart is _author_words(body_tag + rest)

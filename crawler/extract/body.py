@@ -83,9 +83,18 @@ class Block:
     chrome: etree._Element | None = None  # the outermost ancestor whose class or id names chrome
 
 
-def blocks(root: etree._Element) -> list[Block]:
-    """The page's text blocks in reading order (see the module's docstring, step 1)."""
+def blocks(root: etree._Element, *, lazy_chrome: bool = False) -> tuple[list[Block], bool]:
+    """The page's text blocks in reading order (see the module's docstring, step 1), and whether chrome was
+    left unread.
+
+    ``lazy_chrome``: the subtree of an outermost chrome-named element (not a <header>, holding no <h1> and in
+    none: ``_lead`` looks for the title's block) is not read. Its blocks count only where the page holds
+    little prose outside chrome (``_without_chrome``), which the caller tells from the blocks read (``_prose``)
+    and then reads the page again in full. E.g. the related-stories cards inside an old table layout's story
+    cell: 41% of that block's elements. Its start and end flush as when it is read: the blocks around it are
+    the same."""
     out: list[Block] = []
+    lazy_skipped = False
     frags: list[str] = []
     owners: list[etree._Element] = []
     linked = 0
@@ -131,6 +140,12 @@ def blocks(root: etree._Element) -> list[Block]:
             if role == _R_CHROME or (tag != "body" and tag != "html" and _chrome_named(el)):
                 if frags or pending:
                     flush()  # its text is a block of its own, dropped or kept as a whole (see story_blocks)
+                if lazy_chrome and not chrome and not in_heading and role != _R_CHROME \
+                        and next(el.iter("h1"), None) is None:
+                    walker.skip_subtree()
+                    skipping = el
+                    lazy_skipped = True
+                    continue
                 chrome.append(el)
             if role >= _R_BLOCK:
                 if frags or pending:
@@ -170,7 +185,7 @@ def blocks(root: etree._Element) -> list[Block]:
                     pending = True
                 linked += len(tail) if in_link else 0
     flush()
-    return out
+    return out, lazy_skipped
 
 
 def _chrome_named(el: etree._Element) -> bool:
@@ -211,7 +226,9 @@ def _name_words(name: str) -> tuple[bool, bool]:
 def story_blocks(root: etree._Element) -> list[Block]:
     """The blocks of the page's story (see the module's docstring, steps 2 and 3); [] when none is found."""
     body = root.find("body")
-    every = blocks(body if body is not None else root)
+    every, lazy = blocks(body if body is not None else root, lazy_chrome=True)
+    if lazy and _prose(every)[0] < _OUTSIDE_STORY:  # the chrome's blocks may be the story's: read them too
+        every, _ = blocks(body if body is not None else root)
     found = _without_chrome(every)
     if not found:
         return []
@@ -327,17 +344,24 @@ def _without_chrome(found: list[Block]) -> list[Block]:
     with their summaries — the alhadath mirror's real-weight pages — keeps the box out.) Layout classes name chrome words
     about the story too: lapresse.tn's story sits in <div class="clearfix bdaia-sidebar-right">, an
     Elementor page's in <div class="elementor-widget-wrap"> (trafilatura reverts its own over-pruning so)."""
-    total = 0
-    chrome_prose: dict[etree._Element, int] = {}
-    for block in found:
-        if len(block.text) >= _MIN_PROSE and not block.heading and block.linked <= len(block.text) / 2:
-            total += len(block.text)
-            if block.chrome is not None:
-                chrome_prose[block.chrome] = chrome_prose.get(block.chrome, 0) + len(block.text)
-    outside = total - sum(chrome_prose.values())
+    outside, chrome_prose = _prose(found)
+    total = outside + sum(chrome_prose.values())
     story_like = {el for el, size in chrome_prose.items() if size >= _CHROME_SHARE * total} \
         if outside < _OUTSIDE_STORY else set()
     return [block for block in found if block.chrome is None or block.chrome in story_like or _standfirst(block)]
+
+
+def _prose(found: list[Block]) -> tuple[int, dict[etree._Element, int]]:
+    """(characters of prose outside chrome, characters of prose in each outermost chrome element)."""
+    outside = 0
+    chrome_prose: dict[etree._Element, int] = {}
+    for block in found:
+        if len(block.text) >= _MIN_PROSE and not block.heading and block.linked <= len(block.text) / 2:
+            if block.chrome is None:
+                outside += len(block.text)
+            else:
+                chrome_prose[block.chrome] = chrome_prose.get(block.chrome, 0) + len(block.text)
+    return outside, chrome_prose
 
 
 def _standfirst(block: Block) -> bool:
@@ -357,10 +381,24 @@ def _name_weight(el: etree._Element) -> float:
     if el.tag in ("article", "main") or el.get("itemprop") == "articleBody":
         weight *= 1.5
     if len(name) > 1:
-        if _GOOD_NAME.search(name):
-            weight *= 1.25
-        if _BAD_NAME.search(name):
-            weight *= 0.5
+        weight *= _NAME_WEIGHTS.get(name) or _name_words_weight(name)
+    return weight
+
+
+_NAME_WEIGHTS: dict[str, float] = {}  # "class id" → its words' weight: a theme's few values, on every page
+
+
+def _name_words_weight(name: str) -> float:
+    """The weight of a class and id's words (WordPress's "post-85 post type-post status-publish … hentry"
+    searched by two regexes on every scored element of every page before; now once per value, bounded)."""
+    weight = 1.0
+    if _GOOD_NAME.search(name):
+        weight *= 1.25
+    if _BAD_NAME.search(name):
+        weight *= 0.5
+    if len(_NAME_WEIGHTS) > 50_000:
+        _NAME_WEIGHTS.clear()
+    _NAME_WEIGHTS[name] = weight
     return weight
 
 

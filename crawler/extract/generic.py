@@ -28,7 +28,7 @@ from crawler.extract.layout import Layout, read_layout
 from crawler.extract.metadata import jsonld_by_id, ld_text
 from crawler.extract.names import byline_names, ld_persons, markup_authors, person_names
 from crawler.extract.titles import choose_title, host_label, without_outer_affix
-from crawler.extract.walk import fold, text_content
+from crawler.extract.walk import fold, folds_to, text_content
 from crawler.items import ArticleRecord
 from crawler.text import clean_text
 
@@ -118,18 +118,18 @@ class GenericFields(PageFields):
     def _published(self, layout: Layout):
         chain = DateChain(self.timezone, self.now, self.earliest_year)
         meta = self.page.meta
+        from_url = url_date(self.url)
         stages = [("jsonld", self.ld.get("datePublished")), ("meta", meta_date(meta)),
                   ("time", self._main_time(layout)), ("layout", layout.published_raw),
                   *(("visible", text) for text in visible_dates(self.page.lines, layout.title_index,
                                                                 layout.body_start)),
-                  ("url", url_date(self.url)), ("jsonld", self.ld.get("dateCreated")),
+                  ("url", from_url), ("jsonld", self.ld.get("dateCreated")),
                   ("time", self.page.times[0][0] if len(self.page.times) == 1 else ""),
                   ("htmldate", lambda: htmldate_date(self._markup(), self.url, self.now)
                    if self._whole("htmldate") else "")]
         found = chain.first_date(stages) or chain.relative
         if found is None or found[0] not in ("jsonld", "meta", "time"):
             return self.chain.record("published_at", found)
-        from_url = url_date(self.url)
         days = (found[1].value.date() - date.fromisoformat(from_url)).days if from_url else 0
         if abs(days) > 1:
             # The URL is fixed when a story is first published; metadata often carries a later republication
@@ -236,26 +236,13 @@ class GenericFields(PageFields):
     def _clean_body(self, texts: list[str], title: str, layout: Layout) -> list[str]:
         """The body's lines without the title, byline, caption and dateline lines and related-article boxes."""
         skip = {fold(title), fold(layout.byline), fold(layout.caption), fold(layout.published_raw)} - {""}
-        lines = [text for text in map(clean_text, texts) if text and not _folds_to(text, skip)]
+        lines = [text for text in map(clean_text, texts) if text and not folds_to(text, skip)]
         lines = drop_related_boxes(lines) or lines
         # A date line opening the body ("12 آذار 2019" printed under the title) is the dateline, not text.
         while lines and len(lines[0]) <= 40 and any(ch.isdigit() for ch in lines[0]) \
                 and parse_date(lines[0], tz=self.timezone) is not None and len(lines) > 1:
             lines.pop(0)
         return lines
-
-
-def _folds_to(text: str, folded: set[str]) -> bool:
-    """``fold(text) in folded``, without folding a paragraph that cannot be one of them (most of a body's):
-    fold keeps a text's word characters in order and splits where it has whitespace, so the fold of its first
-    whitespace-separated token (short, and cached: "وقال", "The") is the fold's first word or words. No
-    member starting with those words: not one of them (a paragraph's fold costs ~10 µs, its first word's ~0)."""
-    if not folded:
-        return False
-    head = fold(text.split(None, 1)[0])
-    if head and not any(member == head or member.startswith(head + " ") for member in folded):
-        return False
-    return fold(text) in folded
 
 
 def _a_story(lines: list[str]) -> list[str]:

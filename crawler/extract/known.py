@@ -11,7 +11,7 @@ from __future__ import annotations
 from crawler.extract.fields import Extraction, PageFields, first
 from crawler.extract.layout import Layout, read_layout
 from crawler.extract.metadata import ld_text
-from crawler.extract.walk import fold
+from crawler.extract.walk import fold, text_content
 from crawler.text import clean_text
 
 
@@ -73,19 +73,21 @@ class KnownSiteFields(PageFields):
             return found or ""
         # The breadcrumb: the section link nearest above the title, alone on its line and not part of a
         # menu (a line of several section links, or a run of three or more lines of them).
-        links = list(self._links(self.site.listing_path, 0, max(layout.body_end, layout.title_index) + 1))
+        links = list(self._link_elements(self.site.listing_path, 0, max(layout.body_end, layout.title_index) + 1))
         per_line: dict[int, int] = {}
         for index, _, _ in links:
             per_line[index] = per_line.get(index, 0) + 1
         in_menu = {index for index in per_line
                    if sum(i in per_line for i in range(index - 2, index + 3)) >= 3
                    and any(all(j in per_line for j in range(k, k + 3)) for k in range(index - 2, index + 1))}
-        lone = [(index, text) for index, text, _ in links
-                if text and per_line[index] == 1 and index not in in_menu]
-        above = [item for item in lone if item[0] <= layout.title_index]
-        below = [item for item in lone if item[0] > layout.title_index]
-        choice = above[-1] if above else (below[0] if below else None)
-        return self.pick("category", ("layout", choice[1] if choice else "")) or ""
+        lone = [(index, el) for index, el, _ in links if per_line[index] == 1 and index not in in_menu]
+        # The nearest lone link with text above the title, else the first below: only the texts on the way are
+        # read (a page's related-stories cards each hold a section link).
+        above = (el for index, el in reversed(lone) if index <= layout.title_index)
+        below = (el for index, el in lone if index > layout.title_index)
+        choice = next((text for text in map(text_content, above) if text), "") \
+            or next((text for text in map(text_content, below) if text), "")
+        return self.pick("category", ("layout", choice)) or ""
 
     def _tags(self, layout: Layout) -> list[str]:
         found = self._metadata_tags()
