@@ -36,6 +36,7 @@ from crawler.storage.connection import connect, folded_body_sql, inspect_file
 from crawler.storage.queries import ArticleQuery
 from crawler.storage.reader import ArchiveReader
 from crawler.storage.runs import RunLog
+from crawler.storage.impacts import SearchImpacts
 from crawler.storage.schema import INDEX_ARTICLES, MIGRATIONS, UNINDEX_ARTICLE
 from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
 
@@ -72,6 +73,7 @@ class Archive(RunLog, ArchiveReader):
         # The articles inserted or changed in the open batch, not yet in the search index (``flush``):
         # rowid → (title, body) search forms. The index stores no text, so this is where they wait.
         self._unindexed: dict[int, tuple[str, str]] = {}
+        self.impacts = SearchImpacts(self.db.conn)  # search impacts of each full block, built at commit
         self._copy_sql: dict[bool, str] = {}  # stored_and_copy's statement, with and without the title
         # Load the FTS5 table's configuration now (a read of its small config table), not at the first commit.
         self.db.conn.execute("select rowid from articles_fts where rowid = 0").fetchall()
@@ -108,6 +110,7 @@ class Archive(RunLog, ArchiveReader):
         self._last_commit = time.monotonic()
         if self.db.conn.in_transaction:
             self.bands.merge_if_due()  # with the batch: both commit, or neither
+            self.impacts.build_due()
             self.db.conn.commit()
 
     def rollback(self) -> None:
@@ -133,6 +136,7 @@ class Archive(RunLog, ArchiveReader):
             sql = f"select rowid from articles where rowid in ({','.join('?' * len(chunk))})"
             present.update(row[0] for row in self.db.conn.execute(sql, chunk))
         self.db.conn.executemany(INDEX_ARTICLES, [(rowid, *unindexed[rowid]) for rowid in rowids if rowid in present])
+        self.impacts.indexed(unindexed)
 
     def _before_read(self) -> None:
         self.flush()  # a search on this connection sees its own open batch
