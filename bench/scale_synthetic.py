@@ -81,6 +81,7 @@ PARTS = {
     "search index (FTS5)": ("articles_fts_data", "articles_fts_idx", "articles_fts_docsize", "articles_fts_config"),
     "band keys (3 levels)": ("band_keys_recent", "band_keys_middle", "band_keys"),
     "versions": ("article_versions",),
+    "search impacts": ("search_blocks", "search_impacts", "search_postings", "search_dirty"),
 }
 
 
