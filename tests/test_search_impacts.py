@@ -41,9 +41,12 @@ def synthetic_writes(count: int, first_id: int = 1, seed: int = 7) -> list[Artic
 
 
 def store(archive: Archive, writes: list[ArticleWrite]) -> None:
+    """As a crawl stores: batches committed, and the filled blocks' impacts built between them (as the
+    writer does when idle)."""
     for start in range(0, len(writes), 1000):
         archive.upsert_articles(writes[start:start + 1000])
         archive.commit()
+        archive.impacts.build_committed()
 
 
 def fts5_ranking(archive: Archive, words, limit: int, offset: int = 0) -> list[int]:
@@ -97,7 +100,7 @@ def archive(tmp_path_factory):
     archive.close()
 
 
-def test_full_blocks_are_built_as_the_writer_commits(archive):
+def test_full_blocks_are_built_between_batches(archive):
     built = [block for (block,) in archive.conn.execute("select block from search_blocks order by block")]
     assert built == list(range(ARTICLES // BLOCK))  # every full block; the open tail is not
     # The lengths kept are FTS5's own.
@@ -175,13 +178,10 @@ def test_changed_deleted_and_restored_articles_never_read_stale_impacts(tmp_path
         assert [row["article_id"] for row in archive.search("الحكومة")] == [row["article_id"] for row in archive.rows(
             "select a.article_id from articles_fts join articles a on a.rowid = articles_fts.rowid where articles_fts"
             " match '\"حكوم\"' order by bm25(articles_fts) limit 20")]
-        # Committed without their impacts rebuilt: blocks 1 and 3 are scored by FTS5.
-        archive.impacts.build_due = lambda: 0
+        # Committed, their impacts not rebuilt yet: blocks 1 and 3 are scored by FTS5.
         archive.commit()
-        del archive.impacts.build_due
         assert_same(archive, words_list, pages=((20, 0), (10, 30)))
-        archive.upsert_articles([replace(writes[6], stored=None)])
-        archive.commit()  # rebuilds the dirty blocks from the stored rows
+        assert archive.impacts.build_committed() == 2  # from the stored rows
         assert {block for (block,) in archive.conn.execute("select block from search_blocks")} >= {0, 1, 2, 3, 4}
         assert_same(archive, words_list, pages=((20, 0), (10, 30)))
         # Impacts missing for some blocks: FTS5 scores those.
@@ -201,7 +201,7 @@ def test_changed_deleted_and_restored_articles_never_read_stale_impacts(tmp_path
             archive.conn.execute(f"drop trigger {name}")
         archive.conn.execute("delete from _sqlite_migrations where name = 'm2xx_search3_search_impacts'")
         archive.conn.commit()
-        archive.close()
+        archive.conn.close()  # as that older code left it
         archive = Archive(path, batch_size=1000, commit_interval=3600)
         assert archive.conn.execute("select count(*) from search_blocks").fetchone()[0] == 0
         assert assert_same(archive, words_list, pages=((20, 0), (10, 30))) == 0  # no impacts: FTS5 ranks
@@ -212,6 +212,21 @@ def test_changed_deleted_and_restored_articles_never_read_stale_impacts(tmp_path
         stats: dict = {}
         ranked_snapshot(archive.conn, [words_list[1][0]], 20, stats)
         assert stats["known"] == 5
+    finally:
+        archive.close()
+
+
+def test_the_writer_builds_filled_blocks_at_close(tmp_path):
+    archive = Archive(tmp_path / "close.db", batch_size=1000, commit_interval=3600)
+    writes = synthetic_writes(2 * BLOCK + 10)
+    archive.upsert_articles(writes)
+    archive.commit()
+    assert archive.conn.execute("select count(*) from search_blocks").fetchone()[0] == 0
+    archive.close()
+    archive = Archive(tmp_path / "close.db")
+    try:
+        assert [block for (block,) in archive.conn.execute("select block from search_blocks")] == [0, 1]
+        assert [block for (block,) in archive.conn.execute("select block from search_dirty")] == [2]  # the tail
     finally:
         archive.close()
 

@@ -73,7 +73,7 @@ class Archive(RunLog, ArchiveReader):
         # The articles inserted or changed in the open batch, not yet in the search index (``flush``):
         # rowid → (title, body) search forms. The index stores no text, so this is where they wait.
         self._unindexed: dict[int, tuple[str, str]] = {}
-        self.impacts = SearchImpacts(self.db.conn)  # search impacts of each full block, built at commit
+        self.impacts = SearchImpacts(self.db.conn)  # search impacts of filled blocks, built when idle or at close
         self._copy_sql: dict[bool, str] = {}  # stored_and_copy's statement, with and without the title
         # Load the FTS5 table's configuration now (a read of its small config table), not at the first commit.
         self.db.conn.execute("select rowid from articles_fts where rowid = 0").fetchall()
@@ -100,6 +100,7 @@ class Archive(RunLog, ArchiveReader):
             return
         try:
             self.commit()
+            self.impacts.build_committed()  # the blocks filled this session (crawl.storage.impacts)
         finally:
             self.db.conn.close()
 
@@ -110,7 +111,6 @@ class Archive(RunLog, ArchiveReader):
         self._last_commit = time.monotonic()
         if self.db.conn.in_transaction:
             self.bands.merge_if_due()  # with the batch: both commit, or neither
-            self.impacts.build_due()
             self.db.conn.commit()
 
     def rollback(self) -> None:
@@ -155,6 +155,8 @@ class Archive(RunLog, ArchiveReader):
         """Commit an open batch older than ``commit_interval`` (called on a timer while a crawl idles)."""
         if self.pending_writes and time.monotonic() - self._last_commit >= self.commit_interval:
             self.commit()
+        elif not self.pending_writes:
+            self.impacts.build_committed(limit=1)  # idle: one filled block's search impacts
 
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:

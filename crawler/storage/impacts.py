@@ -43,9 +43,10 @@ BLOCK = 1 << BLOCK_BITS
 # A word gets impacts in a block where ≥ 32 of its 1,024 articles hold it (≥ 3 %): a rarer word's matches are
 # few enough for FTS5's own bm25 (30,000 matches at 1M articles: ~25 ms).
 MIN_BLOCK_DF = 32
-# Older blocks (changed since built, or written before this module) rebuilt at each commit, from the stored
-# rows (~100 µs an article to recompute the search forms): the cost of a commit stays bounded.
+# Older blocks (changed since built, or written before this module) rebuilt at each build, from the stored
+# rows (~250 µs an article to recompute the search forms): the cost of a build stays bounded.
 REBUILDS_PER_COMMIT = 2
+KEPT_BLOCKS = 4  # the writer keeps the search forms of its newest 4 blocks for their build
 K1, B = 1.2, 0.75  # FTS5's bm25 (fts5_aux.c)
 MAX_WORDS = 4
 # More separate runs of blocks FTS5 must score for one query than this: the word is not frequent enough for
@@ -118,31 +119,55 @@ def _ranges(blocks: Sequence[int]) -> list[tuple[int, int]]:
     return [(first << BLOCK_BITS, ((last + 1) << BLOCK_BITS) - 1) for first, last in runs]
 
 
-def _front(pairs: Iterable[tuple[int, int]]) -> bytes:
-    """The Pareto front of (f, D): by D ascending, each pair with a higher f than every shorter one."""
+def _front(freqs: Sequence[int], lengths: Sequence[int]) -> bytes:
+    """The Pareto front of (f, D): for each f, the shortest article with at least that f, kept when it is
+    shorter than any with a higher f (e.g. (1, 40), (3, 90), (7, 300): no article beats one in both)."""
+    shortest: dict[int, int] = {}
+    for freq, length in zip(freqs, lengths):
+        if length < shortest.get(freq, 1 << 32):
+            shortest[freq] = length
     front: list[int] = []
-    best = 0
-    for length, freq in sorted(((d, -f) for f, d in pairs)):
-        if -freq > best:
-            best = -freq
-            front += (-freq, length)
-    return array("I", front).tobytes()
+    bound = 1 << 32
+    for freq in sorted(shortest, reverse=True):  # f falling: keep the pair when D falls too
+        if shortest[freq] < bound:
+            bound = shortest[freq]
+            front += (bound, freq)
+    pairs = array("I", front[::-1])  # (f, D) pairs, f and D rising
+    return pairs.tobytes()
 
 
-def _docs_blob(members: list[tuple[int, int]]) -> bytes:
-    """(offset in block, f) in offset order → a bitmap of offsets, then one f each (a byte, or two if any
-    f > 255)."""
-    bitmap = 0
-    for offset, _ in members:
-        bitmap |= 1 << offset
-    freqs = [f for _, f in members]
-    return bitmap.to_bytes(BLOCK // 8, "little") + array("B" if max(freqs) < 256 else "H", freqs).tobytes()
+# A block's postings of a word: a bitmap of the articles (offsets in the block) holding it, then their f in
+# offset order, as 4-bit nibbles when every f < 16 (most: 0.75 byte an article with the bitmap), else bytes,
+# else 2-byte integers; the first byte says which.
+_NIBBLES, _BYTES, _SHORTS = 0, 1, 2
 
 
-def _decode_docs(blob: bytes) -> tuple[list[int], array]:
-    bitmap, rest = blob[:BLOCK // 8], blob[BLOCK // 8:]
+def _docs_blob(offsets: list[int], freqs: list[int]) -> bytes:
+    bitmap = sum(map((1).__lshift__, offsets)).to_bytes(BLOCK // 8, "little")
+    top = max(freqs)
+    if top < 16:
+        packed = bytes(freqs) + (b"\0" if len(freqs) % 2 else b"")
+        # Each byte < 16: shifting the odd bytes' integer by 4 moves each into its pair's high nibble.
+        even, odd = packed[0::2], packed[1::2]
+        nibbles = (int.from_bytes(even, "little") | int.from_bytes(odd, "little") << 4).to_bytes(len(even), "little")
+        return bytes((_NIBBLES,)) + bitmap + nibbles
+    if top < 256:
+        return bytes((_BYTES,)) + bitmap + bytes(freqs)
+    return bytes((_SHORTS,)) + bitmap + array("H", freqs).tobytes()
+
+
+def _decode_docs(blob: bytes) -> tuple[list[int], Sequence[int]]:
+    kind, bitmap, rest = blob[0], blob[1:1 + BLOCK // 8], blob[1 + BLOCK // 8:]
     offsets = [base + bit for base, byte in zip(range(0, BLOCK, 8), bitmap) if byte for bit in _BITS[byte]]
-    freqs = array("B" if len(rest) == len(offsets) else "H")
+    if kind == _NIBBLES:
+        value, mask = int.from_bytes(rest, "little"), int.from_bytes(b"\x0f" * len(rest), "little")
+        freqs = bytearray(2 * len(rest))
+        freqs[0::2] = (value & mask).to_bytes(len(rest), "little")
+        freqs[1::2] = (value >> 4 & mask).to_bytes(len(rest), "little")
+        return offsets, freqs[:len(offsets)]
+    if kind == _BYTES:
+        return offsets, rest
+    freqs = array("H")
     freqs.frombytes(rest)
     return offsets, freqs
 
@@ -176,7 +201,7 @@ def build_block(conn: sqlite3.Connection, block: int, forms: dict[int, tuple[str
             row = dict(zip(names, values))
             found[row["rowid"]] = stored_forms(row)
     lengths = array("I", bytes(4 * BLOCK))
-    postings: dict[str, list[tuple[int, int]]] = {}
+    docs: list[tuple[int, Counter]] = []
     for rowid, size in sizes.items():
         title, body = found.get(rowid, ("", ""))
         counts = Counter(_tokens(title))
@@ -184,19 +209,27 @@ def build_block(conn: sqlite3.Connection, block: int, forms: dict[int, tuple[str
         if rowid not in found or counts.total() != size:
             return False  # not what FTS5 holds (a row gone, another tokenization): FTS5 keeps scoring it
         lengths[rowid - low] = size
-        for term, freq in counts.items():
-            postings.setdefault(term, []).append((rowid - low, freq))
+        docs.append((rowid - low, counts))
+    docs.sort(key=lambda doc: doc[0])
+    block_df: Counter = Counter()
+    for _, counts in docs:
+        block_df.update(counts.keys())
+    frequent = {term for term, df in block_df.items() if df >= MIN_BLOCK_DF and simple_word(term)}
+    members: dict[str, tuple[list[int], list[int]]] = {term: ([], []) for term in frequent}
+    for offset, counts in docs:  # ~130 frequent words an article: the loop is kept tight
+        for term in counts.keys() & frequent:
+            offsets, freqs = members[term]
+            offsets.append(offset)
+            freqs.append(counts[term])
     conn.execute("delete from search_impacts where block = ? and term in"
                  " (select term from search_postings where block = ?)", [block, block])
     conn.execute("delete from search_postings where block = ?", [block])
-    impacts, docs = [], []
-    for term, members in postings.items():
-        if len(members) >= MIN_BLOCK_DF and simple_word(term):
-            members.sort()
-            impacts.append((term, block, len(members), _front((f, lengths[o]) for o, f in members)))
-            docs.append((block, term, _docs_blob(members)))
+    impacts, docs_rows = [], []
+    for term, (offsets, freqs) in members.items():
+        impacts.append((term, block, len(offsets), _front(freqs, list(map(lengths.__getitem__, offsets)))))
+        docs_rows.append((block, term, _docs_blob(offsets, freqs)))
     conn.executemany("insert into search_impacts (term, block, df, front) values (?, ?, ?, ?)", impacts)
-    conn.executemany("insert into search_postings (block, term, docs) values (?, ?, ?)", docs)
+    conn.executemany("insert into search_postings (block, term, docs) values (?, ?, ?)", docs_rows)
     packed = array("H", lengths).tobytes() if max(lengths) < 1 << 16 else lengths.tobytes()
     conn.execute("insert or replace into search_blocks (block, lengths) values (?, ?)", [block, packed])
     conn.execute("delete from search_dirty where block = ?", [block])
@@ -214,8 +247,25 @@ class SearchImpacts:
 
     def indexed(self, forms: dict[int, tuple[str, str]]) -> None:
         self._forms.update(forms)
+        if len(self._forms) > KEPT_BLOCKS * BLOCK:  # older blocks are rebuilt from their stored rows
+            keep = (max(self._forms) >> BLOCK_BITS) - KEPT_BLOCKS + 1
+            self._forms = {rowid: pair for rowid, pair in self._forms.items() if rowid >> BLOCK_BITS >= keep}
 
-    def build_due(self) -> int:
+    def build_committed(self, limit: int | None = None, rebuilds: int = REBUILDS_PER_COMMIT) -> int:
+        """``build_due`` in a transaction of its own, between the writer's batches (at close, or when a
+        crawl idles): the store's per-article cost does not carry it (~100 µs an article, once)."""
+        if self.conn.in_transaction:
+            return 0
+        self.conn.execute("begin")
+        try:
+            count = self.build_due(limit, rebuilds)
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
+        return count
+
+    def build_due(self, limit: int | None = None, rebuilds: int = REBUILDS_PER_COMMIT) -> int:
         """Build the full blocks marked to do: those the writer has the forms of (the block it just filled),
         and up to ``REBUILDS_PER_COMMIT`` others, from the stored rows. Returns the blocks built."""
         top = self.conn.execute("select max(id) from articles_fts_docsize").fetchone()[0]
@@ -224,22 +274,22 @@ class SearchImpacts:
         tail = top >> BLOCK_BITS  # the open block: built once the next one starts
         due = [block for (block,) in self.conn.execute(
             "select block from search_dirty where block < ? order by block desc", [tail])]
-        count, rebuilds = 0, 0
+        count, done_rebuilds = 0, 0
         for block in due:  # newest first: those whose forms are in memory
-            if block in self._failed:
+            if block in self._failed or (limit is not None and count >= limit):
                 continue
             low, high = block << BLOCK_BITS, (block + 1) << BLOCK_BITS
             forms = {rowid: self._forms[rowid] for rowid in range(low, high) if rowid in self._forms}
             if len(forms) < BLOCK // 2:
-                if rebuilds >= REBUILDS_PER_COMMIT:
+                if done_rebuilds >= rebuilds:
                     continue
-                rebuilds += 1
+                done_rebuilds += 1
             if build_block(self.conn, block, forms):
                 count += 1
             else:
                 self._failed.add(block)
-        # Only the open block's forms are kept: an older block is rebuilt from its stored rows.
-        self._forms = {rowid: forms for rowid, forms in self._forms.items() if rowid >> BLOCK_BITS >= tail}
+        self._forms = {rowid: pair for rowid, pair in self._forms.items()
+                       if rowid >> BLOCK_BITS >= tail or rowid >> BLOCK_BITS in self._failed}
         return count
 
 
