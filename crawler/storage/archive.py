@@ -100,7 +100,7 @@ class Archive(RunLog, ArchiveReader):
             return
         try:
             self.commit()
-            self.impacts.build_committed()  # the blocks filled this session (crawl.storage.impacts)
+            self.impacts.build_committed(rebuilds=0)  # the blocks filled this session (crawler.storage.impacts)
         finally:
             self.db.conn.close()
 
@@ -156,7 +156,7 @@ class Archive(RunLog, ArchiveReader):
         if self.pending_writes and time.monotonic() - self._last_commit >= self.commit_interval:
             self.commit()
         elif not self.pending_writes:
-            self.impacts.build_committed(limit=1)  # idle: one filled block's search impacts
+            self.impacts.build_committed(limit=1, rebuilds=1)  # idle: one block's search impacts
 
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
