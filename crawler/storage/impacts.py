@@ -256,13 +256,20 @@ class SearchImpacts:
         crawl idles): the store's per-article cost does not carry it (~100 µs an article, once)."""
         if self.conn.in_transaction:
             return 0
-        self.conn.execute("begin")
         try:
+            self.conn.execute("begin")
             count = self.build_due(limit, rebuilds)
+            self.conn.commit()
+        except sqlite3.OperationalError:
+            # A full disk or a lock held elsewhere: the articles are committed already and impacts are only a
+            # faster path, so the writer goes on (or closes); the blocks stay marked and FTS5 ranks them.
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            return 0
         except BaseException:
-            self.conn.rollback()
+            if self.conn.in_transaction:
+                self.conn.rollback()
             raise
-        self.conn.commit()
         return count
 
     def build_due(self, limit: int | None = None, rebuilds: int = REBUILDS_PER_COMMIT) -> int:
