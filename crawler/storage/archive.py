@@ -100,7 +100,7 @@ class Archive(RunLog, ArchiveReader):
             return
         try:
             self.commit()
-            self.impacts.build_committed(rebuilds=0)  # the blocks filled this session (crawler.storage.impacts)
+            self.impacts.build_committed(rebuilds=0, tail=True)  # this session's blocks (crawler.storage.impacts)
         finally:
             self.db.conn.close()
 

@@ -251,14 +251,15 @@ class SearchImpacts:
             keep = (max(self._forms) >> BLOCK_BITS) - KEPT_BLOCKS + 1
             self._forms = {rowid: pair for rowid, pair in self._forms.items() if rowid >> BLOCK_BITS >= keep}
 
-    def build_committed(self, limit: int | None = None, rebuilds: int = REBUILDS_PER_COMMIT) -> int:
+    def build_committed(self, limit: int | None = None, rebuilds: int = REBUILDS_PER_COMMIT,
+                        tail: bool = False) -> int:
         """``build_due`` in a transaction of its own, between the writer's batches (at close, or when a
         crawl idles): the store's per-article cost does not carry it (~100 µs an article, once)."""
         if self.conn.in_transaction:
             return 0
         try:
             self.conn.execute("begin")
-            count = self.build_due(limit, rebuilds)
+            count = self.build_due(limit, rebuilds, tail)
             self.conn.commit()
         except sqlite3.OperationalError:
             # A full disk or a lock held elsewhere: the articles are committed already and impacts are only a
@@ -272,22 +273,27 @@ class SearchImpacts:
             raise
         return count
 
-    def build_due(self, limit: int | None = None, rebuilds: int = REBUILDS_PER_COMMIT) -> int:
+    def build_due(self, limit: int | None = None, rebuilds: int = REBUILDS_PER_COMMIT, tail: bool = False) -> int:
         """Build the full blocks marked to do: those the writer has the forms of (the block it just filled),
-        and up to ``REBUILDS_PER_COMMIT`` others, from the stored rows. Returns the blocks built."""
+        and up to ``rebuilds`` others, from the stored rows. Returns the blocks built. ``tail``: the open
+        block too, as it is now (at the end of a run: a search of the archive at rest then needs no FTS5
+        ranking at all; the next article stored in it marks it again)."""
         top = self.conn.execute("select max(id) from articles_fts_docsize").fetchone()[0]
         if top is None:
             return 0
-        tail = top >> BLOCK_BITS  # the open block: built once the next one starts
+        last = top >> BLOCK_BITS  # the open block: built once the next one starts, or with ``tail``
         due = [block for (block,) in self.conn.execute(
-            "select block from search_dirty where block < ? order by block desc", [tail])]
+            "select block from search_dirty where block <= ? order by block desc", [last])
+               if block < last or tail]
         count, done_rebuilds = 0, 0
         for block in due:  # newest first: those whose forms are in memory
             if block in self._failed or (limit is not None and count >= limit):
                 continue
             low, high = block << BLOCK_BITS, (block + 1) << BLOCK_BITS
             forms = {rowid: self._forms[rowid] for rowid in range(low, high) if rowid in self._forms}
-            if len(forms) < BLOCK // 2:
+            rows = self.conn.execute("select count(*) from articles_fts_docsize where id >= ? and id < ?",
+                                     [low, high]).fetchone()[0]
+            if 2 * len(forms) < rows:  # most of its forms recomputed from the stored rows
                 if done_rebuilds >= rebuilds:
                     continue
                 done_rebuilds += 1
@@ -295,18 +301,17 @@ class SearchImpacts:
                 count += 1
             else:
                 self._failed.add(block)
-        self._forms = {rowid: pair for rowid, pair in self._forms.items()
-                       if rowid >> BLOCK_BITS >= tail or rowid >> BLOCK_BITS in self._failed}
+        self._forms = {rowid: pair for rowid, pair in self._forms.items() if rowid >> BLOCK_BITS >= last}
         return count
 
 
 def build_all(conn: sqlite3.Connection) -> int:
-    """Build every full block marked to do, from the stored rows (an archive written before impacts
+    """Build every block marked to do (the open one too), from the stored rows (an archive written before impacts
     existed, at once rather than a few per commit). The caller commits."""
     top = conn.execute("select max(id) from articles_fts_docsize").fetchone()[0]
     if top is None:
         return 0
-    due = [block for (block,) in conn.execute("select block from search_dirty where block < ?", [top >> BLOCK_BITS])]
+    due = [block for (block,) in conn.execute("select block from search_dirty where block <= ?", [top >> BLOCK_BITS])]
     return sum(build_block(conn, block) for block in due)
 
 
