@@ -36,7 +36,7 @@ from crawler.storage.connection import connect, folded_body_sql, inspect_file
 from crawler.storage.queries import ArticleQuery
 from crawler.storage.reader import ArchiveReader
 from crawler.storage.runs import RunLog
-from crawler.storage.impacts import SearchImpacts
+from crawler.storage.impacts import SearchImpacts, mark as mark_search_blocks
 from crawler.storage.schema import INDEX_ARTICLES, MIGRATIONS, UNINDEX_ARTICLE
 from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
 
@@ -149,6 +149,7 @@ class Archive(RunLog, ArchiveReader):
             self.db.conn.execute(
                 UNINDEX_ARTICLE, [row["rowid"], stem_folded(row["title_folded"] or ""), stem_folded(folded)]
             )
+            mark_search_blocks(self.db.conn, [row["rowid"]])
         self.bands.remove(row["site"], row["article_id"], folded_band_hashes(folded))
 
     def commit_if_due(self) -> None:

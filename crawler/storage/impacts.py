@@ -12,9 +12,9 @@ frequent in it (in ≥ ``MIN_BLOCK_DF`` of its articles) the archive keeps:
 - ``search_postings(block, term, docs)``: which of the block's articles hold it and how often (a bitmap and
   one frequency each), to score the block without FTS5;
 - ``search_blocks(block, lengths)``: each article's D (= FTS5's ``_docsize``), and by its presence that the
-  block's impacts are whole and current. A trigger on ``articles`` deletes the row of a block whose articles
-  are added, changed or removed, in the writer's transaction: such a block is scored by FTS5 itself until
-  it is rebuilt, so a stale impact is never read.
+  block's impacts are whole and current. The writer deletes the row of a block whose index entries it
+  writes (``mark``), in the same transaction: such a block is scored by FTS5 itself until it is rebuilt, so
+  a stale impact is never read.
 
 ``ranked`` answers a query of words (no phrase, no filter) as ``order by bm25 limit k`` would, with FTS5's
 own float arithmetic (fts5_aux.c: nHit, idf, avgdl, k1 = 1.2, b = 0.75): blocks without impacts for a word
@@ -57,25 +57,30 @@ PROBE_BLOCKS = 16
 BOUND_SLACK = 1 + 1e-9  # a block's bound is raised a hair: rounding never makes a block look worse than it is
 
 # Tables, written by migration ``m2xx_search3_search_impacts`` (crawler.storage.schema).
-_MARK = ("delete from search_blocks where block = {0} >> %d; insert or ignore into search_dirty (block) values"
-         " ({0} >> %d);" % (BLOCK_BITS, BLOCK_BITS))
 SCHEMA = (
     "create table search_blocks (block integer primary key, lengths blob not null)",
     "create table search_impacts (term text not null, block integer not null, df integer not null,"
     " front blob not null, primary key (term, block)) without rowid",
     "create table search_postings (block integer not null, term text not null, docs blob not null,"
     " primary key (block, term)) without rowid",
-    # Blocks whose articles changed since their impacts were built (or that have none yet): the writer's
-    # to-do list, read by key (a commit never scans the blocks).
+    # Blocks whose index entries changed since their impacts were built (or that have none yet): the
+    # writer's to-do list, read by key (a commit never scans the blocks).
     "create table search_dirty (block integer primary key)",
-    # What the search index holds of an article comes from its title and paragraphs (``Archive.flush``).
-    f"create trigger search_blocks_ai after insert on articles begin {_MARK.format('new.rowid')} end",
-    "create trigger search_blocks_au after update of title_folded, paragraphs on articles begin"
-    f" {_MARK.format('old.rowid')} {_MARK.format('new.rowid')} end",
-    f"create trigger search_blocks_ad after delete on articles begin {_MARK.format('old.rowid')} end",
-    # An archive's existing blocks are to do (built a few per commit, or at once by ``build_all``).
+    # An archive's existing blocks are to do (built a few at a time, or at once by ``build_all``).
     f"insert into search_dirty (block) select distinct id >> {BLOCK_BITS} from articles_fts_docsize",
 )
+
+
+def mark(conn: sqlite3.Connection, rowids: Iterable[int]) -> None:
+    """The blocks of rowids whose search index entries are being written: their impacts are no longer read
+    (FTS5 ranks them) and they are to do. Called by the writer beside each write to ``articles_fts``
+    (``Archive.flush`` and ``Archive._unindex``), in the same transaction. A trigger on ``articles`` did
+    this at first: it made SQLite read every old row on each update and cost ~20 µs an article stored."""
+    blocks = sorted({rowid >> BLOCK_BITS for rowid in rowids})
+    if blocks:
+        conn.execute(f"delete from search_blocks where block in ({','.join('?' * len(blocks))})", blocks)
+        conn.executemany("insert or ignore into search_dirty (block) values (?)", [(block,) for block in blocks])
+
 
 # A word FTS5's unicode61 tokenizer keeps as it is (one token, no case or diacritic folding): Arabic
 # letters, digits, lower-case ASCII. Impacts are kept and used for such words only.
@@ -246,6 +251,8 @@ class SearchImpacts:
         self._failed: set[int] = set()  # blocks whose check failed this session: not retried at every commit
 
     def indexed(self, forms: dict[int, tuple[str, str]]) -> None:
+        """Rows just written to the search index, with their forms (kept for their block's build)."""
+        mark(self.conn, forms)
         self._forms.update(forms)
         if len(self._forms) > KEPT_BLOCKS * BLOCK:  # older blocks are rebuilt from their stored rows
             keep = (max(self._forms) >> BLOCK_BITS) - KEPT_BLOCKS + 1
