@@ -50,7 +50,8 @@ def _volatile(column: str) -> bool:
 
 
 def _dump(path: Path, rows) -> int:
-    lines = sorted(json.dumps(row, ensure_ascii=False, sort_keys=True) for row in rows)
+    # BLOB columns (the search impacts' packed postings) as hex.
+    lines = sorted(json.dumps(row, ensure_ascii=False, sort_keys=True, default=bytes.hex) for row in rows)
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return len(lines)
 

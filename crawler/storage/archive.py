@@ -36,6 +36,7 @@ from crawler.storage.connection import connect, folded_body_sql, inspect_file
 from crawler.storage.queries import ArticleQuery
 from crawler.storage.reader import ArchiveReader
 from crawler.storage.runs import RunLog
+from crawler.storage.impacts import SearchImpacts, mark as mark_search_blocks
 from crawler.storage.schema import INDEX_ARTICLES, MIGRATIONS, UNINDEX_ARTICLE
 from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
 
@@ -72,6 +73,7 @@ class Archive(RunLog, ArchiveReader):
         # The articles inserted or changed in the open batch, not yet in the search index (``flush``):
         # rowid → (title, body) search forms. The index stores no text, so this is where they wait.
         self._unindexed: dict[int, tuple[str, str]] = {}
+        self.impacts = SearchImpacts(self.db.conn)  # search impacts of filled blocks, built when idle or at close
         self._copy_sql: dict[bool, str] = {}  # stored_and_copy's statement, with and without the title
         # Load the FTS5 table's configuration now (a read of its small config table), not at the first commit.
         self.db.conn.execute("select rowid from articles_fts where rowid = 0").fetchall()
@@ -98,6 +100,7 @@ class Archive(RunLog, ArchiveReader):
             return
         try:
             self.commit()
+            self.impacts.build_committed(rebuilds=0, tail=True)  # this session's blocks (crawler.storage.impacts)
         finally:
             self.db.conn.close()
 
@@ -134,6 +137,7 @@ class Archive(RunLog, ArchiveReader):
             sql = f"select rowid from articles where rowid in ({','.join('?' * len(chunk))})"
             present.update(row[0] for row in self.db.conn.execute(sql, chunk))
         self.db.conn.executemany(INDEX_ARTICLES, [(rowid, *unindexed[rowid]) for rowid in rowids if rowid in present])
+        self.impacts.indexed(unindexed)
 
     def _before_read(self) -> None:
         self.flush()  # a search on this connection sees its own open batch
@@ -146,12 +150,15 @@ class Archive(RunLog, ArchiveReader):
             self.db.conn.execute(
                 UNINDEX_ARTICLE, [row["rowid"], stem_folded(row["title_folded"] or ""), stem_folded(folded)]
             )
+            mark_search_blocks(self.db.conn, [row["rowid"]])
         self.bands.remove(row["site"], row["article_id"], folded_band_hashes(folded))
 
     def commit_if_due(self) -> None:
         """Commit an open batch older than ``commit_interval`` (called on a timer while a crawl idles)."""
         if self.pending_writes and time.monotonic() - self._last_commit >= self.commit_interval:
             self.commit()
+        elif not self.pending_writes:
+            self.impacts.build_committed(limit=1, rebuilds=1)  # idle: one block's search impacts
 
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:

@@ -33,6 +33,7 @@ from crawler.storage.queries import (
     search_condition,
 )
 from crawler.storage.connection import body_holds_sql, inspect_file, register_functions
+from crawler.storage.impacts import ranked_snapshot
 from crawler.sites import Site, UnknownSiteError, get_site, site_from_url
 from crawler.storage.records import utc_now
 from crawler.text import parse_search
@@ -58,6 +59,11 @@ def _holds_phrase(row: Mapping[str, Any], phrase: str) -> bool:
     needle = f" {phrase} "
     title = row.get("title_folded")
     return (title is not None and needle in f" {title} ") or body_holds_sql(row.get("paragraphs"), needle)
+
+
+# What a search result shows of an article.
+_SEARCH_COLUMNS = ("site, article_id, url, title, published_at, published_hijri, category, authors, agencies,"
+                   " paragraphs")
 
 
 def _decoded(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -629,6 +635,17 @@ class ArchiveReader:
             return []
         self._before_read()
         where, params = query.where("a")
+        if not phrases and where == "1":  # words alone: the search impacts' exact top-k, when they cover them
+            rowids = ranked_snapshot(self.conn, words, offset + limit)
+            if rowids is not None:
+                by_rowid = {}
+                for start in range(0, len(rowids), 500):
+                    part = rowids[start:start + 500]
+                    by_rowid.update((row.pop("rowid"), row) for row in self.rows(
+                        f"select rowid, {_SEARCH_COLUMNS} from articles where rowid in ({','.join('?' * len(part))})",
+                        part))
+                if len(by_rowid) == len(rowids):  # else an index entry without its row: the long way below
+                    return [_decoded(by_rowid[rowid]) for rowid in rowids[offset:]]
         # The ranking sorts rowids and scores only: with no filter on the articles, from the index alone (the
         # join to 130,000 rows cost more than the scoring); the page's rows are then read by rowid. Ties keep
         # the index's order, as in one joined query. A phrase is checked on the ranked rows one chunk at a time,
@@ -649,8 +666,7 @@ class ArchiveReader:
                 part = rowids[start:start + 100]
                 marks = ",".join("?" * len(part))
                 by_rowid = {row.pop("rowid"): row for row in self.rows(
-                    "select rowid, site, article_id, url, title, published_at, published_hijri, category, authors,"
-                    f" agencies, paragraphs, title_folded from articles where rowid in ({marks})", part)}
+                    f"select rowid, {_SEARCH_COLUMNS}, title_folded from articles where rowid in ({marks})", part)}
                 for rowid in part:  # rank order; a rowid with no row (a stale index entry) is no match, as in a join
                     row = by_rowid.get(rowid)
                     if row is not None and all(_holds_phrase(row, phrase) for phrase in phrases):

@@ -468,3 +468,15 @@ def m2xx_scale_fts_automerge(db: sqlite_utils.Database) -> None:
     """Merge the search index's segments 16 at a time instead of 4 (issue 22: store cost flat to 1M). The
     setting lives in ``articles_fts_config``: existing segments stay as they are, later merges follow it."""
     db.execute("insert into articles_fts (articles_fts, rank) values ('automerge', ?)", [SEARCH_INDEX_AUTOMERGE])
+
+
+@MIGRATIONS()
+def m2xx_search3_search_impacts(db: sqlite_utils.Database) -> None:
+    """Search impacts (issue 22: search at 1M articles): per block of 1,024 rowids, each frequent word's
+    (tf, length) front and postings, and the block's lengths (``crawler.storage.impacts``). Created empty:
+    the writer builds each block as it fills; an older archive's blocks are built a few per commit, or at once
+    by ``crawler.storage.impacts.build_all``. Until then FTS5 ranks them, as before."""
+    from crawler.storage.impacts import SCHEMA
+
+    for statement in SCHEMA:
+        db.execute(statement)
