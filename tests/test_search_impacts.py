@@ -7,6 +7,8 @@ through ``Archive.upsert_articles``, batches of 1,000): 8 full blocks of 1,024 r
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -238,3 +240,37 @@ def test_impacts_do_not_answer_what_they_do_not_cover(archive):
     assert ranked_snapshot(archive.conn, [], 20) is None
     assert ranked_snapshot(archive.conn, ["a", "b", "c", "d", "e"], 20) is None
     assert BLOCK == 1 << BLOCK_BITS
+
+
+def test_arshif_migrate_builds_the_impacts_an_older_archive_lacks(tmp_path):
+    # An archive from before impacts: the tables dropped and the migration forgotten, as older code left it.
+    path = tmp_path / "old.db"
+    archive = Archive(path, batch_size=1000, commit_interval=3600)
+    store(archive, synthetic_writes(2 * BLOCK + 10))
+    words_list = query_words(archive)[:10]
+    for name in ("search_blocks", "search_impacts", "search_postings", "search_dirty"):
+        archive.conn.execute(f"drop table {name}")
+    archive.conn.execute("delete from _sqlite_migrations where name = 'm2xx_search3_search_impacts'")
+    archive.conn.commit()
+    archive.conn.close()
+    done = subprocess.run([sys.executable, "-m", "crawler", "migrate", "--db", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "m2xx_search3_search_impacts" in done.stderr and "built for 3 block(s)" in done.stderr
+    archive = Archive(path)
+    try:
+        assert impacts.blocks_due(archive.conn) == 0
+        assert [block for (block,) in archive.conn.execute("select block from search_blocks")] == [0, 1, 2]
+        answered = 0
+        for words in words_list:
+            stats: dict = {}
+            if ranked_snapshot(archive.conn, list(words), 20, stats) is not None:
+                answered += 1
+                assert stats["known"] == 2, words  # the two full blocks by impacts; the 10-article tail holds no word 32 times
+        assert answered
+        assert assert_same(archive, words_list, pages=((20, 0), (10, 30))) > 0
+    finally:
+        archive.close()
+    again = subprocess.run([sys.executable, "-m", "crawler", "migrate", "--db", str(path)],
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "up to date" in again.stderr

@@ -36,7 +36,7 @@ from crawler.storage.connection import connect, folded_body_sql, inspect_file
 from crawler.storage.queries import ArticleQuery
 from crawler.storage.reader import ArchiveReader
 from crawler.storage.runs import RunLog
-from crawler.storage.impacts import SearchImpacts, mark as mark_search_blocks
+from crawler.storage.impacts import SearchImpacts, build_all as build_search_blocks, mark as mark_search_blocks
 from crawler.storage.schema import INDEX_ARTICLES, MIGRATIONS, UNINDEX_ARTICLE
 from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
 
@@ -103,6 +103,14 @@ class Archive(RunLog, ArchiveReader):
             self.impacts.build_committed(rebuilds=0, tail=True)  # this session's blocks (crawler.storage.impacts)
         finally:
             self.db.conn.close()
+
+    def build_search_impacts(self) -> int:
+        """Build the search impacts of every block marked to do (an archive written before impacts existed,
+        or blocks changed since): all at once rather than one per idle tick. Returns the blocks built."""
+        self.commit()
+        built = build_search_blocks(self.db.conn)
+        self.db.conn.commit()
+        return built
 
     def commit(self) -> None:
         """Make every write so far durable: from here on those articles count as done."""

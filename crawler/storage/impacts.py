@@ -312,6 +312,11 @@ class SearchImpacts:
         return count
 
 
+def blocks_due(conn: sqlite3.Connection) -> int:
+    """How many blocks wait for their impacts (marked by a write or by the migration); FTS5 ranks them until built."""
+    return conn.execute("select count(*) from search_dirty").fetchone()[0]
+
+
 def build_all(conn: sqlite3.Connection) -> int:
     """Build every block marked to do (the open one too), from the stored rows (an archive written before impacts
     existed, at once rather than a few per commit). The caller commits."""
