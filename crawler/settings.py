@@ -3,8 +3,6 @@
 Crawls of our own loopback mirror switch politeness off per run (see the crawl command).
 """
 
-from scrapy.settings import default_settings as scrapy_defaults
-
 from crawler import __version__
 
 BOT_NAME = "arshif"
@@ -92,9 +90,9 @@ ITEM_PIPELINES = {
 # Scrapy's extensions that a crawl runs without: left out of EXTENSIONS_BASE rather than set to None in
 # EXTENSIONS, because Scrapy imports every key of EXTENSIONS to normalize it, None or not, and the remote
 # control imports aiohttp: ~0.1–0.2 CPU-s of every run's start-up (bench/results.md "reparse3").
+# EXTENSIONS_BASE is made on first read (``__getattr__`` below): importing Scrapy's defaults here would load Scrapy
+# and Twisted into every module that reads a constant of this file (the probe, the argument checks: tests/test_layers).
 scrapy_extensions_off = ("scrapy.extensions.remote_control.RemoteControl", "scrapy.extensions.telnet.TelnetConsole")
-EXTENSIONS_BASE = {name: order for name, order in scrapy_defaults.EXTENSIONS_BASE.items()
-                   if name not in scrapy_extensions_off}
 EXTENSIONS = {
     "crawler.monitor.QualityMonitor": 900,
     "crawler.progress.ProgressDisplay": 950,
@@ -133,3 +131,16 @@ ARSHIF_DB = "arshif.db"
 # (bench/results.md, ingest3); a kill -9 loses at most the open batch, or ARSHIF_COMMIT_INTERVAL's worth.
 ARSHIF_COMMIT_EVERY = 500
 ARSHIF_COMMIT_INTERVAL = 5.0  # seconds: a slow polite crawl still commits its work this often
+
+
+def __getattr__(name: str):
+    # Scrapy's ``Settings.setmodule`` reads ``dir(module)`` and then each upper-case name: both see EXTENSIONS_BASE.
+    if name == "EXTENSIONS_BASE":
+        from scrapy.settings import default_settings as scrapy_defaults
+
+        return {key: order for key, order in scrapy_defaults.EXTENSIONS_BASE.items() if key not in scrapy_extensions_off}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return [*globals(), "EXTENSIONS_BASE"]
