@@ -24,6 +24,14 @@ from crawler.storage.impacts import BLOCK, BLOCK_BITS, ranked_snapshot
 from crawler.text import parse_search
 
 ARTICLES = 8 * BLOCK + 500
+
+
+@pytest.fixture(scope="module", autouse=True)
+def impacts_on_small_archives():
+    """These archives hold 8 blocks: under ``MIN_BLOCKS`` the writer builds none (tested apart, below)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(impacts, "MIN_BLOCKS", 0)
+        yield
 SEEN = "2026-01-01T00:00:00+00:00"
 
 
@@ -274,3 +282,17 @@ def test_arshif_migrate_builds_the_impacts_an_older_archive_lacks(tmp_path):
     again = subprocess.run([sys.executable, "-m", "crawler", "migrate", "--db", str(path)],
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "up to date" in again.stderr
+
+
+def test_a_small_archives_writer_builds_no_impacts_and_ranks_the_same(tmp_path, monkeypatch):
+    monkeypatch.setattr(impacts, "MIN_BLOCKS", 3)
+    archive = Archive(tmp_path / "small.db", batch_size=1000, commit_interval=3600)
+    archive.upsert_articles(synthetic_writes(2 * BLOCK + 10))
+    archive.close()  # 3 blocks, the open one included: under MIN_BLOCKS full blocks, nothing built
+    archive = Archive(tmp_path / "small.db")
+    try:
+        assert archive.conn.execute("select count(*) from search_blocks").fetchone()[0] == 0
+        assert impacts.blocks_due(archive.conn) == 3  # still marked: built once the archive grows, or by migrate
+        assert_search_is_the_joined_query(archive, ("الحكومة", "الاقتصاد"))
+    finally:
+        archive.close()
