@@ -109,7 +109,7 @@ class Archive(RunLog, ArchiveReader):
         or blocks changed since): all at once rather than one per idle tick. Returns the blocks built."""
         self.commit()
         built = build_search_blocks(self.db.conn)
-        self.db.conn.commit()
+        self.commit()
         return built
 
     def commit(self) -> None:
