@@ -78,26 +78,62 @@ def markup_spans(data: bytes, start: int = 0) -> Iterator[tuple[int, int]]:
     one never closed leaves the rest a part; ``<!-->``, ``<!--->`` and ``--!>`` end comments as the tokenizer
     does. (E.g. ``<p>a</p><script>x</script><i>`` → the parts ``<p>a</p><script>`` and ``</script><i>``.)"""
     at = start
+    for raw, name, in_tag, end in _raw_texts(data, start):
+        yield at, raw.end() if in_tag or name else raw.start()
+        at = raw.end() if in_tag or end < 0 else end
+    yield at, len(data)
+
+
+def _raw_texts(data: bytes, start: int) -> Iterator[tuple[re.Match, bytes | None, bool, int]]:
+    """Each raw-text element's start tag and comment start in ``data[start:]`` as the tokenizer meets them, in
+    order: (its match, the element's name or None for a comment, whether it stands inside another tag and so
+    starts nothing, where its contents end: the end tag's or the comment end's start, -1 when never closed)."""
+    at = start
     while True:
         raw = _RAW_START.search(data, at)
         if raw is None:
-            yield at, len(data)
             return
         name = raw.group(1)
         in_tag = data.rfind(b"<", 0, raw.start()) > data.rfind(b">", 0, raw.start())  # starts nothing
-        yield at, raw.end() if in_tag or name else raw.start()
         if in_tag:
-            at = raw.end()
+            end = -1
         elif name:
-            end = _RAW_END[name.lower()].search(data, raw.end())
-            at = end.start() if end is not None else raw.end()
+            found = _RAW_END[name.lower()].search(data, raw.end())
+            end = found.start() if found is not None else -1
         elif data.startswith(b">", raw.end()) or data.startswith(b"->", raw.end()):  # <!--> and <!--->
-            at = raw.end()
+            end = raw.end()
         else:
             end = data.find(b"-->", raw.end())
             bang = data.find(b"--!>", raw.end(), len(data) if end < 0 else end)  # (rare: not past "-->")
             end = bang if bang >= 0 else end
-            at = end if end >= 0 else raw.end()
+        yield raw, name, in_tag, end
+        at = raw.end() if in_tag or end < 0 else end
+
+
+def lean_head(head: bytes) -> bytes:
+    """``head`` (a page's bytes up to its ``</head>``) less the text of its <style> elements, for the cut's parse.
+
+    A real-weight page's head holds ~33 KB of CSS (the mirror's four families alike), which libxml2 copies
+    character by character into a text node nothing reads: the walk skips <style>, metadata and the author
+    stage read tags and attributes, and the stages that read a page's markup whole (htmldate, trafilatura)
+    never read a cut page. The start and end tags stay (``<style media="x"></style>``). Only a <style> whose
+    text holds no "<" at all is emptied: its end is then the first "</" after it for any tokenizer, and
+    nothing that looked like a <style> start inside an attribute value could reach past a real tag. A comment
+    or raw-text element never closed ends the search (the rest is its text)."""
+    parts = []
+    kept = 0
+    for raw, name, in_tag, end in _raw_texts(head, 0):
+        if in_tag:
+            continue
+        if end < 0:
+            break
+        if name is not None and name.lower() == b"style" and head.find(b"<", raw.end(), end) < 0:
+            parts.append(head[kept:raw.end()])
+            kept = end
+    if not parts:
+        return head
+    parts.append(head[kept:])
+    return b"".join(parts)
 
 
 _LT_TRIES = 64  # "<" looked at one by one before the plain search takes over
@@ -167,7 +203,7 @@ class Cut:
             return None
         if self.words and _has_words(source[end:].lower(), self.words):
             return None
-        root = parse_utf8(source[:head_end] + b"<body>" + source[start:end] + b"</body></html>")
+        root = parse_utf8(lean_head(source[:head_end]) + b"<body>" + source[start:end] + b"</body></html>")
         body = root.find("body") if root is not None else None
         if body is None or len(body) != 1 or body[0].tag != self.tag:
             return None
