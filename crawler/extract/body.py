@@ -72,6 +72,7 @@ _CLIMB_LINKS = 0.25  # ... unless more than this share of the parent's text is l
 _OUTSIDE_STORY = 400  # ... when the prose outside all chrome-named elements is less than this (no story there)
 _CHROME_SHARE = 0.5  # a chrome-named element holding this share of the page's prose is the story's
 _CLIMB_STEPS = 2  # branching ancestors above the top looked at for one that holds the rest of the story
+_CONTAINERS = frozenset(("div", "section", "td", "article", "main"))  # a block's own element scores as its container
 
 
 @dataclass(slots=True)
@@ -236,24 +237,27 @@ def story_blocks(root: etree._Element) -> list[Block]:
     chars: dict[etree._Element, int] = {}
     link_chars: dict[etree._Element, int] = {}
     prose: dict[etree._Element, int] = {}  # characters of prose blocks under each element
+    # Each block's owner and its ancestors, once per owner: a block walks them three times (its text, its
+    # prose, its score), where lxml's getparent() was a method call a step (~25 blocks × ~8 levels a cut page).
+    chains: dict[etree._Element, list[etree._Element]] = {}
     for block in found:
         size = len(block.text)
+        owner = block.owner
+        chain = chains.get(owner)
+        if chain is None:
+            chain = chains[owner] = [owner, *owner.iterancestors()]
+        linked = block.linked
         # every ancestor knows how much text and how much linked text it holds
-        el = block.owner
-        while el is not None:
+        for el in chain:
             chars[el] = chars.get(el, 0) + size
-            link_chars[el] = link_chars.get(el, 0) + block.linked
-            el = el.getparent()
-        if size < _MIN_PROSE or block.heading or block.linked > size / 2:
+            link_chars[el] = link_chars.get(el, 0) + linked
+        if size < _MIN_PROSE or block.heading or linked > size / 2:
             continue
-        el = block.owner
-        while el is not None:
+        for el in chain:
             prose[el] = prose.get(el, 0) + size
-            el = el.getparent()
         score = 1 + block.text.count(",") + block.text.count("،") + min(size // 100, 3)
-        parent = block.owner.getparent() if block.owner.tag not in ("div", "section", "td", "article", "main") \
-            else block.owner
-        if parent is None:
+        at = 0 if owner.tag in _CONTAINERS else 1  # the block's container: the owner itself or its parent
+        if at == len(chain):
             continue
         # Its container full, the next ancestors less and less (1/2, 1/6, 1/9). A wrapper holding one
         # element only is no level of its own: a story whose paragraphs each sit in a chain of wrappers
@@ -261,11 +265,12 @@ def story_blocks(root: etree._Element) -> list[Block]:
         # full in the block around them all.
         level = 0
         while level < len(_DECAY):
+            parent = chain[at]
             scores[parent] = scores.get(parent, 0.0) + score / _DECAY[level]
             if len(parent) > 1:
                 level += 1
-            parent = parent.getparent()
-            if parent is None or parent.tag in ("body", "html"):
+            at += 1
+            if at == len(chain) or chain[at].tag in ("body", "html"):
                 break
     if not scores:
         return []

