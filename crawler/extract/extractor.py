@@ -22,7 +22,7 @@ from lxml import etree
 
 from crawler.extract.cleaning import drop_archive_toolbar
 from crawler.extract.cut import Cut, markup_spans
-from crawler.extract.decode import decode, parse, parsed_bytes
+from crawler.extract.decode import decode, exact_utf8, parse, parsed_bytes
 from crawler.extract.fields import Extraction
 from crawler.extract.generic import GenericFields
 from crawler.extract.known import KnownSiteFields
@@ -49,7 +49,7 @@ class Extractor:
         extraction = self.extract_with_trace(body, url, site=site, encoding=encoding, now=now)
         return extraction.record if extraction else None
 
-    def _by_host(self, host: str, body: bytes, text: str, codec: str, exact: bool, url: str,
+    def _by_host(self, host: str, body: bytes, text: str | None, codec: str, exact: bool, url: str,
                  now: datetime | None) -> Extraction | None:
         """A page of a site with no site file, by the generic chain through the template of its host: once the
         host has given a few pages, its story block is learned from the chain's own answers (template)."""
@@ -97,11 +97,13 @@ class Extractor:
         """
         if not body:
             return None
-        text, codec = decode(body, encoding)
-        exact = codec == "utf-8" and not body.startswith(codecs.BOM_UTF8) and "\ufffd" not in text
+        # Strict UTF-8 bytes are parsed as they are: their text is not built (``exact_utf8``: ~0.012 ms where
+        # decoding a 94 KB page of scripts with an Arabic title cost ~0.08 ms); ``parse`` decodes it if it must.
+        exact = exact_utf8(body, encoding)
+        text, codec = (None, "utf-8") if exact else decode(body, encoding)
         site_model = _named_site(site, url)
         if site_model is not None and site_model.guessed:  # `crawl --url`: no timezone known but the pages'
-            site_model = self.offsets.learn(site_model, text)
+            site_model = self.offsets.learn(site_model, body.decode("utf-8") if text is None else text)
         root = None
         if site_model is None:
             host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
