@@ -98,8 +98,7 @@ def _raw_texts(data: bytes, start: int) -> Iterator[tuple[re.Match, bytes | None
         if in_tag:
             end = -1
         elif name:
-            found = _RAW_END[name.lower()].search(data, raw.end())
-            end = found.start() if found is not None else -1
+            end = _raw_end(data, name, raw.end())
         elif data.startswith(b">", raw.end()) or data.startswith(b"->", raw.end()):  # <!--> and <!--->
             end = raw.end()
         else:
@@ -108,6 +107,26 @@ def _raw_texts(data: bytes, start: int) -> Iterator[tuple[re.Match, bytes | None
             end = bang if bang >= 0 else end
         yield raw, name, in_tag, end
         at = raw.end() if in_tag or end < 0 else end
+
+
+_END_TRIES = 16  # "<" looked at one by one for a raw-text element's end tag before the regex search takes over
+
+
+def _raw_end(data: bytes, name: bytes, at: int) -> int:
+    """Where the end tag of the raw-text element ``name`` whose text starts at ``at`` starts (-1: none): the
+    regex's own search steps through every byte (~1 ns each: 0.035 ms over a real-weight head's 33 KB of CSS),
+    memchr jumps between the "<" of a text that holds few (CSS: none; JSON state: few), and a script's code
+    with many (``i<n``) is left to the regex after a few."""
+    pattern = _RAW_END[name.lower()]
+    for _ in range(_END_TRIES):
+        at = data.find(b"<", at)
+        if at < 0:
+            return -1
+        if pattern.match(data, at) is not None:
+            return at
+        at += 1
+    found = pattern.search(data, at)
+    return found.start() if found is not None else -1
 
 
 def lean_head(head: bytes) -> bytes:

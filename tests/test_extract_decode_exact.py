@@ -1,0 +1,89 @@
+"""Strict UTF-8 told without building the text (decode.exact_utf8), and the cut's head less its CSS (cut.lean_head)."""
+
+from __future__ import annotations
+
+import codecs
+import random
+
+import pytest
+from lxml import etree
+
+from crawler.extract.cut import lean_head
+from crawler.extract.decode import _CHUNK, decode, exact_utf8, parse, parsed_bytes, parse_utf8
+from crawler.extract.walk import walk
+from tests.test_extract_template import pages
+
+PIECES = [b"<p>", b"a", "\u0627\u0644".encode(), "\ufffd".encode(), b"\xd8", b"\xa7", b"\xff", b"\xc0\xaf",
+          b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b" ", b"\x00", b"<?xml version='1.0'?>", codecs.BOM_UTF8,
+          codecs.BOM_UTF16_LE, b"<meta charset=windows-1256>", b"<meta charset=utf-8>", "\u00a0".encode(),
+          "\u3000".encode(), b"\x1c", b"\n", "\U0001F600".encode(), b"\x80", b"\t"]
+
+
+def _decoded_exactly(body: bytes, encoding: str | None) -> bool:
+    """What the extractor asked before: the codec decode chose, the BOM and the text's U+FFFD."""
+    text, codec = decode(body, encoding)
+    return codec == "utf-8" and not body.startswith(codecs.BOM_UTF8) and "\ufffd" not in text
+
+
+def _bodies(count: int, seed: int):
+    rng = random.Random(seed)
+    for _ in range(count):
+        body = b"".join(rng.choice(PIECES) for _ in range(rng.randint(0, 12)))
+        yield body * rng.randint(1, 2000) if rng.random() < 0.3 else body  # long ones cross the 4 KB parts
+
+
+def test_exact_utf8_is_what_decoding_the_text_told():
+    exact = 0
+    for body in _bodies(3000, 7):
+        for encoding in (None, "utf-8", "iso-8859-1", "windows-1256"):
+            assert exact_utf8(body, encoding) == _decoded_exactly(body, encoding), (body[:80], encoding)
+            exact += exact_utf8(body, encoding)
+    assert exact > 500  # (the generated bodies hold both answers)
+
+
+@pytest.mark.parametrize("part, valid", [
+    ("\u0627".encode(), True),  # a 2-byte character across the cut between two parts
+    ("\U0001F600".encode(), True),
+    (b"\xd8", False),  # a lead byte with nothing after it
+    (b"\xa7", False),  # a stray continuation byte
+    (b"\xef\xbf\xbd", False),  # U+FFFD in the bytes
+])
+def test_a_character_at_the_border_of_two_parts(part, valid):
+    for shift in range(4):
+        body = b"<p>" + b"x" * (_CHUNK - 3 - shift) + part + b"</p>" + "\u0644".encode() * 3000
+        assert exact_utf8(body) is valid
+        assert _decoded_exactly(body, None) is valid
+
+
+def test_the_bytes_parse_as_the_text_did_without_building_it():
+    for body in _bodies(3000, 11):
+        if not exact_utf8(body):
+            continue
+        text = body.decode("utf-8")
+        assert parsed_bytes(None, body) == parsed_bytes(text, body)
+        tree, before = parse(None, body), parse(text, body)
+        assert (tree is None) == (before is None), body[:80]
+        if tree is not None:
+            assert etree.tostring(tree) == etree.tostring(before)
+
+
+def test_lean_head_empties_the_style_elements_and_nothing_else():
+    head = (b'<html><head><meta charset="utf-8"><title>t</title><style media="all">p{color:red}a::after{content:">"}'
+            b'</style><!-- <style>x</style> --><script>var s = "<style>";</script>'
+            b'<STYLE>b{}</STYLE ><style>a < b</style><link rel="canonical" href="/a"></head>')
+    lean = lean_head(head)
+    assert lean == (b'<html><head><meta charset="utf-8"><title>t</title><style media="all"></style>'
+                    b'<!-- <style>x</style> --><script>var s = "<style>";</script>'
+                    b'<STYLE></STYLE ><style>a < b</style><link rel="canonical" href="/a"></head>')
+    assert lean_head(b"<head><title>x</title><style>p{}") == b"<head><title>x</title><style>p{}"  # never closed
+    assert lean_head(b"<head><!-- <style>p{}</style>") == b"<head><!-- <style>p{}</style>"  # in an open comment
+
+
+def test_a_lean_head_walks_to_the_same_lines_and_metadata():
+    for body, _ in pages("default", "real", 6, 21, 150000):
+        end = body.index(b"</head>") + 7
+        assert len(lean_head(body[:end])) < end - 30_000  # the real-weight head's CSS
+        lean, whole = (walk(parse_utf8(head + body[end:]), None) for head in (lean_head(body[:end]), body[:end]))
+        assert lean.title_tag and lean.meta and lean.lines
+        assert (lean.lines, lean.meta, lean.meta_all, lean.title_tag, lean.canonical, lean.jsonld, lean.times) == \
+            (whole.lines, whole.meta, whole.meta_all, whole.title_tag, whole.canonical, whole.jsonld, whole.times)
