@@ -1,4 +1,4 @@
-"""Strict UTF-8 told without building the text (decode.exact_utf8), and the cut's head less its CSS (cut.lean_head)."""
+"""Strict UTF-8 told without building the text (decode.exact_utf8), the cut's head less its CSS (cut.lean_head), fold_heads."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from lxml import etree
 
 from crawler.extract.cut import lean_head
 from crawler.extract.decode import _CHUNK, decode, exact_utf8, parse, parsed_bytes, parse_utf8
-from crawler.extract.walk import walk
+from crawler.extract.walk import fold, fold_heads, folds_to, walk
 from tests.test_extract_template import pages
 
 PIECES = [b"<p>", b"a", "\u0627\u0644".encode(), "\ufffd".encode(), b"\xd8", b"\xa7", b"\xff", b"\xc0\xaf",
@@ -87,3 +87,15 @@ def test_a_lean_head_walks_to_the_same_lines_and_metadata():
         assert lean.title_tag and lean.meta and lean.lines
         assert (lean.lines, lean.meta, lean.meta_all, lean.title_tag, lean.canonical, lean.jsonld, lean.times) == \
             (whole.lines, whole.meta, whole.meta_all, whole.title_tag, whole.canonical, whole.jsonld, whole.times)
+
+
+def test_fold_heads_answers_what_the_pass_over_the_members_did():
+    rng = random.Random(5)
+    words = ["a", "ab", "b", "abc", "\u0627\u0644", "x-y", "12:30", "\u00abq\u00bb", "The"]
+    for _ in range(20000):
+        folded = {fold(" ".join(rng.choice(words) for _ in range(rng.randint(1, 4)))) for _ in range(rng.randint(0, 4))}
+        heads = fold_heads(folded - {""})
+        head = fold(" ".join(rng.choice(words) for _ in range(rng.randint(1, 3))))
+        assert (head in heads) == any(m == head or m.startswith(head + " ") for m in folded - {""})
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+        assert folds_to(text, folded - {""}, heads) == folds_to(text, folded - {""})

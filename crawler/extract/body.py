@@ -302,7 +302,7 @@ def story_blocks(root: etree._Element) -> list[Block]:
         for sibling in parent:
             if sibling is not top and weighed.get(sibling, 0.0) >= threshold:
                 parts.add(sibling)
-    story = [block for block in found if _within(block.owner, parts) and _keep(block)]
+    story = [block for block in found if not parts.isdisjoint(chains[block.owner]) and _keep(block)]
     # What follows the story's last paragraph in its container is its furniture ("War der Artikel
     # nützlich?", "Share this", a date): short lines after the last of prose go.
     # A short paragraph or list item beside the story's paragraphs (same parent) is still the story's
@@ -405,14 +405,6 @@ def _name_words_weight(name: str) -> float:
         _NAME_WEIGHTS.clear()
     _NAME_WEIGHTS[name] = weight
     return weight
-
-
-def _within(el: etree._Element, parts: set[etree._Element]) -> bool:
-    while el is not None:
-        if el in parts:
-            return True
-        el = el.getparent()
-    return False
 
 
 def _keep(block: Block) -> bool:

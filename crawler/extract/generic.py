@@ -28,7 +28,7 @@ from crawler.extract.layout import Layout, read_layout
 from crawler.extract.metadata import jsonld_by_id, ld_text
 from crawler.extract.names import byline_names, ld_persons, markup_authors, person_names
 from crawler.extract.titles import choose_title, host_label, without_outer_affix
-from crawler.extract.walk import fold, folds_to, text_content
+from crawler.extract.walk import fold, fold_heads, folds_to, text_content
 from crawler.items import ArticleRecord
 from crawler.text import clean_text
 
@@ -236,7 +236,8 @@ class GenericFields(PageFields):
     def _clean_body(self, texts: list[str], title: str, layout: Layout) -> list[str]:
         """The body's lines without the title, byline, caption and dateline lines and related-article boxes."""
         skip = {fold(title), fold(layout.byline), fold(layout.caption), fold(layout.published_raw)} - {""}
-        lines = [text for text in map(clean_text, texts) if text and not folds_to(text, skip)]
+        heads = fold_heads(skip)
+        lines = [text for text in map(clean_text, texts) if text and not folds_to(text, skip, heads)]
         lines = drop_related_boxes(lines) or lines
         # A date line opening the body ("12 آذار 2019" printed under the title) is the dateline, not text.
         while lines and len(lines[0]) <= 40 and any(ch.isdigit() for ch in lines[0]) \

@@ -33,17 +33,27 @@ def fold(text: str) -> str:
     return fold_cached(text) if text else ""
 
 
-def folds_to(text: str, folded: set[str]) -> bool:
+def folds_to(text: str, folded: set[str], heads: frozenset[str] | None = None) -> bool:
     """``fold(text) in folded``, without folding a paragraph that cannot be one of them (most of a body's):
     fold keeps a text's word characters in order and splits where it has whitespace, so the fold of its first
     whitespace-separated token (short, and cached: "وقال", "The") is the fold's first word or words. No
-    member starting with those words: not one of them (a paragraph's fold costs ~10 µs, its first word's ~0)."""
+    member starting with those words: not one of them (a paragraph's fold costs ~10 µs, its first word's ~0).
+    ``heads``: ``fold_heads(folded)``, for a caller asking of many texts (one set lookup a text, not a pass
+    over the members)."""
     if not folded:
         return False
     head = fold(text.split(None, 1)[0])
-    if head and not any(member == head or member.startswith(head + " ") for member in folded):
+    if head and (head not in heads if heads is not None
+                 else not any(member == head or member.startswith(head + " ") for member in folded)):
         return False
     return fold(text) in folded
+
+
+def fold_heads(folded: set[str]) -> frozenset[str]:
+    """Each member of ``folded`` and each of its leading parts that ends before a space ("a b c" → "a b c",
+    "a", "a b"): a fold ``head`` has ``member == head or member.startswith(head + " ")`` for some member
+    exactly when it is one of them."""
+    return frozenset((*folded, *(member[:at] for member in folded for at, char in enumerate(member) if char == " ")))
 
 
 # What joins a timestamp to the text beside it on one line: "title | 2016-02-19 …", "نشر في: 2016-02-19 …".
