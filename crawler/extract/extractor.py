@@ -22,7 +22,7 @@ from lxml import etree
 
 from crawler.extract.cleaning import drop_archive_toolbar
 from crawler.extract.cut import Cut, markup_spans
-from crawler.extract.decode import decode, exact_utf8, parse, parsed_bytes
+from crawler.extract.decode import decode, exact_utf8, parse, parse_utf8, parsed_bytes
 from crawler.extract.fields import Extraction
 from crawler.extract.generic import GenericFields
 from crawler.extract.known import KnownSiteFields
@@ -61,8 +61,8 @@ class Extractor:
         skipped: list[bool] = []
 
         def parse_whole() -> etree._Element | None:
-            if not whole:
-                whole.append(parse(text, body if exact else None))
+            if not whole:  # (bytes ``parsed_bytes`` took are those ``parse`` would parse as they are)
+                whole.append(parse_utf8(source) if source is not None else parse(text, body if exact else None))
             return whole[0]
 
         def build(tree, region, context) -> Extraction | None:
@@ -129,8 +129,12 @@ class Extractor:
                     return GenericFields(root, walk(root, None), None, url, codec, now).build()
         stamp = site_model.timestamp_pattern
 
+        source = parsed_bytes(text, body if exact else None) if root is None else None
+
         def parse_whole() -> etree._Element | None:
-            return root if root is not None else parse(text, body if exact else None)
+            if root is not None:
+                return root
+            return parse_utf8(source) if source is not None else parse(text, body if exact else None)
 
         def build(tree, region, context) -> Extraction | None:
             page = walk(tree, stamp) if region is None else walk(region, stamp, head=tree.find("head"),
@@ -140,7 +144,7 @@ class Extractor:
         # A known site's pages share a layout: walk only the story's block once it is known, and parse only
         # that block's bytes where they allow it (see template and cut).
         return self.templates.extract(site_model.name, parse_whole, build, lambda extraction: extraction.record,
-                                      source=parsed_bytes(text, body if exact else None) if root is None else None,
+                                      source=source,
                                       selectors=list(site_model.selectors.values()))
 
 

@@ -235,6 +235,8 @@ class GenericFields(PageFields):
 
     def _clean_body(self, texts: list[str], title: str, layout: Layout) -> list[str]:
         """The body's lines without the title, byline, caption and dateline lines and related-article boxes."""
+        if not texts:  # (no story: nothing to clean)
+            return []
         skip = {fold(title), fold(layout.byline), fold(layout.caption), fold(layout.published_raw)} - {""}
         heads = fold_heads(skip)
         lines = [text for text in map(clean_text, texts) if text and not folds_to(text, skip, heads)]

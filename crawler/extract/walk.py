@@ -53,7 +53,13 @@ def fold_heads(folded: set[str]) -> frozenset[str]:
     """Each member of ``folded`` and each of its leading parts that ends before a space ("a b c" → "a b c",
     "a", "a b"): a fold ``head`` has ``member == head or member.startswith(head + " ")`` for some member
     exactly when it is one of them."""
-    return frozenset((*folded, *(member[:at] for member in folded for at, char in enumerate(member) if char == " ")))
+    heads = set(folded)
+    for member in folded:
+        at = member.find(" ")
+        while at >= 0:
+            heads.add(member[:at])
+            at = member.find(" ", at + 1)
+    return frozenset(heads)
 
 
 # What joins a timestamp to the text beside it on one line: "title | 2016-02-19 …", "نشر في: 2016-02-19 …".
