@@ -19,7 +19,6 @@ Reading: :func:`read_response` (one pointer) and :func:`iter_responses` (whole f
 
 from __future__ import annotations
 
-import base64
 import fcntl
 import hashlib
 import io
@@ -490,9 +489,18 @@ def _plain_headers(head: bytes) -> tuple[str, list[tuple[str, str]]] | None:
     return (first, headers) if first and first == first.strip() else None
 
 
+# A SHA-1 digest as WARC writes it: 32 digits of RFC 4648's base-32 alphabet (160 bits, no padding). Read as
+# one number by int() once mapped onto int's own base-32 digits, e.g. "A" → "0", "7" → "v": ~1 µs a record
+# against ~6 µs for base64.b32encode (pure Python) of the computed digest.
+_BASE32_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_BASE32_AS_INT_DIGITS = str.maketrans(_BASE32_DIGITS, "0123456789abcdefghijklmnopqrstuv")
+
+
 def _sha1_matches(data: bytes | memoryview, digest: str | None) -> bool:
-    """True when no digest is given (nothing to check) or the SHA-1 one matches; False for another algorithm."""
+    """True when no digest is given (nothing to check) or the SHA-1 one matches; False for another algorithm.
+    Matches exactly when ``base64.b32encode(sha1(data).digest()).decode() == value`` (tests/test_warc.py)."""
     if digest is None:
         return True
     algorithm, _, value = digest.partition(":")
-    return algorithm.lower() == "sha1" and base64.b32encode(hashlib.sha1(data).digest()).decode("ascii") == value
+    return (algorithm.lower() == "sha1" and len(value) == 32 and not value.strip(_BASE32_DIGITS)
+            and int(value.translate(_BASE32_AS_INT_DIGITS), 32) == int.from_bytes(hashlib.sha1(data).digest(), "big"))
