@@ -360,7 +360,7 @@ def test_window_refuses_what_it_cannot_read_or_an_empty_window(since, until, mes
 
 def test_one_window_reader_in_the_code():
     # the spider, the pipelines' context, the runner's checks and the CLI's queries all read DateWindow
-    import crawler.cli.ops as ops
+    import crawler.cli.base as ops  # the CLI's window_query
     import crawler.runner as runner
     import pipelines.context as context
     import spiders.base as base
