@@ -29,7 +29,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,8 +37,17 @@ from crawler import __version__
 
 # warcio (and the http.client, ssl and email it imports, ~25 ms of CPU) is imported by the functions that
 # write records or read one the plain reader leaves to it: `arshif reparse` reads records as this module
-# writes them and never needs it. (HTTP_REASONS is http.client.responses, without importing http.client.)
-HTTP_REASONS = {status.value: status.phrase for status in HTTPStatus}
+# writes them and never needs it.
+
+
+@cache
+def _http_reasons() -> dict[int, str]:
+    """http.client.responses without importing http.client, and http's HTTPStatus (~1 ms) only once a record
+    is written."""
+    from http import HTTPStatus
+
+    return {status.value: status.phrase for status in HTTPStatus}
+
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +155,7 @@ class RotatingWarcWriter:
 
         writer = self._ensure_open()
         date = writer.curr_warc_date()
-        reason = HTTP_REASONS.get(status, "")
+        reason = _http_reasons().get(status, "")
         response_fields = {"WARC-Date": date}
         if ip_address:
             response_fields["WARC-IP-Address"] = ip_address
