@@ -159,9 +159,10 @@ def main(argv: list[str] | None = None) -> str:
         f"{args.rounds} `arshif reparse` runs (subprocesses; CPU from the kernel's rusage). The floor reads each "
         f"article's WARC record as reparse does (`crawler.warc.read_response`) and parses the page with "
         f"`lxml.html.fromstring`, in-process."
-        + (" Bytecode: " + ("each tree" if args.bytecode == "cached" else "rows marked 'bytecode cached'")
-           + " read its own cache (PYTHONPYCACHEPREFIX); the others ran as the environment says"
-           + " (PYTHONDONTWRITEBYTECODE: compiled at each start)." if args.bytecode != "none" else ""),
+        + (" Bytecode: " + ("every tree" if args.bytecode == "cached" else "the rows marked 'bytecode cached'")
+           + " ran with a bytecode cache of its own (PYTHONPYCACHEPREFIX, written before the timed runs); the others"
+           + " as the environment says (PYTHONDONTWRITEBYTECODE=1 here: compiled at each start)."
+           if args.bytecode != "none" else ""),
     ]) + "\n"
 
 
