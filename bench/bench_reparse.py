@@ -18,6 +18,13 @@ and the extractor). Target: ≥ 1.7× with 2 jobs.
 ``--versus DIR`` (issue 22, side by side): another checkout of the project (e.g. ``git worktree add /tmp/main
 main``) runs the same reparses on the same archive, rounds alternated with this tree's (this, other, this, …),
 so both see the same machine load; its rows are labelled ``versus``.
+
+``--bytecode cached|both``: the environment may set ``PYTHONDONTWRITEBYTECODE=1`` (this machine's does), and a
+checkout run from its source then compiles every module it imports at each start (~0.1 CPU-s of a 930-page
+reparse, on every tree alike), where an installed copy (pip writes the ``.pyc`` files) reads bytecode. ``cached``
+runs every tree with its own bytecode cache (``PYTHONPYCACHEPREFIX`` under the bench's temporary directory,
+written by a first start-up before any timing); ``both`` runs each tree both ways, rounds alternated, rows
+labelled ``bytecode cached``. The default (``none``) runs as the environment says.
 """
 
 from __future__ import annotations
@@ -78,26 +85,41 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--weights", default="real,light")
     parser.add_argument("--jobs", default="1", help="comma-separated --jobs values, e.g. 1,2 (the first is the base)")
     parser.add_argument("--versus", type=Path, help="another checkout whose reparse runs alternated with this one's")
+    parser.add_argument("--bytecode", choices=("none", "cached", "both"), default="none",
+                        help="run the trees with a bytecode cache of their own (see the module's docstring)")
     args = parser.parse_args(argv)
     jobs = [int(j) for j in args.jobs.split(",") if j]
-    trees = {"this tree": REPO, **({"versus": args.versus.resolve()} if args.versus else {})}
+    checkouts = {"this tree": REPO, **({"versus": args.versus.resolve()} if args.versus else {})}
     rows, verdicts, job_rows = [], [], []
-
-    def in_tree(tree: Path, *command: str):
-        return run_measured(python_command(*command), cwd=tree, env={"PYTHONPATH": str(tree)})
-
-    startups = {label: median([in_tree(tree, "-c", "import crawler.cli, crawler.reparse, crawler.extract")
-                               .check("start-up").wall for _ in range(3)]) for label, tree in trees.items()}
     with tempfile.TemporaryDirectory(prefix="arshif-bench-reparse-") as tmp:
+        # label → (checkout, the environment its runs add)
+        trees: dict[str, tuple[Path, dict[str, str]]] = {}
+        for label, tree in checkouts.items():
+            if args.bytecode in ("none", "both"):
+                trees[label] = (tree, {"PYTHONPATH": str(tree)})
+            if args.bytecode in ("cached", "both"):
+                cache = Path(tmp) / f"pycache-{len(trees)}"  # an empty value turns PYTHONDONTWRITEBYTECODE off
+                trees[f"{label}, bytecode cached" if args.bytecode == "both" else label] = (
+                    tree, {"PYTHONPATH": str(tree), "PYTHONPYCACHEPREFIX": str(cache), "PYTHONDONTWRITEBYTECODE": ""})
+
+        def in_tree(label: str, *command: str):
+            tree, env = trees[label]
+            return run_measured(python_command(*command), cwd=tree, env=env)
+
+        start_up = ("-c", "import crawler.cli, crawler.reparse, crawler.extract")
+        for label in trees:  # writes a cached tree's bytecode before anything is timed
+            in_tree(label, *start_up).check("start-up")
+        startups = {label: median([in_tree(label, *start_up).check("start-up").wall for _ in range(3)])
+                    for label in trees}
         for weight in filter(None, args.weights.split(",")):
             work = Path(tmp) / weight
             work.mkdir()
             db, stored = build_archive(args.articles, weight, work)
             runs_of: dict[tuple[str, int], list] = {(label, j): [] for label in trees for j in jobs}
             for _ in range(args.rounds):
-                for label, tree in trees.items():
+                for label in trees:
                     for j in jobs:
-                        runs_of[label, j].append(in_tree(tree, "-m", "crawler", "reparse", "--db", str(db),
+                        runs_of[label, j].append(in_tree(label, "-m", "crawler", "reparse", "--db", str(db),
                                                          "--jobs", str(j)).check("reparse"))
             floor_cpu, floor_pages = floor_seconds(db)
             for label in trees:
@@ -136,7 +158,11 @@ def main(argv: list[str] | None = None) -> str:
         f"Archive: `arshif backfill` of {args.articles:,} ids (seed {SEED}, WARC on) per weight; medians of "
         f"{args.rounds} `arshif reparse` runs (subprocesses; CPU from the kernel's rusage). The floor reads each "
         f"article's WARC record as reparse does (`crawler.warc.read_response`) and parses the page with "
-        f"`lxml.html.fromstring`, in-process.",
+        f"`lxml.html.fromstring`, in-process."
+        + (" Bytecode: " + ("every tree" if args.bytecode == "cached" else "the rows marked 'bytecode cached'")
+           + " ran with a bytecode cache of its own (PYTHONPYCACHEPREFIX, written before the timed runs); the others"
+           + " as the environment says (PYTHONDONTWRITEBYTECODE=1 here: compiled at each start)."
+           if args.bytecode != "none" else ""),
     ]) + "\n"
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +52,10 @@ class ReparseResult:
         return RunCounts(pages=self.rows, articles_updated=self.updated, articles_unchanged=self.unchanged,
                          failures=self.missing_record + self.invalid, dropped=self.no_article + self.invalid)
 
+
+# The charset a Content-Type value declares, read once per distinct value: a reparse's pages carry one or two
+# ("text/html; charset=utf-8"), and w3lib's reading of one cost ~5 µs a page.
+_declared_charset = lru_cache(maxsize=64)(declared_charset)
 
 # What a row needs to be re-extracted (and what crosses to a worker process and back).
 _ROW_KEYS = ("site", "article_id", "url", "warc_record")
@@ -152,7 +157,7 @@ def extract_row(row: dict, warc: WarcReader, site: Site, stored: dict | None = N
         return Extracted(error=str(exc))
     # As the spider does: the page is read as if fetched from the real site (a mirror's host would
     # otherwise leak into absolute image URLs), with only the charset its HTTP answer declared.
-    charset = declared_charset(captured.header("Content-Type"))
+    charset = _declared_charset(captured.header("Content-Type"))
     record = extract_article(captured.body, site.on_real_host(captured.url), site=site, encoding=charset,
                              now=_instant(captured.date))
     if record is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -360,7 +362,7 @@ def test_window_refuses_what_it_cannot_read_or_an_empty_window(since, until, mes
 
 def test_one_window_reader_in_the_code():
     # the spider, the pipelines' context, the runner's checks and the CLI's queries all read DateWindow
-    import crawler.cli.ops as ops
+    import crawler.cli.base as ops  # the CLI's window_query
     import crawler.runner as runner
     import pipelines.context as context
     import spiders.base as base
@@ -369,3 +371,28 @@ def test_one_window_reader_in_the_code():
         source = Path(module.__file__).read_text(encoding="utf-8")
         assert "DateWindow" in source or "parse_window" in source, module.__name__
         assert "parse_bound" not in source and "end_of_day" not in source, module.__name__
+
+
+def test_a_lazy_pattern_compiles_on_first_use_and_answers_as_the_compiled_one():
+    from crawler.dates.names import LazyPattern
+
+    source = r"(?P<n>\d+)\s*(?P<unit>يوم|ساعه)"
+    lazy, compiled = LazyPattern(source), re.compile(source)
+    assert set(vars(lazy)) == {"source", "flags"}  # nothing compiled yet
+    text = "منذ 3 يوم و 4 ساعه"
+    assert lazy.search(text).groupdict() == compiled.search(text).groupdict() == {"n": "3", "unit": "يوم"}
+    assert "search" in vars(lazy)  # kept: the next call is the pattern's own
+    assert [m.span() for m in lazy.finditer(text)] == [m.span() for m in compiled.finditer(text)]
+    assert lazy.fullmatch("12 ساعه")["n"] == "12" and lazy.pattern == source and lazy.groupindex == compiled.groupindex
+    assert LazyPattern("abc", re.IGNORECASE).match("ABC") is not None
+
+
+def test_importing_the_date_readers_compiles_none_of_their_text_patterns():
+    # a reparse (ISO dates from the metadata) never reads a text date: its start-up should not pay for them
+    code = ("import crawler.reparse, crawler.dates.arabic as a, crawler.dates.relative as r\n"
+            "from crawler.dates.names import LazyPattern\n"
+            "lazy = [v for m in (a, r) for v in vars(m).values() if isinstance(v, LazyPattern)]\n"
+            "assert len(lazy) >= 7 and all(set(vars(v)) == {'source', 'flags'} for v in lazy), lazy\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr

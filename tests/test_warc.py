@@ -23,6 +23,7 @@ from crawler.warc import (
     WarcCaptureMiddleware,
     WarcPointer,
     _read_plain_response,
+    _sha1_matches,
     iter_responses,
     read_response,
     read_with_warcio,
@@ -136,6 +137,31 @@ def test_a_record_whose_digest_fails_is_refused_by_both_readers(tmp_path):
         assert _read_plain_response(file, pointer) is None
     with pytest.raises(ArchiveLoadFailed, match="digest"):
         read_response(tmp_path, pointer)
+
+
+def test_the_block_digest_check_is_the_base32_comparison_it_stands_for():
+    """``_sha1_matches`` reads the digest as a number (int() over mapped digits): it must accept exactly what
+    comparing ``base64.b32encode`` of the SHA-1 accepts, whatever else int() would take (signs, spaces,
+    underscores, lowercase, padding)."""
+    import base64
+    import hashlib
+    import random
+
+    chance = random.Random(22)
+    for size in (0, 1, 57, 4096):
+        data = bytes(chance.randrange(256) for _ in range(size))
+        good = base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+        other = base64.b32encode(hashlib.sha1(data + b"x").digest()).decode("ascii")
+        values = [good, other, good.lower(), good + "=", good[:-1], good[1:], " " + good, good + " ", "+" + good[1:],
+                  good[:8] + "_" + good[9:], good[:10] + "1" + good[11:], good[:10] + "8" + good[11:], good * 2, ""]
+        for value in values:
+            for algorithm in ("sha1", "SHA1", "sha256", ""):
+                digest = f"{algorithm}:{value}"
+                expected = algorithm.lower() == "sha1" and base64.b32encode(
+                    hashlib.sha1(data).digest()).decode("ascii") == value
+                assert _sha1_matches(data, digest) is expected, digest
+                assert _sha1_matches(memoryview(data), digest) is expected, digest
+        assert _sha1_matches(data, None) is True
 
 
 def test_a_member_whose_gzip_check_fails_is_not_read_plainly_and_many_records_share_one_reader(tmp_path):

@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from crawler import __version__
 from crawler.errors import EXIT_BAD_ARCHIVE, EXIT_BROKEN_PIPE, ArshifError, UsageError
+
+if TYPE_CHECKING:  # crawler.storage (sqlite_utils) is imported by the commands that read or write an archive
+    from crawler.storage import ArticleQuery
 
 
 class PipeClosed(Exception):
@@ -31,7 +36,7 @@ COMMAND_MODULES = {
     "coverage": "crawler.cli.ops",
     "migrate": "crawler.cli.ops",
     "search": "crawler.cli.ops",
-    "reparse": "crawler.cli.ops",
+    "reparse": "crawler.cli.reparse",
     "extract": "crawler.cli.extract",
     "serve": "crawler.cli.serve",
     "probe": "crawler.cli.probe",
@@ -134,8 +139,6 @@ def _site_of(ctx: click.Context | None, name: str):
     under which the archive (--db) stores an outlet crawled with `crawl --url` (``ArchiveReader.site``).
     An unknown name is a usage error (exit 2) that names the known sites, not an empty export or a run
     recorded for nothing."""
-    from pathlib import Path
-
     from crawler.sites import SiteFileError, get_site
 
     try:
@@ -173,6 +176,45 @@ def site_to_run(ctx: click.Context | None, param: click.Parameter | None, name: 
         return None
     site = _site_of(ctx, name)
     return name if site.source is not None or name.startswith(("http://", "https://")) else site.base_url + "/"
+
+
+def window_query(since: str | None, until: str | None, **query) -> "ArticleQuery":
+    """The articles of a --since/--until window (``crawler.dates.DateWindow``: since inclusive, until
+    inclusive of the day or second written) as an archive query; ``query``: ArticleQuery's other fields."""
+    from crawler.dates import DateWindow
+    from crawler.storage import ArticleQuery
+
+    try:
+        start, end = DateWindow.read(since, until).local_bounds()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return ArticleQuery(since=start, until=end, **query)
+
+
+def window_options(func):
+    func = click.option("--until", help="Published on or before this date (e.g. 2016-12-31).")(func)
+    func = click.option("--since", help="Published on or after this date (e.g. 2016-01-01).")(func)
+    return func
+
+
+def site_option(func):
+    return click.option("--site", callback=known_site, help="Only this site (e.g. alhadath).")(func)
+
+
+def default_warc_dir(db_path: str) -> Path:
+    """Where crawls keep WARC files unless told otherwise: ``<db dir>/warc``."""
+    return Path(db_path).resolve().parent / "warc"
+
+
+def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default_on: bool) -> str | None:
+    """The --warc/--no-warc choice of a crawl command: a directory, or None for no capture."""
+    if no_warc:
+        if warc_dir:
+            raise UsageError("--warc and --no-warc contradict each other")
+        return None
+    if warc_dir:
+        return warc_dir
+    return str(default_warc_dir(db_path)) if default_on else None
 
 
 def main(argv: list[str] | None = None) -> None:

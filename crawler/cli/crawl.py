@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli.base import cli, db_option, site_to_run, parse_settings, settings_options
-from crawler.cli.ops import warc_directory
+from crawler.cli.base import cli, db_option, parse_settings, settings_options, site_to_run, warc_directory
 from crawler.errors import ArshifError, LockedError, UsageError
 from crawler.lock import ArchiveLock
 

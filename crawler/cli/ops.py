@@ -1,4 +1,5 @@
-"""`arshif export`, `arshif stats`, `arshif search`, `arshif reparse`: working with the archive."""
+"""`arshif export`, `arshif stats`, `arshif coverage`, `arshif migrate`, `arshif search`: working with the archive
+(`arshif reparse` is crawler.cli.reparse's: it loads this module's code for none of them)."""
 
 from __future__ import annotations
 
@@ -6,55 +7,13 @@ import json
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from crawler.cli.base import cli, db_option, known_site, live_line
+from crawler.cli.base import cli, db_option, default_warc_dir, live_line, site_option, window_options, window_query
 from crawler.errors import UsageError
 from crawler.lock import ArchiveLock
-
-if TYPE_CHECKING:  # crawler.storage (sqlite_utils) is imported by the commands that read or write an archive
-    from crawler.storage import ArticleQuery
-
-
-def window_query(since: str | None, until: str | None, **query) -> ArticleQuery:
-    """The articles of a --since/--until window (``crawler.dates.DateWindow``: since inclusive, until
-    inclusive of the day or second written) as an archive query; ``query``: ArticleQuery's other fields."""
-    from crawler.dates import DateWindow
-    from crawler.storage import ArticleQuery
-
-    try:
-        start, end = DateWindow.read(since, until).local_bounds()
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    return ArticleQuery(since=start, until=end, **query)
-
-
-def window_options(func):
-    func = click.option("--until", help="Published on or before this date (e.g. 2016-12-31).")(func)
-    func = click.option("--since", help="Published on or after this date (e.g. 2016-01-01).")(func)
-    return func
-
-
-def site_option(func):
-    return click.option("--site", callback=known_site, help="Only this site (e.g. alhadath).")(func)
-
-
-def default_warc_dir(db_path: str) -> Path:
-    """Where crawls keep WARC files unless told otherwise: ``<db dir>/warc``."""
-    return Path(db_path).resolve().parent / "warc"
-
-
-def warc_directory(db_path: str, warc_dir: str | None, no_warc: bool, *, default_on: bool) -> str | None:
-    """The --warc/--no-warc choice of a crawl command: a directory, or None for no capture."""
-    if no_warc:
-        if warc_dir:
-            raise UsageError("--warc and --no-warc contradict each other")
-        return None
-    if warc_dir:
-        return warc_dir
-    return str(default_warc_dir(db_path)) if default_on else None
 
 
 # -- export -------------------------------------------------------------------------------------
@@ -348,50 +307,3 @@ def search(text, db_path, since, until, site, limit, as_json):
         click.echo(f"  {hit.snippet}\n")
     if not as_json:
         click.echo(f"{len(hits)} result{'s' if len(hits) != 1 else ''}", err=True)
-
-
-# -- reparse ------------------------------------------------------------------------------------
-
-
-@cli.command()
-@db_option
-@click.option("--warc", "warc_dir", type=click.Path(file_okay=False),
-              help="Directory of the WARC files the rows point to [default: <db dir>/warc].")
-@site_option
-@window_options
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes that extract (the archive keeps one writer: this process).")
-def reparse(db_path, warc_dir, site, since, until, jobs):
-    """Re-extract stored articles from their WARC records with the current extractor — no network.
-
-    A changed field makes a new version (the old one stays in article_versions), as a refetch would;
-    only rows captured with WARC (crawls with --warc, backfills) can be re-extracted.
-
-    \b
-    Examples:
-        arshif reparse --db arshif.db
-        arshif reparse --warc /data/warc --since 2016-01-01 --until 2016-06-30
-        arshif reparse --db arshif.db --jobs 2
-    """
-    from crawler.reparse import reparse as run_reparse
-
-    warc = Path(warc_dir) if warc_dir else default_warc_dir(db_path)
-    if not warc.is_dir():
-        raise UsageError(f"no WARC directory at {warc} (give --warc DIR)")
-    query = window_query(since, until, site=site)
-    def progress(result) -> None:
-        if result.rows % 100 == 0 or result.rows == result.total:
-            live_line(f"{result.rows:,}/{result.total:,} articles re-extracted · {result.updated:,} changed")
-
-    with ArchiveLock(db_path):  # it writes: not beside a crawl
-        result = run_reparse(db_path, warc, query, on_row=progress, jobs=jobs)
-    live_line("", end="")
-    click.echo(
-        f"reparse run {result.run_id}: {result.rows:,} articles with WARC records — {result.updated:,} changed"
-        f" (new version), {result.unchanged:,} unchanged, {result.no_article:,} without article now,"
-        f" {result.missing_record:,} unreadable records"
-        + (f", {result.recovered:,} failed extractions recovered" if result.recovered else ""),
-        err=True,
-    )
-    if result.total and result.missing_record == result.total:
-        raise UsageError(f"not one WARC record readable under {warc} (wrong --warc?)")

@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from functools import cache
 
 from crawler.dates.core import HIJRI_YEARS, ParsedDate, _Context, _zone, gregorian_to_hijri, hijri_to_gregorian, \
     local_wall_time
 from crawler.dates.names import (
     _L, _NUMBERS, _R, _MONTH_NUMBERS, _TZ_NAMES, _WEEKDAY_NUMBERS, GREGORIAN_MONTHS, HIJRI_MONTHS, TIME_ZONES, WEEKDAYS,
-    _alternation, _key, normalize,
+    LazyPattern, _alternation, _key, normalize,
 )
 
 _MONTH = rf"{_L}(?:{_alternation(list(GREGORIAN_MONTHS) + list(HIJRI_MONTHS))}){_R}"
@@ -49,14 +47,10 @@ _LETTER_LED = "|".join([
 _DATE_SOURCE = rf"(?<![\d:.])(?=\d)(?:{_DIGIT_LED})|{_L}(?=[^\W\d_])(?:{_LETTER_LED})"
 
 
-@cache
-def _date_pattern() -> re.Pattern[str]:
-    """The date pattern (8,000 characters of month alternations), compiled when a text is first read: ~11 ms,
-    a twentieth of a reparse's start-up, which reads ISO dates from the page's metadata and never needs it."""
-    return re.compile(_DATE_SOURCE)
-
-
-_DAY_BEFORE = re.compile(r"(?:\d|of|de|من)\s*[,،]?\s*$")
+# The date pattern (8,000 characters of month alternations, ~11 ms to compile) and the others are compiled when
+# a text is first read (LazyPattern): a reparse reads ISO dates from the pages' metadata and never needs them.
+_DATE = LazyPattern(_DATE_SOURCE)
+_DAY_BEFORE = LazyPattern(r"(?:\d|of|de|من)\s*[,،]?\s*$")
 
 _AMPM = {
     "am": "am", "a.m.": "am", "a.m": "am", "ص": "am", "صباحا": "am", "صباح": "am", "فجرا": "am",
@@ -64,7 +58,7 @@ _AMPM = {
     "ظهرا": "noon", "الظهر": "noon", "ليلا": "night",
 }
 _TZ_ALT = _alternation(TIME_ZONES)
-_TIME = re.compile(
+_TIME = LazyPattern(
     rf"(?:{_L}(?P<tzb>{_TZ_ALT})\s+)?"  # `بيروت 10:56`
     r"(?<![\d:.])(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,]\d+)?)?(?![\d:])"
     r"(?:\s*(?P<off>z|[+-]\d\d:?\d\d)(?![\d:]))?"
@@ -73,7 +67,7 @@ _TIME = re.compile(
     # `الساعة 10 صباحا`: an hour with no minutes only after الساعة and before a spelled-out marker
     rf"|{_L}الساعه\s*(?P<hh>\d{{1,2}})(?![\d:])\s*(?P<hap>صباحا|مساء|ظهرا|عصرا|ليلا|فجرا|am|pm){_R}"
 )
-_WEEKDAY = re.compile(rf"{_L}(?:{_alternation(WEEKDAYS)}){_R}")
+_WEEKDAY = LazyPattern(rf"{_L}(?:{_alternation(WEEKDAYS)}){_R}")
 
 
 @dataclass(slots=True)
@@ -111,7 +105,7 @@ def _era_calendar(era: str | None) -> str | None:
 
 def _date_hits(norm: str, ctx: _Context) -> list[_DateHit]:
     hits = []
-    for m in _date_pattern().finditer(norm):
+    for m in _DATE.finditer(norm):
         g = m.groupdict()
         notes: tuple[str, ...] = ()
         swap_ok = False

@@ -87,6 +87,27 @@ TIME_ZONES = {
 }
 
 
+class LazyPattern:
+    """``re.compile(source, flags)`` made when first used, then used as the pattern itself:
+
+        _WEEKDAY = LazyPattern(rf"{_L}(?:{_alternation(WEEKDAYS)}){_R}")
+        _WEEKDAY.search(text)   # compiled here, once
+
+    Why: the Arabic and relative readers' patterns took ~3-5 ms of every start-up to compile (the date pattern
+    alone ~11-18 ms), and a reparse, which reads ISO dates from the pages' metadata, uses none of them. Each
+    method asked is kept on the object, so later calls cost what the pattern's own do."""
+
+    def __init__(self, source: str, flags: int = 0) -> None:
+        self.source, self.flags = source, flags
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # copy, pickle: not a pattern's
+            raise AttributeError(name)
+        value = getattr(re.compile(self.source, self.flags), name)
+        self.__dict__[name] = value
+        return value
+
+
 def _alternation(names) -> str:
     """A regex matching any of ``names``, longest first, built as a trie so that the engine tries one
     branch per letter instead of every name (5x faster on a month list); a space matches any spacing

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from calendar import monthrange
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from crawler.dates.arabic import _localize, _nearest_time, _time_hits
 from crawler.dates.core import ParsedDate, _Context, _make, gregorian_to_hijri
-from crawler.dates.names import _L, _R, _alternation, normalize
+from crawler.dates.names import _L, _R, LazyPattern, _alternation, normalize
 
 _UNITS = {  # folded word → (timedelta-like unit, count when the word is a dual)
     "ثانيه": ("seconds", 1), "ثواني": ("seconds", 1), "ثوان": ("seconds", 1), "ثانيتين": ("seconds", 2),
@@ -27,10 +26,10 @@ _DAY_WORDS = {  # days back
 _AMOUNT = rf"(?:(?P<n>\d+)\s*)?(?P<unit>{_alternation(_UNITS)}){_R}"
 _AMOUNTS = rf"{_AMOUNT}(?:\s*(?:[,،]|و)\s*{_AMOUNT.replace('?P<n>', '').replace('?P<unit>', '')})*"
 # `منذ عام 2011` is "since 2011", not "a year ago": no number may follow.
-_AGO = re.compile(rf"{_L}(?:منذ|قبل)\s*(?P<amounts>{_AMOUNTS})(?!\s*\d)")
-_ONLY_AMOUNTS = re.compile(rf"\s*(?P<amounts>{_AMOUNTS})\s*")  # `يومين`, `1 عام, 1 شهر, 1 يوم`
-_EACH_AMOUNT = re.compile(_AMOUNT)
-_DAY_WORD = re.compile(rf"{_L}(?:{_alternation(_DAY_WORDS)}){_R}")
+_AGO = LazyPattern(rf"{_L}(?:منذ|قبل)\s*(?P<amounts>{_AMOUNTS})(?!\s*\d)")
+_ONLY_AMOUNTS = LazyPattern(rf"\s*(?P<amounts>{_AMOUNTS})\s*")  # `يومين`, `1 عام, 1 شهر, 1 يوم`
+_EACH_AMOUNT = LazyPattern(_AMOUNT)
+_DAY_WORD = LazyPattern(rf"{_L}(?:{_alternation(_DAY_WORDS)}){_R}")
 
 
 def _read_relative(text: str, tz: tzinfo, ctx: _Context) -> ParsedDate | None:
