@@ -75,6 +75,9 @@ DOWNLOADER_MIDDLEWARES = {
 # N = N processes, -1 = one fewer than the cores (crawler/middlewares/extractpool.py; `arshif crawl --extract-jobs N`).
 ARSHIF_EXTRACT_JOBS = 0
 
+# Scrapy's in-memory stats without its per-access deprecation wrapper (crawler/stats.py: ~2 % of a crawl's CPU).
+STATS_CLASS = "crawler.stats.PlainStatsCollector"
+
 # clean → validate → date window → dedupe → store (pipelines/): articles; the spider's other items
 # (misses, failures, aliases, …) pass through to the store, which hands every item to the archive's owner.
 ITEM_PIPELINES = {
