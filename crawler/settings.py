@@ -62,6 +62,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.robots.Rfc9309RobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.redirects.SafeRedirectMiddleware": 600,
+    # Scrapy's meta refresh without decoding pages whose bytes rule one out (crawler/middlewares/redirects.py).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.redirects.LeanMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.middlewares.cookies.OfflineCookiesMiddleware": 700,
     "crawler.middlewares.limits.SizeCapMiddleware": 940,
