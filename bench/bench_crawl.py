@@ -10,7 +10,8 @@ robots.txt, the same concurrency — CONCURRENT_ITEMS included — and extension
 are the kernel's figures for the crawler process. ``--stock`` adds a third contender: the bare spider with
 Scrapy's own defaults for everything but politeness and request concurrency.
 ``--extract-jobs`` (comma-separated, default ``0,auto``): one "ours" contender per value of
-``arshif crawl --extract-jobs`` (``auto``: the crawl's default, cores − 1); with worker processes, "CPU"
+``arshif crawl --extract-jobs`` (``auto``: one fewer than the cores, passed as a number: the crawl's own default
+is 0, in process, so leaving the option out would measure that twice); with worker processes, "CPU"
 adds the workers' own CPU (their ``arshif/extract/worker_cpu_s`` stat: per page, measured in the worker)
 to the crawl process's, so CPU per article stays comparable.
 ``--versus DIR`` (side by side): another checkout of the project (e.g. main, ``git archive main | tar -x -C
@@ -58,6 +59,13 @@ BARE_SETTINGS = {
 }
 
 
+def auto_jobs() -> int:
+    """``--extract-jobs auto``: one fewer than the cores (``ARSHIF_EXTRACT_JOBS = -1``), none on one core."""
+    from crawler.middlewares.extractpool import extract_jobs
+
+    return extract_jobs(-1)
+
+
 @dataclass
 class CrawlRun:
     article_pages: int
@@ -90,7 +98,7 @@ class Contenders:
         """`arshif crawl` as ``tree``'s code runs it (``--versus``: another checkout)."""
         self.runs += 1
         db = self.work / f"ours-{self.runs}.db"
-        jobs_option = [] if jobs == "auto" else ["--extract-jobs", jobs]
+        jobs_option = ["--extract-jobs", str(auto_jobs() if jobs == "auto" else int(jobs))]
         measured, mirror_cpu = self._measure(
             python_command("-m", "crawler", "crawl", "alhadath", "--base-url", self.mirror.base_url,
                            "--db", str(db), "--log-level", "WARNING", "--no-polite", *jobs_option),
@@ -115,6 +123,11 @@ class Contenders:
         return self.bare(STOCK_SETTINGS)
 
 
+def jobs_label(key: str) -> str:
+    jobs = key.split(" ", 1)[1]
+    return f"auto ({auto_jobs()})" if jobs == "auto" else jobs
+
+
 def report(by_weight: dict[str, dict[str, list[CrawlRun]]], articles: int, rounds: int) -> str:
     names = {"bare": "bare Scrapy spider (parses nothing)",
              "stock": "bare Scrapy spider, Scrapy's defaults (CONCURRENT_ITEMS 100, all extensions)"}
@@ -123,7 +136,7 @@ def report(by_weight: dict[str, dict[str, list[CrawlRun]]], articles: int, round
     for weight, runs in by_weight.items():
         medians = {}
         ours = [key for key in runs if key.startswith(("ours", "versus"))]
-        labels = {key: f"arshif crawl --extract-jobs {key.split(' ', 1)[1]} (extract + pipelines + SQLite)"
+        labels = {key: f"arshif crawl --extract-jobs {jobs_label(key)} (extract + pipelines + SQLite)"
                        + (" (versus)" if key.startswith("versus") else "") for key in ours}
         for key, label in {**labels, **names}.items():
             if key not in runs:
@@ -144,13 +157,13 @@ def report(by_weight: dict[str, dict[str, list[CrawlRun]]], articles: int, round
             cpu = ratio(medians[key]["cpu_per_1000"], medians["bare"]["cpu_per_1000"])
             met = "met" if throughput >= TARGET else "**missed**"
             verdicts.append(
-                f"- {weight} pages, --extract-jobs {key.split(' ', 1)[1]}{' (versus)' if key.startswith('versus') else ''}:"
+                f"- {weight} pages, --extract-jobs {jobs_label(key)}{' (versus)' if key.startswith('versus') else ''}:"
                 f" throughput ours / bare "
                 f"**{throughput:.2f}×** (target ≥ {TARGET}× — {met}); CPU per article ours / bare **{cpu:.1f}×**; "
                 f"peak RSS ours / bare {ratio(medians[key]['rss'], medians['bare']['rss']):.2f}×.")
             if "stock" in medians:
                 verdicts.append(
-                    f"- {weight} pages, --extract-jobs {key.split(' ', 1)[1]}, against the stock bare spider: "
+                    f"- {weight} pages, --extract-jobs {jobs_label(key)}, against the stock bare spider: "
                     f"throughput ours / stock **{ratio(medians[key]['per_second'], medians['stock']['per_second']):.2f}×**;"
                     f" CPU per article {ratio(medians[key]['cpu_per_1000'], medians['stock']['cpu_per_1000']):.1f}×.")
     return "\n".join([
@@ -172,7 +185,7 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--weights", default="real,light", help="mirror page weights, one section each")
     parser.add_argument("--stock", action="store_true", help="also run the bare spider with Scrapy's defaults")
     parser.add_argument("--extract-jobs", default="0,auto",
-                        help="ours once per value of arshif crawl --extract-jobs (auto: the crawl's default)")
+                        help="ours once per value of arshif crawl --extract-jobs (auto: cores − 1)")
     parser.add_argument("--versus", type=Path, help="another checkout whose crawls run alternated with this one's")
     args = parser.parse_args(argv)
     by_weight = {}

@@ -57,6 +57,9 @@ BANDS = 16
 ROWS_PER_BAND = 8
 SLOTS = BANDS * ROWS_PER_BAND  # a power of two: the bin is the hash's low bits
 SIGNATURE_VERSION = 2  # 1: a BLAKE2b per shingle and per band, bins by a Python loop
+# What a body's carried search form and word count were made by (``Fingerprint.carried(body=True)``): bump it
+# with any change to what ``fold_words`` or ``stem_words`` make, so a writer never takes a form of another fold.
+BODY_FORM_VERSION = 1
 _SLOT_MASK = SLOTS - 1
 _EMPTY = 1 << 32  # above any CRC-32: a densified bin's value says how far it borrowed from
 _ALL_SLOTS = range(SLOTS)
@@ -72,6 +75,11 @@ def folded_body(paragraphs: Sequence[str]) -> str:
 
 def content_hash(paragraphs: Sequence[str]) -> str:
     return hashlib.sha256(folded_body(paragraphs).encode("utf-8")).hexdigest()
+
+
+def _text_digest(text: str) -> str:
+    """The digest a carried body is checked by: SHA-256 of the paragraphs' text (one per line)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def shingles(folded: str, size: int = SHINGLE_WORDS) -> set[str]:
@@ -212,20 +220,30 @@ def is_evidence(folded: str) -> bool:
 
 
 class Fingerprint:
-    """What dedupe computes once per article body (the store reuses ``folded`` and ``search_form``).
+    """What dedupe computes once per article body (the store reuses ``search_form``).
 
     A body that is not evidence (``is_evidence``) gets no band hashes: it is never a near duplicate, and
-    its boilerplate twins do not crowd the band index."""
+    its boilerplate twins do not crowd the band index.
 
-    __slots__ = ("_shingles", "_words", "band_hashes", "content_hash", "evidence", "folded")
+    ``carried``: what another process made of this body (``carried()``), taken only where it checks out. The
+    band hashes (any sender): for this very folded body (its content hash, computed here). The whole body's work
+    (``carried(body=True)``: a crawl's extraction worker, same code, same run) for these very paragraphs (a digest
+    of their text, ~15 µs, instead of the fold, its hash and the search form, ~70 µs: the writer's share of an
+    article, bench/results.md, crawl4); ``folded`` is then made only if asked for (near-duplicate candidates)."""
+
+    __slots__ = ("_folded", "_form", "_joined", "_shingles", "_words", "band_hashes", "content_hash", "evidence")
 
     def __init__(self, paragraphs: Sequence[str], carried: Mapping[str, Any] | None = None) -> None:
-        self._words = fold_words("\n".join(paragraphs))  # = folded_body(paragraphs).split(), kept for search_form
-        self.folded = " ".join(self._words)
-        utf8 = self.folded.encode("utf-8")
+        self._joined = "\n".join(paragraphs)
+        self._shingles: set[bytes] | None = None
+        self._form: str | None = None
+        if carried is not None and self._take_body(carried):
+            return
+        self._words = fold_words(self._joined)  # = folded_body(paragraphs).split(), kept for search_form
+        self._folded: str | None = " ".join(self._words)
+        utf8 = self._folded.encode("utf-8")
         self.content_hash = hashlib.sha256(utf8).hexdigest()
         self.evidence = len(self._words) >= EVIDENCE_WORDS  # = is_evidence(self.folded): its words, counted
-        self._shingles: set[bytes] | None = None
         if carried is not None and self._carried_bands_fit(carried):
             self.band_hashes = list(carried["band_hashes"])
             return
@@ -233,10 +251,35 @@ class Fingerprint:
         # the set (for ``similarity``, needed only when there are candidates) is built on first use.
         self.band_hashes = band_hashes(_body_signature(utf8.split())) if self.evidence else []
 
-    def carried(self) -> dict[str, Any]:
+    def carried(self, body: bool = False) -> dict[str, Any]:
         """What another process needs to skip the signature of this body: ``Fingerprint(paragraphs, carried)``
-        (a distributed worker computes it, the one writer checks and takes it; issue 13)."""
-        return {"version": SIGNATURE_VERSION, "content_hash": self.content_hash, "band_hashes": self.band_hashes}
+        (a distributed worker computes it, the one writer checks and takes it; issue 13). ``body``: also the
+        rest of the body's work (its word count and search form, under a digest of the paragraphs' text), for a
+        writer running this same code (a crawl's extraction workers: ``crawler.ingest.clean.carried_fingerprint``)."""
+        carried: dict[str, Any] = {"version": SIGNATURE_VERSION, "content_hash": self.content_hash,
+                                   "band_hashes": self.band_hashes}
+        if body:
+            carried["body"] = {"version": BODY_FORM_VERSION, "paragraphs": _text_digest(self._joined),
+                               "words": len(self.folded.split()) if self._words is None else len(self._words),
+                               "form": self.search_form}
+        return carried
+
+    def _take_body(self, carried: Mapping[str, Any]) -> bool:
+        """Take the carried body's work when it was made of these very paragraphs by this scheme (else False,
+        and nothing taken)."""
+        body = carried.get("body")
+        if not (isinstance(body, Mapping) and body.get("version") == BODY_FORM_VERSION
+                and type(body.get("words")) is int and type(body.get("form")) is str
+                and type(carried.get("content_hash")) is str
+                and body.get("paragraphs") == _text_digest(self._joined)):
+            return False
+        self.content_hash = carried["content_hash"]
+        self.evidence = body["words"] >= EVIDENCE_WORDS
+        if not self._carried_bands_fit(carried):
+            return False
+        self._words, self._folded, self._form = None, None, body["form"]
+        self.band_hashes = list(carried["band_hashes"])
+        return True
 
     def _carried_bands_fit(self, carried: Mapping[str, Any]) -> bool:
         """Band hashes made elsewhere are taken only for this very body (its content hash, computed here) and
@@ -251,10 +294,21 @@ class Fingerprint:
         )
 
     @property
+    def folded(self) -> str:
+        """``folded_body`` of the paragraphs (made here on first use when the body's work was carried)."""
+        if self._folded is None:
+            self._words = fold_words(self._joined)
+            self._folded = " ".join(self._words)
+        return self._folded
+
+    @property
     def search_form(self) -> str:
-        """The body's search form (``crawler.text.stem_folded`` of ``folded``) from the folded words at hand:
-        what the store indexes."""
-        return stem_words(self._words)
+        """The body's search form (``crawler.text.stem_folded`` of ``folded``): carried, or made from the folded
+        words at hand. What the store indexes."""
+        if self._form is None:
+            self.folded  # noqa: B018 - makes the words
+            self._form = stem_words(self._words)
+        return self._form
 
     @property
     def shingles(self) -> set[bytes]:

@@ -62,6 +62,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.robots.Rfc9309RobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.redirects.SafeRedirectMiddleware": 600,
+    # Scrapy's meta refresh without decoding pages whose bytes rule one out (crawler/middlewares/redirects.py).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.redirects.LeanMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.middlewares.cookies.OfflineCookiesMiddleware": 700,
     "crawler.middlewares.limits.SizeCapMiddleware": 940,
@@ -74,6 +77,9 @@ DOWNLOADER_MIDDLEWARES = {
 # measured on, one worker's hand-over cost ~0.8 ms a page and the crawl was slower, bench/results.md "crawlpool"),
 # N = N processes, -1 = one fewer than the cores (crawler/middlewares/extractpool.py; `arshif crawl --extract-jobs N`).
 ARSHIF_EXTRACT_JOBS = 0
+
+# Scrapy's in-memory stats without its per-access deprecation wrapper (crawler/stats.py: ~2 % of a crawl's CPU).
+STATS_CLASS = "crawler.stats.PlainStatsCollector"
 
 # clean → validate → date window → dedupe → store (pipelines/): articles; the spider's other items
 # (misses, failures, aliases, …) pass through to the store, which hands every item to the archive's owner.

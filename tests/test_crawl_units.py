@@ -257,3 +257,23 @@ def test_link_joins_are_cached_only_where_the_base_does_not_matter():
                 [(_element, link)] = links
                 assert link.url == urljoin(base, href), (base, href)
                 assert link.article_id == SITE.article_id(link.url)
+
+
+def test_the_crawl_collects_young_garbage_less_often_and_restores_the_processs_thresholds():
+    import gc
+
+    from crawler.runner import CRAWL_GC_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with fewer_collections():
+            assert gc.get_threshold() == (CRAWL_GC_THRESHOLD, 10, 10)
+        assert gc.get_threshold() == (700, 10, 10)
+        gc.set_threshold(50_000, 5, 5)  # a process that asked for fewer already keeps its own
+        with pytest.raises(RuntimeError), fewer_collections():
+            assert gc.get_threshold() == (50_000, 5, 5)
+            raise RuntimeError("the crawl failed")
+        assert gc.get_threshold() == (50_000, 5, 5)
+    finally:
+        gc.set_threshold(*before)

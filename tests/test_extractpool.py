@@ -123,17 +123,38 @@ def test_the_worker_fingerprint_spares_the_writer_the_minhash(monkeypatch):
     def no_signature(*args, **kwargs):
         raise AssertionError("the writer computed the MinHash signature")
 
+    def no_fold(*args, **kwargs):
+        raise AssertionError("the writer folded the body")
+
     monkeypatch.setattr(crawler.dedupe, "_body_signature", no_signature)
+    monkeypatch.setattr(crawler.dedupe, "fold_words", no_fold)
     taken = crawler.dedupe.Fingerprint(item["paragraphs"], item.carried)  # what dedupe does with the item
-    assert taken.band_hashes == expected.band_hashes
-    # A fingerprint of another body is not taken: recomputed (here: the signature would run).
-    other = {**carried, "content_hash": "0" * 64}
-    try:
-        crawler.dedupe.Fingerprint(item["paragraphs"], other)
-    except AssertionError as exc:
-        assert "MinHash" in str(exc)
-    else:
-        raise AssertionError("a fingerprint of another body was taken")
+    assert (taken.band_hashes, taken.content_hash, taken.evidence, taken.search_form) == \
+        (expected.band_hashes, expected.content_hash, expected.evidence, expected.search_form)
+    monkeypatch.undo()
+    assert taken.folded == expected.folded  # made on first use (near-duplicate candidates)
+
+    other_record = {**record, "paragraphs": [f"{words} ثالثة"]}
+    others_carried = carried_fingerprint(other_record)
+    monkeypatch.setattr(crawler.dedupe, "_body_signature", no_signature)
+    without_body = {key: value for key, value in carried.items() if key != "body"}  # what a queue message carries
+    assert crawler.dedupe.Fingerprint(item["paragraphs"], without_body).band_hashes == expected.band_hashes
+    # Not taken, so recomputed (here: the signature would run): the bands of another body (its content hash),
+    # the body's work for other paragraphs (another record's), or of another fold (version).
+    for other in ({**without_body, "content_hash": "0" * 64}, others_carried,
+                  {**carried, "body": {**carried["body"], "version": -1}, "content_hash": "0" * 64}):
+        try:
+            crawler.dedupe.Fingerprint(item["paragraphs"], other)
+        except AssertionError as exc:
+            assert "MinHash" in str(exc)
+        else:
+            raise AssertionError(f"a fingerprint of another body was taken: {other}")
+    monkeypatch.undo()
+    # Recomputed, it is this body's own fingerprint.
+    for other in (others_carried, {**carried, "body": {**carried["body"], "words": "60"}}):
+        remade = crawler.dedupe.Fingerprint(item["paragraphs"], other)
+        assert (remade.band_hashes, remade.content_hash, remade.search_form) == \
+            (expected.band_hashes, expected.content_hash, expected.search_form)
 
 
 def test_sigterm_stops_the_extraction_workers_with_the_crawl(mirror_factory, tmp_path):

@@ -34,10 +34,10 @@ def clean_record(item: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
 
 
 def carried_fingerprint(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The dedupe fingerprint of the body the clean step will leave (``Fingerprint.carried``): made by a crawl's
-    extraction worker so the writer skips the MinHash signature (~0.4 ms an article); the writer takes it only
-    when its own cleaned body has the same content hash."""
-    return Fingerprint(clean_record(dict(record))["paragraphs"]).carried()
+    """The dedupe fingerprint of the body the clean step will leave (``Fingerprint.carried``), with the body's
+    word count and search form: made by a crawl's extraction worker so the writer skips the fold, the MinHash
+    signature and the search form; the writer takes it only for paragraphs of the same text (same digest)."""
+    return Fingerprint(clean_record(dict(record))["paragraphs"]).carried(body=True)
 
 
 def clean_list(key: str, values: Any) -> list:

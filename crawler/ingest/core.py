@@ -113,7 +113,6 @@ class Ingest:
             record=record,
             content_hash=item.fingerprint.content_hash,
             band_hashes=item.fingerprint.band_hashes,
-            body_folded=item.fingerprint.folded,
             body_form=item.fingerprint.search_form,
             near_duplicate_of=verdict.near_duplicate_of,
             similarity=verdict.similarity,

@@ -10,8 +10,9 @@ stored — the item pipelines, ``crawler.ingest``, SQLite — stays in the crawl
 
 - Each worker keeps its own ``Extractor`` (templates learned from the pages it gets, checked against the
   full chain on a sample): records are those of in-process extraction, in whatever order results come.
-- A worker also makes each record's dedupe fingerprint (``crawler.ingest.clean.carried_fingerprint``): the
-  writer's dedupe takes it for the very body it cleaned (same content hash) and skips the MinHash signature.
+- A worker also makes each record's dedupe fingerprint and the body's search form
+  (``crawler.ingest.clean.carried_fingerprint``): the writer's dedupe takes them for the very paragraphs it
+  cleaned (same digest) and skips the fold, the MinHash signature and the search form.
 - A worker that dies (OOM killer, SIGKILL) fails only the page it held: the page is recorded as a failure
   (``extraction worker died (exit code -9)``; the next crawl asks it again) and a new worker takes its place.
 - The hand-over is the reactor's own: it reads the workers' pipes (``reactor.addReader``), with no

@@ -12,14 +12,19 @@ cookie (scrapy/scrapy#1225: the article is lost, no row anywhere). Here:
 - followed redirects skip the dupe filter (the two rules above bound them instead).
 
 A refusal raises ``OffsiteRedirect`` or ``RedirectLoop``: the request's errback records a failure row.
+
+``LeanMetaRefreshMiddleware`` is Scrapy's ``MetaRefreshMiddleware`` (``<meta http-equiv="refresh">``) that first
+rules a refresh out in the page's bytes, where it can, instead of decoding the whole page to read its head.
 """
 
 from __future__ import annotations
 
+import codecs
 import ipaddress
 from urllib.parse import urljoin, urlsplit
 
-from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
+from scrapy.http import HtmlResponse
 from w3lib.url import safe_url_string
 
 from crawler.middlewares.reasons import OffsiteRedirect, RedirectLoop
@@ -98,3 +103,39 @@ class SafeRedirectMiddleware(RedirectMiddleware):
         if len(chain) > self.max_hops:
             raise RedirectLoop(f"{chain[0]}: more than {self.max_hops} redirects (last {target[:100]})")
         return target
+
+
+# Scrapy reads a refresh from the first 4,096 characters of the decoded page (scrapy.utils.response.get_meta_refresh),
+# and both w3lib tests ("http-equiv" naming "refresh", and the tag's attributes) need the ASCII word "refresh" in
+# some case there: no other character lower-cases to r, e, f, s or h. Where each ASCII character is its own byte
+# and no byte of another character is ASCII (UTF-8, single-byte ASCII supersets), those characters come from at
+# most 4 × 4,096 bytes (4 a UTF-8 character; an undecodable byte becomes one U+FFFD), so without b"refresh" there
+# in any case Scrapy would find no refresh. Anything else (a BOM, which overrides the declared charset; another
+# encoding) takes Scrapy's own path.
+REFRESH_SCAN_CHARS = 4096
+_ASCII_SAFE = frozenset({"utf-8", "ascii", "cp1256", "cp1252", "iso8859-1", "iso8859-6"})  # codecs.lookup names
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # (UTF-32's begin with UTF-16's)
+
+
+def may_refresh(response: HtmlResponse) -> bool:
+    """False only when Scrapy's ``MetaRefreshMiddleware`` cannot find a refresh in the page (see above)."""
+    body = response.body
+    if body.startswith(_BOMS):
+        return True
+    try:
+        encoding = codecs.lookup(response.encoding).name
+    except LookupError:
+        return True
+    return encoding not in _ASCII_SAFE or b"refresh" in body[: 4 * REFRESH_SCAN_CHARS].lower()
+
+
+class LeanMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta refresh, skipped for a page whose bytes rule a refresh out (``may_refresh``). Scrapy decodes
+    the whole page (``response.text``) to look at its first 4,096 characters: for an article page extracted in a
+    worker process nothing else in the crawl's process decodes it. A 1,000-article real-weight crawl's profile:
+    3.5 % of the crawl's process (~0.15 ms a page; bench/results.md, crawl4)."""
+
+    def process_response(self, request, response, spider=None):
+        if isinstance(response, HtmlResponse) and not may_refresh(response):
+            return response
+        return super().process_response(request, response)

@@ -359,10 +359,9 @@ class Archive(RunLog, ArchiveReader):
             last_seen_at=now,
             last_run_id=write.run_id,
         )
-        body_folded = fold_arabic(body_text(record)) if write.body_folded is None else write.body_folded
-        # The search forms of title and body (the body's from the caller when it made it with body_folded).
-        forms = (stem_words(title_words),
-                 stem_folded(body_folded) if write.body_form is None or write.body_folded is None else write.body_form)
+        # The search forms of title and body (the body's from the caller when it made it).
+        forms = (stem_words(title_words), write.body_form if write.body_form is not None else
+                 stem_folded(fold_arabic(body_text(record)) if write.body_folded is None else write.body_folded))
         if write.warc_record is not None:
             columns["warc_record"] = write.warc_record
         # An id seen before in some other form (a miss, a failed fetch, an alias, bands) is settled; a new

@@ -44,7 +44,7 @@ class ArticleWrite:
     warc_record: str | None = None
     run_id: int | None = None
     body_folded: str | None = None  # ``fold_arabic`` of the body, when the caller has it already
-    body_form: str | None = None  # ``stem_folded`` of that body (its search form), likewise
+    body_form: str | None = None  # ``stem_folded`` of that body (its search form), likewise (taken as it is)
     stored: bool | None = None  # whether its row exists, when the caller has just looked (None: look)
     traces: bool | None = None  # whether a miss, open failure or alias names its id, likewise (None: look)
 
