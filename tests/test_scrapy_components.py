@@ -14,7 +14,8 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares.redirects import LeanMetaRefreshMiddleware, may_refresh
+from crawler.middlewares.reasons import OffsiteRedirect
+from crawler.middlewares.redirects import LeanMetaRefreshMiddleware, may_refresh, redirect_refusal
 from crawler.stats import PlainStatsCollector
 
 URL = "https://www.alhadath.ps/article/7/x"
@@ -31,7 +32,10 @@ def outcome(middleware, body: bytes, encoding: str | None, headers: dict | None 
     """What the middleware makes of the page: the same response (no refresh) or the redirected request's URL."""
     request = Request(URL)
     response = HtmlResponse(URL, body=body, encoding=encoding, headers=headers or {}, request=request)
-    result = middleware.process_response(request, response)
+    try:
+        result = middleware.process_response(request, response)
+    except OffsiteRedirect as refused:
+        return ("refused", str(refused))
     return "response" if result is response else (type(result).__name__, result.url)
 
 
@@ -78,9 +82,41 @@ def test_bytes_that_rule_a_refresh_out_leave_scrapy_nothing_to_find(text, encodi
     body = html.encode(encoding, errors="replace")
     headers = {"Content-Type": f"text/html; charset={encoding}"}
     response = HtmlResponse(URL, body=body, headers=headers)
+    theirs = outcome(scrapy_one, body, None, headers)
     if not may_refresh(response):
-        assert outcome(scrapy_one, body, None, headers) == "response"
-    assert outcome(lean, body, None, headers) == outcome(scrapy_one, body, None, headers)
+        assert theirs == "response"
+    ours = outcome(lean, body, None, headers)
+    if ours[0] == "refused":  # the one difference: a target the redirect policy refuses (below)
+        assert theirs[0] == "Request" and redirect_refusal(theirs[1], ["www.alhadath.ps"], base_is_loopback=False)
+    else:
+        assert ours == theirs
+
+
+@pytest.mark.parametrize(("target", "why"), [
+    ("http://169.254.169.254/latest/meta-data/", "private or link-local"),
+    ("http://10.0.0.7/admin", "private or link-local"),
+    ("https://evil.example/article/1", "another host (evil.example)"),
+])
+def test_a_meta_refresh_off_the_site_is_refused_as_a_location_header_is(target, why):
+    """Scrapy's own middleware follows these (the offsite filter alone would stand between a spider without
+    ``allowed_domains`` and the cloud's metadata address); ours refuses them, no request made."""
+    scrapy_one, lean = middlewares()
+    body = page(REFRESH.format(equiv="refresh", delay=0, target=target)).encode()
+    assert outcome(scrapy_one, body, "utf-8") == ("Request", target)
+    refused = outcome(lean, body, "utf-8")
+    assert refused[0] == "refused" and why in refused[1]
+
+
+def test_a_non_http_meta_refresh_is_left_alone_as_scrapy_leaves_it():
+    scrapy_one, lean = middlewares()
+    body = page(REFRESH.format(equiv="refresh", delay=0, target="file:///etc/passwd")).encode()
+    assert outcome(lean, body, "utf-8") == outcome(scrapy_one, body, "utf-8") == "response"
+
+
+def test_a_meta_refresh_on_the_site_is_followed():
+    _, lean = middlewares()
+    body = page(REFRESH.format(equiv="refresh", delay=0, target="/article/8/y")).encode()
+    assert outcome(lean, body, "utf-8") == ("Request", "https://www.alhadath.ps/article/8/y")
 
 
 def test_the_plain_stats_collector_keeps_scrapys_numbers():

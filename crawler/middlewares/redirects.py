@@ -66,23 +66,12 @@ def redirect_refusal(target: str, allowed_domains, *, base_is_loopback: bool) ->
     return None
 
 
-class SafeRedirectMiddleware(RedirectMiddleware):
+class _SafeTarget:
+    """The one redirect policy (the module's docstring), for a ``Location`` header and a meta refresh alike."""
+
     def __init__(self, settings) -> None:
         super().__init__(settings)
         self.max_hops = settings.getint("ARSHIF_REDIRECT_MAX_HOPS", DEFAULT_MAX_HOPS)
-
-    def process_response(self, request, response, spider=None):
-        location = response.headers.get(b"Location")
-        if (response.status in (301, 302, 303, 307, 308) and location
-                and not request.meta.get("dont_redirect", False)
-                and response.status not in request.meta.get("handle_httpstatus_list", ())):
-            target = self._check(request, location.decode("latin-1"))
-            response.headers[b"Location"] = target.encode("latin-1")
-        redirected = super().process_response(request, response)
-        if redirected is not response and hasattr(redirected, "dont_filter"):
-            # Bounded by _check; the dupe filter would drop a self-redirect that set a cookie (#1225).
-            redirected.dont_filter = True
-        return redirected
 
     def _check(self, request, location: str) -> str:
         """The absolute target to follow (on the crawl's base host), or raise the refusal."""
@@ -103,6 +92,21 @@ class SafeRedirectMiddleware(RedirectMiddleware):
         if len(chain) > self.max_hops:
             raise RedirectLoop(f"{chain[0]}: more than {self.max_hops} redirects (last {target[:100]})")
         return target
+
+
+class SafeRedirectMiddleware(_SafeTarget, RedirectMiddleware):
+    def process_response(self, request, response, spider=None):
+        location = response.headers.get(b"Location")
+        if (response.status in (301, 302, 303, 307, 308) and location
+                and not request.meta.get("dont_redirect", False)
+                and response.status not in request.meta.get("handle_httpstatus_list", ())):
+            target = self._check(request, location.decode("latin-1"))
+            response.headers[b"Location"] = target.encode("latin-1")
+        redirected = super().process_response(request, response)
+        if redirected is not response and hasattr(redirected, "dont_filter"):
+            # Bounded by _check; the dupe filter would drop a self-redirect that set a cookie (#1225).
+            redirected.dont_filter = True
+        return redirected
 
 
 # Scrapy reads a refresh from the first 4,096 characters of the decoded page (scrapy.utils.response.get_meta_refresh),
@@ -129,7 +133,7 @@ def may_refresh(response: HtmlResponse) -> bool:
     return encoding not in _ASCII_SAFE or b"refresh" in body[: 4 * REFRESH_SCAN_CHARS].lower()
 
 
-class LeanMetaRefreshMiddleware(MetaRefreshMiddleware):
+class LeanMetaRefreshMiddleware(_SafeTarget, MetaRefreshMiddleware):
     """Scrapy's meta refresh, skipped for a page whose bytes rule a refresh out (``may_refresh``). Scrapy decodes
     the whole page (``response.text``) to look at its first 4,096 characters: for an article page extracted in a
     worker process nothing else in the crawl's process decodes it. A 1,000-article real-weight crawl's profile:
@@ -139,3 +143,13 @@ class LeanMetaRefreshMiddleware(MetaRefreshMiddleware):
         if isinstance(response, HtmlResponse) and not may_refresh(response):
             return response
         return super().process_response(request, response)
+
+    def _redirect(self, redirected, request, reason):
+        """A refresh's target passes the redirects' checks: ``<meta http-equiv="refresh"
+        content="0; url=http://169.254.169.254/">`` on a site's page is refused as a ``Location`` header is
+        (Scrapy's own middleware leaves it to the offsite filter, which lets anything through for a spider
+        without ``allowed_domains``)."""
+        target = self._check(request, redirected.url)
+        if target != redirected.url:
+            redirected = redirected.replace(url=target)
+        return super()._redirect(redirected, request, reason)
