@@ -34,7 +34,7 @@ def test_quick_bench_runs_and_writes_the_report(tmp_path):
     bare = re.search(r"\| bare Scrapy spider [^|]*\| (\d+) \|", text)
     assert ours and bare and int(ours.group(1)) == int(bare.group(1)) > 0
     assert re.search(r"real pages, --extract-jobs 0: throughput ours / bare \*\*\d+\.\d\d×\*\*", text)
-    assert re.search(r"real pages, --extract-jobs auto: throughput ours / bare \*\*\d+\.\d\d×\*\*", text)
+    assert re.search(r"real pages, --extract-jobs auto \(\d+\): throughput ours / bare \*\*\d+\.\d\d×\*\*", text)
     assert re.search(r"\| real \| 40 \| \d+ \| \d+ / \d+ \|", text)  # the 40-id backfill stored articles
     assert re.search(r"Pipelines: \*\*[\d,]+ items/s\*\*", text)
     assert re.search(r"\| jsonl \| [\d,]+ \|", text) and re.search(r"\| csv \| [\d,]+ \|", text)

@@ -270,3 +270,19 @@ def test_a_send_to_a_worker_that_just_died_first_takes_what_it_answered(monkeypa
         pool.close()
     assert [result.error for result in results] == [None, "extraction worker died (exit code 70)", None]
     assert pool.replaced == 1
+
+
+def test_extract_jobs_auto_on_the_command_line():
+    """``--extract-jobs auto`` is the setting's -1 (one fewer than the cores); a count stays a count; anything
+    else is a usage error (exit 2) naming the value, before any crawl starts."""
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+    from crawler.cli.crawl import JOBS
+
+    assert JOBS.convert("auto", None, None) == -1 and JOBS.convert("AUTO", None, None) == -1
+    assert JOBS.convert("0", None, None) == 0 and JOBS.convert("3", None, None) == 3
+    assert extract_jobs(JOBS.convert("auto", None, None), cpus=4) == 3
+    for bad in ("-1", "many", "1.5"):
+        done = CliRunner().invoke(cli, ["crawl", "alhadath", "--db", "unused.db", "--extract-jobs", bad])
+        assert done.exit_code == 2 and f"'{bad}' is neither a count of worker processes" in done.output

@@ -12,6 +12,29 @@ from crawler.lock import ArchiveLock
 # --help` (which loads every command module) and `arshif export` & co. stay light.
 
 
+class ExtractJobs(click.ParamType):
+    """``--extract-jobs``: a count of worker processes (0: in the crawl's process) or ``auto`` (one fewer than the
+    cores, the setting's -1)."""
+
+    name = "N|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "auto":
+            return -1
+        try:
+            jobs = int(value)
+        except ValueError:
+            jobs = None
+        if jobs is None or jobs < 0:
+            self.fail(f"{value!r} is neither a count of worker processes (0, 1, 2, …) nor 'auto'", param, ctx)
+        return jobs
+
+
+JOBS = ExtractJobs()
+
+
 def run_options(func):
     """Options shared by crawl and backfill."""
     for option in reversed((
@@ -38,9 +61,9 @@ def run_options(func):
         click.option("--notify", "notify", multiple=True, metavar="URL",
                      help="Tell this Apprise URL (mailto://, slack://, json://, …) when an alarm or failure starts"
                           " and when it is over; repeatable; also $ARSHIF_NOTIFY (space/comma separated)."),
-        click.option("--extract-jobs", type=click.IntRange(min=0), metavar="N",
-                     help="Extract article pages in N worker processes. Default 0: in the crawl's process "
-                          "(setting ARSHIF_EXTRACT_JOBS; -1 = one fewer than the cores)."),
+        click.option("--extract-jobs", type=JOBS, metavar="N|auto",
+                     help="Extract article pages in N worker processes; auto: one fewer than the cores. Default 0: "
+                          "in the crawl's process (setting ARSHIF_EXTRACT_JOBS; -1 = auto)."),
         settings_options,
     )):
         func = option(func)
