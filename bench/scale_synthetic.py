@@ -80,6 +80,7 @@ PARTS = {
                           "idx_articles_site_published_at", "idx_articles_site_near_duplicate_of"),
     "search index (FTS5)": ("articles_fts_data", "articles_fts_idx", "articles_fts_docsize", "articles_fts_config"),
     "band keys (3 levels)": ("band_keys_recent", "band_keys_middle", "band_keys"),
+    "content keys (3 levels)": ("content_keys_recent", "content_keys_middle", "content_keys"),
     "versions": ("article_versions",),
     "search impacts": ("search_blocks", "search_impacts", "search_postings", "search_dirty"),
 }
