@@ -482,6 +482,24 @@ def m2xx_search3_search_impacts(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+# -- the search index merges 64 segments at a time (issue 22: store cost per article flat to 1M) ----------
+# At 16 (m2xx_scale_fts_automerge) a 1,000-article commit's segment was rewritten at 16 commits, 256, 4,096:
+# FTS5 alone wrote 0.24 pages an article at 10k, ~0.62 from 50k to 200k and 1.67 from 200k to 300k (the
+# level-2 merge). At 64 (FTS5's largest) the first merge comes at 64 commits, the next at 4,096: 0.24, then
+# 0.79 and 0.52 (``bench/results.md``, store4). ``crisismerge`` (default 16: a level holding that many
+# segments is merged at once) must be as high, or it merges at 16 anyway. The index's contents, and so every
+# hit, its order and its bm25 score, are the same; a search reads up to ~126 segments a word instead of ~48.
+SEARCH_INDEX_MERGE = 64
+
+
+@MIGRATIONS()
+def m2xx_store4_fts_merge_64(db: sqlite_utils.Database) -> None:
+    """Merge the search index's segments 64 at a time (``automerge`` and ``crisismerge``), instead of 16.
+    The settings live in ``articles_fts_config``: existing segments stay as they are, later merges follow."""
+    for key in ("automerge", "crisismerge"):
+        db.execute("insert into articles_fts (articles_fts, rank) values (?, ?)", [key, SEARCH_INDEX_MERGE])
+
+
 # -- exact copies by content key, in levels (issue 22: store cost per article flat to 1M) ----------------
 # The index ``(site, content_hash)`` on ``articles`` was keyed by a random hash: once it held more leaves than
 # a commit held articles, each insert dirtied a leaf of its own (a 1,000-article commit wrote ~0.13 of its
