@@ -49,6 +49,21 @@ def record_of(truth: dict) -> dict:
     return record
 
 
+def next_article(config: MirrorConfig, article_id: int) -> tuple[int, dict]:
+    """The first id after ``article_id`` that the mirror serves as an article, and its record."""
+    while True:
+        article_id += 1
+        truth = truth_record(config, article_id)
+        if truth["status"] == ARTICLE:
+            return article_id, record_of(truth)
+
+
+def article_write(record: dict, fp: Fingerprint) -> ArticleWrite:
+    """The write of a new article as a backfill stores it (its fingerprint made beforehand)."""
+    return ArticleWrite(record, content_hash=fp.content_hash, band_hashes=fp.band_hashes, body_folded=fp.folded,
+                        stored=False, seen_at="2026-01-01T00:00:00+00:00")
+
+
 def checkpoints(articles: int) -> list[int]:
     marks, size = [], 10_000
     while size < articles:
@@ -154,16 +169,11 @@ def run(articles: int, migrate_up_to: int = 100_000) -> str:
             while stored < mark:
                 batch = []
                 while len(batch) < BATCH and stored + len(batch) < mark:
-                    article_id += 1
-                    truth = truth_record(config, article_id)
-                    if truth["status"] != ARTICLE:
-                        continue
-                    record = record_of(truth)
+                    article_id, record = next_article(config, article_id)
                     started = time.perf_counter()
                     fp = Fingerprint(record["paragraphs"])
                     print_seconds += time.perf_counter() - started
-                    batch.append(ArticleWrite(record, content_hash=fp.content_hash, band_hashes=fp.band_hashes,
-                                              body_folded=fp.folded, stored=False, seen_at="2026-01-01T00:00:00+00:00"))
+                    batch.append(article_write(record, fp))
                 started, cpu = time.perf_counter(), time.process_time()
                 archive.upsert_articles(batch)
                 archive.commit()

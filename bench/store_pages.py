@@ -27,12 +27,10 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.common import table  # noqa: E402
-from bench.scale_synthetic import BATCH, SEED, record_of  # noqa: E402
+from bench.scale_synthetic import BATCH, SEED, article_write, next_article  # noqa: E402
 from crawler.dedupe import Fingerprint  # noqa: E402
 from crawler.mirror import MirrorConfig  # noqa: E402
-from crawler.mirror.model import ARTICLE  # noqa: E402
-from crawler.mirror.truth import truth_record  # noqa: E402
-from crawler.storage import Archive, ArticleWrite  # noqa: E402
+from crawler.storage import Archive  # noqa: E402
 
 WAL_HEADER, FRAME_HEADER = 32, 24
 
@@ -94,15 +92,8 @@ def run(articles: int, marks: list[int], batch: int = BATCH) -> str:
             while stored < mark:
                 rows = []
                 while len(rows) < batch and stored + len(rows) < mark:
-                    article_id += 1
-                    truth = truth_record(config, article_id)
-                    if truth["status"] != ARTICLE:
-                        continue
-                    record = record_of(truth)
-                    fp = Fingerprint(record["paragraphs"])
-                    rows.append(ArticleWrite(record, content_hash=fp.content_hash, band_hashes=fp.band_hashes,
-                                             body_folded=fp.folded, stored=False,
-                                             seen_at="2026-01-01T00:00:00+00:00"))
+                    article_id, record = next_article(config, article_id)
+                    rows.append(article_write(record, Fingerprint(record["paragraphs"])))
                 before = churning_owners(conn)  # a page freed by this commit is named by its owner before it
                 cpu = time.process_time()
                 archive.upsert_articles(rows)
