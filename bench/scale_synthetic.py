@@ -31,6 +31,7 @@ from crawler.mirror.model import ARTICLE
 from crawler.mirror.truth import truth_record
 from crawler.storage import Archive, ArticleWrite, search_articles
 from crawler.storage.connection import connect
+from crawler.storage.schema import CONTENT_LEVELS
 from crawler.text import stem_folded
 
 BATCH = 1000
@@ -116,7 +117,8 @@ def parts_table(parts: list[tuple[int, dict[str, int]]]) -> str:
 
 def legacy_copy(db: Path, copy: Path) -> None:
     """The archive as arshif stored it before m201: folded and stemmed columns filled, ``article_bands``,
-    the external-content FTS index and its triggers (m105's), m201/m202 not applied. Then VACUUMed."""
+    the external-content FTS index and its triggers (m105's), the ``(site, content_hash)`` index, m201/m202 and
+    the content keys' migration not applied. Then VACUUMed."""
     shutil.copy(db, copy)
     conn = connect(copy)
     conn.create_function("stem_folded", 1, lambda text: stem_folded(text or ""), deterministic=True)
@@ -147,8 +149,12 @@ def legacy_copy(db: Path, copy: Path) -> None:
         ' insert into "articles_fts" ("articles_fts", rowid, "title_stemmed", "body_stemmed") values(\'delete\','
         ' old.rowid, old."title_stemmed", old."body_stemmed"); insert into "articles_fts" (rowid,'
         ' "title_stemmed", "body_stemmed") values (new.rowid, new."title_stemmed", new."body_stemmed"); end')
+    # exact copies by the hash index, as before m2xx_store4_content_keys
+    for level in CONTENT_LEVELS:
+        conn.execute(f"drop table {level}")
+    conn.execute("create index idx_articles_site_content_hash on articles (site, content_hash)")
     conn.execute("delete from _sqlite_migrations where name in ('m201_lean_archive', 'm202_lean_vacuum',"
-                 " 'm2xx_bands_levels')")
+                 " 'm2xx_bands_levels', 'm2xx_store4_content_keys')")
     conn.commit()
     conn.execute("vacuum")
     conn.close()
