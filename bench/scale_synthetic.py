@@ -31,6 +31,7 @@ from crawler.mirror.model import ARTICLE
 from crawler.mirror.truth import truth_record
 from crawler.storage import Archive, ArticleWrite, search_articles
 from crawler.storage.connection import connect
+from crawler.storage.schema import CONTENT_LEVELS
 from crawler.text import stem_folded
 
 BATCH = 1000
@@ -47,6 +48,21 @@ def record_of(truth: dict) -> dict:
     record.update(site="alhadath", article_id=truth["id"], modified_at=None, images=[], tags=[],
                   published_raw=truth["published_at"], language="ar", encoding="utf-8")
     return record
+
+
+def next_article(config: MirrorConfig, article_id: int) -> tuple[int, dict]:
+    """The first id after ``article_id`` that the mirror serves as an article, and its record."""
+    while True:
+        article_id += 1
+        truth = truth_record(config, article_id)
+        if truth["status"] == ARTICLE:
+            return article_id, record_of(truth)
+
+
+def article_write(record: dict, fp: Fingerprint) -> ArticleWrite:
+    """The write of a new article as a backfill stores it (its fingerprint made beforehand)."""
+    return ArticleWrite(record, content_hash=fp.content_hash, band_hashes=fp.band_hashes, body_folded=fp.folded,
+                        stored=False, seen_at="2026-01-01T00:00:00+00:00")
 
 
 def checkpoints(articles: int) -> list[int]:
@@ -80,6 +96,7 @@ PARTS = {
                           "idx_articles_site_published_at", "idx_articles_site_near_duplicate_of"),
     "search index (FTS5)": ("articles_fts_data", "articles_fts_idx", "articles_fts_docsize", "articles_fts_config"),
     "band keys (3 levels)": ("band_keys_recent", "band_keys_middle", "band_keys"),
+    "content keys (3 levels)": ("content_keys_recent", "content_keys_middle", "content_keys"),
     "versions": ("article_versions",),
     "search impacts": ("search_blocks", "search_impacts", "search_postings", "search_dirty"),
 }
@@ -100,7 +117,8 @@ def parts_table(parts: list[tuple[int, dict[str, int]]]) -> str:
 
 def legacy_copy(db: Path, copy: Path) -> None:
     """The archive as arshif stored it before m201: folded and stemmed columns filled, ``article_bands``,
-    the external-content FTS index and its triggers (m105's), m201/m202 not applied. Then VACUUMed."""
+    the external-content FTS index and its triggers (m105's), the ``(site, content_hash)`` index, m201/m202 and
+    the content keys' migration not applied. Then VACUUMed."""
     shutil.copy(db, copy)
     conn = connect(copy)
     conn.create_function("stem_folded", 1, lambda text: stem_folded(text or ""), deterministic=True)
@@ -131,8 +149,12 @@ def legacy_copy(db: Path, copy: Path) -> None:
         ' insert into "articles_fts" ("articles_fts", rowid, "title_stemmed", "body_stemmed") values(\'delete\','
         ' old.rowid, old."title_stemmed", old."body_stemmed"); insert into "articles_fts" (rowid,'
         ' "title_stemmed", "body_stemmed") values (new.rowid, new."title_stemmed", new."body_stemmed"); end')
+    # exact copies by the hash index, as before m2xx_store4_content_keys
+    for level in CONTENT_LEVELS:
+        conn.execute(f"drop table {level}")
+    conn.execute("create index idx_articles_site_content_hash on articles (site, content_hash)")
     conn.execute("delete from _sqlite_migrations where name in ('m201_lean_archive', 'm202_lean_vacuum',"
-                 " 'm2xx_bands_levels')")
+                 " 'm2xx_bands_levels', 'm2xx_store4_content_keys')")
     conn.commit()
     conn.execute("vacuum")
     conn.close()
@@ -153,16 +175,11 @@ def run(articles: int, migrate_up_to: int = 100_000) -> str:
             while stored < mark:
                 batch = []
                 while len(batch) < BATCH and stored + len(batch) < mark:
-                    article_id += 1
-                    truth = truth_record(config, article_id)
-                    if truth["status"] != ARTICLE:
-                        continue
-                    record = record_of(truth)
+                    article_id, record = next_article(config, article_id)
                     started = time.perf_counter()
                     fp = Fingerprint(record["paragraphs"])
                     print_seconds += time.perf_counter() - started
-                    batch.append(ArticleWrite(record, content_hash=fp.content_hash, band_hashes=fp.band_hashes,
-                                              body_folded=fp.folded, stored=False, seen_at="2026-01-01T00:00:00+00:00"))
+                    batch.append(article_write(record, fp))
                 started, cpu = time.perf_counter(), time.process_time()
                 archive.upsert_articles(batch)
                 archive.commit()

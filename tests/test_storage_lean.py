@@ -115,9 +115,13 @@ def test_a_shrunk_archive_is_vacuumed(tmp_path):
         conn.close()
         return pages * page_size, free
     before, _ = size()
+    conn = sqlite3.connect(path)
+    hash_index = conn.execute("select count(*) from dbstat where name = 'idx_articles_site_content_hash'").fetchone()[0]
+    conn.close()
     Archive(path).close()
     after, free = size()
-    assert after < 0.6 * before and free == 0
+    # free: only the pages of the hash index that a later migration drops (m2xx_store4_content_keys)
+    assert after < 0.6 * before and free <= hash_index
 
 
 def test_readers_without_the_functions_still_open_and_match(tmp_path):

@@ -37,7 +37,14 @@ from crawler.storage.queries import ArticleQuery
 from crawler.storage.reader import ArchiveReader
 from crawler.storage.runs import RunLog
 from crawler.storage.impacts import SearchImpacts, build_all as build_search_blocks, mark as mark_search_blocks
-from crawler.storage.schema import INDEX_ARTICLES, MIGRATIONS, UNINDEX_ARTICLE
+from crawler.storage.schema import (
+    CONTENT_LEVELS,
+    CONTENT_MERGE_FLOOR,
+    INDEX_ARTICLES,
+    MIGRATIONS,
+    UNINDEX_ARTICLE,
+    content_key,
+)
 from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
 
 
@@ -48,6 +55,11 @@ _TRACES_SQL = (
     " union all select 1 from failures where site = ?1 and article_id = ?2 and resolved_at is null"
     " union all select 1 from aliases where site = ?1 and alias_id = ?2 limit 1"
 )
+
+
+# The articles holding content key ?4 of site ?1, over every level (a key is in exactly one level).
+_CONTENT_KEY_IDS = " union all ".join(
+    f"select article_id from {level} where site = ?1 and key = ?4" for level in CONTENT_LEVELS)
 
 
 class Archive(RunLog, ArchiveReader):
@@ -67,6 +79,8 @@ class Archive(RunLog, ArchiveReader):
         MIGRATIONS.apply(self.db)
         self.batch_size = batch_size
         self.bands = BandKeys(self.db.conn)
+        # Exact copies' lookup keys (one an article), kept in levels as the band keys are (schema.CONTENT_LEVELS).
+        self.content_keys = BandKeys(self.db.conn, levels=CONTENT_LEVELS, floor=CONTENT_MERGE_FLOOR, keys_per_article=1)
         self.commit_interval = commit_interval
         self.pending_writes = 0
         self._last_commit = time.monotonic()
@@ -119,6 +133,7 @@ class Archive(RunLog, ArchiveReader):
         self._last_commit = time.monotonic()
         if self.db.conn.in_transaction:
             self.bands.merge_if_due()  # with the batch: both commit, or neither
+            self.content_keys.merge_if_due()
             self.db.conn.commit()
             self.bands.committed()
 
@@ -128,6 +143,7 @@ class Archive(RunLog, ArchiveReader):
         self._unindexed = {}  # rowid → search forms (was set(): the next insert after a rollback failed)
         self.pending_writes = 0
         self.bands.forget_counts()
+        self.content_keys.forget_counts()
         if self.db.conn.in_transaction:
             self.db.conn.rollback()
 
@@ -160,6 +176,8 @@ class Archive(RunLog, ArchiveReader):
             )
             mark_search_blocks(self.db.conn, [row["rowid"]])
         self.bands.remove(row["site"], row["article_id"], folded_band_hashes(folded))
+        if row["content_hash"] is not None:
+            self.content_keys.remove(row["site"], row["article_id"], [content_key(row["content_hash"])])
 
     def commit_if_due(self) -> None:
         """Commit an open batch older than ``commit_interval`` (called on a timer while a crawl idles)."""
@@ -261,14 +279,13 @@ class Archive(RunLog, ArchiveReader):
         self, site: str, content_hash: str, *, exclude_id: int | None = None, title_folded: str | None = None
     ) -> ArticleRef | None:
         """The lowest-id stored article with this body hash (and, when given, this folded title)."""
-        # "+article_id": without it SQLite walks the primary key in id order (to skip the sort) and reads
-        # every article of the site; with it, it looks the hash up in its index and sorts the one or two rows.
-        sql = f"select {_REF_COLUMNS} from articles where site = ? and content_hash = ? and article_id != ?"
-        params: list[Any] = [site, content_hash, -1 if exclude_id is None else exclude_id]
+        sql = (f"select {_REF_COLUMNS} from articles where site = ?1 and article_id in ({_CONTENT_KEY_IDS})"
+               " and content_hash = ?3 and article_id != ?2")
+        params: list[Any] = [site, -1 if exclude_id is None else exclude_id, content_hash, content_key(content_hash)]
         if title_folded is not None:
-            sql += " and title_folded = ?"
+            sql += " and title_folded = ?5"
             params.append(title_folded)
-        rows = self.rows(sql + " order by +article_id limit 1", params)
+        rows = self.rows(sql + " order by article_id limit 1", params)
         return ArticleRef(**rows[0]) if rows else None
 
     def stored_and_copy(
@@ -281,16 +298,20 @@ class Archive(RunLog, ArchiveReader):
         settles; ``ArticleWrite.traces``).
 
         Three indexed lookups in one statement: each SQL statement costs a round trip through the sqlite3
-        module (binding, stepping, building the row), ~10 µs, on every item a crawl stores."""
+        module (binding, stepping, building the row), ~10 µs, on every item a crawl stores. The copy is found
+        by its content key in each level (``_CONTENT_KEY_IDS``), then checked by its row's hash and title."""
         sql = self._copy_sql.get(title_folded is not None)
         if sql is None:
-            title = " and title_folded = ?4" if title_folded is not None else ""
+            title = " and title_folded = ?5" if title_folded is not None else ""
             sql = self._copy_sql.setdefault(title_folded is not None, (
                 f"select 0, {_REF_COLUMNS} from articles where site = ?1 and article_id = ?2 union all"
                 f" select 1, {_REF_COLUMNS} from articles where rowid = (select rowid from articles where"
-                f" site = ?1 and content_hash = ?3 and article_id != ?2{title} order by +article_id limit 1)"
+                f" site = ?1 and article_id in ({_CONTENT_KEY_IDS}) and content_hash = ?3 and article_id != ?2"
+                f"{title} order by article_id limit 1)"
                 f" union all select 2, null, null, null, null, null where exists ({_TRACES_SQL})"))
-        params = [site, article_id, content_hash] + ([title_folded] if title_folded is not None else [])
+        params = [site, article_id, content_hash, content_key(content_hash)]
+        if title_folded is not None:
+            params.append(title_folded)
         found: list[ArticleRef | None] = [None, None]
         traces = False
         for which, *ref in self.db.conn.execute(sql, params):
@@ -386,6 +407,7 @@ class Archive(RunLog, ArchiveReader):
                 self.db.conn.execute("delete from aliases where site = ? and alias_id = ?", [site, article_id])
             self._unindexed[rowid] = forms
             self.bands.add(site, article_id, write.band_hashes)
+            self._add_content_key(site, article_id, write.content_hash)
             return Outcome.NEW
         old = existing[0]
         if record_from_row(old) == record_from_row(columns):
@@ -417,7 +439,12 @@ class Archive(RunLog, ArchiveReader):
         )
         self._unindexed[old["rowid"]] = forms
         self.bands.add(site, article_id, write.band_hashes)
+        self._add_content_key(site, article_id, write.content_hash)
         return Outcome.UPDATED
+
+    def _add_content_key(self, site: str, article_id: int, content_hash: str | None) -> None:
+        if content_hash is not None:
+            self.content_keys.add(site, article_id, [content_key(content_hash)])
 
     def _insert(self, table: str, row: Mapping[str, Any]) -> int:
         """One row by a plain INSERT (sqlite-utils' ``insert`` reads the table's schema on every call); its rowid."""

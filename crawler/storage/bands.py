@@ -109,10 +109,11 @@ class BandKeys:
     """The band-key store of one archive connection (used by ``Archive``, the single writer)."""
 
     def __init__(self, conn: sqlite3.Connection, *, floor: int = MERGE_FLOOR, ratio: int = MERGE_RATIO,
-                 levels: Sequence[str] = BAND_LEVELS) -> None:
+                 levels: Sequence[str] = BAND_LEVELS, keys_per_article: int = BANDS_PER_ARTICLE) -> None:
         self.conn = conn
         self.floor = floor
         self.ratio = ratio
+        self.keys_per_article = keys_per_article  # the main level's size estimate (``_next_rows``)
         self.levels = tuple(levels)  # newest first, the main level last
         self._rows: list[int] | None = None  # keys in each level but the main one: counted once, then kept
         self._insert_sql: dict[int, str] = {}
@@ -266,7 +267,7 @@ class BandKeys:
         # The main level's size from the articles' rowids (no count over millions of keys): an estimate
         # is enough, it only paces the merges.
         articles = self.conn.execute("select coalesce(max(rowid), 0) from articles").fetchone()[0]
-        return max(BANDS_PER_ARTICLE * articles - sum(self._rows), 0)
+        return max(self.keys_per_article * articles - sum(self._rows), 0)
 
     def merge(self, index: int = 0) -> None:
         """Move every key of level ``index`` into the next one, in its key order, then empty the level."""

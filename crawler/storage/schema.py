@@ -480,3 +480,67 @@ def m2xx_search3_search_impacts(db: sqlite_utils.Database) -> None:
 
     for statement in SCHEMA:
         db.execute(statement)
+
+
+# -- the search index merges 64 segments at a time (issue 22: store cost per article flat to 1M) ----------
+# At 16 (m2xx_scale_fts_automerge) a 1,000-article commit's segment was rewritten at 16 commits, 256, 4,096:
+# FTS5 alone wrote 0.24 pages an article at 10k, ~0.62 from 50k to 200k and 1.67 from 200k to 300k (the
+# level-2 merge). At 64 (FTS5's largest) the first merge comes at 64 commits, the next at 4,096: 0.24, then
+# 0.79 and 0.52 (``bench/results.md``, store4). ``crisismerge`` (default 16: a level holding that many
+# segments is merged at once) must be as high, or it merges at 16 anyway. The index's contents, and so every
+# hit, its order and its bm25 score, are the same; a search reads up to ~126 segments a word instead of ~48.
+SEARCH_INDEX_MERGE = 64
+
+
+@MIGRATIONS()
+def m2xx_store4_fts_merge_64(db: sqlite_utils.Database) -> None:
+    """Merge the search index's segments 64 at a time (``automerge`` and ``crisismerge``), instead of 16.
+    The settings live in ``articles_fts_config``: existing segments stay as they are, later merges follow."""
+    for key in ("automerge", "crisismerge"):
+        db.execute("insert into articles_fts (articles_fts, rank) values (?, ?)", [key, SEARCH_INDEX_MERGE])
+
+
+# -- exact copies by content key, in levels (issue 22: store cost per article flat to 1M) ----------------
+# The index ``(site, content_hash)`` on ``articles`` was keyed by a random hash: once it held more leaves than
+# a commit held articles, each insert dirtied a leaf of its own (a 1,000-article commit wrote ~0.13 of its
+# pages an article at 10k articles, ~0.8 at 100k, ~1 from a few hundred thousand on). The lookup now reads the
+# content key (the hash's first 60 bits) in three levels like the band keys (``crawler.storage.bands``):
+# a commit rewrites only the small recent level's pages, merges rewrite the bigger ones in key order now and
+# then. The key only finds candidates: the article row's ``content_hash`` (and title) still decides.
+CONTENT_LEVELS = ("content_keys_recent", "content_keys_middle", "content_keys")
+# The recent level is merged past max(8,192 keys, middle / 8): ~60 pages, which a 1,000-article commit
+# rewrites whole (the band keys' 65,536 would be ~450 pages: 0.45 a 1,000-article commit, for one key an article).
+CONTENT_MERGE_FLOOR = 8_192
+
+
+def content_key(content_hash: str) -> int:
+    """The signed 64-bit key of a body hash: its first 16 hex digits with the four low bits cleared (a band
+    key of band 0, as ``BandKeys`` stores them), e.g. "2d711642b726b044…" → 3274422879871479872. A hash that is not hex
+    (tests write such) is keyed by its own BLAKE2b digest: any key is right, it only finds candidates."""
+    try:
+        value = int(content_hash[:16], 16)
+    except ValueError:
+        import hashlib
+
+        value = int.from_bytes(hashlib.blake2b(content_hash.encode(), digest_size=8).digest(), "big")
+    if value >= 1 << 63:
+        value -= 1 << 64
+    return value & _BAND_KEY_MASK
+
+
+@MIGRATIONS()
+def m2xx_store4_content_keys(db: sqlite_utils.Database) -> None:
+    """Exact copies are looked up by content key in levels (``CONTENT_LEVELS``), not by the random
+    ``(site, content_hash)`` index, which goes: every stored article's key is written to the main level in
+    key order (an archive of 1M articles: one sorted insert of 1M small rows)."""
+    for level in CONTENT_LEVELS:
+        db.execute(
+            f"create table {level} (site text not null, key integer not null, article_id integer not null,"
+            " primary key (site, key, article_id)) without rowid"
+        )
+    db.conn.create_function("arshif_content_key", 1, content_key, deterministic=True)
+    db.execute(
+        f"insert into {CONTENT_LEVELS[-1]} (site, key, article_id) select site, arshif_content_key(content_hash),"
+        " article_id from articles where content_hash is not null order by 1, 2, 3"
+    )
+    db.execute("drop index if exists idx_articles_site_content_hash")
