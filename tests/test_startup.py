@@ -135,3 +135,18 @@ def test_numpy_takes_over_after_the_plain_signatures(monkeypatch):
     assert isinstance(first, list) and dedupe.np is None
     second = dedupe._body_signature(words)
     assert dedupe.np is not None and second.tolist() == first
+
+
+def test_opening_an_archive_scans_no_installed_distributions(tmp_path):
+    """``Archive`` and the reader's migration check make sqlite_utils' Database without its plugin hook, which
+    imports importlib.metadata and reads every installed distribution's entry points (~10-20 ms a process)."""
+    script = (
+        "import sys\n"
+        "from crawler.storage import Archive, open_archive\n"
+        f"archive = Archive({str(tmp_path / 'a.db')!r}); archive.close()\n"
+        f"open_archive({str(tmp_path / 'a.db')!r}).close()\n"
+        "print('importlib.metadata' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

@@ -74,7 +74,10 @@ class Archive(RunLog, ArchiveReader):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists():
             inspect_file(self.path)  # random bytes, a truncated copy, another program's database: exit 10
-        self.db = sqlite_utils.Database(connect(self.path))
+        # execute_plugins=False: no scan of every installed distribution's entry points for sqlite-utils plugins
+        # (~10-20 ms a process: pluggy imports importlib.metadata); the archive registers none and a user's plugin
+        # has no business on the archive's connection.
+        self.db = sqlite_utils.Database(connect(self.path), execute_plugins=False)
         self.conn = self.db.conn  # what ArchiveReader's reads use
         MIGRATIONS.apply(self.db)
         self.batch_size = batch_size

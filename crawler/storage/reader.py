@@ -93,7 +93,7 @@ def pending_migrations(conn: sqlite3.Connection) -> list[str]:
 
     from crawler.storage.schema import MIGRATIONS
 
-    return [migration.name for migration in MIGRATIONS.pending(sqlite_utils.Database(conn))]
+    return [migration.name for migration in MIGRATIONS.pending(sqlite_utils.Database(conn, execute_plugins=False))]
 
 
 def outdated_message(path: str | Path, pending: Sequence[str]) -> str:
