@@ -7,74 +7,37 @@ search index would answer stemmed queries wrongly and a read-only connection can
 ``Archive`` (the writer) extends it, so a crawl reads through the same methods.
 
 Every filter is one ``ArticleQuery`` (site, date window, runs, category, year, agency, author, changes
-since a cursor, ...); every search goes through ``search``/``search_count``/``search_facets``.
+since a cursor, ...); every search goes through ``search``/``search_count``/``search_facets``
+(``crawler.storage.searching``, a part of this class).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from crawler.errors import EXIT_OUTDATED_ARCHIVE, ArshifError, UsageError
-from crawler.items import ARTICLE_FIELDS, LIST_FIELDS
+from crawler.items import ARTICLE_FIELDS
 from crawler.storage.queries import (
     ALIAS_EXPORT_COLUMNS,
     COVERAGE_FIELDS,
     EXPORT_COLUMNS,
     EXPORT_EXTRA_COLUMNS,
-    VERSION_COLUMNS,
-    FACETS,
-    FACET_LIMIT,
     ArticleQuery,
-    fts_query,
-    search_condition,
 )
-from crawler.storage.connection import body_holds_sql, inspect_file, register_functions
-from crawler.storage.impacts import ranked_snapshot
+from crawler.storage.connection import inspect_file, register_functions
 from crawler.sites import Site, UnknownSiteError, get_site, site_from_url
 from crawler.storage.records import utc_now
-from crawler.text import parse_search
-from crawler.storage.records import ArchiveSummary, chunks, record_from_row
+from crawler.storage.records import ArchiveSummary, chunks, decoded_row, json_or, record_from_row
+from crawler.storage.searching import SearchReads
 
 
 class ArchiveOutdated(ArshifError):
     """The archive was written by an older arshif: `arshif migrate` upgrades it (readers never do)."""
 
     exit_code = EXIT_OUTDATED_ARCHIVE
-
-
-def _json(text: str | None, default: Any) -> Any:
-    try:
-        return json.loads(text) if text else default
-    except ValueError:
-        return default
-
-
-def _holds_phrase(row: Mapping[str, Any], phrase: str) -> bool:
-    """Whether a stored row's folded title or body holds ``phrase`` (folded) word for word: in Python, the
-    condition ``search_condition`` puts in SQL (``instr(' ' || title_folded || ' ', ' phrase ') or body_holds(...)``)."""
-    needle = f" {phrase} "
-    title = row.get("title_folded")
-    return (title is not None and needle in f" {title} ") or body_holds_sql(row.get("paragraphs"), needle)
-
-
-# What a search result shows of an article.
-_SEARCH_COLUMNS = ("site, article_id, url, title, published_at, published_hijri, category, authors, agencies,"
-                   " paragraphs")
-
-
-def _decoded(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored row with its list columns decoded and the folded/stemmed search copies left out."""
-    found = dict(row)
-    for key in LIST_FIELDS:
-        if key in found:
-            found[key] = _json(found[key], [])
-    for key in ("title_folded", "body_folded", "title_stemmed", "body_stemmed"):
-        found.pop(key, None)
-    return found
 
 
 def read_only_connection(path: str | Path) -> sqlite3.Connection:
@@ -101,7 +64,7 @@ def outdated_message(path: str | Path, pending: Sequence[str]) -> str:
             f"{', '.join(pending)}); run `arshif migrate --db {path}` once, then read it")
 
 
-class ArchiveReader:
+class ArchiveReader(SearchReads):
     """Read-only access: ``with ArchiveReader("arshif.db") as reader: reader.articles(ArticleQuery(...))``."""
 
     def __init__(self, path: str | Path) -> None:
@@ -158,7 +121,7 @@ class ArchiveReader:
     def article_row(self, site: str, article_id: int) -> dict[str, Any] | None:
         """The whole stored row (lists decoded, search copies left out), or None."""
         found = self.rows("select * from articles where site = ? and article_id = ?", [site, article_id])
-        return _decoded(found[0]) if found else None
+        return decoded_row(found[0]) if found else None
 
     def articles(
         self, query: ArticleQuery = ArticleQuery(), *, include_aliases: bool = False, chunk_size: int = 500
@@ -231,7 +194,7 @@ class ArchiveReader:
             for row in rows:
                 previous_run = row["first_run_id"]
                 for version in earlier.get((row["site"], row["article_id"]), []):
-                    record = _json(version["record"], {})
+                    record = json_or(version["record"], {})
                     yield {**{key: record.get(key) for key in ARTICLE_FIELDS}, "site": row["site"],
                            "article_id": row["article_id"], "version": version["version"],
                            "valid_from": version["valid_from"], "valid_to": version["replaced_at"],
@@ -316,7 +279,7 @@ class ArchiveReader:
             "select * from article_versions where site = ? and article_id = ? order by version", [site, article_id]
         )
         for version in found:
-            record = _json(version.pop("record"), {})
+            record = json_or(version.pop("record"), {})
             version["record"] = {key: record.get(key) for key in ARTICLE_FIELDS}
         return found
 
@@ -402,8 +365,8 @@ class ArchiveReader:
         """Runs, newest first, with status, counts and alarm reason (``args`` and ``stats`` decoded)."""
         found = self.rows("select * from crawl_runs order by id desc limit ? offset ?", [limit, offset])
         for run in found:
-            run["args"] = _json(run.get("args"), {})
-            run["stats"] = _json(run.get("stats"), {})
+            run["args"] = json_or(run.get("args"), {})
+            run["stats"] = json_or(run.get("stats"), {})
         return found
 
     def count_runs(self) -> int:
@@ -435,8 +398,8 @@ class ArchiveReader:
         found = self.rows(f"select * from crawl_runs where id in ({' union '.join(parts)}) order by id desc",
                           all_params)
         for run in found:
-            run["args"] = _json(run.get("args"), {})
-            run["stats"] = _json(run.get("stats"), {})
+            run["args"] = json_or(run.get("args"), {})
+            run["stats"] = json_or(run.get("stats"), {})
         return found
 
     def summary(self, site: str | None = None) -> ArchiveSummary:
@@ -607,118 +570,6 @@ class ArchiveReader:
                 [recent_runs],
             ),
         }
-
-    # -- search --------------------------------------------------------------------------------
-
-    def _matching(self, text: str, query: ArticleQuery) -> tuple[str, list[Any]] | None:
-        condition = search_condition(text, "a")
-        if condition is None:
-            return None
-        self._before_read()
-        matching, match_params = condition
-        where, params = query.where("a")
-        return (
-            f"from articles_fts join articles a on a.rowid = articles_fts.rowid where {matching} and {where}",
-            [*match_params, *params],
-        )
-
-    def search(
-        self, text: str, query: ArticleQuery = ArticleQuery(), *, limit: int = 20, offset: int = 0
-    ) -> list[dict[str, Any]]:
-        """Best matches (FTS5 bm25) of a user's search text in titles and bodies, among ``query``'s articles.
-
-        Index and query share ``crawler.text.search_form`` (folded and light-stemmed): ``إسرائيل`` finds
-        ``بإسرائيل``, ``حكومة`` finds ``الحكومة``. Every word must match. Words in double quotes are an exact
-        phrase: the stemmed index narrows, then the folded (unstemmed) title or body must hold the phrase."""
-        words, phrases = parse_search(text)
-        if not (match := fts_query(words, phrases)):
-            return []
-        self._before_read()
-        where, params = query.where("a")
-        if not phrases and where == "1":  # words alone: the search impacts' exact top-k, when they cover them
-            rowids = ranked_snapshot(self.conn, words, offset + limit)
-            if rowids is not None:
-                by_rowid = {}
-                for start in range(0, len(rowids), 500):
-                    part = rowids[start:start + 500]
-                    by_rowid.update((row.pop("rowid"), row) for row in self.rows(
-                        f"select rowid, {_SEARCH_COLUMNS} from articles where rowid in ({','.join('?' * len(part))})",
-                        part))
-                if len(by_rowid) == len(rowids):  # else an index entry without its row: the long way below
-                    return [_decoded(by_rowid[rowid]) for rowid in rowids[offset:]]
-        # The ranking sorts rowids and scores only: with no filter on the articles, from the index alone (the
-        # join to 130,000 rows cost more than the scoring); the page's rows are then read by rowid. Ties keep
-        # the index's order, as in one joined query. A phrase is checked on the ranked rows one chunk at a time,
-        # until the page is full: not on every match, whose folded bodies cost ~50 µs each (issue 22).
-        if where == "1":
-            ranked = ("select rowid from articles_fts where articles_fts match ? order by bm25(articles_fts)",
-                      [match])
-        else:
-            ranked = ("select a.rowid from articles_fts join articles a on a.rowid = articles_fts.rowid"
-                      f" where articles_fts match ? and {where} order by bm25(articles_fts)", [match, *params])
-        wanted, found, seen = offset + limit, [], 0
-        step = wanted if not phrases else 2 * wanted + 30
-        while len(found) < wanted:
-            # The next ``step`` of the ranking (a top-N sort); more only when rows were skipped.
-            rowids = [rowid for (rowid,) in self.conn.execute(f"{ranked[0]} limit ? offset ?", [*ranked[1], step, seen])]
-            seen += len(rowids)
-            for start in range(0, len(rowids), 100):
-                part = rowids[start:start + 100]
-                marks = ",".join("?" * len(part))
-                by_rowid = {row.pop("rowid"): row for row in self.rows(
-                    f"select rowid, {_SEARCH_COLUMNS}, title_folded from articles where rowid in ({marks})", part)}
-                for rowid in part:  # rank order; a rowid with no row (a stale index entry) is no match, as in a join
-                    row = by_rowid.get(rowid)
-                    if row is not None and all(_holds_phrase(row, phrase) for phrase in phrases):
-                        found.append(row)
-                if len(found) >= wanted:
-                    break
-            if len(rowids) < step:  # the ranking is exhausted
-                break
-            step *= 4
-        return [_decoded({key: value for key, value in row.items() if key != "title_folded"})
-                for row in found[offset:wanted]]
-
-    def _matches(self, text: str, query: ArticleQuery) -> tuple[str, list[Any]] | None:
-        """The FROM/WHERE of a search's matches, for its count and facets. A quoted phrase is checked on each
-        match's folded body (~100 µs a match: ``"الحكومة"`` in 40,000 articles has 20,781 matches, 2 s), so
-        a phrase search's matches are found once per reader and then named by rowid: serve's page asks for
-        the count and four facets of one search, which checked every match five times. The memo holds while
-        the connection writes nothing (``total_changes``); word-only searches stay in SQL, where the index
-        alone answers them."""
-        matching = self._matching(text, query)
-        if matching is None or not parse_search(text)[1]:
-            return matching
-        key = (text, query, self.conn.total_changes)
-        memo = getattr(self, "_phrase_memo", None)
-        if memo is None or memo[0] != key:
-            source, params = matching
-            memo = self._phrase_memo = (key, json.dumps([rowid for (rowid,) in self.conn.execute(
-                f"select a.rowid {source}", params)]))
-        return "from articles a where a.rowid in (select value from json_each(?))", [memo[1]]
-
-    def search_count(self, text: str, query: ArticleQuery = ArticleQuery()) -> int:
-        if (matching := self._matches(text, query)) is None:
-            return 0
-        source, params = matching
-        return self.scalar(f"select count(*) {source}", params)
-
-    def search_facets(
-        self, text: str, query: ArticleQuery = ArticleQuery(), *, limit: int = FACET_LIMIT
-    ) -> dict[str, list[dict[str, Any]]]:
-        """For each facet, its commonest values among the matches: ``[{"value": ..., "count": ...}]``."""
-        facets: dict[str, list[dict[str, Any]]] = {name: [] for name in FACETS}
-        if (matching := self._matches(text, query)) is None:
-            return facets
-        source, params = matching
-        for name, (value, join) in FACETS.items():
-            facets[name] = self.rows(
-                f"select {value} as value, count(*) as count from (select a.rowid as id {source}) m"
-                f" join articles a on a.rowid = m.id{join} where {value} is not null"
-                " group by 1 order by 2 desc, 1 limit ?",
-                [*params, limit],
-            )
-        return facets
 
 
 def open_archive(path: str | Path) -> ArchiveReader:

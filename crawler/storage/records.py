@@ -135,3 +135,22 @@ def record_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
     for key in LIST_FIELDS:
         record[key] = json.loads(record[key]) if record[key] else []
     return record
+
+
+def json_or(text: str | None, default: Any) -> Any:
+    """``text`` as JSON, else ``default`` (a missing or unreadable column)."""
+    try:
+        return json.loads(text) if text else default
+    except ValueError:
+        return default
+
+
+def decoded_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored row with its list columns decoded and the folded/stemmed search copies left out."""
+    found = dict(row)
+    for key in LIST_FIELDS:
+        if key in found:
+            found[key] = json_or(found[key], [])
+    for key in ("title_folded", "body_folded", "title_stemmed", "body_stemmed"):
+        found.pop(key, None)
+    return found
