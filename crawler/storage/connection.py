@@ -98,11 +98,20 @@ def inspect_file(path: str | Path) -> None:
         raise BadArchiveError(f"{path} is truncated: {size:,} bytes where its header records {pages:,} pages of"
                               f" {page_size:,} (a partial copy?): restore a backup (`arshif backup`)")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
         try:
-            tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
-        finally:
-            conn.close()
+            tables = _table_names(path, "ro")
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", None) not in _NEEDS_A_WRITER:
+                raise
+            # A writer killed while it made the archive (before its switch to WAL) leaves a hot rollback
+            # journal (x.db-journal) that only a read-write connection may roll back: read-only, SQLite
+            # answers "attempt to write a readonly database" (SQLITE_READONLY_ROLLBACK), on this run and on
+            # every later one. A read-write open rolls it back, as any SQLite writer would on opening.
+            if not os.access(path, os.W_OK):
+                raise BadArchiveError(f"{path} was left mid-write by a killed writer and needs a writer's recovery,"
+                                      " but it is read-only here: open it once with write access (any arshif"
+                                      " command run by its owner), or restore a backup") from exc
+            tables = _table_names(path, "rw")
     except sqlite3.DatabaseError as exc:
         if not is_damage(exc):
             raise
@@ -111,6 +120,18 @@ def inspect_file(path: str | Path) -> None:
     if tables - {"_sqlite_migrations"} and "articles" not in tables:
         raise BadArchiveError(f"{path} is an SQLite database but not an Arshif archive (tables: "
                               f"{', '.join(sorted(tables)[:5])}{', …' if len(tables) > 5 else ''}): give the right --db")
+
+
+# The read-only open's errors that a read-write open recovers from: a hot rollback journal, a WAL index to rebuild.
+_NEEDS_A_WRITER = {getattr(sqlite3, "SQLITE_READONLY_ROLLBACK", 776), getattr(sqlite3, "SQLITE_READONLY_RECOVERY", 264)}
+
+
+def _table_names(path: Path, mode: str) -> set[str]:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+    try:
+        return {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+    finally:
+        conn.close()
 
 
 def check_archive_path(path: str | Path, *, create: bool) -> None:
