@@ -210,8 +210,8 @@ def test_an_archive_a_writer_was_killed_while_making_is_recovered_not_refused(tm
     """A writer killed while it creates the archive, before its switch to WAL, leaves a hot rollback journal
     (``a.db-journal``). A read-only open cannot roll it back (SQLite: "attempt to write a readonly database",
     SQLITE_READONLY_ROLLBACK), so the check every command makes first failed on that run and every later one.
-    Seen in CI as a distributed writer restarted after ``kill -9``; 119 of 300 kills in the first 4 ms of
-    ``Archive("x.db")`` leave this state. The check now rolls the journal back with a read-write open."""
+    Seen in CI as a distributed writer restarted after ``kill -9``; kills at random in the first 4 ms of
+    ``Archive("x.db")`` left it in about one in four runs. The check now rolls the journal back with a read-write open."""
     from crawler.storage.connection import inspect_file
 
     db = tmp_path / "a.db"
