@@ -224,12 +224,16 @@ def _name_words(name: str) -> tuple[bool, bool]:
     return words
 
 
-def story_blocks(root: etree._Element) -> list[Block]:
-    """The blocks of the page's story (see the module's docstring, steps 2 and 3); [] when none is found."""
+def story_blocks(root: etree._Element,
+                 walked: tuple[etree._Element, list[Block], bool] | None = None) -> list[Block]:
+    """The blocks of the page's story (see the module's docstring, steps 2 and 3); [] when none is found.
+    ``walked``: (<body>, blocks, chrome left unread) as ``blocks(body, lazy_chrome=True)`` gives them, read by
+    the page's walk (``walk.Page.blocks``); used where that <body> is the one read here."""
     body = root.find("body")
-    every, lazy = blocks(body if body is not None else root, lazy_chrome=True)
+    body = body if body is not None else root
+    every, lazy = walked[1:] if walked is not None and walked[0] is body else blocks(body, lazy_chrome=True)
     if lazy and _prose(every)[0] < _OUTSIDE_STORY:  # the chrome's blocks may be the story's: read them too
-        every, _ = blocks(body if body is not None else root)
+        every, _ = blocks(body)
     found = _without_chrome(every)
     if not found:
         return []

@@ -69,8 +69,8 @@ class Extractor:
             owner = _site_of_page(tree)
             if owner is not None:
                 raise _OwnedPage(owner)
-            page = walk(tree, None) if region is None else walk(region, None, head=tree.find("head"),
-                                                                  context=context)
+            page = walk(tree, None, blocks=True) if region is None \
+                else walk(region, None, head=tree.find("head"), context=context, blocks=True)
             fields = GenericFields(tree, page, None, url, codec, now)
             fields.storyless = storyless
             if not whole or tree is not whole[0]:  # the block's bytes alone were parsed (crawler.extract.cut)
@@ -129,7 +129,7 @@ class Extractor:
                 if site_model is None:
                     if archived:
                         drop_archive_toolbar(root)
-                    return GenericFields(root, walk(root, None), None, url, codec, now).build()
+                    return GenericFields(root, walk(root, None, blocks=True), None, url, codec, now).build()
         stamp = site_model.timestamp_pattern
 
         source = parsed_bytes(text, body if exact else None) if root is None else None

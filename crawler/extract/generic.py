@@ -202,7 +202,7 @@ class GenericFields(PageFields):
 
     def _density_body(self, title: str, layout: Layout) -> list[str]:
         """Body paragraphs by the page's own DOM shape and text density (``crawler.extract.body``)."""
-        return self._clean_body([block.text for block in story_blocks(self.root)], title, layout)
+        return self._clean_body([block.text for block in story_blocks(self.root, self.page.blocks)], title, layout)
 
     def _metadata_body(self, title: str, layout: Layout) -> list[str]:
         """JSON-LD ``articleBody`` (its lines), where it holds a story (``body.MIN_STORY`` characters)."""

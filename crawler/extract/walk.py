@@ -8,6 +8,13 @@ from dataclasses import dataclass, field, replace
 from lxml import etree
 
 from crawler.bylines import fold_cached
+from crawler.extract.body import _R_BLOCK as _B_BLOCK
+from crawler.extract.body import _R_CHROME as _B_CHROME
+from crawler.extract.body import _R_HEADING as _B_HEADING
+from crawler.extract.body import _R_LINK as _B_LINK
+from crawler.extract.body import _R_SKIP as _B_SKIP
+from crawler.extract.body import _ROLES as _BLOCK_ROLES
+from crawler.extract.body import Block, _chrome_named
 from crawler.text import clean_text
 
 # What each tag does to the walk; any other tag (span, b, font, …) is inline text.
@@ -91,10 +98,13 @@ class Page:
     stamp_pattern: re.Pattern[str] | None = None
     maybe_stamps: list[int] = field(default_factory=list)
     links: list[tuple[etree._Element, int, bool]] = field(default_factory=list)  # (<a href>, line, in chrome)
+    # (<body>, its blocks, whether chrome was left unread): ``body.blocks(body, lazy_chrome=True)`` read by the
+    # walk itself (``walk``'s ``blocks``), for ``body.story_blocks``; None when not read.
+    blocks: tuple[etree._Element, list[Block], bool] | None = None
 
 
 def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head: etree._Element | None = None,
-         context: tuple[int, int, int, int] = (0, 0, 0, 0)) -> Page:
+         context: tuple[int, int, int, int] = (0, 0, 0, 0), blocks: bool = False) -> Page:
     """The page's text lines in reading order: block elements and <br> end a line, <img> is a line.
 
     A ``timestamp`` sharing its line with other text (``<li><a>title</a> 2016-02-19 11:15:08 PM</li>``)
@@ -103,7 +113,14 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
     Walking one region of a page (``root`` a block inside it: ``crawler.extract.template``): ``head`` is
     the page's <head>, read first as the whole walk would; ``context`` the (chrome, article, heading,
     figcaption) depth the region's ancestors put it in; the text after the region (its tail) is not read.
-    """
+
+    ``blocks``: also read the density body's blocks of the page's <body> (``body.blocks(body,
+    lazy_chrome=True)``, kept in ``Page.blocks``) in the same loop, where this walk passes through all of that
+    <body>: a whole page, or a region that is the <body>'s only element (a cut page, ``crawler.extract.cut``).
+    Both read the same ~140 elements of a cut page; one loop shares each element's ``.text`` and ``.tail`` (a
+    UTF-8 → str conversion an access) and the loop itself. The blocks' reading keeps its own state: it skips
+    more than the lines do (<nav>, <figure>, chrome-named boxes), and there it only waits for the skipped
+    element's end, whose tail it reads."""
     page = Page(stamp_pattern=timestamp)
     needed = required_char(timestamp) if timestamp is not None else ""
     if head is not None:
@@ -136,12 +153,81 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
                         lines.append(replace(line, text=part))
         linked = 0
 
+    # The density body's blocks (``blocks``): the same state as ``body.blocks``' loop, ``b_`` before each name.
+    b_body = _blocks_body(root, region) if blocks else None
+    b_on = False  # inside that <body>
+    b_out: list[Block] = []
+    b_frags: list[str] = []
+    b_owners: list[etree._Element] = []
+    b_chrome: list[etree._Element] = []
+    b_linked = b_in_link = b_in_heading = 0
+    b_pending = b_lazy = False
+    b_skipping = None  # the element whose subtree the blocks do not read: only its end (its tail) is
+    b_role_of = _BLOCK_ROLES.get
+
+    def b_flush() -> None:
+        nonlocal b_linked, b_pending
+        if b_frags:
+            text = clean_text("".join(b_frags))
+            b_frags.clear()
+            if text:
+                b_out.append(Block(text, b_owners[-1], min(b_linked, len(text)), b_in_heading > 0,
+                                   b_chrome[0] if b_chrome else None))
+        b_linked = 0
+        b_pending = False
+
+    if b_body is not None and region is not None:  # the <body>'s start, which the region's walk does not meet
+        b_on = True
+        b_owners.append(b_body)
+        text = b_body.text
+        if text:
+            if not text.isspace():
+                b_frags.append(text)
+            else:
+                b_pending = True
+
     role_of = _TAGS.get
     # The commonest roles are tested first: this loop runs twice per element of every page.
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
-        role = role_of(el.tag)
+        tag = el.tag
+        role = role_of(tag)
         if event == "start":
+            text = None
+            read = False  # el.text read (by the blocks, which never read one the lines skip: a script's)
+            if b_on or el is b_body:
+                if b_skipping is None and tag.__class__ is str:  # (a comment's text is none of the blocks')
+                    b_on = True
+                    b_role = b_role_of(tag, 0)
+                    if b_role == _B_SKIP:
+                        b_skipping = el
+                    else:
+                        if b_role == _B_CHROME or (tag != "body" and tag != "html" and _chrome_named(el)):
+                            if b_frags or b_pending:
+                                b_flush()
+                            if not b_chrome and not b_in_heading and b_role != _B_CHROME \
+                                    and next(el.iter("h1"), None) is None:  # (lazy_chrome)
+                                b_skipping = el
+                                b_lazy = True
+                            else:
+                                b_chrome.append(el)
+                        if b_skipping is None:
+                            if b_role >= _B_BLOCK:
+                                if b_frags or b_pending:
+                                    b_flush()
+                                b_owners.append(el)
+                                if b_role == _B_HEADING:
+                                    b_in_heading += 1
+                            elif b_role == _B_LINK:
+                                b_in_link += 1
+                            text = el.text
+                            read = True
+                            if text:
+                                if b_frags or not text.isspace():
+                                    b_frags.append(text)
+                                else:
+                                    b_pending = True
+                                b_linked += len(text) if b_in_link else 0
             if role is not None:
                 if role == _BLOCK:
                     if frags:
@@ -151,9 +237,9 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
                     if el.get("href"):
                         links.append((el, len(lines), chrome > 0))
                 elif role == _SKIP:
-                    if el.tag == "head":
+                    if tag == "head":
                         _read_head(el, page)
-                    elif el.tag == "script" and "ld+json" in (el.get("type") or ""):
+                    elif tag == "script" and "ld+json" in (el.get("type") or ""):
                         page.jsonld.append(el.text or "")
                     walker.skip_subtree()
                     continue
@@ -176,7 +262,8 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
                         heading += 1
                     elif role == _FIGCAPTION:
                         figcaption += 1
-            text = el.text
+            if not read:
+                text = el.text
             if text and (frags or not text.isspace()):  # a line's leading whitespace is nothing to keep
                 frags.append(text)
                 if in_link:
@@ -200,13 +287,62 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
                     elif role == _FIGCAPTION:
                         figcaption -= 1
             tail = el.tail
+            if b_on and (b_skipping is None or el is b_skipping):
+                if el is b_skipping:
+                    b_skipping = None
+                elif tag.__class__ is str:
+                    b_role = b_role_of(tag, 0)
+                    if b_role >= _B_BLOCK:
+                        if b_frags or b_pending:
+                            b_flush()
+                        b_owners.pop()
+                        if b_role == _B_HEADING:
+                            b_in_heading -= 1
+                    elif b_role == _B_LINK:
+                        b_in_link -= 1
+                    if b_chrome and b_chrome[-1] is el:
+                        if b_frags or b_pending:
+                            b_flush()
+                        b_chrome.pop()
+                if tail:  # the text after an element belongs to its parent's block
+                    if b_frags or not tail.isspace():
+                        b_frags.append(tail)
+                    else:
+                        b_pending = True
+                    b_linked += len(tail) if b_in_link else 0
+                if el is b_body:
+                    b_on = False
             if tail and (frags or not tail.isspace()) and el is not region:
                 frags.append(tail)
                 if in_link:
                     linked += len(tail.strip())
     if frags:
         flush()
+    if b_body is not None:
+        if region is not None:  # the <body>'s end
+            if b_frags or b_pending:
+                b_flush()
+            b_owners.pop()
+            tail = b_body.tail
+            if tail:
+                if b_frags or not tail.isspace():
+                    b_frags.append(tail)
+                else:
+                    b_pending = True
+        b_flush()
+        page.blocks = (b_body, b_out, b_lazy)
     return page
+
+
+def _blocks_body(root: etree._Element, region: etree._Element | None) -> etree._Element | None:
+    """The <body> whose blocks ``walk`` can read in its loop (``blocks``), else None: that of a whole page
+    (``root.find("body")``, where ``story_blocks`` looks), or a region's parent <body> holding it alone."""
+    if region is None:
+        return root.find("body")
+    parent = region.getparent()
+    if parent is not None and parent.tag == "body" and len(parent) == 1:
+        return parent
+    return None
 
 
 _REQUIRED: dict[re.Pattern[str], str] = {}
