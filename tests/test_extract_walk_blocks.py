@@ -100,15 +100,14 @@ def test_no_blocks_where_the_region_is_not_its_bodys_only_element():
     assert [b.text for b in story_blocks(root, page.blocks)] == [b.text for b in story_blocks(root)]
 
 
-def test_the_walk_reads_the_same_blocks_on_mirror_pages_whole_and_cut():
-    """Real-weight pages of the mirror's families, whole and cut by their learned template."""
-    from crawler.extract import Extractor
+def _mirror_pages(markups, count: int, urls: bool = False) -> list:
+    """Real-weight article pages of the mirror's alhadath markups (with their URLs under an unknown host)."""
     from crawler.mirror import ARTICLE, MirrorConfig, route, truth
 
-    compared = 0
-    for markup in ("default", "table"):
-        config = MirrorConfig(articles=16, seed=3, markup=markup, weight="real")
-        extractor, pages = Extractor(), []
+    pages = []
+    for markup in markups:
+        config = MirrorConfig(articles=count + 10, seed=3, markup=markup, weight="real")
+        found = []
         for row in truth(config):
             if row["status"] != ARTICLE:
                 continue
@@ -116,7 +115,18 @@ def test_the_walk_reads_the_same_blocks_on_mirror_pages_whole_and_cut():
             if page.status in (301, 302):
                 page = route(config, "/" + page.headers["Location"].split("://", 1)[-1].split("/", 1)[1])
             if page.status == 200:
-                pages.append((page.body, row["url"].replace("alhadath.ps", "news.example.invalid")))
+                found.append((page.body, row["url"].replace("alhadath.ps", "news.example.invalid")))
+        pages += found[:count] if urls else [body for body, _ in found[:count]]
+    return pages
+
+
+def test_the_walk_reads_the_same_blocks_on_mirror_pages_whole_and_cut():
+    """Real-weight pages of the mirror's families, whole and cut by their learned template."""
+    from crawler.extract import Extractor
+
+    compared = 0
+    for markup in ("default", "table"):
+        extractor, pages = Extractor(), _mirror_pages((markup,), 16, urls=True)
         for body, url in pages[:6]:  # the host's template is learned
             extractor.extract_article(body, url)
         cut = extractor.templates.sites["//news.example.invalid"].cut

@@ -84,10 +84,12 @@ def markup_spans(data: bytes, start: int = 0) -> Iterator[tuple[int, int]]:
     yield at, len(data)
 
 
-def _raw_texts(data: bytes, start: int) -> Iterator[tuple[re.Match, bytes | None, bool, int]]:
+def _raw_texts(data: bytes, start: int, ends: dict[bytes, re.Pattern[bytes]] = _RAW_END,
+               ) -> Iterator[tuple[re.Match, bytes | None, bool, int]]:
     """Each raw-text element's start tag and comment start in ``data[start:]`` as the tokenizer meets them, in
     order: (its match, the element's name or None for a comment, whether it stands inside another tag and so
-    starts nothing, where its contents end: the end tag's or the comment end's start, -1 when never closed)."""
+    starts nothing, where its contents end: the end tag's or the comment end's start, -1 when never closed).
+    ``ends``: the pattern that ends each element's text (``lean_page``'s also stops a script at a "<!--")."""
     at = start
     while True:
         raw = _RAW_START.search(data, at)
@@ -98,7 +100,7 @@ def _raw_texts(data: bytes, start: int) -> Iterator[tuple[re.Match, bytes | None
         if in_tag:
             end = -1
         elif name:
-            end = _raw_end(data, name, raw.end())
+            end = _raw_end(data, ends[name.lower()], raw.end())
         elif data.startswith(b">", raw.end()) or data.startswith(b"->", raw.end()):  # <!--> and <!--->
             end = raw.end()
         else:
@@ -112,12 +114,11 @@ def _raw_texts(data: bytes, start: int) -> Iterator[tuple[re.Match, bytes | None
 _END_TRIES = 16  # "<" looked at one by one for a raw-text element's end tag before the regex search takes over
 
 
-def _raw_end(data: bytes, name: bytes, at: int) -> int:
+def _raw_end(data: bytes, pattern: re.Pattern[bytes], at: int) -> int:
     """Where the end tag of the raw-text element ``name`` whose text starts at ``at`` starts (-1: none): the
     regex's own search steps through every byte (~1 ns each: 0.035 ms over a real-weight head's 33 KB of CSS),
     memchr jumps between the "<" of a text that holds few (CSS: none; JSON state: few), and a script's code
-    with many (``i<n``) is left to the regex after a few."""
-    pattern = _RAW_END[name.lower()]
+    with many (``i<n``) is left to the regex after a few. (``pattern``: the element's end tag, from ``_RAW_END``.)"""
     for _ in range(_END_TRIES):
         at = data.find(b"<", at)
         if at < 0:
@@ -153,6 +154,52 @@ def lean_head(head: bytes) -> bytes:
         return head
     parts.append(head[kept:])
     return b"".join(parts)
+
+
+def lean_page(source: bytes) -> etree._Element | None:
+    """The tree of ``source`` (bytes parsed as they are) less the text of its <style> elements and of its <script>s
+    that hold no JSON, for a page of a storyless host (``crawler.extract.template``); None where that cannot be
+    told from the bytes (the page is then parsed whole).
+
+    A storyless host's page (the mirror's broken layout: a title, an empty ``<div id="app">`` and ~120 KB of
+    scripts) is read by the cheap stages only, none of which reads a script's text but JSON-LD's: libxml2 copying
+    the bundle into a text node was a third of such a page's time. The raw-text elements are found as
+    ``markup_spans`` finds them, each script's end with the first "<!--" in its text in the same search: a
+    script holding one gives up the lean tree (libxml2 2.14 follows the tokenizer's escaped states there: the
+    script of ``<script><!--<script></script>X</script>`` ends at the second end tag). So does an end tag
+    followed by a vertical tab (``\\s`` takes it, the tokenizer does not), any comment or raw-text element never
+    closed, and a tree with a script in an element whose text a stage reads whole (``h1``, ``a``: their
+    itertext) or with a <plaintext>. A script whose start tag names "json" or holds an entity keeps its text."""
+    parts = []
+    kept = 0
+    for raw, name, in_tag, end in _raw_texts(source, 0, _LEAN_ENDS):
+        if in_tag:
+            continue
+        if end < 0 or source.startswith(b"<!", end):
+            return None
+        if name is None:
+            continue
+        name = name.lower()
+        if name == b"script":
+            tag = raw.group().lower()
+            if b"json" in tag or b"&" in tag:
+                continue
+        elif name != b"style":
+            continue
+        if source[end + 2 + len(name):end + 3 + len(name)] == b"\v":
+            return None
+        parts.append(source[kept:raw.end()])
+        kept = end
+    parts.append(source[kept:])
+    root = parse_utf8(b"".join(parts))
+    if root is None or next(root.iter("plaintext"), None) is not None \
+            or any(ancestor.tag in ("h1", "a") for script in root.iter("script") for ancestor in script.iterancestors()):
+        return None
+    return root
+
+
+# A script's text ends at its end tag — or, for ``lean_page``, at a "<!--" before it (then no lean tree).
+_LEAN_ENDS = {**_RAW_END, b"script": re.compile(rb"<(?:/(?i:script)(?=[\s/>])|!--)")}
 
 
 _LT_TRIES = 64  # "<" looked at one by one before the plain search takes over

@@ -84,7 +84,7 @@ class Extractor:
 
         extraction = self.templates.extract(key, parse_whole, build, lambda extraction: extraction.record,
                                             source=source, selectors=["h1"], learn_after=HOST_LEARN_AFTER,
-                                            trial=HOST_TRIAL)
+                                            trial=HOST_TRIAL, settled=lambda: story[-1:] == [False])
         self.templates.story_seen(key, True if extraction is not None else (False if False in story else None),
                                  any(skipped))
         return extraction

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from crawler.extract.cut import Cut
+from crawler.extract.cut import Cut, lean_page
 from crawler.extract.cut import learn as learn_cut
 from crawler.extract.walk import region_context
 
@@ -68,6 +68,7 @@ class _SiteState:
     # Pages in a row on which the full chain found a title but no story (see ``Templates.storyless``).
     no_story: int = 0
     storyless_served: int = 0  # pages read without the expensive fallbacks (for tests and profiles)
+    lean: int = 0  # pages of a storyless site parsed without their scripts' text (``cut.lean_page``)
 
 
 # Pages in a row with a title and no story before a host is read as storyless (``Templates.storyless``).
@@ -86,20 +87,23 @@ class Templates:
 
     def extract(self, site_name: str, parse_whole: Callable[[], etree._Element | None], build: Build,
                 record_of: Callable[[object], dict], source: bytes | None = None, selectors: list[str] = (),
-                learn_after: int = 1, trial: int = 0):
+                learn_after: int = 1, trial: int = 0, settled: Callable[[], bool] | None = None):
         """One page's extraction. ``parse_whole()``: the page's tree (None: nothing to parse);
         ``build(root, region, context)`` extracts it — the whole page when ``region`` is None;
         ``source``: the bytes ``parse_whole`` parses when they are parsed as they are (else None: no cut);
         ``selectors``: the site's CSS selectors (a cut needs them to be bare tag names);
         ``learn_after``: the site's pages read whole before a template is learned; ``trial``: the pages a
-        newly learned template runs beside the full chain (the full record the answer) before it serves."""
+        newly learned template runs beside the full chain (the full record the answer) before it serves;
+        ``settled()``: after a ``build`` that gave None, whether None is the page's answer (a title and no story by
+        the stages that ran, none of which needed the whole page): a storyless site's pages are then parsed
+        without their scripts' text (``cut.lean_page``)."""
         state = self.sites.get(site_name)
         if state is None:
             if len(self.sites) >= MAX_SITES:  # many hosts seen once (a reparse of mixed pages): forget the oldest
                 del self.sites[next(iter(self.sites))]
             state = self.sites[site_name] = _SiteState(wait=learn_after - 1)
         try:
-            return self._extract(state, parse_whole, build, record_of, source, selectors, trial)
+            return self._extract(state, parse_whole, build, record_of, source, selectors, trial, settled)
         finally:  # the page's bytes are not kept past its extraction (up to MAX_SITES cuts would hold one each)
             if state.parsed is not None:
                 state.parsed.last.clear()
@@ -139,7 +143,7 @@ class Templates:
             state.no_story += 1
 
     def _extract(self, state: _SiteState, parse_whole, build: Build, record_of, source: bytes | None, selectors,
-                 trial: int):
+                 trial: int, settled: Callable[[], bool] | None = None):
         state.pages += 1
         verify = state.pages % VERIFY_EVERY == 0 or state.trial > 0
         cut = state.cut.parse(source) if state.cut is not None and source is not None else None
@@ -153,6 +157,17 @@ class Templates:
                 state.misses = 0
                 return fast
             cut = None  # no record from the block alone: the whole page decides
+        if cut is None and not verify and settled is not None and source is not None \
+                and state.no_story >= NO_STORY_AFTER:
+            # A storyless site's page (``storyless``): the cheap stages it is read by read no script's text but
+            # JSON-LD's, so it is parsed without (``cut.lean_page``); a page they find a story in is that story's
+            # record, one a stage would read whole of (``build`` gives None, not ``settled``) is parsed whole.
+            lean = lean_page(source)
+            if lean is not None:
+                fast = build(lean, None, None)
+                if fast is not None or settled():
+                    state.lean += 1
+                    return fast
         root = parse_whole()
         if root is None:
             return None
