@@ -209,3 +209,27 @@ def declared_charset(content_type: str | bytes | None) -> str | None:
     if isinstance(content_type, bytes):
         content_type = content_type.decode("latin-1")
     return http_content_type_encoding(content_type or "")
+
+
+def holds(data: bytes, needle: bytes) -> bool:
+    """``needle in data``, by the C library's memmem where it has one: CPython's own searches test one byte of the
+    needle at each step and skip on a filter that a page's scripts and Arabic UTF-8 pass often (the Wayback check's
+    ``b"wm-ipp"`` in a 120 KB real-weight page: ``in`` ~0.08 ms, ``rfind`` ~0.04 ms, memmem ~0.025 ms)."""
+    if _MEMMEM is None or not needle:
+        return data.rfind(needle) >= 0
+    return _MEMMEM(data, len(data), needle, len(needle)) is not None
+
+
+def _memmem():
+    try:
+        import ctypes
+
+        found = ctypes.CDLL(None).memmem
+    except (ImportError, OSError, AttributeError, TypeError):  # no C library to ask (another platform): rfind
+        return None
+    found.restype = ctypes.c_void_p
+    found.argtypes = (ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t)
+    return found
+
+
+_MEMMEM = _memmem()

@@ -22,7 +22,7 @@ from lxml import etree
 
 from crawler.extract.cleaning import drop_archive_toolbar
 from crawler.extract.cut import Cut, markup_spans
-from crawler.extract.decode import decode, exact_utf8, parse, parse_utf8, parsed_bytes
+from crawler.extract.decode import decode, exact_utf8, holds, parse, parse_utf8, parsed_bytes
 from crawler.extract.fields import Extraction
 from crawler.extract.generic import GenericFields
 from crawler.extract.known import KnownSiteFields
@@ -112,10 +112,9 @@ class Extractor:
             host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
             # The Wayback toolbar's ids; on the bytes alone where the codec writes ASCII as itself (a str
             # search of a 115 KB Arabic page costs as much as the bytes' again: ~0.1 ms, 8% of a template page).
-            # rfind, not ``in``: CPython's forward search tests the needle's last byte, "p", at each step and
-            # skips on a filter that Arabic UTF-8 bytes and CSS pass too often; its backward one tests "w"
-            # (0.062 → 0.022 ms on a 120 KB real-weight page, the same answer).
-            archived = body.rfind(b"wm-ipp") >= 0 or (codec not in _ASCII_AS_ITSELF and text.rfind("wm-ipp") >= 0)
+            # By memmem (``decode.holds``): CPython's searches test one byte of the needle at each step and skip on a
+            # filter that Arabic UTF-8 bytes and CSS pass too often (120 KB: ``in`` 0.062, rfind 0.022 ms, memmem less).
+            archived = holds(body, b"wm-ipp") or (codec not in _ASCII_AS_ITSELF and text.rfind("wm-ipp") >= 0)
             if host and not archived:
                 try:
                     return self._by_host(host, body, text, codec, exact, url, now)
