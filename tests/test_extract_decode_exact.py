@@ -119,3 +119,4 @@ def test_holds_answers_what_in_answers():
     assert not holds(page, b"wm-ipp")
     assert holds(page + b'<div id="wm-ipp-base"></div>', b"wm-ipp")
     assert holds(b'<div id="wm-ipp">' + page, b"wm-ipp")
+    assert holds(bytearray(b'x<div id="wm-ipp">'), b"wm-ipp") and not holds(bytearray(b"wm-ip"), b"wm-ipp")
