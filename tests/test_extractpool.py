@@ -10,6 +10,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from crawler.extract.work import EXIT_ON_ENV, PageTask
 from crawler.middlewares.extractpool import ExtractPool, extract_jobs
 from crawler.sites import get_site
@@ -286,3 +288,45 @@ def test_extract_jobs_auto_on_the_command_line():
     for bad in ("-1", "many", "1.5"):
         done = CliRunner().invoke(cli, ["crawl", "alhadath", "--db", "unused.db", "--extract-jobs", bad])
         assert done.exit_code == 2 and f"'{bad}' is neither a count of worker processes" in done.output
+
+
+def test_a_crawl_with_workers_starts_their_fork_server_before_it_builds_the_crawler(monkeypatch, tmp_path):
+    # The fork server imports the extractor (~0.3 CPU-s) while the crawl's process builds Scrapy's crawler, so
+    # the first worker's start at spider_opened does not hold the reactor; without workers there is no server.
+    import crawler.middlewares.extractpool as extractpool
+    import crawler.runner as runner
+
+    calls: list[str] = []
+    monkeypatch.setattr(extractpool, "start_fork_server", lambda: calls.append("fork server"))
+
+    class Built(Exception):
+        pass
+
+    def crawler_process(settings):
+        calls.append(f"crawler (jobs {settings.get('ARSHIF_EXTRACT_JOBS')})")
+        raise Built
+
+    monkeypatch.setattr(runner, "crawler_process", crawler_process)
+    for jobs in (2, 0):
+        with pytest.raises(Built):
+            runner.run_crawl(runner.CrawlOptions(db_path=tmp_path / "a.db", settings={"ARSHIF_EXTRACT_JOBS": jobs}))
+    assert calls == ["fork server", "crawler (jobs 2)", "crawler (jobs 0)"]
+
+
+def test_the_fork_server_started_early_is_the_one_the_pool_forks_its_workers_from():
+    from multiprocessing import forkserver
+
+    import psutil
+
+    from crawler.middlewares.extractpool import start_fork_server
+
+    start_fork_server()
+    server = forkserver._forkserver._forkserver_pid
+    assert server is not None and forkserver._forkserver._preload_modules == ["crawler.middlewares.bodyring"]
+    pool = ExtractPool(1)
+    try:
+        assert pool.submit(page(1)).result(timeout=60).error is None
+        assert psutil.Process(pool._workers[0].process.pid).ppid() == server
+        assert forkserver._forkserver._forkserver_pid == server  # no second server
+    finally:
+        pool.close()

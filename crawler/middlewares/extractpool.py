@@ -71,6 +71,24 @@ SEND_BUFFER = 4 * 1024 * 1024
 Done = Callable[[PageResult], None]
 
 
+def fork_server() -> Any:
+    """The workers' ``multiprocessing`` context: a fork server that imported the extractor once."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["crawler.middlewares.bodyring"])  # and crawler.extract.work
+    return context
+
+
+def start_fork_server() -> None:
+    """Start the workers' fork server now, without waiting for it. The first worker's start waits until the
+    server has imported the extractor (lxml, the extraction modules: ~0.3 CPU-s); started as the crawl begins,
+    it does that on another core while the crawl's process imports Scrapy and builds the crawler, instead of
+    holding the reactor at ``spider_opened`` (no request goes out meanwhile)."""
+    from multiprocessing import forkserver
+
+    fork_server()
+    forkserver.ensure_running()
+
+
 def extract_jobs(value: Any, cpus: int | None = None) -> int:
     """The number of worker processes for a setting's value: N, 0 (in process) or -1 (auto: cores − 1)."""
     jobs = int(value)
@@ -94,8 +112,7 @@ class ExtractPool:
                  reactor: Any = None, depth: int = PIPELINE_DEPTH) -> None:
         if jobs < 1:
             raise ValueError("an extraction pool needs at least one job")
-        self._context = get_context("forkserver")
-        self._context.set_forkserver_preload(["crawler.middlewares.bodyring"])  # and crawler.extract.work
+        self._context = fork_server()
         self._derive = derive
         self._reactor = reactor
         self._depth = max(1, depth)
