@@ -16,7 +16,7 @@ from crawler.middlewares.bodyring import BodyRing, RingPipe
 from crawler.middlewares.extractpool import ExtractPool, _Worker
 from crawler.sites import get_site
 from tests.test_extract import FIXTURES
-from tests.test_extractpool import page
+from tests.test_extractpool import Pipe, page
 
 
 def ring_files() -> list[str]:
@@ -69,16 +69,6 @@ def _refused_rightly(ring: BodyRing, held: list[tuple[int, bytes]], length: int)
 
 
 def test_a_page_crosses_as_its_place_in_the_ring_and_the_worker_reads_its_bytes():
-    class Pipe:
-        def __init__(self):
-            self.sent = []
-
-        def send(self, message):
-            self.sent.append(message)
-
-        def recv(self):
-            return self.sent.pop(0)
-
     ring = BodyRing()
     try:
         worker = _Worker(pool=None, process=None, conn=Pipe(), buffer=1 << 20, ring=ring)

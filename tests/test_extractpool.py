@@ -235,15 +235,21 @@ def test_a_worker_dying_mid_batch_fails_its_page_and_the_next_worker_takes_the_r
     assert pool.replaced == 1
 
 
+class Pipe:
+    """A worker's pipe that keeps what is sent down it (and gives it back, as the worker's end would)."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+
+    def recv(self):
+        return self.sent.pop(0)
+
+
 def test_a_worker_is_sent_the_site_once_and_each_page_as_its_bytes():
     from crawler.middlewares.extractpool import _Worker
-
-    class Pipe:
-        def __init__(self):
-            self.sent = []
-
-        def send(self, message):
-            self.sent.append(message)
 
     worker = _Worker(pool=None, process=None, conn=Pipe(), buffer=1 << 20)
     first, second = page(1), page(2)
