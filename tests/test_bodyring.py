@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.extract.extractor import Extractor
 from crawler.extract.work import EXIT_ON_ENV, PageTask, extract_page
-from crawler.middlewares import bodyring  # noqa: F401 - _mapped below
+from crawler.middlewares import bodyring
 from crawler.middlewares.bodyring import BodyRing, RingPipe
 from crawler.middlewares.extractpool import ExtractPool, _Worker
 from crawler.sites import get_site
 from tests.test_extract import FIXTURES
-from tests.test_extractpool import Pipe, page
+from tests.test_extractpool import Pipe, page, shared_memory_of_ours
 
 
 def ring_files() -> list[str]:
@@ -114,7 +113,6 @@ def test_a_pool_extracts_through_its_rings_and_leaves_no_shared_memory_behind(mo
     monkeypatch.setattr(BodyRing.__init__, "__defaults__", (sizes[-1] - 1,))
     victim = tasks[3].article_id
     monkeypatch.setenv(EXIT_ON_ENV, str(victim))
-    shm_before = set(os.listdir("/dev/shm")) if Path("/dev/shm").is_dir() else set()
     assert ring_files() == []
     pool = ExtractPool(1)
     try:
@@ -130,8 +128,7 @@ def test_a_pool_extracts_through_its_rings_and_leaves_no_shared_memory_behind(mo
     finally:
         pool.close()
     assert ring_files() == []
-    if Path("/dev/shm").is_dir():
-        assert set(os.listdir("/dev/shm")) - shm_before == set()
+    assert shared_memory_of_ours() == []
     extractor = Extractor()  # what a worker read is the page's bytes: in-process extraction's records
     expected = [extract_page(extractor, task).extraction for task in tasks if task.article_id != victim]
     got = [result.extraction for result in results if result.error is None]

@@ -28,6 +28,11 @@ def crawl(mirror, db, jobs: int, cwd, env: dict | None = None) -> subprocess.Com
         env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
 
 
+def shared_memory_of_ours() -> list[str]:
+    """Entries in /dev/shm a crawl of ours could have left (other processes on the machine may add their own)."""
+    return [name for name in (os.listdir("/dev/shm") if os.path.isdir("/dev/shm") else ()) if "arshif" in name]
+
+
 def run_stats(db) -> dict:
     return json.loads(rows(db, "select stats from crawl_runs order by id desc limit 1")[0]["stats"])
 
@@ -58,6 +63,7 @@ def test_a_worker_killed_on_one_page_fails_that_page_only_and_the_next_crawl_get
 
     db = tmp_path / "killed.db"
     ok(crawl(mirror, db, 1, tmp_path, env={EXIT_ON_ENV: str(victim)}))
+    assert shared_memory_of_ours() == []  # the workers' rings are anonymous (memfd): none left, killed or not
     failures = rows(db, "select article_id, reason from failures where resolved_at is null")
     assert [row["article_id"] for row in failures] == [victim]
     assert failures[0]["reason"].startswith("extraction worker died (exit code 70)")
