@@ -134,11 +134,15 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     The run's status, counts and the archive's summary come from the archive's owner
     (``pipelines.owner.ArchiveOwner``), which recorded them before it closed the archive.
     """
+    from crawler.middlewares.extractpool import extract_jobs, start_fork_server
     from pipelines.owner import ArchiveOwner
 
     check_options(options)
     started = time.monotonic()
-    process = crawler_process(project_settings(options))
+    settings = project_settings(options)
+    if extract_jobs(settings.get("ARSHIF_EXTRACT_JOBS", 0)) > 0:
+        start_fork_server()  # the extraction workers' server imports the extractor while Scrapy starts here
+    process = crawler_process(settings)
     crawler = process.create_crawler(options.site)
     process.crawl(crawler, **options.spider_arguments())
     with fewer_collections():

@@ -10,6 +10,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from crawler.extract.work import EXIT_ON_ENV, PageTask
 from crawler.middlewares.extractpool import ExtractPool, extract_jobs
 from crawler.sites import get_site
@@ -24,6 +26,11 @@ def crawl(mirror, db, jobs: int, cwd, env: dict | None = None) -> subprocess.Com
          "--no-polite", "--extract-jobs", str(jobs)],
         cwd=cwd, capture_output=True, text=True, timeout=300,
         env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
+
+
+def shared_memory_of_ours() -> list[str]:
+    """Entries in /dev/shm a crawl of ours could have left (other processes on the machine may add their own)."""
+    return [name for name in (os.listdir("/dev/shm") if os.path.isdir("/dev/shm") else ()) if "arshif" in name]
 
 
 def run_stats(db) -> dict:
@@ -56,6 +63,7 @@ def test_a_worker_killed_on_one_page_fails_that_page_only_and_the_next_crawl_get
 
     db = tmp_path / "killed.db"
     ok(crawl(mirror, db, 1, tmp_path, env={EXIT_ON_ENV: str(victim)}))
+    assert shared_memory_of_ours() == []  # the workers' rings are anonymous (memfd): none left, killed or not
     failures = rows(db, "select article_id, reason from failures where resolved_at is null")
     assert [row["article_id"] for row in failures] == [victim]
     assert failures[0]["reason"].startswith("extraction worker died (exit code 70)")
@@ -233,15 +241,21 @@ def test_a_worker_dying_mid_batch_fails_its_page_and_the_next_worker_takes_the_r
     assert pool.replaced == 1
 
 
+class Pipe:
+    """A worker's pipe that keeps what is sent down it (and gives it back, as the worker's end would)."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+
+    def recv(self):
+        return self.sent.pop(0)
+
+
 def test_a_worker_is_sent_the_site_once_and_each_page_as_its_bytes():
     from crawler.middlewares.extractpool import _Worker
-
-    class Pipe:
-        def __init__(self):
-            self.sent = []
-
-        def send(self, message):
-            self.sent.append(message)
 
     worker = _Worker(pool=None, process=None, conn=Pipe(), buffer=1 << 20)
     first, second = page(1), page(2)
@@ -286,3 +300,45 @@ def test_extract_jobs_auto_on_the_command_line():
     for bad in ("-1", "many", "1.5"):
         done = CliRunner().invoke(cli, ["crawl", "alhadath", "--db", "unused.db", "--extract-jobs", bad])
         assert done.exit_code == 2 and f"'{bad}' is neither a count of worker processes" in done.output
+
+
+def test_a_crawl_with_workers_starts_their_fork_server_before_it_builds_the_crawler(monkeypatch, tmp_path):
+    # The fork server imports the extractor (~0.3 CPU-s) while the crawl's process builds Scrapy's crawler, so
+    # the first worker's start at spider_opened does not hold the reactor; without workers there is no server.
+    import crawler.middlewares.extractpool as extractpool
+    import crawler.runner as runner
+
+    calls: list[str] = []
+    monkeypatch.setattr(extractpool, "start_fork_server", lambda: calls.append("fork server"))
+
+    class Built(Exception):
+        pass
+
+    def crawler_process(settings):
+        calls.append(f"crawler (jobs {settings.get('ARSHIF_EXTRACT_JOBS')})")
+        raise Built
+
+    monkeypatch.setattr(runner, "crawler_process", crawler_process)
+    for jobs in (2, 0):
+        with pytest.raises(Built):
+            runner.run_crawl(runner.CrawlOptions(db_path=tmp_path / "a.db", settings={"ARSHIF_EXTRACT_JOBS": jobs}))
+    assert calls == ["fork server", "crawler (jobs 2)", "crawler (jobs 0)"]
+
+
+def test_the_fork_server_started_early_is_the_one_the_pool_forks_its_workers_from():
+    from multiprocessing import forkserver
+
+    import psutil
+
+    from crawler.middlewares.extractpool import start_fork_server
+
+    start_fork_server()
+    server = forkserver._forkserver._forkserver_pid
+    assert server is not None and forkserver._forkserver._preload_modules == ["crawler.middlewares.bodyring"]
+    pool = ExtractPool(1)
+    try:
+        assert pool.submit(page(1)).result(timeout=60).error is None
+        assert psutil.Process(pool._workers[0].process.pid).ppid() == server
+        assert forkserver._forkserver._forkserver_pid == server  # no second server
+    finally:
+        pool.close()
