@@ -22,13 +22,13 @@ _PIECES = st.one_of(
 )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.lists(_PIECES, max_size=12).map("".join))
 def test_percent_decoded_is_urllibs_unquote(text):
     assert percent_decoded(text) == unquote(text)
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(_PIECES, max_size=12).map("".join))
 def test_unquote_fully_is_urllibs_repeated(text):
     expected = text
@@ -46,3 +46,36 @@ def test_an_encoded_arabic_slug_and_a_double_encoded_one_decode_as_urllib_decode
     assert unquote_fully(quote(slug)) == "/article/16768/غزة تحت القصف لليوم العاشر"
     assert percent_decoded("/a/%D8%BA%D8") == unquote("/a/%D8%BA%D8")  # a character cut short: U+FFFD
     assert re.fullmatch(r"/a/\w\ufffd", percent_decoded("/a/%D8%BA%D8"))
+
+
+# Patterns as site files write them, and ones whose start no literal names (alternatives, quantifiers, flags).
+_PATTERNS = [r"^/tag/(\d+)(?:/|$)", r"^/category/(?P<category>\d+)(?:/[^/]*)?(?:/page/(?P<page>\d+))?/?$",
+             r"^/article/(?P<id>\d+)(?:/|$)", r"^/tags?/", r"^/tag/|^/topic/", r"/tag/", r"^/t{2}/", r"^/ta*g/",
+             r"^/tag+/", r"(?i)^/Tag/", r"^/(?:tag|topic)/", r"^/tag/.", r"^\/tag/", r"^/[tT]ag/", r"^/tag/(?=x)",
+             r"^/%D9%88/", r"^/tag-(\d+)", r"^/a@b:c;d=e&f,g~h!/", r"^/x[|]/|^/y", r"^/x[]|]/|^/tag",
+             r"^/x\|y|^/tag", r"^/tag/(?:a|b)|^/x", r"^(/tag/)"]
+_PATHS = st.lists(st.sampled_from(["/", "tag", "tags", "Tag", "TAG", "topic", "tt", "tg", "taaag", "category", "7",
+                                   "page", "x", "%D9%88", "-", "a@b:c;d=e&f,g~h!", "?", "#", "//", "http:", "https:",
+                                   "www.alhadath.ps", "\\"]), max_size=8).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(_PATTERNS + ["IGNORECASE"]), _PATHS)
+def test_every_path_a_link_pattern_matches_starts_with_its_prefix(source, path):
+    from crawler.extract.fields import path_prefix
+    pattern = re.compile(r"^/tag/", re.IGNORECASE) if source == "IGNORECASE" else re.compile(source)
+    if pattern.match(path):
+        assert path.startswith(path_prefix(pattern))
+
+
+def test_the_prefix_of_a_site_files_patterns_is_their_literal_start():
+    from crawler.extract.fields import path_prefix
+    assert path_prefix(re.compile(_PATTERNS[0])) == "/tag/"
+    assert path_prefix(re.compile(_PATTERNS[1])) == "/category/"
+    assert path_prefix(re.compile(r"^/tags?/")) == "/tag"
+    assert path_prefix(re.compile(r"^/tag/|^/topic/")) == ""
+    assert path_prefix(re.compile(r"^/tag/", re.IGNORECASE)) == ""
+    assert path_prefix(re.compile(r"(?i)^/tag/")) == ""
+    assert path_prefix(re.compile(r"^/x[|]/|^/y")) == ""
+    assert path_prefix(re.compile(r"^/x[]|]/")) == "/x"
+    assert path_prefix(re.compile(r"^/x\|y")) == "/x"

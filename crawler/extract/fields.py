@@ -259,7 +259,8 @@ _PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9.\-_~:@!$&'()*+,=%/]*")
 
 # The start of a regex that only a literal can match: "^/tag/(\d+)(?:/|$)" → "/tag/". Characters no regex
 # gives a meaning to, up to the first other one; the last is dropped when a quantifier follows it ("/tags?/"
-# → "/tag"); no prefix at all for a pattern with an alternative ("|") anywhere or case-blind or verbose flags.
+# → "/tag"); no prefix for a pattern with an alternative outside any group ("^/tag/|^/topic/") or with the
+# case-blind or verbose flag.
 _LITERAL_START = re.compile(r"\^?([A-Za-z0-9/_\-=&;,:@~!%]*)")
 
 
@@ -267,12 +268,37 @@ _LITERAL_START = re.compile(r"\^?([A-Za-z0-9/_\-=&;,:@~!%]*)")
 def path_prefix(pattern: re.Pattern[str]) -> str:
     """A string that every path ``pattern.match``es starts with ("" where none can be told)."""
     source = pattern.pattern
-    if not isinstance(source, str) or "|" in source or pattern.flags & (re.IGNORECASE | re.VERBOSE):
+    if not isinstance(source, str) or pattern.flags & (re.IGNORECASE | re.VERBOSE) or _top_level_bar(source):
         return ""
     literal = _LITERAL_START.match(source)[1]
     if source[len(literal) + source.startswith("^"):][:1] in ("?", "*", "+", "{"):
         literal = literal[:-1]
     return literal
+
+
+def _top_level_bar(source: str) -> bool:
+    """Whether a "|" outside every group, class and escape splits the pattern into alternatives."""
+    depth, at, in_class = 0, 0, False
+    while at < len(source):
+        char = source[at]
+        if char == "\\":
+            at += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            at += 1 + source.startswith("^", at + 1)  # "[]…]" and "[^]…]": that "]" is a member
+            at += source.startswith("]", at)
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth <= 0:
+            return True
+        at += 1
+    return False
 
 
 def first(values: list[str]) -> str:
