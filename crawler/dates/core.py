@@ -112,6 +112,11 @@ def local_wall_time(naive: datetime, tz: tzinfo) -> tuple[datetime, tuple[str, .
       hour is as likely from either, and taking the earlier one keeps the choice the same every time.
     """
     value = naive.replace(tzinfo=tz, fold=0)
+    if type(tz) is ZoneInfo and value.replace(fold=1).utcoffset() == value.utcoffset():
+        # Neither in a gap nor in a repeated hour: a ZoneInfo gives a wall time in either the offsets before
+        # and after the change, by its fold (PEP 495), and the same offset to both everywhere else (most
+        # times: no conversion to UTC and back, ~1.5 µs a date).
+        return value, ()
     real = value.astimezone(timezone.utc).astimezone(tz)
     if real.replace(tzinfo=None) != naive.replace(fold=0):
         return real, (f"{naive:%Y-%m-%d %H:%M} did not exist in {tz} (the clocks went forward): "
