@@ -116,12 +116,6 @@ _STAGES = (
 )
 
 
-def _now_in(now: datetime | None, tz: tzinfo) -> datetime:
-    if now is None:
-        return datetime.now(tz)
-    return now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
-
-
 def _run(text: str, tz: str, now: datetime | None, numeric_calendar: str, trace: Trace | None) -> ParsedDate | None:
     if not isinstance(text, str) or not text.strip():
         return None
@@ -131,7 +125,7 @@ def _run(text: str, tz: str, now: datetime | None, numeric_calendar: str, trace:
         if trace is not None:
             trace.note("chain", f"unknown time zone {tz!r}: {DEFAULT_TZ} used")
         zone = _zone(DEFAULT_TZ)
-    ctx = _Context(text, None, _now_in(now, zone), numeric_calendar, trace)
+    ctx = _Context(text, None, now, zone, numeric_calendar, trace)
     for name, stage in _STAGES:
         try:
             result = stage(text, zone, ctx)
