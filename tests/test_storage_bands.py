@@ -10,7 +10,7 @@ import pytest
 
 from crawler.dedupe import Fingerprint
 from crawler.storage import Archive
-from crawler.storage.bands import MIRROR_MAX_KEYS, union_rows_sql
+from crawler.storage.bands import FILTER_KEYS_PER_LOOKUP, MIRROR_MAX_KEYS, union_rows_sql
 from crawler.storage.schema import BAND_LEVELS, band_keys
 from tests.test_storage import SITE, record, write
 
@@ -45,8 +45,11 @@ def check(archive: Archive, model: dict[int, set[int]], probes: list[list[int]])
         assert got == expected
 
 
-@pytest.mark.parametrize("mirror_max", [MIRROR_MAX_KEYS, 20, -1])  # mirrored; by turns; never (all SQL)
-def test_candidates_equal_the_single_table_across_merges(tmp_path, mirror_max):
+# The recent level mirrored; by turns; never (all SQL). The lower levels' filters read at the first lookup
+# (10**9 keys a lookup), when the lookups pay for them (the default), never (-1: every level probed in SQL).
+@pytest.mark.parametrize(("mirror_max", "filter_keys"), [
+    (MIRROR_MAX_KEYS, 10**9), (20, 10**9), (MIRROR_MAX_KEYS, FILTER_KEYS_PER_LOOKUP), (-1, -1)])
+def test_candidates_equal_the_single_table_across_merges(tmp_path, mirror_max, filter_keys):
     rng = random.Random(22)
     model: dict[int, set[int]] = {}  # what the single table held: article id → its keys
     probes: list[list[int]] = []
@@ -54,6 +57,7 @@ def test_candidates_equal_the_single_table_across_merges(tmp_path, mirror_max):
     with Archive(tmp_path / "a.db") as archive:
         archive.bands.floor, archive.bands.ratio = 48, 2  # merges every few articles
         archive.bands.mirror_max = mirror_max
+        archive.bands.filter_keys_per_lookup = filter_keys
         merged = archive.bands.merge
         def counting_merge(index: int = 0) -> None:
             nonlocal merges
@@ -194,3 +198,92 @@ def test_the_mirror_is_read_only_once_the_runs_lookups_pay_for_it(tmp_path):
                 assert archive.bands._mirror is None
         assert archive.bands._mirror is not None
         assert 320 <= archive.bands._lookups <= 600
+
+
+def lower_level_reads(archive: Archive, hashes) -> tuple[list[int], int]:
+    """The candidates, and how many statements of the lookup read a level below the recent one."""
+    statements: list[str] = []
+    archive.db.conn.set_trace_callback(statements.append)
+    try:
+        found = candidates(archive, hashes)
+    finally:
+        archive.db.conn.set_trace_callback(None)
+    return found, sum(("band_keys_middle" in sql or "from band_keys " in sql) for sql in statements)
+
+
+def test_the_lower_levels_filters_skip_sql_and_follow_merges_and_every_kind_of_rollback(tmp_path):
+    """Keys no lower level holds are answered by the levels' filters without reading them; a merge inside a
+    transaction that ends otherwise than by a commit (``Archive.rollback``, SQLite's own on a full disk), or a
+    filter read after a delete that is rolled back, must not leave a filter saying "not there" for a key a
+    level holds again."""
+    story = [" ".join(STORIES[0][:60]), " ".join(STORIES[0][60:])]
+    other = [" ".join(STORIES[1][:60]), " ".join(STORIES[1][60:])]
+    third = [" ".join(STORIES[2][:60]), " ".join(STORIES[2][60:])]
+    old, new, absent = (Fingerprint(text).band_hashes for text in (story, other, third))
+    with Archive(tmp_path / "a.db") as archive:
+        archive.bands.floor = 10**9  # merges only when called here
+        archive.bands.filter_keys_per_lookup = 10**9  # the filters are read at the first lookup
+        archive.upsert_articles([write(record(1, paragraphs=story))])
+        archive.commit()
+        archive.bands.merge(0)  # article 1's keys in the middle level
+        assert candidates(archive, old) == [1]  # the filters are read at this lookup
+        assert lower_level_reads(archive, old) == ([1], 1)  # the middle level holds them: read
+        assert archive.bands._filters is not None
+        assert lower_level_reads(archive, absent) == ([], 0)  # no level read at all
+        for end in ("sqlite", "archive"):
+            archive.upsert_articles([write(record(2, paragraphs=other))])  # opens the batch
+            archive.bands.merge(1)  # article 1's keys: middle → main, in the open batch
+            archive.bands.merge(0)  # article 2's: recent → middle
+            assert candidates(archive, old) == [1] and candidates(archive, new) == [2]
+            if end == "sqlite":
+                archive.db.conn.rollback()  # what connection._full does on a full disk, unknown to Archive
+                archive.record_miss(SITE, 9, url="u", reason="http 404")  # the next write opens a transaction
+            else:
+                archive.rollback()
+            assert candidates(archive, old) == [1] and candidates(archive, new) == []
+            archive.rollback()
+        # A delete in the open batch, the filters read after it, the batch rolled back: the key is found again.
+        archive.upsert_articles([write(record(1, paragraphs=other))])  # article 1's old keys leave the middle level
+        archive.bands._drop_filters()
+        assert candidates(archive, old) == [] and archive.bands._filters is not None
+        archive.rollback()
+        assert candidates(archive, old) == [1] and candidates(archive, new) == []
+        # Committed merges keep the filters in step: the keys are found in their new level, absent ones skip SQL.
+        archive.upsert_articles([write(record(2, paragraphs=other))])
+        archive.bands.merge(1)
+        archive.bands.merge(0)
+        archive.commit()
+        assert candidates(archive, old) == [1] and candidates(archive, new) == [2]
+        assert lower_level_reads(archive, absent) == ([], 0)
+        assert archive.bands._filters is not None
+
+
+def test_a_lower_levels_filter_is_read_again_larger_when_merges_fill_it(tmp_path):
+    rng = random.Random(5)
+    recs = [record(article_id, paragraphs=body(rng)) for article_id in range(1, 121)]
+    with Archive(tmp_path / "a.db") as archive:
+        archive.bands.floor = 10**9
+        archive.bands.filter_keys_per_lookup = 10**9
+        archive.upsert_articles([write(recs[0])])
+        archive.commit()
+        assert candidates(archive, Fingerprint(recs[0]["paragraphs"]).band_hashes) == [1]
+        first = archive.bands._filters["band_keys"]
+        for start in range(1, len(recs), 20):  # 20 articles a merge down to the main level
+            archive.upsert_articles([write(rec) for rec in recs[start:start + 20]])
+            archive.commit()
+            archive.bands.merge(0)
+            archive.bands.merge(1)
+        main = archive.bands._filters["band_keys"]
+        held = archive.scalar("select count(*) from band_keys")
+        assert main.keys >= held  # every key of the level is in it
+        first.capacity = 0  # as if the first one were full: the next merge reads the level again
+        archive.bands._filters["band_keys"] = first
+        archive.upsert_articles([write(record(500, paragraphs=body(rng)))])
+        archive.commit()
+        archive.bands.merge(0)
+        archive.bands.merge(1)
+        assert archive.bands._filters["band_keys"] is not first
+        for rec in recs:
+            hashes = Fingerprint(rec["paragraphs"]).band_hashes
+            if hashes:
+                assert rec["article_id"] in candidates(archive, hashes)
