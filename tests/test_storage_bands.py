@@ -1,4 +1,4 @@
-"""Band keys in two levels (crawler.storage.bands, issue 22): the near-duplicate candidates are the ones the
+"""Band keys in levels (crawler.storage.bands, issue 22): the near-duplicate candidates are the ones the
 single ``band_keys`` table gave, across inserts, updates, deletes and merges; older archives migrate."""
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def test_an_archive_of_the_single_table_migrates_with_its_keys_in_the_main_level
     with sqlite3.connect(tmp_path / "old.db") as db:
         for level in BAND_LEVELS[:-1]:
             db.execute(f"drop table {level}")
-        db.execute("delete from _sqlite_migrations where name = 'm2xx_bands_levels'")
+        db.execute("delete from _sqlite_migrations where name in ('m2xx_bands_levels', 'm2xx_store5_band_keys_lower')")
         before = [tuple(row) for row in db.execute("select site, key, article_id from band_keys")]
     db.close()
     assert before
@@ -208,7 +208,7 @@ def lower_level_reads(archive: Archive, hashes) -> tuple[list[int], int]:
         found = candidates(archive, hashes)
     finally:
         archive.db.conn.set_trace_callback(None)
-    return found, sum(("band_keys_middle" in sql or "from band_keys " in sql) for sql in statements)
+    return found, sum(any(f"from {level} " in sql for level in BAND_LEVELS[1:]) for sql in statements)
 
 
 def test_the_lower_levels_filters_skip_sql_and_follow_merges_and_every_kind_of_rollback(tmp_path):
@@ -271,8 +271,8 @@ def test_a_lower_levels_filter_is_read_again_larger_when_merges_fill_it(tmp_path
         for start in range(1, len(recs), 20):  # 20 articles a merge down to the main level
             archive.upsert_articles([write(rec) for rec in recs[start:start + 20]])
             archive.commit()
-            archive.bands.merge(0)
-            archive.bands.merge(1)
+            for index in range(len(BAND_LEVELS) - 1):
+                archive.bands.merge(index)
         main = archive.bands._filters["band_keys"]
         held = archive.scalar("select count(*) from band_keys")
         assert main.keys >= held  # every key of the level is in it
@@ -280,10 +280,54 @@ def test_a_lower_levels_filter_is_read_again_larger_when_merges_fill_it(tmp_path
         archive.bands._filters["band_keys"] = first
         archive.upsert_articles([write(record(500, paragraphs=body(rng)))])
         archive.commit()
-        archive.bands.merge(0)
-        archive.bands.merge(1)
+        for index in range(len(BAND_LEVELS) - 1):
+            archive.bands.merge(index)
         assert archive.bands._filters["band_keys"] is not first
         for rec in recs:
             hashes = Fingerprint(rec["paragraphs"]).band_hashes
             if hashes:
                 assert rec["article_id"] in candidates(archive, hashes)
+
+
+def test_an_archive_of_three_levels_migrates_to_four_and_answers_the_same(tmp_path):
+    """An archive as main's code left it (recent, middle and main levels, each holding keys; no
+    ``band_keys_lower``): m2xx_store5_band_keys_lower adds the empty level, every key stays in its level, the
+    candidates are the same, and later merges go down through the new level."""
+    rng = random.Random(11)
+    recs = [record(article_id, paragraphs=body(rng)) for article_id in range(1, 61)]
+    with Archive(tmp_path / "old.db") as built:
+        built.bands.floor = 10**9
+        for start, merges in ((0, (0, 1, 2)), (20, (0,)), (40, ())):  # keys in main, middle and recent
+            built.upsert_articles([write(rec) for rec in recs[start:start + 20]])
+            built.commit()
+            for index in merges:
+                built.bands.merge(index)
+        assert not built.scalar("select count(*) from band_keys_lower")  # passed through
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute("drop table band_keys_lower")
+        db.execute("delete from _sqlite_migrations where name = 'm2xx_store5_band_keys_lower'")
+        before = {level: sorted(db.execute(f"select site, key, article_id from {level}"))
+                  for level in ("band_keys_recent", "band_keys_middle", "band_keys")}
+    db.close()
+    assert all(before.values())
+    model = {rec["article_id"]: set(band_keys(Fingerprint(rec["paragraphs"]).band_hashes)) for rec in recs}
+    model = {article_id: keys for article_id, keys in model.items() if keys}
+    probes = [Fingerprint(rec["paragraphs"]).band_hashes for rec in recs]
+    with Archive(tmp_path / "old.db") as migrated:
+        assert migrated.scalar("select count(*) from _sqlite_migrations where name = 'm2xx_store5_band_keys_lower'")
+        rows = level_rows(migrated)
+        assert not rows["band_keys_lower"]
+        assert {level: sorted(rows[level]) for level in before} == before
+        check(migrated, model, [p for p in probes if p])
+        new = record(99, paragraphs=body(rng))
+        migrated.upsert_articles([write(new)])
+        model[99] = set(band_keys(Fingerprint(new["paragraphs"]).band_hashes))
+        migrated.commit()
+        upper = level_rows(migrated)["band_keys_recent"] | level_rows(migrated)["band_keys_middle"]
+        migrated.bands.merge(0)
+        migrated.bands.merge(1)  # the recent and middle levels' keys into the new level
+        assert level_rows(migrated)["band_keys_lower"] == upper
+        check(migrated, model, [p for p in probes if p])
+        migrated.bands.merge(2)  # and on into the main level
+        assert not level_rows(migrated)["band_keys_lower"]
+        check(migrated, model, [p for p in probes if p])

@@ -7,11 +7,12 @@ writes ~16 pages an article (WAL, then checkpoint): store CPU per article grew 1
 How (a small log-structured merge): new keys go to ``band_keys_recent``, whose few pages a commit rewrites;
 when a level passes ``max(floor × ratio**level, next level's keys / ratio)`` keys it is merged into the next
 level in key order by one INSERT ... SELECT inside the writer's open transaction, and emptied:
-``band_keys_recent`` → ``band_keys_middle`` → ``band_keys`` (the main level). A merge writes each page of the
+``band_keys_recent`` → ``band_keys_middle`` → ``band_keys_lower`` → ``band_keys`` (the main level). A merge writes each page of the
 next level once for many articles: e.g. at 1M articles (16M keys) merging 2M middle keys rewrites the main
 level's ~120k pages once for 125k articles (~1 page an article) instead of 16 pages an article. Two levels
 (recent → main) were not enough: the recent level then grows to 1/8 of the main one and a commit of 1,000
-articles rewrote most of its pages again (``bench/bench_bands.py``, ``bench/results.md``).
+articles rewrote most of its pages again (``bench/bench_bands.py``, ``bench/results.md``); three were not
+either past ~260k articles, for the same reason one level down (``schema.m2xx_store5_band_keys_lower``).
 
 Same decisions by construction: a key is in exactly one level (added to the first, moved whole by a merge),
 so a lookup over every level (one UNION ALL) and a delete from every level see the very rows one table held.
@@ -436,6 +437,6 @@ class BandKeys:
 
 
 def union_rows_sql(columns: Iterable[str] = ("site", "key", "article_id")) -> str:
-    """Every band key of both levels in key order, as one table held them (snapshots, tests)."""
+    """Every band key of every level in key order, as one table held them (snapshots, tests)."""
     names = ", ".join(columns)
     return " union all ".join(f"select {names} from {table}" for table in BAND_LEVELS) + f" order by {names}"
