@@ -145,6 +145,15 @@ def candidates(archive: Archive, hashes) -> list[int]:
     return sorted(ref.article_id for ref, _ in archive.near_duplicate_candidates(SITE, hashes))
 
 
+def roll_back(archive: Archive, end: str) -> None:
+    """End the open batch otherwise than by a commit: by ``Archive.rollback``, or by SQLite's own rollback."""
+    if end == "sqlite":
+        archive.db.conn.rollback()  # what connection._full does on a full disk, unknown to Archive
+        archive.record_miss(SITE, 9, url="u", reason="http 404")  # the next write opens a transaction
+    else:
+        archive.rollback()
+
+
 def test_the_recent_levels_mirror_follows_commits_and_every_kind_of_rollback(tmp_path):
     """The lookups answer from the recent level's copy in memory; a transaction that ends otherwise than by a
     commit (``Archive.rollback``, or SQLite's own rollback on a full disk, ``connection._full``) must not leave
@@ -163,11 +172,7 @@ def test_the_recent_levels_mirror_follows_commits_and_every_kind_of_rollback(tmp
             assert candidates(archive, old) == [] and candidates(archive, new) == [1]
             archive.upsert_articles([write(record(2, paragraphs=story))])  # a second owner of the old keys
             assert candidates(archive, old) == [2]
-            if end == "sqlite":
-                archive.db.conn.rollback()  # what connection._full does on a full disk, unknown to Archive
-                archive.record_miss(SITE, 9, url="u", reason="http 404")  # the next write opens a transaction
-            else:
-                archive.rollback()
+            roll_back(archive, end)
             assert candidates(archive, old) == [1] and candidates(archive, new) == []
             archive.rollback()
         # A lookup inside the open batch sees its own keys; after the commit they stay.
@@ -232,14 +237,10 @@ def test_the_lower_levels_filters_skip_sql_and_follow_merges_and_every_kind_of_r
         assert lower_level_reads(archive, absent) == ([], 0)  # no level read at all
         for end in ("sqlite", "archive"):
             archive.upsert_articles([write(record(2, paragraphs=other))])  # opens the batch
-            archive.bands.merge(1)  # article 1's keys: middle → main, in the open batch
+            archive.bands.merge(1)  # article 1's keys: middle → lower, in the open batch
             archive.bands.merge(0)  # article 2's: recent → middle
             assert candidates(archive, old) == [1] and candidates(archive, new) == [2]
-            if end == "sqlite":
-                archive.db.conn.rollback()  # what connection._full does on a full disk, unknown to Archive
-                archive.record_miss(SITE, 9, url="u", reason="http 404")  # the next write opens a transaction
-            else:
-                archive.rollback()
+            roll_back(archive, end)
             assert candidates(archive, old) == [1] and candidates(archive, new) == []
             archive.rollback()
         # A delete in the open batch, the filters read after it, the batch rolled back: the key is found again.
