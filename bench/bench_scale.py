@@ -164,11 +164,13 @@ def main(argv: list[str] | None = None) -> str:
                         help="instead: a synthetic archive of this many articles (bench/scale_synthetic.py)")
     parser.add_argument("--migrate-up-to", type=int, default=100_000,
                         help="with --articles: time the lean migration at checkpoints up to this size")
+    parser.add_argument("--lookups", action="store_true",
+                        help="with --articles: ask what dedupe asks before each article (exact and near copies)")
     args = parser.parse_args(argv)
     if args.articles:
         from bench.scale_synthetic import run
 
-        return run(args.articles, migrate_up_to=args.migrate_up_to)
+        return run(args.articles, migrate_up_to=args.migrate_up_to, lookups=args.lookups)
     runs = []
     for ids in parse_sizes(args.sizes):
         with tempfile.TemporaryDirectory(prefix=f"arshif-scale-{ids}-") as work:

@@ -31,7 +31,7 @@ from crawler.mirror.model import ARTICLE
 from crawler.mirror.truth import truth_record
 from crawler.storage import Archive, ArticleWrite, search_articles
 from crawler.storage.connection import connect
-from crawler.storage.schema import CONTENT_LEVELS
+from crawler.storage.schema import BAND_LEVELS, CONTENT_LEVELS
 from crawler.text import stem_folded
 
 BATCH = 1000
@@ -95,7 +95,7 @@ PARTS = {
     "articles' indexes": ("sqlite_autoindex_articles_1", "idx_articles_site_content_hash",
                           "idx_articles_site_published_at", "idx_articles_site_near_duplicate_of"),
     "search index (FTS5)": ("articles_fts_data", "articles_fts_idx", "articles_fts_docsize", "articles_fts_config"),
-    "band keys (3 levels)": ("band_keys_recent", "band_keys_middle", "band_keys"),
+    "band keys (levels)": BAND_LEVELS,
     "content keys (3 levels)": ("content_keys_recent", "content_keys_middle", "content_keys"),
     "versions": ("article_versions",),
     "search impacts": ("search_blocks", "search_impacts", "search_postings", "search_dirty"),
@@ -128,11 +128,10 @@ def legacy_copy(db: Path, copy: Path) -> None:
     conn.execute("update articles set body_folded = folded_body(paragraphs)")
     conn.execute("update articles set title_stemmed = stem_folded(title_folded), body_stemmed = stem_folded(body_folded)")
     conn.execute("create table article_bands (site text, band integer, hash integer, article_id integer)")
-    conn.execute("insert into article_bands select site, key & 15, key, article_id from band_keys"
-                 " union all select site, key & 15, key, article_id from band_keys_middle"
-                 " union all select site, key & 15, key, article_id from band_keys_recent")  # every level
-    conn.execute("drop table band_keys_recent")
-    conn.execute("drop table band_keys_middle")
+    conn.execute("insert into article_bands " + " union all ".join(
+        f"select site, key & 15, key, article_id from {level}" for level in BAND_LEVELS))  # every level
+    for level in BAND_LEVELS[:-1]:
+        conn.execute(f"drop table {level}")
     conn.execute("create index idx_article_bands_site_hash on article_bands (site, hash)")
     conn.execute("create index idx_article_bands_site_article_id on article_bands (site, article_id)")
     conn.execute("drop table band_keys")
@@ -154,13 +153,22 @@ def legacy_copy(db: Path, copy: Path) -> None:
         conn.execute(f"drop table {level}")
     conn.execute("create index idx_articles_site_content_hash on articles (site, content_hash)")
     conn.execute("delete from _sqlite_migrations where name in ('m201_lean_archive', 'm202_lean_vacuum',"
-                 " 'm2xx_bands_levels', 'm2xx_store4_content_keys')")
+                 " 'm2xx_bands_levels', 'm2xx_store4_content_keys', 'm2xx_store5_band_keys_lower')")
     conn.commit()
     conn.execute("vacuum")
     conn.close()
 
 
-def run(articles: int, migrate_up_to: int = 100_000) -> str:
+def ask_as_dedupe(archive: Archive, batch: list[ArticleWrite]) -> None:
+    """What dedupe asks the archive before each new article is stored (``crawler.ingest.dedupe``): the stored
+    row and an exact copy by content hash (one statement), then the near-duplicate candidates by band keys."""
+    for write in batch:
+        site, article_id = write.record["site"], write.record["article_id"]
+        archive.stored_and_copy(site, article_id, write.content_hash)
+        archive.near_duplicate_candidates(site, write.band_hashes, exclude_id=article_id)
+
+
+def run(articles: int, migrate_up_to: int = 100_000, lookups: bool = False) -> str:
     config = MirrorConfig(articles=articles, seed=SEED, weight="light")
     work = Path(tempfile.mkdtemp(prefix="arshif-scale-synthetic-"))
     db = work / "scale.db"
@@ -181,6 +189,8 @@ def run(articles: int, migrate_up_to: int = 100_000) -> str:
                     print_seconds += time.perf_counter() - started
                     batch.append(article_write(record, fp))
                 started, cpu = time.perf_counter(), time.process_time()
+                if lookups:
+                    ask_as_dedupe(archive, batch)
                 archive.upsert_articles(batch)
                 archive.commit()
                 store_seconds += time.perf_counter() - started
@@ -233,6 +243,9 @@ def run(articles: int, migrate_up_to: int = 100_000) -> str:
         shutil.rmtree(work, ignore_errors=True)
     notes.append(f"Fingerprints (MinHash bands, content hash) took {print_seconds / stored * 1e6:,.0f} µs (wall) per article "
                  "beside the store (not in the store column).")
+    if lookups:
+        notes.append("The store column includes what dedupe asks before each article (``--lookups``: the exact copy "
+                     "by content key, the near-duplicate candidates by band keys).")
     out = [f"### Scale: a synthetic {articles:,}-article archive through `Archive.upsert_articles`", "",
            table(["articles", "file MiB", "bytes/article", "file / text",
                   "store µs/article, wall / CPU (this stretch)", "WAL pages/article (this stretch)",

@@ -62,7 +62,7 @@ def owners(conn) -> dict[int, str]:
 # B-trees that free pages as they go (a band level emptied by its merge, FTS5 segments merged away, the search
 # impacts' to-do list): their pages are named at each commit, since the freed ones are soon another B-tree's
 # (the articles table grows into them). The other B-trees never shrink: named once at the mark.
-CHURNING = ("band_keys_recent", "band_keys_middle", "content_keys_recent", "content_keys_middle",
+CHURNING = ("band_keys_recent", "band_keys_middle", "band_keys_lower", "content_keys_recent", "content_keys_middle",
             "articles_fts_data", "articles_fts_idx", "search_dirty", "search_blocks", "articles_fts_docsize")
 
 

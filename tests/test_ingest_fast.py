@@ -20,6 +20,7 @@ from crawler.mirror import MirrorConfig, render, statuses
 from crawler.sites import get_site
 from crawler.storage import Archive
 from crawler.storage.bands import union_rows_sql
+from crawler.storage.schema import BAND_LEVELS
 
 URL = "https://www.alhadath.ps/article/{}/x"
 FETCHED = "2026-01-01T00:00:00+00:00"
@@ -78,7 +79,7 @@ def run(tmp_path, name: str, stream: list[dict], *, mirror: bool, batch: int, me
     }
     for row in tables["articles"]:
         row.pop("linked_at")  # a clock
-    merged = archive.scalar("select count(*) from band_keys") + archive.scalar("select count(*) from band_keys_middle")
+    merged = sum(archive.scalar(f"select count(*) from {level}") for level in BAND_LEVELS[1:])
     archive.close()
     return outcomes, tables, merged
 

@@ -138,9 +138,10 @@ def test_the_articles_that_share_band_keys_are_found_over_every_level(tmp_path):
                 archive.bands.merge(0)
                 if article_id == 1:
                     archive.bands.merge(1)
+                    archive.bands.merge(2)
         archive.commit()
         levels = [archive.scalar(f"select count(distinct article_id) from {table}") for table in archive.bands.levels]
-        assert levels == [2, 1, 1]
+        assert levels == [2, 1, 0, 1]  # recent, middle, lower (empty), main
         assert archive.bands.shared_article_ids("alhadath") == {1, 2, 4}
         assert archive.bands.shared_article_ids("elsewhere") == set()
 

@@ -1,4 +1,4 @@
-"""Band keys in two levels (crawler.storage.bands, issue 22): the near-duplicate candidates are the ones the
+"""Band keys in levels (crawler.storage.bands, issue 22): the near-duplicate candidates are the ones the
 single ``band_keys`` table gave, across inserts, updates, deletes and merges; older archives migrate."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from crawler.dedupe import Fingerprint
 from crawler.storage import Archive
-from crawler.storage.bands import MIRROR_MAX_KEYS, union_rows_sql
+from crawler.storage.bands import FILTER_KEYS_PER_LOOKUP, MIRROR_MAX_KEYS, union_rows_sql
 from crawler.storage.schema import BAND_LEVELS, band_keys
 from tests.test_storage import SITE, record, write
 
@@ -45,8 +45,11 @@ def check(archive: Archive, model: dict[int, set[int]], probes: list[list[int]])
         assert got == expected
 
 
-@pytest.mark.parametrize("mirror_max", [MIRROR_MAX_KEYS, 20, -1])  # mirrored; by turns; never (all SQL)
-def test_candidates_equal_the_single_table_across_merges(tmp_path, mirror_max):
+# The recent level mirrored; by turns; never (all SQL). The lower levels' filters read at the first lookup
+# (10**9 keys a lookup), when the lookups pay for them (the default), never (-1: every level probed in SQL).
+@pytest.mark.parametrize(("mirror_max", "filter_keys"), [
+    (MIRROR_MAX_KEYS, 10**9), (20, 10**9), (MIRROR_MAX_KEYS, FILTER_KEYS_PER_LOOKUP), (-1, -1)])
+def test_candidates_equal_the_single_table_across_merges(tmp_path, mirror_max, filter_keys):
     rng = random.Random(22)
     model: dict[int, set[int]] = {}  # what the single table held: article id → its keys
     probes: list[list[int]] = []
@@ -54,6 +57,7 @@ def test_candidates_equal_the_single_table_across_merges(tmp_path, mirror_max):
     with Archive(tmp_path / "a.db") as archive:
         archive.bands.floor, archive.bands.ratio = 48, 2  # merges every few articles
         archive.bands.mirror_max = mirror_max
+        archive.bands.filter_keys_per_lookup = filter_keys
         merged = archive.bands.merge
         def counting_merge(index: int = 0) -> None:
             nonlocal merges
@@ -117,7 +121,7 @@ def test_an_archive_of_the_single_table_migrates_with_its_keys_in_the_main_level
     with sqlite3.connect(tmp_path / "old.db") as db:
         for level in BAND_LEVELS[:-1]:
             db.execute(f"drop table {level}")
-        db.execute("delete from _sqlite_migrations where name = 'm2xx_bands_levels'")
+        db.execute("delete from _sqlite_migrations where name in ('m2xx_bands_levels', 'm2xx_store5_band_keys_lower')")
         before = [tuple(row) for row in db.execute("select site, key, article_id from band_keys")]
     db.close()
     assert before
@@ -141,6 +145,15 @@ def candidates(archive: Archive, hashes) -> list[int]:
     return sorted(ref.article_id for ref, _ in archive.near_duplicate_candidates(SITE, hashes))
 
 
+def roll_back(archive: Archive, end: str) -> None:
+    """End the open batch otherwise than by a commit: by ``Archive.rollback``, or by SQLite's own rollback."""
+    if end == "sqlite":
+        archive.db.conn.rollback()  # what connection._full does on a full disk, unknown to Archive
+        archive.record_miss(SITE, 9, url="u", reason="http 404")  # the next write opens a transaction
+    else:
+        archive.rollback()
+
+
 def test_the_recent_levels_mirror_follows_commits_and_every_kind_of_rollback(tmp_path):
     """The lookups answer from the recent level's copy in memory; a transaction that ends otherwise than by a
     commit (``Archive.rollback``, or SQLite's own rollback on a full disk, ``connection._full``) must not leave
@@ -159,11 +172,7 @@ def test_the_recent_levels_mirror_follows_commits_and_every_kind_of_rollback(tmp
             assert candidates(archive, old) == [] and candidates(archive, new) == [1]
             archive.upsert_articles([write(record(2, paragraphs=story))])  # a second owner of the old keys
             assert candidates(archive, old) == [2]
-            if end == "sqlite":
-                archive.db.conn.rollback()  # what connection._full does on a full disk, unknown to Archive
-                archive.record_miss(SITE, 9, url="u", reason="http 404")  # the next write opens a transaction
-            else:
-                archive.rollback()
+            roll_back(archive, end)
             assert candidates(archive, old) == [1] and candidates(archive, new) == []
             archive.rollback()
         # A lookup inside the open batch sees its own keys; after the commit they stay.
@@ -194,3 +203,132 @@ def test_the_mirror_is_read_only_once_the_runs_lookups_pay_for_it(tmp_path):
                 assert archive.bands._mirror is None
         assert archive.bands._mirror is not None
         assert 320 <= archive.bands._lookups <= 600
+
+
+def lower_level_reads(archive: Archive, hashes) -> tuple[list[int], int]:
+    """The candidates, and how many statements of the lookup read a level below the recent one."""
+    statements: list[str] = []
+    archive.db.conn.set_trace_callback(statements.append)
+    try:
+        found = candidates(archive, hashes)
+    finally:
+        archive.db.conn.set_trace_callback(None)
+    return found, sum(any(f"from {level} " in sql for level in BAND_LEVELS[1:]) for sql in statements)
+
+
+def test_the_lower_levels_filters_skip_sql_and_follow_merges_and_every_kind_of_rollback(tmp_path):
+    """Keys no lower level holds are answered by the levels' filters without reading them; a merge inside a
+    transaction that ends otherwise than by a commit (``Archive.rollback``, SQLite's own on a full disk), or a
+    filter read after a delete that is rolled back, must not leave a filter saying "not there" for a key a
+    level holds again."""
+    story = [" ".join(STORIES[0][:60]), " ".join(STORIES[0][60:])]
+    other = [" ".join(STORIES[1][:60]), " ".join(STORIES[1][60:])]
+    third = [" ".join(STORIES[2][:60]), " ".join(STORIES[2][60:])]
+    old, new, absent = (Fingerprint(text).band_hashes for text in (story, other, third))
+    with Archive(tmp_path / "a.db") as archive:
+        archive.bands.floor = 10**9  # merges only when called here
+        archive.bands.filter_keys_per_lookup = 10**9  # the filters are read at the first lookup
+        archive.upsert_articles([write(record(1, paragraphs=story))])
+        archive.commit()
+        archive.bands.merge(0)  # article 1's keys in the middle level
+        assert candidates(archive, old) == [1]  # the filters are read at this lookup
+        assert lower_level_reads(archive, old) == ([1], 1)  # the middle level holds them: read
+        assert archive.bands._filters is not None
+        assert lower_level_reads(archive, absent) == ([], 0)  # no level read at all
+        for end in ("sqlite", "archive"):
+            archive.upsert_articles([write(record(2, paragraphs=other))])  # opens the batch
+            archive.bands.merge(1)  # article 1's keys: middle → lower, in the open batch
+            archive.bands.merge(0)  # article 2's: recent → middle
+            assert candidates(archive, old) == [1] and candidates(archive, new) == [2]
+            roll_back(archive, end)
+            assert candidates(archive, old) == [1] and candidates(archive, new) == []
+            archive.rollback()
+        # A delete in the open batch, the filters read after it, the batch rolled back: the key is found again.
+        archive.upsert_articles([write(record(1, paragraphs=other))])  # article 1's old keys leave the middle level
+        archive.bands._drop_filters()
+        assert candidates(archive, old) == [] and archive.bands._filters is not None
+        archive.rollback()
+        assert candidates(archive, old) == [1] and candidates(archive, new) == []
+        # Committed merges keep the filters in step: the keys are found in their new level, absent ones skip SQL.
+        archive.upsert_articles([write(record(2, paragraphs=other))])
+        archive.bands.merge(1)
+        archive.bands.merge(0)
+        archive.commit()
+        assert candidates(archive, old) == [1] and candidates(archive, new) == [2]
+        assert lower_level_reads(archive, absent) == ([], 0)
+        assert archive.bands._filters is not None
+
+
+def test_a_lower_levels_filter_is_read_again_larger_when_merges_fill_it(tmp_path):
+    rng = random.Random(5)
+    recs = [record(article_id, paragraphs=body(rng)) for article_id in range(1, 121)]
+    with Archive(tmp_path / "a.db") as archive:
+        archive.bands.floor = 10**9
+        archive.bands.filter_keys_per_lookup = 10**9
+        archive.upsert_articles([write(recs[0])])
+        archive.commit()
+        assert candidates(archive, Fingerprint(recs[0]["paragraphs"]).band_hashes) == [1]
+        first = archive.bands._filters["band_keys"]
+        for start in range(1, len(recs), 20):  # 20 articles a merge down to the main level
+            archive.upsert_articles([write(rec) for rec in recs[start:start + 20]])
+            archive.commit()
+            for index in range(len(BAND_LEVELS) - 1):
+                archive.bands.merge(index)
+        main = archive.bands._filters["band_keys"]
+        held = archive.scalar("select count(*) from band_keys")
+        assert main.keys >= held  # every key of the level is in it
+        first.capacity = 0  # as if the first one were full: the next merge reads the level again
+        archive.bands._filters["band_keys"] = first
+        archive.upsert_articles([write(record(500, paragraphs=body(rng)))])
+        archive.commit()
+        for index in range(len(BAND_LEVELS) - 1):
+            archive.bands.merge(index)
+        assert archive.bands._filters["band_keys"] is not first
+        for rec in recs:
+            hashes = Fingerprint(rec["paragraphs"]).band_hashes
+            if hashes:
+                assert rec["article_id"] in candidates(archive, hashes)
+
+
+def test_an_archive_of_three_levels_migrates_to_four_and_answers_the_same(tmp_path):
+    """An archive as main's code left it (recent, middle and main levels, each holding keys; no
+    ``band_keys_lower``): m2xx_store5_band_keys_lower adds the empty level, every key stays in its level, the
+    candidates are the same, and later merges go down through the new level."""
+    rng = random.Random(11)
+    recs = [record(article_id, paragraphs=body(rng)) for article_id in range(1, 61)]
+    with Archive(tmp_path / "old.db") as built:
+        built.bands.floor = 10**9
+        for start, merges in ((0, (0, 1, 2)), (20, (0,)), (40, ())):  # keys in main, middle and recent
+            built.upsert_articles([write(rec) for rec in recs[start:start + 20]])
+            built.commit()
+            for index in merges:
+                built.bands.merge(index)
+        assert not built.scalar("select count(*) from band_keys_lower")  # passed through
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute("drop table band_keys_lower")
+        db.execute("delete from _sqlite_migrations where name = 'm2xx_store5_band_keys_lower'")
+        before = {level: sorted(db.execute(f"select site, key, article_id from {level}"))
+                  for level in ("band_keys_recent", "band_keys_middle", "band_keys")}
+    db.close()
+    assert all(before.values())
+    model = {rec["article_id"]: set(band_keys(Fingerprint(rec["paragraphs"]).band_hashes)) for rec in recs}
+    model = {article_id: keys for article_id, keys in model.items() if keys}
+    probes = [Fingerprint(rec["paragraphs"]).band_hashes for rec in recs]
+    with Archive(tmp_path / "old.db") as migrated:
+        assert migrated.scalar("select count(*) from _sqlite_migrations where name = 'm2xx_store5_band_keys_lower'")
+        rows = level_rows(migrated)
+        assert not rows["band_keys_lower"]
+        assert {level: sorted(rows[level]) for level in before} == before
+        check(migrated, model, [p for p in probes if p])
+        new = record(99, paragraphs=body(rng))
+        migrated.upsert_articles([write(new)])
+        model[99] = set(band_keys(Fingerprint(new["paragraphs"]).band_hashes))
+        migrated.commit()
+        upper = level_rows(migrated)["band_keys_recent"] | level_rows(migrated)["band_keys_middle"]
+        migrated.bands.merge(0)
+        migrated.bands.merge(1)  # the recent and middle levels' keys into the new level
+        assert level_rows(migrated)["band_keys_lower"] == upper
+        check(migrated, model, [p for p in probes if p])
+        migrated.bands.merge(2)  # and on into the main level
+        assert not level_rows(migrated)["band_keys_lower"]
+        check(migrated, model, [p for p in probes if p])

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ import sqlite_utils
 from crawler.dedupe import folded_band_hashes
 from crawler.items import ARTICLE_FIELDS
 from crawler.storage.records import (
-    ArticleRef,
     ArticleWrite,
     Outcome,
     body_text,
@@ -32,8 +31,8 @@ from crawler.storage.records import (
     utc_now,
 )
 from crawler.storage.bands import BandKeys
-from crawler.storage.connection import connect, folded_body_sql, inspect_file
-from crawler.storage.queries import ArticleQuery
+from crawler.storage.connection import connect, inspect_file
+from crawler.storage.lookups import _TRACES_SQL, ArchiveLookups
 from crawler.storage.reader import ArchiveReader
 from crawler.storage.runs import RunLog
 from crawler.storage.impacts import SearchImpacts, build_all as build_search_blocks, mark as mark_search_blocks
@@ -48,23 +47,10 @@ from crawler.storage.schema import (
 from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
 
 
-_REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
-# Rows but an article row that name an id (?1 site, ?2 id): a miss, an open failure, an alias.
-_TRACES_SQL = (
-    "select 1 from misses where site = ?1 and article_id = ?2"
-    " union all select 1 from failures where site = ?1 and article_id = ?2 and resolved_at is null"
-    " union all select 1 from aliases where site = ?1 and alias_id = ?2 limit 1"
-)
-
-
-# The articles holding content key ?4 of site ?1, over every level (a key is in exactly one level).
-_CONTENT_KEY_IDS = " union all ".join(
-    f"select article_id from {level} where site = ?1 and key = ?4" for level in CONTENT_LEVELS)
-
-
-class Archive(RunLog, ArchiveReader):
+class Archive(RunLog, ArchiveLookups, ArchiveReader):
     """The archive file and its one writer: ``with Archive("arshif.db") as archive: ...`` (migrates on
-    open, creating the file if needed). Every read comes from ``ArchiveReader``."""
+    open, creating the file if needed). Every read comes from ``ArchiveReader``; what the writer asks before
+    it writes from ``ArchiveLookups`` (``crawler.storage.lookups``)."""
 
     def __init__(
         self, path: str | Path, *, batch_size: int = 100, commit_interval: float = 5.0
@@ -202,159 +188,6 @@ class Archive(RunLog, ArchiveReader):
             or time.monotonic() - self._last_commit >= self.commit_interval
         ):
             self.commit()
-
-    def _ids_in(self, sql: str, site: str, ids: Iterable[int]) -> set[int]:
-        """Run ``sql`` (with ``{marks}`` for the id placeholders) over ``ids`` in chunks; first column."""
-        found: set[int] = set()
-        unique = sorted(set(ids))
-        for chunk in chunks(unique):
-            marks = ",".join("?" * len(chunk))
-            found.update(row[0] for row in self.db.conn.execute(sql.format(marks=marks), [site, *chunk]))
-        return found
-
-    # -- what is known -------------------------------------------------------------------------
-
-    def has_article(self, site: str, article_id: int) -> bool:
-        """True if the id is stored, as an article or as an alias of one."""
-        return bool(self.stored_ids(site, [article_id]))
-
-    def stored_ids(self, site: str, ids: Iterable[int]) -> set[int]:
-        """The ids among ``ids`` already in the archive (article rows and alias ids), one indexed query a chunk."""
-        ids = list(ids)
-        return self._ids_in(
-            "select article_id from articles where site = ? and article_id in ({marks})", site, ids
-        ) | self._ids_in("select alias_id from aliases where site = ? and alias_id in ({marks})", site, ids)
-
-    def changed_at(self, site: str, ids: Iterable[int]) -> dict[int, str]:
-        """Stored article id → when its stored version says it last changed (modified_at, else published_at):
-        what a sitemap's ``lastmod`` is compared with to refetch only the articles that changed since."""
-        found: dict[int, str] = {}
-        for chunk in chunks(sorted(set(ids))):
-            sql = (f"select article_id, coalesce(modified_at, published_at) from articles where site = ? and "
-                   f"article_id in ({','.join('?' * len(chunk))})")
-            found.update((row[0], row[1]) for row in self.db.conn.execute(sql, [site, *chunk]) if row[1])
-        return found
-
-    def known_misses(self, site: str, ids: Iterable[int]) -> set[int]:
-        return self._ids_in("select article_id from misses where site = ? and article_id in ({marks})", site, ids)
-
-    def recorded_ids(self, site: str) -> tuple[set[int], set[int], set[int]]:
-        """Every stored id (article rows and alias ids), missed id and completed listing category (walked to
-        its end, not only down to a --since) of ``site``: what the distributed writer mirrors into Redis for
-        the workers' incremental rule."""
-        def column(sql: str) -> set[int]:
-            return {row[0] for row in self.db.conn.execute(sql, [site]) if row[0] is not None}
-
-        stored = column("select article_id from articles where site = ?") | column(
-            "select alias_id from aliases where site = ?")
-        return (stored, column("select article_id from misses where site = ?"),
-                column("select category from listing_walks where site = ? and down_to is null"))
-
-    def warc_rows(self, query: ArticleQuery) -> list[dict[str, Any]]:
-        """``site``, ``article_id``, ``url`` and ``warc_record`` of each article ``query`` selects, in (site, id)
-        order: what a reparse reads of its selection before any write (the records themselves are not
-        decoded: ``articles()`` would cost ~0.1 ms a row for columns it drops)."""
-        where, params = query.where("a")
-        return self.rows(f"select a.site, a.article_id, a.url, a.warc_record from articles a where {where}"
-                         " order by a.site, a.article_id", params)
-
-    def settled_records(self, site: str, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Each stored article among ``ids`` that no other row names as a miss, an open failure or an alias,
-        as its record's columns (``ARTICLE_FIELDS``; lists as their stored JSON text) and ``linked``
-        (true when it has a near-duplicate link or another article's link names it): storing an equal
-        record again (``same_record``) would only move ``last_seen_at`` and decide near-duplicate links.
-        ``crawler.reparse`` leaves such a page as it is. An id left out takes the whole path: storing it
-        settles the rows that name it (a miss deleted, a failure resolved)."""
-        found: dict[int, dict[str, Any]] = {}
-        for chunk in chunks(list(ids)):
-            found.update((row["article_id"], row) for row in self.rows(
-                f"select {', '.join(ARTICLE_FIELDS)}, near_duplicate_of is not null or exists (select 1 from"
-                " articles n where n.site = a.site and n.near_duplicate_of = a.article_id) as linked"
-                f" from articles a where site = ? and article_id in ({','.join('?' * len(chunk))})"
-                " and not exists (select 1 from misses where site = a.site and article_id = a.article_id)"
-                " and not exists (select 1 from failures where site = a.site and article_id = a.article_id"
-                " and resolved_at is null)"
-                " and not exists (select 1 from aliases where site = a.site and alias_id = a.article_id)",
-                [site, *chunk]))
-        return found
-
-    def find_by_content_hash(
-        self, site: str, content_hash: str, *, exclude_id: int | None = None, title_folded: str | None = None
-    ) -> ArticleRef | None:
-        """The lowest-id stored article with this body hash (and, when given, this folded title)."""
-        sql = (f"select {_REF_COLUMNS} from articles where site = ?1 and article_id in ({_CONTENT_KEY_IDS})"
-               " and content_hash = ?3 and article_id != ?2")
-        params: list[Any] = [site, -1 if exclude_id is None else exclude_id, content_hash, content_key(content_hash)]
-        if title_folded is not None:
-            sql += " and title_folded = ?5"
-            params.append(title_folded)
-        rows = self.rows(sql + " order by article_id limit 1", params)
-        return ArticleRef(**rows[0]) if rows else None
-
-    def stored_and_copy(
-        self, site: str, article_id: int, content_hash: str, *, title_folded: str | None = None
-    ) -> tuple[ArticleRef | None, ArticleRef | None, bool]:
-        """What dedupe asks first, in one round trip: the stored article ``article_id`` (its ``ArticleRef``), the
-        lowest-id other article with this body hash and, when given, this folded title
-        (``find_by_content_hash(..., exclude_id=article_id)``) — None for either that is not there — and
-        whether any row but an article row names the id (a miss, an open failure, an alias: what storing it
-        settles; ``ArticleWrite.traces``).
-
-        Three indexed lookups in one statement: each SQL statement costs a round trip through the sqlite3
-        module (binding, stepping, building the row), ~10 µs, on every item a crawl stores. The copy is found
-        by its content key in each level (``_CONTENT_KEY_IDS``), then checked by its row's hash and title."""
-        sql = self._copy_sql.get(title_folded is not None)
-        if sql is None:
-            title = " and title_folded = ?5" if title_folded is not None else ""
-            sql = self._copy_sql.setdefault(title_folded is not None, (
-                f"select 0, {_REF_COLUMNS} from articles where site = ?1 and article_id = ?2 union all"
-                f" select 1, {_REF_COLUMNS} from articles where rowid = (select rowid from articles where"
-                f" site = ?1 and article_id in ({_CONTENT_KEY_IDS}) and content_hash = ?3 and article_id != ?2"
-                f"{title} order by article_id limit 1)"
-                f" union all select 2, null, null, null, null, null where exists ({_TRACES_SQL})"))
-        params = [site, article_id, content_hash, content_key(content_hash)]
-        if title_folded is not None:
-            params.append(title_folded)
-        found: list[ArticleRef | None] = [None, None]
-        traces = False
-        for which, *ref in self.db.conn.execute(sql, params):
-            if which == 2:
-                traces = True
-            else:
-                found[which] = ArticleRef(*ref)  # the columns of _REF_COLUMNS, in ArticleRef's order
-        return found[0], found[1], traces
-
-    def near_duplicate_candidates(
-        self, site: str, band_hashes: Sequence[int], *, exclude_id: int | None = None
-    ) -> list[tuple[ArticleRef, str]]:
-        """Stored articles sharing at least one LSH band with ``band_hashes``, each with its folded body."""
-        if not band_hashes:
-            return []
-        ids = self.bands.article_ids(site, band_hashes)
-        ids.discard(exclude_id)
-        found: list[tuple[ArticleRef, str]] = []
-        for chunk in chunks(sorted(ids)):
-            marks = ",".join("?" * len(chunk))
-            for row in self.rows(
-                f"select {_REF_COLUMNS}, paragraphs from articles where site = ? and article_id in ({marks})",
-                [site, *chunk],
-            ):
-                body = folded_body_sql(row.pop("paragraphs"))
-                found.append((ArticleRef(**row), body))
-        return found
-
-    def near_links_to(self, site: str, article_id: int) -> list[tuple[ArticleRef, str, list[int]]]:
-        """The stored articles whose near-duplicate link names ``article_id``, each with its folded body and
-        band hashes (what re-deciding its link needs when ``article_id`` changes), both from its paragraphs."""
-        found = []
-        for row in self.rows(
-            f"select {_REF_COLUMNS}, paragraphs from articles where site = ? and near_duplicate_of = ?"
-            " order by +article_id",  # "+": look the link up by its index, then sort the few rows
-            [site, article_id],
-        ):
-            body = folded_body_sql(row.pop("paragraphs"))
-            found.append((ArticleRef(**row), body, folded_band_hashes(body)))
-        return found
 
     # -- articles ------------------------------------------------------------------------------
 

@@ -7,11 +7,12 @@ writes ~16 pages an article (WAL, then checkpoint): store CPU per article grew 1
 How (a small log-structured merge): new keys go to ``band_keys_recent``, whose few pages a commit rewrites;
 when a level passes ``max(floor × ratio**level, next level's keys / ratio)`` keys it is merged into the next
 level in key order by one INSERT ... SELECT inside the writer's open transaction, and emptied:
-``band_keys_recent`` → ``band_keys_middle`` → ``band_keys`` (the main level). A merge writes each page of the
+``band_keys_recent`` → ``band_keys_middle`` → ``band_keys_lower`` → ``band_keys`` (the main level). A merge writes each page of the
 next level once for many articles: e.g. at 1M articles (16M keys) merging 2M middle keys rewrites the main
 level's ~120k pages once for 125k articles (~1 page an article) instead of 16 pages an article. Two levels
 (recent → main) were not enough: the recent level then grows to 1/8 of the main one and a commit of 1,000
-articles rewrote most of its pages again (``bench/bench_bands.py``, ``bench/results.md``).
+articles rewrote most of its pages again (``bench/bench_bands.py``, ``bench/results.md``); three were not
+either past ~260k articles, for the same reason one level down (``schema.m2xx_store5_band_keys_lower``).
 
 Same decisions by construction: a key is in exactly one level (added to the first, moved whole by a merge),
 so a lookup over every level (one UNION ALL) and a delete from every level see the very rows one table held.
@@ -31,6 +32,8 @@ from collections.abc import Iterable, Sequence
 
 import sqlite3
 
+import numpy as np
+
 from crawler.storage.schema import BAND_LEVELS, band_keys
 
 # Merge the recent level into the main one when it holds more than max(MERGE_FLOOR, main rows / MERGE_RATIO)
@@ -47,6 +50,16 @@ MIRROR_MAX_KEYS = 262_144
 # into an archive whose recent level holds 200,000 keys never reads it (~0.3 s for 0.5 ms saved), a
 # backfill of thousands reads it early, a fresh archive at the first lookup.
 MIRROR_KEYS_PER_LOOKUP = 10
+# The lower levels' filters (``KeyFilter``): 16 bits and 3 probes a key, ~0.5% of absent keys pass (16 absent
+# keys: the level is probed in SQL for ~8% of lookups), 2 bytes a key (32 MiB at 1M articles). Reading a key
+# into a filter costs ~0.5 µs; a lookup the filters answer saves a SQL probe of 16 keys per lower level
+# (~25-100 µs, more as the levels grow past the cache), so they are read once the run has made
+# (keys held) / FILTER_KEYS_PER_LOOKUP lookups: a backfill's early on, an hourly crawl of 50 articles into
+# an archive of millions never.
+FILTER_BITS_PER_KEY = 16
+FILTER_PROBES = 3
+FILTER_KEYS_PER_LOOKUP = 100
+_U64 = (1 << 64) - 1
 
 
 class RecentMirror:
@@ -105,6 +118,59 @@ class RecentMirror:
                 into.update(held)
 
 
+class KeyFilter:
+    """A Bloom filter of one lower level's keys (any site): "not there" is certain, "maybe" is probed in SQL.
+
+    Why: a new article's 16 keys are looked up in every level, and nearly all of them are in none (only a
+    near copy shares a band). In SQL that is 16 B-tree seeks a level (~25 µs at 100k keys, ~100 µs at 3M, the
+    largest part of the key store's cost); the filter answers "in none" in a few µs. It must only ever hold
+    a superset of the level's keys: keys merged in are added, a level emptied by its merge is cleared, a
+    deleted key stays (a "maybe" more, never a wrong "no"), and a filter changed or read inside a transaction
+    that did not commit is dropped (``BandKeys``). The bit positions come from the key itself (a random
+    hash): h1 + j·h2 (mod 2^b) from two slices of its 64 bits (double hashing)."""
+
+    __slots__ = ("bits", "view", "mask", "keys", "capacity")
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = max(capacity, 1 << 16)  # 128 KiB at least
+        size = 1 << (self.capacity * FILTER_BITS_PER_KEY - 1).bit_length()  # bits, a power of two
+        self.bits = bytearray(size >> 3)
+        self.view = np.frombuffer(self.bits, dtype=np.uint8)  # the same bytes, for adding keys by the array
+        self.mask = size - 1
+        self.keys = 0  # keys added (with repeats): when past ``capacity`` the filter is read again, larger
+
+    def add(self, keys: np.ndarray) -> None:
+        self.keys += len(keys)
+        if not len(keys):
+            return
+        unsigned = keys.astype(np.int64).view(np.uint64)
+        first = (unsigned >> np.uint64(4)) & np.uint64(self.mask)
+        step = (unsigned >> np.uint64(34)) | np.uint64(1)
+        for probe in range(FILTER_PROBES):
+            position = (first + np.uint64(probe) * step) & np.uint64(self.mask)
+            np.bitwise_or.at(self.view, (position >> np.uint64(3)).astype(np.intp),
+                             np.left_shift(np.uint8(1), (position & np.uint64(7)).astype(np.uint8)))
+
+    def clear(self) -> None:
+        self.view[:] = 0
+        self.keys = 0
+
+    def maybe(self, keys: Sequence[int]) -> list[int]:
+        """The keys that may be in the level (the others are not)."""
+        bits, mask = self.bits, self.mask
+        kept = []
+        for key in keys:
+            unsigned = key & _U64
+            first, step = (unsigned >> 4) & mask, (unsigned >> 34) | 1
+            for probe in range(FILTER_PROBES):
+                position = (first + probe * step) & mask
+                if not bits[position >> 3] >> (position & 7) & 1:
+                    break
+            else:
+                kept.append(key)
+        return kept
+
+
 class BandKeys:
     """The band-key store of one archive connection (used by ``Archive``, the single writer)."""
 
@@ -128,6 +194,13 @@ class BandKeys:
         # later stays here: probing an empty level costs time, never an answer.
         self._filled = {table for table in self.levels[1:]
                         if conn.execute(f"select exists (select 1 from {table})").fetchone()[0]}
+        # The lower levels' filters (``KeyFilter``), read when the lookups make it worth it (``_lower_filters``),
+        # then kept in step with each merge; dropped when a transaction that changed them did not commit.
+        self.filter_keys_per_lookup = FILTER_KEYS_PER_LOOKUP
+        self._filters: dict[str, KeyFilter] | None = None
+        self._filters_dirty = False
+        self._probes = 0  # lookups that reached the lower levels without filters...
+        self._filter_check, self._filter_gap = 1, 1  # ...and when their size is checked again (as the mirror's)
 
     def add(self, site: str, article_id: int, band_hashes: Sequence[int]) -> None:
         """The article's keys, in one statement (16 executions of one row cost 2× as much)."""
@@ -168,16 +241,72 @@ class BandKeys:
                 return found
         tables = tuple(table for index, table in enumerate(self.levels)
                        if table in self._filled or (index == 0 and mirror is None))
-        if not tables:
-            return found
+        filters = self._lower_filters() if tables else None
+        if filters is not None:
+            probed = []
+            for table in tables:
+                level_filter = filters.get(table)
+                if level_filter is None:
+                    probed.append(table)
+                    continue
+                maybe = level_filter.maybe(keys)  # usually none: the level is not read at all
+                if maybe:
+                    self._probe(site, maybe, (table,), found)
+            tables = tuple(probed)
+        if tables:
+            self._probe(site, keys, tables, found)
+        return found
+
+    def _probe(self, site: str, keys: Sequence[int], tables: tuple[str, ...], into: set[int]) -> None:
+        """The article ids holding any of ``keys`` in ``tables`` (one statement)."""
         count = len(keys)
         sql = self._lookup_sql.get((count, tables))
         if sql is None:
             marks = ",".join(f"?{number}" for number in range(2, count + 2))
             sql = self._lookup_sql.setdefault((count, tables), " union all ".join(
                 f"select article_id from {table} where site = ?1 and key in ({marks})" for table in tables))
-        found.update(article_id for (article_id,) in self.conn.execute(sql, [site, *keys]))
-        return found
+        into.update(article_id for (article_id,) in self.conn.execute(sql, [site, *keys]))
+
+    def _lower_filters(self) -> dict[str, KeyFilter] | None:
+        """The lower levels' filters, read now if they are due (None: not worth reading yet)."""
+        filters = self._filters
+        if filters is not None and self._filters_dirty and not self.conn.in_transaction:
+            self._drop_filters()  # changed or read in a transaction that ended without ``committed``
+            filters = None
+        if filters is None and len(self.levels) > 1:
+            self._probes += 1
+            if self._probes >= self._filter_check:
+                budget = self.filter_keys_per_lookup * self._probes
+                held = 0
+                for table in self.levels[1:]:
+                    if held <= budget:
+                        held += self.conn.execute(f"select count(*) from (select 1 from {table} limit ?)",
+                                                  [max(budget + 1 - held, 0)]).fetchone()[0]
+                if held <= budget:
+                    filters = self._filters = {table: self._read_filter(index)
+                                               for index, table in enumerate(self.levels) if index}
+                    self._filters_dirty = self.conn.in_transaction
+                else:
+                    self._filter_gap *= 2
+                    self._filter_check = self._probes + self._filter_gap
+        return filters
+
+    def _read_filter(self, index: int) -> KeyFilter:
+        """Level ``index``'s filter, read from its keys, with room for twice as many (a merge past that reads
+        it again: the reads of a growing level add up to about twice its keys)."""
+        keys = self._keys_of(self.levels[index])
+        level_filter = KeyFilter(2 * len(keys))
+        level_filter.add(keys)
+        return level_filter
+
+    def _keys_of(self, table: str) -> np.ndarray:
+        return np.fromiter((key for (key,) in self.conn.execute(f"select key from {table}")), dtype=np.int64)
+
+    def _drop_filters(self) -> None:
+        """Forget the filters; the lookups decide again whether to read them."""
+        self._filters = None
+        self._filters_dirty = False
+        self._filter_check, self._filter_gap = self._probes + 1, 1
 
     def _recent(self) -> RecentMirror | None:
         """The recent level's mirror, read now if it is due (None: not worth reading yet, or over
@@ -210,12 +339,15 @@ class BandKeys:
         """The writer's transaction committed: the mirror holds what the recent level holds for good."""
         if self._mirror is not None:
             self._mirror.dirty = False
+        self._filters_dirty = False
 
     def began(self) -> None:
         """The writer opens a transaction: a mirror still holding a past transaction's changes did not see it
         end by a commit (SQLite rolled it back, e.g. on a full disk), so it is read again."""
         if self._mirror is not None and self._mirror.dirty:
             self._drop_mirror()
+        if self._filters_dirty:
+            self._drop_filters()
 
     def shared_article_ids(self, site: str) -> set[int]:
         """Every article of ``site`` that shares a band key with another one (over every level): the only
@@ -272,12 +404,24 @@ class BandKeys:
     def merge(self, index: int = 0) -> None:
         """Move every key of level ``index`` into the next one, in its key order, then empty the level."""
         source, target = self.levels[index], self.levels[index + 1]
+        filters = self._filters
+        target_filter = filters.get(target) if filters is not None else None
+        moving = self._keys_of(source) if target_filter is not None else None
         moved = self.conn.execute(
             f"insert or ignore into {target} (site, key, article_id)"
             f" select site, key, article_id from {source} order by site, key, article_id"
         ).rowcount
         self.conn.execute(f"delete from {source}")
         self._filled.add(target)
+        if filters is not None:  # the moved keys are the target level's now, the source level is empty
+            self._filters_dirty = self._filters_dirty or self.conn.in_transaction
+            if target_filter is not None:
+                if target_filter.keys + len(moving) > target_filter.capacity:
+                    filters[target] = self._read_filter(index + 1)  # full: read again with room to grow
+                else:
+                    target_filter.add(moving)
+            if source in filters:
+                filters[source].clear()
         if index == 0:
             self._drop_mirror()  # read again (empty) after the commit, or as it was after a rollback
         if self._rows is not None:
@@ -289,9 +433,10 @@ class BandKeys:
         """After a rollback the kept counts and the mirror may be wrong: count and read again when needed."""
         self._rows = None
         self._drop_mirror()
+        self._drop_filters()
 
 
 def union_rows_sql(columns: Iterable[str] = ("site", "key", "article_id")) -> str:
-    """Every band key of both levels in key order, as one table held them (snapshots, tests)."""
+    """Every band key of every level in key order, as one table held them (snapshots, tests)."""
     names = ", ".join(columns)
     return " union all ".join(f"select {names} from {table}" for table in BAND_LEVELS) + f" order by {names}"

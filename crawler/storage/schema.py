@@ -14,7 +14,8 @@ Tables:
 - ``aliases``: another id/url for a stored article (``kind`` = "exact": identical normalized body).
 - ``band_keys``: MinHash LSH band hashes, tagged with their band, for near-duplicate lookups (WITHOUT ROWID,
   keyed by the hash; ``article_bands`` before m201). Since m2xx_bands_levels new keys go to the small
-  ``band_keys_recent`` first, merged into ``band_keys`` in key order now and then (``crawler.storage.bands``).
+  ``band_keys_recent`` first, merged down ``band_keys_middle``, ``band_keys_lower`` (m2xx_store5) into
+  ``band_keys`` in key order now and then (``crawler.storage.bands``).
 - ``misses``: ids with no article (404, soft-404); ``failures``: fetches that failed after retries.
 - ``listing_walks``: categories whose listings a run walked to their end (``down_to``: or to a --since).
 - ``crawl_runs``: one row per run with its arguments, finish reason, status and counts.
@@ -439,8 +440,9 @@ def m202_lean_vacuum(db: sqlite_utils.Database) -> None:
         db.execute("vacuum")
 
 
-# The band-key levels, recent first: a key is in exactly one of them (crawler.storage.bands).
-BAND_LEVELS = ("band_keys_recent", "band_keys_middle", "band_keys")
+# The band-key levels, recent first: a key is in exactly one of them (crawler.storage.bands). Three until
+# m2xx_store5_band_keys_lower added ``band_keys_lower`` between the middle and the main one.
+BAND_LEVELS = ("band_keys_recent", "band_keys_middle", "band_keys_lower", "band_keys")
 
 
 @MIGRATIONS()
@@ -544,3 +546,24 @@ def m2xx_store4_content_keys(db: sqlite_utils.Database) -> None:
         " article_id from articles where content_hash is not null order by 1, 2, 3"
     )
     db.execute("drop index if exists idx_articles_site_content_hash")
+
+
+# -- a fourth band-key level (issue 22: store cost per article flat to 1M) ---------------------------------
+# With three levels of ratio 8 the middle one's cap is max(524,288 keys, main / 8): past ~260k articles it grows
+# with the archive, and the recent level's cap (middle / 8) with it, so each 1,000-article commit rewrote more
+# of the recent level's pages (~0.3 pages an article up to 260k, ~0.8 at 1M) and each merge into the main level
+# rewrote it whole once per 32k articles (0.63 pages an article from 100k to 300k, ~1 past). With
+# ``band_keys_lower`` (cap max(4.2M keys, main / 8)) every level above the main one keeps its floor's size to
+# ~2M articles: the main level is rewritten once per 262k articles instead. A lookup reads one more level, which
+# the lower levels' filters (``crawler.storage.bands.KeyFilter``) skip for keys it does not hold.
+
+
+@MIGRATIONS()
+def m2xx_store5_band_keys_lower(db: sqlite_utils.Database) -> None:
+    """A fourth level of band keys, ``band_keys_lower``, between ``band_keys_middle`` and ``band_keys`` (same
+    columns and key), created empty: every key stays where it is (a key is in exactly one level), the middle
+    level's next merge goes to it (``crawler.storage.bands``)."""
+    db.execute(
+        "create table band_keys_lower (site text not null, key integer not null, article_id integer not null,"
+        " primary key (site, key, article_id)) without rowid"
+    )
