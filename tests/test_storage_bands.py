@@ -332,3 +332,30 @@ def test_an_archive_of_three_levels_migrates_to_four_and_answers_the_same(tmp_pa
         migrated.bands.merge(2)  # and on into the main level
         assert not level_rows(migrated)["band_keys_lower"]
         check(migrated, model, [p for p in probes if p])
+
+
+def test_a_filters_bits_are_the_same_set_by_numpy_by_plain_python_or_without_numpy(monkeypatch):
+    """A level read whole sets its filter's bits by numpy; a few keys, or a machine where numpy cannot be
+    imported, set them in plain Python: the very same bits, so "not there" means the same on both paths."""
+    import random
+
+    from crawler.storage import bands
+
+    rng = random.Random(7)
+    keys = [rng.getrandbits(64) - (1 << 63) for _ in range(30_000)] + [-(1 << 63), (1 << 63) - 1, 0, -1]
+    by_numpy = bands.KeyFilter(len(keys))
+    by_numpy.add(keys)
+    assert bands._numpy_module  # numpy set them
+    monkeypatch.setattr(bands, "FILTER_NUMPY_KEYS", 10**9)
+    plain = bands.KeyFilter(len(keys))
+    plain.add(keys)
+    monkeypatch.setattr(bands, "FILTER_NUMPY_KEYS", 1)
+    monkeypatch.setattr(bands, "_numpy_module", False)  # as after a failed import
+    without = bands.KeyFilter(len(keys))
+    without.add(keys)
+    assert by_numpy.bits == plain.bits == without.bits and any(plain.bits)
+    assert by_numpy.maybe(keys) == keys  # every key added may be there
+    absent = [rng.getrandbits(64) - (1 << 63) for _ in range(2_000)]
+    assert len(plain.maybe(absent)) < 100  # ~0.5% pass at this fill
+    plain.clear()
+    assert not any(plain.bits) and plain.keys == 0 and plain.maybe(keys) == []

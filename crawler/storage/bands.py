@@ -31,8 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import sqlite3
-
-import numpy as np
+from typing import Any
 
 from crawler.storage.schema import BAND_LEVELS, band_keys
 
@@ -60,6 +59,23 @@ FILTER_BITS_PER_KEY = 16
 FILTER_PROBES = 3
 FILTER_KEYS_PER_LOOKUP = 100
 _U64 = (1 << 64) - 1
+# A filter's keys are set by numpy from this many at once (a level read whole, a merge's keys): plain Python
+# costs ~1.5 µs a key against numpy's ~0.1, but importing numpy costs ~60-100 ms, more than a few thousand keys.
+FILTER_NUMPY_KEYS = 4_096
+_numpy_module: Any = None  # numpy once imported by ``_numpy``; False: it cannot be imported here
+
+
+def _numpy() -> Any:
+    """numpy, or None where it cannot be imported (the filters then set their bits in plain Python)."""
+    global _numpy_module
+    if _numpy_module is None:
+        try:
+            import numpy
+        except ImportError:
+            _numpy_module = False
+        else:
+            _numpy_module = numpy
+    return _numpy_module or None
 
 
 class RecentMirror:
@@ -129,30 +145,46 @@ class KeyFilter:
     that did not commit is dropped (``BandKeys``). The bit positions come from the key itself (a random
     hash): h1 + j·h2 (mod 2^b) from two slices of its 64 bits (double hashing)."""
 
-    __slots__ = ("bits", "view", "mask", "keys", "capacity")
+    __slots__ = ("bits", "mask", "keys", "capacity")
 
     def __init__(self, capacity: int) -> None:
         self.capacity = max(capacity, 1 << 16)  # 128 KiB at least
         size = 1 << (self.capacity * FILTER_BITS_PER_KEY - 1).bit_length()  # bits, a power of two
         self.bits = bytearray(size >> 3)
-        self.view = np.frombuffer(self.bits, dtype=np.uint8)  # the same bytes, for adding keys by the array
         self.mask = size - 1
         self.keys = 0  # keys added (with repeats): when past ``capacity`` the filter is read again, larger
 
-    def add(self, keys: np.ndarray) -> None:
+    def add(self, keys: Sequence[int]) -> None:
+        """Set the keys' bits: by numpy arrays for many keys (a level read whole: ~0.5 µs a key), in plain
+        Python for a few or where numpy cannot be imported (the same bits: ``tests/test_storage_bands.py``).
+        numpy is imported here, not with this module: a reparse of unchanged pages and the read-only commands
+        never load it (``tests/test_startup.py``), and an archive small enough to have empty lower levels
+        reads its filters from no keys."""
         self.keys += len(keys)
         if not len(keys):
             return
-        unsigned = keys.astype(np.int64).view(np.uint64)
+        np = _numpy() if len(keys) >= FILTER_NUMPY_KEYS else None
+        if np is None:
+            bits, mask = self.bits, self.mask
+            for key in keys:
+                unsigned = key & _U64
+                first, step = (unsigned >> 4) & mask, (unsigned >> 34) | 1
+                for probe in range(FILTER_PROBES):
+                    position = (first + probe * step) & mask
+                    bits[position >> 3] |= 1 << (position & 7)
+            return
+        view = np.frombuffer(self.bits, dtype=np.uint8)  # the same bytes
+        unsigned = np.asarray(keys, dtype=np.int64).view(np.uint64)
         first = (unsigned >> np.uint64(4)) & np.uint64(self.mask)
         step = (unsigned >> np.uint64(34)) | np.uint64(1)
         for probe in range(FILTER_PROBES):
             position = (first + np.uint64(probe) * step) & np.uint64(self.mask)
-            np.bitwise_or.at(self.view, (position >> np.uint64(3)).astype(np.intp),
+            np.bitwise_or.at(view, (position >> np.uint64(3)).astype(np.intp),
                              np.left_shift(np.uint8(1), (position & np.uint64(7)).astype(np.uint8)))
+        del view  # no buffer export left on ``bits``
 
     def clear(self) -> None:
-        self.view[:] = 0
+        self.bits[:] = bytes(len(self.bits))
         self.keys = 0
 
     def maybe(self, keys: Sequence[int]) -> list[int]:
@@ -299,8 +331,8 @@ class BandKeys:
         level_filter.add(keys)
         return level_filter
 
-    def _keys_of(self, table: str) -> np.ndarray:
-        return np.fromiter((key for (key,) in self.conn.execute(f"select key from {table}")), dtype=np.int64)
+    def _keys_of(self, table: str) -> list[int]:
+        return [key for (key,) in self.conn.execute(f"select key from {table}")]
 
     def _drop_filters(self) -> None:
         """Forget the filters; the lookups decide again whether to read them."""
