@@ -134,3 +134,24 @@ def test_a_pool_extracts_through_its_rings_and_leaves_no_shared_memory_behind(mo
     got = [result.extraction for result in results if result.error is None]
     assert all(extraction is not None for extraction in expected)
     assert [e.record for e in got] == [e.record for e in expected]
+
+
+def test_where_no_ring_can_be_made_the_bodies_cross_in_the_messages_with_the_same_records(monkeypatch):
+    # memfd_create is Linux's: elsewhere a worker is started without a ring and every page's bytes go down its
+    # pipe, as before the rings; the records are in-process extraction's and no ring is ever opened.
+    from crawler.middlewares import extractpool
+
+    monkeypatch.setattr(extractpool, "rings_available", lambda: False)
+    tasks = fixture_pages()
+    pool = ExtractPool(1)
+    try:
+        assert pool._workers[0].ring is None and ring_files() == []
+        futures = [pool.submit(task) for task in tasks]
+        results = [future.result(timeout=60) for future in futures]
+    finally:
+        pool.close()
+    assert ring_files() == []
+    extractor = Extractor()
+    expected = [extract_page(extractor, task).extraction for task in tasks]
+    assert [result.error for result in results] == [None] * len(tasks)
+    assert [result.extraction.record for result in results] == [e.record for e in expected]

@@ -124,7 +124,14 @@ class RingPipe:
         self.conn.send(answer)
 
 
-def serve_ring(conn: Any, ring: mmap.mmap, exit_on: str | None = None,
+def rings_available() -> bool:
+    """Whether this system can make a ring: ``memfd_create`` is Linux's. Elsewhere a worker gets no ring and
+    every body crosses in its message, as before the rings (the same records, one more copy a page)."""
+    return hasattr(os, "memfd_create")
+
+
+def serve_ring(conn: Any, ring: mmap.mmap | None, exit_on: str | None = None,
                derive: Callable[[dict], dict] | None = None) -> None:
-    """An extraction worker's loop (``crawler.extract.work.serve``) with its pages' bodies in ``ring``."""
-    serve(RingPipe(conn, ring), exit_on, derive)
+    """An extraction worker's loop (``crawler.extract.work.serve``) with its pages' bodies in ``ring`` (None:
+    no ring, the bodies are in the messages)."""
+    serve(RingPipe(conn, ring) if ring is not None else conn, exit_on, derive)

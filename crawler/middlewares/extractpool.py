@@ -53,7 +53,7 @@ from twisted.internet.defer import Deferred
 
 from crawler.ingest.clean import carried_fingerprint
 from crawler.extract.work import EXIT_ON_ENV, PageResult, PageTask
-from crawler.middlewares.bodyring import BodyRing, serve_ring
+from crawler.middlewares.bodyring import BodyRing, rings_available, serve_ring
 from crawler.statkeys import EXTRACT_WORKER_CPU
 
 logger = logging.getLogger(__name__)
@@ -131,13 +131,15 @@ class ExtractPool:
 
     def _start(self) -> _Worker:
         ours, theirs = self._context.Pipe()
-        ring = BodyRing()
+        ring = BodyRing() if rings_available() else None
         process = self._context.Process(target=serve_ring, name="arshif-extract", daemon=True,
-                                        args=(theirs, ring.handle(), os.environ.get(EXIT_ON_ENV), self._derive))
+                                        args=(theirs, ring.handle() if ring is not None else None,
+                                              os.environ.get(EXIT_ON_ENV), self._derive))
         try:
             process.start()
         except BaseException:
-            ring.close()
+            if ring is not None:
+                ring.close()
             raise
         theirs.close()
         worker = _Worker(self, process, ours, widen(ours), ring)
