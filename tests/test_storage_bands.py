@@ -359,3 +359,24 @@ def test_a_filters_bits_are_the_same_set_by_numpy_by_plain_python_or_without_num
     assert len(plain.maybe(absent)) < 100  # ~0.5% pass at this fill
     plain.clear()
     assert not any(plain.bits) and plain.keys == 0 and plain.maybe(keys) == []
+
+
+def test_a_level_read_into_its_filter_a_batch_at_a_time_sets_the_same_bits(tmp_path, monkeypatch):
+    """A level is read into its filter a batch of keys at a time (the main level of a 1M-article archive, 16M
+    keys, is never one list): batches of 7 keys set the very bits one batch of all of them sets."""
+    from crawler.storage import bands
+
+    rng = random.Random(11)
+    with Archive(tmp_path / "a.db") as archive:
+        archive.bands.floor = 10**9
+        archive.upsert_articles([write(record(article_id, paragraphs=body(rng))) for article_id in range(1, 41)])
+        archive.commit()
+        archive.bands.merge(0)
+        archive.commit()
+        index = BAND_LEVELS.index("band_keys_middle")
+        whole = archive.bands._read_filter(index)
+        monkeypatch.setattr(bands, "FILTER_READ_KEYS", 7)
+        batched = archive.bands._read_filter(index)
+        held = archive.scalar("select count(*) from band_keys_middle")
+    assert held > 7 * 3 and whole.keys == batched.keys == held
+    assert whole.bits == batched.bits and any(whole.bits)

@@ -62,6 +62,7 @@ _U64 = (1 << 64) - 1
 # A filter's keys are set by numpy from this many at once (a level read whole, a merge's keys): plain Python
 # costs ~1.5 µs a key against numpy's ~0.1, but importing numpy costs ~60-100 ms, more than a few thousand keys.
 FILTER_NUMPY_KEYS = 4_096
+FILTER_READ_KEYS = 65_536  # keys fetched and added at a time when a level is read into its filter
 _numpy_module: Any = None  # numpy once imported by ``_numpy``; False: it cannot be imported here
 
 
@@ -326,13 +327,17 @@ class BandKeys:
     def _read_filter(self, index: int) -> KeyFilter:
         """Level ``index``'s filter, read from its keys, with room for twice as many (a merge past that reads
         it again: the reads of a growing level add up to about twice its keys)."""
-        keys = self._keys_of(self.levels[index])
-        level_filter = KeyFilter(2 * len(keys))
-        level_filter.add(keys)
+        table = self.levels[index]
+        level_filter = KeyFilter(2 * self.conn.execute(f"select count(*) from {table}").fetchone()[0])
+        self._add_keys_of(table, level_filter)
         return level_filter
 
-    def _keys_of(self, table: str) -> list[int]:
-        return [key for (key,) in self.conn.execute(f"select key from {table}")]
+    def _add_keys_of(self, table: str, level_filter: KeyFilter) -> None:
+        """Add ``table``'s keys to ``level_filter``, a batch at a time: the main level of a 1M-article archive
+        holds 16M keys, ~600 MB as one list of Python ints."""
+        cursor = self.conn.execute(f"select key from {table}")
+        while batch := cursor.fetchmany(FILTER_READ_KEYS):
+            level_filter.add([key for (key,) in batch])
 
     def _drop_filters(self) -> None:
         """Forget the filters; the lookups decide again whether to read them."""
@@ -438,7 +443,14 @@ class BandKeys:
         source, target = self.levels[index], self.levels[index + 1]
         filters = self._filters
         target_filter = filters.get(target) if filters is not None else None
-        moving = self._keys_of(source) if target_filter is not None else None
+        reread = False
+        if target_filter is not None:  # the keys about to move, added first: the filter stays a superset
+            self._filters_dirty = self._filters_dirty or self.conn.in_transaction
+            moving = self.conn.execute(f"select count(*) from {source}").fetchone()[0]
+            if target_filter.keys + moving > target_filter.capacity:
+                reread = True  # full: read again with room to grow, once the keys are there
+            else:
+                self._add_keys_of(source, target_filter)
         moved = self.conn.execute(
             f"insert or ignore into {target} (site, key, article_id)"
             f" select site, key, article_id from {source} order by site, key, article_id"
@@ -447,11 +459,8 @@ class BandKeys:
         self._filled.add(target)
         if filters is not None:  # the moved keys are the target level's now, the source level is empty
             self._filters_dirty = self._filters_dirty or self.conn.in_transaction
-            if target_filter is not None:
-                if target_filter.keys + len(moving) > target_filter.capacity:
-                    filters[target] = self._read_filter(index + 1)  # full: read again with room to grow
-                else:
-                    target_filter.add(moving)
+            if reread:
+                filters[target] = self._read_filter(index + 1)
             if source in filters:
                 filters[source].clear()
         if index == 0:
