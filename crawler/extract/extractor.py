@@ -16,7 +16,6 @@ import re
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -29,7 +28,7 @@ from crawler.extract.known import KnownSiteFields
 from crawler.extract.template import Templates
 from crawler.extract.walk import walk
 from crawler.items import ArticleRecord
-from crawler.sites import Site, get_site, site_for_url
+from crawler.sites import Site, get_site, site_for_url, url_host
 
 
 class Extractor:
@@ -109,7 +108,7 @@ class Extractor:
             text, codec = (None, "utf-8") if exact else decode(body, encoding)
         root = None
         if site_model is None:
-            host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+            host = url_host(url)
             # The Wayback toolbar's ids; on the bytes alone where the codec writes ASCII as itself (a str
             # search of a 115 KB Arabic page costs as much as the bytes' again: ~0.1 ms, 8% of a template page).
             # By memmem (``decode.holds``): CPython's searches test one byte of the needle at each step and skip on a

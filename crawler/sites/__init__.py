@@ -13,7 +13,8 @@ from crawler.sites.guess import site_from_url
 from crawler.sites.model import Discovery, LinkKind, Site, unquote_fully, url_key
 from crawler.sites.registry import (
     SiteFileError, UnknownSiteError, dump_site, get_site, load_site, site_folders, site_for_url, site_names,
+    url_host,
 )
 
 __all__ = ["Discovery", "LinkKind", "Site", "SiteFileError", "UnknownSiteError", "dump_site", "get_site",
-           "load_site", "site_folders", "site_for_url", "site_from_url", "site_names", "unquote_fully", "url_key"]
+           "load_site", "site_folders", "site_for_url", "site_from_url", "site_names", "unquote_fully", "url_host", "url_key"]
