@@ -78,11 +78,7 @@ class KnownSiteFields(PageFields):
         per_line: dict[int, int] = {}
         for index, _, _ in links:
             per_line[index] = per_line.get(index, 0) + 1
-        # In a menu: on one of three lines in a row that each hold a section link (lines 4, 5, 6 → 4, 5 and 6
-        # are; such a run also puts three of lines index−2…index+2 in ``per_line``). Asked of lone links only.
-        lone = [(index, el) for index, el, _ in links if per_line[index] == 1
-                and not any(k in per_line and k + 1 in per_line and k + 2 in per_line
-                            for k in range(index - 2, index + 1))]
+        lone = [(index, el) for index, el, _ in links if per_line[index] == 1 and not in_menu(index, per_line)]
         # The nearest lone link with text above the title, else the first below: only the texts on the way are
         # read (a page's related-stories cards each hold a section link).
         above = (el for index, el in reversed(lone) if index <= layout.title_index)
@@ -105,3 +101,10 @@ class KnownSiteFields(PageFields):
             run.append(name)
             last = index
         return list(dict.fromkeys(self.pick("tags", ("layout", run)) or []))
+
+
+def in_menu(index: int, lines: dict[int, int] | set[int]) -> bool:
+    """Whether line ``index`` is one of three lines in a row that each hold a section link (``lines``: the lines
+    that hold one): lines 4, 5, 6 → each of them is. (Such a run puts three of lines index−2…index+2 in
+    ``lines``, so no count of those is asked apart.)"""
+    return any(k in lines and k + 1 in lines and k + 2 in lines for k in range(index - 2, index + 1))
