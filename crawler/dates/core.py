@@ -63,7 +63,6 @@ HIJRI_YEARS = range(1343, 1501)
 
 
 @lru_cache(maxsize=8192)
-@lru_cache(maxsize=8192)
 def gregorian_to_hijri(d: date) -> str | None:
     """Umm al-Qura ``YYYY-MM-DD`` of a Gregorian date; None outside hijridate's range. (Cached: every date the
     chain reads is converted, ~4 µs by hijridate, and a site's pages share their days.)"""

@@ -131,6 +131,7 @@ class Extractor:
         stamp = site_model.timestamp_pattern
 
         source = parsed_bytes(text, body if exact else None) if root is None else None
+        shared: dict = {}  # what this page's builds share (``PageFields.shared``)
 
         def parse_whole() -> etree._Element | None:
             if root is not None:
@@ -140,7 +141,9 @@ class Extractor:
         def build(tree, region, context) -> Extraction | None:
             page = walk(tree, stamp) if region is None else walk(region, stamp, head=tree.find("head"),
                                                                   context=context)
-            return KnownSiteFields(tree, page, site_model, url, codec, now).build()
+            fields = KnownSiteFields(tree, page, site_model, url, codec, now)
+            fields.shared = shared
+            return fields.build()
 
         # A known site's pages share a layout: walk only the story's block once it is known, and parse only
         # that block's bytes where they allow it (see template and cut).

@@ -64,7 +64,19 @@ class PageFields:
 
     def select(self, name: str) -> list[str]:
         """The site's own CSS selector's texts for field ``name`` (none for an unknown site)."""
-        return select_texts(self.root, self.site, name)
+        if self.shared is None or self.site is None or name not in self.site.selectors:  # (most: no selector)
+            return select_texts(self.root, self.site, name)
+        key = ("select", name, self.root)  # (the tree itself: a check page's region and full builds share it)
+        texts = self.shared.get(key)
+        if texts is None:
+            texts = self.shared[key] = select_texts(self.root, self.site, name)
+        return list(texts)
+
+    # What the builds of one page share (``Templates.extract``: a checked page is built whole, by its story block
+    # and by its cut bytes): readings that depend only on what they have in common — the URL, the same tree —
+    # each made once, e.g. ``select("title")`` over the whole page's tree for its full and region builds. Set by
+    # the caller for one page (None: nothing shared).
+    shared: dict | None = None
 
     # -- readings that differ between the extractors ------------------------------------------
 
@@ -184,14 +196,23 @@ class PageFields:
     def _identity(self) -> tuple[int | None, str]:
         canonical = self.page.canonical or self.page.meta.get("og:url", "")
         if self.site is not None:
-            article_id = self.site.article_id(self.url)
+            article_id = self._article_id(self.url)
             if article_id is None and canonical:
-                article_id = self.site.article_id(canonical)
+                article_id = self._article_id(canonical)
             if article_id is not None:
                 if self.site.canonical_path is None:  # a key made from the URL names no URL: the fetched one
                     return article_id, self.url
                 return article_id, self.site.canonical_url(article_id)
         return None, self._absolute(canonical) if canonical else self.url
+
+    def _article_id(self, url: str) -> int | None:
+        """``site.article_id(url)``, once per page and URL (``shared``): the URL's %-decoding is ~3% of a page."""
+        if self.shared is None:
+            return self.site.article_id(url)
+        key = ("article_id", url)
+        if key not in self.shared:
+            self.shared[key] = self.site.article_id(url)
+        return self.shared[key]
 
     def _absolute(self, link: str) -> str:
         if not link:
@@ -211,13 +232,15 @@ class PageFields:
         for index, el, path in self._link_elements(pattern, start, end):
             yield index, text_content(el), path
 
-    def _link_elements(self, pattern: re.Pattern[str] | None, start: int,
-                       end: int) -> Iterator[tuple[int, etree._Element, str]]:
-        """``_links`` with each link's element for its text: for a caller that reads the text of a few only."""
+    def _link_elements(self, pattern: re.Pattern[str] | None, start: int, end: int,
+                       decode: bool = True) -> Iterator[tuple[int, etree._Element, str]]:
+        """``_links`` with each link's element for its text: for a caller that reads the text of a few only;
+        ``decode=False``: the path as the href writes it (for a caller that does not read it)."""
         if pattern is None:
             return
-        if self._link_paths is None:  # the category and the tags both look: each href read once, when asked
-            self._link_paths = [[index, el, None, None] for el, index, chrome in self.page.links if not chrome]
+        if self._link_paths is None:  # the category and the tags both look: each href read once
+            self._link_paths = [[index, el, None, el.get("href", "")] for el, index, chrome in self.page.links
+                                if not chrome]
         prefix = path_prefix(pattern)
         for link in self._link_paths:  # (in line order: the walk numbers its links as it meets them)
             index, el, path, href = link
@@ -226,17 +249,15 @@ class PageFields:
             if index < start:
                 continue
             if path is None:
-                if href is None:
-                    href = link[3] = el.get("href", "")
                 # A path that must start with "/tag/" is part of the href: an href without it is passed over
                 # without splitting it (most of a page's links: ~1.5 µs each for the regex over ~135 characters).
                 if prefix not in href:
                     continue
                 path = link[2] = URL_PATH.match(href.strip()).group(1)
             if pattern.match(path):
-                yield index, el, percent_decoded(path)
+                yield index, el, percent_decoded(path) if decode else path
 
-    _link_paths: list[list] | None = None  # [line index, <a>, its path or None until read, its href or None]
+    _link_paths: list[list] | None = None  # [line index, <a>, its path or None until split, its href]
 
     def _markup(self) -> str:
         if self._markup_cache is None:

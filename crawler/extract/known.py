@@ -73,14 +73,12 @@ class KnownSiteFields(PageFields):
             return found or ""
         # The breadcrumb: the section link nearest above the title, alone on its line and not part of a
         # menu (a line of several section links, or a run of three or more lines of them).
-        links = list(self._link_elements(self.site.listing_path, 0, max(layout.body_end, layout.title_index) + 1))
+        links = list(self._link_elements(self.site.listing_path, 0, max(layout.body_end, layout.title_index) + 1,
+                                         decode=False))
         per_line: dict[int, int] = {}
         for index, _, _ in links:
             per_line[index] = per_line.get(index, 0) + 1
-        in_menu = {index for index in per_line
-                   if sum(i in per_line for i in range(index - 2, index + 3)) >= 3
-                   and any(all(j in per_line for j in range(k, k + 3)) for k in range(index - 2, index + 1))}
-        lone = [(index, el) for index, el, _ in links if per_line[index] == 1 and index not in in_menu]
+        lone = [(index, el) for index, el, _ in links if per_line[index] == 1 and not in_menu(index, per_line)]
         # The nearest lone link with text above the title, else the first below: only the texts on the way are
         # read (a page's related-stories cards each hold a section link).
         above = (el for index, el in reversed(lone) if index <= layout.title_index)
@@ -103,3 +101,10 @@ class KnownSiteFields(PageFields):
             run.append(name)
             last = index
         return list(dict.fromkeys(self.pick("tags", ("layout", run)) or []))
+
+
+def in_menu(index: int, lines: dict[int, int] | set[int]) -> bool:
+    """Whether line ``index`` is one of three lines in a row that each hold a section link (``lines``: the lines
+    that hold one): lines 4, 5, 6 → each of them is. (Such a run puts three of lines index−2…index+2 in
+    ``lines``, so no count of those is asked apart.)"""
+    return any(k in lines and k + 1 in lines and k + 2 in lines for k in range(index - 2, index + 1))

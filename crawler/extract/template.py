@@ -183,10 +183,12 @@ class Templates:
                         self._learn_cut_later(state, root, region, build, fast, record_of, source, selectors)
                     return fast
                 full = build(root, None, None)
-                # No record from the cut bytes is no disagreement: such a page is parsed whole (above).
-                by_cut = build(*cut) if cut is not None else fast
-                if full is not None and record_of(fast) == record_of(full) \
-                        and (by_cut is None or record_of(by_cut) == record_of(full)):
+                # No record from the cut bytes is no disagreement: such a page is parsed whole (above). The cut is
+                # built only where the region agreed (else the template is dropped whatever it gives), but for a
+                # page with no full record, whose outcome a build may still tell (``Extractor._by_host``'s story).
+                agreed = full is not None and record_of(fast) == record_of(full)
+                by_cut = build(*cut) if cut is not None and (agreed or full is None) else fast
+                if agreed and (by_cut is None or record_of(by_cut) == record_of(full)):
                     state.verified += 1
                     state.trial = max(0, state.trial - 1)
                 else:
