@@ -155,3 +155,26 @@ def test_where_no_ring_can_be_made_the_bodies_cross_in_the_messages_with_the_sam
     expected = [extract_page(extractor, task).extraction for task in tasks]
     assert [result.error for result in results] == [None] * len(tasks)
     assert [result.extraction.record for result in results] == [e.record for e in expected]
+
+
+def numpy_in_the_worker(record: dict) -> dict:
+    """A ``derive`` that does what the worker's dedupe fingerprint does once it has 128 bodies (import numpy),
+    then reports the threads of the worker's process and the BLAS setting it imported numpy under."""
+    import numpy
+
+    numpy.arange(64).min()
+    return {"threads": len(os.listdir("/proc/self/task")), "blas": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "numpy": "numpy" in __import__("sys").modules}
+
+
+def test_numpy_in_a_worker_starts_no_blas_threads():
+    # OpenBLAS starts a thread per core when numpy loads, each spinning ~26 ms for work that never comes: the
+    # worker sets one BLAS thread before anything imports numpy.
+    pool = ExtractPool(1, derive=numpy_in_the_worker)
+    try:
+        result = pool.submit(fixture_pages()[0]).result(timeout=60)
+    finally:
+        pool.close()
+    assert result.error is None and result.carried["numpy"]
+    assert result.carried["blas"] == "1"
+    assert result.carried["threads"] == 1  # the worker's own thread only (with two cores OpenBLAS adds one)

@@ -334,7 +334,11 @@ def test_the_fork_server_started_early_is_the_one_the_pool_forks_its_workers_fro
 
     start_fork_server()
     server = forkserver._forkserver._forkserver_pid
-    assert server is not None and forkserver._forkserver._preload_modules == ["crawler.middlewares.bodyring"]
+    # It imported the extractor and the workers' default derive (crawler.ingest, crawler.storage) once: a worker
+    # forked from it has them, instead of importing them as its first page comes in (~0.3 CPU-s a worker).
+    assert server is not None and forkserver._forkserver._preload_modules == [
+        "crawler.middlewares.bodyring", "crawler.ingest.clean"]
+    assert ExtractPool.__init__.__defaults__[0].__module__ == "crawler.ingest.clean"
     pool = ExtractPool(1)
     try:
         assert pool.submit(page(1)).result(timeout=60).error is None

@@ -7,6 +7,8 @@ import sys
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.dates import DateWindow
 from crawler.ingest import (
@@ -188,3 +190,21 @@ def test_url_keyed_copies_on_the_same_date_keep_the_first_seen(tmp_path):
     assert ingest.article(one) == Stored(one["article_id"], "new")
     assert ingest.article(two) == Aliased(two["article_id"], one["article_id"], "exact")
     archive.close()
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("خبر نصكلمة ab\u200f\u200b\u00a0\t\n  ١٢أإىة")), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(paragraphs=st.one_of(st.none(), st.lists(st.one_of(_TEXT, st.none()), max_size=8)),
+       others=st.dictionaries(st.sampled_from(["title", "authors", "tags", "summary", "images", "extra"]),
+                              st.one_of(_TEXT, st.lists(_TEXT, max_size=3), st.none()), max_size=4))
+def test_the_workers_fingerprint_is_that_of_the_body_the_clean_step_leaves(paragraphs, others):
+    # The worker cleans only the paragraphs for the fingerprint it carries: the same fingerprint as that of the
+    # paragraphs the writer's whole-record clean leaves, whatever the record's other fields hold.
+    from crawler.dedupe import Fingerprint
+    from crawler.ingest.clean import carried_fingerprint, clean_record
+
+    record = {**{key: value for key, value in others.items() if key != "images"}, "paragraphs": paragraphs}
+    expected = Fingerprint(clean_record(dict(record))["paragraphs"]).carried(body=True)
+    assert carried_fingerprint(record) == expected

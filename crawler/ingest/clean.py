@@ -36,8 +36,10 @@ def clean_record(item: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
 def carried_fingerprint(record: Mapping[str, Any]) -> dict[str, Any]:
     """The dedupe fingerprint of the body the clean step will leave (``Fingerprint.carried``), with the body's
     word count and search form: made by a crawl's extraction worker so the writer skips the fold, the MinHash
-    signature and the search form; the writer takes it only for paragraphs of the same text (same digest)."""
-    return Fingerprint(clean_record(dict(record))["paragraphs"]).carried(body=True)
+    signature and the search form; the writer takes it only for paragraphs of the same text (same digest).
+    Only the paragraphs are cleaned (as ``clean_record`` cleans them): the rest of the record is not the body's
+    (~20 % of this step's time in a worker went to cleaning title, authors, tags and captions it never read)."""
+    return Fingerprint(clean_list("paragraphs", record.get("paragraphs"))).carried(body=True)
 
 
 def clean_list(key: str, values: Any) -> list:

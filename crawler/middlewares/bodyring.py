@@ -124,6 +124,10 @@ class RingPipe:
         self.conn.send(answer)
 
 
+# The thread counts numpy's BLAS libraries (OpenBLAS in numpy's wheels; MKL or an OpenMP build elsewhere) read at load.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def rings_available() -> bool:
     """Whether this system can make a ring: ``memfd_create`` is Linux's. Elsewhere a worker gets no ring and
     every body crosses in its message, as before the rings (the same records, one more copy a page)."""
@@ -133,5 +137,12 @@ def rings_available() -> bool:
 def serve_ring(conn: Any, ring: mmap.mmap | None, exit_on: str | None = None,
                derive: Callable[[dict], dict] | None = None) -> None:
     """An extraction worker's loop (``crawler.extract.work.serve``) with its pages' bodies in ``ring`` (None:
-    no ring, the bodies are in the messages)."""
+    no ring, the bodies are in the messages).
+
+    One BLAS thread: the worker's dedupe fingerprint imports numpy (``crawler.dedupe``), whose OpenBLAS
+    starts a thread per core at load, each spinning ~26 ms waiting for work numpy never gives it here (no
+    matrix product: only array indexing and minima). Set before numpy's import, which reads it then; a value
+    the operator set is kept."""
+    for variable in BLAS_THREADS:
+        os.environ.setdefault(variable, "1")
     serve(RingPipe(conn, ring) if ring is not None else conn, exit_on, derive)

@@ -74,7 +74,12 @@ Done = Callable[[PageResult], None]
 def fork_server() -> Any:
     """The workers' ``multiprocessing`` context: a fork server that imported the extractor once."""
     context = get_context("forkserver")
-    context.set_forkserver_preload(["crawler.middlewares.bodyring"])  # and crawler.extract.work
+    # The extractor (crawler.extract.work, through bodyring) and the workers' default ``derive``
+    # (``carried_fingerprint``: its package imports crawler.ingest and crawler.storage, ~100 modules): imported
+    # once, in the server, which starts as the crawl begins (``start_fork_server``), on the core the crawl's
+    # start-up leaves idle. Not preloaded, every worker imported crawler.ingest itself as its first page came in:
+    # ~0.3 CPU-s in that page (its median 3.6 ms; bench/results.md, crawl6), in the thick of the crawl.
+    context.set_forkserver_preload(["crawler.middlewares.bodyring", carried_fingerprint.__module__])
     return context
 
 
