@@ -212,3 +212,30 @@ def test_one_pass_over_every_filter_lets_the_same_keys_pass_as_each_filter(tmp_p
     passed = bands.passing(filters, keys)
     assert passed == {name: kept for name, level_filter in filters if (kept := level_filter.maybe(keys))}
     assert set(present[:25]) <= set(passed["level1"]) and set(present[20:]) <= set(passed["level3"])
+
+
+def test_runs_merged_in_a_batch_sqlite_rolled_back_are_read_again(tmp_path):
+    """A merge inside a batch that SQLite itself rolls back (a full disk, ``connection._full``: unknown to
+    ``Archive``) must not leave the kept runs saying a level is empty: the next batch reads them again, and the
+    copies and candidates in the level are found."""
+    recs = [record(article_id, paragraphs=paragraphs((article_id % len(STORIES), [(article_id, article_id)])))
+            for article_id in range(1, 13)]
+    with Archive(tmp_path / "a.db") as archive:
+        for keys in (archive.bands, archive.content_keys):
+            keys.floor = 10**9
+        archive.upsert_articles([write(rec) for rec in recs])
+        archive.commit()
+        for keys in (archive.bands, archive.content_keys):
+            keys.merge(0)  # every key in the middle level, run 0
+        archive.commit()
+        probes = [rec["paragraphs"] for rec in recs]
+        expected = answers(archive, probes)
+        assert all(found[0] and found[1] for found in expected)
+        archive.upsert_articles([write(record(50, paragraphs=paragraphs((0, [(1, 1)]))))])  # opens a batch
+        archive.bands.merge(1)
+        archive.content_keys.merge(1)  # middle → main, in the open batch
+        assert [found[1:] for found in answers(archive, probes)] == [found[1:] for found in expected]
+        archive.db.conn.rollback()  # SQLite's own
+        archive.record_miss(SITE, 99, url="u", reason="http 404")  # the next write opens a batch
+        assert run_levels(archive)["content_keys_middle"] == [0] and not run_levels(archive)["content_keys"]
+        assert answers(archive, probes) == expected

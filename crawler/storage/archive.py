@@ -125,6 +125,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
             self.content_keys.merge_if_due()
             self.db.conn.commit()
             self.bands.committed()
+            self.content_keys.committed()  # its runs as the merges left them, for good
 
     def rollback(self) -> None:
         """Drop the open batch (nothing of it was committed): e.g. the distributed writer stopped at once by
@@ -178,6 +179,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
             self.bands.began()
+            self.content_keys.began()  # runs a merge changed in a batch SQLite rolled back: read again
             self.db.conn.execute("BEGIN")
 
     def _wrote(self, count: int = 1) -> None:
