@@ -239,3 +239,26 @@ def test_runs_merged_in_a_batch_sqlite_rolled_back_are_read_again(tmp_path):
         archive.record_miss(SITE, 99, url="u", reason="http 404")  # the next write opens a batch
         assert run_levels(archive)["content_keys_middle"] == [0] and not run_levels(archive)["content_keys"]
         assert answers(archive, probes) == expected
+
+
+def test_a_merge_frees_its_levels_pages_without_rewriting_them_and_keeps_the_connections_setting(tmp_path):
+    """The delete after a merge frees the moved keys' pages with ``secure_delete = fast`` (they are not zeroed
+    and written again: the keys are in the next level), then puts the connection's own setting back."""
+    rng = random.Random(8)
+    with Archive(tmp_path / "a.db") as archive:
+        archive.bands.floor = 10**9
+        archive.upsert_articles([write(record(article_id, paragraphs=paragraphs((rng.randrange(6), [(a, a)
+                                 for a in range(article_id % 7)])))) for article_id in range(1, 301)])
+        archive.commit()
+        for setting in (1, 0):
+            archive.db.execute(f"pragma secure_delete = {setting}")
+            statements: list[str] = []
+            archive.db.conn.set_trace_callback(statements.append)
+            archive.bands.merge(0 if setting else 1)
+            archive.db.conn.set_trace_callback(None)
+            archive.commit()
+            assert "pragma secure_delete = fast" in statements
+            assert archive.db.execute("pragma secure_delete").fetchone()[0] == setting
+        assert not archive.scalar("select count(*) from band_keys_recent")
+        assert archive.scalar("select count(*) from band_keys_lower") == 300 * 16 - archive.scalar(
+            "select count(*) from band_keys_middle")

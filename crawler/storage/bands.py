@@ -553,7 +553,7 @@ class BandKeys:
                 f" from {source}{' where run < ?1' if last else ''} order by site, key, article_id", [run]
             ).rowcount
             if last:
-                self.conn.execute(f"delete from {source} where run < ?", [run])
+                self._free(f"delete from {source} where run < ?", [run])
                 held[:] = [run]
             else:
                 held.append(run)
@@ -567,7 +567,7 @@ class BandKeys:
                 f" select site, key, article_id from {source} order by site, key, article_id"
             ).rowcount
         if not last:
-            self.conn.execute(f"delete from {source}")
+            self._free(f"delete from {source}")
             if source in runs:
                 runs[source].clear()
         self._filled.add(target)
@@ -583,6 +583,20 @@ class BandKeys:
             if index + 1 < len(self._rows):
                 self._rows[index + 1] += max(moved, 0)
             self._rows[index] = 0
+
+    def _free(self, sql: str, parameters: Sequence[Any] = ()) -> None:
+        """Run ``sql``, the delete of keys a merge has just written to their new run, freeing their pages
+        without rewriting them. SQLite as Debian builds it zeroes every page it frees (SECURE_DELETE, on by
+        default there), which writes the freed pages to the WAL again: a merge of 640k keys wrote 9,631 frames
+        for a 4,750-page new run (``bench/results.md``, store6). ``secure_delete = fast`` zeroes only what is
+        written anyway; the freed pages hold keys the next level holds too, so nothing is left that is not
+        still in the archive. The connection's setting is put back at once."""
+        previous = self.conn.execute("pragma secure_delete").fetchone()[0]
+        self.conn.execute("pragma secure_delete = fast")
+        try:
+            self.conn.execute(sql, parameters)
+        finally:
+            self.conn.execute(f"pragma secure_delete = {int(previous)}")
 
     def forget_counts(self) -> None:
         """After a rollback the kept counts, runs and mirror may be wrong: count and read again when needed."""
