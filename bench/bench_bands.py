@@ -29,7 +29,7 @@ if str(REPO) not in sys.path:
 
 from bench.common import table  # noqa: E402
 from crawler.storage.bands import BandKeys  # noqa: E402
-from crawler.storage.schema import BAND_LEVELS  # noqa: E402
+from crawler.storage.schema import BAND_LEVELS, RUN_LEVELS, level_table_sql  # noqa: E402
 
 
 def measure(layout: str, articles: int, batch: int, cache_kib: int,
@@ -42,9 +42,8 @@ def measure(layout: str, articles: int, batch: int, cache_kib: int,
         conn.execute("pragma synchronous=normal")
         conn.execute(f"pragma cache_size=-{cache_kib}")
         conn.execute("create table articles (id integer primary key)")  # its max rowid paces the merges
-        for name in BAND_LEVELS:
-            conn.execute(f"create table {name} (site text not null, key integer not null, article_id integer not"
-                         " null, primary key (site, key, article_id)) without rowid")
+        for name in BAND_LEVELS:  # as an archive's: the lower levels in runs (schema.m2xx_store6_level_runs)
+            conn.execute(level_table_sql(name, runs=name in RUN_LEVELS))
         # single: every key straight into the one main table, never a merge
         bands = BandKeys(conn, levels=BAND_LEVELS[-1:] if layout == "single" else BAND_LEVELS)
         rng = random.Random(7)

@@ -153,7 +153,8 @@ def legacy_copy(db: Path, copy: Path) -> None:
         conn.execute(f"drop table {level}")
     conn.execute("create index idx_articles_site_content_hash on articles (site, content_hash)")
     conn.execute("delete from _sqlite_migrations where name in ('m201_lean_archive', 'm202_lean_vacuum',"
-                 " 'm2xx_bands_levels', 'm2xx_store4_content_keys', 'm2xx_store5_band_keys_lower')")
+                 " 'm2xx_bands_levels', 'm2xx_store4_content_keys', 'm2xx_store5_band_keys_lower',"
+                 " 'm2xx_store6_level_runs')")
     conn.commit()
     conn.execute("vacuum")
     conn.close()

@@ -59,7 +59,8 @@ def one_key_each(archive: Archive) -> None:
 def test_copies_are_found_as_a_scan_finds_them_through_changes_merges_and_a_rollback(tmp_path):
     recs = records()
     with Archive(tmp_path / "a.db") as archive:
-        archive.content_keys.floor = 4  # merges after a few articles (the archive's is 8,192 keys)
+        # merges after a few articles (the archive's: 8,192 keys), a lower level merged on at 2 runs (its: 8)
+        archive.content_keys.floor, archive.content_keys.ratio = 4, 2
         held = set()
         for start in range(0, len(recs), 3):
             archive.upsert_articles([write(rec) for rec in recs[start:start + 3]])

@@ -77,7 +77,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         # rowid → (title, body) search forms. The index stores no text, so this is where they wait.
         self._unindexed: dict[int, tuple[str, str]] = {}
         self.impacts = SearchImpacts(self.db.conn)  # search impacts of filled blocks, built when idle or at close
-        self._copy_sql: dict[bool, str] = {}  # stored_and_copy's statement, with and without the title
+        self._copy_sql: dict[tuple[bool, str], str] = {}  # stored_and_copy's statement, with and without the title, by the runs' SQL
         # Load the FTS5 table's configuration now (a read of its small config table), not at the first commit.
         self.db.conn.execute("select rowid from articles_fts where rowid = 0").fetchall()
 
@@ -125,6 +125,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
             self.content_keys.merge_if_due()
             self.db.conn.commit()
             self.bands.committed()
+            self.content_keys.committed()  # its runs as the merges left them, for good
 
     def rollback(self) -> None:
         """Drop the open batch (nothing of it was committed): e.g. the distributed writer stopped at once by
@@ -178,6 +179,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
             self.bands.began()
+            self.content_keys.began()  # runs a merge changed in a batch SQLite rolled back: read again
             self.db.conn.execute("BEGIN")
 
     def _wrote(self, count: int = 1) -> None:

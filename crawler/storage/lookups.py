@@ -16,7 +16,7 @@ from crawler.storage.bands import BandKeys
 from crawler.storage.connection import folded_body_sql
 from crawler.storage.queries import ArticleQuery
 from crawler.storage.records import ArticleRef, chunks
-from crawler.storage.schema import CONTENT_LEVELS, content_key
+from crawler.storage.schema import content_key
 
 _REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
 # Rows but an article row that name an id (?1 site, ?2 id): a miss, an open failure, an alias.
@@ -27,13 +27,9 @@ _TRACES_SQL = (
 )
 
 
-# The articles holding content key ?4 of site ?1, over every level (a key is in exactly one level).
-_CONTENT_KEY_IDS = " union all ".join(
-    f"select article_id from {level} where site = ?1 and key = ?4" for level in CONTENT_LEVELS)
-
-
 class ArchiveLookups:
     bands: BandKeys  # set by Archive, as its connection (``db``) and its ``_copy_sql`` cache
+    content_keys: BandKeys
 
     def _ids_in(self, sql: str, site: str, ids: Iterable[int]) -> set[int]:
         """Run ``sql`` (with ``{marks}`` for the id placeholders) over ``ids`` in chunks; first column."""
@@ -114,7 +110,9 @@ class ArchiveLookups:
         self, site: str, content_hash: str, *, exclude_id: int | None = None, title_folded: str | None = None
     ) -> ArticleRef | None:
         """The lowest-id stored article with this body hash (and, when given, this folded title)."""
-        sql = (f"select {_REF_COLUMNS} from articles where site = ?1 and article_id in ({_CONTENT_KEY_IDS})"
+        # The articles holding content key ?4 of site ?1, over every level and run (a key is in exactly one).
+        ids = self.content_keys.key_ids_sql("?1", "?4")
+        sql = (f"select {_REF_COLUMNS} from articles where site = ?1 and article_id in ({ids})"
                " and content_hash = ?3 and article_id != ?2")
         params: list[Any] = [site, -1 if exclude_id is None else exclude_id, content_hash, content_key(content_hash)]
         if title_folded is not None:
@@ -134,14 +132,18 @@ class ArchiveLookups:
 
         Three indexed lookups in one statement: each SQL statement costs a round trip through the sqlite3
         module (binding, stepping, building the row), ~10 µs, on every item a crawl stores. The copy is found
-        by its content key in each level (``_CONTENT_KEY_IDS``), then checked by its row's hash and title."""
-        sql = self._copy_sql.get(title_folded is not None)
+        by its content key in each level and run (``BandKeys.key_ids_sql``), then checked by its row's hash and
+        title."""
+        ids = self.content_keys.key_ids_sql("?1", "?4")
+        sql = self._copy_sql.get((title_folded is not None, ids))
         if sql is None:
+            if len(self._copy_sql) > 8:
+                self._copy_sql.clear()  # statements of runs merged away since
             title = " and title_folded = ?5" if title_folded is not None else ""
-            sql = self._copy_sql.setdefault(title_folded is not None, (
+            sql = self._copy_sql.setdefault((title_folded is not None, ids), (
                 f"select 0, {_REF_COLUMNS} from articles where site = ?1 and article_id = ?2 union all"
                 f" select 1, {_REF_COLUMNS} from articles where rowid = (select rowid from articles where"
-                f" site = ?1 and article_id in ({_CONTENT_KEY_IDS}) and content_hash = ?3 and article_id != ?2"
+                f" site = ?1 and article_id in ({ids}) and content_hash = ?3 and article_id != ?2"
                 f"{title} order by article_id limit 1)"
                 f" union all select 2, null, null, null, null, null where exists ({_TRACES_SQL})"))
         params = [site, article_id, content_hash, content_key(content_hash)]

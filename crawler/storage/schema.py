@@ -567,3 +567,37 @@ def m2xx_store5_band_keys_lower(db: sqlite_utils.Database) -> None:
         "create table band_keys_lower (site text not null, key integer not null, article_id integer not null,"
         " primary key (site, key, article_id)) without rowid"
     )
+
+
+# -- tiered runs in the lower key levels (issue 22: store cost per article flat to 1M) -----------------------
+# A merge used to insert a level's keys into the next one in key order, and each such insert rewrote about every
+# leaf of the larger level (its keys are random: the moving keys fall all over it): a leveled LSM, each key
+# rewritten ~ratio/2 times a level (~0.44 WAL pages an article a level at ratio 8), the levels growing as log8
+# of the archive. Now each level below the recent one holds *runs*: a merge writes its keys as one new run, whose
+# number is above every run of the level, so with ``run`` first in the key the new rows land after every leaf
+# the level already has: each page written once (~0.11 pages an article a level, 144 keys a leaf). A level that
+# holds ``ratio`` runs is merged whole into one run of the next level (``crawler.storage.bands``). A lookup reads
+# each run of a level (``run in (…)``), which the levels' filters skip for keys a level does not hold.
+RUN_LEVELS = (*BAND_LEVELS[1:], *CONTENT_LEVELS[1:])
+
+
+def level_table_sql(name: str, *, runs: bool) -> str:
+    """The CREATE statement of a key level: the recent ones by key, the lower ones by run, then key."""
+    if not runs:
+        return (f"create table {name} (site text not null, key integer not null, article_id integer not null,"
+                " primary key (site, key, article_id)) without rowid")
+    return (f"create table {name} (run integer not null, site text not null, key integer not null,"
+            " article_id integer not null, primary key (run, site, key, article_id)) without rowid")
+
+
+@MIGRATIONS()
+def m2xx_store6_level_runs(db: sqlite_utils.Database) -> None:
+    """The lower key levels (``RUN_LEVELS``) take a ``run`` column first in their key: each level's keys
+    become its run 0, in the order they had (one sorted copy of each level: ~16M small rows at 1M articles),
+    every key stays in its level, so every lookup answers the same."""
+    for level in RUN_LEVELS:
+        db.execute(level_table_sql(f"{level}_runs", runs=True))
+        db.execute(f"insert into {level}_runs (run, site, key, article_id)"
+                   f" select 0, site, key, article_id from {level} order by site, key, article_id")
+        db.execute(f"drop table {level}")
+        db.execute(f"alter table {level}_runs rename to {level}")
