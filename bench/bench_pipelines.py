@@ -34,6 +34,7 @@ from scrapy.utils.misc import load_object  # noqa: E402
 
 from bench.common import alternate, median, ratio, table  # noqa: E402
 from crawler.export import FORMATS, export_archive  # noqa: E402
+from crawler.distributed.writer import PREFETCH  # noqa: E402
 from crawler.ingest.batch import Batch  # noqa: E402
 from crawler.ingest.clean import carried_fingerprint  # noqa: E402
 from crawler.extract import extract_article  # noqa: E402
@@ -92,14 +93,15 @@ def run_pipelines(records: list[dict], db: Path, stage_seconds: Counter,
     run_id = archive.start_run("alhadath", command="bench", args={})
     crawler.arshif_context = RunContext(archive=archive, site=get_site("alhadath"), run_id=run_id, command="bench")
     pipelines = [(type(p).__name__, p) for p in (cls.from_crawler(crawler) for cls in pipeline_classes())]
-    if batched:
+    batch = None
+    if batched:  # dedupe and store by a Batch, PREFETCH items at a time (as the distributed writer)
         assert [name for name, _ in pipelines[-2:]] == ["DedupePipeline", "StorePipeline"]
         batch = Batch(crawler.arshif_context.ingest)
-        pipelines[-2:] = [("Batch", SimpleNamespace(process_item=lambda item: (batch.record(item), item)[1],
-                                                     close_spider=batch.flush))]
+        del pipelines[-2:]
     fetched_at = "2026-01-01T00:00:00+00:00"
     clock = time.perf_counter
     started, cpu_started = clock(), time.process_time()
+    window: list = []
     for index, record in enumerate(records):
         item = ArticleItem(record, fetch=FetchInfo(url=record["url"], fetched_at=fetched_at),
                            carried=carried[index] if carried is not None else None)
@@ -109,7 +111,19 @@ def run_pipelines(records: list[dict], db: Path, stage_seconds: Counter,
                 item = pipeline.process_item(item)
                 stage_seconds[name] += clock() - before
         except DropItem:
-            pass
+            continue
+        if batch is not None:
+            window.append(item)
+            if len(window) == PREFETCH or index == len(records) - 1:
+                batch.prefetch(window)
+                for ahead in window:
+                    batch.record(ahead)
+                window = []
+    if batch is not None:
+        batch.prefetch(window)
+        for ahead in window:
+            batch.record(ahead)
+        batch.flush()
     before = clock()
     for _name, pipeline in pipelines:
         if hasattr(pipeline, "close_spider"):

@@ -50,13 +50,19 @@ def fresh(item):
     return item
 
 
-def run(path, items, *, hold: int | None, commit_every: int):
-    """Record ``items`` into a fresh archive (``hold`` None: item at a time, else through a ``Batch``): the
-    outcomes and every table's rows."""
+def run(path, items, *, hold: int | None, commit_every: int, window: int = 0):
+    """Record ``items`` into a fresh archive (``hold`` None: item at a time, else through a ``Batch``, its lookups
+    asked ``window`` items at a time when given, as the distributed writer does): the outcomes and every table's
+    rows."""
     with Archive(path, batch_size=commit_every) as archive:
         ingest = Ingest(archive, get_site(SITE), archive.start_run(SITE, command="test", args={}))
         writer = Batch(ingest, hold=hold) if hold is not None else ingest
-        outcomes = [writer.record(fresh(item)) for item in items]
+        items = [fresh(item) for item in items]
+        outcomes = []
+        for index, item in enumerate(items):
+            if window and index % window == 0:
+                writer.prefetch(items[index : index + window])
+            outcomes.append(writer.record(item))
         writer.commit()
     return outcomes, dump(path)
 
@@ -93,10 +99,11 @@ sequences = st.lists(st.one_of(articles, articles, articles, articles, others), 
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(items=sequences, hold=st.integers(1, 6), commit_every=st.sampled_from([3, 7, 100]))
-def test_a_batch_gives_the_verdicts_and_the_archive_of_item_at_a_time(tmp_path, items, hold, commit_every):
+@given(items=sequences, hold=st.integers(1, 6), commit_every=st.sampled_from([3, 7, 100]),
+       window=st.integers(0, 8))
+def test_a_batch_gives_the_verdicts_and_the_archive_of_item_at_a_time(tmp_path, items, hold, commit_every, window):
     one = run(tmp_path / f"one{next(_paths)}.db", items, hold=None, commit_every=commit_every)
-    batched = run(tmp_path / f"batch{next(_paths)}.db", items, hold=hold, commit_every=commit_every)
+    batched = run(tmp_path / f"batch{next(_paths)}.db", items, hold=hold, commit_every=commit_every, window=window)
     assert batched[0] == one[0]
     assert batched[1] == one[1]
 
@@ -143,3 +150,34 @@ def test_a_failed_write_of_the_held_articles_leaves_none_of_them(tmp_path, monke
         batch.record(article(1, " ".join(words(1000, 1060)), "خبر"))
         batch.commit()
         assert archive.stored_ids(SITE, [1, 2]) == {1}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=sequences)
+def test_many_lookups_at_once_answer_as_one_at_a_time(tmp_path, items):
+    """``Archive.stored_and_copies`` gives each (id, hash) what ``stored_and_copy`` gives it, on any archive."""
+    from crawler.dedupe import Fingerprint, is_evidence
+
+    path = tmp_path / f"l{next(_paths)}.db"
+    run(path, items, hold=None, commit_every=3)
+    hashes = [Fingerprint([body]).content_hash for body in BODIES if is_evidence(Fingerprint([body]).folded)]
+    asked = [(article_id, content_hash) for article_id in range(1, 13) for content_hash in hashes]
+    with Archive(path) as archive:
+        for article_id, content_hash in asked:
+            many = archive.stored_and_copies(SITE, [(article_id, content_hash)])
+            assert many[article_id] == archive.stored_and_copy(SITE, article_id, content_hash)
+        many = archive.stored_and_copies(SITE, [(article_id, hashes[article_id % len(hashes)])
+                                                for article_id in range(1, 13)])
+        assert many == {article_id: archive.stored_and_copy(SITE, article_id, hashes[article_id % len(hashes)])
+                        for article_id in range(1, 13)}
+
+
+def test_an_id_met_again_in_one_window_is_an_update_of_the_held_article(tmp_path):
+    """Looked up for both at once, before either was written: the second answer is stale and not taken."""
+    with Archive(tmp_path / "a.db") as archive:
+        batch = Batch(Ingest(archive, get_site(SITE), None), hold=50)
+        items = [article(1, CHAIN[0], "خبر"), article(1, " ".join(words(7000, 7200)), "خبر")]
+        batch.prefetch(items)
+        first, second = (batch.record(item) for item in items)
+        batch.commit()
+        assert (first.kind, second.kind) == ("new", "updated")

@@ -48,18 +48,58 @@ class Batch:
         self._ids: set[int] = set()
         self._hashes: set[str] = set()
         self._bands: set[int] = set()
+        # Dedupe's first lookup, asked for many items at once (``prefetch``): id → (content hash, answer). An
+        # answer stands while nothing written since could change it: new articles of other ids and hashes only.
+        self._looked: dict[int, tuple[str, tuple]] = {}
+        self._since_ids: set[int] = set()
+        self._since_hashes: set[str] = set()
+
+    def prefetch(self, items: list) -> None:
+        """Ask the archive dedupe's first question for the coming ``items`` at once (their fingerprints made now,
+        which their dedupe then takes): the articles whose bodies are evidence (the others' question names their
+        title too, and is asked item by item). An item that cannot be fingerprinted is left to ``record``."""
+        self.flush()  # the answers must see every article recorded so far
+        asked: list[tuple[int, str]] = []
+        for item in items:
+            if not isinstance(item, ArticleItem) or item.verdict is not None:
+                continue
+            try:
+                fingerprint = self._fingerprint(item)
+                article_id = int(item["article_id"])
+            except Exception:  # noqa: BLE001 - its own record() fails it, as item at a time
+                continue
+            if fingerprint.evidence:
+                asked.append((article_id, fingerprint.content_hash))
+        answers = self.ingest.archive.stored_and_copies(self.ingest.site.name, asked)
+        self._looked = {article_id: (content_hash, answers[article_id]) for article_id, content_hash in asked}
+        self._since_ids.clear()
+        self._since_hashes.clear()
+
+    @staticmethod
+    def _fingerprint(item: ArticleItem) -> Fingerprint:
+        if item.fingerprint is None:  # as the deduper makes it (it takes one already on the item)
+            item.fingerprint = Fingerprint(item["paragraphs"], item.carried)
+        return item.fingerprint
+
+    def _answer(self, item: ArticleItem) -> tuple | None:
+        """The prefetched answer for this item, if it still stands."""
+        article_id, content_hash = int(item["article_id"]), item.fingerprint.content_hash
+        looked = self._looked.get(article_id)
+        if (looked is None or looked[0] != content_hash or not item.fingerprint.evidence
+                or article_id in self._since_ids or content_hash in self._since_hashes):
+            return None
+        return looked[1]
 
     def record(self, item: ArticleItem | OutcomeItem) -> Outcome:
         if not isinstance(item, ArticleItem) or item.verdict is not None:
             self.flush()
+            self._looked.clear()  # it may write anything
             return self.ingest.record(item)
-        if item.fingerprint is None:  # as the deduper makes it (it takes one already on the item)
-            item.fingerprint = Fingerprint(item["paragraphs"], item.carried)
-        fingerprint = item.fingerprint
+        fingerprint = self._fingerprint(item)
         if self._writes and (int(item["article_id"]) in self._ids or fingerprint.content_hash in self._hashes
                              or not self._bands.isdisjoint(band_keys(fingerprint.band_hashes))):
             self.flush()
-        self.ingest.dedupe(item)
+        self.ingest.deduper.decide(item, self._answer(item))
         verdict = item.verdict
         if verdict.kind == "new" and verdict.traces is False and not verdict.repoint and not verdict.relink:
             self._hold(item)
@@ -68,6 +108,7 @@ class Batch:
             self.flush()
             item.verdict = None
             self.ingest.dedupe(item)
+        self._looked.clear()  # its store may write anything
         return self.ingest.store(item)
 
     def _hold(self, item: ArticleItem) -> None:
@@ -76,6 +117,8 @@ class Batch:
         self._ids.add(int(item["article_id"]))
         self._hashes.add(write.content_hash)
         self._bands.update(band_keys(write.band_hashes))
+        self._since_ids.add(int(item["article_id"]))
+        self._since_hashes.add(write.content_hash)
         archive = self.ingest.archive
         # Written before the archive would commit on its own (its batch_size), so commits fall where they did.
         if len(self._writes) >= min(self.hold, max(archive.batch_size - archive.pending_writes, 1)):

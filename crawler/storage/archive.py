@@ -29,7 +29,7 @@ from crawler.storage.records import (
     utc_now,
 )
 from crawler.storage.bands import BandKeys
-from crawler.storage.batch import article_columns, insert_new
+from crawler.storage.batch import article_columns, insert_new, stored_and_copies
 from crawler.storage.connection import connect, inspect_file
 from crawler.storage.lookups import _TRACES_SQL, ArchiveLookups
 from crawler.storage.reader import ArchiveReader
@@ -205,6 +205,10 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         """``upsert_articles(writes)`` for articles dedupe found new and untraced: three statements for all of them
         (``crawler.storage.batch``); each one's outcome is ``Outcome.NEW``."""
         insert_new(self, writes)
+
+    def stored_and_copies(self, site: str, articles: list[tuple[int, str]]) -> dict:
+        """``stored_and_copy`` of many (id, content hash) at once, by id (``crawler.storage.batch``)."""
+        return stored_and_copies(self, site, articles)
 
     def _upsert_one(self, write: ArticleWrite) -> Outcome:
         record = write.record

@@ -1,5 +1,6 @@
 """Many new articles in three statements: what a writer with a queue of items (``crawler.ingest.batch``) stores
-once dedupe has found each of them new.
+once dedupe has found each of them new; and dedupe's first question (``Archive.stored_and_copy``) for many
+articles in four (``stored_and_copies``).
 
 Item at a time, a new article costs three statements of its own (its row, its 16 band keys, its content key),
 each a round trip through the sqlite3 module (~10 µs of binding and stepping besides the work). Here a batch
@@ -18,7 +19,8 @@ from typing import Any
 
 from crawler.items import ARTICLE_FIELDS
 from crawler.storage.bands import BandKeys
-from crawler.storage.records import ArticleWrite, body_text, encode_value, utc_now
+from crawler.storage.lookups import _REF_COLUMNS
+from crawler.storage.records import ArticleRef, ArticleWrite, body_text, chunks, encode_value, utc_now
 from crawler.storage.schema import band_keys, content_key
 from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
 
@@ -111,3 +113,51 @@ def _add_keys(keys: BandKeys, site: str, entries: Sequence[tuple[int, Sequence[i
     if keys._mirror is not None:
         for article_id, article_keys in entries:
             keys._mirror.add(site, article_keys, article_id)
+
+
+def stored_and_copies(archive: Any, site: str, articles: Sequence[tuple[int, str]]
+                      ) -> dict[int, tuple[ArticleRef | None, ArticleRef | None, bool]]:
+    """``archive.stored_and_copy(site, article_id, content_hash)`` (no title: bodies that are evidence) of each
+    (article id, content hash), by id: four statements for all of them (the stored rows, the copies found by
+    their content keys, the ids' traces) instead of one an article. The same answers: the stored row, the
+    lowest other id with that very hash, whether a miss, an open failure or an alias names the id."""
+    found: dict[int, tuple[ArticleRef | None, ArticleRef | None, bool]] = {}
+    if not articles:
+        return found
+    conn = archive.db.conn
+    ids = sorted({article_id for article_id, _ in articles})
+    hashes = sorted({content_hash for _, content_hash in articles})
+    stored: dict[int, ArticleRef] = {}
+    traced: set[int] = set()
+    for chunk in chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        stored.update((row[1], ArticleRef(*row)) for row in conn.execute(
+            f"select {_REF_COLUMNS} from articles where site = ? and article_id in ({marks})", [site, *chunk]))
+        numbered = ",".join(f"?{number}" for number in range(2, len(chunk) + 2))  # ?1: the site
+        traced.update(row[0] for row in conn.execute(
+            f"select article_id from misses where site = ?1 and article_id in ({numbered})"
+            f" union select article_id from failures where site = ?1 and article_id in ({numbered})"
+            " and resolved_at is null"
+            f" union select alias_id from aliases where site = ?1 and alias_id in ({numbered})", [site, *chunk]))
+    # Each hash's rows, lowest id first: found by the hashes' content keys in every level and run.
+    by_hash: dict[str, list[ArticleRef]] = {}
+    keys = archive.content_keys
+    runs = keys._level_runs()
+    for chunk in chunks(hashes, 250):  # a hash and its key: two variables each
+        key_marks = ",".join("?" * len(chunk))
+        holders = " union all ".join(
+            f"select article_id from {table} where {where}site = ? and key in ({key_marks})"
+            for table in keys.levels if (where := keys._in_runs(table, runs)) is not None)
+        if not holders:
+            continue
+        levels = holders.count(" union all ") + 1
+        key_values = [content_key(content_hash) for content_hash in chunk]
+        for row in conn.execute(
+                f"select {_REF_COLUMNS}, content_hash from articles where site = ? and article_id in ({holders})"
+                f" and content_hash in ({key_marks}) order by article_id",
+                [site, *[value for _ in range(levels) for value in (site, *key_values)], *chunk]):
+            by_hash.setdefault(row[5], []).append(ArticleRef(*row[:5]))
+    for article_id, content_hash in articles:
+        copy = next((ref for ref in by_hash.get(content_hash, ()) if ref.article_id != article_id), None)
+        found[article_id] = (stored.get(article_id), copy, article_id in traced)
+    return found
