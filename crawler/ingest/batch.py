@@ -17,6 +17,10 @@ exact copy, "replaces", an "update" that may re-link rows) and any other item (a
 walk) writes the held articles first, is decided again if it was decided before they were written, and is
 stored item at a time. Held articles are written before every commit (``flush``), so a commit never counts an
 item it does not hold: a writer killed with articles held loses only uncommitted work, as before.
+
+``prefetch(items)`` asks dedupe's first question (``Archive.stored_and_copy``) for the coming items in one go
+(``Archive.stored_and_copies``). An answer is taken while nothing written or held since could change it: articles
+held of other ids and hashes cannot; any other write drops every answer (its item then asks alone).
 """
 
 from __future__ import annotations
@@ -58,7 +62,6 @@ class Batch:
         """Ask the archive dedupe's first question for the coming ``items`` at once (their fingerprints made now,
         which their dedupe then takes): the articles whose bodies are evidence (the others' question names their
         title too, and is asked item by item). An item that cannot be fingerprinted is left to ``record``."""
-        self.flush()  # the answers must see every article recorded so far
         asked: list[tuple[int, str]] = []
         for item in items:
             if not isinstance(item, ArticleItem) or item.verdict is not None:
@@ -72,8 +75,9 @@ class Batch:
                 asked.append((article_id, fingerprint.content_hash))
         answers = self.ingest.archive.stored_and_copies(self.ingest.site.name, asked)
         self._looked = {article_id: (content_hash, answers[article_id]) for article_id, content_hash in asked}
-        self._since_ids.clear()
-        self._since_hashes.clear()
+        # The articles held now are not in these answers: an item of their ids or hashes asks again.
+        self._since_ids = set(self._ids)
+        self._since_hashes = set(self._hashes)
 
     @staticmethod
     def _fingerprint(item: ArticleItem) -> Fingerprint:
