@@ -181,3 +181,18 @@ def test_an_id_met_again_in_one_window_is_an_update_of_the_held_article(tmp_path
         first, second = (batch.record(item) for item in items)
         batch.commit()
         assert (first.kind, second.kind) == ("new", "updated")
+
+
+def test_a_full_disk_while_writing_held_articles_is_the_archives_own_error(tmp_path, monkeypatch):
+    """``ArchiveFull`` goes through as it is (the commands exit on it with their disk-full code), not wrapped."""
+    from crawler.storage import ArchiveFull
+
+    def full(self, writes):
+        raise ArchiveFull("disk full")
+
+    with Archive(tmp_path / "a.db") as archive:
+        batch = Batch(Ingest(archive, get_site(SITE), None), hold=50)
+        batch.record(article(1, " ".join(words(1000, 1060)), "خبر"))
+        monkeypatch.setattr(Archive, "insert_new", full)
+        with pytest.raises(ArchiveFull):
+            batch.flush()

@@ -29,7 +29,7 @@ from crawler.dedupe import Fingerprint
 from crawler.ingest.core import Ingest
 from crawler.ingest.items import ArticleItem, OutcomeItem
 from crawler.ingest.outcomes import Outcome
-from crawler.storage import ArticleWrite
+from crawler.storage import ArchiveFull, ArticleWrite
 from crawler.storage import Outcome as Written
 from crawler.storage.schema import band_keys
 
@@ -139,6 +139,8 @@ class Batch:
         self._bands.clear()
         try:
             self.ingest.archive.insert_new(writes)
+        except ArchiveFull:  # as item at a time: the disk's own error, which the commands exit on (code and note)
+            raise
         except Exception as exc:
             raise FlushFailed(f"writing {len(writes)} held articles failed: {exc}") from exc
 
