@@ -34,6 +34,8 @@ from scrapy.utils.misc import load_object  # noqa: E402
 
 from bench.common import alternate, median, ratio, table  # noqa: E402
 from crawler.export import FORMATS, export_archive  # noqa: E402
+from crawler.distributed.writer import PREFETCH  # noqa: E402
+from crawler.ingest.batch import Batch  # noqa: E402
 from crawler.ingest.clean import carried_fingerprint  # noqa: E402
 from crawler.extract import extract_article  # noqa: E402
 from crawler.mirror import MirrorConfig, render, statuses  # noqa: E402
@@ -76,10 +78,12 @@ def pipeline_classes() -> list[type]:
 
 
 def run_pipelines(records: list[dict], db: Path, stage_seconds: Counter,
-                  carried: list[dict] | None = None) -> tuple[float, float]:
+                  carried: list[dict] | None = None, batched: bool = False) -> tuple[float, float]:
     """(wall, CPU) seconds to push every record through the pipeline chain into a fresh archive (commit
     included). ``carried``: each record's dedupe fingerprint made beforehand, as a crawl's extraction worker
-    hands it to the writer (``crawler.ingest.clean.carried_fingerprint``): the writer-side cost alone."""
+    hands it to the writer (``crawler.ingest.clean.carried_fingerprint``): the writer-side cost alone.
+    ``batched``: dedupe and store by ``crawler.ingest.batch.Batch`` (new articles' writes held back and made
+    together, as the distributed writer stores its queue) instead of the last two pipelines."""
     settings = Settings()
     settings.setmodule("crawler.settings")
     from scrapy.signalmanager import SignalManager
@@ -89,9 +93,15 @@ def run_pipelines(records: list[dict], db: Path, stage_seconds: Counter,
     run_id = archive.start_run("alhadath", command="bench", args={})
     crawler.arshif_context = RunContext(archive=archive, site=get_site("alhadath"), run_id=run_id, command="bench")
     pipelines = [(type(p).__name__, p) for p in (cls.from_crawler(crawler) for cls in pipeline_classes())]
+    batch = None
+    if batched:  # dedupe and store by a Batch, PREFETCH items at a time (as the distributed writer)
+        assert [name for name, _ in pipelines[-2:]] == ["DedupePipeline", "StorePipeline"]
+        batch = Batch(crawler.arshif_context.ingest)
+        del pipelines[-2:]
     fetched_at = "2026-01-01T00:00:00+00:00"
     clock = time.perf_counter
     started, cpu_started = clock(), time.process_time()
+    window: list = []
     for index, record in enumerate(records):
         item = ArticleItem(record, fetch=FetchInfo(url=record["url"], fetched_at=fetched_at),
                            carried=carried[index] if carried is not None else None)
@@ -101,7 +111,19 @@ def run_pipelines(records: list[dict], db: Path, stage_seconds: Counter,
                 item = pipeline.process_item(item)
                 stage_seconds[name] += clock() - before
         except DropItem:
-            pass
+            continue
+        if batch is not None:
+            window.append(item)
+            if len(window) == PREFETCH or index == len(records) - 1:
+                batch.prefetch(window)
+                for ahead in window:
+                    batch.record(ahead)
+                window = []
+    if batch is not None:
+        batch.prefetch(window)
+        for ahead in window:
+            batch.record(ahead)
+        batch.flush()
     before = clock()
     for _name, pipeline in pipelines:
         if hasattr(pipeline, "close_spider"):
@@ -167,6 +189,7 @@ def main(argv: list[str] | None = None) -> str:
         runs = alternate({
             "pipelines": lambda: run_pipelines(records, work / f"p{next(counter)}.db", stage_seconds),
             "carried": lambda: run_pipelines(records, work / f"c{next(counter)}.db", Counter(), carried),
+            "batched": lambda: run_pipelines(records, work / f"b{next(counter)}.db", Counter(), carried, batched=True),
             "plain": lambda: run_plain_insert(records, work / f"i{next(counter)}.db"),
         }, args.rounds)
         archive_db = work / "p0.db"
@@ -178,6 +201,8 @@ def main(argv: list[str] | None = None) -> str:
     ours_rate, plain_rate = len(records) / ours, len(records) / plain
     writer = median([wall for wall, _cpu in runs["carried"]])
     writer_cpu = median([cpu for _wall, cpu in runs["carried"]])
+    batched = median([wall for wall, _cpu in runs["batched"]])
+    batched_cpu = median([cpu for _wall, cpu in runs["batched"]])
     total_stage = sum(stage_seconds.values())
     stages = ", ".join(f"{name} {seconds / total_stage:.0%}" for name, seconds in stage_seconds.most_common())
     met = "met" if ours_rate >= TARGET else "**missed**"
@@ -188,6 +213,8 @@ def main(argv: list[str] | None = None) -> str:
              f"{ours_rate:,.0f}", f"{len(records) / ours_cpu:,.0f}"],
             [args.weight, "the same, fingerprints made beforehand (the writer's share with --extract-jobs ≥ 1)",
              len(records), f"{writer:.2f}", f"{len(records) / writer:,.0f}", f"{len(records) / writer_cpu:,.0f}"],
+            [args.weight, "the same, new articles' writes batched (crawler.ingest.batch, as the distributed writer)",
+             len(records), f"{batched:.2f}", f"{len(records) / batched:,.0f}", f"{len(records) / batched_cpu:,.0f}"],
             [args.weight, "plain sqlite-utils insert_all of the same records (floor)", len(records), f"{plain:.2f}",
              f"{plain_rate:,.0f}", f"{len(records) / plain_cpu:,.0f}"],
         ]),

@@ -143,6 +143,69 @@ def test_writer_reapplies_a_killed_writers_batch_idempotently(redis_server, tmp_
     assert client.llen(keys.processing) == 0
 
 
+def test_a_writer_killed_with_articles_held_loses_none_of_them(redis_server, tmp_path):
+    """The writer holds new articles back (crawler.ingest.batch) and writes them just before its commit. Killed
+    with some held (its connection dropped, nothing committed), it leaves them in Redis's processing list, and
+    the next writer stores them all: the same archive as a writer that was never killed."""
+    import json
+
+    from crawler.ingest import from_message
+    from tests.distributed_cluster import snapshot
+
+    keys, client = Keys("alhadath"), redis_server.client()
+    messages = [article_message(i, f"نص {i}") for i in range(1, 7)] + [miss_message(9)]
+    loop, archive = store_loop(redis_server, tmp_path / "clean.db")
+    client.lpush(keys.items, *messages)
+    while batch := loop.take_batch(block=0.1):
+        loop.apply(batch)
+    archive.close()
+    clean = snapshot(tmp_path / "clean.db")
+    assert sorted(clean["articles"]) == [1, 2, 3, 4, 5, 6]
+
+    loop, archive = store_loop(redis_server, tmp_path / "a.db")
+    client.lpush(keys.items, *messages)
+    taken = loop.take_batch(block=0.1)
+    for raw in taken:  # the batch recorded, its articles held: then the kill, before the flush and commit
+        loop.batch.record(from_message(json.loads(raw)))
+    assert loop.batch._writes and archive.stored_ids("alhadath", range(1, 7)) == set()
+    archive.db.conn.close()  # SIGKILL: the open transaction is gone, nothing of the batch committed
+    assert client.llen(keys.processing) == len(taken)
+
+    loop, archive = store_loop(redis_server, tmp_path / "a.db")
+    assert loop.recover() == len(taken)
+    while batch := loop.take_batch(block=0.1):
+        loop.apply(batch)
+    archive.close()
+    assert snapshot(tmp_path / "a.db") == clean
+    assert client.llen(keys.items) == client.llen(keys.processing) == 0
+
+
+def test_a_failed_write_of_held_articles_keeps_the_batch_in_redis(redis_server, tmp_path, monkeypatch):
+    """Writing the held articles failed (not the fault of any one item): no item is put aside as dead, the batch
+    stays in processing, and the next writer applies it."""
+    from crawler.ingest.batch import FlushFailed
+    from crawler.storage import Archive
+
+    keys, client = Keys("alhadath"), redis_server.client()
+    loop, archive = store_loop(redis_server, tmp_path / "a.db")
+    client.lpush(keys.items, article_message(1), article_message(2, "نص آخر"))
+    batch = loop.take_batch(block=0.1)
+
+    def failing(self, writes):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(Archive, "insert_new", failing)
+    with pytest.raises(FlushFailed):
+        loop.apply(batch)
+    assert loop.dead == 0 and client.llen(keys.dead) == 0 and client.llen(keys.processing) == 2
+    archive.db.conn.close()
+    monkeypatch.undo()
+    loop, archive = store_loop(redis_server, tmp_path / "a.db")
+    assert loop.recover() == 2
+    assert archive.stored_ids("alhadath", [1, 2]) == {1, 2}
+    archive.close()
+
+
 def test_writer_keeps_a_bad_item_aside_and_goes_on(redis_server, tmp_path):
     keys, client = Keys("alhadath"), redis_server.client()
     loop, archive = store_loop(redis_server, tmp_path / "a.db")

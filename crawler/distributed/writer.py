@@ -11,7 +11,8 @@ the next writer applies it again before anything else (``recover``). Every write
 is harmless, while applying never would lose the item.
 
 Each item runs through the same code as in one process: the ingest core (``crawler.ingest.Ingest.record``:
-dedupe, then store; misses, failures, aliases, walks as they come). After each commit the writer adds
+dedupe, then store; misses, failures, aliases, walks as they come), new articles' writes held back and made
+a hundred at a time (``crawler.ingest.batch``: the same verdicts and rows, all written before the commit). After each commit the writer adds
 the batch's ids to the Redis sets the workers read (``crawler.distributed.state``); it rebuilds them
 from SQLite at start and whenever Redis comes back without them (restarted without AOF).
 
@@ -41,6 +42,7 @@ from crawler.distributed.lease import WriterLease
 from crawler.distributed.state import load_sets, settle_walks
 from crawler.errors import LockedError
 from crawler.ingest import Aliased, ArticleItem, Ingest, Missed, WalksRecorded, from_message
+from crawler.ingest.batch import Batch, FlushFailed
 from crawler.sites import get_site
 from crawler.storage import Archive, ArchiveFull, RunCounts
 
@@ -62,6 +64,9 @@ DEAD = "arshif/distributed/items_dead"
 # leaves anyway: what it took stays in Redis's processing list and the next writer applies it again. Well
 # under the 10 s `docker stop` waits before SIGKILL (systemd: 90 s).
 STOP_GRACE = 5.0
+# Items whose dedupe lookups are asked at once (crawler.ingest.batch.Batch.prefetch). Any write but a new
+# article's (an alias, an update, a miss) makes the rest of them ask again one by one: a window, not the batch.
+PREFETCH = 50
 
 
 class StopNow(KeyboardInterrupt):
@@ -101,6 +106,8 @@ class StoreLoop:
         self.backoff = Backoff(self.url)
         self.take = self.client.register_script(TAKE)
         self.ingest = Ingest(archive, self.site, run_id)
+        # New articles' writes held back and made together (crawler.ingest.batch), all before the batch's commit.
+        self.batch = Batch(self.ingest)
         self.applied = self.dead = 0
         self.stopping = False  # asked to stop: finish the batch in hand, settle it, leave
         self.abort = False  # leave at the next Redis call, settled or not (StopNow)
@@ -172,10 +179,20 @@ class StoreLoop:
     def apply(self, batch: list[bytes]) -> None:
         """Write the batch into SQLite, commit, then tell Redis (sets, dead items, empty processing)."""
         stored, misses, walks, dead = [], [], [], []
+        items: list[Any] = []
         for raw in batch:
             try:
-                item = from_message(json.loads(raw))
-                outcome = self.ingest.record(item)
+                items.append(from_message(json.loads(raw)))
+            except Exception as exc:  # noqa: BLE001 - recorded in its turn below, as it always was
+                items.append(exc)
+        for index, (raw, item) in enumerate(zip(batch, items)):
+            if index % PREFETCH == 0:  # dedupe's first lookup for the next items, in one round trip
+                self.batch.prefetch([ahead for ahead in items[index : index + PREFETCH]
+                                     if not isinstance(ahead, Exception)])
+            try:
+                if isinstance(item, Exception):
+                    raise item
+                outcome = self.batch.record(item)
                 if isinstance(item, ArticleItem):
                     stored.append(item["article_id"])
                 elif isinstance(outcome, Aliased) and outcome.alias_id is not None:
@@ -185,13 +202,13 @@ class StoreLoop:
                 elif isinstance(outcome, WalksRecorded):
                     walks.extend(outcome.categories)
                 self.applied += 1
-            except ArchiveFull:  # the archive's fault, not the item's: the batch stays in processing
+            except (ArchiveFull, FlushFailed):  # the archive's fault, not the item's: the batch stays in processing
                 raise
             except Exception:
                 logger.exception("could not apply an item (kept on %s): %.300r", self.keys.dead, raw)
                 dead.append(raw)
                 self.dead += 1
-        self.archive.commit()
+        self.batch.commit()  # the held articles written, then committed: only then is Redis told
         # How far the archive now says those walks reached (to the end, or down to a --since), as recorded.
         reach = {c: down for c, down in self.archive.listing_walk_reach(self.site.name).items() if c in walks} \
             if walks else {}

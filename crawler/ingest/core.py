@@ -102,15 +102,26 @@ class Ingest:
     def store(self, item: ArticleItem) -> Stored | Aliased:
         """Write the article (or its alias) as dedupe decided."""
         archive, site, run_id = self.archive, self.site.name, self.run_id
-        verdict, fetch = item.verdict, item.fetch
+        verdict = item.verdict
         if verdict is None or item.fingerprint is None:
             raise ValueError(f"article {item.get('article_id')} has no dedupe verdict: dedupe it first")
         record = dict(item)
         if verdict.kind == "exact":
             added = archive.add_alias(record, of=verdict.of, kind="exact", similarity=1.0, run_id=run_id)
             return self._count(Aliased(record["article_id"], verdict.of, "exact", added=bool(added)))
-        write = ArticleWrite(
-            record=record,
+        [written] = archive.upsert_articles([self.article_write(item, record)])
+        replaced, replaced_new = None, False
+        if verdict.kind == "replaces":
+            first_run = archive.demote_to_alias(site, verdict.of, of=record["article_id"], run_id=run_id)
+            replaced, replaced_new = verdict.of, run_id is not None and first_run == run_id
+        self.link(item)
+        return self._count(self.stored(item, written.value, replaced, replaced_new))
+
+    def article_write(self, item: ArticleItem, record: dict | None = None) -> ArticleWrite:
+        """What the archive stores of a deduped article (``record``: ``dict(item)``, when made already)."""
+        verdict, fetch = item.verdict, item.fetch
+        return ArticleWrite(
+            record=dict(item) if record is None else record,
             content_hash=item.fingerprint.content_hash,
             band_hashes=item.fingerprint.band_hashes,
             body_form=item.fingerprint.search_form,
@@ -118,19 +129,17 @@ class Ingest:
             similarity=verdict.similarity,
             seen_at=fetch.fetched_at if fetch else None,
             warc_record=fetch.warc_record if fetch else None,
-            run_id=run_id,
+            run_id=self.run_id,
             stored=verdict.kind == "update",  # dedupe found its row ("new", "replaces": none)
             traces=verdict.traces,  # and whether other rows name its id
         )
-        [written] = archive.upsert_articles([write])
-        replaced, replaced_new = None, False
-        if verdict.kind == "replaces":
-            first_run = archive.demote_to_alias(site, verdict.of, of=record["article_id"], run_id=run_id)
-            replaced, replaced_new = verdict.of, run_id is not None and first_run == run_id
-        self.link(item)
+
+    @staticmethod
+    def stored(item: ArticleItem, written: str, replaced: int | None = None, replaced_new: bool = False) -> Stored:
+        """The outcome of a stored article (``written``: ``Archive.upsert_articles``' Outcome value)."""
+        verdict = item.verdict
         kind = NearDuplicate if verdict.near_duplicate_of is not None else Stored
-        return self._count(kind(record["article_id"], written.value, verdict.near_duplicate_of, replaced,
-                                replaced_new))
+        return kind(item["article_id"], written, verdict.near_duplicate_of, replaced, replaced_new)
 
     def link(self, item: ArticleItem) -> None:
         """Dedupe's decisions about the other stored rows (``verdict.repoint``, ``verdict.relink``) written: a

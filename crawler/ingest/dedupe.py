@@ -35,7 +35,9 @@ class Deduper:
     def __init__(self, archive: Archive, site: str, *, keyed_by_url: bool = False) -> None:
         self.archive, self.site, self.keyed_by_url = archive, site, keyed_by_url
 
-    def decide(self, item: ArticleItem) -> ArticleItem:
+    def decide(self, item: ArticleItem, looked_up: tuple | None = None) -> ArticleItem:
+        """``looked_up``: what ``Archive.stored_and_copy`` answers for this item, when the caller asked it already
+        (``crawler.ingest.batch``: many items in one round trip, for bodies that are evidence)."""
         archive, site = self.archive, self.site
         article_id = item["article_id"]
         # A fingerprint already on the item came with a queue message (``pipelines.items.from_message``),
@@ -46,7 +48,7 @@ class Deduper:
         item.fingerprint = fingerprint
         # The stored row, an exact copy under another id and the id's other traces, in one query (the copy
         # matters only when the id is not stored yet; the traces go to the store with the verdict).
-        stored, same, traces = archive.stored_and_copy(
+        stored, same, traces = looked_up if looked_up is not None else archive.stored_and_copy(
             site, article_id, fingerprint.content_hash,
             title_folded=None if fingerprint.evidence else fold_arabic(item.get("title") or ""),
         )

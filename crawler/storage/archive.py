@@ -20,17 +20,16 @@ from typing import Any
 import sqlite_utils
 
 from crawler.dedupe import folded_band_hashes
-from crawler.items import ARTICLE_FIELDS
 from crawler.storage.records import (
     ArticleWrite,
     Outcome,
     body_text,
     chunks,
-    encode_value,
     record_from_row,
     utc_now,
 )
 from crawler.storage.bands import BandKeys
+from crawler.storage.batch import article_columns, insert_new, stored_and_copies
 from crawler.storage.connection import connect, inspect_file
 from crawler.storage.lookups import _TRACES_SQL, ArchiveLookups
 from crawler.storage.reader import ArchiveReader
@@ -44,7 +43,7 @@ from crawler.storage.schema import (
     UNINDEX_ARTICLE,
     content_key,
 )
-from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
+from crawler.text import fold_arabic, stem_folded
 
 
 class Archive(RunLog, ArchiveLookups, ArchiveReader):
@@ -202,27 +201,19 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
             self._wrote()
         return outcomes
 
+    def insert_new(self, writes: list[ArticleWrite]) -> None:
+        """``upsert_articles(writes)`` for articles dedupe found new and untraced: three statements for all of them
+        (``crawler.storage.batch``); each one's outcome is ``Outcome.NEW``."""
+        insert_new(self, writes)
+
+    def stored_and_copies(self, site: str, articles: list[tuple[int, str]]) -> dict:
+        """``stored_and_copy`` of many (id, content hash) at once, by id (``crawler.storage.batch``)."""
+        return stored_and_copies(self, site, articles)
+
     def _upsert_one(self, write: ArticleWrite) -> Outcome:
         record = write.record
         site, article_id = record["site"], int(record["article_id"])
-        now = write.seen_at or utc_now()
-        columns = {key: encode_value(value) if isinstance(value := record.get(key), (list, dict)) else value
-                   for key in ARTICLE_FIELDS}
-        columns["article_id"] = article_id
-        title_words = fold_words(record.get("title") or "")
-        columns.update(
-            content_hash=write.content_hash,
-            near_duplicate_of=write.near_duplicate_of,
-            similarity=write.similarity,
-            title_folded=" ".join(title_words),
-            last_seen_at=now,
-            last_run_id=write.run_id,
-        )
-        # The search forms of title and body (the body's from the caller when it made it).
-        forms = (stem_words(title_words), write.body_form if write.body_form is not None else
-                 stem_folded(fold_arabic(body_text(record)) if write.body_folded is None else write.body_folded))
-        if write.warc_record is not None:
-            columns["warc_record"] = write.warc_record
+        columns, forms, now = article_columns(write)  # the same row as crawler.storage.batch.insert_new's
         # An id seen before in some other form (a miss, a failed fetch, an alias, bands) is settled; a new
         # article's id usually is none of these, which one indexed query says (instead of four writes).
         traces = write.stored is not False or (
