@@ -10,9 +10,12 @@ block (plus their <head>), while:
 - the path matches exactly one element that the whole walk would enter as a plain block, and no
   metadata sits outside it (body <meta>/<link>/<time>, JSON-LD);
 - the block gives a record at all (else the full chain runs);
-- every ``VERIFY_EVERY``-th page of the site runs both and compares: a difference drops the template
-  (the full record is the answer) and it is learned again from the next pages; so do
-  ``MISSES_BEFORE_RELEARN`` article pages in a row that the template did not fit (a new layout).
+- every ``VERIFY_EVERY``-th page of the site runs both and compares (a check): a difference drops the
+  template (the full record is the answer) and it is learned again from the next pages; so do
+  ``MISSES_BEFORE_RELEARN`` article pages in a row that the template did not fit (a new layout). Once a
+  template has passed ``SETTLED_AFTER`` checks in a row (200 pages), only every ``VERIFY_SETTLED_EVERY``-th
+  page is a check; a page the template did not fit puts it back to every ``VERIFY_EVERY``-th (see
+  ``_verify``).
 
 Further, when the page's bytes allow it, the page is not even parsed whole: ``crawler.extract.cut``
 parses its head and that block's bytes alone (learned with the path, checked on the raw bytes per page,
@@ -38,7 +41,13 @@ from crawler.extract.cut import Cut, lean_page
 from crawler.extract.cut import learn as learn_cut
 from crawler.extract.walk import region_context
 
-VERIFY_EVERY = 20  # every Nth page of a site with a template: both walks, compared
+VERIFY_EVERY = 20  # every Nth page of a site with a young template: both walks, compared
+VERIFY_SETTLED_EVERY = 40  # every Nth page once the template has passed SETTLED_AFTER checks in a row
+# Checks passed in a row before a template is settled: 10 checks are 200 pages of the site read both ways with
+# the same record each time; a check costs ~2.4 pages' work (three builds and the whole parse), so a settled
+# template's checks cost half (~12% of a site-file page's extraction at every 20th page, ~6% at every 40th).
+# Every 40th is the most the product owner allows: a changed layout the template still fits is caught within 40 pages.
+SETTLED_AFTER = 10
 RELEARN_EVERY = 25  # after a failed learning, pages before the next attempt
 MISSES_BEFORE_RELEARN = 5  # article pages in a row the template did not fit: learn the new layout
 _STABLE_ATTRIBUTES = ("id", "class", "role", "itemprop", "width", "align", "valign")
@@ -63,6 +72,7 @@ class _SiteState:
     dropped: int = 0
     misses: int = 0  # pages in a row the template did not serve: the layout changed, learn again
     trial: int = 0  # pages left on which a new template runs beside the full chain before it serves
+    passed: int = 0  # checks the template (and its cut) passed in a row: SETTLED_AFTER of them back the checks off
     # The cut whose bytes the tree being built was parsed from (``Cut.outside`` tells what it left out).
     parsed: Cut | None = None
     # Pages in a row on which the full chain found a title but no story (see ``Templates.storyless``).
@@ -145,7 +155,7 @@ class Templates:
     def _extract(self, state: _SiteState, parse_whole, build: Build, record_of, source: bytes | None, selectors,
                  trial: int, settled: Callable[[], bool] | None = None):
         state.pages += 1
-        verify = state.pages % VERIFY_EVERY == 0 or state.trial > 0
+        verify = _verify(state)
         cut = state.cut.parse(source) if state.cut is not None and source is not None else None
         state.parsed = state.cut
         if cut is not None and not verify:
@@ -190,6 +200,7 @@ class Templates:
                 by_cut = build(*cut) if cut is not None and (agreed or full is None) else fast
                 if agreed and (by_cut is None or record_of(by_cut) == record_of(full)):
                     state.verified += 1
+                    state.passed += 1
                     state.trial = max(0, state.trial - 1)
                 else:
                     _drop(state)
@@ -199,6 +210,7 @@ class Templates:
             if full is None:  # no article (a soft 404): says nothing of the template
                 return full
             state.misses += 1
+            state.passed = 0  # a page the template did not fit: the layout may be changing, check every 20th again
             if state.misses < MISSES_BEFORE_RELEARN:
                 return full
             _drop(state)
@@ -225,6 +237,8 @@ class Templates:
                                record_of)
         if state.cut is None:
             state.cut_wait = RELEARN_EVERY
+        else:  # a new cut is young: checked every VERIFY_EVERY-th page until it has passed SETTLED_AFTER checks
+            state.passed = 0
 
     def _learn(self, state: _SiteState, root, build: Build, record: dict, record_of, source: bytes | None,
                selectors: list[str]) -> None:
@@ -241,7 +255,7 @@ class Templates:
             if region is not None and region[0] is block:
                 fast = build(root, *region)
                 if fast is not None and record_of(fast) == record:
-                    state.path, state.xpath = path, xpath
+                    state.path, state.xpath, state.passed = path, xpath, 0
                     state.cut = _learn_cut(state, source, root, block, region[1], selectors, build, record,
                                            record_of)
                     return
@@ -275,8 +289,22 @@ def _learn_cut(state: _SiteState, source, root, block, context, selectors, build
     return None
 
 
+def _verify(state: _SiteState) -> bool:
+    """Whether this page (``state.pages``) is a check: a trial page, or every ``VERIFY_EVERY``-th page while the
+    template is young (fewer than ``SETTLED_AFTER`` checks passed in a row since it or its cut was learned, or since
+    a page it did not fit), else every ``VERIFY_SETTLED_EVERY``-th. E.g. a template learned at page 3 is checked at
+    pages 20, 40, …, 200 (10 passed), then 240, 280, …; a page it misses at 250 brings 260 and 280, 300, … back to
+    every 20th. The pages are counted per site from its first, so a settled site's check falls on a multiple of 40
+    (within 40 pages of its last check)."""
+    if state.trial > 0:
+        return True
+    every = VERIFY_SETTLED_EVERY if state.passed >= SETTLED_AFTER else VERIFY_EVERY
+    return state.pages % every == 0
+
+
 def _drop(state: _SiteState) -> None:
     state.path, state.xpath, state.cut, state.wait, state.cut_wait, state.misses = "", None, None, 0, 0, 0
+    state.passed = 0
 
 
 def _region(root: etree._Element, xpath: etree.XPath) -> tuple[etree._Element, tuple[int, int, int, int]] | None:
