@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from crawler.extract.cut import Cut, lean_page
+from crawler.extract.decode import parse_utf8
 from crawler.extract.cut import learn as learn_cut
 from crawler.extract.walk import region_context
 
@@ -75,6 +76,8 @@ class _SiteState:
     passed: int = 0  # checks the template (and its cut) passed in a row: SETTLED_AFTER of them back the checks off
     # The cut whose bytes the tree being built was parsed from (``Cut.outside`` tells what it left out).
     parsed: Cut | None = None
+    # How the page being read parses bytes cut from its ``source`` (``Cut.parse``; ``cut.cut_parser``).
+    parse_cut: Callable[[bytes], etree._Element | None] = parse_utf8
     # Pages in a row on which the full chain found a title but no story (see ``Templates.storyless``).
     no_story: int = 0
     storyless_served: int = 0  # pages read without the expensive fallbacks (for tests and profiles)
@@ -97,10 +100,12 @@ class Templates:
 
     def extract(self, site_name: str, parse_whole: Callable[[], etree._Element | None], build: Build,
                 record_of: Callable[[object], dict], source: bytes | None = None, selectors: list[str] = (),
-                learn_after: int = 1, trial: int = 0, settled: Callable[[], bool] | None = None):
+                learn_after: int = 1, trial: int = 0, settled: Callable[[], bool] | None = None,
+                parse_cut: Callable[[bytes], etree._Element | None] = parse_utf8):
         """One page's extraction. ``parse_whole()``: the page's tree (None: nothing to parse);
         ``build(root, region, context)`` extracts it — the whole page when ``region`` is None;
-        ``source``: the bytes ``parse_whole`` parses when they are parsed as they are (else None: no cut);
+        ``source``: the bytes ``parse_whole`` parses when they are parsed as they are, or the bytes of a page
+        in a charset ``parse_cut`` reads bytes cut from them in (``cut.cut_parser``; else None: no cut);
         ``selectors``: the site's CSS selectors (a cut needs them to be bare tag names);
         ``learn_after``: the site's pages read whole before a template is learned; ``trial``: the pages a
         newly learned template runs beside the full chain (the full record the answer) before it serves;
@@ -112,12 +117,14 @@ class Templates:
             if len(self.sites) >= MAX_SITES:  # many hosts seen once (a reparse of mixed pages): forget the oldest
                 del self.sites[next(iter(self.sites))]
             state = self.sites[site_name] = _SiteState(wait=learn_after - 1)
+        state.parse_cut = parse_cut
         try:
             return self._extract(state, parse_whole, build, record_of, source, selectors, trial, settled)
         finally:  # the page's bytes are not kept past its extraction (up to MAX_SITES cuts would hold one each)
             if state.parsed is not None:
                 state.parsed.last.clear()
             state.parsed = None
+            state.parse_cut = parse_utf8
 
     def storyless(self, site_name: str) -> bool:
         """Whether the next page of ``site_name`` may skip the expensive last fallbacks of its story.
@@ -156,7 +163,7 @@ class Templates:
                  trial: int, settled: Callable[[], bool] | None = None):
         state.pages += 1
         verify = _verify(state)
-        cut = state.cut.parse(source) if state.cut is not None and source is not None else None
+        cut = state.cut.parse(source, state.parse_cut) if state.cut is not None and source is not None else None
         state.parsed = state.cut
         if cut is not None and not verify:
             fast = build(*cut)
@@ -281,7 +288,7 @@ def _learn_cut(state: _SiteState, source, root, block, context, selectors, build
             learned.append(cut)
     learned.sort(key=lambda cut: bool(_NUMBERED.search(cut.open_tag.decode("utf-8", "replace"))))
     for cut in learned[:2]:
-        parts = cut.parse(source)
+        parts = cut.parse(source, state.parse_cut)
         state.parsed = cut
         fast = build(*parts) if parts is not None else None
         if fast is not None and record_of(fast) == record:
