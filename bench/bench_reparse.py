@@ -200,7 +200,7 @@ def _split_cells(split: dict, jobs: int) -> list[str]:
     return [
         f"{split['writer']:.2f} / {split['workers']:.2f}",
         f"{split['stored']:.2f} · {split['apply']:.2f} · {split['main'] - split['stored'] - split['apply']:.2f} · "
-        f"{split['writer'] - split['main']:.2f}",
+        f"{max(0.0, split['writer'] - split['main']):.2f}",
         f"{split['wall']:.2f} · {split['first']:.2f} · {split['waiting']:.2f} · {extraction / jobs:.2f}"]
 
 
