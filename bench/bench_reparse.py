@@ -19,7 +19,10 @@ same code against itself: 1.90× and 1.51×), so with more than one ``--jobs`` v
 own ratios** (each round's 1-job wall over the N-job wall run right after it, the same minute's load),
 shown with their range and beside the ratio of the medians (the figure before). Then one in-process
 reparse per tree and N (alternated) splits its CPU between the writer process and the N workers
-(``getrusage`` of self and of the waited children): the share of the work that does not split.
+(``getrusage`` of self and of the waited children): the share of the work that does not split; the writer's
+CPU into the stored columns' reads, the results' application, the rest of its main thread and the pool's
+threads (pickling), and its wall into the wait for the first result and the main thread's idle time, beside
+the workers' CPU over N (where the N-job wall loses against an even split: see ``_CPU_SPLIT``).
 
 ``--versus DIR`` (issue 22, side by side): another checkout of the project (e.g. ``git worktree add /tmp/main
 main``) runs the same reparses on the same archive, rounds alternated with this tree's (this, other, this, …),
@@ -36,6 +39,7 @@ labelled ``bytecode cached``. The default (``none``) runs as the environment say
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -131,7 +135,7 @@ def main(argv: list[str] | None = None) -> str:
                         runs_of[label, j].append(in_tree(label, "-m", "crawler", "reparse", "--db", str(db),
                                                          "--jobs", str(j)).check("reparse"))
             floor_cpu, floor_pages = floor_seconds(db)
-            splits = {(label, j): in_tree(label, "-c", _CPU_SPLIT, str(db), str(j)).check("cpu split").stdout.split()
+            splits = {(label, j): json.loads(in_tree(label, "-c", _CPU_SPLIT, str(db), str(j)).check("cpu split").stdout)
                       for j in (jobs if len(jobs) > 1 else ()) for label in trees}
             for label in trees:
                 code = "" if label == "this tree" else f" ({label})"
@@ -149,7 +153,7 @@ def main(argv: list[str] | None = None) -> str:
                     job_rows.append([weight + code, str(j), f"{j_wall:.1f}", f"{stored / j_wall:.0f}",
                                      f"{stored / j_cpu:.0f}", f"{speedup:.2f}×", f"{net:.2f}×",
                                      f"**{median(paired):.2f}×** ({paired[0]:.2f}–{paired[-1]:.2f})",
-                                     f"{float(split[0]):.2f} / {float(split[1]):.2f}" if split else "—"])
+                                     *(_split_cells(split, j) if split else ["—"] * 3)])
                     if j == 2:
                         met = "met" if median(paired) >= SPEEDUP_TARGET else "**missed**"
                         verdicts.append(f"- {weight} pages{code}, 2 jobs: **{median(paired):.2f}×** the wall time of 1 "
@@ -170,7 +174,10 @@ def main(argv: list[str] | None = None) -> str:
                "peak RSS MiB", "floor: WARC read + lxml parse, pages per CPU-second"], rows),
         *([""] + [table(["page weight", "jobs", "wall s", "pages/s (wall)", "pages per CPU-second (all processes)",
                           "speed-up (wall)", "speed-up less start-up", "rounds' own ratios less start-up: median (range)",
-                          "CPU s in process: writer / workers"], job_rows)] if len(jobs) > 1 else []),
+                          "CPU s in process: writer / workers",
+                          "writer's CPU s: stored columns · apply · main's rest · pool threads",
+                          "wall s in process: all · first result · writer idle · workers' CPU / jobs"], job_rows)]
+          if len(jobs) > 1 else []),
         *verdicts, "",
         "Start-up (interpreter + imports, measured alone): "
         + ", ".join(f"{seconds:.2f} s ({label})" for label, seconds in startups.items()) + ".",
@@ -186,26 +193,70 @@ def main(argv: list[str] | None = None) -> str:
     ]) + "\n"
 
 
+def _split_cells(split: dict, jobs: int) -> list[str]:
+    """The CPU split's three cells (see ``_CPU_SPLIT``): writer / workers; the writer's parts; the wall's parts
+    beside the workers' CPU shared out (what the wall would be if the extraction alone split evenly)."""
+    extraction = split["workers"] if jobs > 1 else split["writer"]
+    return [
+        f"{split['writer']:.2f} / {split['workers']:.2f}",
+        f"{split['stored']:.2f} · {split['apply']:.2f} · {split['main'] - split['stored'] - split['apply']:.2f} · "
+        f"{max(0.0, split['writer'] - split['main']):.2f}",
+        f"{split['wall']:.2f} · {split['first']:.2f} · {split['waiting']:.2f} · {extraction / jobs:.2f}"]
+
+
 def _less_start_up(base_wall: float, wall: float, start_up: float) -> float:
     """The speed-up of ``wall`` over ``base_wall`` once the interpreter's start-up is taken from both."""
     return (base_wall - start_up) / (wall - start_up) if wall > start_up else float("nan")
 
 
-# One in-process reparse (argv: db, jobs), printing the CPU seconds it took in this process (the writer:
-# selection, stored columns, pickling, the results' application; with 1 job the extraction too) and in its
-# waited children (the workers; 0 for 1 job). Imports before it are not counted.
+# One in-process reparse (argv: db, jobs), printing as JSON where its time went: the CPU seconds in this process
+# ("writer": selection, stored columns, pickling, the results' application; with 1 job the extraction too) and in
+# its waited children ("workers"; 0 for 1 job); of the writer's, its main thread's ("main") in the stored columns'
+# reads ("stored", ``ReparseChain.stored_for``) and the results' application ("apply", ``ReparseChain.apply``) —
+# the rest of the process's ("pool threads" = writer - main) is the pool's threads pickling the tasks and
+# unpickling the results; the wall time ("wall"), of which the main thread spent "waiting" idle for the next
+# result, and "first" before the first result came (the pool's start and the first chunk). Imports before it
+# are not counted. The names are patched on the module and class, as any tree's code has them.
 _CPU_SPLIT = """
-import resource, sys
+import json, resource, sys, time
 from pathlib import Path
 import crawler.extract
-from crawler.reparse import reparse
+import crawler.reparse as reparse_module
 def cpu(who):
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
+spent = {"stored": 0.0, "apply": 0.0, "waiting": 0.0, "first": None}
+def timed(name, method):
+    def wrapper(*args, **kwargs):
+        started = time.thread_time()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            spent[name] += time.thread_time() - started
+    return wrapper
+chain = reparse_module.ReparseChain
+chain.stored_for, chain.apply = timed("stored", chain.stored_for), timed("apply", chain.apply)
+extractions = reparse_module.extractions
+def watched(*args, **kwargs):
+    results = extractions(*args, **kwargs)
+    while True:
+        wall, busy, stored = time.perf_counter(), time.thread_time(), spent["stored"]
+        item = next(results, None)
+        # idle: the wall time in next() less this thread's CPU in it (its stored-column reads, the submits)
+        spent["waiting"] += (time.perf_counter() - wall) - (time.thread_time() - busy)
+        if spent["first"] is None:
+            spent["first"] = time.perf_counter() - begun
+        if item is None:
+            return
+        yield item
+reparse_module.extractions = watched
 db = Path(sys.argv[1])
-me, kids = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
-reparse(db, db.parent / "warc", jobs=int(sys.argv[2]))
-print(cpu(resource.RUSAGE_SELF) - me, cpu(resource.RUSAGE_CHILDREN) - kids)
+me, kids, main = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN), time.thread_time()
+begun = time.perf_counter()
+reparse_module.reparse(db, db.parent / "warc", jobs=int(sys.argv[2]))
+wall = time.perf_counter() - begun
+print(json.dumps({"writer": cpu(resource.RUSAGE_SELF) - me, "workers": cpu(resource.RUSAGE_CHILDREN) - kids,
+                  "main": time.thread_time() - main, "wall": wall, **spent}))
 """
 
 

@@ -23,7 +23,9 @@ cheap look at the raw bytes shows that the whole parse would give the same recor
 
 Anything else — and a block that yields no record — takes the whole parse. The cut is only learned
 when it reproduced the learning page's full record, and the template's every-Nth-page check compares
-it with the full record again (a difference drops it). Pages of any other charset are parsed whole.
+it with the full record again (a difference drops it). A page in windows-1256 or ISO-8859-6 is cut as its
+bytes (its tags are ASCII there too) and the cut bytes decoded (``cut_parser``); pages of any other charset
+are parsed whole.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from crawler.extract.decode import parse_utf8
+from crawler.extract.decode import parse, parse_utf8
 from crawler.extract.walk import context_roles
 
 # The parser closes these only at their own end tag or an ancestor's: counting start and end tags finds
@@ -269,6 +271,21 @@ def lean_page(source: bytes) -> etree._Element | None:
 _LEAN_ENDS = {**_RAW_END, b"script": re.compile(rb"<(?:/(?i:script)(?=[\s/>])|!--)")}
 
 
+# Charsets of one byte a character (the Arabic 8-bit ones ``decode`` detects): the text of the cut bytes is the
+# cut of the page's text, so the cut reads them as the whole page is read (``decode.parse`` of the text).
+_ONE_BYTE_CHARSETS = frozenset(("cp1256", "iso8859-6"))
+
+
+def cut_parser(codec: str) -> Callable[[bytes], etree._Element | None] | None:
+    """How bytes cut from a page that ``decode`` read as ``codec`` (``body.decode(codec, "replace")``) are parsed
+    as the whole page's text is (``decode.parse``): for a charset of one byte a character, decode them and parse
+    the text — e.g. a windows-1256 page's head and block, ~13 KB of its ~110. None for any other charset (UTF-8
+    pages not parsed from their bytes as they are: a BOM, bad sequences)."""
+    if codec not in _ONE_BYTE_CHARSETS:
+        return None
+    return lambda data: parse(data.decode(codec, "replace"))
+
+
 _LT_TRIES = 64  # "<" looked at one by one before the plain search takes over
 
 
@@ -312,8 +329,10 @@ class Cut:
     # What a caller counted in the bytes before the block (author-like words), by content, as ``contexts``.
     counted: dict[bytes, int] = field(default_factory=dict, compare=False, repr=False)
 
-    def parse(self, source: bytes) -> tuple[etree._Element, etree._Element, tuple[int, int, int, int]] | None:
-        """(tree of the cut page, the block in it, its context), or None when the page must be parsed whole."""
+    def parse(self, source: bytes, parse_bytes: Callable[[bytes], etree._Element | None] = parse_utf8,
+              ) -> tuple[etree._Element, etree._Element, tuple[int, int, int, int]] | None:
+        """(tree of the cut page, the block in it, its context), or None when the page must be parsed whole.
+        ``parse_bytes``: the parse of the cut bytes — strict UTF-8's, or another charset's (``cut_parser``)."""
         head_end = _head_end(source)
         if head_end >= 0:
             head_end += 7
@@ -336,7 +355,7 @@ class Cut:
             return None
         if self.words and _has_words(source[end:].lower(), self.words):
             return None
-        root = parse_utf8(lean_head(source[:head_end]) + b"<body>" + source[start:end] + b"</body></html>")
+        root = parse_bytes(lean_head(source[:head_end]) + b"<body>" + source[start:end] + b"</body></html>")
         body = root.find("body") if root is not None else None
         if body is None or len(body) != 1 or body[0].tag != self.tag:
             return None

@@ -20,7 +20,7 @@ from datetime import datetime
 from lxml import etree
 
 from crawler.extract.cleaning import drop_archive_toolbar
-from crawler.extract.cut import Cut, markup_spans
+from crawler.extract.cut import Cut, cut_parser, markup_spans
 from crawler.extract.decode import decode, exact_utf8, holds, parse, parse_utf8, parsed_bytes
 from crawler.extract.fields import Extraction
 from crawler.extract.generic import GenericFields
@@ -131,6 +131,8 @@ class Extractor:
         stamp = site_model.timestamp_pattern
 
         source = parsed_bytes(text, body if exact else None) if root is None else None
+        # A windows-1256 page is cut as its bytes too, the cut decoded as the whole text is (``cut.cut_parser``).
+        one_byte = cut_parser(codec) if source is None and root is None and text is not None else None
         shared: dict = {}  # what this page's builds share (``PageFields.shared``)
 
         def parse_whole() -> etree._Element | None:
@@ -148,8 +150,9 @@ class Extractor:
         # A known site's pages share a layout: walk only the story's block once it is known, and parse only
         # that block's bytes where they allow it (see template and cut).
         return self.templates.extract(site_model.name, parse_whole, build, lambda extraction: extraction.record,
-                                      source=source,
-                                      selectors=list(site_model.selectors.values()))
+                                      source=source if one_byte is None else body,
+                                      selectors=list(site_model.selectors.values()),
+                                      parse_cut=parse_utf8 if one_byte is None else one_byte)
 
 
 class Offsets:
