@@ -191,7 +191,13 @@ def blocks(root: etree._Element, *, lazy_chrome: bool = False) -> tuple[list[Blo
 
 def _chrome_named(el: etree._Element) -> bool:
     """A class or id naming chrome and nothing of a story ("share-bar", not "article-body has-sidebar")."""
-    cls, ident = el.get("class"), el.get("id")
+    # Asked of nearly every element: most have no class or id (a cut table page: 70% no attribute at all, 6% a
+    # class or id), and one ``keys()`` costs less than the two ``get``s (each encodes its name and looks it up).
+    names = el.keys()
+    if not names:
+        return False
+    cls = el.get("class") if "class" in names else None
+    ident = el.get("id") if "id" in names else None
     if not cls and not ident:
         return False
     chrome, story = _name_words(cls) if cls else _NO_WORDS
