@@ -391,9 +391,15 @@ def _standfirst(block: Block) -> bool:
 
 
 def _name_weight(el: etree._Element) -> float:
-    name = (el.get("class") or "") + " " + (el.get("id") or "")
+    names = el.keys()  # (one call, then a ``get`` only for what is there: see ``_chrome_named``)
+    if names:
+        name = ((el.get("class") or "") if "class" in names else "") + " " \
+            + ((el.get("id") or "") if "id" in names else "")
+        itemprop = el.get("itemprop") if "itemprop" in names else None
+    else:
+        name, itemprop = " ", None
     weight = 1.0
-    if el.tag in ("article", "main") or el.get("itemprop") == "articleBody":
+    if el.tag in ("article", "main") or itemprop == "articleBody":
         weight *= 1.5
     if len(name) > 1:
         weight *= _NAME_WEIGHTS.get(name) or _name_words_weight(name)

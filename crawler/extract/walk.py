@@ -148,7 +148,8 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
                 cleaned_joined, cleaned_text = joined, text
         frags.clear()
         if text:
-            line = Line(text, min(1.0, linked / len(text)), chrome > 0, heading > 0, figcaption > 0)
+            share = linked / len(text)  # (min(1.0, share) without a builtin's call: once a line)
+            line = Line(text, share if share < 1.0 else 1.0, chrome > 0, heading > 0, figcaption > 0)
             match = timestamp.search(text) if timestamp is not None and len(text) <= 300 and needed in text else None
             if match is None or match.group(0) == text:
                 if timestamp is not None and (match is not None or len(text) > 300):
