@@ -3,10 +3,10 @@ on random trees, the attribute helpers against their ``get`` definitions, and ``
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
+import types
 from dataclasses import fields
 from pathlib import Path
 
@@ -29,13 +29,11 @@ def _main_walk():
                                 capture_output=True, text=True).stdout
     except (OSError, subprocess.CalledProcessError):
         pytest.skip(f"no git history holding {MAIN} (the reference walk)")
-    path = REPO / ".pytest_cache" / "walk_549c03f.py"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("walk_549c03f", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["walk_549c03f"] = module  # (dataclasses look their module up)
-    spec.loader.exec_module(module)
+    module = sys.modules.get("walk_549c03f")
+    if module is None:
+        module = types.ModuleType("walk_549c03f")
+        sys.modules["walk_549c03f"] = module  # (dataclasses look their module up)
+        exec(compile(source, "walk_549c03f.py", "exec"), module.__dict__)
     return module.walk
 
 
