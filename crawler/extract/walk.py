@@ -135,20 +135,21 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
 
     # The last text cleaned, as (joined fragments, clean_text of them): a paragraph's line and its block are
     # most often the same fragments, cleaned once (``blocks``; NFC and printable checks of a paragraph, ~1-3 µs).
-    cleaned = ["", ""]
+    cleaned_joined = cleaned_text = ""
 
     def flush() -> None:
-        nonlocal linked
+        nonlocal linked, cleaned_joined, cleaned_text
         joined = "".join(frags)
-        if joined == cleaned[0]:
-            text = cleaned[1]
+        if joined == cleaned_joined:
+            text = cleaned_text
         else:
             text = clean_text(joined)
             if blocks:
-                cleaned[:] = joined, text
+                cleaned_joined, cleaned_text = joined, text
         frags.clear()
         if text:
-            line = Line(text, min(1.0, linked / len(text)), chrome > 0, heading > 0, figcaption > 0)
+            share = linked / len(text)  # (min(1.0, share) without a builtin's call: once a line)
+            line = Line(text, share if share < 1.0 else 1.0, chrome > 0, heading > 0, figcaption > 0)
             match = timestamp.search(text) if timestamp is not None and len(text) <= 300 and needed in text else None
             if match is None or match.group(0) == text:
                 if timestamp is not None and (match is not None or len(text) > 300):
@@ -176,14 +177,14 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
     b_role_of = _BLOCK_ROLES.get
 
     def b_flush() -> None:
-        nonlocal b_linked, b_pending
+        nonlocal b_linked, b_pending, cleaned_joined, cleaned_text
         if b_frags:
             joined = "".join(b_frags)
-            if joined == cleaned[0]:
-                text = cleaned[1]
+            if joined == cleaned_joined:
+                text = cleaned_text
             else:
                 text = clean_text(joined)
-                cleaned[:] = joined, text
+                cleaned_joined, cleaned_text = joined, text
             b_frags.clear()
             if text:
                 b_out.append(Block(text, b_owners[-1], min(b_linked, len(text)), b_in_heading > 0,
@@ -202,12 +203,19 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
                 b_pending = True
 
     role_of = _TAGS.get
+    # Each element's tag from its start to its end: ``el.tag`` makes a new str an access (UTF-8 decoded, its
+    # hash computed again by the role lookups), a list's append and pop cost less. iterwalk gives every
+    # element an end, one skipped by ``skip_subtree`` too, in nesting order.
+    open_tags: list = []
+    push_tag = open_tags.append
+    pop_tag = open_tags.pop
     # The commonest roles are tested first: this loop runs twice per element of every page.
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
-        tag = el.tag
-        role = role_of(tag)
         if event == "start":
+            tag = el.tag
+            push_tag(tag)
+            role = role_of(tag)
             text = None
             read = False  # el.text read (by the blocks, which never read one the lines skip: a script's)
             if b_on or el is b_body:
@@ -284,6 +292,8 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
                 if in_link:
                     linked += len(text.strip())
         else:
+            tag = pop_tag()
+            role = role_of(tag)
             if role is not None:
                 if role == _BLOCK:
                     if frags:

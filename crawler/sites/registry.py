@@ -184,8 +184,25 @@ def dump_site(site: Site) -> str:
 
 def site_folders() -> list[Path]:
     """Where site files are looked up by name: ``ARSHIF_SITES`` folders, then the bundled one."""
-    extra = [Path(p).expanduser() for p in os.environ.get(ENV, "").split(os.pathsep) if p.strip()]
+    extra = [Path(p).expanduser() for p in _sites_env().split(os.pathsep) if p.strip()]
     return [*extra, BUNDLED]
+
+
+def _sites_env() -> str:
+    """``os.environ.get(ENV, "")``, read on every call (a test or a user may set it at any time), without the
+    exception: ``os.environ.get`` of an unset variable raises and catches two KeyErrors (``Mapping.get`` over
+    ``_Environ.__getitem__``, ~7k instructions), and the extractor asks on every page. CPython's ``os.environ``
+    keeps the encoded variables in ``_data``; another Python without it takes the plain call."""
+    if _ENVIRON_DATA is None:
+        return os.environ.get(ENV, "")
+    value = _ENVIRON_DATA.get(_ENV_KEY)
+    return "" if value is None else os.environ.decodevalue(value)
+
+
+try:  # (the mapping os.environ reads and writes through: its setitem, putenv and unsetenv keep it current)
+    _ENVIRON_DATA, _ENV_KEY = os.environ._data, os.environ.encodekey(ENV)  # type: ignore[attr-defined]
+except AttributeError:
+    _ENVIRON_DATA, _ENV_KEY = None, None
 
 
 def _is_path(name: str) -> bool:
@@ -201,7 +218,7 @@ _BY_HOST: dict[str, dict[str, Site]] = {}  # ARSHIF_SITES → each known domain'
 def get_site(name: str) -> Site:
     """The site called ``name`` (``<name>.toml`` in ``site_folders()``), the site file at a path, or for a URL
     a site from that URL alone (``crawler.sites.guess``)."""
-    key = (name, os.environ.get(ENV, ""))
+    key = (name, _sites_env())
     site = _BY_NAME.get(key)
     if site is None:
         site = _BY_NAME[key] = _find_site(name)
@@ -267,7 +284,7 @@ def _readable(path: Path) -> bool:
 def site_for_url(url: str) -> Site | None:
     """The known site whose domains hold the URL's host (``Site.owns``; the first by name), else None.
     Asked of every page's URL and canonical link: one dict lookup by host, not a pass over the sites."""
-    env = os.environ.get(ENV, "")
+    env = _sites_env()
     by_host = _BY_HOST.get(env)
     if by_host is None:
         by_host = _BY_HOST[env] = {}

@@ -1,0 +1,134 @@
+"""walk7's cuts in the text path give the answers they gave: the walk against main's walk (549c03f, read from git)
+on random trees, the attribute helpers against their ``get`` definitions, and ``ARSHIF_SITES`` read as set."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import types
+from dataclasses import fields
+from pathlib import Path
+
+import lxml.html
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler.extract import body
+from crawler.extract.walk import region_context, walk
+from crawler.sites import registry
+
+REPO = Path(__file__).resolve().parents[1]
+MAIN = "549c03f"  # the walk before walk7 (el.tag read again at each element's end)
+
+
+def _main_walk():
+    try:
+        source = subprocess.run(["git", "show", f"{MAIN}:crawler/extract/walk.py"], cwd=REPO, check=True,
+                                capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip(f"no git history holding {MAIN} (the reference walk)")
+    module = sys.modules.get("walk_549c03f")
+    if module is None:
+        module = types.ModuleType("walk_549c03f")
+        sys.modules["walk_549c03f"] = module  # (dataclasses look their module up)
+        exec(compile(source, "walk_549c03f.py", "exec"), module.__dict__)
+    return module.walk
+
+
+def _flat(value):
+    """A Page as plain values (its classes differ between the two modules; elements compare by identity)."""
+    if hasattr(value, "__dataclass_fields__"):
+        return (type(value).__name__,) + tuple(_flat(getattr(value, f.name)) for f in fields(value))
+    if isinstance(value, (list, tuple)):
+        return tuple(_flat(item) for item in value)
+    if isinstance(value, dict):
+        return tuple((key, _flat(item)) for key, item in value.items())
+    return value
+
+
+# Tags of every role the walk and the blocks tell apart, a comment, and attributes the chrome test reads.
+_TAGS = ["div", "p", "span", "a", "br", "img", "script", "style", "nav", "aside", "header", "footer", "article",
+         "main", "h1", "h2", "figure", "figcaption", "time", "meta", "li", "ul", "td", "b", "section", "form", "!--"]
+_ATTRS = ['', ' class="share-bar"', ' id="related"', ' class="article-body has-sidebar"', ' href="/x"',
+          ' class="post" id="comments"', ' itemprop="articleBody" class="sidebar"', ' src="/i.jpg" alt="صورة"',
+          ' datetime="2016-02-19"', ' property="og:title" content="t"', ' rel="canonical" href="/c"']
+_WORDS = ["", " ", "\n  ", "خبر عاجل", "2016-02-19 11:15:08 PM", "text, more", "   نص  طويل، ", "\u200f"]
+
+
+@st.composite
+def _markup(draw, depth=0):
+    parts = []
+    for _ in range(draw(st.integers(0, 4 if depth < 4 else 0))):
+        tag = draw(st.sampled_from(_TAGS))
+        if tag == "!--":
+            parts.append(f"<!--{draw(st.sampled_from(_WORDS))}-->")
+        elif tag in ("br", "img", "meta"):
+            parts.append(f"<{tag}{draw(st.sampled_from(_ATTRS))}>")
+        else:
+            parts.append(f"<{tag}{draw(st.sampled_from(_ATTRS))}>{draw(st.sampled_from(_WORDS))}"
+                         f"{draw(_markup(depth + 1))}</{tag}>")
+        parts.append(draw(st.sampled_from(_WORDS)))
+    return "".join(parts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_markup(), st.sampled_from(_WORDS), st.integers(0, 1_000))
+def test_walk_equals_mains_walk_on_random_trees(inner, lead, pick):
+    main_walk = _main_walk()
+    tree = lxml.html.document_fromstring(f"<html><head><title>t</title></head><body>{lead}<div>{inner}</div>"
+                                         "</body></html>")
+    for blocks in (False, True):
+        assert _flat(walk(tree, blocks=blocks)) == _flat(main_walk(tree, blocks=blocks))
+    # A region walked alone, as a template reads its block (the region's <body> holding it alone, or not).
+    regions = [el for el in tree.find("body").iter() if isinstance(el.tag, str) and region_context(el) is not None]
+    region = regions[pick % len(regions)]
+    context = region_context(region)
+    head = tree.find("head")
+    assert _flat(walk(region, head=head, context=context, blocks=True)) == \
+        _flat(main_walk(region, head=head, context=context, blocks=True))
+
+
+def _chrome_named_by_get(el) -> bool:
+    cls, ident = el.get("class"), el.get("id")
+    if not cls and not ident:
+        return False
+    chrome, story = body._name_words(cls) if cls else (False, False)
+    if ident:
+        chrome_id, story_id = body._name_words(ident)
+        chrome, story = chrome or chrome_id, story or story_id
+    return chrome and not story and el.get("itemprop") != "articleBody"
+
+
+_VALUES = st.sampled_from(["", "share", "related-posts", "article-body has-sidebar", "post", "sidebar", "main",
+                           "articleBody", "comments", "x y"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["div", "td", "article", "p"]),
+       st.dictionaries(st.sampled_from(["class", "id", "itemprop", "href", "style", "data-id", "classy"]),
+                       _VALUES, max_size=5))
+def test_attribute_helpers_answer_as_their_get_definitions(tag, attrs):
+    el = lxml.html.fragment_fromstring(f"<{tag}>x</{tag}>")
+    for name, value in attrs.items():
+        el.set(name, value)
+    assert body._chrome_named(el) == _chrome_named_by_get(el)
+    name = (el.get("class") or "") + " " + (el.get("id") or "")
+    weight = 1.5 if el.tag in ("article", "main") or el.get("itemprop") == "articleBody" else 1.0
+    if len(name) > 1:
+        weight *= body._name_words_weight(name)
+    assert body._name_weight(el) == weight
+
+
+def test_sites_env_is_the_variable_as_set_now(monkeypatch):
+    monkeypatch.delenv(registry.ENV, raising=False)
+    assert registry._sites_env() == "" == os.environ.get(registry.ENV, "")
+    monkeypatch.setenv(registry.ENV, "/etc/arshif/sites:/srv/مواقع")
+    assert registry._sites_env() == "/etc/arshif/sites:/srv/مواقع"
+    os.environ[registry.ENV] = "/other"
+    assert registry._sites_env() == "/other"
+    del os.environ[registry.ENV]
+    assert registry._sites_env() == ""
+    os.environ.update({registry.ENV: "/third"})
+    assert registry._sites_env() == "/third"
