@@ -196,3 +196,53 @@ def test_a_full_disk_while_writing_held_articles_is_the_archives_own_error(tmp_p
         monkeypatch.setattr(Archive, "insert_new", full)
         with pytest.raises(ArchiveFull):
             batch.flush()
+
+
+def test_a_real_full_disk_while_writing_held_articles_stops_as_archive_full(tmp_path, monkeypatch):
+    """SQLite's own SQLITE_FULL (the archive's page cap, as tests/test_storage_hazards.py): the connection rolls the
+    whole open batch back, and ``ArchiveFull`` (the commands' exit 7) comes out, not an error about the savepoint
+    the rollback took with it."""
+    from crawler.storage import ArchiveFull
+    from crawler.storage.connection import MAX_PAGE_COUNT_ENV
+
+    path = tmp_path / "f.db"
+    with Archive(path) as archive:
+        pages = archive.db.execute("PRAGMA page_count").fetchone()[0]
+    monkeypatch.setenv(MAX_PAGE_COUNT_ENV, str(pages + 12))
+    archive = Archive(path, batch_size=1000)
+    try:
+        batch = Batch(Ingest(archive, get_site(SITE), None), hold=20)
+        with pytest.raises(ArchiveFull, match="database or disk is full"):
+            for article_id in range(1, 1000):
+                batch.record(article(article_id, " ".join(words(100 * article_id, 100 * article_id + 400)), "خبر"))
+            batch.commit()
+        assert not archive.db.conn.in_transaction
+        assert archive.db.execute("select count(*) from articles").fetchone()[0] == 0  # the open batch went whole
+        assert archive.integrity_check() == "ok"
+    finally:
+        archive.close()
+
+
+@pytest.mark.parametrize("hold", [None, 1])
+def test_an_id_demoted_and_stored_again_goes_on_from_its_versions(tmp_path, hold):
+    """Found by the comparison above (a bug of item-at-a-time too): 2 stored, updated (version 1 kept), demoted
+    to an alias when 1 came with its body, stored again with another body, then updated: its row went back to
+    version 1 and the update's ``article_versions`` row failed UNIQUE. Now it goes on from its last version,
+    and the archive's check finds its history neither orphaned while it is an alias nor out of order."""
+    from crawler.storage.health import check_archive
+
+    items = [article(2, CHAIN[0], "خبر"), article(2, CHAIN[1], "خبر"), article(1, CHAIN[1], "خبر"),
+             article(2, CHAIN[0], "خبر"), article(2, CHAIN[0], "فيديو: اقتحام")]
+    path = tmp_path / "a.db"
+    outcomes, _ = run(path, items[:3], hold=hold, commit_every=3)
+    assert [o.kind for o in outcomes] == ["new", "updated", "new"] and outcomes[2].replaced == 2
+    assert [f.name for f in check_archive(path) if f.name.startswith("versions")] == []  # 2's history, as an alias
+    with Archive(path, batch_size=3) as archive:
+        ingest = Ingest(archive, get_site(SITE), None)
+        writer = Batch(ingest, hold=hold) if hold is not None else ingest
+        assert [writer.record(fresh(item)).kind for item in items[3:]] == ["new", "updated"]
+        writer.commit()
+        versions = [v["version"] for v in archive.article_versions(SITE, 2)]
+        row = archive.db.execute("select version from articles where site = ? and article_id = 2", [SITE]).fetchone()
+    assert versions == list(range(1, row[0]))
+    assert [f.name for f in check_archive(path) if f.name.startswith("versions")] == []

@@ -225,9 +225,15 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         existing = [] if write.stored is False else self.rows(
             "select rowid, * from articles where site = ? and article_id = ?", [site, article_id])
         if not existing:
+            # An id that comes back after it was demoted to an alias (``demote_to_alias``) has its earlier states
+            # in ``article_versions`` still: its row goes on from the last of them. E.g. 2 stored, updated (its
+            # version 1 kept), demoted when 1 came with the same body, then stored again: version 3, else its next
+            # update would write a second version 1. Such an id has traces (its alias row), so a plain new one asks
+            # nothing more.
+            version = self._next_version(site, article_id) if traces else 1
             try:
-                rowid = self._insert("articles", {**columns, "version": 1, "first_seen_at": now, "updated_at": now,
-                                                  "first_run_id": write.run_id})
+                rowid = self._insert("articles", {**columns, "version": version, "first_seen_at": now,
+                                                  "updated_at": now, "first_run_id": write.run_id})
             except sqlite3.IntegrityError:
                 if write.stored is not False:
                     raise
@@ -270,6 +276,11 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         self.bands.add(site, article_id, write.band_hashes)
         self._add_content_key(site, article_id, write.content_hash)
         return Outcome.UPDATED
+
+    def _next_version(self, site: str, article_id: int) -> int:
+        """1 + the last earlier version the archive keeps of this id (1: none)."""
+        return 1 + self.db.conn.execute("select coalesce(max(version), 0) from article_versions"
+                                        " where site = ? and article_id = ?", [site, article_id]).fetchone()[0]
 
     def _add_content_key(self, site: str, article_id: int, content_hash: str | None) -> None:
         if content_hash is not None:

@@ -88,8 +88,11 @@ def insert_new(archive: Any, writes: Sequence[ArticleWrite]) -> None:
         _add_keys(archive.content_keys, site, [(int(w.record["article_id"]), [content_key(w.content_hash)])
                                               for w in writes if w.content_hash is not None])
     except BaseException:
-        conn.execute("rollback to arshif_batch")
-        conn.execute("release arshif_batch")
+        # A full disk has rolled the whole open transaction back already (``connection._full``: ``ArchiveFull``),
+        # savepoint and all: asking for the savepoint then would raise "no such savepoint" over the disk's error.
+        if conn.in_transaction:
+            conn.execute("rollback to arshif_batch")
+            conn.execute("release arshif_batch")
         for rowid in indexed:  # rows rolled back: nothing of theirs waits for the search index
             archive._unindexed.pop(rowid, None)
         raise
