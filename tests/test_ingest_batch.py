@@ -132,7 +132,7 @@ def test_an_item_that_may_see_a_held_article_is_decided_after_it_is_written(tmp_
 
 
 def test_a_failed_write_of_the_held_articles_leaves_none_of_them(tmp_path, monkeypatch):
-    from crawler.storage import batch as storage_batch
+    from crawler.storage.bands import BandKeys
 
     with Archive(tmp_path / "a.db") as archive:
         batch = Batch(Ingest(archive, get_site(SITE), None), hold=50)
@@ -142,7 +142,7 @@ def test_a_failed_write_of_the_held_articles_leaves_none_of_them(tmp_path, monke
         def full(*args, **kwargs):
             raise sqlite3.OperationalError("database or disk is full")
 
-        monkeypatch.setattr(storage_batch, "_add_keys", full)  # after the rows' INSERT: they must go too
+        monkeypatch.setattr(BandKeys, "add_many", full)  # after the rows' INSERT: they must go too
         with pytest.raises(FlushFailed):
             batch.flush()
         assert archive.stored_ids(SITE, [1, 2]) == set() and archive._unindexed == {}

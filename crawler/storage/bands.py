@@ -62,6 +62,7 @@ _U64 = (1 << 64) - 1
 # A filter's keys are set by numpy from this many at once (a level read whole, a merge's keys): plain Python
 # costs ~1.5 µs a key against numpy's ~0.1, but importing numpy costs ~60-100 ms, more than a few thousand keys.
 FILTER_NUMPY_KEYS = 4_096
+_ROWS_PER_INSERT = 800  # keys a multi-row INSERT of ``add_many`` (3 variables each: well under SQLite's 32,766)
 FILTER_READ_KEYS = 65_536  # keys fetched and added at a time when a level is read into its filter
 _numpy_module: Any = None  # numpy once imported by ``_numpy``; False: it cannot be imported here
 
@@ -279,6 +280,25 @@ class BandKeys:
         if self._mirror is not None:
             self._mirror.add(site, keys, article_id)
 
+    def add_many(self, site: str, entries: Sequence[tuple[int, Sequence[int]]]) -> None:
+        """``add`` of many articles at once, each (article id, its keys as ``band_keys`` gives them): a few
+        multi-row statements for all of them (``crawler.storage.batch``, a writer's held new articles)."""
+        rows = [(article_id, key) for article_id, article_keys in entries for key in article_keys]
+        if not rows:
+            return
+        run = "0, " if self.levels[0] in self._run_tables else ""  # as ``add``: run 0 where the level has runs
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start : start + _ROWS_PER_INSERT]
+            sql = (f"insert or ignore into {self.levels[0]} ({run and 'run, '}site, key, article_id) values "
+                   + ", ".join([f"({run}?, ?, ?)"] * len(chunk)))
+            added = self.conn.execute(sql, [value for article_id, key in chunk
+                                            for value in (site, key, article_id)]).rowcount
+            if self._rows is not None and len(self.levels) > 1:
+                self._rows[0] += max(added, 0)
+        if self._mirror is not None:
+            for article_id, article_keys in entries:
+                self._mirror.add(site, article_keys, article_id)
+
     def remove(self, site: str, article_id: int, band_hashes: Sequence[int]) -> None:
         """Drop the article's keys from whichever level holds them (the kept counts may then be high: they
         only pace the merges)."""
@@ -343,6 +363,16 @@ class BandKeys:
                 for table in self.levels if (where := self._in_runs(table, runs)) is not None)
                 or "select null where 0")
         return sql
+
+    def keys_ids_sql(self, count: int) -> tuple[str | None, int]:
+        """``key_ids_sql`` for ``count`` keys at once, with plain ``?`` parameters: the statement of the article ids
+        holding any of them over every level and run, and how many levels it reads (each takes the site and the
+        ``count`` keys, in that order). None where no level holds a key."""
+        runs = self._level_runs()
+        marks = ",".join("?" * count)
+        parts = [f"select article_id from {table} where {where}site = ? and key in ({marks})"
+                 for table in self.levels if (where := self._in_runs(table, runs)) is not None]
+        return (" union all ".join(parts) or None), len(parts)
 
     def _in_runs(self, table: str, runs: dict[str, list[int]], alias: str = "") -> str | None:
         """The condition naming ``table``'s runs, to put before its other conditions: "" for a level without

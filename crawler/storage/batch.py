@@ -14,12 +14,11 @@ their id (``ArticleWrite.stored is False`` and ``traces is False``): their store
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from crawler.items import ARTICLE_FIELDS
-from crawler.storage.bands import BandKeys
-from crawler.storage.lookups import _REF_COLUMNS
+from crawler.storage.lookups import _REF_COLUMNS, traced_ids_sql
 from crawler.storage.records import ArticleRef, ArticleWrite, body_text, chunks, encode_value, utc_now
 from crawler.storage.schema import band_keys, content_key
 from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
@@ -84,9 +83,9 @@ def insert_new(archive: Any, writes: Sequence[ArticleWrite]) -> None:
                 archive._unindexed[rowid] = forms[article_id]
                 indexed.append(rowid)
         site = writes[0].record["site"]
-        _add_keys(archive.bands, site, [(int(w.record["article_id"]), band_keys(w.band_hashes)) for w in writes])
-        _add_keys(archive.content_keys, site, [(int(w.record["article_id"]), [content_key(w.content_hash)])
-                                              for w in writes if w.content_hash is not None])
+        archive.bands.add_many(site, [(int(w.record["article_id"]), band_keys(w.band_hashes)) for w in writes])
+        archive.content_keys.add_many(site, [(int(w.record["article_id"]), [content_key(w.content_hash)])
+                                             for w in writes if w.content_hash is not None])
     except BaseException:
         # A full disk has rolled the whole open transaction back already (``connection._full``: ``ArchiveFull``),
         # savepoint and all: asking for the savepoint then would raise "no such savepoint" over the disk's error.
@@ -98,24 +97,6 @@ def insert_new(archive: Any, writes: Sequence[ArticleWrite]) -> None:
         raise
     conn.execute("release arshif_batch")
     archive._wrote(len(writes))
-
-
-def _add_keys(keys: BandKeys, site: str, entries: Sequence[tuple[int, Sequence[int]]]) -> None:
-    """``keys.add`` of each (article id, its keys), in one statement (``BandKeys.add`` writes one article's)."""
-    rows = [(article_id, key) for article_id, article_keys in entries for key in article_keys]
-    if not rows:
-        return
-    run = "0, " if keys.levels[0] in keys._run_tables else ""  # as BandKeys.add: run 0 where the level has runs
-    for start in range(0, len(rows), 4 * ROWS_PER_STATEMENT):
-        chunk = rows[start : start + 4 * ROWS_PER_STATEMENT]
-        sql = (f"insert or ignore into {keys.levels[0]} ({run and 'run, '}site, key, article_id) values "
-               + ", ".join([f"({run}?, ?, ?)"] * len(chunk)))
-        added = keys.conn.execute(sql, [value for article_id, key in chunk for value in (site, key, article_id)]).rowcount
-        if keys._rows is not None and len(keys.levels) > 1:
-            keys._rows[0] += max(added, 0)
-    if keys._mirror is not None:
-        for article_id, article_keys in entries:
-            keys._mirror.add(site, article_keys, article_id)
 
 
 def stored_and_copies(archive: Any, site: str, articles: Sequence[tuple[int, str]]
@@ -137,23 +118,14 @@ def stored_and_copies(archive: Any, site: str, articles: Sequence[tuple[int, str
         stored.update((row[1], ArticleRef(*row)) for row in conn.execute(
             f"select {_REF_COLUMNS} from articles where site = ? and article_id in ({marks})", [site, *chunk]))
         numbered = ",".join(f"?{number}" for number in range(2, len(chunk) + 2))  # ?1: the site
-        traced.update(row[0] for row in conn.execute(
-            f"select article_id from misses where site = ?1 and article_id in ({numbered})"
-            f" union select article_id from failures where site = ?1 and article_id in ({numbered})"
-            " and resolved_at is null"
-            f" union select alias_id from aliases where site = ?1 and alias_id in ({numbered})", [site, *chunk]))
+        traced.update(row[0] for row in conn.execute(traced_ids_sql(numbered), [site, *chunk]))
     # Each hash's rows, lowest id first: found by the hashes' content keys in every level and run.
     by_hash: dict[str, list[ArticleRef]] = {}
-    keys = archive.content_keys
-    runs = keys._level_runs()
     for chunk in chunks(hashes, 250):  # a hash and its key: two variables each
         key_marks = ",".join("?" * len(chunk))
-        holders = " union all ".join(
-            f"select article_id from {table} where {where}site = ? and key in ({key_marks})"
-            for table in keys.levels if (where := keys._in_runs(table, runs)) is not None)
-        if not holders:
+        holders, levels = archive.content_keys.keys_ids_sql(len(chunk))
+        if holders is None:
             continue
-        levels = holders.count(" union all ") + 1
         key_values = [content_key(content_hash) for content_hash in chunk]
         for row in conn.execute(
                 f"select {_REF_COLUMNS}, content_hash from articles where site = ? and article_id in ({holders})"

@@ -20,11 +20,18 @@ from crawler.storage.schema import content_key
 
 _REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
 # Rows but an article row that name an id (?1 site, ?2 id): a miss, an open failure, an alias.
-_TRACES_SQL = (
-    "select 1 from misses where site = ?1 and article_id = ?2"
-    " union all select 1 from failures where site = ?1 and article_id = ?2 and resolved_at is null"
-    " union all select 1 from aliases where site = ?1 and alias_id = ?2 limit 1"
-)
+# (table, the id's column, what else the row must be): each names an id that holds no article row.
+_TRACES = (("misses", "article_id", ""), ("failures", "article_id", " and resolved_at is null"),
+           ("aliases", "alias_id", ""))
+_TRACES_SQL = " union all ".join(
+    f"select 1 from {table} where site = ?1 and {column} = ?2{extra}" for table, column, extra in _TRACES) + " limit 1"
+
+
+def traced_ids_sql(marks: str) -> str:
+    """The ids among ``marks`` (numbered parameters after ``?1``, the site) that a trace names (``_TRACES_SQL``
+    for many ids: ``crawler.storage.batch``)."""
+    return " union ".join(f"select {column} from {table} where site = ?1 and {column} in ({marks}){extra}"
+                          for table, column, extra in _TRACES)
 
 
 class ArchiveLookups:
