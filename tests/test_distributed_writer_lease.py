@@ -90,3 +90,49 @@ def test_a_restarted_writer_of_the_same_archive_takes_over_at_once(redis_server,
         assert stop(second) == 0, tail(second)
     finally:
         cluster.close()
+
+
+def _signalled_acquire(monkeypatch, *, after: bool) -> None:
+    """``WriterLease.acquire`` with a SIGTERM to this process just before it starts (``after=False``) or just
+    after Redis set the lease, before the writer knows it holds it (``after=True``): the window a supervisor
+    that stops the writer as soon as it sees the lease can hit (it failed a CI run once)."""
+    import os
+
+    from crawler.distributed.lease import WriterLease
+
+    original = WriterLease.acquire
+
+    def acquire(self, *args, **kwargs):
+        if not after:
+            os.kill(os.getpid(), signal.SIGTERM)
+        original(self, *args, **kwargs)
+        if after:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(WriterLease, "acquire", acquire)
+
+
+def test_a_signal_just_after_the_lease_is_set_is_a_clean_stop(redis_server, tmp_path, monkeypatch):
+    from crawler.distributed.writer import StoreOptions, run_store
+
+    _signalled_acquire(monkeypatch, after=True)
+    db = tmp_path / "a.db"
+    before = signal.getsignal(signal.SIGTERM)
+    result = run_store(StoreOptions(redis_url=redis_server.url, db_path=db))
+    assert result.items == 0
+    assert [(r["status"], r["finish_reason"]) for r in rows(db, "select * from crawl_runs")] == [("ok", "shutdown")]
+    assert not redis_server.client().exists(Keys("alhadath").writer)  # given back, not left to expire
+    assert signal.getsignal(signal.SIGTERM) is before  # the writer's handlers are gone with it
+
+
+def test_a_signal_before_the_lease_is_taken_interrupts_at_once(redis_server, tmp_path, monkeypatch):
+    import pytest
+
+    from crawler.distributed.writer import StoreOptions, run_store
+
+    _signalled_acquire(monkeypatch, after=False)
+    db = tmp_path / "a.db"
+    with pytest.raises(KeyboardInterrupt):
+        run_store(StoreOptions(redis_url=redis_server.url, db_path=db))
+    assert not redis_server.client().exists(Keys("alhadath").writer)
+    assert not db.exists()  # nothing started: no run recorded

@@ -79,8 +79,21 @@ class WriterLease:
                      url=self.url)
             if holder:
                 logger.warning("taking over the writer's lease of a stopped writer on this host: %s", holder)
-        self._thread = threading.Thread(target=self._keep, name="arshif-writer-lease", daemon=True)
-        self._thread.start()
+        self.keep()
+
+    def keep(self) -> None:
+        """Start renewing the lease (``acquire`` does; once is enough)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._keep, name="arshif-writer-lease", daemon=True)
+            self._thread.start()
+
+    def holds(self) -> bool:
+        """Whether Redis holds this writer's name as the lease now: one try, False if Redis does not answer
+        (e.g. an ``acquire`` cut short by a signal, which may or may not have set the key)."""
+        try:
+            return (self.client.get(self.key) or b"").decode() == self.name
+        except Exception:
+            return False
 
     def renew(self) -> bool:
         """Extend the lease; False (and ``lost``) once another writer holds it."""

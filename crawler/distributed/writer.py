@@ -30,6 +30,7 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -273,6 +274,7 @@ def run_store(options: StoreOptions) -> StoreResult:
 
     def on_signal(signum, frame):
         if not stop.leased:
+            stop.requested = True  # if the lease turns out to be ours already, this is a stop like any other
             raise KeyboardInterrupt
         loop = stop.loop
         if stop.requested:
@@ -297,8 +299,19 @@ def run_store(options: StoreOptions) -> StoreResult:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, on_grace_over)
     try:
-        lease = take_lease(options)
-        stop.leased = True
+        lease, same_writer = writer_lease(options)
+        try:
+            lease.acquire(same_writer)
+            stop.leased = True
+        except KeyboardInterrupt:
+            # The signal came while the lease was being taken. Redis may have set it a few bytecodes before
+            # the handler ran (e.g. a supervisor that sends SIGTERM as soon as it sees the lease): then the
+            # lease is ours and the signal is a clean stop (exit 0, the run recorded as a shutdown), not an
+            # abort that leaves the lease to expire. Not ours, or Redis not answering: interrupted at once.
+            if not lease.holds():
+                raise
+            lease.keep()
+            stop.leased = True
         aborted = False
         try:
             return _store(options, lease, started, stop)
@@ -319,9 +332,10 @@ def writer_name(db_path: str | Path) -> str:
     return f"{socket.gethostname()} pid {os.getpid()} {Path(db_path).resolve()}"
 
 
-def take_lease(options: StoreOptions) -> WriterLease:
-    """The queue's writer lease. A holder on this host writing this archive is dead (we hold the archive's
-    lock): its lease is taken over at once; any other live holder → ``LockedError``."""
+def writer_lease(options: StoreOptions) -> tuple[WriterLease, Callable[[str], bool]]:
+    """The queue's writer lease, not yet taken, and the test ``acquire`` needs: a holder on this host
+    writing this archive is dead (we hold the archive's lock), so its lease is taken over at once; any
+    other live holder → ``LockedError``."""
     name = writer_name(options.db_path)
     host, _, rest = name.partition(" pid ")
     path = rest.partition(" ")[2]
@@ -333,8 +347,7 @@ def take_lease(options: StoreOptions) -> WriterLease:
     # Lease calls are tiny: 5 s without an answer is a hung Redis, not a slow one (a renewal is retried).
     lease = WriterLease(connect(options.redis_url, socket_timeout=5.0), Keys(get_site(options.site).name).writer, name,
                         url=options.redis_url)
-    lease.acquire(same_writer)
-    return lease
+    return lease, same_writer
 
 
 def _store(options: StoreOptions, lease: WriterLease, started: float, stop: SimpleNamespace) -> StoreResult:
