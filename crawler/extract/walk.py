@@ -30,6 +30,21 @@ _TAGS = {
     **dict.fromkeys("h1 h2 h3 h4 h5 h6".split(), _HEADING),
     "figcaption": _FIGCAPTION,
 }
+# Each tag's (role, the density body's blocks' role: ``body._ROLES``), one lookup an element. A comment's,
+# processing instruction's and entity's blocks' role is -1 (the lines read a comment's text, the blocks do not).
+# The commonest kinds have a short path through the walk's loop, told by identity: _INLINE (any tag of no role:
+# span, b, font, …), _BOTH_BLOCK (a block to both readings: br, div, td, tr, p, li, …), _BOTH_LINK (<a>); one
+# of them whose class or id names chrome takes the full path, as an equal tuple of another identity (``_NAMED``).
+_INLINE = (None, 0)
+_BOTH_BLOCK = (_BLOCK, _B_BLOCK)
+_BOTH_LINK = (_LINK, _B_LINK)
+_NAMED = {kind: tuple(list(kind)) for kind in (_INLINE, _BOTH_BLOCK, _BOTH_LINK)}  # (new tuple objects)
+_KINDS: dict = {}
+for _tag in (*_TAGS, *_BLOCK_ROLES):
+    _kind = (_TAGS.get(_tag), _BLOCK_ROLES.get(_tag, 0))
+    _KINDS[_tag] = next((kind for kind in (_BOTH_BLOCK, _BOTH_LINK) if kind == _kind), _kind)
+_KINDS["body"] = _KINDS["html"] = tuple(list(_BOTH_BLOCK))  # (the blocks' <body> starts there; no chrome test)
+_KINDS.update(dict.fromkeys((etree.Comment, etree.ProcessingInstruction, etree.Entity), (None, -1)))
 
 
 def text_content(el: etree._Element) -> str:
@@ -166,7 +181,6 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
 
     # The density body's blocks (``blocks``): the same state as ``body.blocks``' loop, ``b_`` before each name.
     b_body = _blocks_body(root, region) if blocks else None
-    b_on = False  # inside that <body>
     b_out: list[Block] = []
     b_frags: list[str] = []
     b_owners: list[etree._Element] = []
@@ -174,7 +188,7 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
     b_linked = b_in_link = b_in_heading = 0
     b_pending = b_lazy = False
     b_skipping = None  # the element whose subtree the blocks do not read: only its end (its tail) is
-    b_role_of = _BLOCK_ROLES.get
+    b_live = False  # the blocks read the element met: inside that <body>, not in a subtree they skip
 
     def b_flush() -> None:
         nonlocal b_linked, b_pending, cleaned_joined, cleaned_text
@@ -193,7 +207,7 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
         b_pending = False
 
     if b_body is not None and region is not None:  # the <body>'s start, which the region's walk does not meet
-        b_on = True
+        b_live = True
         b_owners.append(b_body)
         text = b_body.text
         if text:
@@ -202,55 +216,88 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
             else:
                 b_pending = True
 
-    role_of = _TAGS.get
-    # Each element's tag from its start to its end: ``el.tag`` makes a new str an access (UTF-8 decoded, its
-    # hash computed again by the role lookups), a list's append and pop cost less. iterwalk gives every
-    # element an end, one skipped by ``skip_subtree`` too, in nesting order.
-    open_tags: list = []
-    push_tag = open_tags.append
-    pop_tag = open_tags.pop
+    kind_of = _KINDS.get
+    # Each element's (role, blocks' role) from its start to its end: one lookup an element (``el.tag`` makes a
+    # new str an access, UTF-8 decoded, its hash computed again by each lookup); a list's append and pop cost
+    # less. iterwalk gives every element an end, one skipped by ``skip_subtree`` too, in nesting order.
+    open_kinds: list = []
+    push_kind = open_kinds.append
+    pop_kind = open_kinds.pop
     # The commonest roles are tested first: this loop runs twice per element of every page.
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         if event == "start":
             tag = el.tag
-            push_tag(tag)
-            role = role_of(tag)
-            text = None
-            read = False  # el.text read (by the blocks, which never read one the lines skip: a script's)
-            if b_on or el is b_body:
-                if b_skipping is None and tag.__class__ is str:  # (a comment's text is none of the blocks')
-                    b_on = True
-                    b_role = b_role_of(tag, 0)
-                    if b_role == _B_SKIP:
-                        b_skipping = el
-                    else:
-                        if b_role == _B_CHROME or (tag != "body" and tag != "html" and _chrome_named(el)):
+            kind = kind_of(tag, _INLINE)
+            if kind is _INLINE or kind is _BOTH_BLOCK or kind is _BOTH_LINK:  # the short path
+                if b_live and el.keys() and _chrome_named(el):  # (unless its class or id names chrome)
+                    kind = _NAMED[kind]
+                else:
+                    push_kind(kind)
+                    if kind is _BOTH_BLOCK:
+                        if b_live:
                             if b_frags or b_pending:
                                 b_flush()
-                            if not b_chrome and not b_in_heading and b_role != _B_CHROME \
-                                    and next(el.iter("h1"), None) is None:  # (lazy_chrome)
-                                b_skipping = el
-                                b_lazy = True
+                            b_owners.append(el)
+                        if frags:
+                            flush()
+                    elif kind is _BOTH_LINK:
+                        if b_live:
+                            b_in_link += 1
+                        in_link += 1
+                        if el.get("href"):
+                            links.append((el, len(lines), chrome > 0))
+                    text = el.text
+                    if text:
+                        if b_live:
+                            if b_frags or not text.isspace():
+                                b_frags.append(text)
                             else:
-                                b_chrome.append(el)
-                        if b_skipping is None:
-                            if b_role >= _B_BLOCK:
-                                if b_frags or b_pending:
-                                    b_flush()
-                                b_owners.append(el)
-                                if b_role == _B_HEADING:
-                                    b_in_heading += 1
-                            elif b_role == _B_LINK:
-                                b_in_link += 1
-                            text = el.text
-                            read = True
-                            if text:
-                                if b_frags or not text.isspace():
-                                    b_frags.append(text)
-                                else:
-                                    b_pending = True
-                                b_linked += len(text) if b_in_link else 0
+                                b_pending = True
+                            if b_in_link:
+                                b_linked += len(text)
+                        if frags or not text.isspace():
+                            frags.append(text)
+                            if in_link:
+                                linked += len(text.strip())
+                    continue
+            push_kind(kind)
+            role, b_role = kind
+            text = None
+            read = False  # el.text read (by the blocks, which never read one the lines skip: a script's)
+            if (b_live or el is b_body) and b_role >= 0:  # (a comment's text is none of the blocks': -1)
+                b_live = True
+                if b_role == _B_SKIP:
+                    b_skipping = el
+                    b_live = False
+                else:
+                    if b_role == _B_CHROME or (tag != "body" and tag != "html" and _chrome_named(el)):
+                        if b_frags or b_pending:
+                            b_flush()
+                        if not b_chrome and not b_in_heading and b_role != _B_CHROME \
+                                and next(el.iter("h1"), None) is None:  # (lazy_chrome)
+                            b_skipping = el
+                            b_live = False
+                            b_lazy = True
+                        else:
+                            b_chrome.append(el)
+                    if b_skipping is None:
+                        if b_role >= _B_BLOCK:
+                            if b_frags or b_pending:
+                                b_flush()
+                            b_owners.append(el)
+                            if b_role == _B_HEADING:
+                                b_in_heading += 1
+                        elif b_role == _B_LINK:
+                            b_in_link += 1
+                        text = el.text
+                        read = True
+                        if text:
+                            if b_frags or not text.isspace():
+                                b_frags.append(text)
+                            else:
+                                b_pending = True
+                            b_linked += len(text) if b_in_link else 0
             if role is not None:
                 if role == _BLOCK:
                     if frags:
@@ -292,8 +339,34 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
                 if in_link:
                     linked += len(text.strip())
         else:
-            tag = pop_tag()
-            role = role_of(tag)
+            kind = pop_kind()
+            tail = el.tail
+            if kind is _INLINE or kind is _BOTH_BLOCK or kind is _BOTH_LINK:  # (not the blocks' skipped
+                if kind is _BOTH_BLOCK:  # element, nor one of their chrome)
+                    if frags:
+                        flush()
+                    if b_live:
+                        if b_frags or b_pending:
+                            b_flush()
+                        b_owners.pop()
+                elif kind is _BOTH_LINK:
+                    in_link -= 1
+                    if b_live:
+                        b_in_link -= 1
+                if tail:
+                    if b_live:
+                        if b_frags or not tail.isspace():
+                            b_frags.append(tail)
+                        else:
+                            b_pending = True
+                        if b_in_link:
+                            b_linked += len(tail)
+                    if (frags or not tail.isspace()) and el is not region:
+                        frags.append(tail)
+                        if in_link:
+                            linked += len(tail.strip())
+                continue
+            role, b_role = kind
             if role is not None:
                 if role == _BLOCK:
                     if frags:
@@ -311,12 +384,11 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
                         heading -= 1
                     elif role == _FIGCAPTION:
                         figcaption -= 1
-            tail = el.tail
-            if b_on and (b_skipping is None or el is b_skipping):
+            if b_live or el is b_skipping:
                 if el is b_skipping:
                     b_skipping = None
-                elif tag.__class__ is str:
-                    b_role = b_role_of(tag, 0)
+                    b_live = True
+                else:  # (a comment's blocks' role, -1, is none of these)
                     if b_role >= _B_BLOCK:
                         if b_frags or b_pending:
                             b_flush()
@@ -336,7 +408,7 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
                         b_pending = True
                     b_linked += len(tail) if b_in_link else 0
                 if el is b_body:
-                    b_on = False
+                    b_live = False
             if tail and (frags or not tail.isspace()) and el is not region:
                 frags.append(tail)
                 if in_link:
