@@ -23,18 +23,24 @@ REPO = Path(__file__).resolve().parents[1]
 MAIN = "549c03f"  # the walk before walk7 (el.tag read again at each element's end)
 
 
-def _main_walk():
+def walk_at(commit: str):
+    """``walk`` as ``crawler/extract/walk.py`` was at ``commit``, compiled from git in memory (skips without it)."""
     try:
-        source = subprocess.run(["git", "show", f"{MAIN}:crawler/extract/walk.py"], cwd=REPO, check=True,
+        source = subprocess.run(["git", "show", f"{commit}:crawler/extract/walk.py"], cwd=REPO, check=True,
                                 capture_output=True, text=True).stdout
     except (OSError, subprocess.CalledProcessError):
-        pytest.skip(f"no git history holding {MAIN} (the reference walk)")
-    module = sys.modules.get("walk_549c03f")
+        pytest.skip(f"no git history holding {commit} (the reference walk)")
+    name = f"walk_{commit}"
+    module = sys.modules.get(name)
     if module is None:
-        module = types.ModuleType("walk_549c03f")
-        sys.modules["walk_549c03f"] = module  # (dataclasses look their module up)
-        exec(compile(source, "walk_549c03f.py", "exec"), module.__dict__)
+        module = types.ModuleType(name)
+        sys.modules[name] = module  # (dataclasses look their module up)
+        exec(compile(source, f"{name}.py", "exec"), module.__dict__)
     return module.walk
+
+
+def _main_walk():
+    return walk_at(MAIN)
 
 
 def _flat(value):
@@ -58,23 +64,25 @@ _WORDS = ["", " ", "\n  ", "خبر عاجل", "2016-02-19 11:15:08 PM", "text, m
 
 
 @st.composite
-def _markup(draw, depth=0):
+def markup(draw, tags=tuple(_TAGS), attrs=tuple(_ATTRS), words=tuple(_WORDS), depth=0, deepest=4):
+    """Random HTML of ``tags`` (``!--`` a comment) with one of ``attrs`` each, ``words`` between them."""
     parts = []
-    for _ in range(draw(st.integers(0, 4 if depth < 4 else 0))):
-        tag = draw(st.sampled_from(_TAGS))
+    for _ in range(draw(st.integers(0, 4 if depth < deepest else 0))):
+        tag = draw(st.sampled_from(tags))
         if tag == "!--":
-            parts.append(f"<!--{draw(st.sampled_from(_WORDS))}-->")
-        elif tag in ("br", "img", "meta"):
-            parts.append(f"<{tag}{draw(st.sampled_from(_ATTRS))}>")
+            parts.append(f"<!--{draw(st.sampled_from(words))}-->")
+        elif tag in ("br", "img", "meta", "input"):
+            parts.append(f"<{tag}{draw(st.sampled_from(attrs))}>")
         else:
-            parts.append(f"<{tag}{draw(st.sampled_from(_ATTRS))}>{draw(st.sampled_from(_WORDS))}"
-                         f"{draw(_markup(depth + 1))}</{tag}>")
-        parts.append(draw(st.sampled_from(_WORDS)))
+            parts.append(f"<{tag}{draw(st.sampled_from(attrs))}>{draw(st.sampled_from(words))}"
+                         f"{draw(markup(tags, attrs, words, depth + 1, deepest))}</{tag}>")
+        parts.append(draw(st.sampled_from(words)))
     return "".join(parts)
 
 
+
 @settings(max_examples=150, deadline=None)
-@given(_markup(), st.sampled_from(_WORDS), st.integers(0, 1_000))
+@given(markup(), st.sampled_from(_WORDS), st.integers(0, 1_000))
 def test_walk_equals_mains_walk_on_random_trees(inner, lead, pick):
     main_walk = _main_walk()
     tree = lxml.html.document_fromstring(f"<html><head><title>t</title></head><body>{lead}<div>{inner}</div>"

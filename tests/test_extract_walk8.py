@@ -5,48 +5,21 @@ random trees, whole with and without the density body's blocks and one region al
 from __future__ import annotations
 
 import importlib
-import subprocess
-import sys
-import types
-from dataclasses import fields
-from pathlib import Path
 
 import lxml.html
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.extract.walk import region_context, walk
+from tests.test_extract_walk7 import _flat, markup, walk_at
 
 walk_module = importlib.import_module("crawler.extract.walk")  # (the package's `walk` is the function)
 
-REPO = Path(__file__).resolve().parents[1]
 BASE = "3bf1755"  # the walk before walk8 (two role lookups at each start, two at each end)
 
 
 def _base_walk():
-    try:
-        source = subprocess.run(["git", "show", f"{BASE}:crawler/extract/walk.py"], cwd=REPO, check=True,
-                                capture_output=True, text=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        pytest.skip(f"no git history holding {BASE} (the reference walk)")
-    module = sys.modules.get("walk_3bf1755")
-    if module is None:
-        module = types.ModuleType("walk_3bf1755")
-        sys.modules["walk_3bf1755"] = module  # (dataclasses look their module up)
-        exec(compile(source, "walk_3bf1755.py", "exec"), module.__dict__)
-    return module.walk
-
-
-def _flat(value):
-    """A Page as plain values (its classes differ between the two modules; elements compare by identity)."""
-    if hasattr(value, "__dataclass_fields__"):
-        return (type(value).__name__,) + tuple(_flat(getattr(value, f.name)) for f in fields(value))
-    if isinstance(value, (list, tuple)):
-        return tuple(_flat(item) for item in value)
-    if isinstance(value, dict):
-        return tuple((key, _flat(item)) for key, item in value.items())
-    return value
+    return walk_at(BASE)
 
 
 # Every kind of the loop's short paths (inline: span, b, font, i, em; both a block: div, p, br, td, tr, li, ul,
@@ -62,25 +35,9 @@ _ATTRS = ['', '', ' class="share-bar"', ' id="related"', ' class="article-body h
 _WORDS = ["", " ", "\n  ", "خبر عاجل", "2016-02-19 11:15:08 PM", "text, more", "   نص  طويل، ", "\u200f"]
 
 
-@st.composite
-def _markup(draw, depth=0):
-    parts = []
-    for _ in range(draw(st.integers(0, 4 if depth < 5 else 0))):
-        tag = draw(st.sampled_from(_TAGS))
-        if tag == "!--":
-            parts.append(f"<!--{draw(st.sampled_from(_WORDS))}-->")
-        elif tag in ("br", "img", "meta", "input"):
-            parts.append(f"<{tag}{draw(st.sampled_from(_ATTRS))}>")
-        else:
-            parts.append(f"<{tag}{draw(st.sampled_from(_ATTRS))}>{draw(st.sampled_from(_WORDS))}"
-                         f"{draw(_markup(depth + 1))}</{tag}>")
-        parts.append(draw(st.sampled_from(_WORDS)))
-    return "".join(parts)
-
-
 @settings(max_examples=300, deadline=None)
-@given(_markup(), st.sampled_from(_WORDS), st.sampled_from(["div", "table", "span", "font"]),
-       st.sampled_from(_ATTRS), st.integers(0, 1_000))
+@given(markup(_TAGS, _ATTRS, _WORDS, deepest=5), st.sampled_from(_WORDS),
+       st.sampled_from(["div", "table", "span", "font"]), st.sampled_from(_ATTRS), st.integers(0, 1_000))
 def test_walk_equals_the_bases_walk_on_random_trees(inner, lead, outer, attrs, pick):
     base_walk = _base_walk()
     markup = f"<{outer}{attrs}>{inner}</{outer}>"
