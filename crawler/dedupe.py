@@ -231,10 +231,14 @@ class Fingerprint:
     of their text, ~15 µs, instead of the fold, its hash and the search form, ~70 µs: the writer's share of an
     article, bench/results.md, crawl4); ``folded`` is then made only if asked for (near-duplicate candidates)."""
 
-    __slots__ = ("_folded", "_form", "_joined", "_shingles", "_words", "band_hashes", "content_hash", "evidence")
+    __slots__ = ("_folded", "_form", "_joined", "_shingles", "_words", "band_hashes", "band_keys", "content_hash",
+                 "evidence")
 
     def __init__(self, paragraphs: Sequence[str], carried: Mapping[str, Any] | None = None) -> None:
         self._joined = "\n".join(paragraphs)
+        # What the archive indexes the band hashes by (``crawler.storage.schema.band_keys``): made once, by the
+        # first of the writer's steps that needs them (``crawler.ingest.dedupe.band_keys_of``), for the others.
+        self.band_keys: list[int] | None = None
         self._shingles: set[bytes] | None = None
         self._form: str | None = None
         if carried is not None and self._take_body(carried):
