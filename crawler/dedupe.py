@@ -77,6 +77,23 @@ def content_hash(paragraphs: Sequence[str]) -> str:
     return hashlib.sha256(folded_body(paragraphs).encode("utf-8")).hexdigest()
 
 
+def carried_text(paragraphs: Any, carried: Mapping[str, Any] | None) -> bool:
+    """Whether ``paragraphs`` are, entry for entry, the cleaned paragraphs a carried body was made of (this scheme,
+    ``body["clean"]``: ``crawler.ingest.clean.carried_fingerprint``): a list of strings, none empty or holding a
+    "\\n", whose lines' digest is the carried one. Cleaned entries are neither either (``clean_list`` drops empty
+    ones; ``clean_text``: whitespace runs → one space), so the same text split at its "\\n" is the same entries."""
+    body = carried.get("body") if carried is not None else None
+    if not (type(paragraphs) is list and isinstance(body, Mapping) and body.get("version") == BODY_FORM_VERSION
+            and body.get("clean") is True and type(body.get("paragraphs")) is str):
+        return False
+    try:
+        joined = "\n".join(paragraphs)
+    except TypeError:  # an entry that is not text
+        return False
+    return (joined.count("\n") == len(paragraphs) - 1 and all(paragraphs)
+            and _text_digest(joined) == body["paragraphs"])
+
+
 def _text_digest(text: str) -> str:
     """The digest a carried body is checked by: SHA-256 of the paragraphs' text (one per line)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
