@@ -94,9 +94,18 @@ def carried_text(paragraphs: Any, carried: Mapping[str, Any] | None) -> bool:
             and _text_digest(joined) == body["paragraphs"])
 
 
+_last_digest: tuple[str, str] = ("", hashlib.sha256(b"").hexdigest())
+
+
 def _text_digest(text: str) -> str:
-    """The digest a carried body is checked by: SHA-256 of the paragraphs' text (one per line)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The digest a carried body is checked by: SHA-256 of the paragraphs' text (one per line). The last one is
+    kept: the writer's clean (``carried_text``) and its dedupe (``Fingerprint``) check the same text in turn."""
+    global _last_digest
+    if text == _last_digest[0]:
+        return _last_digest[1]
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    _last_digest = (text, digest)
+    return digest
 
 
 def shingles(folded: str, size: int = SHINGLE_WORDS) -> set[str]:
