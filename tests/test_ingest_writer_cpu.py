@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import subprocess
-import sys
-import types
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,18 +34,19 @@ REPO = Path(__file__).resolve().parents[1]
 MAIN = "3bf1755"  # the clean before pipe8 (every paragraph cleaned, carried or not)
 
 
+@functools.lru_cache(maxsize=None)
 def _main_clean_record():
+    """main's ``clean_record``, its module read from git into a file of its own and loaded from there."""
+    path = Path(tempfile.mkdtemp(prefix="clean-main-")) / "clean_3bf1755.py"
     try:
-        source = subprocess.run(["git", "show", f"{MAIN}:crawler/ingest/clean.py"], cwd=REPO, check=True,
-                                capture_output=True, text=True).stdout
+        path.write_text(subprocess.check_output(["git", "show", f"{MAIN}:crawler/ingest/clean.py"], cwd=REPO,
+                                                text=True, stderr=subprocess.DEVNULL), encoding="utf-8")
     except (OSError, subprocess.CalledProcessError):
         pytest.skip(f"no git history holding {MAIN} (the reference clean)")
-    module = sys.modules.get("clean_3bf1755")
-    if module is None:
-        module = types.ModuleType("clean_3bf1755")
-        sys.modules["clean_3bf1755"] = module
-        exec(compile(source, "clean_3bf1755.py", "exec"), module.__dict__)
-    return module.clean_record
+    spec = importlib.util.spec_from_file_location("clean_3bf1755", path)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded.clean_record
 
 
 # Text with what the clean changes: spaces at the ends and in runs, line breaks, invisible marks, &nbsp;, an
