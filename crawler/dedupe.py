@@ -94,17 +94,19 @@ def carried_text(paragraphs: Any, carried: Mapping[str, Any] | None) -> bool:
             and _text_digest(joined) == body["paragraphs"])
 
 
-_last_digest: tuple[str, str] = ("", hashlib.sha256(b"").hexdigest())
+_DIGESTS: dict[str, str] = {}  # text → its digest, the last ``DIGESTS_KEPT`` texts
+DIGESTS_KEPT = 256
 
 
 def _text_digest(text: str) -> str:
-    """The digest a carried body is checked by: SHA-256 of the paragraphs' text (one per line). The last one is
-    kept: the writer's clean (``carried_text``) and its dedupe (``Fingerprint``) check the same text in turn."""
-    global _last_digest
-    if text == _last_digest[0]:
-        return _last_digest[1]
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    _last_digest = (text, digest)
+    """The digest a carried body is checked by: SHA-256 of the paragraphs' text (one per line). The last texts'
+    are kept: the writer's clean (``carried_text``) and its dedupe (``Fingerprint``) check the same text in turn,
+    one right after the other item at a time, a prefetch window (50 items) apart in a ``Batch``."""
+    digest = _DIGESTS.get(text)
+    if digest is None:
+        if len(_DIGESTS) >= DIGESTS_KEPT:
+            del _DIGESTS[next(iter(_DIGESTS))]  # the oldest
+        digest = _DIGESTS[text] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return digest
 
 
