@@ -77,9 +77,37 @@ def content_hash(paragraphs: Sequence[str]) -> str:
     return hashlib.sha256(folded_body(paragraphs).encode("utf-8")).hexdigest()
 
 
+def carried_text(paragraphs: Any, carried: Mapping[str, Any] | None) -> bool:
+    """Whether ``paragraphs`` are, entry for entry, the cleaned paragraphs a carried body was made of (this scheme,
+    ``body["clean"]``: ``crawler.ingest.clean.carried_fingerprint``): a list of strings, none empty or holding a
+    "\\n", whose lines' digest is the carried one. Cleaned entries are neither either (``clean_list`` drops empty
+    ones; ``clean_text``: whitespace runs → one space), so the same text split at its "\\n" is the same entries."""
+    body = carried.get("body") if carried is not None else None
+    if not (type(paragraphs) is list and isinstance(body, Mapping) and body.get("version") == BODY_FORM_VERSION
+            and body.get("clean") is True and type(body.get("paragraphs")) is str):
+        return False
+    try:
+        joined = "\n".join(paragraphs)
+    except TypeError:  # an entry that is not text
+        return False
+    return (joined.count("\n") == len(paragraphs) - 1 and all(paragraphs)
+            and _text_digest(joined) == body["paragraphs"])
+
+
+_DIGESTS: dict[str, str] = {}  # text → its digest, the last ``DIGESTS_KEPT`` texts
+DIGESTS_KEPT = 256
+
+
 def _text_digest(text: str) -> str:
-    """The digest a carried body is checked by: SHA-256 of the paragraphs' text (one per line)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The digest a carried body is checked by: SHA-256 of the paragraphs' text (one per line). The last texts'
+    are kept: the writer's clean (``carried_text``) and its dedupe (``Fingerprint``) check the same text in turn,
+    one right after the other item at a time, a prefetch window (50 items) apart in a ``Batch``."""
+    digest = _DIGESTS.get(text)
+    if digest is None:
+        if len(_DIGESTS) >= DIGESTS_KEPT:
+            del _DIGESTS[next(iter(_DIGESTS))]  # the oldest
+        digest = _DIGESTS[text] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digest
 
 
 def shingles(folded: str, size: int = SHINGLE_WORDS) -> set[str]:
@@ -231,10 +259,14 @@ class Fingerprint:
     of their text, ~15 µs, instead of the fold, its hash and the search form, ~70 µs: the writer's share of an
     article, bench/results.md, crawl4); ``folded`` is then made only if asked for (near-duplicate candidates)."""
 
-    __slots__ = ("_folded", "_form", "_joined", "_shingles", "_words", "band_hashes", "content_hash", "evidence")
+    __slots__ = ("_folded", "_form", "_joined", "_shingles", "_words", "band_hashes", "band_keys", "content_hash",
+                 "evidence")
 
     def __init__(self, paragraphs: Sequence[str], carried: Mapping[str, Any] | None = None) -> None:
         self._joined = "\n".join(paragraphs)
+        # What the archive indexes the band hashes by (``crawler.storage.schema.band_keys``): made once, by the
+        # first of the writer's steps that needs them (``crawler.ingest.dedupe.band_keys_of``), for the others.
+        self.band_keys: list[int] | None = None
         self._shingles: set[bytes] | None = None
         self._form: str | None = None
         if carried is not None and self._take_body(carried):

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 from crawler.dedupe import Fingerprint
 from crawler.ingest.core import Ingest
+from crawler.ingest.dedupe import band_keys_of
 from crawler.ingest.items import ArticleItem, OutcomeItem
 from crawler.ingest.outcomes import Outcome
 from crawler.storage import ArchiveFull, ArticleWrite
 from crawler.storage import Outcome as Written
-from crawler.storage.schema import band_keys
 
 HOLD = 100  # articles held back at most: the archive's default commit batch
 
@@ -101,7 +101,7 @@ class Batch:
             return self.ingest.record(item)
         fingerprint = self._fingerprint(item)
         if self._writes and (int(item["article_id"]) in self._ids or fingerprint.content_hash in self._hashes
-                             or not self._bands.isdisjoint(band_keys(fingerprint.band_hashes))):
+                             or not self._bands.isdisjoint(band_keys_of(fingerprint))):
             self.flush()
         self.ingest.deduper.decide(item, self._answer(item))
         verdict = item.verdict
@@ -120,7 +120,7 @@ class Batch:
         self._writes.append(write)
         self._ids.add(int(item["article_id"]))
         self._hashes.add(write.content_hash)
-        self._bands.update(band_keys(write.band_hashes))
+        self._bands.update(write.band_keys)
         self._since_ids.add(int(item["article_id"]))
         self._since_hashes.add(write.content_hash)
         archive = self.ingest.archive

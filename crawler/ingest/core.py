@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from crawler.dates import DateWindow
 from crawler.ingest.clean import clean_record
-from crawler.ingest.dedupe import Deduper
+from crawler.ingest.dedupe import Deduper, band_keys_of
 from crawler.ingest.items import (
     AliasItem,
     ArticleItem,
@@ -124,6 +124,7 @@ class Ingest:
             record=dict(item) if record is None else record,
             content_hash=item.fingerprint.content_hash,
             band_hashes=item.fingerprint.band_hashes,
+            band_keys=band_keys_of(item.fingerprint),
             body_form=item.fingerprint.search_form,
             near_duplicate_of=verdict.near_duplicate_of,
             similarity=verdict.similarity,

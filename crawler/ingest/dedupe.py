@@ -26,7 +26,17 @@ from crawler.dedupe import (
 )
 from crawler.ingest.items import ArticleItem, Verdict
 from crawler.storage import Archive
+from crawler.storage.schema import band_keys
 from crawler.text import fold_arabic
+
+
+def band_keys_of(fingerprint: Fingerprint) -> list[int]:
+    """``band_keys(fingerprint.band_hashes)``, made once a fingerprint: a writer needs them up to four times an
+    article (its batch's held check and hold, the near-duplicate lookup, the insert)."""
+    keys = fingerprint.band_keys
+    if keys is None:
+        keys = fingerprint.band_keys = band_keys(fingerprint.band_hashes)
+    return keys
 
 
 class Deduper:
@@ -70,7 +80,8 @@ class Deduper:
     def _near(self, article_id: int, fingerprint: Fingerprint, kind: str, also_exclude: int | None = None) -> Verdict:
         archive, site = self.archive, self.site
         matches = []
-        for ref, body in archive.near_duplicate_candidates(site, fingerprint.band_hashes, exclude_id=article_id):
+        for ref, body in archive.near_duplicate_candidates(site, fingerprint.band_hashes, exclude_id=article_id,
+                                                           keys=band_keys_of(fingerprint)):
             if ref.article_id == also_exclude:
                 continue
             similarity = fingerprint.similarity(body)

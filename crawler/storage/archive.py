@@ -241,7 +241,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
             if traces:
                 self.db.conn.execute("delete from aliases where site = ? and alias_id = ?", [site, article_id])
             self._unindexed[rowid] = forms
-            self.bands.add(site, article_id, write.band_hashes)
+            self.bands.add(site, article_id, write.band_hashes, write.band_keys)
             self._add_content_key(site, article_id, write.content_hash)
             return Outcome.NEW
         old = existing[0]
@@ -273,7 +273,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
             [*columns.values(), site, article_id],
         )
         self._unindexed[old["rowid"]] = forms
-        self.bands.add(site, article_id, write.band_hashes)
+        self.bands.add(site, article_id, write.band_hashes, write.band_keys)
         self._add_content_key(site, article_id, write.content_hash)
         return Outcome.UPDATED
 

@@ -264,8 +264,9 @@ class BandKeys:
         self._runs: dict[str, list[int]] | None = None
         self._runs_dirty = False
 
-    def add(self, site: str, article_id: int, band_hashes: Sequence[int]) -> None:
-        """The article's keys, in one statement (16 executions of one row cost 2× as much)."""
+    def add(self, site: str, article_id: int, band_hashes: Sequence[int], keys: Sequence[int] | None = None) -> None:
+        """The article's keys, in one statement (16 executions of one row cost 2× as much); ``keys``: its
+        ``band_keys``, when the caller made them."""
         if not band_hashes:
             return
         count = len(band_hashes)
@@ -273,7 +274,8 @@ class BandKeys:
         sql = self._insert_sql.get(count) or self._insert_sql.setdefault(count, (
             f"insert or ignore into {self.levels[0]} ({run and 'run, '}site, key, article_id) values "
             + ", ".join(f"({run}?1, ?{number}, ?2)" for number in range(3, count + 3))))
-        keys = band_keys(band_hashes)
+        if keys is None:
+            keys = band_keys(band_hashes)
         added = self.conn.execute(sql, [site, article_id, *keys]).rowcount
         if self._rows is not None and len(self.levels) > 1:
             self._rows[0] += max(added, 0)
@@ -313,11 +315,13 @@ class BandKeys:
             for key in rows:
                 self._mirror.drop(*key)
 
-    def article_ids(self, site: str, band_hashes: Sequence[int]) -> set[int]:
-        """The articles that share at least one band key with ``band_hashes``, over every level."""
+    def article_ids(self, site: str, band_hashes: Sequence[int], keys: Sequence[int] | None = None) -> set[int]:
+        """The articles that share at least one band key with ``band_hashes``, over every level (``keys``: their
+        ``band_keys``, when the caller made them)."""
         if not band_hashes:
             return set()
-        keys = band_keys(band_hashes)
+        if keys is None:
+            keys = band_keys(band_hashes)
         found: set[int] = set()
         mirror = self._recent()
         if mirror is not None:

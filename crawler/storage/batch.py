@@ -83,7 +83,9 @@ def insert_new(archive: Any, writes: Sequence[ArticleWrite]) -> None:
                 archive._unindexed[rowid] = forms[article_id]
                 indexed.append(rowid)
         site = writes[0].record["site"]
-        archive.bands.add_many(site, [(int(w.record["article_id"]), band_keys(w.band_hashes)) for w in writes])
+        archive.bands.add_many(site, [(int(w.record["article_id"]),
+                                       band_keys(w.band_hashes) if w.band_keys is None else w.band_keys)
+                                      for w in writes])
         archive.content_keys.add_many(site, [(int(w.record["article_id"]), [content_key(w.content_hash)])
                                              for w in writes if w.content_hash is not None])
     except BaseException:

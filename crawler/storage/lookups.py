@@ -166,12 +166,14 @@ class ArchiveLookups:
         return found[0], found[1], traces
 
     def near_duplicate_candidates(
-        self, site: str, band_hashes: Sequence[int], *, exclude_id: int | None = None
+        self, site: str, band_hashes: Sequence[int], *, exclude_id: int | None = None,
+        keys: Sequence[int] | None = None,
     ) -> list[tuple[ArticleRef, str]]:
-        """Stored articles sharing at least one LSH band with ``band_hashes``, each with its folded body."""
+        """Stored articles sharing at least one LSH band with ``band_hashes``, each with its folded body
+        (``keys``: their ``band_keys``, when the caller made them)."""
         if not band_hashes:
             return []
-        ids = self.bands.article_ids(site, band_hashes)
+        ids = self.bands.article_ids(site, band_hashes, keys)
         ids.discard(exclude_id)
         found: list[tuple[ArticleRef, str]] = []
         for chunk in chunks(sorted(ids)):

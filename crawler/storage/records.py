@@ -47,6 +47,7 @@ class ArticleWrite:
     body_form: str | None = None  # ``stem_folded`` of that body (its search form), likewise (taken as it is)
     stored: bool | None = None  # whether its row exists, when the caller has just looked (None: look)
     traces: bool | None = None  # whether a miss, open failure or alias names its id, likewise (None: look)
+    band_keys: Sequence[int] | None = None  # ``schema.band_keys(band_hashes)``, when the caller made them
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,9 @@ def encode_value(value: Any) -> Any:
     """A list or dict as JSON text (= ``json.dumps(value, ensure_ascii=False)``), anything else as it is.
 
     A list of strings (paragraphs, authors, tags) is written directly — ``[`` + the strings joined by ``, ``
-    + ``]``, the encoder's own layout — without the encoder's per-call setup."""
+    + ``]``, the encoder's own layout — without the encoder's per-call setup; so is a list of flat dicts of
+    strings (images: ``{"url": …, "caption": …}``), each ``{`` + its ``"key": value`` pairs joined by ``, `` +
+    ``}``."""
     if type(value) is list:
         if not value:
             return "[]"
@@ -105,6 +108,11 @@ def encode_value(value: Any) -> Any:
             if text.count('"') == 2 * len(value) - 2 and "\\" not in text and text.isprintable():
                 return '["' + text + '"]'
             return "[" + ", ".join(map(_json_string, value)) + "]"
+        if all(type(entry) is dict and all(type(key) is str and type(text) is str for key, text in entry.items())
+               for entry in value):
+            return "[" + ", ".join(["{" + ", ".join([_json_string(key) + ": " + _json_string(text)
+                                                     for key, text in entry.items()]) + "}"
+                                    for entry in value]) + "]"
     return _to_json(value) if isinstance(value, (list, dict)) else value
 
 
