@@ -104,16 +104,24 @@ def _same(a, b) -> bool:
     return (a is None) == (b is None) and (a is None or (a.span(), a.groups()) == (b.span(), b.groups()))
 
 
+_CP1256 = "نص عربي".encode("cp1256")
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(sorted(_BLOCK_OPENERS)), _markup, _markup, _markup)
-def test_a_random_page_is_cut_as_the_base_cuts_it(tag, before, inside, after):
+@given(st.sampled_from(sorted(_BLOCK_OPENERS)), _markup, _markup, _markup, st.sampled_from(["utf-8", "cp1256"]))
+def test_a_random_page_is_cut_as_the_base_cuts_it(tag, before, inside, after, codec):
     """Whole pages: the head, random bytes, the block with random bytes in it, random bytes after; both cuts give the
-    same tree (serialized) and context, or both refuse the page."""
+    same tree (serialized) and context, or both refuse the page — as UTF-8 bytes, and as a windows-1256 page's
+    (its Arabic bytes, the cut decoded by ``cut_parser``)."""
     base = _base_cut()
     new, old = _learned(cut, tag, ["h1"]), _learned(base, tag, ["h1"])
     page = (b"<html><head><title>t</title><style>p{color:red}</style></head><body>" + before
             + _BLOCK_OPENERS[tag] + b"<h1>x</h1>" + inside + b"</" + tag.encode() + b">" + after + b"</body></html>")
-    got, expected = new.parse(page), old.parse(page)
+    if codec == "cp1256":
+        page = page.replace("نص عربي".encode(), _CP1256)
+        got, expected = new.parse(page, cut.cut_parser(codec)), old.parse(page, base.cut_parser(codec))
+    else:
+        got, expected = new.parse(page), old.parse(page)
     assert (got is None) == (expected is None)
     if got is not None:
         assert etree.tostring(got[0]) == etree.tostring(expected[0]) and got[2] == expected[2]
