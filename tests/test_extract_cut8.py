@@ -125,3 +125,25 @@ def test_a_random_page_is_cut_as_the_base_cuts_it(tag, before, inside, after, co
     assert (got is None) == (expected is None)
     if got is not None:
         assert etree.tostring(got[0]) == etree.tostring(expected[0]) and got[2] == expected[2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(_BLOCK_OPENERS)), st.lists(_markup, min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(0, 2), _markup, _markup, st.booleans()), min_size=1, max_size=8))
+def test_pages_in_a_row_are_cut_as_the_base_cuts_them(tag, befores, pages):
+    """One cut reading pages in a row whose bytes before the block repeat (``Cut._known_before`` answers from the
+    pages before): each page cut as the base's cut reads it alone — a repeated "before" followed by another start
+    tag, by the start tag again inside the block, or with the tag's first bytes ending it included."""
+    base = _base_cut()
+    new = _learned(cut, tag, ["h1"])
+    opener = _BLOCK_OPENERS[tag]
+    for which, inside, after, lead_cut in pages:
+        before = befores[min(which, len(befores) - 1)]
+        block = opener[:len(opener) // 2] if lead_cut else opener  # the start tag cut short: no block there
+        page = (b"<html><head><title>t</title></head><body>" + before + block + b"<h1>x</h1>" + inside
+                + b"</" + tag.encode() + b">" + after + b"</body></html>")
+        old = _learned(base, tag, ["h1"])
+        got, expected = new.parse(page), old.parse(page)
+        assert (got is None) == (expected is None)
+        if got is not None:
+            assert etree.tostring(got[0]) == etree.tostring(expected[0]) and got[2] == expected[2]

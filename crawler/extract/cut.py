@@ -325,6 +325,7 @@ def _head_end(source: bytes) -> int:
     return source.find(b"</head>", at) if at >= 0 else -1
 
 
+_BEFORES_KEPT = 4  # distinct bytes before the block tried by ``Cut._known_before`` (memcmp each)
 _SIMPLE_TAG = re.compile(r"[a-z][a-z0-9]*")
 _CONTEXTS_KEPT = 256
 _TAG_NAME_END = (b" ", b"\t", b"\n", b"\r", b"\f", b"/", b">")
@@ -352,6 +353,8 @@ class Cut:
     last: list = field(default_factory=list, compare=False, repr=False)
     # What a caller counted in the bytes before the block (author-like words), by content, as ``contexts``.
     counted: dict[bytes, int] = field(default_factory=dict, compare=False, repr=False)
+    # (before, its ``_rest``, their context) of the latest distinct bytes before the block (``_known_before``).
+    befores: list = field(default_factory=list, compare=False, repr=False)
 
     def parse(self, source: bytes, parse_bytes: Callable[[bytes], etree._Element | None] = parse_utf8,
               ) -> tuple[etree._Element, etree._Element, tuple[int, int, int, int]] | None:
@@ -365,17 +368,29 @@ class Cut:
             if match is None:
                 return None
             head_end = match.end()
-        at = source.find(self.open_tag, head_end)  # (in the head it could only be a script's text)
-        if at < 0:
-            return None
-        start = at + self.lead
+        known = self._known_before(source, head_end)
+        if known is not None:
+            before, rest, context = known
+            start = head_end + len(before)
+            at = start - self.lead
+        else:
+            at = source.find(self.open_tag, head_end)  # (in the head it could only be a script's text)
+            if at < 0:
+                return None
+            start = at + self.lead
+            before = rest = context = None
         end = self._end(source, start)
         if end is None or source.find(self.open_tag, at + 1, end) >= 0:
             return None
-        before = source[head_end:start]
+        if before is None:
+            before = source[head_end:start]
+            rest = self._rest(before)
+            context = self._context_of(rest)
+            if len(self.befores) >= _BEFORES_KEPT:
+                self.befores.pop()
+            self.befores.insert(0, (before, rest, context))
         spans = list(markup_spans(source, end))  # (kept for ``outside``: the author-word check reads them too)
-        rest = self._rest(before)
-        if any(self.after.search(source, a, b) for a, b in spans) or self._context_of(rest) != self.context:
+        if any(self.after.search(source, a, b) for a, b in spans) or context != self.context:
             return None
         if self.words and _has_words(source[end:].lower(), self.words):
             return None
@@ -385,6 +400,23 @@ class Cut:
             return None
         self.last[:] = (source, before, end, spans, rest)
         return root, body[0], self.context
+
+    def _known_before(self, source: bytes, head_end: int) -> tuple[bytes, bytes, tuple | None] | None:
+        """(the bytes before the block, their ``_rest``, its context) when ``source`` holds, from ``head_end``, the
+        bytes before the block of a page cut lately followed by the start tag (from its lead on): the start tag's
+        first occurrence is then where it was on that page — one that began earlier would lie in those equal bytes,
+        where ``find`` found none — so the page needs no search for it, no copy of those bytes (~16 KB of header and
+        menus on the mirror's real-weight alhadath pages, six contents in 930), no lookup of their count by content
+        (a hash of them). The one found moves first (pages of one site mostly repeat the last one's)."""
+        tail = self.open_tag[self.lead:]
+        for index, known in enumerate(self.befores):
+            before = known[0]
+            if source.startswith(before, head_end) and source.startswith(tail, head_end + len(before)):
+                if index:
+                    del self.befores[index]
+                    self.befores.insert(0, known)
+                return known
+        return None
 
     def outside(self, source: bytes) -> tuple[bytes, bytes, bytes, list[tuple[int, int]]] | None:
         """The bytes the cut of ``source`` (the page ``parse`` cut last) left out: those between the head and
