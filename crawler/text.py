@@ -55,10 +55,13 @@ def clean_text(text: str | None) -> str:
     # whitespace but the plain space (the others are controls or separators); checked in the tests.
     if text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
         return text
-    text = _INVISIBLE.sub("", text)
     # str.split() splits on exactly the characters str.isspace() names: \s, &nbsp; and the other
     # Unicode spaces (checked over every code point in the tests).
-    return " ".join(text.split())
+    text = " ".join(_INVISIBLE.sub("", text).split())
+    # An invisible character taken out can bring together marks that NFC orders or composes (e.g. an acute,
+    # U+200B, a kasra: NFC puts the kasra first once they touch), so the result is normalized again: cleaning
+    # clean text changes nothing (a writer may take text cleaned by a worker as it is; a reparse compares).
+    return _nfc(text) if not text.isascii() else text
 
 
 def folded_variants() -> dict[str, str]:

@@ -48,3 +48,28 @@ def test_stems_keep_three_letters_and_leave_latin_alone():
 def test_parse_search_splits_words_and_exact_phrases():
     assert parse_search('الحكومة "رام الله" الحكومة') == (("حكوم",), ("رام الله",))
     assert parse_search('"') == ((), ())
+
+
+# -- cleaning clean text changes nothing --------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# Arabic letters and marks, Latin with combining accents, invisibles (bidi marks, ZWSP, ZWJ, BOM, soft hyphen)
+# and spaces of every kind: what lets NFC reorder or compose once an invisible between two marks is taken out.
+_PIECES = st.sampled_from(["ا", "ب", "ة", "\u0650", "\u064b", "\u0651", "\u0301", "\u0327", "e", "A", "1",
+                           "\u200b", "\u200f", "\u200d", "\ufeff", "\u00ad", "\u2066", " ", "\u00a0", "\n",
+                           "\t", "\u2003", "ﻻ", "é"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES | st.characters(), max_size=12).map("".join))
+def test_clean_text_of_clean_text_is_the_same(text):
+    once = clean_text(text)
+    assert clean_text(once) == once
+
+
+def test_an_invisible_between_two_marks_is_normalized_after_it_goes():
+    # (found by hypothesis through the writer's clean: the result was not NFC, so a second clean reordered it)
+    assert clean_text("\u0301\u200b\u0650") == "\u0650\u0301"
+    assert clean_text("e\u200b\u0301") == "é"

@@ -25,7 +25,8 @@ def reference_clean_text(text):
     if not text:
         return ""
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    return _SPACES.sub(" ", text).strip()
+    # NFC again once the invisibles are out: two marks they kept apart may need reordering or composing.
+    return unicodedata.normalize("NFC", _SPACES.sub(" ", text).strip())
 
 
 def reference_fold_arabic(text):
