@@ -1,12 +1,14 @@
 """The refactor's safety net: snapshot what the code produces, then compare two snapshots.
 
     .venv/bin/python bench/snapshot.py take DIR              # records + archive dumps into DIR (~1-2 min)
+    .venv/bin/python bench/snapshot.py take DIR --real-pages /work/shared/data/real_pages   # a copy elsewhere
     .venv/bin/python bench/snapshot.py compare OLD_DIR NEW_DIR
 
 ``take`` writes, as sorted JSON lines:
 
-- ``records-realpages.jsonl``: ``extract_article`` on every page of ``../shared/data/real_pages`` (skipped
-  when that folder is not beside the project);
+- ``records-realpages.jsonl``: ``extract_article`` on every page of ``../shared/data/real_pages`` (skipped,
+  with a warning, when that folder is not beside the project; a tree elsewhere, a worktree or a ``git archive``
+  in /tmp, names it with ``--real-pages DIR``, and a named folder without ``gold.jsonl`` is an error);
 - ``records-mirror.jsonl``: the alhadath mirror's article pages (markups default/table/broken, light and
   real weight), read as alhadath and read generically (the same bytes under an unknown host);
 - ``archive-*.jsonl``: every row of every table of archives made by ``arshif crawl`` and ``arshif backfill``
@@ -56,18 +58,22 @@ def _dump(path: Path, rows) -> int:
     return len(lines)
 
 
-def records_realpages(out: Path) -> None:
+def records_realpages(out: Path, folder: Path | None = None) -> None:
     from crawler.extract import extract_article
 
-    if not (REAL_PAGES / "gold.jsonl").exists():
-        print("no real pages beside the project: skipped", file=sys.stderr)
+    if folder is not None and not (folder / "gold.jsonl").exists():
+        raise SystemExit(f"--real-pages {folder}: no gold.jsonl there")
+    folder = folder or REAL_PAGES
+    if not (folder / "gold.jsonl").exists():
+        print(f"WARNING: no real pages at {folder}: records-realpages skipped (name them with --real-pages DIR)",
+              file=sys.stderr)
         return
     rows = []
-    for line in (REAL_PAGES / "gold.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (folder / "gold.jsonl").read_text(encoding="utf-8").splitlines():
         if not line:
             continue
         row = json.loads(line)
-        page = gzip.decompress((REAL_PAGES / row["file"]).read_bytes())
+        page = gzip.decompress((folder / row["file"]).read_bytes())
         record = extract_article(page, row["url"], encoding=row.get("encoding"), now=NOW)
         rows.append({"file": row["file"], "record": record})
     print(f"records-realpages: {_dump(out / 'records-realpages.jsonl', rows)} pages", file=sys.stderr)
@@ -139,9 +145,9 @@ def archives(out: Path) -> None:
             print(f"archive-{label}: rc {done.returncode}", file=sys.stderr)
 
 
-def take(out: Path) -> None:
+def take(out: Path, real_pages: Path | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    records_realpages(out)
+    records_realpages(out, real_pages)
     records_mirror(out)
     archives(out)
 
@@ -172,8 +178,8 @@ def compare(old: Path, new: Path) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) == 2 and argv[0] == "take":
-        take(Path(argv[1]))
+    if argv[:1] == ["take"] and len(argv) in (2, 4) and (len(argv) == 2 or argv[2] == "--real-pages"):
+        take(Path(argv[1]), Path(argv[3]) if len(argv) == 4 else None)
         return 0
     if len(argv) == 3 and argv[0] == "compare":
         return compare(Path(argv[1]), Path(argv[2]))
