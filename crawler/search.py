@@ -1,6 +1,7 @@
 """Full-text search over the archive with the indexing's own Arabic folding and light stemming.
 
-The FTS5 index holds ``crawler.text.search_form`` text — ``fold_arabic`` (no tashkeel, أ/إ/آ→ا, ى→ي, ة→ه),
+The FTS5 index holds ``crawler.text.search_form`` text (as ``crawler.storage.tokens.index_form`` hands it to
+FTS5's ``ascii`` tokenizer: the tokens ``unicode61`` would read) — ``fold_arabic`` (no tashkeel, أ/إ/آ→ا, ى→ي, ة→ه),
 then presentation forms (NFKC), Persian/Urdu letters and ؤ/ئ folded, then each word light-stemmed (و/ف,
 ب/ل/ك and ال off the front, pronoun and plural suffixes off the end) — and the query goes through the same
 function: ``مُحَمَّد`` finds ``محمد``, ``إسرائيل`` finds ``بإسرائيل``, ``حكومة`` finds ``الحكومة`` and

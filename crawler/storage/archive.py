@@ -43,6 +43,7 @@ from crawler.storage.schema import (
     UNINDEX_ARTICLE,
     content_key,
 )
+from crawler.storage.tokens import index_form
 from crawler.text import fold_arabic, stem_folded
 
 
@@ -149,7 +150,8 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         for chunk in chunks(rowids):
             sql = f"select rowid from articles where rowid in ({','.join('?' * len(chunk))})"
             present.update(row[0] for row in self.db.conn.execute(sql, chunk))
-        self.db.conn.executemany(INDEX_ARTICLES, [(rowid, *unindexed[rowid]) for rowid in rowids if rowid in present])
+        self.db.conn.executemany(INDEX_ARTICLES, [(rowid, index_form(unindexed[rowid][0]), index_form(unindexed[rowid][1]))
+                                                  for rowid in rowids if rowid in present])
         self.impacts.indexed(unindexed)
 
     def _before_read(self) -> None:
@@ -161,7 +163,8 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         folded = fold_arabic(body_text(record_from_row(row)))
         if self._unindexed.pop(row["rowid"], None) is None:  # else: never reached the index
             self.db.conn.execute(
-                UNINDEX_ARTICLE, [row["rowid"], stem_folded(row["title_folded"] or ""), stem_folded(folded)]
+                UNINDEX_ARTICLE,
+                [row["rowid"], index_form(stem_folded(row["title_folded"] or "")), index_form(stem_folded(folded))],
             )
             mark_search_blocks(self.db.conn, [row["rowid"]])
         self.bands.remove(row["site"], row["article_id"], folded_band_hashes(folded))

@@ -192,12 +192,13 @@ def _raw_spelling(needle: str) -> re.Pattern:
 def register_functions(conn: sqlite3.Connection) -> None:
     """The SQL functions search needs on any connection that searches (the writer's, a reader's, Datasette's):
     ``folded_body(paragraphs)``, ``body_holds(paragraphs, ' phrase ')`` and ``search_form(text)``
-    (``articles_fts match search_form(:q)``)."""
+    (``articles_fts match search_form(:q)``: the text's search form as the index reads it, ``index_form``)."""
+    from crawler.storage.tokens import index_form
     from crawler.text import search_form
 
     conn.create_function("folded_body", 1, folded_body_sql, deterministic=True)
     conn.create_function("body_holds", 2, body_holds_sql, deterministic=True)
-    conn.create_function("search_form", 1, lambda text: search_form(text or ""), deterministic=True)
+    conn.create_function("search_form", 1, lambda text: index_form(search_form(text or "")), deterministic=True)
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -29,13 +29,13 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-import re
 import sqlite3
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from crawler.storage.records import body_text, record_from_row
+from crawler.storage.tokens import SIMPLE, index_form
 from crawler.text import fold_arabic, stem_folded
 
 BLOCK_BITS = 10
@@ -86,20 +86,18 @@ def mark(conn: sqlite3.Connection, rowids: Iterable[int]) -> None:
         conn.executemany("insert or ignore into search_dirty (block) values (?)", [(block,) for block in blocks])
 
 
-# A word FTS5's unicode61 tokenizer keeps as it is (one token, no case or diacritic folding): Arabic
-# letters, digits, lower-case ASCII. Impacts are kept and used for such words only.
-_SIMPLE = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06fc\u06ff0-9a-z\u0660-\u0669\u06f0-\u06f9]+")
-_SIMPLE_TEXT = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06fc\u06ff0-9a-z\u0660-\u0669\u06f0-\u06f9 ]*")
-_TOKEN = re.compile(r"[^\W_]+")  # unicode61's token characters (letters and digits), for other texts
+# Impacts are kept and used for simple words only (``crawler.storage.tokens.SIMPLE``: one token as it is).
 _BITS = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
 
 
 def simple_word(word: str) -> bool:
-    return _SIMPLE.fullmatch(word) is not None
+    return SIMPLE.fullmatch(word) is not None
 
 
 def _tokens(form: str) -> list[str]:
-    return form.split() if _SIMPLE_TEXT.fullmatch(form) else _TOKEN.findall(form.lower())
+    """FTS5's tokens of a search form, as the index holds them (``index_form``: the form's words when simple;
+    else unicode61's tokens, e.g. ``café`` is ``cafe``, which a regex of letters and digits once took as is)."""
+    return index_form(form).split()
 
 
 def varints(blob: bytes) -> list[int]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler.items import ARTICLE_FIELDS
+from crawler.storage.tokens import index_form
 from crawler.text import parse_search, stem_folded
 
 
@@ -127,9 +128,10 @@ class ArticleQuery:
 
 def fts_query(words: Sequence[str], phrases: Sequence[str] = ()) -> str:
     """An FTS5 query of the stemmed index: every word (already in ``search_form``), and each phrase as a phrase
-    of its words' search forms (each quoted: no operators; the exact words are checked beside it)."""
-    quoted = [f'"{word}"' for word in words]
-    quoted += [f'"{stem_folded(phrase)}"' for phrase in phrases if phrase.strip()]
+    of its words' search forms (each quoted: no operators; the exact words are checked beside it), as the index
+    reads them (``index_form``: ``café`` is ``cafe`` there)."""
+    quoted = [f'"{index_form(word)}"' for word in words]
+    quoted += [f'"{index_form(stem_folded(phrase))}"' for phrase in phrases if phrase.strip()]
     return " ".join(quoted)
 
 

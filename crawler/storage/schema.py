@@ -358,8 +358,13 @@ def m202_datasets_run_provenance(db: sqlite_utils.Database) -> None:
 # row hands FTS5 the old forms again, recomputed from the stored title and paragraphs (``Archive``): SQLite
 # 3.40 has no ``contentless_delete``. Columns keep their names so ``articles_fts match search_form(:q)`` and
 # ``bm25(articles_fts)`` read as before.
-CREATE_SEARCH_INDEX = (
+CREATE_SEARCH_INDEX_UNICODE61 = (  # as m201 made it; m2xx_search_index_ascii replaces it
     "create virtual table articles_fts using fts5(title_stemmed, body_stemmed, content='', tokenize='unicode61')"
+)
+# The index reads ``crawler.storage.tokens.index_form`` of each search form with FTS5's ``ascii`` tokenizer:
+# the tokens unicode61 read of the form itself, at about half the cost (m2xx_search_index_ascii).
+CREATE_SEARCH_INDEX = (
+    "create virtual table articles_fts using fts5(title_stemmed, body_stemmed, content='', tokenize='ascii')"
 )
 # New articles of the open batch, one row each by executemany (rowid, title form, body form), the rowids
 # checked first against ``articles`` (a batch rolled back under it is skipped: ``Archive.flush``). Plain
@@ -410,7 +415,7 @@ def m201_lean_archive(db: sqlite_utils.Database) -> None:
     ).fetchall():
         db.execute(f'drop trigger "{name}"')
     db.execute("drop table if exists articles_fts")
-    db.execute(CREATE_SEARCH_INDEX)
+    db.execute(CREATE_SEARCH_INDEX_UNICODE61)
     columns = {column.name for column in db["articles"].columns}
     if {"title_stemmed", "body_stemmed"} <= columns:
         db.execute(
@@ -601,3 +606,55 @@ def m2xx_store6_level_runs(db: sqlite_utils.Database) -> None:
                    f" select 0, site, key, article_id from {level} order by site, key, article_id")
         db.execute(f"drop table {level}")
         db.execute(f"alter table {level}_runs rename to {level}")
+
+
+# -- the search index read by the ascii tokenizer (issue 22: the index's cost at the writer's commit) --------
+# unicode61 looks each non-ASCII character up in two tables: on Arabic forms, every character, about half of
+# what indexing an article costs. ``ascii`` reads ``index_form`` of each form (the form itself when it is
+# simple, else unicode61's own tokens of it), so the index holds the very tokens, counts and lengths it held.
+REINDEX_CHUNK = 2_000
+REINDEX_NOTICE = 20_000  # articles: below this the rebuild takes a few seconds, said nowhere
+REINDEX_SECONDS_AN_ARTICLE = 250e-6  # 5,408 real-weight articles: 1.23 CPU-s (forms recomputed, then indexed)
+
+
+@MIGRATIONS()
+def m2xx_search_index_ascii(db: sqlite_utils.Database) -> None:
+    """Rebuild the contentless search index with ``tokenize='ascii'`` over ``index_form`` of each stored
+    article's search forms (recomputed from its title and paragraphs, as ``Archive`` unindexes them), in rowid
+    order, with the merge settings of ``m2xx_store4_fts_merge_64``. Every token, count and length is the same,
+    so search answers and the impacts' blocks stay; the blocks holding a form that is not simple are rebuilt
+    (their impacts were counted by a regex that did not fold ``é`` to ``e`` as unicode61 does)."""
+    from crawler.storage.impacts import BLOCK_BITS, stored_forms
+    from crawler.storage.tokens import SIMPLE_TEXT, index_form
+
+    articles = db.execute("select count(*) from articles").fetchone()[0]
+    if articles >= REINDEX_NOTICE:
+        import logging
+
+        logging.getLogger("arshif.storage").warning(
+            "re-indexing %d articles for search (ascii tokenizer, issue 22): ~%d s, once", articles,
+            max(1, round(articles * REINDEX_SECONDS_AN_ARTICLE)))
+    db.execute("drop table articles_fts")
+    db.execute(CREATE_SEARCH_INDEX)
+    for key in ("automerge", "crisismerge"):
+        db.execute("insert into articles_fts (articles_fts, rank) values (?, ?)", [key, SEARCH_INDEX_MERGE])
+    dirty: set[int] = set()
+    last = 0
+    while True:
+        rows = list(db.query("select rowid, * from articles where rowid > ? order by rowid limit ?",
+                             [last, REINDEX_CHUNK]))
+        if not rows:
+            break
+        values = []
+        for row in rows:
+            title, body = stored_forms(row)
+            if not (SIMPLE_TEXT.fullmatch(title) and SIMPLE_TEXT.fullmatch(body)):
+                dirty.add(row["rowid"] >> BLOCK_BITS)
+            values.append((row["rowid"], index_form(title), index_form(body)))
+        db.conn.executemany(INDEX_ARTICLES, values)
+        last = rows[-1]["rowid"]
+    tables = {name for (name,) in db.execute("select name from sqlite_master where type = 'table'").fetchall()}
+    if dirty and "search_blocks" in tables:
+        blocks = sorted(dirty)
+        db.conn.executemany("delete from search_blocks where block = ?", [(block,) for block in blocks])
+        db.conn.executemany("insert or ignore into search_dirty (block) values (?)", [(block,) for block in blocks])
