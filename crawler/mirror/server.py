@@ -19,6 +19,9 @@ from crawler.mirror.model import MirrorConfig, text_hash
 from crawler.mirror.pages import SLOW_SECONDS, Page, fault_for, render
 
 _MAX_HEAD = 64 * 1024
+# Rendered pages kept for the server's life, up to this many body bytes (then pages are rendered every time):
+# a 1,000-id real-weight mirror holds ~120 MB of pages.
+CACHE_BYTES = 256 * 1024 * 1024
 _REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 400: "Bad Request", 404: "Not Found",
             405: "Method Not Allowed", 429: "Too Many Requests", 431: "Request Header Fields Too Large",
             500: "Internal Server Error", 503: "Service Unavailable"}
@@ -84,7 +87,7 @@ class MirrorProtocol(protocol.Protocol):
             self.transport.abortConnection()
             return False
         try:
-            page = render(factory.config, target, count or 1, base_url)
+            page = factory.render(target, count, base_url)
             if factory.config.hazards and target.split("?", 1)[0] in ("/", "/index.php", "/home"):
                 page = hazards.decorate_home(factory.config, page)
         except Exception:  # a bug in a page: say so, on the wire and on stderr, and keep serving
@@ -169,6 +172,27 @@ class MirrorFactory(protocol.Factory):
         self.served = 0
         self.requests: dict[int, int] = {}  # request counts by URL hash; kept only when faults are on
         self.hazard_requests: dict[int, int] = {}  # the same for hazards
+        self.pages: dict[tuple[str, str], Page] = {}  # rendered pages by (request target, base URL)
+        self.cached_bytes = 0
+
+    def render(self, target: str, count: int, base_url: str) -> Page:
+        """``pages.render`` of the ``count``-th request of ``target``, rendered once per (target, base URL) when
+        faults are off. Without faults a page is a function of the mirror's config, the target and the base URL
+        alone (``render`` then ignores the count), and a page of the real weight costs ~1.4 ms of Python to
+        render: a benchmark's crawls ask for the same 1,000 pages again and again, from one server, and would
+        otherwise measure the server's rendering as much as the crawlers (bench/results.md, crawl9). With
+        faults on, an answer depends on the count: rendered every time. A body is never changed after it is
+        rendered (``Page`` is a tuple; ``hazards.decorate_home`` makes a new one)."""
+        if self.config.fault_rates:
+            return render(self.config, target, count or 1, base_url)
+        key = (target, base_url)
+        page = self.pages.get(key)
+        if page is None:
+            page = render(self.config, target, 1, base_url)
+            if self.cached_bytes + len(page.body) <= CACHE_BYTES:
+                self.pages[key] = page
+                self.cached_bytes += len(page.body)
+        return page
 
     def count(self, target: str) -> int:
         """How many times ``target`` was asked for, this request included (0 when faults are off)."""
