@@ -1,0 +1,61 @@
+"""walk9's story_blocks (a block's characters summed per owner before they go up its chain; the score path found
+once an owner) gives the answers it gave: against 93728b4's ``body.story_blocks`` (read from git) on random
+trees, from the blocks it reads itself and from those the walk read in its loop."""
+
+from __future__ import annotations
+
+import lxml.html
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler.extract import body
+from crawler.extract.walk import walk
+from tests.test_extract_walk7 import _flat, markup, module_at
+
+BASE = "93728b4"  # story_blocks before walk9 (each block's characters added up its owner's chain)
+
+# Containers and blocks of each kind the scoring tells apart (containers div/section/td/article/main, owners
+# that score their parent: p, li, h1, br's text), links, the chrome the blocks skip or drop, wrappers of one
+# element, and class names that weigh a container up or down or name chrome.
+_TAGS = ["div", "div", "p", "p", "section", "td", "tr", "table", "article", "main", "li", "ul", "br", "a", "span",
+         "h1", "h2", "header", "nav", "aside", "figure", "blockquote", "pre", "!--"]
+_ATTRS = ["", "", "", ' class="content"', ' class="article-body has-sidebar"', ' class="share-bar"',
+          ' id="related"', ' class="sidebar"', ' class="comment"', ' class="story"', ' href="/x"',
+          ' itemprop="articleBody" class="sidebar"', ' class="tags"', ' class="post" id="comments"']
+_WORDS = ["", " ", "\n  ", "خبر عاجل", "text, more",
+          "قالت الوزارة في بيان، إن الاجتماع بحث الأوضاع الراهنة، والخطوات المقبلة في المنطقة",
+          "A paragraph of prose long enough to count, with a comma, and another, as a story's line does.",
+          "Short line", "اقرأ أيضاً"]
+
+
+def _base():
+    return module_at(BASE, "crawler/extract/body.py")
+
+
+@settings(max_examples=300, deadline=None)
+@given(markup(_TAGS, _ATTRS, _WORDS, deepest=5), st.sampled_from(_WORDS), st.sampled_from(["div", "table", "td"]),
+       st.sampled_from(_ATTRS))
+def test_story_blocks_equal_the_bases_on_random_trees(inner, lead, outer, attrs):
+    base = _base()
+    markup = f"<{outer}{attrs}>{inner}{inner}</{outer}>"  # (twice: owners with many blocks, prose enough)
+    if outer != "div":  # (a table layout's story cell, as on alhadath's table markup)
+        markup = f"<table{attrs}><tr><td>{inner}</td><td>{inner}</td></tr></table>"
+    tree = lxml.html.document_fromstring(f"<html><head><title>t</title></head><body>{lead}{markup}</body></html>")
+    assert _flat(body.story_blocks(tree)) == _flat(base.story_blocks(tree))
+    walked = walk(tree, blocks=True).blocks
+    assert _flat(body.story_blocks(tree, walked)) == _flat(base.story_blocks(tree, walked))
+
+
+def test_a_story_of_one_owners_many_blocks_is_read_as_before():
+    """The case the change is for: one <td> holding a story's paragraphs between <br>s (all its blocks' owner)
+    beside a box of links; the base's blocks and story, and a story at all (not [] on both sides)."""
+    prose = "قالت الوزارة في بيان، إن الاجتماع بحث الأوضاع الراهنة، والخطوات المقبلة في المنطقة"
+    cell = "<br>".join([prose] * 6)
+    links = "".join(f'<li><a href="/{n}">عنوان خبر آخر {n}</a></li>' for n in range(8))
+    tree = lxml.html.document_fromstring(
+        f"<html><body><table><tr><td class='main'><h1>العنوان</h1>{cell}</td><td><ul>{links}</ul></td></tr>"
+        "</table></body></html>")
+    story = body.story_blocks(tree)
+    assert [block.text for block in story] == ["العنوان", *[prose] * 6]
+    assert [block.owner.tag for block in story] == ["h1", *["td"] * 6]  # (a <br>'s tail is its parent's)
+    assert _flat(story) == _flat(_base().story_blocks(tree))
