@@ -1,6 +1,7 @@
 """walk9's story_blocks (a block's characters summed per owner before they go up its chain; the score path found
-once an owner) gives the answers it gave: against 93728b4's ``body.story_blocks`` (read from git) on random
-trees, from the blocks it reads itself and from those the walk read in its loop."""
+once an owner) and read_layout (a line's first word without ``split``'s copy of the rest; the title hints folded
+only where a timestamp is searched) give the answers they gave: against 93728b4's (read from git) on random
+trees and random lines, from the blocks story_blocks reads itself and from those the walk read in its loop."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import lxml.html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.extract import body
+from crawler.extract import body, layout
+from crawler.extract.walk import Line, Page
 from crawler.extract.walk import walk
 from tests.test_extract_walk7 import _flat, markup, module_at
 
@@ -59,3 +61,45 @@ def test_a_story_of_one_owners_many_blocks_is_read_as_before():
     assert [block.text for block in story] == ["العنوان", *[prose] * 6]
     assert [block.owner.tag for block in story] == ["h1", *["td"] * 6]  # (a <br>'s tail is its parent's)
     assert _flat(story) == _flat(_base().story_blocks(tree))
+
+
+# Lines as the walk gives them (clean_text()-ed) and as no walk does (other whitespace, a leading space), titles
+# that one of them folds to, or whose first words start one.
+_LINE_WORDS = ["الحدث", "رام", "الله", "-", "العنوان", "أخبار", "title", "Title", "2016-02-19", "،", "ab"]
+_SPACES = [" ", " ", " ", "  ", "\t", "\u00a0", "\n"]
+
+
+@st.composite
+def _text(draw, clean: bool):
+    words = draw(st.lists(st.sampled_from(_LINE_WORDS), min_size=0, max_size=6))
+    if clean:
+        return " ".join(words)
+    gaps = [draw(st.sampled_from(_SPACES)) for _ in words]
+    lead = draw(st.sampled_from(["", " ", "\u00a0"]))
+    return lead + "".join(word + gap for word, gap in zip(words, gaps))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.booleans(), st.booleans()), min_size=0, max_size=12),
+       st.data(), st.booleans())
+def test_read_layout_equals_the_bases_on_random_lines(shapes, data, clean):
+    base = module_at(BASE, "crawler/extract/layout.py")
+    lines = [Line(data.draw(_text(clean)), 0.6 if linked else 0.0, chrome, heading, False)
+             for linked, chrome, heading in shapes]
+    texts = [line.text for line in lines if line.text]
+    title = data.draw(st.sampled_from(texts) if texts and data.draw(st.booleans()) else _text(clean))
+    page = Page(lines=lines)
+    hints = [title, data.draw(_text(True))]
+    for own in ((), ("الحدث",)):
+        assert _outcome(layout._find_title_line, lines, title) == _outcome(base._find_title_line, lines, title)
+        assert _outcome(layout.read_layout, page, None, hints, title, own) == \
+            _outcome(base.read_layout, page, None, hints, title, own)
+
+
+def _outcome(function, *args):
+    """What ``function(*args)`` gives, or the exception it raises (a line of whitespace alone, which no walk
+    gives, has no first word: both raise IndexError)."""
+    try:
+        return _flat(function(*args))
+    except Exception as error:  # (compared by type)
+        return type(error)
