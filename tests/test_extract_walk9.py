@@ -103,3 +103,31 @@ def _outcome(function, *args):
         return _flat(function(*args))
     except Exception as error:  # (compared by type)
         return type(error)
+
+
+
+def test_a_pages_builds_read_the_story_and_the_byline_elements_of_a_tree_once(monkeypatch):
+    """The builds of one page share what they read of one tree: a template's check page reads the whole tree
+    for its block and for the whole page, the story and the byline elements of that tree once; every record is
+    still the full chain's (a fresh Extractor's, which shares nothing: one build a page)."""
+    from crawler.extract import Extractor, generic
+    from tests.test_extract_template_hosts import family
+
+    reads: list[tuple[str, object]] = []  # (what, the tree's root: kept, so no id is reused within a page)
+    story_blocks, markup_authors = generic.story_blocks, generic.markup_authors
+    counted = {"story_blocks": lambda root, walked=None: reads.append(("story", root)) or story_blocks(root, walked),
+               "markup_authors": lambda root: reads.append(("markup", root)) or markup_authors(root)}
+    extractor = Extractor()
+    checks = 0
+    for body, url in family("alhadath", 45, seed=5, markup="table", weight="real"):
+        reads.clear()
+        with monkeypatch.context() as patch:
+            for name, function in counted.items():
+                patch.setattr(generic, name, function)
+            record = extractor.extract_article(body, url)
+        keys = [(what, id(root)) for what, root in reads]
+        assert len(keys) == len(set(keys)), url  # (no tree's story or byline elements read twice a page)
+        checks += len({id(root) for _, root in reads}) > 1  # (two trees: the cut's and the whole's)
+        assert record is not None and record == Extractor().extract_article(body, url), url
+    state = extractor.templates.sites["//news.example.invalid"]
+    assert state.verified >= 1 and state.cuts >= 20 and checks >= 1, (state, checks)
