@@ -121,13 +121,20 @@ class GenericFields(PageFields):
         self.generic_authors = self._authors(layout, names)
         return Extraction(self._record(title, published, layout, paragraphs), self.sources)
 
+    _outlets: tuple[tuple[str, ...], list[str]] | None = None  # (own_names, _outlet_names' answer for them)
+
     def _outlet_names(self) -> list[str]:
-        """The outlet's own names: og:site_name, JSON-LD publisher, application-name, the domain's label."""
+        """The outlet's own names: og:site_name, JSON-LD publisher, application-name, the domain's label.
+        (Asked up to three times a page, with ``own_names`` the only part that changes: kept for the last.)"""
+        if self._outlets is not None and self._outlets[0] == self.own_names:
+            return list(self._outlets[1])
         meta = self.page.meta
         publisher = self.ld.get("publisher")
-        return [clean_text(unescape(n)) for n in (*self.own_names, ld_text(publisher) if publisher else "",
-                                                  meta.get("application-name") or "", meta.get("og:site_name") or "",
-                                                  host_label(self.url)) if n and clean_text(n)]
+        names = [clean_text(unescape(n)) for n in (*self.own_names, ld_text(publisher) if publisher else "",
+                                                   meta.get("application-name") or "", meta.get("og:site_name") or "",
+                                                   host_label(self.url)) if n and clean_text(n)]
+        self._outlets = (self.own_names, names)
+        return list(names)
 
     def _published(self, layout: Layout):
         chain = DateChain(self.timezone, self.now, self.earliest_year)
