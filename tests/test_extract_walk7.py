@@ -25,18 +25,23 @@ MAIN = "549c03f"  # the walk before walk7 (el.tag read again at each element's e
 
 def walk_at(commit: str):
     """``walk`` as ``crawler/extract/walk.py`` was at ``commit``, compiled from git in memory (skips without it)."""
+    return module_at(commit, "crawler/extract/walk.py").walk
+
+
+def module_at(commit: str, path: str) -> types.ModuleType:
+    """The module ``path`` as it was at ``commit``, compiled from git in memory (skips without that history)."""
     try:
-        source = subprocess.run(["git", "show", f"{commit}:crawler/extract/walk.py"], cwd=REPO, check=True,
+        source = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=REPO, check=True,
                                 capture_output=True, text=True).stdout
     except (OSError, subprocess.CalledProcessError):
-        pytest.skip(f"no git history holding {commit} (the reference walk)")
-    name = f"walk_{commit}"
+        pytest.skip(f"no git history holding {commit} (the reference {path})")
+    name = f"{Path(path).stem}_{commit}"
     module = sys.modules.get(name)
     if module is None:
         module = types.ModuleType(name)
         sys.modules[name] = module  # (dataclasses look their module up)
         exec(compile(source, f"{name}.py", "exec"), module.__dict__)
-    return module.walk
+    return module
 
 
 def _main_walk():

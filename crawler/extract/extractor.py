@@ -58,6 +58,7 @@ class Extractor:
         storyless = self.templates.storyless(key)
         story: list[bool] = []  # per build: True a record, False a title and no story
         skipped: list[bool] = []
+        shared: dict = {}  # the builds' readings of a tree of this page (``GenericFields.shared``)
 
         def parse_whole() -> etree._Element | None:
             if not whole:  # (bytes ``parsed_bytes`` took are those ``parse`` would parse as they are)
@@ -72,6 +73,7 @@ class Extractor:
                 else walk(region, None, head=tree.find("head"), context=context, blocks=True)
             fields = GenericFields(tree, page, None, url, codec, now)
             fields.storyless = storyless
+            fields.shared = shared
             if not whole or tree is not whole[0]:  # the block's bytes alone were parsed (crawler.extract.cut)
                 cut = self.templates.sites[key].parsed
                 fields.partial = _PartialPage(cut, source).answers

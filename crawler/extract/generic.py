@@ -48,6 +48,20 @@ class GenericFields(PageFields):
     storyless = False
     skipped = False
     no_story = False
+    # Readings that depend on the tree alone (the story's blocks, the byline elements), kept for the other builds
+    # of one page (``crawler.extract.extractor``: one dict a page) by the tree they read: a template's check reads
+    # the whole tree twice — its block (the walk of that region) and the whole page — and both ask them of the
+    # whole tree (~1.2% of a table page's instructions under an unknown host). None: nothing kept.
+    shared: dict | None = None
+
+    def _of_tree(self, name: str, read: Callable[[], object]):
+        """``read()``, once per page's tree and ``name`` where builds share their readings (``shared``)."""
+        if self.shared is None:
+            return read()
+        key = (name, self.root)
+        if key not in self.shared:
+            self.shared[key] = read()
+        return self.shared[key]
 
     def _whole(self, stage: str) -> bool:
         """Whether ``stage`` may read this tree (always, unless it is a cut page the stage needs whole)."""
@@ -107,13 +121,20 @@ class GenericFields(PageFields):
         self.generic_authors = self._authors(layout, names)
         return Extraction(self._record(title, published, layout, paragraphs), self.sources)
 
+    _outlets: tuple[tuple[str, ...], list[str]] | None = None  # (own_names, _outlet_names' answer for them)
+
     def _outlet_names(self) -> list[str]:
-        """The outlet's own names: og:site_name, JSON-LD publisher, application-name, the domain's label."""
+        """The outlet's own names: og:site_name, JSON-LD publisher, application-name, the domain's label.
+        (Asked up to three times a page, with ``own_names`` the only part that changes: kept for the last.)"""
+        if self._outlets is not None and self._outlets[0] == self.own_names:
+            return list(self._outlets[1])
         meta = self.page.meta
         publisher = self.ld.get("publisher")
-        return [clean_text(unescape(n)) for n in (*self.own_names, ld_text(publisher) if publisher else "",
-                                                  meta.get("application-name") or "", meta.get("og:site_name") or "",
-                                                  host_label(self.url)) if n and clean_text(n)]
+        names = [clean_text(unescape(n)) for n in (*self.own_names, ld_text(publisher) if publisher else "",
+                                                   meta.get("application-name") or "", meta.get("og:site_name") or "",
+                                                   host_label(self.url)) if n and clean_text(n)]
+        self._outlets = (self.own_names, names)
+        return list(names)
 
     def _published(self, layout: Layout):
         chain = DateChain(self.timezone, self.now, self.earliest_year)
@@ -156,7 +177,8 @@ class GenericFields(PageFields):
                                                      "sailthru.author", "byl")]
         stages = [("jsonld", ld_names), ("meta", [m for m in meta_names if m and "://" not in m]),
                   ("layout", lambda: byline_names(self.page.lines, layout.title_index, layout.body_start)),
-                  ("markup", lambda: markup_authors(self.root) if self._whole("markup") else [])]
+                  ("markup", lambda: self._of_tree("markup", lambda: markup_authors(self.root))
+                   if self._whole("markup") else [])]
         def read(raw: list[str]) -> tuple[list[str], list[str]] | None:
             authors = person_names(raw, own) if raw else []
             return (authors, raw) if authors else None
@@ -202,7 +224,10 @@ class GenericFields(PageFields):
 
     def _density_body(self, title: str, layout: Layout) -> list[str]:
         """Body paragraphs by the page's own DOM shape and text density (``crawler.extract.body``)."""
-        return self._clean_body([block.text for block in story_blocks(self.root, self.page.blocks)], title, layout)
+        # (The blocks the walk read, ``page.blocks``, are those ``story_blocks`` reads itself when not given them:
+        # the story is the tree's either way.)
+        story = self._of_tree("story", lambda: story_blocks(self.root, self.page.blocks))
+        return self._clean_body([block.text for block in story], title, layout)
 
     def _metadata_body(self, title: str, layout: Layout) -> list[str]:
         """JSON-LD ``articleBody`` (its lines), where it holds a story (``body.MIN_STORY`` characters)."""

@@ -133,10 +133,11 @@ def read_layout(page: Page, site: Site | None, title_hints: list[str], anchor_ti
     lines = page.lines
     layout = Layout()
     stamp = -1
-    hints = (title_hints, [fold(hint) for hint in title_hints])
+    hints = None  # (folded only where a timestamp is searched: an unknown site's page has none to compare)
     if site is not None and site.timestamp_pattern is not None:
         candidates = _timestamp_lines(page, site.timestamp_pattern)
         if candidates:
+            hints = (title_hints, [fold(hint) for hint in title_hints])
             stamp = _choose_timestamp(lines, candidates, hints)
     if stamp >= 0:
         layout.published_raw = lines[stamp].text
@@ -190,7 +191,13 @@ def _find_title_line(lines: list[Line], title: str) -> int:
     for index, line in enumerate(lines):
         text = line.text
         if text:
-            head = fold(text.split(None, 1)[0])
+            # Its first word: the text up to its first space where that part holds no other whitespace (a
+            # printable str holds none but the space) — a line's text is clean_text()-ed, so this is the rule —
+            # else ``split``'s. (``split(None, 1)`` copies the rest of the line too: a paragraph of ~300
+            # characters a line, each of the page's ~50 lines, for up to three titles a page.)
+            at = text.find(" ")
+            head = text if at < 0 else text[:at]
+            head = fold(head if at != 0 and head.isprintable() else text.split(None, 1)[0])
             if head and head != folded and not folded.startswith(head + " "):
                 continue
             if fold(text) == folded:
