@@ -192,7 +192,8 @@ def test_first_line_is_the_base_url_and_a_signal_stops_cleanly(stop):
         assert host == "127.0.0.1" and port > 0
         socket.create_connection((host, port), timeout=5).close()
         process.send_signal(stop)
-        assert process.wait(10) == 0
+        # 30 s: at load 14 on 2 cores (two full suites and callgrind beside) a SIGINT stop once took over 10 s
+        assert process.wait(30) == 0
         assert b"mirror stopped" in process.stderr.read()
     finally:
         if process.poll() is None:
