@@ -92,7 +92,8 @@ def test_a_reparse_of_unchanged_pages_and_the_read_commands_load_no_numpy(mirror
 
 
 def test_sqlite_utils_still_types_numpy_values_once_numpy_is_loaded():
-    """crawler.storage imports sqlite_utils with numpy hidden; a numpy value given to it later is typed as
+    """sqlite_utils, imported after crawler.storage (by it when first used, or by anyone: the import hook of
+    ``crawler.storage.migrating``), is imported with numpy hidden; a numpy value given to it later is typed as
     sqlite_utils types it when it imports numpy itself (INTEGER, REAL)."""
     code = (
         "import sys, crawler.storage, sqlite_utils\n"
