@@ -4,17 +4,14 @@ sqlite_utils' ``apply`` would change nothing; the run rows written in plain SQL 
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 import sqlite_utils
 
 from crawler.storage import MIGRATIONS, Archive, RunCounts
 from crawler.storage.migrating import Migrations
-from tests.test_crawl import REPO
+from tests.test_startup import python_output
 
 
 def _schema(path) -> list[tuple]:
@@ -142,10 +139,7 @@ def test_an_up_to_date_archive_is_written_reparsed_and_read_without_sqlite_utils
         f"open_archive({str(path)!r}).close()\n"
         f"print(reparse({str(path)!r}, {str(tmp_path)!r}).rows, 'sqlite_utils' in sys.modules,"
         " 'numpy' in sys.modules, 'importlib.metadata' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["0", "False", "False", "False"]
+    assert python_output(script).split() == ["0", "False", "False", "False"]
     with sqlite3.connect(path) as conn:
         runs = conn.execute("select command, status, pages, finish_reason from crawl_runs order by id").fetchall()
     conn.close()
