@@ -44,7 +44,7 @@ class RunLog:
     def _run_row_written(self, verb: str, values: dict[str, Any], run_id: int | None = None) -> int:
         """The ``crawl_runs`` row inserted (its id) or updated with ``values`` (plain text, numbers or None),
         as sqlite_utils' ``insert`` / ``update`` write it inside the open transaction; in plain SQL, so that a
-        run needs no sqlite_utils (``crawler.storage.migrating``: ~0.3 G instructions of a reparse's start).
+        run needs no sqlite_utils (``crawler.storage.migrating``: part of a reparse's start-up).
         Other values (sqlite_utils writes a list as JSON …), and an update that finds no row (its error,
         ``NotFoundError``), are left to sqlite_utils."""
         if any(not isinstance(value, (str, int, float, type(None))) for value in values.values()):
