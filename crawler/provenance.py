@@ -28,12 +28,88 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _version(package: str) -> str | None:
+    """``importlib.metadata.version(package)``, None if it is not installed. Read from the installed
+    distribution's metadata file directly where the lookup is the plain one (``_plain_version``)."""
+    found = _plain_version(package)
+    if found is not _ASK_IMPORTLIB:
+        return found
     from importlib import metadata
 
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
+
+
+_ASK_IMPORTLIB = object()
+_HEADER_NAME = re.compile(r"[!-9;-~]+")  # an RFC 5322 field name: printable ASCII less the colon
+
+
+def _plain_version(package: str) -> str | None | object:
+    """What ``importlib.metadata.version`` answers, found its way — the first ``NAME-….dist-info`` or
+    ``.egg-info`` whose normalized name is the package's, in ``sys.path`` order — where that way is the plain
+    one: only the path finder looks for distributions, every ``sys.path`` entry is a directory or absent, the
+    metadata file's headers are plain ``Name: value`` lines. Anything else: ``_ASK_IMPORTLIB``.
+
+    Why: every run records Scrapy's version (``crawl_runs.scrapy_version``), and ``import importlib.metadata``
+    (email, zipfile, csv …) with its distribution search cost ~0.34 G instructions measured alone (~3% of a
+    930-page reparse, which never imports Scrapy); here it is a directory listing per path entry and one small
+    file read.
+    E.g. ``scrapy`` → ``…/site-packages/scrapy-2.19.0.dist-info/METADATA`` → "Version: 2.19.0" → "2.19.0"."""
+    import sys
+
+    if any(hasattr(finder, "find_distributions") and getattr(finder, "__name__", "") != "PathFinder"
+           for finder in sys.meta_path):
+        return _ASK_IMPORTLIB
+    wanted = re.sub(r"[-_.]+", "-", package).lower().replace("-", "_")  # importlib.metadata.Prepared.normalize
+    legacy = package.lower().replace("-", "_")  # Prepared.legacy_normalize, for eggs
+    for entry in sys.path:
+        if not isinstance(entry, str):
+            return _ASK_IMPORTLIB
+        root = entry or "."
+        try:
+            children = os.listdir(root)
+        except OSError:
+            if os.path.exists(root):  # a zip file, or a directory it may not list: importlib's own way
+                return _ASK_IMPORTLIB
+            continue  # e.g. python311.zip absent, an editable install's path hook name: no distributions
+        base = os.path.basename(entry).lower()
+        for child in children:  # importlib.metadata.Lookup: dist-info and egg-info first, in listing order
+            low = child.lower()
+            if low.endswith((".dist-info", ".egg-info")) and \
+                    re.sub(r"[-_.]+", "-", low.rpartition(".")[0].partition("-")[0]).replace("-", "_") == wanted:
+                return _metadata_version(os.path.join(entry, child))
+        if base.endswith(".egg") and "egg-info" in {child.lower() for child in children} \
+                and base.rpartition(".")[0].partition("-")[0].replace("-", "_") == legacy:
+            return _ASK_IMPORTLIB  # an egg directory: rare, left to importlib
+    return None
+
+
+def _metadata_version(path: str) -> str | None | object:
+    """The ``Version`` header of a distribution's METADATA (or PKG-INFO) where its header lines are plain."""
+    for name in ("METADATA", "PKG-INFO"):
+        try:
+            with open(os.path.join(path, name), encoding="utf-8") as file:
+                text = file.read()
+        except OSError:  # importlib skips a missing file; any other error is left to it
+            continue
+        except ValueError:
+            return _ASK_IMPORTLIB
+        if not text:
+            continue
+        if "\r" in text:
+            return _ASK_IMPORTLIB
+        version = None
+        for line in text.split("\n"):
+            if not line:
+                break
+            field, colon, value = line.partition(":")
+            if not colon or not _HEADER_NAME.fullmatch(field):
+                return _ASK_IMPORTLIB  # a folded or malformed header: the email parser's reading
+            if field.lower() == "version" and version is None:
+                version = value.lstrip(" \t")  # as email's compat32 parser keeps it (the first one)
+        return _ASK_IMPORTLIB if version is None else version
+    return _ASK_IMPORTLIB
 
 
 @functools.lru_cache(maxsize=1)

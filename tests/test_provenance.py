@@ -46,3 +46,93 @@ def test_the_head_commit_is_what_git_says_for_every_plain_kind_of_checkout(tmp_p
 def test_the_project_checkout_records_the_commit_git_names():
     done = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
     assert git_commit() == (done.stdout.strip() if done.returncode == 0 else None)
+
+
+# -- the installed version of a package (crawl_runs.scrapy_version), read without importlib.metadata --------
+
+
+def _importlib_version(name: str):
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def test_every_installed_distribution_has_the_version_importlib_gives():
+    from importlib import metadata
+
+    from crawler.provenance import _ASK_IMPORTLIB, _plain_version, _version
+
+    names = {dist.metadata["Name"] for dist in metadata.distributions()}
+    assert "scrapy" in {name.lower() for name in names}
+    plain = 0
+    for name in sorted(names):
+        for spelling in (name, name.upper(), name.replace("-", "_"), name.replace("_", ".")):
+            assert _version(spelling) == _importlib_version(spelling), spelling
+            found = _plain_version(spelling)
+            if found is not _ASK_IMPORTLIB:
+                plain += 1
+                assert found == _importlib_version(spelling), spelling
+    assert plain >= len(names) * 3  # most answered without importlib.metadata
+    assert _version("no-such-distribution-here") is None
+
+
+import itertools  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_COUNTER = itertools.count()
+_ANSWERED: list[bool] = []  # each example: a version found by the plain lookup
+_FIELD = st.sampled_from(["Name", "Version", "version", "VERSION", "Summary", "Metadata-Version", "Version",
+                          "X y"])
+_VALUE = st.text(st.sampled_from([" ", "\t", "1", ".", "0", "a", "-", ":", "é"]), max_size=5)
+# Mostly plain "Field: value" lines; now and then a continuation line or a line without a colon.
+_LINE = st.builds(lambda kind, field, separator, value: f"{field}{separator}{value}" if kind < 8
+                  else " " + value if kind == 8 else "no colon",
+                  st.integers(0, 9), _FIELD, st.sampled_from([":", ": ", ":\t", ": "]), _VALUE)
+_METADATA = st.tuples(st.lists(_LINE, max_size=5), st.sampled_from(["\n"] * 5 + ["\r\n"]),
+                      st.sampled_from(["", "\n", "\nbody text\nVersion: 9\n"])).map(
+    lambda parts: parts[1].join(parts[0]) + parts[1] * bool(parts[0]) + parts[2])
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries=st.lists(st.tuples(
+           st.sampled_from(["Pkg_Name", "pkg-name", "PKG.NAME", "pkg__name", "pkgname", "other"]),
+           st.sampled_from(["-1.0", "-2.0b1", ""]),
+           st.sampled_from([".dist-info", ".egg-info", ".DIST-INFO"]),
+           st.sampled_from(["METADATA", "PKG-INFO"]),
+           _METADATA), min_size=1, max_size=3),
+       path_shape=st.lists(st.sampled_from(["dir", "dir", "absent", "empty"]), min_size=1, max_size=3),
+       asked=st.sampled_from(["pkg-name", "Pkg.Name", "pkg_name", "PKG_NAME", "pkgname", "missing"]))
+def test_the_plain_lookup_answers_as_importlib_metadata(tmp_path_factory, entries, path_shape, asked):
+    import sys
+
+    from crawler.provenance import _ASK_IMPORTLIB, _plain_version, _version
+
+    base = tmp_path_factory.getbasetemp() / f"dists-{next(_COUNTER)}"  # fresh paths: importlib caches by path
+    paths = []
+    for index, shape in enumerate(path_shape):
+        path = base / f"p{index}"
+        if shape != "absent":
+            path.mkdir(parents=True)
+        if shape == "dir":
+            for name, version, suffix, filename, text in entries:
+                info = path / f"{name}{version}{suffix}"
+                info.mkdir(exist_ok=True)
+                (info / filename).write_bytes(text.encode("utf-8"))
+        paths.append(str(path))
+    saved, sys.path = sys.path, paths
+    try:
+        assert _version(asked) == _importlib_version(asked)
+        _ANSWERED.append(_plain_version(asked) is not _ASK_IMPORTLIB and _plain_version(asked) is not None)
+    finally:
+        sys.path = saved
+
+
+def test_the_plain_lookup_was_tried_on_versions_it_answers():
+    """The property above ran with the plain lookup answering a version in a good share of its examples."""
+    if not _ANSWERED:  # run alone: the property first
+        test_the_plain_lookup_answers_as_importlib_metadata()
+    assert sum(_ANSWERED) >= 10, (sum(_ANSWERED), len(_ANSWERED))

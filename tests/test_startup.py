@@ -92,7 +92,8 @@ def test_a_reparse_of_unchanged_pages_and_the_read_commands_load_no_numpy(mirror
 
 
 def test_sqlite_utils_still_types_numpy_values_once_numpy_is_loaded():
-    """crawler.storage imports sqlite_utils with numpy hidden; a numpy value given to it later is typed as
+    """sqlite_utils, imported after crawler.storage (by it when first used, or by anyone: the import hook of
+    ``crawler.storage.migrating``), is imported with numpy hidden; a numpy value given to it later is typed as
     sqlite_utils types it when it imports numpy itself (INTEGER, REAL)."""
     code = (
         "import sys, crawler.storage, sqlite_utils\n"
@@ -146,7 +147,12 @@ def test_opening_an_archive_scans_no_installed_distributions(tmp_path):
         f"archive = Archive({str(tmp_path / 'a.db')!r}); archive.close()\n"
         f"open_archive({str(tmp_path / 'a.db')!r}).close()\n"
         "print('importlib.metadata' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
+    assert python_output(script) == "False"
+
+
+def python_output(script: str) -> str:
+    """What ``script`` prints, run by a fresh interpreter in the project (its stripped stdout)."""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False"
+    return done.stdout.strip()

@@ -17,8 +17,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from crawler.dedupe import folded_band_hashes
 from crawler.storage.records import (
     ArticleWrite,
@@ -60,26 +58,37 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists():
             inspect_file(self.path)  # random bytes, a truncated copy, another program's database: exit 10
-        # execute_plugins=False: no scan of every installed distribution's entry points for sqlite-utils plugins
-        # (~10-20 ms a process: pluggy imports importlib.metadata); the archive registers none and a user's plugin
-        # has no business on the archive's connection.
-        self.db = sqlite_utils.Database(connect(self.path), execute_plugins=False)
-        self.conn = self.db.conn  # what ArchiveReader's reads use
-        MIGRATIONS.apply(self.db)
+        self.conn = connect(self.path)  # the writer's connection, and what ArchiveReader's reads use
+        self._db = None
+        self.conn.execute("PRAGMA recursive_triggers=on;")  # as sqlite_utils' Database sets it (``db``)
+        if not MIGRATIONS.up_to_date(self.conn):  # no sqlite_utils for an archive that is up to date (``migrating``)
+            MIGRATIONS.apply(self.db)
         self.batch_size = batch_size
-        self.bands = BandKeys(self.db.conn)
+        self.bands = BandKeys(self.conn)
         # Exact copies' lookup keys (one an article), kept in levels as the band keys are (schema.CONTENT_LEVELS).
-        self.content_keys = BandKeys(self.db.conn, levels=CONTENT_LEVELS, floor=CONTENT_MERGE_FLOOR, keys_per_article=1)
+        self.content_keys = BandKeys(self.conn, levels=CONTENT_LEVELS, floor=CONTENT_MERGE_FLOOR, keys_per_article=1)
         self.commit_interval = commit_interval
         self.pending_writes = 0
         self._last_commit = time.monotonic()
         # The articles inserted or changed in the open batch, not yet in the search index (``flush``):
         # rowid → (title, body) search forms. The index stores no text, so this is where they wait.
         self._unindexed: dict[int, tuple[str, str]] = {}
-        self.impacts = SearchImpacts(self.db.conn)  # search impacts of filled blocks, built when idle or at close
+        self.impacts = SearchImpacts(self.conn)  # search impacts of filled blocks, built when idle or at close
         self._copy_sql: dict[tuple[bool, str], str] = {}  # stored_and_copy's statement, with and without the title, by the runs' SQL
         # Load the FTS5 table's configuration now (a read of its small config table), not at the first commit.
-        self.db.conn.execute("select rowid from articles_fts where rowid = 0").fetchall()
+        self.conn.execute("select rowid from articles_fts where rowid = 0").fetchall()
+
+    @property
+    def db(self):
+        """sqlite_utils' ``Database`` on the writer's connection (the migrations', the run log's table writes),
+        made on first use. execute_plugins=False: no scan of every installed distribution's entry points for
+        sqlite-utils plugins (~10-20 ms a process: pluggy imports importlib.metadata); the archive registers
+        none and a user's plugin has no business on the archive's connection."""
+        if self._db is None:
+            from crawler.storage.migrating import sqlite_utils_module
+
+            self._db = sqlite_utils_module().Database(self.conn, recursive_triggers=False, execute_plugins=False)
+        return self._db
 
     @classmethod
     def existing(cls, path: str | Path, **kwargs: Any) -> Archive:
@@ -99,19 +108,19 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         self.close()
 
     def close(self) -> None:
-        if self.db.conn is None:
+        if self.conn is None:
             return
         try:
             self.commit()
             self.impacts.build_committed(rebuilds=0, tail=True)  # this session's blocks (crawler.storage.impacts)
         finally:
-            self.db.conn.close()
+            self.conn.close()
 
     def build_search_impacts(self) -> int:
         """Build the search impacts of every block marked to do (an archive written before impacts existed,
         or blocks changed since): all at once rather than one per idle tick. Returns the blocks built."""
         self.commit()
-        built = build_search_blocks(self.db.conn)
+        built = build_search_blocks(self.conn)
         self.commit()
         return built
 
@@ -120,10 +129,10 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         self.flush()
         self.pending_writes = 0
         self._last_commit = time.monotonic()
-        if self.db.conn.in_transaction:
+        if self.conn.in_transaction:
             self.bands.merge_if_due()  # with the batch: both commit, or neither
             self.content_keys.merge_if_due()
-            self.db.conn.commit()
+            self.conn.commit()
             self.bands.committed()
             self.content_keys.committed()  # its runs as the merges left them, for good
 
@@ -134,14 +143,14 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         self.pending_writes = 0
         self.bands.forget_counts()
         self.content_keys.forget_counts()
-        if self.db.conn.in_transaction:
-            self.db.conn.rollback()
+        if self.conn.in_transaction:
+            self.conn.rollback()
 
     def flush(self) -> None:
         """Index the articles inserted in the open batch for search, in rowid order (done before every commit,
         so the index never lags behind committed rows; a search on this connection calls it first)."""
         unindexed, self._unindexed = self._unindexed, {}
-        if not unindexed or not self.db.conn.in_transaction:  # nothing new, or rolled back with its rows
+        if not unindexed or not self.conn.in_transaction:  # nothing new, or rolled back with its rows
             return
         rowids = sorted(unindexed)
         # Only rows still in ``articles``: a statement that failed (a full disk) may have rolled back rows
@@ -149,9 +158,9 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         present: set[int] = set()
         for chunk in chunks(rowids):
             sql = f"select rowid from articles where rowid in ({','.join('?' * len(chunk))})"
-            present.update(row[0] for row in self.db.conn.execute(sql, chunk))
-        self.db.conn.executemany(INDEX_ARTICLES, [(rowid, index_form(unindexed[rowid][0]), index_form(unindexed[rowid][1]))
-                                                  for rowid in rowids if rowid in present])
+            present.update(row[0] for row in self.conn.execute(sql, chunk))
+        self.conn.executemany(INDEX_ARTICLES, [(rowid, index_form(unindexed[rowid][0]), index_form(unindexed[rowid][1]))
+                                               for rowid in rowids if rowid in present])
         self.impacts.indexed(unindexed)
 
     def _before_read(self) -> None:
@@ -162,11 +171,11 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         it changes or leaves: both are recomputed from its stored title and paragraphs, as they were made."""
         folded = fold_arabic(body_text(record_from_row(row)))
         if self._unindexed.pop(row["rowid"], None) is None:  # else: never reached the index
-            self.db.conn.execute(
+            self.conn.execute(
                 UNINDEX_ARTICLE,
                 [row["rowid"], index_form(stem_folded(row["title_folded"] or "")), index_form(stem_folded(folded))],
             )
-            mark_search_blocks(self.db.conn, [row["rowid"]])
+            mark_search_blocks(self.conn, [row["rowid"]])
         self.bands.remove(row["site"], row["article_id"], folded_band_hashes(folded))
         if row["content_hash"] is not None:
             self.content_keys.remove(row["site"], row["article_id"], [content_key(row["content_hash"])])
@@ -179,10 +188,10 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
             self.impacts.build_committed(limit=1, rebuilds=1)  # idle: one block's search impacts
 
     def _begin(self) -> None:
-        if not self.db.conn.in_transaction:
+        if not self.conn.in_transaction:
             self.bands.began()
             self.content_keys.began()  # runs a merge changed in a batch SQLite rolled back: read again
-            self.db.conn.execute("BEGIN")
+            self.conn.execute("BEGIN")
 
     def _wrote(self, count: int = 1) -> None:
         """Count writes of the open batch; commit it when it is full or old enough."""
@@ -242,14 +251,14 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
                     raise
                 return self._upsert_one(replace(write, stored=None))
             if traces:
-                self.db.conn.execute("delete from aliases where site = ? and alias_id = ?", [site, article_id])
+                self.conn.execute("delete from aliases where site = ? and alias_id = ?", [site, article_id])
             self._unindexed[rowid] = forms
             self.bands.add(site, article_id, write.band_hashes, write.band_keys)
             self._add_content_key(site, article_id, write.content_hash)
             return Outcome.NEW
         old = existing[0]
         if record_from_row(old) == record_from_row(columns):
-            self.db.conn.execute(
+            self.conn.execute(
                 "update articles set last_seen_at = ?, last_run_id = ?, warc_record = coalesce(?, warc_record)"
                 " where site = ? and article_id = ?",
                 [now, write.run_id, write.warc_record, site, article_id],
@@ -271,7 +280,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         )
         columns.update(version=old["version"] + 1, updated_at=now)
         self._unindex(old)
-        self.db.conn.execute(
+        self.conn.execute(
             f"update articles set {', '.join(f'{name} = ?' for name in columns)} where site = ? and article_id = ?",
             [*columns.values(), site, article_id],
         )
@@ -282,7 +291,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
 
     def _next_version(self, site: str, article_id: int) -> int:
         """1 + the last earlier version the archive keeps of this id (1: none)."""
-        return 1 + self.db.conn.execute("select coalesce(max(version), 0) from article_versions"
+        return 1 + self.conn.execute("select coalesce(max(version), 0) from article_versions"
                                         " where site = ? and article_id = ?", [site, article_id]).fetchone()[0]
 
     def _add_content_key(self, site: str, article_id: int, content_hash: str | None) -> None:
@@ -291,13 +300,13 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
 
     def _insert(self, table: str, row: Mapping[str, Any]) -> int:
         """One row by a plain INSERT (sqlite-utils' ``insert`` reads the table's schema on every call); its rowid."""
-        return self.db.conn.execute(
+        return self.conn.execute(
             f"insert into {table} ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values())
         ).lastrowid
 
     def set_near_duplicate(self, site: str, article_id: int, of: int | None, similarity: float | None) -> None:
         self._begin()
-        self.db.conn.execute(
+        self.conn.execute(
             "update articles set near_duplicate_of = ?, similarity = ?, linked_at = ?"
             " where site = ? and article_id = ? and (near_duplicate_of is not ? or similarity is not ?)",
             [of, similarity, utc_now(), site, article_id, of, similarity],
@@ -326,12 +335,12 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
     def _upsert_alias_row(
         self, record: Mapping[str, Any], of: int, kind: str, similarity: float | None, run_id: int | None
     ) -> bool:
-        known = self.db.conn.execute(
+        known = self.conn.execute(
             "select 1 from aliases where site = ? and alias_url = ?", [record["site"], record["url"]]
         ).fetchone()
         if record.get("article_id") is not None:
             self._settle_id(record["site"], int(record["article_id"]), utc_now())
-        self.db.conn.execute(
+        self.conn.execute(
             "insert into aliases (site, alias_id, alias_url, article_id, kind, similarity, title,"
             " published_at, first_seen_at, run_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " on conflict (site, alias_url) do update set article_id = excluded.article_id,"
@@ -365,16 +374,16 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
             return None
         self._unindex(row[0])
         self._upsert_alias_row(record_from_row(row[0]), of, "exact", 1.0, run_id)
-        self.db.conn.execute(
+        self.conn.execute(
             "update aliases set article_id = ? where site = ? and article_id = ?", [of, site, article_id]
         )
         now = utc_now()
-        self.db.conn.execute(
+        self.conn.execute(
             "update articles set near_duplicate_of = ?, linked_at = ? where site = ? and near_duplicate_of = ?",
             [of, now, site, article_id],
         )
-        self.db.conn.execute("update articles set linked_at = ? where site = ? and article_id = ?", [now, site, of])
-        self.db.conn.execute("delete from articles where site = ? and article_id = ?", [site, article_id])
+        self.conn.execute("update articles set linked_at = ? where site = ? and article_id = ?", [now, site, of])
+        self.conn.execute("delete from articles where site = ? and article_id = ?", [site, article_id])
         self._wrote()
         return row[0]["first_run_id"]
 
@@ -393,7 +402,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         """An id with no article behind it (404, soft-404): a rerun will not ask again."""
         self._begin()
         now = utc_now()
-        self.db.conn.execute(
+        self.conn.execute(
             "insert into misses (site, article_id, url, reason, http_status, first_seen_at, last_checked_at,"
             " checks, run_id) values (?, ?, ?, ?, ?, ?, ?, 1, ?)"
             " on conflict (site, article_id) do update set reason = excluded.reason,"
@@ -420,7 +429,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         silent drop. ``warc_record``: the captured response, when there is one to extract again."""
         self._begin()
         now = utc_now()
-        self.db.conn.execute(
+        self.conn.execute(
             "insert into failures (site, url, article_id, reason, http_status, attempts, first_failed_at,"
             " last_failed_at, resolved_at, run_id, warc_record) values (?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?)"
             " on conflict (site, url) do update set reason = excluded.reason,"
@@ -440,21 +449,21 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
     def _id_has_traces(self, site: str, article_id: int) -> bool:
         """Whether any row but an article row names this id: a miss, an open failure, an alias (band keys
         come and go with the article row)."""
-        return self.db.conn.execute(_TRACES_SQL, [site, article_id]).fetchone() is not None
+        return self.conn.execute(_TRACES_SQL, [site, article_id]).fetchone() is not None
 
     def _settle_id(self, site: str, article_id: int, now: str) -> None:
         """An id found to hold an article is no longer a miss, and its fetch failures are resolved."""
-        self.db.conn.execute("delete from misses where site = ? and article_id = ?", [site, article_id])
+        self.conn.execute("delete from misses where site = ? and article_id = ?", [site, article_id])
         self._resolve_failures_of(site, article_id, now)
 
     def _resolve_failures_of(self, site: str, article_id: int, now: str) -> None:
-        self.db.conn.execute(
+        self.conn.execute(
             "update failures set resolved_at = ? where site = ? and article_id = ? and resolved_at is null",
             [now, site, article_id],
         )
 
     def _resolve_failure(self, site: str, url: str, now: str) -> None:
-        self.db.conn.execute(
+        self.conn.execute(
             "update failures set resolved_at = ? where site = ? and url = ? and resolved_at is null",
             [now, site, url],
         )
@@ -464,7 +473,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
     def listing_walk_complete(self, site: str, category: int, since: datetime | None = None) -> bool:
         """True once a run walked this category's listings to their end — or, for a run bounded by ``since``,
         down to ``since`` or further (incremental runs may then stop early)."""
-        row = self.db.conn.execute(
+        row = self.conn.execute(
             "select down_to from listing_walks where site = ? and category = ?", [site, category]
         ).fetchone()
         if row is None:
@@ -475,7 +484,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         """Every recorded walk of ``site``: category → how far it reached (``down_to``; None: to the end).
         What the distributed writer mirrors into Redis for the workers' ``listing_walk_complete``."""
         sql = "select category, down_to from listing_walks where site = ?"
-        return {row[0]: row[1] for row in self.db.execute(sql, [site])}
+        return {row[0]: row[1] for row in self.conn.execute(sql, [site])}
 
     def mark_listing_walks_complete(
         self, site: str, categories: Iterable[int], *, run_id: int | None, down_to: datetime | None = None
@@ -489,14 +498,14 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         for category in categories:
             reach = None if down_to is None else down_to.astimezone(timezone.utc)
             if reach is not None:
-                old = self.db.conn.execute(
+                old = self.conn.execute(
                     "select down_to, completed_at from listing_walks where site = ? and category = ?",
                     [site, category],
                 ).fetchone()
                 if old is not None and datetime.fromisoformat(old[1]) >= reach:  # the two walks meet
                     reach = None if old[0] is None else min(reach, datetime.fromisoformat(old[0]))
             rows.append((site, category, now, run_id, None if reach is None else reach.isoformat(timespec="seconds")))
-        self.db.conn.executemany(
+        self.conn.executemany(
             "insert into listing_walks (site, category, completed_at, run_id, down_to) values (?, ?, ?, ?, ?)"
             " on conflict (site, category) do update set completed_at = excluded.completed_at,"
             " run_id = excluded.run_id, down_to = excluded.down_to",

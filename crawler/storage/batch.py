@@ -60,7 +60,7 @@ def insert_new(archive: Any, writes: Sequence[ArticleWrite]) -> None:
         return
     if any(write.stored is not False or write.traces is not False for write in writes):
         raise ValueError("insert_new stores only articles dedupe found new and untraced")
-    conn = archive.db.conn
+    conn = archive.conn
     archive._begin()
     rows: list[dict[str, Any]] = []
     forms: dict[int, tuple[str, str]] = {}
@@ -110,7 +110,7 @@ def stored_and_copies(archive: Any, site: str, articles: Sequence[tuple[int, str
     found: dict[int, tuple[ArticleRef | None, ArticleRef | None, bool]] = {}
     if not articles:
         return found
-    conn = archive.db.conn
+    conn = archive.conn
     ids = sorted({article_id for article_id, _ in articles})
     hashes = sorted({content_hash for _, content_hash in articles})
     stored: dict[int, ArticleRef] = {}

@@ -44,7 +44,7 @@ class ArchiveLookups:
         unique = sorted(set(ids))
         for chunk in chunks(unique):
             marks = ",".join("?" * len(chunk))
-            found.update(row[0] for row in self.db.conn.execute(sql.format(marks=marks), [site, *chunk]))
+            found.update(row[0] for row in self.conn.execute(sql.format(marks=marks), [site, *chunk]))
         return found
 
     # -- what is known -------------------------------------------------------------------------
@@ -67,7 +67,7 @@ class ArchiveLookups:
         for chunk in chunks(sorted(set(ids))):
             sql = (f"select article_id, coalesce(modified_at, published_at) from articles where site = ? and "
                    f"article_id in ({','.join('?' * len(chunk))})")
-            found.update((row[0], row[1]) for row in self.db.conn.execute(sql, [site, *chunk]) if row[1])
+            found.update((row[0], row[1]) for row in self.conn.execute(sql, [site, *chunk]) if row[1])
         return found
 
     def known_misses(self, site: str, ids: Iterable[int]) -> set[int]:
@@ -78,7 +78,7 @@ class ArchiveLookups:
         its end, not only down to a --since) of ``site``: what the distributed writer mirrors into Redis for
         the workers' incremental rule."""
         def column(sql: str) -> set[int]:
-            return {row[0] for row in self.db.conn.execute(sql, [site]) if row[0] is not None}
+            return {row[0] for row in self.conn.execute(sql, [site]) if row[0] is not None}
 
         stored = column("select article_id from articles where site = ?") | column(
             "select alias_id from aliases where site = ?")
@@ -158,7 +158,7 @@ class ArchiveLookups:
             params.append(title_folded)
         found: list[ArticleRef | None] = [None, None]
         traces = False
-        for which, *ref in self.db.conn.execute(sql, params):
+        for which, *ref in self.conn.execute(sql, params):
             if which == 2:
                 traces = True
             else:

@@ -52,11 +52,14 @@ def read_only_connection(path: str | Path) -> sqlite3.Connection:
 
 def pending_migrations(conn: sqlite3.Connection) -> list[str]:
     """The names of the migrations this archive has not had yet (read-only check)."""
-    import sqlite_utils
-
+    from crawler.storage.migrating import sqlite_utils_module
     from crawler.storage.schema import MIGRATIONS
 
-    return [migration.name for migration in MIGRATIONS.pending(sqlite_utils.Database(conn, execute_plugins=False))]
+    if MIGRATIONS.up_to_date(conn):  # read without sqlite_utils (``crawler.storage.migrating``)
+        conn.execute("PRAGMA recursive_triggers=on;")  # what sqlite_utils' Database did to the connection
+        return []
+    database = sqlite_utils_module().Database(conn, execute_plugins=False)
+    return [migration.name for migration in MIGRATIONS.pending(database)]
 
 
 def outdated_message(path: str | Path, pending: Sequence[str]) -> str:

@@ -26,22 +26,39 @@ class RunLog:
         from crawler.provenance import software
 
         self._begin()
-        self.flush()  # sqlite-utils commits the open batch with the row
-        run_id = self.db["crawl_runs"].insert(
-            {
-                "spider": spider,
-                "command": command,
-                "args": json.dumps(dict(args), ensure_ascii=False, default=str),
-                "started_at": utc_now(),
-                "status": "running",
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-                **software(),
-                "settings": json.dumps(dict(settings or {}), ensure_ascii=False, default=str, sort_keys=True),
-            }
-        ).last_pk
+        self.flush()  # committed with the row
+        run_id = self._run_row_written("insert", {
+            "spider": spider,
+            "command": command,
+            "args": json.dumps(dict(args), ensure_ascii=False, default=str),
+            "started_at": utc_now(),
+            "status": "running",
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            **software(),
+            "settings": json.dumps(dict(settings or {}), ensure_ascii=False, default=str, sort_keys=True),
+        })
         self.commit()
         return int(run_id)
+
+    def _run_row_written(self, verb: str, values: dict[str, Any], run_id: int | None = None) -> int:
+        """The ``crawl_runs`` row inserted (its id) or updated with ``values`` (plain text, numbers or None),
+        as sqlite_utils' ``insert`` / ``update`` write it inside the open transaction; in plain SQL, so that a
+        run needs no sqlite_utils (``crawler.storage.migrating``: part of a reparse's start-up).
+        Other values (sqlite_utils writes a list as JSON …), and an update that finds no row (its error,
+        ``NotFoundError``), are left to sqlite_utils."""
+        if any(not isinstance(value, (str, int, float, type(None))) for value in values.values()):
+            table = self.db["crawl_runs"]
+            return table.insert(values).last_pk if verb == "insert" else table.update(run_id, values).last_pk
+        columns = ", ".join(f"[{name}]" for name in values)
+        if verb == "insert":
+            marks = ", ".join("?" * len(values))
+            return self.conn.execute(f"insert into crawl_runs ({columns}) values ({marks})",
+                                     list(values.values())).lastrowid
+        sets = ", ".join(f"[{name}] = ?" for name in values)
+        if self.conn.execute(f"update crawl_runs set {sets} where id = ?", [*values.values(), run_id]).rowcount != 1:
+            self.db["crawl_runs"].update(run_id, values)
+        return run_id
 
     def finish_run(
         self,
@@ -55,17 +72,14 @@ class RunLog:
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown run status {status!r}")
         self._begin()
-        self.flush()  # sqlite-utils commits the open batch with the row
-        self.db["crawl_runs"].update(
-            run_id,
-            {
-                "finished_at": utc_now(),
-                "finish_reason": finish_reason,
-                "status": status,
-                **counts.__dict__,
-                "stats": json.dumps(dict(stats or {}), ensure_ascii=False, default=str),
-            },
-        )
+        self.flush()  # committed with the row
+        self._run_row_written("update", {
+            "finished_at": utc_now(),
+            "finish_reason": finish_reason,
+            "status": status,
+            **counts.__dict__,
+            "stats": json.dumps(dict(stats or {}), ensure_ascii=False, default=str),
+        }, run_id)
         self.commit()
 
     def note_run_progress(self, run_id: int, pages: int) -> None:

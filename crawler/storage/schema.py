@@ -29,10 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlite_utils
-from sqlite_utils import Migrations
+from typing import TYPE_CHECKING
 
 from crawler.items import ARTICLE_FIELDS
+from crawler.storage.migrating import Migrations  # sqlite_utils' own, loaded when a migration is applied
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 MIGRATIONS = Migrations("arshif")
 
