@@ -84,7 +84,6 @@ import itertools  # noqa: E402
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 _COUNTER = itertools.count()
-_ANSWERED: list[bool] = []  # each example: a version found by the plain lookup
 _FIELD = st.sampled_from(["Name", "Version", "version", "VERSION", "Summary", "Metadata-Version", "Version",
                           "X y"])
 _VALUE = st.text(st.sampled_from([" ", "\t", "1", ".", "0", "a", "-", ":", "é"]), max_size=5)
@@ -126,13 +125,24 @@ def test_the_plain_lookup_answers_as_importlib_metadata(tmp_path_factory, entrie
     saved, sys.path = sys.path, paths
     try:
         assert _version(asked) == _importlib_version(asked)
-        _ANSWERED.append(_plain_version(asked) is not _ASK_IMPORTLIB and _plain_version(asked) is not None)
+        found = _plain_version(asked)
+        assert found is _ASK_IMPORTLIB or found == _importlib_version(asked)
     finally:
         sys.path = saved
 
 
-def test_the_plain_lookup_was_tried_on_versions_it_answers():
-    """The property above ran with the plain lookup answering a version in a good share of its examples."""
-    if not _ANSWERED:  # run alone: the property first
-        test_the_plain_lookup_answers_as_importlib_metadata()
-    assert sum(_ANSWERED) >= 10, (sum(_ANSWERED), len(_ANSWERED))
+def test_the_plain_lookup_answers_a_plain_dist_info_itself(tmp_path):
+    """The property's domain includes answers of the plain lookup itself, not only its hand-overs to
+    importlib.metadata (a count of answered random examples, 10 of 300 asked, once came out 9)."""
+    import sys
+
+    from crawler.provenance import _plain_version
+
+    info = tmp_path / "pkg_name-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pkg-name\nVersion: 1.0\n\nbody\n")
+    saved, sys.path = sys.path, [str(tmp_path)]
+    try:
+        assert _plain_version("Pkg.Name") == "1.0" == _importlib_version("Pkg.Name")
+    finally:
+        sys.path = saved
