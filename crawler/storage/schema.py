@@ -506,6 +506,11 @@ SEARCH_INDEX_MERGE = 64
 def m2xx_store4_fts_merge_64(db: sqlite_utils.Database) -> None:
     """Merge the search index's segments 64 at a time (``automerge`` and ``crisismerge``), instead of 16.
     The settings live in ``articles_fts_config``: existing segments stay as they are, later merges follow."""
+    merge_settings(db)
+
+
+def merge_settings(db: sqlite_utils.Database) -> None:
+    """The search index's ``automerge`` and ``crisismerge`` at ``SEARCH_INDEX_MERGE`` (its config table)."""
     for key in ("automerge", "crisismerge"):
         db.execute("insert into articles_fts (articles_fts, rank) values (?, ?)", [key, SEARCH_INDEX_MERGE])
 
@@ -627,7 +632,7 @@ def m2xx_search_index_ascii(db: sqlite_utils.Database) -> None:
     order, with the merge settings of ``m2xx_store4_fts_merge_64``. Every token, count and length is the same,
     so search answers and the impacts' blocks stay; the blocks holding a form that is not simple are rebuilt
     (their impacts were counted by a regex that did not fold ``é`` to ``e`` as unicode61 does)."""
-    from crawler.storage.impacts import BLOCK_BITS, stored_forms
+    from crawler.storage.impacts import mark, stored_forms
     from crawler.storage.tokens import SIMPLE_TEXT, index_form
 
     articles = db.execute("select count(*) from articles").fetchone()[0]
@@ -639,9 +644,8 @@ def m2xx_search_index_ascii(db: sqlite_utils.Database) -> None:
             max(1, round(articles * REINDEX_SECONDS_AN_ARTICLE)))
     db.execute("drop table articles_fts")
     db.execute(CREATE_SEARCH_INDEX)
-    for key in ("automerge", "crisismerge"):
-        db.execute("insert into articles_fts (articles_fts, rank) values (?, ?)", [key, SEARCH_INDEX_MERGE])
-    dirty: set[int] = set()
+    merge_settings(db)
+    dirty: list[int] = []  # rowids whose forms are not simple
     last = 0
     while True:
         rows = list(db.query("select rowid, * from articles where rowid > ? order by rowid limit ?",
@@ -652,12 +656,8 @@ def m2xx_search_index_ascii(db: sqlite_utils.Database) -> None:
         for row in rows:
             title, body = stored_forms(row)
             if not (SIMPLE_TEXT.fullmatch(title) and SIMPLE_TEXT.fullmatch(body)):
-                dirty.add(row["rowid"] >> BLOCK_BITS)
+                dirty.append(row["rowid"])
             values.append((row["rowid"], index_form(title), index_form(body)))
         db.conn.executemany(INDEX_ARTICLES, values)
         last = rows[-1]["rowid"]
-    tables = {name for (name,) in db.execute("select name from sqlite_master where type = 'table'").fetchall()}
-    if dirty and "search_blocks" in tables:
-        blocks = sorted(dirty)
-        db.conn.executemany("delete from search_blocks where block = ?", [(block,) for block in blocks])
-        db.conn.executemany("insert or ignore into search_dirty (block) values (?)", [(block,) for block in blocks])
+    mark(db.conn, dirty)  # their blocks' impacts rebuilt (``m2xx_search3_search_impacts`` made the tables)
