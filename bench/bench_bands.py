@@ -1,7 +1,7 @@
 """The band-key store alone (issue 22 scale target, ``crawler.storage.bands``): N articles × 16 random band
 keys through ``BandKeys.add``, batches committed (then a passive WAL checkpoint, as a long crawl's are), the
 CPU µs and WAL pages written per article over each eighth of the run, for one table (main's layout) and for
-the levels (``schema.BAND_LEVELS``, merged by ``merge_if_due`` before each commit).
+the levels (``keys.BAND_LEVELS``, merged by ``merge_if_due`` before each commit).
 
     .venv/bin/python bench/bench_bands.py --articles 200000 --batch 1000 [--layouts single,levels] [--lookups]
 
@@ -29,7 +29,7 @@ if str(REPO) not in sys.path:
 
 from bench.common import table  # noqa: E402
 from crawler.storage.bands import BandKeys  # noqa: E402
-from crawler.storage.schema import BAND_LEVELS, RUN_LEVELS, level_table_sql  # noqa: E402
+from crawler.storage.keys import BAND_LEVELS, RUN_LEVELS, level_table_sql  # noqa: E402
 
 
 def measure(layout: str, articles: int, batch: int, cache_kib: int,

@@ -31,7 +31,7 @@ from crawler.mirror.model import ARTICLE
 from crawler.mirror.truth import truth_record
 from crawler.storage import Archive, ArticleWrite, search_articles
 from crawler.storage.connection import connect
-from crawler.storage.schema import BAND_LEVELS, CONTENT_LEVELS
+from crawler.storage.keys import BAND_LEVELS, CONTENT_LEVELS
 from crawler.text import stem_folded
 
 BATCH = 1000

@@ -34,7 +34,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from crawler.storage.bands import union_rows_sql  # noqa: E402
-from crawler.storage.schema import BAND_LEVELS  # noqa: E402
+from crawler.storage.keys import BAND_LEVELS  # noqa: E402
 
 REAL_PAGES = REPO.parent / "shared" / "data" / "real_pages"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -266,7 +266,7 @@ class Fingerprint:
 
     def __init__(self, paragraphs: Sequence[str], carried: Mapping[str, Any] | None = None) -> None:
         self._joined = "\n".join(paragraphs)
-        # What the archive indexes the band hashes by (``crawler.storage.schema.band_keys``): made once, by the
+        # What the archive indexes the band hashes by (``crawler.storage.keys.band_keys``): made once, by the
         # first of the writer's steps that needs them (``crawler.ingest.dedupe.band_keys_of``), for the others.
         self.band_keys: list[int] | None = None
         self._shingles: set[bytes] | None = None

@@ -20,7 +20,7 @@ from crawler.mirror import MirrorConfig, render, statuses
 from crawler.sites import get_site
 from crawler.storage import Archive
 from crawler.storage.bands import union_rows_sql
-from crawler.storage.schema import BAND_LEVELS
+from crawler.storage.keys import BAND_LEVELS
 
 URL = "https://www.alhadath.ps/article/{}/x"
 FETCHED = "2026-01-01T00:00:00+00:00"

@@ -26,7 +26,7 @@ from crawler.ingest.clean import carried_fingerprint, clean_record
 from crawler.sites import get_site
 from crawler.storage import Archive
 from crawler.storage.records import encode_value
-from crawler.storage.schema import band_keys
+from crawler.storage.keys import band_keys
 from tests.test_dedupe import words
 from tests.test_storage import record
 

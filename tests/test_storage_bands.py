@@ -11,7 +11,7 @@ import pytest
 from crawler.dedupe import Fingerprint
 from crawler.storage import Archive
 from crawler.storage.bands import FILTER_KEYS_PER_LOOKUP, MIRROR_MAX_KEYS, union_rows_sql
-from crawler.storage.schema import BAND_LEVELS, band_keys
+from crawler.storage.keys import BAND_LEVELS, band_keys
 from tests.test_storage import SITE, record, write
 
 STORIES = [[f"قصة{story}كلمة{i}" for i in range(120)] for story in range(6)]
@@ -339,19 +339,19 @@ def test_a_filters_bits_are_the_same_set_by_numpy_by_plain_python_or_without_num
     imported, set them in plain Python: the very same bits, so "not there" means the same on both paths."""
     import random
 
-    from crawler.storage import bands
+    from crawler.storage import keymemory
 
     rng = random.Random(7)
     keys = [rng.getrandbits(64) - (1 << 63) for _ in range(30_000)] + [-(1 << 63), (1 << 63) - 1, 0, -1]
-    by_numpy = bands.KeyFilter(len(keys))
+    by_numpy = keymemory.KeyFilter(len(keys))
     by_numpy.add(keys)
-    assert bands._numpy_module  # numpy set them
-    monkeypatch.setattr(bands, "FILTER_NUMPY_KEYS", 10**9)
-    plain = bands.KeyFilter(len(keys))
+    assert keymemory._numpy_module  # numpy set them
+    monkeypatch.setattr(keymemory, "FILTER_NUMPY_KEYS", 10**9)
+    plain = keymemory.KeyFilter(len(keys))
     plain.add(keys)
-    monkeypatch.setattr(bands, "FILTER_NUMPY_KEYS", 1)
-    monkeypatch.setattr(bands, "_numpy_module", False)  # as after a failed import
-    without = bands.KeyFilter(len(keys))
+    monkeypatch.setattr(keymemory, "FILTER_NUMPY_KEYS", 1)
+    monkeypatch.setattr(keymemory, "_numpy_module", False)  # as after a failed import
+    without = keymemory.KeyFilter(len(keys))
     without.add(keys)
     assert by_numpy.bits == plain.bits == without.bits and any(plain.bits)
     assert by_numpy.maybe(keys) == keys  # every key added may be there

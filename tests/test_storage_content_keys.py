@@ -9,7 +9,7 @@ import sqlite3
 
 from crawler.dedupe import Fingerprint
 from crawler.storage import Archive
-from crawler.storage.schema import CONTENT_LEVELS, content_key
+from crawler.storage.keys import CONTENT_LEVELS, content_key
 from tests.test_storage import SITE, record, write
 
 BODIES = (["فقرة عن الحكومة والقدس"], ["خبر عن الأسرى في غزة"], ["مسيرة في رام الله"], ["بيان وزارة الصحة"])

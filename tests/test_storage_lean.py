@@ -9,7 +9,7 @@ import sqlite3
 from crawler.dedupe import Fingerprint
 from crawler.storage import Archive, search_articles
 from crawler.storage.queries import search_condition
-from crawler.storage.schema import RUN_LEVELS
+from crawler.storage.keys import RUN_LEVELS
 from tests.legacy_archive import add_legacy_article, legacy_archive
 from tests.test_storage import SITE, record, write
 

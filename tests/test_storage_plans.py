@@ -60,7 +60,7 @@ def test_every_per_item_statement_uses_an_index(crawler):  # noqa: F811
 def test_band_index_is_rebuilt_by_the_signature_migration(tmp_path):
     """An archive whose band hashes came from an older signature gets them recomputed from its folded
     bodies, so its articles are found as near-duplicate originals again."""
-    from crawler.storage.schema import band_key
+    from crawler.storage.keys import band_key
     from tests.legacy_archive import add_legacy_article, legacy_archive
 
     path = tmp_path / "old.db"

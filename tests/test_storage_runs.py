@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from crawler.dedupe import Fingerprint
 from crawler.storage import Archive
-from crawler.storage import bands
-from crawler.storage.schema import BAND_LEVELS, CONTENT_LEVELS, RUN_LEVELS, band_keys, level_table_sql
+from crawler.storage import bands, keymemory
+from crawler.storage.keys import BAND_LEVELS, CONTENT_LEVELS, RUN_LEVELS, band_keys, level_table_sql
 from tests.test_storage import SITE, record, write
 from tests.test_storage_bands import STORIES, check, level_rows
 
@@ -202,14 +202,14 @@ def test_one_pass_over_every_filter_lets_the_same_keys_pass_as_each_filter(tmp_p
     rng = random.Random(3)
     filters = []
     for index, size in enumerate((100, 5_000, 70_000, 300_000)):
-        level_filter = bands.KeyFilter(size)
+        level_filter = keymemory.KeyFilter(size)
         level_filter.add([rng.getrandbits(64) - (1 << 63) for _ in range(size // 2)])
         filters.append((f"level{index}", level_filter))
     present = [rng.getrandbits(64) - (1 << 63) for _ in range(50)]
     filters[1][1].add(present[:25])
     filters[3][1].add(present[20:])
     keys = present + [rng.getrandbits(64) - (1 << 63) for _ in range(20_000)] + [-(1 << 63), (1 << 63) - 1, 0, -1]
-    passed = bands.passing(filters, keys)
+    passed = keymemory.passing(filters, keys)
     assert passed == {name: kept for name, level_filter in filters if (kept := level_filter.maybe(keys))}
     assert set(present[:25]) <= set(passed["level1"]) and set(present[20:]) <= set(passed["level3"])
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from crawler.storage import Archive, search_articles
 from crawler.storage.impacts import stored_forms
-from crawler.storage.schema import CREATE_SEARCH_INDEX_UNICODE61, INDEX_ARTICLES, SEARCH_INDEX_MERGE
-from crawler.storage.tokens import SIMPLE, SIMPLE_TEXT, index_form
+from crawler.storage.schema import SEARCH_INDEX_MERGE
+from crawler.storage.tokens import CREATE_SEARCH_INDEX_UNICODE61, INDEX_ARTICLES, SIMPLE, SIMPLE_TEXT, index_form
 from crawler.text import search_form
 from tests.test_storage import record, write
 

@@ -26,7 +26,7 @@ from crawler.dedupe import (
 )
 from crawler.ingest.items import ArticleItem, Verdict
 from crawler.storage import Archive
-from crawler.storage.schema import band_keys
+from crawler.storage.keys import band_keys
 from crawler.text import fold_arabic
 
 

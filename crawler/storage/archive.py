@@ -33,15 +33,9 @@ from crawler.storage.lookups import _TRACES_SQL, ArchiveLookups
 from crawler.storage.reader import ArchiveReader
 from crawler.storage.runs import RunLog
 from crawler.storage.impacts import SearchImpacts, build_all as build_search_blocks, mark as mark_search_blocks
-from crawler.storage.schema import (
-    CONTENT_LEVELS,
-    CONTENT_MERGE_FLOOR,
-    INDEX_ARTICLES,
-    MIGRATIONS,
-    UNINDEX_ARTICLE,
-    content_key,
-)
-from crawler.storage.tokens import index_form
+from crawler.storage.keys import CONTENT_LEVELS, CONTENT_MERGE_FLOOR, content_key
+from crawler.storage.schema import MIGRATIONS
+from crawler.storage.tokens import INDEX_ARTICLES, UNINDEX_ARTICLE, index_form
 from crawler.text import fold_arabic, stem_folded
 
 
@@ -65,7 +59,7 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
             MIGRATIONS.apply(self.db)
         self.batch_size = batch_size
         self.bands = BandKeys(self.conn)
-        # Exact copies' lookup keys (one an article), kept in levels as the band keys are (schema.CONTENT_LEVELS).
+        # Exact copies' lookup keys (one an article), kept in levels as the band keys are (keys.CONTENT_LEVELS).
         self.content_keys = BandKeys(self.conn, levels=CONTENT_LEVELS, floor=CONTENT_MERGE_FLOOR, keys_per_article=1)
         self.commit_interval = commit_interval
         self.pending_writes = 0

@@ -20,7 +20,7 @@ from typing import Any
 from crawler.items import ARTICLE_FIELDS
 from crawler.storage.lookups import _REF_COLUMNS, traced_ids_sql
 from crawler.storage.records import ArticleRef, ArticleWrite, body_text, chunks, encode_value, utc_now
-from crawler.storage.schema import band_keys, content_key
+from crawler.storage.keys import band_keys, content_key
 from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
 
 # Rows per INSERT: ~35 columns a row keeps a statement well under SQLite's 32,766 variables.

@@ -16,7 +16,7 @@ from crawler.storage.bands import BandKeys
 from crawler.storage.connection import folded_body_sql
 from crawler.storage.queries import ArticleQuery
 from crawler.storage.records import ArticleRef, chunks
-from crawler.storage.schema import content_key
+from crawler.storage.keys import content_key
 
 _REF_COLUMNS = "site, article_id, published_at, near_duplicate_of, similarity"  # = ArticleRef's fields
 # Rows but an article row that name an id (?1 site, ?2 id): a miss, an open failure, an alias.

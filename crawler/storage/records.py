@@ -47,7 +47,7 @@ class ArticleWrite:
     body_form: str | None = None  # ``stem_folded`` of that body (its search form), likewise (taken as it is)
     stored: bool | None = None  # whether its row exists, when the caller has just looked (None: look)
     traces: bool | None = None  # whether a miss, open failure or alias names its id, likewise (None: look)
-    band_keys: Sequence[int] | None = None  # ``schema.band_keys(band_hashes)``, when the caller made them
+    band_keys: Sequence[int] | None = None  # ``keys.band_keys(band_hashes)``, when the caller made them
 
 
 @dataclass(frozen=True)

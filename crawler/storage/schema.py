@@ -27,12 +27,12 @@ A migration is never edited once landed: a change to the schema is a new functio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from typing import TYPE_CHECKING
 
 from crawler.items import ARTICLE_FIELDS
+from crawler.storage.keys import BAND_KEY_BITS, CONTENT_LEVELS, RUN_LEVELS, content_key, level_table_sql
 from crawler.storage.migrating import Migrations  # sqlite_utils' own, loaded when a migration is applied
+from crawler.storage.tokens import CREATE_SEARCH_INDEX, CREATE_SEARCH_INDEX_UNICODE61, INDEX_ARTICLES
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -356,45 +356,6 @@ def m202_datasets_run_provenance(db: sqlite_utils.Database) -> None:
 
 
 # -- the lean archive (issue 22 item 3) ------------------------------------------------------------------
-# The search index is contentless FTS5: it holds the search forms of title and body (``search_form``) as
-# tokens only, computed at write time from the record, never stored as text. Deleting or changing an indexed
-# row hands FTS5 the old forms again, recomputed from the stored title and paragraphs (``Archive``): SQLite
-# 3.40 has no ``contentless_delete``. Columns keep their names so ``articles_fts match search_form(:q)`` and
-# ``bm25(articles_fts)`` read as before.
-CREATE_SEARCH_INDEX_UNICODE61 = (  # as m201 made it; m2xx_search_index_ascii replaces it
-    "create virtual table articles_fts using fts5(title_stemmed, body_stemmed, content='', tokenize='unicode61')"
-)
-# The index reads ``crawler.storage.tokens.index_form`` of each search form with FTS5's ``ascii`` tokenizer:
-# the tokens unicode61 read of the form itself, at about half the cost (m2xx_search_index_ascii).
-CREATE_SEARCH_INDEX = (
-    "create virtual table articles_fts using fts5(title_stemmed, body_stemmed, content='', tokenize='ascii')"
-)
-# New articles of the open batch, one row each by executemany (rowid, title form, body form), the rowids
-# checked first against ``articles`` (a batch rolled back under it is skipped: ``Archive.flush``). Plain
-# VALUES rows cost 63 µs an article with the commit, one INSERT ... SELECT over a JSON array of the batch
-# 76 µs (its encoding and parsing), an INSERT ... SELECT ... WHERE EXISTS per row 130 µs.
-INDEX_ARTICLES = "insert into articles_fts (rowid, title_stemmed, body_stemmed) values (?, ?, ?)"
-UNINDEX_ARTICLE = (
-    "insert into articles_fts (articles_fts, rowid, title_stemmed, body_stemmed) values ('delete', ?, ?, ?)"
-)
-# Band hashes by key alone: ``band_key`` puts the band number in a hash's four low bits, so one WITHOUT
-# ROWID table (its primary key is the lookup) replaces a rowid table with two indexes. An article's keys
-# are recomputed from its stored body when it changes or leaves (``crawler.dedupe.folded_band_hashes``).
-BAND_KEY_BITS = 4  # crawler.dedupe.BANDS = 16 bands
-_BAND_KEY_MASK = ~((1 << BAND_KEY_BITS) - 1)
-
-
-def band_key(band: int, value: int) -> int:
-    """A band hash tagged with its band (e.g. band 3 of hash -8070450532247928832 → ...835): two bands
-    never share a key, as the old ``(band, hash)`` pair never did; 60 bits of the hash remain."""
-    return (value & _BAND_KEY_MASK) | band
-
-
-def band_keys(band_hashes: Sequence[int]) -> list[int]:
-    """``band_key`` of each band hash, in band order (one comprehension: the store computes 32 for each article)."""
-    return [(value & _BAND_KEY_MASK) | band for band, value in enumerate(band_hashes)]
-
-
 @MIGRATIONS()
 def m201_lean_archive(db: sqlite_utils.Database) -> None:
     """Keep the text once (issue 22): drop ``body_folded``, ``title_stemmed`` and ``body_stemmed`` (about
@@ -446,11 +407,6 @@ def m202_lean_vacuum(db: sqlite_utils.Database) -> None:
             "shrinking the archive (lean schema, issue 22): VACUUM of %d pages, %d of them free", pages, free
         )
         db.execute("vacuum")
-
-
-# The band-key levels, recent first: a key is in exactly one of them (crawler.storage.bands). Three until
-# m2xx_store5_band_keys_lower added ``band_keys_lower`` between the middle and the main one.
-BAND_LEVELS = ("band_keys_recent", "band_keys_middle", "band_keys_lower", "band_keys")
 
 
 @MIGRATIONS()
@@ -522,27 +478,6 @@ def merge_settings(db: sqlite_utils.Database) -> None:
 # content key (the hash's first 60 bits) in three levels like the band keys (``crawler.storage.bands``):
 # a commit rewrites only the small recent level's pages, merges rewrite the bigger ones in key order now and
 # then. The key only finds candidates: the article row's ``content_hash`` (and title) still decides.
-CONTENT_LEVELS = ("content_keys_recent", "content_keys_middle", "content_keys")
-# The recent level is merged past max(8,192 keys, middle / 8): ~60 pages, which a 1,000-article commit
-# rewrites whole (the band keys' 65,536 would be ~450 pages: 0.45 a 1,000-article commit, for one key an article).
-CONTENT_MERGE_FLOOR = 8_192
-
-
-def content_key(content_hash: str) -> int:
-    """The signed 64-bit key of a body hash: its first 16 hex digits with the four low bits cleared (a band
-    key of band 0, as ``BandKeys`` stores them), e.g. "2d711642b726b044…" → 3274422879871479872. A hash that is not hex
-    (tests write such) is keyed by its own BLAKE2b digest: any key is right, it only finds candidates."""
-    try:
-        value = int(content_hash[:16], 16)
-    except ValueError:
-        import hashlib
-
-        value = int.from_bytes(hashlib.blake2b(content_hash.encode(), digest_size=8).digest(), "big")
-    if value >= 1 << 63:
-        value -= 1 << 64
-    return value & _BAND_KEY_MASK
-
-
 @MIGRATIONS()
 def m2xx_store4_content_keys(db: sqlite_utils.Database) -> None:
     """Exact copies are looked up by content key in levels (``CONTENT_LEVELS``), not by the random
@@ -568,7 +503,7 @@ def m2xx_store4_content_keys(db: sqlite_utils.Database) -> None:
 # rewrote it whole once per 32k articles (0.63 pages an article from 100k to 300k, ~1 past). With
 # ``band_keys_lower`` (cap max(4.2M keys, main / 8)) every level above the main one keeps its floor's size to
 # ~2M articles: the main level is rewritten once per 262k articles instead. A lookup reads one more level, which
-# the lower levels' filters (``crawler.storage.bands.KeyFilter``) skip for keys it does not hold.
+# the lower levels' filters (``crawler.storage.keymemory.KeyFilter``) skip for keys it does not hold.
 
 
 @MIGRATIONS()
@@ -591,18 +526,6 @@ def m2xx_store5_band_keys_lower(db: sqlite_utils.Database) -> None:
 # the level already has: each page written once (~0.11 pages an article a level, 144 keys a leaf). A level that
 # holds ``ratio`` runs is merged whole into one run of the next level (``crawler.storage.bands``). A lookup reads
 # each run of a level (``run in (…)``), which the levels' filters skip for keys a level does not hold.
-RUN_LEVELS = (*BAND_LEVELS[1:], *CONTENT_LEVELS[1:])
-
-
-def level_table_sql(name: str, *, runs: bool) -> str:
-    """The CREATE statement of a key level: the recent ones by key, the lower ones by run, then key."""
-    if not runs:
-        return (f"create table {name} (site text not null, key integer not null, article_id integer not null,"
-                " primary key (site, key, article_id)) without rowid")
-    return (f"create table {name} (run integer not null, site text not null, key integer not null,"
-            " article_id integer not null, primary key (run, site, key, article_id)) without rowid")
-
-
 @MIGRATIONS()
 def m2xx_store6_level_runs(db: sqlite_utils.Database) -> None:
     """The lower key levels (``RUN_LEVELS``) take a ``run`` column first in their key: each level's keys

@@ -23,6 +23,28 @@ import re
 import sqlite3
 import threading
 
+# The search index is contentless FTS5: it holds the search forms of title and body (``search_form``) as
+# tokens only, computed at write time from the record, never stored as text. Deleting or changing an indexed
+# row hands FTS5 the old forms again, recomputed from the stored title and paragraphs (``Archive``): SQLite
+# 3.40 has no ``contentless_delete``. Columns keep their names so ``articles_fts match search_form(:q)`` and
+# ``bm25(articles_fts)`` read as before.
+CREATE_SEARCH_INDEX_UNICODE61 = (  # as m201 made it; m2xx_search_index_ascii replaces it
+    "create virtual table articles_fts using fts5(title_stemmed, body_stemmed, content='', tokenize='unicode61')"
+)
+# The index reads ``crawler.storage.tokens.index_form`` of each search form with FTS5's ``ascii`` tokenizer:
+# the tokens unicode61 read of the form itself, at about half the cost (m2xx_search_index_ascii).
+CREATE_SEARCH_INDEX = (
+    "create virtual table articles_fts using fts5(title_stemmed, body_stemmed, content='', tokenize='ascii')"
+)
+# New articles of the open batch, one row each by executemany (rowid, title form, body form), the rowids
+# checked first against ``articles`` (a batch rolled back under it is skipped: ``Archive.flush``). Plain
+# VALUES rows cost 63 µs an article with the commit, one INSERT ... SELECT over a JSON array of the batch
+# 76 µs (its encoding and parsing), an INSERT ... SELECT ... WHERE EXISTS per row 130 µs.
+INDEX_ARTICLES = "insert into articles_fts (rowid, title_stemmed, body_stemmed) values (?, ?, ?)"
+UNINDEX_ARTICLE = (
+    "insert into articles_fts (articles_fts, rowid, title_stemmed, body_stemmed) values ('delete', ?, ?, ?)"
+)
+
 # A form unicode61 keeps as it is, token for token (one token a space-separated word, no case or diacritic
 # folding): Arabic letters, digits, lower-case ASCII. Impacts are kept for such words only. Checked character
 # by character against SQLite's unicode61 (tests/test_storage_tokens.py): U+0670, the superscript alef inside
