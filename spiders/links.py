@@ -12,8 +12,9 @@ the response lives), and the join and the URL rules are cached across pages per 
 
 What the walk reads of a page — its article links, its main list, the listings it links to — is
 ``page_links(reader, site, response)`` (``PageLinks``). For a listing page the crawl's extraction worker
-reads it (``ListingJob``, in ``PageTask.read``): the page's decode, its lxml parse and the anchors are
-~0.35 CPU-s per 1,000 real-weight articles that then leave the crawl's process (bench/results.md, crawl10).
+reads it (``ListingJob``, in ``PageTask.read``): the page's decode, its lxml parse and the anchors, ~9.9 M
+instructions a real-weight listing page, leave the crawl's process, which keeps ~0.6 M for the hand-over
+(bench/results.md, crawl10).
 The worker builds the same ``HtmlResponse`` from the same bytes, URL and Content-Type (all that Scrapy's
 decoding and base URL read), so its answer is the one the spider would have made.
 """
@@ -106,7 +107,6 @@ class LinkReader:
             link = self._links[url] = Link(url, self.to_base(url) if in_site else url, in_site,
                                            self.site.article_id(url), self.site.listing(url))
         return link
-
 
 
 @dataclass(frozen=True, slots=True)
