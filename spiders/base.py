@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.misc import load_object
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -64,7 +64,7 @@ from pipelines.items import AliasItem, ArticleItem, FailureItem, FailureResolved
 from pipelines.state import ArchiveState
 from spiders.discovery import DiscoveryMixin
 from spiders.sources import OutletSources
-from spiders.links import LinkReader
+from spiders.links import LinkReader, ListingJob, PageLinks, page_links
 from spiders.walks import (  # noqa: F401  (main_block_ids, next_page_url, LISTING_REQUESTS: read from here too)
     LISTING_REQUESTS,
     LISTING_RETRY_TIMES,
@@ -206,17 +206,15 @@ class ArchiveSpider(ListingWalks, OutletSources, DiscoveryMixin, scrapy.Spider):
 
     def article_links(self, response: Response) -> dict[int, str]:
         """Article ids linked from the page (sidebars included), in page order → a URL to fetch each."""
-        found: dict[int, str] = {}
-        for _element, link in self.links.anchors(response):
-            if link.in_site and link.article_id is not None and link.article_id not in found:
-                found[link.article_id] = link.fetch
-        return found
+        return self.links.articles(response)
 
-    def listing_links(self, response: Response) -> Iterator[tuple[str, int, int]]:
-        """(URL on base_url, category id, page number) of every category listing the page links to."""
-        for _element, link in self.links.anchors(response):
-            if link.in_site and link.listing is not None:
-                yield link.fetch, *link.listing
+    def read_links(self, response: Response) -> PageLinks:
+        """The page's article links, main list and listing links: as an extraction worker read them
+        (``page_task``: a listing page's ``ListingJob``), or here."""
+        result = response.meta.get(EXTRACTED)
+        if result is not None and result.read is not None:
+            return result.read
+        return page_links(self.links, self.site, response)
 
     # -- start -------------------------------------------------------------------------------
 
@@ -297,8 +295,9 @@ class ArchiveSpider(ListingWalks, OutletSources, DiscoveryMixin, scrapy.Spider):
         yield from self.feed_requests(response)
         if "links" in self.site.discovery.sources:  # no listing rules (a site from its URL alone): follow the pages
             yield from self.follow_pages(response)
+        read = self.read_links(response)
         listings: dict[int, str] = {}
-        for url, category, _page in self.listing_links(response):
+        for url, category, _page in read.listings:
             listings.setdefault(category, url)
         if not listings and "listings" in self.site.discovery.sources:
             logger.warning("no category links on the home page %s", response.url)
@@ -308,20 +307,27 @@ class ArchiveSpider(ListingWalks, OutletSources, DiscoveryMixin, scrapy.Spider):
             self.walks[category] = walk
             yield self.listing_request(walk, url, 1)
         # Articles on the home page that no listing may reach (e.g. a section missing from the menu).
-        links = self.article_links(response)
+        links = read.articles
         stored = set() if self.refresh else state.stored_ids(site, links)
         wanted = [(article_id, url) for article_id, url in links.items()
                   if article_id not in stored and not self.book.asked(article_id)]
-        listed = main_block_ids(response, self.site, links, self.links)
-        yield from self.page_requests(None, wanted, None, listed=listed)
+        yield from self.page_requests(None, wanted, None, listed=read.listed)
 
     # -- articles ----------------------------------------------------------------------------
 
     def page_task(self, request: Request, response: Response) -> PageTask | None:
-        """An article response's extraction task (None for other pages): for ``self.extractor`` or a worker's."""
-        if request.callback != self.parse_article:
-            return None
-        return self._page_task(response, request.meta.get("article_id"))
+        """What an extraction worker can do for a response (None: nothing): an article's extraction (else
+        ``self.extractor`` does it here), or a listing page's links (``ListingJob``; else ``read_links``
+        reads them here). Only an ``HtmlResponse`` as the downloader makes them, whose decoding rests on its
+        bytes and Content-Type alone (no encoding given, as ``Response.replace`` gives one): the worker
+        rebuilds it from those."""
+        if request.callback == self.parse_article:
+            return self._page_task(response, request.meta.get("article_id"))
+        if (request.callback == self.parse_listing and type(response) is HtmlResponse
+                and getattr(response, "_encoding", None) is None):
+            return PageTask(response.body, self.to_real(response.url), self.site, read=ListingJob(
+                response.url, self.base_url, response.headers.get(b"Content-Type")))
+        return None
 
     def _page_task(self, response: Response, article_id: int | None) -> PageTask:
         return PageTask(response.body, self.to_real(response.url), self.site,

@@ -30,10 +30,9 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from crawler.progress import IDS_DONE
-from crawler.sites import Site
 from crawler.walkbook import Ending, after_gate, after_probe, until_probe, walk_complete
 from pipelines.items import FailureResolved, WalksComplete
-from spiders.links import LinkReader
+from spiders.links import PageLinks, main_block_ids  # noqa: F401  (main_block_ids: read from here too)
 
 logger = logging.getLogger(__name__)
 
@@ -113,8 +112,8 @@ class ListingWalks:
                   "page": page},
         )
 
-    def next_listing_url(self, response: Response, walk: Walk, page: int) -> str | None:
-        for url, category, number in self.listing_links(response):
+    def next_listing_url(self, read: PageLinks, walk: Walk, page: int) -> str | None:
+        for url, category, number in read.listings:
             if category == walk.category and number == page + 1:
                 return url
         return None
@@ -132,8 +131,8 @@ class ListingWalks:
             walk.ended = True
             return
         yield FailureResolved(site, self.to_real(response.url))
-        links = self.article_links(response)
-        listed = main_block_ids(response, self.site, links, self.links)
+        read = self.read_links(response)  # by the extraction worker, when there is one (spiders.links.ListingJob)
+        links, listed = read.articles, read.listed
         if not listed:
             walk.ended = True
             return
@@ -151,7 +150,7 @@ class ListingWalks:
             walk.ended = True
             return
         known = self.known_older(walk, links, listed, stored)
-        next_url = self.next_listing_url(response, walk, page)
+        next_url = self.next_listing_url(read, walk, page)
         at_limit = walk.capped or (self.max_pages is not None and page >= self.max_pages)
         next_page = None
         if next_url is not None and not at_limit and known is None:
@@ -283,33 +282,6 @@ class ListingWalks:
         yield from self.failed(failure)
         if self.max_pages is None or page < self.max_pages:
             yield self.listing_request(walk, next_page_url(failure.request.url, page + 1), page + 1)
-
-
-def main_block_ids(response: Response, site: Site, links: dict[int, str],
-                   reader: LinkReader | None = None) -> set[int]:
-    """The article ids of the page's main list, without sidebars ("most read") or other chrome.
-
-    No class names are known for the real site, so this goes by DOM shape: the deepest element that holds
-    at least half of the page's distinct article links is the list; sidebars hold fewer. ``reader``: the
-    spider's, when the page's anchors were read already.
-    """
-    reader = reader or LinkReader(site, site.base_url, lambda url: url)
-    held: dict[Any, set[int]] = {}
-    depth: dict[Any, int] = {}
-    for element, link in reader.anchors(response):
-        article_id = link.article_id
-        if article_id is None or article_id not in links:
-            continue
-        for level, ancestor in enumerate(reversed(list(element.iterancestors()))):
-            held.setdefault(ancestor, set()).add(article_id)
-            depth[ancestor] = level
-    if not held:
-        return set()
-    enough = max(2, (len(links) + 1) // 2)
-    blocks = [element for element, ids in held.items() if len(ids) >= enough]
-    if not blocks:
-        return set(links)
-    return held[max(blocks, key=depth.__getitem__)]
 
 
 def next_page_url(url: str, page: int) -> str:

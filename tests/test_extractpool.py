@@ -262,7 +262,7 @@ def test_a_worker_is_sent_the_site_once_and_each_page_as_its_bytes():
     assert worker.send([first]) and worker.send([second])
     (site1, pages1), (site2, pages2) = worker.conn.sent
     assert site1 is first.site and site2 is None  # the same Site object: not pickled again
-    assert pages1 == [(first.body, first.url, "utf-8", 1, None)] and pages2[0][3] == 2
+    assert pages1 == [(first.body, first.url, "utf-8", 1, None, None)] and pages2[0][3] == 2
 
 
 def test_a_send_to_a_worker_that_just_died_first_takes_what_it_answered(monkeypatch):
@@ -334,10 +334,11 @@ def test_the_fork_server_started_early_is_the_one_the_pool_forks_its_workers_fro
 
     start_fork_server()
     server = forkserver._forkserver._forkserver_pid
-    # It imported the extractor and the workers' default derive (crawler.ingest, crawler.storage) once: a worker
-    # forked from it has them, instead of importing them as its first page comes in (~0.3 CPU-s a worker).
+    # It imported the extractor and the workers' default derive (crawler.ingest, crawler.storage) once, and
+    # Scrapy's responses (a listing page's links: spiders.links.ListingJob): a worker forked from it has them,
+    # instead of importing them as its first page comes in (~0.3 CPU-s a worker, each).
     assert server is not None and forkserver._forkserver._preload_modules == [
-        "crawler.middlewares.bodyring", "crawler.ingest.clean"]
+        "crawler.middlewares.bodyring", "crawler.ingest.clean", "scrapy.http", "scrapy.utils.response"]
     assert ExtractPool.__init__.__defaults__[0].__module__ == "crawler.ingest.clean"
     pool = ExtractPool(1)
     try:

@@ -7,6 +7,11 @@ the pages it is given and checked against the full chain on a sample as in the c
 answers each task with a ``PageResult`` (the ``Extraction``: record and stage provenance, and whether a
 template read the page).
 
+A task may instead carry other pure work the spider would do on a page (``PageTask.read``: e.g. a listing
+page's links, ``spiders.links.ListingJob``), so it runs on the worker's core instead of the crawl's: the
+worker answers ``PageResult(read=task.read(task))``. The callable crosses by reference (a module-level class
+and its fields), and the worker imports its module the first time.
+
 A worker never touches the archive: the crawl's process stays its one writer.
 """
 
@@ -44,6 +49,7 @@ class PageTask:
     encoding: str | None = None  # the charset the HTTP answer declared
     article_id: int | None = None
     now: datetime | None = None
+    read: Callable[[PageTask], object] | None = None  # not an article: this instead of extracting (see above)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class PageResult:
     error: str | None = None  # e.g. "extraction worker died (exit code -9)": the page is a failure
     carried: dict | None = None  # the body's dedupe fingerprint (``Fingerprint.carried``), when the worker made it
     cpu: float = 0.0  # a worker's CPU seconds for this page (task in, extraction, answer out): its share of the run
+    read: object = None  # what ``PageTask.read`` answered (a task that carries one)
 
 
 def extract_page(extractor: Extractor, task: PageTask) -> PageResult:
@@ -71,6 +78,8 @@ def extract_page_or_failure(extractor: Extractor, task: PageTask,
     failure (``PageResult.error``: a ``failures`` row, the page asked again by the next run, its traceback in
     the log) instead of an exception: the same outcome in a worker process and in the crawl's own process."""
     try:
+        if task.read is not None:
+            return PageResult(read=task.read(task))
         result = extract_page(extractor, task)
         if derive is not None and result.extraction is not None:
             result = replace(result, carried=derive(result.extraction.record))
@@ -82,7 +91,7 @@ def extract_page_or_failure(extractor: Extractor, task: PageTask,
 
 def serve(conn, exit_on: str | None = None, derive: Callable[[dict], dict] | None = None) -> None:
     """An extraction worker's loop, until ``None`` or the pipe closes: a message of a few pages in
-    (``(site or None, [(body, url, encoding, article_id, now), ...])``: the ``Site`` only when it changed, so
+    (``(site or None, [(body, url, encoding, article_id, now, read), ...])``: the ``Site`` only when it changed, so
     it is not pickled again for every page), one ``PageResult`` out per page, in order, as each is done.
 
     ``derive(record)``: more pure work on each record found, whose answer travels as ``PageResult.carried``
@@ -105,10 +114,11 @@ def serve(conn, exit_on: str | None = None, derive: Callable[[dict], dict] | Non
             return
         sent_site, pages = message
         site = sent_site if sent_site is not None else site
-        for body, url, encoding, article_id, now in pages:
+        for body, url, encoding, article_id, now, read in pages:
             if exit_on and str(article_id) == exit_on:
                 os._exit(70)
-            result = extract_page_or_failure(extractor, PageTask(body, url, site, encoding, article_id, now), derive)
+            result = extract_page_or_failure(extractor, PageTask(body, url, site, encoding, article_id, now, read),
+                                             derive)
             now_cpu = time.process_time()
             conn.send(replace(result, cpu=now_cpu - spent))  # pickling the answer is counted with the next page
             spent = now_cpu

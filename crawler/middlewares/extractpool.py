@@ -10,6 +10,8 @@ stored — the item pipelines, ``crawler.ingest``, SQLite — stays in the crawl
 
 - Each worker keeps its own ``Extractor`` (templates learned from the pages it gets, checked against the
   full chain on a sample): records are those of in-process extraction, in whatever order results come.
+- A listing page's links (its decode, parse and anchors) are read by a worker too (``PageTask.read``, the
+  spider's ``page_task``), so that CPU leaves the crawl's process; the answer is what the spider reads itself.
 - A worker also makes each record's dedupe fingerprint and the body's search form
   (``crawler.ingest.clean.carried_fingerprint``): the writer's dedupe takes them for the very paragraphs it
   cleaned (same digest) and skips the fold, the MinHash signature and the search form.
@@ -79,7 +81,10 @@ def fork_server() -> Any:
     # once, in the server, which starts as the crawl begins (``start_fork_server``), on the core the crawl's
     # start-up leaves idle. Not preloaded, every worker imported crawler.ingest itself as its first page came in:
     # ~0.3 CPU-s in that page (its median 3.6 ms; bench/results.md, crawl6), in the thick of the crawl.
-    context.set_forkserver_preload(["crawler.middlewares.bodyring", carried_fingerprint.__module__])
+    # Scrapy's responses too (~0.3 CPU-s, imported once here, not in each worker on its first listing page): a
+    # worker reads a listing page's links with the spider's own code on an ``HtmlResponse`` (spiders.links.ListingJob).
+    context.set_forkserver_preload(["crawler.middlewares.bodyring", carried_fingerprint.__module__,
+                                    "scrapy.http", "scrapy.utils.response"])
     return context
 
 
@@ -348,7 +353,7 @@ class _Worker:
                 return all(self.send([task], [start]) for task, start in zip(tasks, starts))
             self.conn.send((site if site is not self.site else None,
                             [(task.body if start is None else (start, len(task.body)), task.url, task.encoding,
-                              task.article_id, task.now) for task, start in zip(tasks, starts)]))
+                              task.article_id, task.now, task.read) for task, start in zip(tasks, starts)]))
             self.site = site
             return True
         except (OSError, ValueError):
