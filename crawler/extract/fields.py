@@ -239,8 +239,7 @@ class PageFields:
         if pattern is None:
             return
         if self._link_paths is None:  # the category and the tags both look: each href read once
-            self._link_paths = [[index, el, None, el.get("href", "")] for el, index, chrome in self.page.links
-                                if not chrome]
+            self._link_paths = [[index, el, None, href] for el, index, chrome, href in self.page.links if not chrome]
         prefix = path_prefix(pattern)
         for link in self._link_paths:  # (in line order: the walk numbers its links as it meets them)
             index, el, path, href = link

@@ -79,8 +79,31 @@ def _next_text(lines: list[Line], index: int) -> int:
     return index if index < len(lines) else -1
 
 
+class _Titles:
+    """Title hints, as given or folded, as ``_names_title`` asks them: a text equal to one, or of 8 characters or
+    more inside one. The hints are also kept joined by "\n": a text without "\n" stands inside one of them exactly
+    when it stands inside the joined string (an occurrence holds no "\n", so it lies in one hint). A line's text
+    holds none (``clean_text`` makes every whitespace a space): one search of the joined hints where each hint took
+    its own (a page's ~7 hints, for ~15 lines of a cut page and ~30 of a whole one: e.g. each related story's
+    title above its timestamp); a text holding "\n" is asked of each hint as before."""
+
+    __slots__ = ("hints", "equal", "joined")
+
+    def __init__(self, hints: list[str]):
+        self.hints = hints
+        self.equal = frozenset(hints)
+        self.joined = "\n".join(hints)
+
+    def name(self, text: str) -> bool:
+        if len(text) < 8:
+            return text in self.equal
+        if "\n" not in text:
+            return text in self.joined
+        return any(text in hint for hint in self.hints)
+
+
 # The title hints as given and folded (folded once per page: each timestamp candidate compares its lines).
-_Hints = tuple[list[str], list[str]]
+_Hints = tuple[_Titles, _Titles]
 
 
 def _choose_timestamp(lines: list[Line], candidates: list[int], title_hints: _Hints) -> int:
@@ -113,17 +136,9 @@ def _choose_timestamp(lines: list[Line], candidates: list[int], title_hints: _Hi
 
 
 def _names_title(text: str, hints: _Hints) -> bool:
-    """``text`` is the title that <title>, og:title or <h1> also give (exactly, or inside "… | الحدث")."""
-    long = len(text) >= 8
-    for hint in hints[0]:
-        if text == hint or (long and text in hint):
-            return True
-    text = fold(text)
-    long = len(text) >= 8
-    for hint in hints[1]:
-        if text == hint or (long and text in hint):
-            return True
-    return False
+    """``text`` is the title that <title>, og:title or <h1> also give (exactly, or inside "… | الحدث"), as given
+    or folded (``_Titles``)."""
+    return hints[0].name(text) or hints[1].name(fold(text))
 
 
 
@@ -137,7 +152,7 @@ def read_layout(page: Page, site: Site | None, title_hints: list[str], anchor_ti
     if site is not None and site.timestamp_pattern is not None:
         candidates = _timestamp_lines(page, site.timestamp_pattern)
         if candidates:
-            hints = (title_hints, [fold(hint) for hint in title_hints])
+            hints = (_Titles(title_hints), _Titles([fold(hint) for hint in title_hints]))
             stamp = _choose_timestamp(lines, candidates, hints)
     if stamp >= 0:
         layout.published_raw = lines[stamp].text

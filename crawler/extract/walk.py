@@ -112,7 +112,9 @@ class Page:
     # Lines that may be the walk's timestamp: all but those its search already found none in.
     stamp_pattern: re.Pattern[str] | None = None
     maybe_stamps: list[int] = field(default_factory=list)
-    links: list[tuple[etree._Element, int, bool]] = field(default_factory=list)  # (<a href>, line, in chrome)
+    # (<a href>, line, in chrome, its href): the href the walk read to tell a link, kept for the fields that read
+    # it (``PageFields._link_elements``: one lxml attribute read a link, ~23 a cut page and ~170 a whole one).
+    links: list[tuple[etree._Element, int, bool, str]] = field(default_factory=list)
     # (<body>, its blocks, whether chrome was left unread): ``body.blocks(body, lazy_chrome=True)`` read by the
     # walk itself (``walk``'s ``blocks``), for ``body.story_blocks``; None when not read.
     blocks: tuple[etree._Element, list[Block], bool] | None = None
@@ -247,8 +249,9 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
                         if b_live:
                             b_in_link += 1
                         in_link += 1
-                        if el.get("href"):
-                            links.append((el, len(lines), chrome > 0))
+                        href = el.get("href")
+                        if href:
+                            links.append((el, len(lines), chrome > 0, href))
                     text = el.text
                     if text:
                         if b_live:
@@ -306,8 +309,9 @@ def walk(root: etree._Element, timestamp: re.Pattern[str] | None = None, *, head
                         flush()
                 elif role == _LINK:
                     in_link += 1
-                    if el.get("href"):
-                        links.append((el, len(lines), chrome > 0))
+                    href = el.get("href")
+                    if href:
+                        links.append((el, len(lines), chrome > 0, href))
                 elif role == _SKIP:
                     if tag == "head":
                         _read_head(el, page)
