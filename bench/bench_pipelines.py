@@ -6,7 +6,7 @@ with pre-extracted items, against a plain sqlite-utils insert of the same record
 Items: the mirror's pages for ``--articles`` ids (exact and near duplicates included), rendered and
 extracted once in-process before any clock starts. The pipelines are the ones ``ITEM_PIPELINES`` lists,
 built by ``from_crawler`` on a crawler-less stand-in (settings, stats, the run's archive) exactly as the
-unit tests build them, new articles held back as a crawl holds them (``ARSHIF_HOLD_NEW``). Contenders alternate (pipelines, plain insert, pipelines, …), each round into a
+unit tests build them. Contenders alternate (pipelines, plain insert, pipelines, …), each round into a
 fresh SQLite file; time per pipeline stage is kept too. Export: ``crawler.export.export_archive`` of the
 resulting archive to each format, formats alternating. Target (issue 7): pipelines ≥ 5,000 items/s.
 ``main()`` returns the report as markdown.
@@ -91,14 +91,12 @@ def run_pipelines(records: list[dict], db: Path, stage_seconds: Counter,
     crawler = SimpleNamespace(settings=settings, stats=Stats(), signals=SignalManager(), spider=None)
     archive = Archive(db, batch_size=settings.getint("ARSHIF_COMMIT_EVERY"))
     run_id = archive.start_run("alhadath", command="bench", args={})
-    # New articles held back as a crawl's owner holds them (ARSHIF_HOLD_NEW, pipelines.owner.ArchiveOwner).
-    crawler.arshif_context = RunContext(archive=archive, site=get_site("alhadath"), run_id=run_id, command="bench",
-                                        hold=settings.getint("ARSHIF_HOLD_NEW"))
+    crawler.arshif_context = RunContext(archive=archive, site=get_site("alhadath"), run_id=run_id, command="bench")
     pipelines = [(type(p).__name__, p) for p in (cls.from_crawler(crawler) for cls in pipeline_classes())]
     batch = None
     if batched:  # dedupe and store by a Batch, PREFETCH items at a time (as the distributed writer)
         assert [name for name, _ in pipelines[-2:]] == ["DedupePipeline", "StorePipeline"]
-        batch = crawler.arshif_context.batch or Batch(crawler.arshif_context.ingest)
+        batch = Batch(crawler.arshif_context.ingest)
         del pipelines[-2:]
     fetched_at = "2026-01-01T00:00:00+00:00"
     clock = time.perf_counter

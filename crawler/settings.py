@@ -137,10 +137,6 @@ ARSHIF_DB = "arshif.db"
 # (bench/results.md, ingest3); a kill -9 loses at most the open batch, or ARSHIF_COMMIT_INTERVAL's worth.
 ARSHIF_COMMIT_EVERY = 500
 ARSHIF_COMMIT_INTERVAL = 5.0  # seconds: a slow polite crawl still commits its work this often
-# New articles (found new by dedupe, nothing else to write) held back and written together, up to this many (0:
-# each as it comes): three statements a lot instead of three an article (crawler/ingest/batch.py). Always written
-# before a commit, so a kill -9 loses what it lost before: the open batch (bench/results.md, pipe10).
-ARSHIF_HOLD_NEW = 100
 
 
 def __getattr__(name: str):

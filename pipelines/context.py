@@ -6,10 +6,6 @@ the run. It puts a ``RunContext`` on the crawler:
 
 - ``state`` (``pipelines.state.ArchiveState``): the spider's read-only questions;
 - ``ingest`` (``crawler.ingest.Ingest``): the Scrapy-free core that cleans, validates, dedupes and stores;
-- ``batch`` (``crawler.ingest.batch.Batch``, when ``hold`` > 0: a crawl's owner sets ``ARSHIF_HOLD_NEW``): new
-  articles' writes held back and made together, up to ``hold`` at a time. The archive writes them before every
-  commit (``Archive.holder``), and ``state`` answers as if they were written, so nothing but the number of SQL
-  statements changes: every verdict, outcome, stat, feed line and commit is the item-at-a-time chain's;
 - ``writer`` (``OutcomeWriter``): where items end; the store pipeline hands it every item, and code that
   cannot yield an item (a pipeline that drops one, a downloader middleware) calls ``record_outcome``.
   In one process it is ``IngestWriter`` (the ingest, its outcomes mirrored into Scrapy stats);
@@ -26,7 +22,6 @@ from typing import Any, Protocol
 
 from crawler.dates import DateWindow
 from crawler.ingest import Aliased, Failed, Ingest, Missed, Outcome, OutsideWindow, Stored
-from crawler.ingest.batch import Batch
 from crawler.ingest.items import ArticleItem, FailureItem, OutcomeItem
 from crawler.middlewares.reasons import ROBOTS_UNAVAILABLE
 from crawler.monitor import QUALITY_STATUS
@@ -72,12 +67,11 @@ def tally(stats: Any, outcome: Outcome) -> None:
 class IngestWriter:
     """The ``OutcomeWriter`` of a crawl in one process: the ingest records, the stats count."""
 
-    def __init__(self, ingest: Ingest, batch: Batch | None = None) -> None:
+    def __init__(self, ingest: Ingest) -> None:
         self.ingest = ingest
-        self.recorder = batch if batch is not None else ingest
 
     def record(self, item: ArticleItem | OutcomeItem, stats: Any) -> Outcome:
-        outcome = self.recorder.record(item)
+        outcome = self.ingest.record(item)
         tally(stats, outcome)
         return outcome
 
@@ -94,21 +88,12 @@ class RunContext:
     state: ArchiveState | None = None  # default: the archive's (SqliteArchiveState)
     writer: OutcomeWriter | None = None  # default: the archive's ingest (IngestWriter)
     ingest: Ingest | None = None  # built over the archive (None without one: a distributed worker)
-    hold: int = 0  # new articles held back at most (``batch``); 0: each written as it comes
-    batch: Batch | None = None
 
     def __post_init__(self) -> None:
         if self.archive is not None:
+            self.state = self.state or SqliteArchiveState(self.archive)
             self.ingest = self.ingest or Ingest(self.archive, self.site, self.run_id, window=self.window)
-            if self.hold > 0 and self.batch is None:
-                self.batch = Batch(self.ingest, self.hold)
-                self.archive.holder = self.batch  # written before every commit, dropped by a rollback
-            self.state = self.state or SqliteArchiveState(self.archive, self.batch)
-            self.writer = self.writer or IngestWriter(self.ingest, self.batch)
-
-    def dedupe(self, item: ArticleItem) -> ArticleItem:
-        """Dedupe's verdict on the item (the held articles in view, when some are held)."""
-        return (self.batch or self.ingest).dedupe(item)
+            self.writer = self.writer or IngestWriter(self.ingest)
 
     def in_window(self, published: datetime | None) -> bool:
         return self.window.contains(published)

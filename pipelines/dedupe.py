@@ -11,4 +11,4 @@ class DedupePipeline(ArchiveStep):
     def process_item(self, item):
         if isinstance(item, OutcomeItem):  # misses, failures, ...: straight to the store
             return item
-        return self.context.dedupe(item)
+        return self.context.ingest.dedupe(item)

@@ -77,8 +77,7 @@ class ArchiveOwner:
         )
         run_id = archive.start_run(spider.site.name, command=run["command"], args=run["args"],
                                    settings=result_settings(settings))
-        context = RunContext(archive=archive, site=spider.site, run_id=run_id,
-                             hold=settings.getint("ARSHIF_HOLD_NEW", 0), **run)
+        context = RunContext(archive=archive, site=spider.site, run_id=run_id, **run)
         crawler.arshif_context = context
         return cls(crawler, context)
 

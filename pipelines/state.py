@@ -4,8 +4,7 @@ The spider never opens the archive. Its few questions — which of these ids are
 rule), which are known misses (a backfill skips them), which article fetches failed in earlier runs
 (asked again), was this category's listing walked to its end before — go through an ``ArchiveState``:
 
-- ``SqliteArchiveState``: in one process, the owner's own connection (so reads see the open batch), and the
-  articles held back to be written together (``crawler.ingest.batch.Batch``) as if they were written.
+- ``SqliteArchiveState``: in one process, the owner's own connection (so reads see the open batch).
 - a Redis-backed one for distributed workers (``arshif worker``): the writer keeps the answers in Redis.
 
 The spider finds it with ``pipelines.context.run_context(crawler).state``.
@@ -15,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from crawler.storage import Archive
 
@@ -39,29 +38,18 @@ class ArchiveState(Protocol):
 
 
 class SqliteArchiveState:
-    """``ArchiveState`` over an open ``Archive`` (reads only) and the crawl's held articles (``batch``), if any.
+    """``ArchiveState`` over an open ``Archive`` (reads only)."""
 
-    Held articles are new ones, with no miss, failure or alias naming their id (``Batch``): the one answer they
-    change is which ids are stored, and their stored dates. So ``stored_ids`` adds the held ids among ``ids``
-    (e.g. a listing page naming an article recorded a moment ago: not asked again, as if written), and
-    ``changed_at`` writes them first when it asks about one of them; the other questions are not theirs."""
-
-    def __init__(self, archive: Archive, batch: Any = None) -> None:
+    def __init__(self, archive: Archive) -> None:
         self._archive = archive
-        self._batch = batch
 
     def stored_ids(self, site: str, ids: Iterable[int]) -> set[int]:
-        ids = list(ids)
-        stored = self._archive.stored_ids(site, ids)
-        return stored | self._batch.held_ids(site, ids) if self._batch is not None else stored
+        return self._archive.stored_ids(site, ids)
 
     def known_misses(self, site: str, ids: Iterable[int]) -> set[int]:
         return self._archive.known_misses(site, ids)
 
     def changed_at(self, site: str, ids: Iterable[int]) -> dict[int, str]:
-        ids = list(ids)
-        if self._batch is not None and self._batch.holds_any(site, ids):
-            self._batch.flush()
         return self._archive.changed_at(site, ids)
 
     def failed_articles(self, site: str) -> list[tuple[int, str]]:

@@ -18,13 +18,6 @@ walk) writes the held articles first, is decided again if it was decided before 
 stored item at a time. Held articles are written before every commit (``flush``), so a commit never counts an
 item it does not hold: a writer killed with articles held loses only uncommitted work, as before.
 
-Behind a crawl's Scrapy pipelines (``pipelines.context.RunContext``) the dedupe pipeline decides (``dedupe``) and the
-store pipeline records (``record``) the same item in turn: that verdict is kept unless something was written in
-between (then it is decided again). There the archive itself writes the held articles before every commit and
-every read of its own (``Archive.holder``: ``held``, ``flush``, ``drop``), and the spider's questions about
-stored ids take them into account (``held_ids``, ``holds_any``): the crawl commits, and its spider reads, as if
-each article were written when it was recorded.
-
 ``prefetch(items)`` asks dedupe's first question (``Archive.stored_and_copy``) for the coming items in one go
 (``Archive.stored_and_copies``). An answer is taken while nothing written or held since could change it: articles
 held of other ids and hashes cannot; any other write drops every answer (its item then asks alone).
@@ -64,22 +57,6 @@ class Batch:
         self._looked: dict[int, tuple[str, tuple]] = {}
         self._since_ids: set[int] = set()
         self._since_hashes: set[str] = set()
-        # The item ``dedupe`` decided last, and the writes made by then (``_written``): its ``record`` keeps that
-        # verdict only if nothing was written since.
-        self._decided: tuple[ArticleItem | None, int] = (None, 0)
-        self._written = 0
-
-    @property
-    def held(self) -> int:
-        """Articles held back, not yet written."""
-        return len(self._writes)
-
-    def held_ids(self, site: str, ids) -> set[int]:
-        """The ids among ``ids`` of articles held back (stored as soon as they are written)."""
-        return self._ids.intersection(ids) if self._writes and site == self.ingest.site.name else set()
-
-    def holds_any(self, site: str, ids) -> bool:
-        return bool(self.held_ids(site, ids))
 
     def prefetch(self, items: list) -> None:
         """Ask the archive dedupe's first question for the coming ``items`` at once (their fingerprints made now,
@@ -117,34 +94,16 @@ class Batch:
             return None
         return looked[1]
 
-    def dedupe(self, item: ArticleItem) -> ArticleItem:
-        """``Ingest.dedupe`` with the held articles in view: written first when they could change the verdict (see
-        the module). ``record`` of this item next stores it by this verdict."""
+    def record(self, item: ArticleItem | OutcomeItem) -> Outcome:
+        if not isinstance(item, ArticleItem) or item.verdict is not None:
+            self.flush()
+            self._looked.clear()  # it may write anything
+            return self.ingest.record(item)
         fingerprint = self._fingerprint(item)
         if self._writes and (int(item["article_id"]) in self._ids or fingerprint.content_hash in self._hashes
                              or not self._bands.isdisjoint(band_keys_of(fingerprint))):
             self.flush()
         self.ingest.deduper.decide(item, self._answer(item))
-        self._decided = (item, self._written)
-        return item
-
-    def record(self, item: ArticleItem | OutcomeItem) -> Outcome:
-        if isinstance(item, ArticleItem):
-            decided, written = self._decided
-            if item is decided and written != self._written:  # something was written since its verdict
-                item.verdict = None
-            if item.verdict is None:
-                self.dedupe(item)
-            if item is self._decided[0]:
-                self._decided = (None, 0)
-                return self._store(item)
-        self.flush()
-        self._looked.clear()  # it may write anything
-        self._written += 1
-        return self.ingest.record(item)
-
-    def _store(self, item: ArticleItem) -> Outcome:
-        """Hold the article this batch just decided, or write it item at a time (see the module)."""
         verdict = item.verdict
         if verdict.kind == "new" and verdict.traces is False and not verdict.repoint and not verdict.relink:
             self._hold(item)
@@ -154,7 +113,6 @@ class Batch:
             item.verdict = None
             self.ingest.dedupe(item)
         self._looked.clear()  # its store may write anything
-        self._written += 1
         return self.ingest.store(item)
 
     def _hold(self, item: ArticleItem) -> None:
@@ -166,10 +124,8 @@ class Batch:
         self._since_ids.add(int(item["article_id"]))
         self._since_hashes.add(write.content_hash)
         archive = self.ingest.archive
-        # Written when the archive would commit on its own (its batch_size, or its commit_interval: with the write
-        # that finds the batch that old), so commits fall where they did.
-        if len(self._writes) >= min(self.hold, max(archive.batch_size - archive.pending_writes, 1)) \
-                or archive.commit_due():
+        # Written before the archive would commit on its own (its batch_size), so commits fall where they did.
+        if len(self._writes) >= min(self.hold, max(archive.batch_size - archive.pending_writes, 1)):
             self.flush()
 
     def flush(self) -> None:
@@ -177,21 +133,16 @@ class Batch:
         writes = self._writes
         if not writes:
             return
-        self.drop()
-        self._written += 1
+        self._writes = []
+        self._ids.clear()
+        self._hashes.clear()
+        self._bands.clear()
         try:
             self.ingest.archive.insert_new(writes)
         except ArchiveFull:  # as item at a time: the disk's own error, which the commands exit on (code and note)
             raise
         except Exception as exc:
             raise FlushFailed(f"writing {len(writes)} held articles failed: {exc}") from exc
-
-    def drop(self) -> None:
-        """Forget the held articles (the archive rolled back the batch they belong to)."""
-        self._writes = []
-        self._ids.clear()
-        self._hashes.clear()
-        self._bands.clear()
 
     def commit(self) -> None:
         self.flush()

@@ -70,10 +70,6 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         self.commit_interval = commit_interval
         self.pending_writes = 0
         self._last_commit = time.monotonic()
-        # A writer that holds new articles back to write them together (``crawler.ingest.batch.Batch`` behind a
-        # crawl's pipelines): ``held`` of them, written (``flush``) before every commit and read, dropped
-        # (``drop``) by a rollback, so the archive commits and answers as if they were written.
-        self.holder: Any = None
         # The articles inserted or changed in the open batch, not yet in the search index (``flush``):
         # rowid → (title, body) search forms. The index stores no text, so this is where they wait.
         self._unindexed: dict[int, tuple[str, str]] = {}
@@ -130,8 +126,6 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
 
     def commit(self) -> None:
         """Make every write so far durable: from here on those articles count as done."""
-        if self.holder is not None and self.holder.held:
-            self.holder.flush()  # its writes may commit on their own (``_wrote``): then nothing is left here
         self.flush()
         self.pending_writes = 0
         self._last_commit = time.monotonic()
@@ -145,8 +139,6 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
     def rollback(self) -> None:
         """Drop the open batch (nothing of it was committed): e.g. the distributed writer stopped at once by
         a second signal, whose batch is still in Redis's processing list and is applied by the next writer."""
-        if self.holder is not None:
-            self.holder.drop()  # articles held for this batch: dropped with it
         self._unindexed = {}  # rowid → search forms (was set(): the next insert after a rollback failed)
         self.pending_writes = 0
         self.bands.forget_counts()
@@ -172,8 +164,6 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
         self.impacts.indexed(unindexed)
 
     def _before_read(self) -> None:
-        if self.holder is not None and self.holder.held:
-            self.holder.flush()
         self.flush()  # a search on this connection sees its own open batch
 
     def _unindex(self, row: Mapping[str, Any]) -> None:
@@ -192,15 +182,10 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
 
     def commit_if_due(self) -> None:
         """Commit an open batch older than ``commit_interval`` (called on a timer while a crawl idles)."""
-        pending = self.pending_writes or (self.holder is not None and self.holder.held)
-        if pending and self.commit_due():
+        if self.pending_writes and time.monotonic() - self._last_commit >= self.commit_interval:
             self.commit()
-        elif not pending:
+        elif not self.pending_writes:
             self.impacts.build_committed(limit=1, rebuilds=1)  # idle: one block's search impacts
-
-    def commit_due(self) -> bool:
-        """Whether the open batch is ``commit_interval`` old: its next write commits it."""
-        return time.monotonic() - self._last_commit >= self.commit_interval
 
     def _begin(self) -> None:
         if not self.conn.in_transaction:
@@ -211,7 +196,10 @@ class Archive(RunLog, ArchiveLookups, ArchiveReader):
     def _wrote(self, count: int = 1) -> None:
         """Count writes of the open batch; commit it when it is full or old enough."""
         self.pending_writes += count
-        if self.pending_writes >= self.batch_size or self.commit_due():
+        if (
+            self.pending_writes >= self.batch_size
+            or time.monotonic() - self._last_commit >= self.commit_interval
+        ):
             self.commit()
 
     # -- articles ------------------------------------------------------------------------------
