@@ -24,21 +24,7 @@ from crawler.storage.schema import band_keys, content_key
 from crawler.text import fold_arabic, fold_words, stem_folded, stem_words
 
 # Rows per INSERT: ~35 columns a row keeps a statement well under SQLite's 32,766 variables.
-ROWS_PER_STATEMENT = 128
-
-
-def runs_of_two(items: Sequence, largest: int = ROWS_PER_STATEMENT) -> list[Sequence]:
-    """``items`` cut in order into slices of powers of two, largest first (55 → 32, 16, 4, 2, 1), none over
-    ``largest``. A multi-row statement's text names its row count, and SQLite compiles each new text (~0.6 M
-    instructions for 100 rows of articles): a crawl's held articles come in every count from 1 to 100, which
-    would compile nearly every time; in these slices ~8 texts a statement serve every count, from the sqlite3
-    module's statement cache."""
-    slices, start = [], 0
-    while start < len(items):
-        size = min(largest, 1 << ((len(items) - start).bit_length() - 1))
-        slices.append(items[start : start + size])
-        start += size
-    return slices
+ROWS_PER_STATEMENT = 200
 
 
 def article_columns(write: ArticleWrite) -> tuple[dict[str, Any], tuple[str, str], str]:
@@ -87,7 +73,8 @@ def insert_new(archive: Any, writes: Sequence[ArticleWrite]) -> None:
     conn.execute("savepoint arshif_batch")
     indexed: list[int] = []
     try:
-        for chunk in runs_of_two(rows):
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
             marks = ", ".join(["(" + ", ".join("?" * len(names)) + ")"] * len(chunk))
             values = [row[name] for row in chunk for name in names]
             # RETURNING's order is SQLite's: each rowid is matched to its article by id (unique in a batch).
@@ -96,14 +83,11 @@ def insert_new(archive: Any, writes: Sequence[ArticleWrite]) -> None:
                 archive._unindexed[rowid] = forms[article_id]
                 indexed.append(rowid)
         site = writes[0].record["site"]
-        # In slices of powers of two as well (``runs_of_two``): each slice's keys in one statement, in order.
-        for keyed in runs_of_two([w for w in writes if w.band_hashes]):
-            archive.bands.add_many(site, [(int(w.record["article_id"]),
-                                           band_keys(w.band_hashes) if w.band_keys is None else w.band_keys)
-                                          for w in keyed])
-        for keyed in runs_of_two([w for w in writes if w.content_hash is not None]):
-            archive.content_keys.add_many(site, [(int(w.record["article_id"]), [content_key(w.content_hash)])
-                                                 for w in keyed])
+        archive.bands.add_many(site, [(int(w.record["article_id"]),
+                                       band_keys(w.band_hashes) if w.band_keys is None else w.band_keys)
+                                      for w in writes])
+        archive.content_keys.add_many(site, [(int(w.record["article_id"]), [content_key(w.content_hash)])
+                                             for w in writes if w.content_hash is not None])
     except BaseException:
         # A full disk has rolled the whole open transaction back already (``connection._full``: ``ArchiveFull``),
         # savepoint and all: asking for the savepoint then would raise "no such savepoint" over the disk's error.
