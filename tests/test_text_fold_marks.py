@@ -4,34 +4,21 @@ letters (final sigma, dotted I), punctuation, symbols and spaces."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import types
-from pathlib import Path
+from functools import cache
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler import text
 from crawler.text import _FOLD_CHARS, _INVISIBLE_CHARS, _PUNCTUATION, _TASHKEEL, _TATWEEL, fold_words
+from tests.test_extract_walk7 import module_at
 
-REPO = Path(__file__).resolve().parents[1]
 BASE = "4f226d3"  # before pipe10
 
 
-def _base_text():
-    module = sys.modules.get("text_4f226d3")
-    if module is None:
-        try:
-            source = subprocess.run(["git", "show", f"{BASE}:crawler/text.py"], cwd=REPO, check=True,
-                                    capture_output=True, text=True).stdout
-        except (OSError, subprocess.CalledProcessError):
-            pytest.skip(f"no git history holding {BASE} (the reference fold)")
-        module = types.ModuleType("text_4f226d3")
-        sys.modules["text_4f226d3"] = module
-        exec(compile(source, "text_4f226d3.py", "exec"), module.__dict__)
-    return module
+@cache
+def _base_fold_words():
+    return module_at(BASE, "crawler/text.py").fold_words
 
 
 _MARKS = f"{_INVISIBLE_CHARS}{_TASHKEEL}{_TATWEEL}"
@@ -44,7 +31,7 @@ _texts = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
 @settings(max_examples=1500, deadline=None)
 @given(value=_texts)
 def test_fold_words_equals_the_base_fold(value):
-    assert fold_words(value) == _base_text().fold_words(value)
+    assert fold_words(value) == _base_fold_words()(value)
 
 
 def test_the_marks_it_looks_for_by_name_are_the_alphanumeric_ones():
