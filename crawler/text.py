@@ -93,6 +93,28 @@ def fold_words(text: str) -> list[str]:
     ascii_text = text.isascii()
     if not ascii_text:
         text = _nfc(text)
+    spaced = _letters_folded(text, ascii_text)
+    # The words (\w runs: str.isalnum() characters and "_") joined by one space.
+    words = spaced.split()
+    if "".join(words).isalnum() and (ascii_text or not any(char in spaced for char in _ALNUM_MARKS)):
+        # No mark to take out: every one is either not alphanumeric (so not in these words, and none is a space)
+        # or one of _ALNUM_MARKS. Most text has none (a body's ~1,650 characters: the regex scan it replaces
+        # cost ~88 K instructions; this test is the isalnum the words needed anyway and three `in` scans).
+        return words
+    if not ascii_text and _UNFOLDED_MARKS.search(text):
+        # Marks: out first, then the fold again, in the rule's order. lower() reads a capital sigma's neighbours,
+        # and two of the marks (U+06DE, U+06E9) are not case-ignorable: "a۩Σ" folds to "aς", to "aσ" if lowered
+        # with the mark still there.
+        spaced = _letters_folded(_UNFOLDED_MARKS.sub("", text), ascii_text)
+        words = spaced.split()
+        if "".join(words).isalnum():
+            return words
+    return _WORD.findall(spaced)
+
+
+def _letters_folded(text: str, ascii_text: bool) -> str:
+    """``fold_words``' text before the split: letter variants and digits folded, lower case, punctuation spaced."""
+    if not ascii_text:
         for char, folded in _FOLD_CHARS:
             if char in text:
                 text = text.replace(char, folded)
@@ -100,20 +122,7 @@ def fold_words(text: str) -> list[str]:
     for char in _PUNCTUATION:
         if char in text:
             text = text.replace(char, " ")
-    # The words (\w runs: str.isalnum() characters and "_") joined by one space.
-    words = text.split()
-    if "".join(words).isalnum() and (ascii_text or not any(char in text for char in _ALNUM_MARKS)):
-        # No mark to take out: every one is either not alphanumeric (so not in these words, and none is a space)
-        # or one of _ALNUM_MARKS. Marks come out last: no letter rule, lower() or punctuation reads or makes one,
-        # so the order does not matter, and most text has none (a body's ~1,650 characters: the regex scan
-        # cost ~88 K instructions, this test the isalnum the words needed anyway and three `in` scans).
-        return words
-    if not ascii_text:
-        text = _UNFOLDED_MARKS.sub("", text)
-        words = text.split()
-        if "".join(words).isalnum():
-            return words
-    return _WORD.findall(text)
+    return text
 
 
 # -- the search form: folding further, then a light stemmer --------------------------------------------
