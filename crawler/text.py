@@ -30,6 +30,9 @@ _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _TASHKEEL = "".join(map(chr, (*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE))))
 _TATWEEL = "\u0640"
 _UNFOLDED_MARKS = re.compile(f"[{_INVISIBLE_CHARS}{_TASHKEEL}{_TATWEEL}]")
+# The marks that str.isalnum() counts as letters (tatweel and the small waw and yeh, category Lm): ``fold_words``
+# looks for these by name; any other mark in a word makes the word not alphanumeric.
+_ALNUM_MARKS = tuple(char for char in f"{_INVISIBLE_CHARS}{_TASHKEEL}{_TATWEEL}" if char.isalnum() or char.isspace())
 # Letter variants and digits: a str.replace per character present (each a C-speed pass) is several
 # times faster than str.translate's per-character table lookup. No rule produces a character another
 # rule reads, so applying them in turn equals applying them at once.
@@ -87,9 +90,31 @@ def fold_words(text: str) -> list[str]:
     search form of the text (``stem_words``), so that it is not split into words twice."""
     if not text:
         return []
-    if not text.isascii():
+    ascii_text = text.isascii()
+    if not ascii_text:
         text = _nfc(text)
-        text = _UNFOLDED_MARKS.sub("", text)
+    spaced = _letters_folded(text, ascii_text)
+    # The words (\w runs: str.isalnum() characters and "_") joined by one space.
+    words = spaced.split()
+    if "".join(words).isalnum() and (ascii_text or not any(char in spaced for char in _ALNUM_MARKS)):
+        # No mark to take out: every one is either not alphanumeric (so not in these words, and none is a space)
+        # or one of _ALNUM_MARKS. Most text has none (a body's ~1,650 characters: the regex scan it replaces
+        # cost ~88 K instructions; this test is the isalnum the words needed anyway and three `in` scans).
+        return words
+    if not ascii_text and _UNFOLDED_MARKS.search(text):
+        # Marks: out first, then the fold again, in the rule's order. lower() reads a capital sigma's neighbours,
+        # and two of the marks (U+06DE, U+06E9) are not case-ignorable: "a۩Σ" folds to "aς", to "aσ" if lowered
+        # with the mark still there.
+        spaced = _letters_folded(_UNFOLDED_MARKS.sub("", text), ascii_text)
+        words = spaced.split()
+        if "".join(words).isalnum():
+            return words
+    return _WORD.findall(spaced)
+
+
+def _letters_folded(text: str, ascii_text: bool) -> str:
+    """``fold_words``' text before the split: letter variants and digits folded, lower case, punctuation spaced."""
+    if not ascii_text:
         for char, folded in _FOLD_CHARS:
             if char in text:
                 text = text.replace(char, folded)
@@ -97,11 +122,7 @@ def fold_words(text: str) -> list[str]:
     for char in _PUNCTUATION:
         if char in text:
             text = text.replace(char, " ")
-    # The words (\w runs: str.isalnum() characters and "_") joined by one space.
-    words = text.split()
-    if "".join(words).isalnum():
-        return words
-    return _WORD.findall(text)
+    return text
 
 
 # -- the search form: folding further, then a light stemmer --------------------------------------------
