@@ -11,24 +11,6 @@ from tests.redis_server import redis_factory, redis_server  # noqa: F401  (a rea
 DATA = Path(__file__).resolve().parent / "data"
 
 
-@pytest.fixture(autouse=True)
-def _stop_signals_restored():
-    """Each test leaves SIGINT and SIGTERM as it found them. An ignored signal (SIG_IGN) is inherited across
-    exec, and Twisted takes SIGINT over only when it is at its default: once a test's own process was left with
-    SIGINT ignored (Scrapy's second-signal handler, ``CrawlerProcess._signal_kill``, sets SIG_IGN, for one),
-    every later subprocess of that pytest worker ignored it, and an ``arshif mirror`` that
-    ``test_mirror_server`` stops with SIGINT never stopped: a failure that came and went with the order
-    ``--dist loadfile`` gave the files (reproduced by a test that sets SIG_IGN first; which test of the suite
-    left it so was not found)."""
-    import signal
-
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for sig, handler in saved.items():
-        if handler is not None and signal.getsignal(sig) is not handler:
-            signal.signal(sig, handler)
-
-
 @pytest.fixture(scope="session")
 def reference_data() -> Path:
     """The reference data the tests use, shipped in tests/data (sources and licences: tests/data/README.md).

@@ -184,9 +184,10 @@ def test_cli_help_has_examples_and_bad_options_fail_clearly():
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_first_line_is_the_base_url_and_a_signal_stops_cleanly(stop):
-    # As a command started from a shell's foreground: SIGINT at its default. An ignored SIGINT is inherited
-    # across exec (a background job of a script, or a pytest worker a test left so), and a process that
-    # inherits it ignores Ctrl-C by design, the mirror as any other.
+    # As a command started from a shell's foreground: SIGINT at its default. A non-interactive shell starts its
+    # background jobs with SIGINT ignored (POSIX), an ignored signal is inherited across exec, and Twisted takes
+    # SIGINT over only when it is at its default: a `make test &` made this mirror ignore the SIGINT (and so
+    # fail, at any load), as any program started that way ignores it.
     process = subprocess.Popen([sys.executable, "-m", "crawler", "mirror", "--articles", "50", "--port", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
