@@ -32,7 +32,9 @@ from twisted.python.failure import Failure
 from crawler.progress import IDS_DONE
 from crawler.walkbook import Ending, after_gate, after_probe, until_probe, walk_complete
 from pipelines.items import FailureResolved, WalksComplete
-from spiders.links import PageLinks, main_block_ids  # noqa: F401  (main_block_ids: read from here too)
+# main_block_ids is read from here too: by 4f226d3's spiders/base.py, which tests/test_listing_in_worker.py compiles
+# against this package to compare the worker's reading with the spider's before crawl10.
+from spiders.links import PageLinks, main_block_ids  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
