@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test bench bench-distributed clean demo browser serve redis-server fuzz reliability
+.PHONY: install bytecode test bench bench-distributed clean demo browser serve redis-server fuzz reliability
 
-install: $(STAMP)
+install: $(STAMP) bytecode
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,parquet,bench,serve,wacz,distributed]'
 	touch $(STAMP)
 
+# The project's bytecode beside its sources (__pycache__/), as pip writes it for an installed copy. Without it a
+# checkout run from source compiles every module it imports at each start wherever PYTHONDONTWRITEBYTECODE is
+# set (as on this project's machines): ~0.25 CPU-s of every `arshif` command, an hourly crawl's and a reparse's
+# alike (bench/results.md). A .pyc is used only while its source is unchanged; this compiles the changed ones.
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q crawler spiders pipelines
+
 # The import contracts first (pyproject.toml [tool.importlinter]: layers, no Scrapy in the core, no circle).
-test: $(STAMP) browser redis-server
+test: $(STAMP) bytecode browser redis-server
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
@@ -37,7 +44,7 @@ redis-server:
 	  || { echo "make: could not install redis-server/openssl; install those Debian packages" >&2; exit 1; }; }
 
 # Browse demo.db (or DB=...) at http://127.0.0.1:8001/
-serve: $(STAMP)
+serve: $(STAMP) bytecode
 	$(BIN)/python -m crawler serve --db $(or $(DB),$(DEMO_DB))
 
 # The demo: serve the bundled mirror (pages of real weight, 82-148 KB) in the background, crawl it into
@@ -46,7 +53,7 @@ DEMO_DB ?= demo.db
 DEMO_ARTICLES ?= 3000
 DEMO_WEIGHT ?= real
 
-demo: $(STAMP)
+demo: $(STAMP) bytecode
 	@set -e; \
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm; \
 	out=$$(mktemp); \
@@ -61,12 +68,12 @@ demo: $(STAMP)
 # BENCH_ARGS=--full adds the 100,000-id backfill; --only crawl,scale picks sections; --quick is a smoke run.
 BENCH_ARGS ?=
 
-bench: $(STAMP) redis-server
+bench: $(STAMP) bytecode redis-server
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 # The distributed mode alone: 1/2/4 workers, the writer, Redis memory, and the issue's 3,000-id check that
 # 3 workers + 1 writer make the single-process archive (the test suite runs it at 600 ids).
-bench-distributed: $(STAMP) redis-server
+bench-distributed: $(STAMP) bytecode redis-server
 	$(BIN)/python bench/bench_distributed.py --compare 3000
 
 # Fuzzing (fuzz/): each atheris harness (extraction, dates, bylines, sitemap/feed XML) for FUZZ_SECONDS;
@@ -78,8 +85,9 @@ fuzz: $(STAMP)
 	$(BIN)/python fuzz/run_all.py --seconds $(FUZZ_SECONDS)
 
 # Every hazard class of issue 12 against the mirror; one summary line, bench/reliability-report.json.
-reliability: $(STAMP)
+reliability: $(STAMP) bytecode
 	$(BIN)/python bench/reliability.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
+	find crawler spiders pipelines -name __pycache__ -prune -exec rm -rf {} +

@@ -28,12 +28,15 @@ the workers' CPU over N (where the N-job wall loses against an even split: see `
 main``) runs the same reparses on the same archive, rounds alternated with this tree's (this, other, this, …),
 so both see the same machine load; its rows are labelled ``versus``.
 
-``--bytecode cached|both``: the environment may set ``PYTHONDONTWRITEBYTECODE=1`` (this machine's does), and a
-checkout run from its source then compiles every module it imports at each start (~0.1 CPU-s of a 930-page
-reparse, on every tree alike), where an installed copy (pip writes the ``.pyc`` files) reads bytecode. ``cached``
-runs every tree with its own bytecode cache (``PYTHONPYCACHEPREFIX`` under the bench's temporary directory,
-written by a first start-up before any timing); ``both`` runs each tree both ways, rounds alternated, rows
-labelled ``bytecode cached``. The default (``none``) runs as the environment says.
+``--bytecode cached|none|both``: how each tree's modules reach the interpreter. ``cached`` (the default) runs
+every tree with a bytecode cache of its own (``PYTHONPYCACHEPREFIX`` under the bench's temporary directory, written
+by a first start-up before any timing): what an installed copy reads (pip compiles a wheel's modules; ``make
+install`` compiles the checkout's, ``make bytecode``), so the figure is the command's own work. ``none`` makes
+every start compile every module it imports (an empty cache that is never written: a checkout run from source
+where ``PYTHONDONTWRITEBYTECODE`` is set, as on this machine, and no ``make bytecode`` was run): ~0.25 CPU-s more
+of each 930-page reparse, and more when the host is slow. ``both`` runs each tree both ways, rounds alternated,
+the compiling rows labelled ``compiled at each start``. Either way a tree's own ``__pycache__`` is not read, so
+two checkouts compare alike whatever either has on disk.
 """
 
 from __future__ import annotations
@@ -97,8 +100,8 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--job-rounds", type=int, default=7,
                         help="with several --jobs values: at least this many rounds (the speed-up's median)")
     parser.add_argument("--versus", type=Path, help="another checkout whose reparse runs alternated with this one's")
-    parser.add_argument("--bytecode", choices=("none", "cached", "both"), default="none",
-                        help="run the trees with a bytecode cache of their own (see the module's docstring)")
+    parser.add_argument("--bytecode", choices=("cached", "none", "both"), default="cached",
+                        help="each tree with a bytecode cache of its own, or compiling at every start (docstring)")
     args = parser.parse_args(argv)
     jobs = [int(j) for j in args.jobs.split(",") if j]
     checkouts = {"this tree": REPO, **({"versus": args.versus.resolve()} if args.versus else {})}
@@ -107,12 +110,15 @@ def main(argv: list[str] | None = None) -> str:
         # label → (checkout, the environment its runs add)
         trees: dict[str, tuple[Path, dict[str, str]]] = {}
         for label, tree in checkouts.items():
-            if args.bytecode in ("none", "both"):
-                trees[label] = (tree, {"PYTHONPATH": str(tree)})
             if args.bytecode in ("cached", "both"):
                 cache = Path(tmp) / f"pycache-{len(trees)}"  # an empty value turns PYTHONDONTWRITEBYTECODE off
-                trees[f"{label}, bytecode cached" if args.bytecode == "both" else label] = (
+                trees[label] = (
                     tree, {"PYTHONPATH": str(tree), "PYTHONPYCACHEPREFIX": str(cache), "PYTHONDONTWRITEBYTECODE": ""})
+            if args.bytecode in ("none", "both"):
+                empty = Path(tmp) / f"pycache-{len(trees)}"  # never written: every start compiles
+                empty.mkdir()
+                trees[f"{label}, compiled at each start" if args.bytecode == "both" else label] = (
+                    tree, {"PYTHONPATH": str(tree), "PYTHONPYCACHEPREFIX": str(empty), "PYTHONDONTWRITEBYTECODE": "1"})
 
         def in_tree(label: str, *command: str):
             tree, env = trees[label]
@@ -186,10 +192,14 @@ def main(argv: list[str] | None = None) -> str:
         f"--jobs value (subprocesses, alternated; CPU from the kernel's rusage). The floor reads each "
         f"article's WARC record as reparse does (`crawler.warc.read_response`) and parses the page with "
         f"`lxml.html.fromstring`, in-process."
-        + (" Bytecode: " + ("every tree" if args.bytecode == "cached" else "the rows marked 'bytecode cached'")
-           + " ran with a bytecode cache of its own (PYTHONPYCACHEPREFIX, written before the timed runs); the others"
-           + " as the environment says (PYTHONDONTWRITEBYTECODE=1 here: compiled at each start)."
-           if args.bytecode != "none" else ""),
+        + {"cached": " Bytecode: every tree ran with a bytecode cache of its own (PYTHONPYCACHEPREFIX, written before"
+                     " the timed runs), as an installed copy reads its modules.",
+           "none": " Bytecode: every start compiled every module it imported (an empty PYTHONPYCACHEPREFIX, never"
+                   " written), as a checkout run from source with PYTHONDONTWRITEBYTECODE set and no `make bytecode`.",
+           "both": " Bytecode: the rows marked 'compiled at each start' compiled every module they imported at every"
+                   " start (an empty PYTHONPYCACHEPREFIX, never written: a checkout run from source with"
+                   " PYTHONDONTWRITEBYTECODE set and no `make bytecode`); the others ran with a bytecode cache of"
+                   " their own, written before the timed runs, as an installed copy reads its modules."}[args.bytecode],
     ]) + "\n"
 
 

@@ -69,7 +69,7 @@ SECTIONS = [
             quick_args=["--ids", "30", "--workers", "1,2", "--writer-items", "100", "--queue-ids", "2000"],
             timeout=2400),
     Section("reparse", "7. `arshif reparse` from WARC (both page weights)", "bench_reparse",
-            ["--articles", "1000", "--rounds", "2", "--weights", "real,light"],
+            ["--articles", "1000", "--rounds", "2", "--weights", "real,light", "--bytecode", "both"],
             quick_args=["--articles", "40", "--rounds", "1", "--weights", "real"], timeout=1200),
     Section("startup", "8. Start-up: CPU of short commands", "bench_startup", ["--rounds", "5", "--articles", "100"],
             quick_args=["--rounds", "1", "--articles", "12"], timeout=600),

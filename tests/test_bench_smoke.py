@@ -59,3 +59,19 @@ def test_startup_bench_runs_side_by_side():
                     "arshif crawl of a 12-id mirror"):
         assert re.search(rf"\| {re.escape(command)}[^|]*\| \d+\.\d\d \| \d+\.\d\d \| [+-]\d+\.\d\d \| \d+ \|",
                          done.stdout), command
+
+
+def test_reparse_bench_runs_each_tree_with_and_without_bytecode():
+    """bench/bench_reparse.py --bytecode both: a row read from a bytecode cache of its own and a row compiling at
+    every start, each with its verdict and its start-up (a smoke check: the figures are the bench's to judge)."""
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "bench_reparse.py"), "--articles", "12", "--rounds",
+                           "1", "--weights", "real", "--bytecode", "both"], cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"^\| real \| \d+ \|", done.stdout, re.M)
+    assert re.search(r"^\| real \(this tree, compiled at each start\) \| \d+ \|", done.stdout, re.M)
+    assert re.search(r"- real pages: \*\*\d+ pages per CPU-second\*\*", done.stdout)
+    assert re.search(r"- real pages \(this tree, compiled at each start\): \*\*\d+ pages per CPU-second\*\*", done.stdout)
+    startups = re.search(r"Start-up \(interpreter \+ imports, measured alone\): (\d+\.\d\d) s \(this tree\), "
+                         r"(\d+\.\d\d) s \(this tree, compiled at each start\)", done.stdout)
+    assert startups, done.stdout[-2000:]
