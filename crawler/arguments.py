@@ -5,11 +5,13 @@ loading Scrapy; the spider reads the same arguments with the same functions (``s
 
     parse_id_ranges("1-5,9")                       # [(1, 5), (9, 9)]
     politeness("http://127.0.0.1:8000", "auto")    # False: our own loopback mirror
+    usable_cores()                                 # 2 on a 2-core machine, 1 under `taskset -c 0`
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,3 +68,12 @@ def politeness(base_url: str, polite: Any) -> bool:
     if polite in (None, "", "auto"):
         return not is_loopback(base_url)
     return parse_flag(polite)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity (a container's or `taskset`'s share of the machine),
+    where the system tells it, else every core (``os.cpu_count``). What ``auto`` counts of processes."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # no affinity on this system (macOS)
+        return os.cpu_count() or 1

@@ -15,14 +15,34 @@ from crawler.errors import UsageError
 from crawler.lock import ArchiveLock
 
 
+class Jobs(click.ParamType):
+    """``--jobs``: a count of extracting processes (1, 2, …) or ``auto`` (``crawler.reparse.auto_jobs``)."""
+
+    name = "N|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) and value >= 1:
+            return value
+        if str(value).strip().lower() == "auto":
+            return "auto"
+        try:
+            jobs = int(value)
+        except ValueError:
+            jobs = 0
+        if jobs < 1:
+            self.fail(f"{value!r} is neither a count of processes (1, 2, …) nor 'auto'", param, ctx)
+        return jobs
+
+
 @cli.command()
 @db_option
 @click.option("--warc", "warc_dir", type=click.Path(file_okay=False),
               help="Directory of the WARC files the rows point to [default: <db dir>/warc].")
 @site_option
 @window_options
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes that extract (the archive keeps one writer: this process).")
+@click.option("--jobs", type=Jobs(), default="auto", show_default=True,
+              help="Processes that extract; auto: every usable core for a big selection, one process for a small"
+                   " one (the archive keeps one writer: this process).")
 def reparse(db_path, warc_dir, site, since, until, jobs):
     """Re-extract stored articles from their WARC records with the current extractor — no network.
 
@@ -33,7 +53,7 @@ def reparse(db_path, warc_dir, site, since, until, jobs):
     Examples:
         arshif reparse --db arshif.db
         arshif reparse --warc /data/warc --since 2016-01-01 --until 2016-06-30
-        arshif reparse --db arshif.db --jobs 2
+        arshif reparse --db arshif.db --jobs 1            # one process (default auto: every core)
     """
     from crawler.reparse import reparse as run_reparse
 
@@ -52,7 +72,8 @@ def reparse(db_path, warc_dir, site, since, until, jobs):
         f"reparse run {result.run_id}: {result.rows:,} articles with WARC records — {result.updated:,} changed"
         f" (new version), {result.unchanged:,} unchanged, {result.no_article:,} without article now,"
         f" {result.missing_record:,} unreadable records"
-        + (f", {result.recovered:,} failed extractions recovered" if result.recovered else ""),
+        + (f", {result.recovered:,} failed extractions recovered" if result.recovered else "")
+        + (f" ({result.jobs} extracting processes)" if result.jobs > 1 else ""),
         err=True,
     )
     if result.total and result.missing_record == result.total:

@@ -53,6 +53,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
+from crawler.arguments import usable_cores
 from crawler.ingest.clean import carried_fingerprint
 from crawler.extract.work import EXIT_ON_ENV, PageResult, PageTask
 from crawler.middlewares.bodyring import BodyRing, rings_available, serve_ring
@@ -103,7 +104,7 @@ def extract_jobs(value: Any, cpus: int | None = None) -> int:
     """The number of worker processes for a setting's value: N, 0 (in process) or -1 (auto: cores − 1)."""
     jobs = int(value)
     if jobs < 0:
-        cpus = cpus or os.cpu_count() or 1
+        cpus = cpus or usable_cores()
         return max(0, cpus - 1)
     return jobs
 
