@@ -47,7 +47,7 @@ VERIFY_SETTLED_EVERY = 40  # every Nth page once the template has passed SETTLED
 # Checks passed in a row before a template is settled: 10 checks are 200 pages of the site read both ways with
 # the same record each time; a check costs ~4 pages' work on real-weight pages (three builds and the whole parse:
 # 22.7 M instructions against 5.55 M for a cut page, bench/results.md, reparse10), so a settled template's checks
-# cost half (~20% of a site-file page's extraction at every 20th page, ~10% at every 40th; 28 of 930 pages).
+# cost half (~18% of a site-file page's extraction at every 20th page, ~10% at every 40th; 11% over 930 pages).
 # Every 40th is the most the product owner allows: a changed layout the template still fits is caught within 40 pages.
 SETTLED_AFTER = 10
 RELEARN_EVERY = 25  # after a failed learning, pages before the next attempt
