@@ -40,7 +40,7 @@ class Jobs(click.ParamType):
               help="Directory of the WARC files the rows point to [default: <db dir>/warc].")
 @site_option
 @window_options
-@click.option("--jobs", type=Jobs(), default="auto", show_default=True,
+@click.option("--jobs", type=Jobs(), default="auto", show_default=True, metavar="N|auto",
               help="Processes that extract; auto: every usable core for a big selection, one process for a small"
                    " one (the archive keeps one writer: this process).")
 def reparse(db_path, warc_dir, site, since, until, jobs):
