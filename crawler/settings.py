@@ -139,19 +139,17 @@ ARSHIF_COMMIT_EVERY = 500
 ARSHIF_COMMIT_INTERVAL = 5.0  # seconds: a slow polite crawl still commits its work this often
 
 
-# Scrapy's base downloader middlewares less its cookie middleware, which ours (700 above) loads at the first cookie
-# a crawl meets (crawler/middlewares/cookies.py: its module imports tldextract and requests, 6.7% of an hourly run
-# that finds nothing new). Set to None in DOWNLOADER_MIDDLEWARES it would still be imported: Scrapy loads every
-# class a middleware setting names, to merge the two dicts.
-_LEFT_OUT_OF_BASE = {"DOWNLOADER_MIDDLEWARES_BASE": ("scrapy.downloadermiddlewares.cookies.CookiesMiddleware",)}
+# Scrapy's bases less what a crawl runs without, or runs as ours: the extensions above, and the cookie middleware,
+# which ours (700 above) loads at the first cookie a crawl meets (crawler/middlewares/cookies.py: its module imports
+# tldextract and requests, 6.7% of an hourly run that finds nothing new). Set to None in EXTENSIONS or
+# DOWNLOADER_MIDDLEWARES they would still be imported: Scrapy loads every class a component setting names, to merge
+# it with its base.
+_LEFT_OUT_OF_BASE = {"EXTENSIONS_BASE": scrapy_extensions_off,
+                     "DOWNLOADER_MIDDLEWARES_BASE": ("scrapy.downloadermiddlewares.cookies.CookiesMiddleware",)}
 
 
 def __getattr__(name: str):
-    # Scrapy's ``Settings.setmodule`` reads ``dir(module)`` and then each upper-case name: both see the two bases.
-    if name == "EXTENSIONS_BASE":
-        from scrapy.settings import default_settings as scrapy_defaults
-
-        return {key: order for key, order in scrapy_defaults.EXTENSIONS_BASE.items() if key not in scrapy_extensions_off}
+    # Scrapy's ``Settings.setmodule`` reads ``dir(module)`` and then each upper-case name: both see the bases.
     if name in _LEFT_OUT_OF_BASE:
         from scrapy.settings import default_settings as scrapy_defaults
 
@@ -161,4 +159,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return [*globals(), "EXTENSIONS_BASE", *_LEFT_OUT_OF_BASE]
+    return [*globals(), *_LEFT_OUT_OF_BASE]

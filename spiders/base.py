@@ -65,7 +65,7 @@ from pipelines.state import ArchiveState
 from spiders.discovery import DiscoveryMixin
 from spiders.sources import OutletSources
 from spiders.links import LinkReader, ListingJob, PageLinks, page_links
-from spiders.walks import (  # noqa: F401  (main_block_ids, next_page_url, LISTING_REQUESTS: read from here too)
+from spiders.walks import (  # noqa: F401  (next_page_url, LISTING_REQUESTS: read from here too)
     LISTING_REQUESTS,
     LISTING_RETRY_TIMES,
     MISS_STATUSES,
@@ -74,7 +74,6 @@ from spiders.walks import (  # noqa: F401  (main_block_ids, next_page_url, LISTI
     PendingPage,
     UntilProbe,
     Walk,
-    main_block_ids,
     next_page_url,
 )
 
@@ -203,10 +202,6 @@ class ArchiveSpider(ListingWalks, OutletSources, DiscoveryMixin, scrapy.Spider):
         for _element, link in self.links.anchors(response):
             if link.in_site:
                 yield link.url
-
-    def article_links(self, response: Response) -> dict[int, str]:
-        """Article ids linked from the page (sidebars included), in page order → a URL to fetch each."""
-        return self.links.articles(response)
 
     def read_links(self, response: Response) -> PageLinks:
         """The page's article links, main list and listing links: as an extraction worker read them

@@ -32,9 +32,7 @@ from twisted.python.failure import Failure
 from crawler.progress import IDS_DONE
 from crawler.walkbook import Ending, after_gate, after_probe, until_probe, walk_complete
 from pipelines.items import FailureResolved, WalksComplete
-# main_block_ids is read from here too: by 4f226d3's spiders/base.py, which tests/test_listing_in_worker.py compiles
-# against this package to compare the worker's reading with the spider's before crawl10.
-from spiders.links import PageLinks, main_block_ids  # noqa: F401
+from spiders.links import PageLinks
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from spiders.loader import spider_class
 SITE = get_site("alhadath")
 AlhadathSpider = spider_class(SITE)
 from crawler.arguments import SpiderArgumentError, is_loopback, parse_id_ranges, parse_window, politeness
-from spiders.base import IMPOLITE_SETTINGS, main_block_ids, next_page_url
+from spiders.base import IMPOLITE_SETTINGS, next_page_url
+from spiders.links import main_block_ids
 
 
 def test_id_ranges():
@@ -90,7 +91,7 @@ def test_main_block_excludes_the_sidebar():
     body = f"<html><body><main>{items}</main><aside><ul>{sidebar}</ul></aside></body></html>"
     response = HtmlResponse("http://127.0.0.1:8000/category/9/x", body=body.encode(), encoding="utf-8")
     _, spider = build(base_url="http://127.0.0.1:8000")
-    links = spider.article_links(response)
+    links = spider.links.articles(response)
     assert set(links) == set(range(1, 7)) | set(range(10, 30))
     assert main_block_ids(response, SITE, links) == set(range(10, 30))
 

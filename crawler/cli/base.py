@@ -178,6 +178,30 @@ def site_to_run(ctx: click.Context | None, param: click.Parameter | None, name: 
     return name if site.source is not None or name.startswith(("http://", "https://")) else site.base_url + "/"
 
 
+class ProcessCount(click.ParamType):
+    """A count of processes from ``minimum`` on, or ``auto`` (converted to ``auto``): ``crawl --extract-jobs``
+    (0 on, auto → -1, the setting's value) and ``reparse --jobs`` (1 on, auto → "auto")."""
+
+    name = "N|auto"
+
+    def __init__(self, minimum: int, auto: int | str, what: str = "processes") -> None:
+        self.minimum, self.auto, self.what = minimum, auto, what
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) and (value >= self.minimum or value == self.auto):
+            return value
+        if str(value).strip().lower() == "auto":
+            return self.auto
+        try:
+            count = int(value)
+        except ValueError:
+            count = None
+        if count is None or count < self.minimum:
+            counts = ", ".join(str(self.minimum + step) for step in range(3))
+            self.fail(f"{value!r} is neither a count of {self.what} ({counts}, …) nor 'auto'", param, ctx)
+        return count
+
+
 def window_query(since: str | None, until: str | None, **query) -> "ArticleQuery":
     """The articles of a --since/--until window (``crawler.dates.DateWindow``: since inclusive, until
     inclusive of the day or second written) as an archive query; ``query``: ArticleQuery's other fields."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli.base import cli, db_option, parse_settings, settings_options, site_to_run, warc_directory
+from crawler.cli.base import (ProcessCount, cli, db_option, parse_settings, settings_options, site_to_run,
+                              warc_directory)
 from crawler.errors import ArshifError, LockedError, UsageError
 from crawler.lock import ArchiveLock
 
@@ -12,27 +13,8 @@ from crawler.lock import ArchiveLock
 # --help` (which loads every command module) and `arshif export` & co. stay light.
 
 
-class ExtractJobs(click.ParamType):
-    """``--extract-jobs``: a count of worker processes (0: in the crawl's process) or ``auto`` (one fewer than the
-    cores, the setting's -1)."""
-
-    name = "N|auto"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, int):
-            return value
-        if str(value).strip().lower() == "auto":
-            return -1
-        try:
-            jobs = int(value)
-        except ValueError:
-            jobs = None
-        if jobs is None or jobs < 0:
-            self.fail(f"{value!r} is neither a count of worker processes (0, 1, 2, …) nor 'auto'", param, ctx)
-        return jobs
-
-
-JOBS = ExtractJobs()
+# --extract-jobs: 0 (in the crawl's process), N, or auto (one fewer than the cores, the setting's -1).
+JOBS = ProcessCount(0, -1, "worker processes")
 
 
 def run_options(func):

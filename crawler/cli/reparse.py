@@ -10,28 +10,10 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.base import cli, db_option, default_warc_dir, live_line, site_option, window_options, window_query
+from crawler.cli.base import (ProcessCount, cli, db_option, default_warc_dir, live_line, site_option, window_options,
+                              window_query)
 from crawler.errors import UsageError
 from crawler.lock import ArchiveLock
-
-
-class Jobs(click.ParamType):
-    """``--jobs``: a count of extracting processes (1, 2, …) or ``auto`` (``crawler.reparse.auto_jobs``)."""
-
-    name = "N|auto"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, int) and value >= 1:
-            return value
-        if str(value).strip().lower() == "auto":
-            return "auto"
-        try:
-            jobs = int(value)
-        except ValueError:
-            jobs = 0
-        if jobs < 1:
-            self.fail(f"{value!r} is neither a count of processes (1, 2, …) nor 'auto'", param, ctx)
-        return jobs
 
 
 @cli.command()
@@ -40,7 +22,7 @@ class Jobs(click.ParamType):
               help="Directory of the WARC files the rows point to [default: <db dir>/warc].")
 @site_option
 @window_options
-@click.option("--jobs", type=Jobs(), default="auto", show_default=True, metavar="N|auto",
+@click.option("--jobs", type=ProcessCount(1, "auto"), default="auto", show_default=True, metavar="N|auto",
               help="Processes that extract; auto: every usable core for a big selection, one process for a small"
                    " one (the archive keeps one writer: this process).")
 def reparse(db_path, warc_dir, site, since, until, jobs):
